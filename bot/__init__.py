@@ -1,0 +1,1 @@
+"""Kannustin: services, settings, i18n, the application factory and the CLI."""

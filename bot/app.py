@@ -1,0 +1,80 @@
+"""The application factory: one function wires the whole bot.
+
+``python -m bot`` / ``kannustin run`` and the tests all call ``build_application``; the
+tests only pass other settings (an emulator's URL, a temporary database) and a clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.context import KannustinApplication, KannustinContext
+from bot.i18n import Translator
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.telegram_setup import publish_bot_profile
+from content import Library, load_library
+from storage import Database, apply_migrations
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    translator: Translator | None = None,
+    library: Library | None = None,
+    request: BaseRequest | None = None,
+) -> KannustinApplication:
+    """The bot, ready for ``run_polling``/``run_webhook`` (or a test's manual start)."""
+    clock = clock or SystemClock()
+    services = build_services(
+        settings,
+        clock=clock,
+        database=Database(settings.database),
+        translator=translator or Translator.load(settings.language),
+        library=library or load_library(),
+    )
+    builder = (
+        ApplicationBuilder()
+        .application_class(KannustinApplication, kwargs={"services": services})
+        .token(settings.require_token())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .context_types(ContextTypes(context=KannustinContext))
+        .post_init(_open)
+        .post_shutdown(_close)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    application = builder.build()
+    assert isinstance(application, KannustinApplication)
+    handlers.register_all(application)
+    return application
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    assert isinstance(application, KannustinApplication)
+    return application.services
+
+
+async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Open storage and tell Telegram who we are, before the first update is handled."""
+    services = services_of(application)
+    await services.database.connect()
+    applied = await apply_migrations(services.database, services.clock.now())
+    if applied:
+        log.info("database %s migrated to version %d", services.database.path, applied[-1].version)
+    await publish_bot_profile(application.bot, services.translator)
+    log.info("bot @%s started", application.bot.username)
+
+
+async def _close(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await services_of(application).database.close()

@@ -1,0 +1,208 @@
+"""The ``kannustin`` command: run, check, migrate.
+
+Exit status: 0 fine, 1 a problem found at run time (database, content, Telegram
+unreachable), 2 a bad setting or bad command-line input. Every failure is one clear line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.clock import SystemClock
+from bot.i18n import CatalogError, Translator
+from bot.logs import configure_logging, redact
+from bot.settings import Settings, SettingsError, load_settings
+from bot.telegram_setup import ALLOWED_UPDATES
+from content import ContentError, Library, load_library
+from storage import Database, MigrationError, apply_migrations, migration_status
+from storage.database import DatabaseError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+class Failure(Exception):
+    """Stop the command with one line and an exit status."""
+
+    def __init__(self, line: str, status: int = EXIT_PROBLEM) -> None:
+        super().__init__(line)
+        self.status = status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kannustin",
+        description="Kannustin keeps peer-support groups going between meetings.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the bot (long polling unless --webhook)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook at KANNUSTIN_WEBHOOK_URL on KANNUSTIN_LISTEN",
+    )
+    commands.add_parser("check", help="validate settings, database and content; print a summary")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"kannustin: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level, settings.secrets())
+    command: Callable[[Settings], int] = {
+        "run": lambda s: run(s, webhook=arguments.webhook),
+        "check": check,
+        "migrate": migrate,
+    }[arguments.command]
+    try:
+        return command(settings)
+    except SettingsError as error:
+        print(f"kannustin: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Failure as failure:
+        print(f"kannustin: {redact(str(failure), settings.secrets())}", file=sys.stderr)
+        return failure.status
+
+
+def run(settings: Settings, *, webhook: bool) -> int:
+    """Run until SIGTERM or Ctrl-C; PTB stops polling, finishes handlers and closes storage."""
+    from bot.app import build_application  # imports PTB's whole ext stack; only `run` needs it
+
+    settings.require_token()
+    if webhook:
+        settings.require_webhook()
+    translator, library = _load_texts_and_content(settings)
+    asyncio.run(_prepare_database(settings))
+    application = build_application(settings, translator=translator, library=library)
+    try:
+        if webhook:
+            assert settings.webhook_url is not None and settings.webhook_secret is not None
+            application.run_webhook(
+                listen=settings.listen_host,
+                port=settings.listen_port,
+                url_path=settings.webhook_path,
+                webhook_url=str(settings.webhook_url),
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            application.run_polling(
+                allowed_updates=list(ALLOWED_UPDATES), timeout=settings.poll_timeout
+            )
+    except InvalidToken:
+        # PTB's message quotes the token; ours does not.
+        raise Failure("KANNUSTIN_BOT_TOKEN: Telegram rejected the token", EXIT_USAGE) from None
+    except NetworkError as error:
+        raise Failure(f"cannot reach the Bot API at {settings.api_base_url}: {error.message}") from None
+    except TelegramError as error:
+        raise Failure(f"the Bot API refused to start the bot: {error.message}") from None
+    except (DatabaseError, MigrationError) as error:
+        raise Failure(f"database: {error}") from None
+    log.info("stopped")
+    return EXIT_OK
+
+
+def check(settings: Settings) -> int:
+    """Print one line per part; exit 1 if any part has a problem."""
+    problems = 0
+    mode = "webhook" if settings.webhook_url else "long polling"
+    admins = len(settings.admins)
+    print(
+        f"settings: ok (language {settings.language}, time zone {settings.timezone}, "
+        f"{admins} admin{'' if admins == 1 else 's'}, {mode})"
+    )
+    print(f"bot token: {'set' if settings.bot_token else 'NOT SET (required to run)'}")
+    if settings.bot_token is None:
+        problems += 1
+    try:
+        translator = Translator.load(settings.language)
+        print(f"languages: {', '.join(translator.languages())} (default {settings.language})")
+    except CatalogError as error:
+        print(f"languages: PROBLEM {error}")
+        problems += 1
+    try:
+        print(asyncio.run(_database_summary(settings)))
+    except (DatabaseError, MigrationError) as error:
+        print(f"database: PROBLEM {error}")
+        problems += 1
+    try:
+        library = load_library()
+        print(f"content: {len(library)} tips in {len(library.themes())} themes")
+    except ContentError as error:
+        print(f"content: PROBLEM {len(error.problems)} problem(s)")
+        for line in error.problems:
+            print(f"  {line}")
+        problems += 1
+    print("all good" if problems == 0 else f"{problems} problem(s) found")
+    return EXIT_OK if problems == 0 else EXIT_PROBLEM
+
+
+def migrate(settings: Settings) -> int:
+    applied = asyncio.run(_prepare_database(settings))
+    if applied:
+        print(f"database {settings.database}: applied {applied[0]}..{applied[-1]}, now at version {applied[-1]}")
+    else:
+        print(f"database {settings.database}: up to date")
+    return EXIT_OK
+
+
+async def _prepare_database(settings: Settings) -> list[int]:
+    database = Database(settings.database)
+    try:
+        await database.connect()
+        applied = await apply_migrations(database, SystemClock().now())
+    except (DatabaseError, MigrationError) as error:
+        raise Failure(f"database: {error}") from None
+    finally:
+        await database.close()
+    return [migration.version for migration in applied]
+
+
+async def _database_summary(settings: Settings) -> str:
+    if settings.database != ":memory:" and not settings.database_path.exists():
+        return f"database: {settings.database} not created yet (`kannustin migrate` or `run` creates it)"
+    database = Database(settings.database)
+    try:
+        await database.connect()
+        status = await migration_status(database)
+        if status.pending:
+            return (
+                f"database: {settings.database}, schema version {status.current} of "
+                f"{status.latest}, {len(status.pending)} pending (`kannustin migrate` applies them)"
+            )
+        async with database.transaction() as tx:
+            people = await tx.people.count()
+    finally:
+        await database.close()
+    return (
+        f"database: {settings.database}, schema version {status.current} of {status.latest}, "
+        f"{people} people"
+    )
+
+
+def _load_texts_and_content(settings: Settings) -> tuple[Translator, Library]:
+    try:
+        translator = Translator.load(settings.language)
+    except CatalogError as error:
+        raise Failure(f"languages: {error}") from None
+    try:
+        library = load_library()
+    except ContentError as error:
+        report = "\n  ".join(error.problems)
+        raise Failure(f"content: the tip library has problems:\n  {report}") from None
+    return translator, library

@@ -1,0 +1,43 @@
+"""The bot's commands: one list feeds /help, setMyCommands and the handlers' expectations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.roles import ChatKind, Role
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description_key: str
+    roles: frozenset[Role]
+    chats: frozenset[ChatKind]
+
+    def usable_by(self, roles: Iterable[Role], chat: ChatKind) -> bool:
+        return chat in self.chats and not self.roles.isdisjoint(roles)
+
+
+_ANYONE = frozenset({Role.EVERYONE})
+_PRIVATE = frozenset({ChatKind.PRIVATE})
+_EVERYWHERE = frozenset({ChatKind.PRIVATE, ChatKind.GROUP})
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", "command.start", _ANYONE, _PRIVATE),
+    CommandSpec("help", "command.help", _ANYONE, _EVERYWHERE),
+    CommandSpec("language", "command.language", _ANYONE, _PRIVATE),
+)
+
+
+def commands_for(
+    roles: Iterable[Role], chat: ChatKind, commands: Iterable[CommandSpec] = COMMANDS
+) -> list[CommandSpec]:
+    """The commands this person may use in this kind of chat, in menu order."""
+    held = frozenset(roles)
+    return [command for command in commands if command.usable_by(held, chat)]
+
+
+def menu_for_everyone(chat: ChatKind, commands: Iterable[CommandSpec] = COMMANDS) -> list[CommandSpec]:
+    """What Telegram's command menu shows to anyone in this kind of chat."""
+    return commands_for({Role.EVERYONE}, chat, commands)

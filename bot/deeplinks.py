@@ -1,0 +1,49 @@
+"""Deep links: ``https://t.me/<bot>?start=<payload>`` reaches the bot as ``/start <payload>``.
+
+Later features (invitations, consent) register a prefix; the payload ``<prefix>_<rest>`` is
+routed to the handler of that prefix. Telegram allows 1-64 characters of A-Z, a-z, 0-9, _ and -.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from bot.i18n import Text
+from storage.people import Person
+
+log = logging.getLogger(__name__)
+
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PREFIX = re.compile(r"^[a-z]{1,16}$")
+
+DeepLinkHandler = Callable[[Person, str], Awaitable[Text]]
+
+
+class DeepLinkRouter:
+    def __init__(self) -> None:
+        self._routes: dict[str, DeepLinkHandler] = {}
+
+    def register(self, prefix: str, handler: DeepLinkHandler) -> None:
+        if not _PREFIX.match(prefix):
+            raise ValueError(f"deep-link prefix must be 1-16 lowercase letters, got {prefix!r}")
+        if prefix in self._routes:
+            raise ValueError(f"deep-link prefix {prefix!r} registered twice")
+        self._routes[prefix] = handler
+
+    @staticmethod
+    def link(bot_username: str, prefix: str, argument: str) -> str:
+        payload = f"{prefix}_{argument}"
+        if not PAYLOAD.match(payload):
+            raise ValueError("deep-link payload must be 1-64 characters of A-Za-z0-9_-")
+        return f"https://t.me/{bot_username}?start={payload}"
+
+    async def open(self, person: Person, payload: str) -> Text:
+        """What the person is told after opening the link; an unknown link changes nothing."""
+        prefix, _, argument = payload.partition("_")
+        handler = self._routes.get(prefix) if PAYLOAD.match(payload) else None
+        if handler is None or not argument:
+            log.info("unknown deep link opened (prefix %r)", prefix[:16])
+            return Text("start.link-unknown")
+        return await handler(person, argument)

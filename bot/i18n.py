@@ -1,0 +1,114 @@
+"""Message catalogs: gettext ``.po`` files in ``bot/locales``, read with Babel.
+
+Message ids are stable keys (``start.welcome``), not source sentences, so that a wording
+change in Finnish does not orphan the Swedish and English texts. Finnish is the reference:
+a key missing in another language falls back to Finnish and is logged. Placeholders use
+``str.format`` names (``{name}``); a value is inserted as-is, never interpreted as a template.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.settings import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+REFERENCE_LANGUAGE = "fi"
+
+
+class CatalogError(Exception):
+    """A catalog file is missing or broken."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message key with its parameters, rendered later in the reader's language."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+def normalize_language(code: str | None) -> str | None:
+    """Map Telegram's IETF tag (``fi``, ``sv-FI``, ``en-gb``) to one of ours, or None."""
+    if not code:
+        return None
+    primary = code.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+class Translator:
+    """Renders message keys in fi, sv or en."""
+
+    def __init__(self, catalogs: Mapping[str, gettext.GNUTranslations], default: str) -> None:
+        missing = [language for language in LANGUAGES if language not in catalogs]
+        if missing:
+            raise CatalogError(f"no catalog for {', '.join(missing)}")
+        self._catalogs = dict(catalogs)
+        self.default = default
+
+    @classmethod
+    def load(cls, default: str = REFERENCE_LANGUAGE, directory: Path = LOCALES_DIR) -> Translator:
+        catalogs = {language: _load_po(directory / f"{language}.po") for language in LANGUAGES}
+        return cls(catalogs, default)
+
+    def languages(self) -> tuple[str, ...]:
+        return LANGUAGES
+
+    def text(self, language: str | None, key: str, /, **params: object) -> str:
+        """The text for ``key`` in ``language`` (or the default), with ``params`` filled in."""
+        catalog = self._catalogs.get(language or self.default, self._catalogs[self.default])
+        template = catalog.gettext(key)
+        if template == key:
+            log.warning("message key %r missing for language %s", key, language)
+            template = self._catalogs[REFERENCE_LANGUAGE].gettext(key)
+        return template.format(**params) if params else template
+
+    def plural(self, language: str | None, key: str, count: int, /, **params: object) -> str:
+        """A text that depends on a count: the catalog holds ``key`` with plural forms."""
+        catalog = self._catalogs.get(language or self.default, self._catalogs[self.default])
+        template = catalog.ngettext(key, key, count)
+        if template == key:
+            log.warning("plural message key %r missing for language %s", key, language)
+            template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, key, count)
+        return template.format(count=count, **params)
+
+    def render(self, language: str | None, text: Text) -> str:
+        return self.text(language, text.key, **text.params)
+
+
+def _load_po(path: Path) -> gettext.GNUTranslations:
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=path.stem, abort_invalid=True)
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file missing") from None
+    except Exception as error:  # Babel raises several kinds for a broken file
+        raise CatalogError(f"{path}: {error}") from None
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def catalog_keys(path: Path) -> dict[str, list[str]]:
+    """Every key in a ``.po`` file with its translated forms (for tests and ``check``)."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=path.stem)
+    keys: dict[str, list[str]] = {}
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        keys[key] = [str(string) for string in strings]
+    return keys

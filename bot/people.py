@@ -1,0 +1,60 @@
+"""People: first contact, language choice and roles."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.i18n import normalize_language
+from bot.roles import Role
+from bot.settings import LANGUAGES
+from storage import Database
+from storage.people import Person
+
+
+def resolve_language(person: Person | None, telegram_language: str | None, default: str) -> str:
+    """The person's choice, else their Telegram app's language if we speak it, else the default."""
+    if person is not None and person.language in LANGUAGES:
+        return person.language
+    stored = person.telegram_language if person is not None else None
+    return normalize_language(telegram_language) or normalize_language(stored) or default
+
+
+class PeopleService:
+    def __init__(
+        self, database: Database, clock: Clock, *, default_language: str, admins: frozenset[int]
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self.default_language = default_language
+        self._admins = admins
+
+    async def record_contact(self, telegram_id: int, telegram_language: str | None) -> Person:
+        """Remember that this person talked to the bot (creates them on first contact)."""
+        async with self._database.transaction() as tx:
+            return await tx.people.record_seen(telegram_id, telegram_language, self._clock.now())
+
+    async def get(self, telegram_id: int) -> Person | None:
+        async with self._database.transaction() as tx:
+            return await tx.people.get(telegram_id)
+
+    async def choose_language(self, telegram_id: int, language: str) -> Person:
+        """Store the person's language choice; an unknown language changes nothing."""
+        if language not in LANGUAGES:
+            raise DomainError("language.unknown")
+        async with self._database.transaction() as tx:
+            person = await tx.people.set_language(telegram_id, language)
+            if person is None:
+                person = await tx.people.record_seen(telegram_id, None, self._clock.now())
+                person = await tx.people.set_language(telegram_id, language)
+        assert person is not None
+        return person
+
+    def language_of(self, person: Person | None, telegram_language: str | None) -> str:
+        return resolve_language(person, telegram_language, self.default_language)
+
+    def roles_of(self, telegram_id: int) -> frozenset[Role]:
+        """The roles a person holds. Organisation roles arrive with the people-and-groups issue."""
+        roles = {Role.EVERYONE}
+        if telegram_id in self._admins:
+            roles.add(Role.ADMIN)
+        return frozenset(roles)

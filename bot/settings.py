@@ -1,0 +1,192 @@
+"""Configuration from the environment (prefix ``KANNUSTIN_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "KANNUSTIN_"
+LANGUAGES = ("fi", "sv", "en")
+Language = Literal["fi", "sv", "en"]
+
+# BotFather tokens look like "123456789:AAH...": a numeric bot id, a colon, 35 url-safe characters.
+_TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
+# Telegram's rule for the webhook secret token.
+_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line that names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything an admin can configure. Built once in ``main`` and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    bot_token: SecretStr | None = None
+    api_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    database: str = "data/kannustin.db"
+    admins: Annotated[frozenset[int], NoDecode] = frozenset()
+    language: Language = "fi"
+    timezone: str = "Europe/Helsinki"
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    listen: str | None = None
+    log_level: str = "INFO"
+    # Seconds a long poll waits at Telegram before answering empty.
+    poll_timeout: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_PATTERN.fullmatch(value.get_secret_value()):
+            # Never echo the value: it is a secret.
+            raise ValueError("does not look like a BotFather token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            for part in parts:
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"expected comma-separated Telegram user ids, got {part!r}")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name like Europe/Helsinki)") from None
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT such as 0.0.0.0:8443, got {value!r}")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.upper()
+            if value not in _LOG_LEVELS:
+                raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        webhook = (self.webhook_url, self.webhook_secret, self.listen)
+        if any(part is not None for part in webhook) and self.webhook_url is None:
+            raise ValueError("webhook_url: required when webhook_secret or listen is set")
+        return self
+
+    # Derived values -----------------------------------------------------------------------
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database)
+
+    @property
+    def bot_api_url(self) -> str:
+        """Base URL PTB appends the token to."""
+        return f"{str(self.api_base_url).rstrip('/')}/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return f"{str(self.api_base_url).rstrip('/')}/file/bot"
+
+    @property
+    def listen_host(self) -> str:
+        return (self.listen or "0.0.0.0:8443").rpartition(":")[0]  # noqa: S104 - a server listens
+
+    @property
+    def listen_port(self) -> int:
+        return int((self.listen or "0.0.0.0:8443").rpartition(":")[2])
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of the webhook URL, which PTB's server listens on."""
+        if self.webhook_url is None:
+            return ""
+        return urlsplit(str(self.webhook_url)).path.lstrip("/")
+
+    def secrets(self) -> list[str]:
+        """Secret values that must never reach a log."""
+        found = [self.bot_token, self.webhook_secret]
+        return [secret.get_secret_value() for secret in found if secret is not None]
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise SettingsError(
+                f"{ENV_PREFIX}BOT_TOKEN: required to run the bot (get one from @BotFather)"
+            )
+        return self.bot_token.get_secret_value()
+
+    def require_webhook(self) -> None:
+        if self.webhook_url is None:
+            raise SettingsError(f"{ENV_PREFIX}WEBHOOK_URL: required for --webhook")
+        if self.webhook_secret is None:
+            raise SettingsError(
+                f"{ENV_PREFIX}WEBHOOK_SECRET: required for --webhook, so that only Telegram "
+                "can post updates"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; any problem becomes one ``SettingsError`` line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors(include_url=False, include_input=False)[0]
+    location = [str(part) for part in first["loc"]]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if not location and ":" in message:
+        # Model-level checks name their field at the start of the message.
+        field, _, message = message.partition(":")
+        location = [field]
+    variable = f"{ENV_PREFIX}{location[0].upper()}" if location else "settings"
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{variable}: {message.strip()}{suffix}"

@@ -1,0 +1,1014 @@
+"""A Telegram Bot API emulator: an aiohttp server that a real bot talks to over HTTP.
+
+It answers the methods Kannustin uses with the JSON shapes of the Bot API specification,
+accepts query-string, form-encoded, JSON and multipart requests, queues updates that a test
+injects (for ``getUpdates`` long polling or pushed to a webhook), records every request so a
+test can assert on what a person would have received, enforces Telegram's rate limits on
+demand and injects faults (429, 5xx, delays, 403 blocked/kicked, 400 group migrated).
+
+Every request is checked against the specification and every answer the emulator builds is
+checked too; problems are collected in ``violations`` (tests fail on any) and a bad request
+is answered with a 400 as Telegram would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from emulator.limits import RateLimiter, RateLimits
+from emulator.spec import BotApiSpec
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+CALLBACK_ANSWER_LIMIT = 200
+MEDIA_METHODS = {
+    "sendPhoto": "photo",
+    "sendVideo": "video",
+    "sendAnimation": "animation",
+    "sendDocument": "document",
+    "sendVoice": "voice",
+    "sendAudio": "audio",
+}
+SEND_METHODS = {"sendMessage", "sendMediaGroup", "copyMessage", "forwardMessage", *MEDIA_METHODS}
+# Telegram sends these only when asked for by name in allowed_updates.
+_OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
+
+
+class ApiError(Exception):
+    """An error answer: ``{"ok": false, "error_code": ..., "description": ...}``."""
+
+    def __init__(self, code: int, description: str, parameters: Json | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> Json:
+        body: Json = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made, as the emulator understood it."""
+
+    method: str
+    params: Json
+    files: dict[str, bytes]
+    at: float
+    result: Any = None
+    error: Json | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def chat_id(self) -> Any:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str | None:
+        value = self.params.get("text", self.params.get("caption"))
+        return None if value is None else str(value)
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data or url) of every inline button in the reply markup."""
+        markup = self.params.get("reply_markup") or {}
+        return [
+            (button["text"], button.get("callback_data") or button.get("url") or "")
+            for row in markup.get("inline_keyboard", [])
+            for button in row
+        ]
+
+
+@dataclass
+class Fault:
+    """A fault to inject into matching requests, ``times`` times (None: until removed)."""
+
+    method: str | None
+    chat_id: int | str | None
+    times: int | None
+    error: ApiError | None = None
+    delay: float = 0.0
+    # For a delay: perform the request first (the message is delivered) and then stall, as
+    # when Telegram got the message but the answer never reached the bot.
+    deliver_before_delay: bool = True
+
+    def matches(self, method: str, params: Json) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.method is not None and self.method != method:
+            return False
+        return self.chat_id is None or params.get("chat_id") == self.chat_id
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str
+    title: str | None = None
+    user: Json | None = None
+    bot_status: str = "member"
+    migrated_to: int | None = None
+    blocked: bool = False
+
+    def json(self) -> Json:
+        if self.type == "private":
+            assert self.user is not None
+            chat: Json = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
+            if "username" in self.user:
+                chat["username"] = self.user["username"]
+            return chat
+        return {"id": self.id, "type": self.type, "title": self.title or ""}
+
+
+@dataclass
+class Webhook:
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+
+
+@dataclass
+class _Counters:
+    rate_limited: int = 0
+    faults: int = 0
+
+
+class BotApiEmulator:
+    """Start with ``await emulator.start()``; point the bot at ``emulator.base_url``."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        bot_username: str = "kannustin_test_bot",
+        bot_name: str = "Kannustin",
+        rate_limits: RateLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_user: Json = {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
+        }
+        self.spec = BotApiSpec.load()
+        self.calls: list[ApiCall] = []
+        self.violations: list[str] = []
+        self.counters = _Counters()
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits.off(), clock)
+        self.commands: dict[tuple[str, str], list[Json]] = {}
+        self.descriptions: dict[tuple[str, str], str] = {}
+        self.allowed_updates: list[str] | None = None
+        self.webhook: Webhook | None = None
+        self.chats: dict[int, Chat] = {}
+        self.users: dict[int, Json] = {}
+        self.messages: dict[tuple[int, int], Json] = {}
+        self.files: dict[str, bytes] = {}
+        self.faults: list[Fault] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._pending: list[Json] = []
+        self._updates_changed = asyncio.Condition()
+        self._calls_changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    # Server lifecycle ---------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1]
+        self.host = host
+
+    async def stop(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+        async with self._updates_changed:
+            self._updates_changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # HTTP ---------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = self.spec.method_name(request.match_info["method"])
+        if method is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                status=404,
+            )
+        try:
+            params, files = await self._read_params(request, method)
+        except ApiError as error:
+            return web.json_response(error.body(), status=error.code)
+        call = ApiCall(method, params, files, time.monotonic())
+        try:
+            result = await self._answer(call)
+        except ApiError as error:
+            call.error = error.body()
+            await self._record(call)
+            return web.json_response(error.body(), status=error.code)
+        call.result = result
+        await self._record(call)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _read_params(self, request: web.Request, method: str) -> tuple[Json, dict[str, bytes]]:
+        params: Json = {}
+        files: dict[str, bytes] = {}
+        raw: dict[str, str] = dict(request.query)
+        content_type = request.content_type
+        if request.method == "POST" and request.can_read_body:
+            if content_type == "application/json":
+                try:
+                    body = await request.json()
+                except json.JSONDecodeError:
+                    raise ApiError(400, "Bad Request: can't parse JSON") from None
+                if not isinstance(body, dict):
+                    raise ApiError(400, "Bad Request: expected a JSON object")
+                params.update(body)
+            elif content_type == "multipart/form-data":
+                reader = await request.multipart()
+                async for part in reader:
+                    if not hasattr(part, "filename"):
+                        continue
+                    name = part.name or ""
+                    if part.filename is not None:
+                        files[name] = bytes(await part.read())
+                    else:
+                        raw[name] = await part.text()
+            else:
+                raw.update({key: str(value) for key, value in (await request.post()).items()})
+        for name, value in raw.items():
+            params[name] = self.spec.coerce_form_value(method, name, value)
+        return params, files
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        content = self.files.get(request.match_info["path"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content)
+
+    async def _record(self, call: ApiCall) -> None:
+        async with self._calls_changed:
+            self.calls.append(call)
+            self._calls_changed.notify_all()
+
+    # Dispatch -----------------------------------------------------------------------------
+
+    async def _answer(self, call: ApiCall) -> Any:
+        method, params = call.method, call.params
+        problems = self.spec.check_request(method, params, set(call.files))
+        if problems:
+            self.violations += [f"request {problem}" for problem in problems]
+            raise ApiError(400, f"Bad Request: {problems[0]}")
+        fault = next((fault for fault in self.faults if fault.matches(method, params)), None)
+        if fault is not None:
+            if fault.times is not None:
+                fault.times -= 1
+            self.counters.faults += 1
+            if fault.error is not None:
+                raise fault.error
+            if not fault.deliver_before_delay:
+                await asyncio.sleep(fault.delay)
+        if method in SEND_METHODS:
+            self._check_rate(params)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            self.violations.append(f"the emulator does not implement {method}")
+            raise ApiError(400, f"Bad Request: the emulator does not implement {method}")
+        result = await handler(call) if asyncio.iscoroutinefunction(handler) else handler(call)
+        if method != "getUpdates":  # updates were checked when injected (some on purpose bad)
+            self._check_answer(method, result, self.spec.methods[method]["returns"])
+        if fault is not None and fault.deliver_before_delay and fault.delay:
+            await asyncio.sleep(fault.delay)
+        return result
+
+    def _check_answer(self, method: str, result: Any, returns: list[str]) -> None:
+        problems = self.spec._check_value(f"{method} answer", result, returns, set())
+        self.violations += [f"emulator answer {problem}" for problem in problems]
+
+    def _check_rate(self, params: Json) -> None:
+        chat = self.chats.get(_as_int(params.get("chat_id")))
+        kind = "private" if chat is None or chat.type == "private" else "group"
+        retry_after = self.rate_limiter.admit(params.get("chat_id"), kind)
+        if retry_after is not None:
+            self.counters.rate_limited += 1
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {retry_after}",
+                {"retry_after": retry_after},
+            )
+
+    # Methods: the bot itself ----------------------------------------------------------------
+
+    def _m_getMe(self, call: ApiCall) -> Json:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    def _m_logOut(self, call: ApiCall) -> bool:
+        return True
+
+    def _m_close(self, call: ApiCall) -> bool:
+        return True
+
+    def _m_setMyCommands(self, call: ApiCall) -> bool:
+        scope = call.params.get("scope") or {"type": "default"}
+        language = call.params.get("language_code") or ""
+        self.commands[(scope["type"], language)] = list(call.params["commands"])
+        return True
+
+    def _m_getMyCommands(self, call: ApiCall) -> list[Json]:
+        scope = call.params.get("scope") or {"type": "default"}
+        return self.commands.get((scope["type"], call.params.get("language_code") or ""), [])
+
+    def _m_deleteMyCommands(self, call: ApiCall) -> bool:
+        scope = call.params.get("scope") or {"type": "default"}
+        self.commands.pop((scope["type"], call.params.get("language_code") or ""), None)
+        return True
+
+    def _m_setMyDescription(self, call: ApiCall) -> bool:
+        key = ("description", call.params.get("language_code") or "")
+        self.descriptions[key] = str(call.params.get("description") or "")
+        return True
+
+    def _m_setMyShortDescription(self, call: ApiCall) -> bool:
+        key = ("short_description", call.params.get("language_code") or "")
+        self.descriptions[key] = str(call.params.get("short_description") or "")
+        return True
+
+    def _m_getMyDescription(self, call: ApiCall) -> Json:
+        key = ("description", call.params.get("language_code") or "")
+        return {"description": self.descriptions.get(key, "")}
+
+    def _m_getMyShortDescription(self, call: ApiCall) -> Json:
+        key = ("short_description", call.params.get("language_code") or "")
+        return {"short_description": self.descriptions.get(key, "")}
+
+    # Methods: updates -----------------------------------------------------------------------
+
+    async def _m_getUpdates(self, call: ApiCall) -> list[Json]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        params = call.params
+        if "allowed_updates" in params:
+            self.allowed_updates = list(params["allowed_updates"])
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = float(params.get("timeout") or 0)
+        async with self._updates_changed:
+            if offset:
+                before = len(self._pending)
+                self._pending = [u for u in self._pending if u["update_id"] >= offset]
+                if len(self._pending) != before:
+                    self._updates_changed.notify_all()
+            if not self._pending and timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._updates_changed.wait(), timeout)
+            return [dict(update) for update in self._pending[:limit]]
+
+    async def _m_setWebhook(self, call: ApiCall) -> bool:
+        params = call.params
+        self.webhook = Webhook(
+            url=str(params["url"]),
+            secret_token=params.get("secret_token"),
+            allowed_updates=params.get("allowed_updates"),
+        )
+        if "allowed_updates" in params:
+            self.allowed_updates = list(params["allowed_updates"])
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._push_to_webhook())
+        return True
+
+    async def _m_deleteWebhook(self, call: ApiCall) -> bool:
+        self.webhook = None
+        if call.params.get("drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    def _m_getWebhookInfo(self, call: ApiCall) -> Json:
+        if self.webhook is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._pending)}
+        info: Json = {
+            "url": self.webhook.url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self.webhook.allowed_updates is not None:
+            info["allowed_updates"] = self.webhook.allowed_updates
+        return info
+
+    async def _push_to_webhook(self) -> None:
+        """Deliver queued updates to the webhook one by one, as Telegram does."""
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while True:
+                async with self._updates_changed:
+                    while self.webhook is None or not self._pending:
+                        await self._updates_changed.wait()
+                    update = self._pending[0]
+                    hook = self.webhook
+                headers = {"Content-Type": "application/json"}
+                if hook.secret_token:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+                try:
+                    async with session.post(hook.url, data=json.dumps(update), headers=headers) as reply:
+                        delivered = reply.status == 200
+                except Exception as error:  # the bot is down: retry later, like Telegram
+                    log.debug("webhook delivery failed: %r", error)
+                    delivered = False
+                if delivered:
+                    async with self._updates_changed:
+                        if self._pending and self._pending[0] is update:
+                            self._pending.pop(0)
+                else:
+                    await asyncio.sleep(0.2)
+
+    # Methods: messages ------------------------------------------------------------------------
+
+    def _m_sendMessage(self, call: ApiCall) -> Json:
+        params = call.params
+        chat = self._target_chat(params["chat_id"])
+        text = str(params["text"])
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if _utf16_length(text) > TEXT_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        self._check_markup(params.get("reply_markup"))
+        message = self._new_bot_message(chat, text=text)
+        if params.get("entities"):
+            message["entities"] = params["entities"]
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _send_media(self, call: ApiCall, kind: str) -> Json:
+        params = call.params
+        chat = self._target_chat(params["chat_id"])
+        caption = params.get("caption")
+        if caption is not None and _utf16_length(str(caption)) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        self._check_markup(params.get("reply_markup"))
+        message = self._new_bot_message(chat)
+        message[kind] = self._media_object(kind, params.get(kind), call.files)
+        if caption:
+            message["caption"] = str(caption)
+        if params.get("caption_entities"):
+            message["caption_entities"] = params["caption_entities"]
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _m_sendPhoto(self, call: ApiCall) -> Json:
+        return self._send_media(call, "photo")
+
+    def _m_sendVideo(self, call: ApiCall) -> Json:
+        return self._send_media(call, "video")
+
+    def _m_sendAnimation(self, call: ApiCall) -> Json:
+        return self._send_media(call, "animation")
+
+    def _m_sendDocument(self, call: ApiCall) -> Json:
+        return self._send_media(call, "document")
+
+    def _m_sendVoice(self, call: ApiCall) -> Json:
+        return self._send_media(call, "voice")
+
+    def _m_sendAudio(self, call: ApiCall) -> Json:
+        return self._send_media(call, "audio")
+
+    def _m_editMessageText(self, call: ApiCall) -> Json:
+        message = self._existing_message(call.params)
+        text = str(call.params["text"])
+        if _utf16_length(text) > TEXT_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        if message.get("text") == text and "reply_markup" not in call.params:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        self._check_markup(call.params.get("reply_markup"))
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        message.pop("reply_markup", None)
+        if call.params.get("reply_markup"):
+            message["reply_markup"] = call.params["reply_markup"]
+        return message
+
+    def _m_editMessageReplyMarkup(self, call: ApiCall) -> Json:
+        message = self._existing_message(call.params)
+        self._check_markup(call.params.get("reply_markup"))
+        message.pop("reply_markup", None)
+        if call.params.get("reply_markup"):
+            message["reply_markup"] = call.params["reply_markup"]
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _m_deleteMessage(self, call: ApiCall) -> bool:
+        chat_id = _as_int(call.params["chat_id"])
+        if self.messages.pop((chat_id, int(call.params["message_id"])), None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+    def _m_answerCallbackQuery(self, call: ApiCall) -> bool:
+        text = call.params.get("text")
+        if text is not None and len(str(text)) > CALLBACK_ANSWER_LIMIT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    # Methods: chats --------------------------------------------------------------------------
+
+    def _m_leaveChat(self, call: ApiCall) -> bool:
+        chat = self._known_chat(call.params["chat_id"])
+        chat.bot_status = "left"
+        return True
+
+    def _m_getChat(self, call: ApiCall) -> Json:
+        chat = self._known_chat(call.params["chat_id"])
+        return {**chat.json(), "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+
+    def _m_getChatMember(self, call: ApiCall) -> Json:
+        chat = self._known_chat(call.params["chat_id"])
+        user_id = int(call.params["user_id"])
+        if user_id == self.bot_id:
+            return self._member_json(self.bot_user, chat.bot_status)
+        user = self.users.get(user_id)
+        if user is None:
+            raise ApiError(400, "Bad Request: user not found")
+        return self._member_json(user, "member")
+
+    # Helpers for methods -------------------------------------------------------------------
+
+    def _known_chat(self, chat_id: Any) -> Chat:
+        chat = self.chats.get(_as_int(chat_id))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
+    def _target_chat(self, chat_id: Any) -> Chat:
+        """The chat a message goes to, with Telegram's refusals for gone or blocked chats."""
+        chat = self._known_chat(chat_id)
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        if chat.type == "private" and chat.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.type != "private" and chat.bot_status == "kicked":
+            kind = "supergroup" if chat.type == "supergroup" else "group"
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+        if chat.type != "private" and chat.bot_status == "left":
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        return chat
+
+    def _existing_message(self, params: Json) -> Json:
+        chat_id = _as_int(params.get("chat_id"))
+        message = self.messages.get((chat_id, int(params.get("message_id") or 0)))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _check_markup(self, markup: Json | None) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _media_object(self, kind: str, value: Any, files: dict[str, bytes]) -> Any:
+        content: bytes | None = None
+        if isinstance(value, str) and value.startswith("attach://"):
+            content = files.get(value.removeprefix("attach://"))
+        elif kind in files:
+            content = files[kind]
+        if content is not None:
+            file_id = f"{kind}-{secrets.token_hex(8)}"
+            self.files[file_id] = content
+        else:
+            file_id = str(value)
+        unique = f"u{abs(hash(file_id)) % 10**12}"
+        base: Json = {"file_id": file_id, "file_unique_id": unique}
+        size = len(self.files.get(file_id, b""))
+        if size:
+            base["file_size"] = size
+        if kind == "photo":
+            return [{**base, "width": 800, "height": 600}]
+        if kind in ("video", "animation"):
+            return {**base, "width": 640, "height": 360, "duration": 5}
+        if kind in ("voice", "audio"):
+            return {**base, "duration": 5}
+        return base
+
+    def _member_json(self, user: Json, status: str) -> Json:
+        if status == "administrator":
+            return {
+                "status": "administrator", "user": user, "can_be_edited": False,
+                "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                "can_manage_video_chats": False, "can_restrict_members": False,
+                "can_promote_members": False, "can_change_info": False,
+                "can_invite_users": True, "can_post_stories": False,
+                "can_edit_stories": False, "can_delete_stories": False,
+            }
+        if status == "kicked":
+            return {"status": "kicked", "user": user, "until_date": 0}
+        if status == "creator":
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": status, "user": user}
+
+    def _new_bot_message(self, chat: Chat, **content: Any) -> Json:
+        message: Json = {
+            "message_id": self._next_message_id(chat.id),
+            "from": self.bot_user,
+            "chat": chat.json(),
+            "date": int(time.time()),
+            **content,
+        }
+        self.messages[(chat.id, message["message_id"])] = message
+        return message
+
+    def _next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    # Test side: people and chats -----------------------------------------------------------
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        language_code: str | None = "fi",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> Json:
+        user: Json = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            user["last_name"] = last_name
+        if username:
+            user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
+        self.users[user_id] = user
+        self.chats.setdefault(user_id, Chat(id=user_id, type="private", user=user))
+        return user
+
+    def group(self, chat_id: int, title: str, *, supergroup: bool = False) -> Chat:
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        chat = Chat(id=chat_id, type="supergroup" if supergroup else "group", title=title,
+                    bot_status="left")
+        self.chats[chat_id] = chat
+        return chat
+
+    def block_bot(self, user: Json) -> None:
+        """The person blocks the bot: sends to them fail with 403 until unblocked."""
+        self.chats[user["id"]].blocked = True
+
+    def unblock_bot(self, user: Json) -> None:
+        self.chats[user["id"]].blocked = False
+
+    # Test side: injecting updates ------------------------------------------------------------
+
+    async def push_update(self, kind: str, payload: Any) -> Json:
+        """Queue an update of any kind (also kinds the bot does not handle)."""
+        update = {"update_id": next(self._update_ids), kind: payload}
+        if kind in self.spec.types["Update"]["fields"]:
+            problems = self.spec.check_object("Update", update)
+            self.violations += [f"injected update {problem}" for problem in problems]
+        if not self._wanted(kind):
+            return update
+        async with self._updates_changed:
+            self._pending.append(update)
+            self._updates_changed.notify_all()
+        return update
+
+    def _wanted(self, kind: str) -> bool:
+        allowed = self.allowed_updates
+        if allowed:
+            return kind in allowed
+        return kind not in _OPT_IN_UPDATES
+
+    async def send_text(
+        self,
+        user: Json,
+        text: str,
+        *,
+        chat: Chat | None = None,
+        reply_to: Json | None = None,
+        edited: bool = False,
+    ) -> Json:
+        """A person writes ``text`` in their private chat with the bot or in ``chat``.
+
+        Commands get the ``bot_command`` entity Telegram adds, so PTB sees them as commands.
+        """
+        target = chat or self.chats[user["id"]]
+        message: Json = {
+            "message_id": self._next_message_id(target.id),
+            "from": user,
+            "chat": target.json(),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
+            ]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if edited:
+            message["edit_date"] = int(time.time())
+        self.messages[(target.id, message["message_id"])] = message
+        await self.push_update("edited_message" if edited else "message", message)
+        return message
+
+    async def press_button(self, user: Json, message: Json, data: str) -> str:
+        """A person taps an inline button under ``message`` (data may be forged)."""
+        query_id = str(secrets.randbelow(10**18))
+        current = self.messages.get((message["chat"]["id"], message["message_id"]), message)
+        await self.push_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user,
+                "message": current,
+                "chat_instance": str(message["chat"]["id"]),
+                "data": data,
+            },
+        )
+        return query_id
+
+    async def bot_added(self, by: Json, chat: Chat, *, admin: bool = False) -> Json:
+        """Someone adds the bot to a group: the bot gets ``my_chat_member``."""
+        old = chat.bot_status
+        chat.bot_status = "administrator" if admin else "member"
+        return await self._my_chat_member(by, chat, old, chat.bot_status)
+
+    async def bot_removed(self, by: Json, chat: Chat, *, kicked: bool = True) -> Json:
+        old = chat.bot_status
+        chat.bot_status = "kicked" if kicked else "left"
+        return await self._my_chat_member(by, chat, old, chat.bot_status)
+
+    async def _my_chat_member(self, by: Json, chat: Chat, old: str, new: str) -> Json:
+        return await self.push_update(
+            "my_chat_member",
+            {
+                "chat": chat.json(),
+                "from": by,
+                "date": int(time.time()),
+                "old_chat_member": self._member_json(self.bot_user, old),
+                "new_chat_member": self._member_json(self.bot_user, new),
+            },
+        )
+
+    async def member_joined(self, user: Json, chat: Chat) -> None:
+        """A person joins: a ``chat_member`` update and the service message Telegram posts."""
+        await self.push_update(
+            "chat_member",
+            {
+                "chat": chat.json(),
+                "from": user,
+                "date": int(time.time()),
+                "old_chat_member": self._member_json(user, "left"),
+                "new_chat_member": self._member_json(user, "member"),
+            },
+        )
+        await self._service_message(user, chat, new_chat_members=[user])
+
+    async def member_left(self, user: Json, chat: Chat) -> None:
+        await self.push_update(
+            "chat_member",
+            {
+                "chat": chat.json(),
+                "from": user,
+                "date": int(time.time()),
+                "old_chat_member": self._member_json(user, "member"),
+                "new_chat_member": self._member_json(user, "left"),
+            },
+        )
+        await self._service_message(user, chat, left_chat_member=user)
+
+    async def migrate_to_supergroup(self, chat: Chat, new_id: int, by: Json) -> Chat:
+        """The group becomes a supergroup: the old id refuses messages from now on."""
+        supergroup = Chat(id=new_id, type="supergroup", title=chat.title, bot_status=chat.bot_status)
+        self.chats[new_id] = supergroup
+        chat.migrated_to = new_id
+        await self._service_message(by, chat, migrate_to_chat_id=new_id)
+        await self._service_message(by, supergroup, migrate_from_chat_id=chat.id)
+        return supergroup
+
+    async def reaction(
+        self, user: Json, chat: Chat, message_id: int, *, old: list[str], new: list[str]
+    ) -> Json:
+        return await self.push_update(
+            "message_reaction",
+            {
+                "chat": chat.json(),
+                "message_id": message_id,
+                "user": user,
+                "date": int(time.time()),
+                "old_reaction": [{"type": "emoji", "emoji": emoji} for emoji in old],
+                "new_reaction": [{"type": "emoji", "emoji": emoji} for emoji in new],
+            },
+        )
+
+    async def reaction_count(self, chat: Chat, message_id: int, counts: dict[str, int]) -> Json:
+        return await self.push_update(
+            "message_reaction_count",
+            {
+                "chat": chat.json(),
+                "message_id": message_id,
+                "date": int(time.time()),
+                "reactions": [
+                    {"type": {"type": "emoji", "emoji": emoji}, "total_count": count}
+                    for emoji, count in counts.items()
+                ],
+            },
+        )
+
+    async def _service_message(self, user: Json, chat: Chat, **content: Any) -> Json:
+        message: Json = {
+            "message_id": self._next_message_id(chat.id),
+            "from": user,
+            "chat": chat.json(),
+            "date": int(time.time()),
+            **content,
+        }
+        await self.push_update("message", message)
+        return message
+
+    # Test side: faults -----------------------------------------------------------------------
+
+    def fail(
+        self,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        times: int | None = 1,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> Fault:
+        parameters: Json = {}
+        if retry_after is not None:
+            status, description = 429, f"Too Many Requests: retry after {retry_after}"
+            parameters["retry_after"] = retry_after
+        if migrate_to_chat_id is not None:
+            status = 400
+            description = "Bad Request: group chat was upgraded to a supergroup chat"
+            parameters["migrate_to_chat_id"] = migrate_to_chat_id
+        fault = Fault(method, chat_id, times, error=ApiError(status, description, parameters))
+        self.faults.append(fault)
+        return fault
+
+    def stall(
+        self,
+        seconds: float,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        times: int | None = 1,
+        deliver: bool = True,
+    ) -> Fault:
+        """Answer late. With ``deliver`` the message is delivered before the stall."""
+        fault = Fault(method, chat_id, times, delay=seconds, deliver_before_delay=deliver)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # Test side: reading what the bot did -----------------------------------------------------
+
+    def sent(self, method: str | None = None, *, chat_id: int | None = None) -> list[ApiCall]:
+        """Successful requests, optionally of one method and to one chat, oldest first."""
+        return [
+            call
+            for call in self.calls
+            if call.ok
+            and (method is None or call.method == method)
+            and (chat_id is None or _as_int(call.chat_id) == chat_id)
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        where: Callable[[ApiCall], bool] | None = None,
+        after: int = 0,
+        timeout: float = 10.0,
+    ) -> ApiCall:
+        """The first successful matching request at index ``after`` or later in ``calls``."""
+
+        def find() -> ApiCall | None:
+            for call in self.calls[after:]:
+                if (
+                    call.ok
+                    and call.method == method
+                    and (chat_id is None or _as_int(call.chat_id) == chat_id)
+                    and (where is None or where(call))
+                ):
+                    return call
+            return None
+
+        async with self._calls_changed:
+            try:
+                await asyncio.wait_for(self._calls_changed.wait_for(lambda: find() is not None), timeout)
+            except TimeoutError:
+                seen = [f"{call.method}({call.params})" for call in self.calls[after:]][-10:]
+                raise AssertionError(
+                    f"no {method} to {chat_id} within {timeout}s; last calls: {seen}"
+                ) from None
+        found = find()
+        assert found is not None
+        return found
+
+    def mark(self) -> int:
+        """A position in ``calls``; pass it as ``after`` to wait only for newer requests."""
+        return len(self.calls)
+
+    @property
+    def pending_updates(self) -> int:
+        return len(self._pending)
+
+    async def wait_until_consumed(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has fetched and confirmed every queued update."""
+        async with self._updates_changed:
+            await asyncio.wait_for(
+                self._updates_changed.wait_for(lambda: not self._pending), timeout
+            )
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _utf16_length(text: str) -> int:
+    """Telegram measures text in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,21 @@
+"""Telegram in, replies out. One module per user journey, registered in this order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, onboarding, people
+
+# Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
+#   -1  people: remember who wrote and pick their language (every update)
+#    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
+#       registered last in the same group, the fallback: it runs only when no journey matched
+JOURNEYS = (onboarding,)
+
+
+def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    people.register(application)
+    for journey in JOURNEYS:
+        journey.register(application)
+    fallback.register(application)
+    errors.register(application)

@@ -1,0 +1,63 @@
+"""One error handler: a domain error's own text, else a logged incident and a short apology."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.context import KannustinContext
+from bot.errors import DomainError
+from bot.people import resolve_language
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: KannustinContext) -> None:
+    """The person hears what went wrong in plain words (or a short apology); never a traceback."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update: %r", error, exc_info=error)
+        return
+    if isinstance(error, DomainError):
+        log.info("update %s refused: %s", update.update_id, error.key)
+        key, params = error.key, error.params
+    else:
+        log.error("update %s failed: %r", update.update_id, error, exc_info=error)
+        key, params = "error.apology", {}
+    user = update.effective_user
+    language = resolve_language(
+        None, user.language_code if user else None, context.services.people.default_language
+    )
+    if user is not None:
+        try:
+            language = context.services.people.language_of(
+                await context.services.people.get(user.id), user.language_code
+            )
+        except Exception:
+            log.warning("update %s: could not look up the person's language", update.update_id)
+    text = context.services.translator.text(language, key, **params)
+    try:
+        await _tell(update, text)
+    except TelegramError as send_error:
+        log.warning("update %s: could not deliver the error notice: %s", update.update_id, send_error)
+
+
+async def _tell(update: Update, text: str) -> None:
+    # Only answer what was addressed to the bot: a button, a private message or a command.
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+        return
+    message = update.effective_message
+    if message is None:
+        return
+    is_command = bool(message.text and message.text.startswith("/"))
+    if message.chat.type == ChatType.PRIVATE or is_command:
+        await message.reply_text(text)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,0 +1,40 @@
+"""What no journey handled: a short pointer to /help in private, silence in groups."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import KannustinContext
+
+GROUP = 0  # same group as the journeys, registered after them: runs only when none matched
+
+
+async def unknown_command(update: Update, context: KannustinContext) -> None:
+    """Says the command is unknown and points to /help."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.t("fallback.unknown-command"))
+
+
+async def anything_else(update: Update, context: KannustinContext) -> None:
+    """Tells the person how to find what the bot can do."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(context.t("fallback.private-message"))
+
+
+async def stale_button(update: Update, context: KannustinContext) -> None:
+    """A button nobody handles (old or forged): a short notice, nothing changes."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(context.t("fallback.stale-button"), show_alert=True)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(
+        MessageHandler(private & filters.COMMAND, unknown_command), group=GROUP
+    )
+    application.add_handler(MessageHandler(private, anything_else), group=GROUP)
+    application.add_handler(CallbackQueryHandler(stale_button), group=GROUP)

@@ -1,0 +1,77 @@
+"""First contact: /start (with deep links), /help and /language."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.commands import commands_for
+from bot.context import KannustinContext
+from bot.roles import ChatKind
+from bot.settings import LANGUAGES
+
+LANGUAGE_CALLBACK = "lang:"
+
+# Each language is named in itself, so a person can find theirs whatever the current one.
+_LANGUAGE_NAME_KEYS = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
+
+
+async def start(update: Update, context: KannustinContext) -> None:
+    """A warm welcome; a deep link's payload is handed to whoever registered its prefix."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    if context.args and context.person is not None:
+        outcome = await context.services.deep_links.open(context.person, context.args[0])
+        await message.reply_text(context.render(outcome))
+        return
+    await message.reply_text(context.t("start.welcome", name=user.first_name))
+
+
+async def help_command(update: Update, context: KannustinContext) -> None:
+    """The commands this person may use here, each with one line on what it does."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    chat = ChatKind.PRIVATE if message.chat.type == ChatType.PRIVATE else ChatKind.GROUP
+    roles = context.services.people.roles_of(user.id)
+    lines = [context.t("help.header")]
+    lines += [
+        f"/{command.name} - {context.t(command.description_key)}"
+        for command in commands_for(roles, chat)
+    ]
+    await message.reply_text("\n".join(lines))
+
+
+async def language_menu(update: Update, context: KannustinContext) -> None:
+    """Buttons for Suomi, Svenska and English."""
+    message = update.effective_message
+    assert message is not None
+    buttons = [
+        [InlineKeyboardButton(context.t(_LANGUAGE_NAME_KEYS[code]), callback_data=LANGUAGE_CALLBACK + code)]
+        for code in LANGUAGES
+    ]
+    await message.reply_text(context.t("language.prompt"), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def language_chosen(update: Update, context: KannustinContext) -> None:
+    """Stores the choice and confirms it in the chosen language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    code = query.data.removeprefix(LANGUAGE_CALLBACK)
+    person = await context.services.people.choose_language(query.from_user.id, code)
+    context.person = person
+    context.language = person.language
+    await query.answer()
+    await query.edit_message_text(context.t("language.changed"))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    # Edited commands are not commands again: only new messages count.
+    new = filters.UpdateType.MESSAGE
+    private = new & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start, filters=private))
+    application.add_handler(CommandHandler("help", help_command, filters=new))
+    application.add_handler(CommandHandler("language", language_menu, filters=private))
+    application.add_handler(CallbackQueryHandler(language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"))

@@ -1,0 +1,111 @@
+"""The database connection and its units of work.
+
+One aiosqlite connection serves the whole bot. Work happens in ``transaction()`` blocks,
+which a lock serialises: SQLite has one writer anyway, and without the lock two handlers'
+statements would interleave inside one transaction. A transaction hands out the
+repositories, each bound to the same connection, so rows written by several repositories
+commit or roll back together (the outbox relies on this).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cached_property
+from pathlib import Path
+
+import aiosqlite
+
+from storage.people import PeopleRepository
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says which file and why."""
+
+
+class Transaction:
+    """One unit of work; its repositories share the connection and the transaction."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    @cached_property
+    def people(self) -> PeopleRepository:
+        return PeopleRepository(self.connection)
+
+
+class Database:
+    """An SQLite database file (or ``:memory:``) opened with WAL, foreign keys and a busy timeout."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._connection: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def is_memory(self) -> bool:
+        return self.path == ":memory:"
+
+    async def connect(self) -> None:
+        if self._connection is not None:
+            return
+        if not self.is_memory:
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(f"{self.path}: cannot create its folder ({error.strerror})") from None
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+            connection = await aiosqlite.connect(self.path, isolation_level=None)
+        except Exception as error:
+            raise DatabaseError(f"{self.path}: cannot open ({error})") from None
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            if not self.is_memory:
+                await connection.execute("PRAGMA journal_mode = WAL")
+                await connection.execute("PRAGMA synchronous = NORMAL")
+        except Exception as error:
+            await connection.close()
+            raise DatabaseError(f"{self.path}: not a usable SQLite database ({error})") from None
+        self._connection = connection
+        log.info("database opened: %s", self.path)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            async with self._lock:
+                await self._connection.close()
+                self._connection = None
+            log.info("database closed: %s", self.path)
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise DatabaseError(f"{self.path}: not connected")
+        return self._connection
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The raw connection with nobody else using it (migrations, backups)."""
+        async with self._lock:
+            yield self.connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A unit of work: commits when the block ends, rolls back if it raises."""
+        async with self._lock:
+            connection = self.connection
+            await connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(connection)
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            else:
+                await connection.execute("COMMIT")

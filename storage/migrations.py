@@ -1,0 +1,122 @@
+"""Numbered, append-only schema migrations, each applied in its own transaction.
+
+Files are ``storage/migrations/NNNN_name.sql``. The ``schema_migrations`` table remembers
+which ran and a checksum of each, so an edited old migration is caught instead of leaving
+databases that disagree about their schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.database import Database
+from storage.timestamps import to_db
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+_CREATE_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+
+class MigrationError(Exception):
+    """A migration cannot be applied or the database disagrees with the migration files."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    current: int
+    latest: int
+    pending: tuple[Migration, ...]
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILENAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
+        migrations.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise MigrationError(f"migrations must be numbered 1, 2, 3... without gaps, found {versions}")
+    return migrations
+
+
+async def migration_status(database: Database, directory: Path = MIGRATIONS_DIR) -> MigrationStatus:
+    migrations = load_migrations(directory)
+    async with database.locked() as connection:
+        await connection.execute(_CREATE_LEDGER)
+        async with connection.execute(
+            "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+        ) as cursor:
+            applied = {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+    known = {migration.version: migration for migration in migrations}
+    for version, (name, checksum) in applied.items():
+        migration = known.get(version)
+        if migration is None:
+            raise MigrationError(
+                f"the database has migration {version:04d}_{name}, which this version of "
+                "Kannustin does not know (was it made by a newer version?)"
+            )
+        if migration.checksum != checksum:
+            raise MigrationError(
+                f"migration {version:04d}_{name} was changed after it was applied; "
+                "add a new migration instead of editing an old one"
+            )
+    pending = tuple(migration for migration in migrations if migration.version not in applied)
+    return MigrationStatus(current=max(applied, default=0), latest=len(migrations), pending=pending)
+
+
+async def apply_migrations(
+    database: Database, now: dt.datetime, directory: Path = MIGRATIONS_DIR
+) -> list[Migration]:
+    """Apply every pending migration in order; returns those applied."""
+    status = await migration_status(database, directory)
+    for migration in status.pending:
+        await _apply_one(database, migration, now)
+        log.info("applied migration %04d_%s", migration.version, migration.name)
+    return list(status.pending)
+
+
+async def _apply_one(database: Database, migration: Migration, now: dt.datetime) -> None:
+    # executescript would commit an open transaction first, so the script carries its own
+    # BEGIN and COMMIT, and the ledger row is written inside the same transaction.
+    ledger_row = (
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
+        f"({migration.version}, '{migration.name}', '{migration.checksum}', '{to_db(now)}');"
+    )
+    script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;\n{ledger_row}\nCOMMIT;"
+    async with database.locked() as connection:
+        try:
+            await connection.executescript(script)
+        except Exception as error:
+            if connection.in_transaction:
+                await connection.execute("ROLLBACK")
+            raise MigrationError(
+                f"migration {migration.version:04d}_{migration.name} failed: {error}"
+            ) from error

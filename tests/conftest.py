@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from emulator import BotApiEmulator
+from storage import Database, apply_migrations
+from tests.harness import START, TOKEN, RunningBot, test_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No KANNUSTIN_* variable or .env file of the machine leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("KANNUSTIN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def database(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Database]:
+    """A real SQLite file built by the real migrations."""
+    db = Database(tmp_path / "kannustin.db")
+    await db.connect()
+    await apply_migrations(db, clock.now())
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == [], "requests or answers that break the Bot API spec"
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock) -> AsyncIterator[RunningBot]:
+    settings = test_settings(emulator, tmp_path / "bot.db", admins="1000")
+    running = RunningBot(settings, emulator, clock)
+    await running.start()
+    yield running
+    await running.stop()

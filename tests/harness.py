@@ -1,0 +1,96 @@
+"""Runs the real bot (``build_application``) against the emulator, as ``run_polling`` would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.context import KannustinApplication
+from bot.services import Services
+from bot.settings import Settings
+from bot.telegram_setup import ALLOWED_UPDATES
+from emulator import ApiCall, BotApiEmulator, Chat
+
+TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
+SENTINEL_ID = 999_999
+START = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
+
+
+def test_settings(emulator: BotApiEmulator, database: Path | str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "api_base_url": emulator.base_url,
+        "database": str(database),
+        "poll_timeout": 1,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+class RunningBot:
+    """The bot started the way ``run_polling`` starts it, with helpers to talk to it."""
+
+    def __init__(self, settings: Settings, emulator: BotApiEmulator, clock: FixedClock) -> None:
+        self.settings = settings
+        self.emulator = emulator
+        self.clock = clock
+        self.app: KannustinApplication = build_application(settings, clock=clock)
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+    async def start(self) -> None:
+        app = self.app
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            allowed_updates=list(ALLOWED_UPDATES), timeout=self.settings.poll_timeout
+        )
+        await app.start()
+
+    async def stop(self) -> None:
+        app = self.app
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+    async def say(
+        self, user: dict[str, Any], text: str, *, chat: Chat | None = None, method: str = "sendMessage"
+    ) -> ApiCall:
+        """The person writes ``text``; returns the bot's next message to that chat."""
+        mark = self.emulator.mark()
+        chat_id = chat.id if chat else user["id"]
+        await self.emulator.send_text(user, text, chat=chat)
+        return await self.emulator.wait_for(method, chat_id=chat_id, after=mark)
+
+    async def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> ApiCall:
+        """The person taps a button; returns the bot's answer to the callback query."""
+        mark = self.emulator.mark()
+        query_id = await self.emulator.press_button(user, message, data)
+        return await self.emulator.wait_for(
+            "answerCallbackQuery", where=lambda call: call.params["callback_query_id"] == query_id,
+            after=mark,
+        )
+
+    async def handled_everything(self) -> None:
+        """Wait until every update injected so far has been handled.
+
+        Updates are handled one at a time in order, so once the bot answers a /help sent
+        now, everything before it is done. The sentinel is a person of its own.
+        """
+        sentinel = self.emulator.user(SENTINEL_ID, "Sentinel", language_code="en")
+        await self.say(sentinel, "/help")
