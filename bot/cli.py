@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.clock import SystemClock
@@ -63,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"kannustin: {error}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings.log_level, settings.secrets())
+    # Only the bot itself narrates at INFO; check and migrate print their own summary.
+    quiet = arguments.command != "run" and settings.log_level == "INFO"
+    configure_logging("WARNING" if quiet else settings.log_level, settings.secrets())
     command: Callable[[Settings], int] = {
         "run": lambda s: run(s, webhook=arguments.webhook),
         "check": check,
@@ -88,6 +91,7 @@ def run(settings: Settings, *, webhook: bool) -> int:
         settings.require_webhook()
     translator, library = _load_texts_and_content(settings)
     asyncio.run(_prepare_database(settings))
+    asyncio.run(_check_telegram(settings))
     application = build_application(settings, translator=translator, library=library)
     try:
         if webhook:
@@ -171,6 +175,19 @@ async def _prepare_database(settings: Settings) -> list[int]:
     finally:
         await database.close()
     return [migration.version for migration in applied]
+
+
+async def _check_telegram(settings: Settings) -> None:
+    """Ask Telegram who we are before starting, so a bad token or URL is one clear line."""
+    bot = Bot(settings.require_token(), base_url=settings.bot_api_url)
+    try:
+        async with bot:
+            log.info("Telegram knows this bot as @%s", bot.username)
+    except InvalidToken:
+        # PTB's own message quotes the token; ours does not.
+        raise Failure("KANNUSTIN_BOT_TOKEN: Telegram rejected the token", EXIT_USAGE) from None
+    except NetworkError as error:
+        raise Failure(f"cannot reach the Bot API at {settings.api_base_url}: {error.message}") from None
 
 
 async def _database_summary(settings: Settings) -> str:

@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     def _webhook_complete(self) -> Settings:
         webhook = (self.webhook_url, self.webhook_secret, self.listen)
         if any(part is not None for part in webhook) and self.webhook_url is None:
-            raise ValueError("webhook_url: required when webhook_secret or listen is set")
+            raise ValueError(
+                "webhook_url: required when KANNUSTIN_WEBHOOK_SECRET or KANNUSTIN_LISTEN is set"
+            )
         return self
 
     # Derived values -----------------------------------------------------------------------

@@ -1,0 +1,86 @@
+"""The tip library: the shipped files load; a bad file is reported with file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from content import ContentError, load_library
+from content.library import CAPTION_LIMIT, Theme
+
+GOOD_TIP = """
+[[tips]]
+id = "{id}"
+theme = "sleep"
+weeks = [1, 2]
+[tips.text]
+fi = "Mene nukkumaan samaan aikaan."
+sv = "Gå och lägg dig vid samma tid."
+en = "{en}"
+"""
+
+
+def test_the_shipped_library_loads_and_every_tip_fits_a_caption() -> None:
+    library = load_library()
+
+    assert len(library) >= 4
+    for tip in library:
+        for language in ("fi", "sv", "en"):
+            assert 0 < len(tip.text_in(language)) <= CAPTION_LIMIT
+    assert Theme.BREATHING in library.themes()
+
+
+def test_week_rules() -> None:
+    library = load_library()
+    small_step = library.get("plan-small-step")
+    any_week = library.get("breathing-slow-out")
+
+    assert small_step is not None and any_week is not None
+    assert small_step.suits_week(1) and not small_step.suits_week(5)
+    assert all(any_week.suits_week(week) for week in range(1, 7))
+
+
+def test_every_problem_is_reported_with_file_and_field(tmp_path: Path) -> None:
+    (tmp_path / "good.toml").write_text(GOOD_TIP.format(id="sleep-routine", en="Go to bed on time."))
+    (tmp_path / "dupe.toml").write_text(GOOD_TIP.format(id="sleep-routine", en="Again."))
+    (tmp_path / "long.toml").write_text(GOOD_TIP.format(id="too-long", en="x" * (CAPTION_LIMIT + 1)))
+    (tmp_path / "broken.toml").write_text("[[tips]\nid = ")
+    (tmp_path / "wrong.toml").write_text(
+        '[[tips]]\nid = "Bad Id"\ntheme = "astrology"\nweeks = [9]\n'
+        '[tips.text]\nfi = "x"\nsv = "x"\n'
+    )
+
+    with pytest.raises(ContentError) as raised:
+        load_library(tmp_path)
+
+    report = raised.value.report()
+    assert "broken.toml: not valid TOML" in report
+    assert "long.toml: tips.0.text.en: String should have at most 1024 characters" in report
+    assert "wrong.toml: tips.0.id: String should match pattern" in report
+    assert "wrong.toml: tips.0.theme: Input should be" in report
+    assert "wrong.toml: tips.0.weeks" in report
+    assert "wrong.toml: tips.0.text.en: Field required" in report
+    assert "tip id 'sleep-routine' is used 2 times" in report
+
+
+def test_media_must_exist(tmp_path: Path) -> None:
+    tips = tmp_path / "tips"
+    tips.mkdir()
+    (tips / "a.toml").write_text(
+        GOOD_TIP.format(id="with-picture", en="Look.") + '[tips.media]\nkind = "photo"\nfile = "moon.jpg"\n'
+    )
+
+    with pytest.raises(ContentError, match="problem"):
+        load_library(tips)
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "moon.jpg").write_bytes(b"\xff\xd8\xff")
+
+    library = load_library(tips)
+    tip = library.get("with-picture")
+    assert tip is not None and tip.media is not None and tip.media.kind == "photo"
+
+
+def test_an_empty_folder_is_a_problem(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="problem"):
+        load_library(tmp_path)

@@ -1,0 +1,181 @@
+"""``kannustin run`` as a real process against the emulator: start, answer, stop on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from emulator import BotApiEmulator
+from tests.harness import TOKEN
+
+KANNUSTIN = Path(sys.executable).with_name("kannustin")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(emulator: BotApiEmulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KANNUSTIN_")}
+    env.update(
+        KANNUSTIN_BOT_TOKEN=TOKEN,
+        KANNUSTIN_API_BASE_URL=emulator.base_url,
+        KANNUSTIN_DATABASE=str(tmp_path / "data" / "kannustin.db"),
+        KANNUSTIN_POLL_TIMEOUT="1",
+        KANNUSTIN_LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
+
+
+async def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+class Process:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.stderr = b""
+
+    async def stop(self, signum: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        self.process.send_signal(signum)
+        _, self.stderr = await asyncio.wait_for(self.process.communicate(), timeout)
+        assert self.process.returncode is not None
+        return self.process.returncode
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[object]:
+    started: list[Process] = []
+
+    async def start(env: dict[str, str], *arguments: str) -> Process:
+        process = await asyncio.create_subprocess_exec(
+            str(KANNUSTIN), *arguments, env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        started.append(Process(process))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.process.returncode is None:
+            process.process.kill()
+            await process.process.wait()
+
+
+async def test_run_answers_start_and_stops_cleanly_on_sigterm(
+    emulator: BotApiEmulator, tmp_path: Path, spawn: object
+) -> None:
+    bot = await spawn(_environment(emulator, tmp_path), "run")  # type: ignore[operator]
+    aino = emulator.user(1, "Aino", language_code="fi")
+    await emulator.wait_for("getUpdates", timeout=30)
+    await emulator.send_text(aino, "/start")
+
+    reply = await emulator.wait_for("sendMessage", chat_id=1, timeout=15)
+    assert reply.text is not None and reply.text.startswith("Hei Aino!")
+    assert (tmp_path / "data" / "kannustin.db").exists()  # the folder was created
+
+    status = await bot.stop(signal.SIGTERM)
+    log = bot.stderr.decode()
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "database closed" in log
+
+
+async def test_ctrl_c_stops_cleanly(emulator: BotApiEmulator, tmp_path: Path, spawn: object) -> None:
+    bot = await spawn(_environment(emulator, tmp_path), "run")  # type: ignore[operator]
+    await emulator.wait_for("getUpdates", timeout=30)
+
+    status = await bot.stop(signal.SIGINT)
+
+    assert status == 0, bot.stderr.decode()
+    assert "Traceback" not in bot.stderr.decode()
+
+
+async def test_webhook_mode_serves_telegram_and_rejects_requests_without_the_secret(
+    emulator: BotApiEmulator, tmp_path: Path, spawn: object
+) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    env = _environment(
+        emulator,
+        tmp_path,
+        KANNUSTIN_WEBHOOK_URL=url,
+        KANNUSTIN_WEBHOOK_SECRET="only-telegram-knows-this",
+        KANNUSTIN_LISTEN=f"127.0.0.1:{port}",
+    )
+    bot = await spawn(env, "run", "--webhook")  # type: ignore[operator]
+
+    registration = await emulator.wait_for("setWebhook", timeout=30)
+    assert registration.params["url"] == url
+    assert registration.params["secret_token"] == "only-telegram-knows-this"
+    assert "message_reaction" in registration.params["allowed_updates"]
+    await _wait_for_port(port)
+
+    forged = {
+        "update_id": 777,
+        "message": {
+            "message_id": 1, "date": 0, "text": "/start",
+            "chat": {"id": 66, "type": "private", "first_name": "Mallory"},
+            "from": {"id": 66, "is_bot": False, "first_name": "Mallory"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=forged) as no_secret:
+            assert no_secret.status == 403
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        async with session.post(url, json=forged, headers=wrong) as wrong_secret:
+            assert wrong_secret.status == 403
+
+    carol = emulator.user(3, "Carol", language_code="en")
+    await emulator.send_text(carol, "/start")  # the emulator pushes it with the secret
+    reply = await emulator.wait_for("sendMessage", chat_id=3, timeout=15)
+    assert reply.text is not None and reply.text.startswith("Hello Carol!")
+    assert emulator.sent("sendMessage", chat_id=66) == []
+
+    status = await bot.stop(signal.SIGTERM)
+    assert status == 0, bot.stderr.decode()
+    assert "only-telegram-knows-this" not in bot.stderr.decode()
+
+
+async def test_a_token_telegram_rejects_exits_2_without_showing_it(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    wrong = "987654321:" + "Z" * 35
+    env = _environment(emulator, tmp_path, KANNUSTIN_BOT_TOKEN=wrong)
+    process = await asyncio.create_subprocess_exec(
+        str(KANNUSTIN), "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 2
+    assert stderr.decode().strip().splitlines()[-1] == (
+        "kannustin: KANNUSTIN_BOT_TOKEN: Telegram rejected the token"
+    )
+    assert "Z" * 35 not in stderr.decode()
+    assert "Traceback" not in stderr.decode()

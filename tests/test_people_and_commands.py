@@ -1,0 +1,114 @@
+"""Language resolution, roles, the command list and deep-link routing, as plain functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.commands import COMMANDS, CommandSpec, commands_for
+from bot.deeplinks import DeepLinkRouter
+from bot.errors import DomainError
+from bot.i18n import Text
+from bot.people import PeopleService, resolve_language
+from bot.roles import ChatKind, Role
+from storage import Database
+from storage.people import Person
+
+NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def person(language: str | None = None, telegram_language: str | None = None) -> Person:
+    return Person(1, language, telegram_language, NOW, NOW)
+
+
+@pytest.mark.parametrize(
+    ("stored", "app", "expected"),
+    [
+        (person(language="sv", telegram_language="en"), "en", "sv"),  # the choice wins
+        (person(telegram_language="en"), "en-US", "en"),  # then the app's language
+        (person(telegram_language="sv"), None, "sv"),  # then the app language seen before
+        (person(telegram_language="de"), "de", "fi"),  # then the default
+        (None, "sv", "sv"),
+        (None, None, "fi"),
+    ],
+)
+def test_the_language_to_answer_in(stored: Person | None, app: str | None, expected: str) -> None:
+    assert resolve_language(stored, app, "fi") == expected
+
+
+async def test_an_unknown_language_choice_changes_nothing(
+    database: Database, clock: FixedClock
+) -> None:
+    people = PeopleService(database, clock, default_language="fi", admins=frozenset())
+    await people.record_contact(1, "en")
+
+    with pytest.raises(DomainError) as raised:
+        await people.choose_language(1, "xx")
+
+    assert raised.value.key == "language.unknown"
+    stored = await people.get(1)
+    assert stored is not None and stored.language is None
+
+
+async def test_choosing_a_language_before_any_contact_creates_the_person(
+    database: Database, clock: FixedClock
+) -> None:
+    people = PeopleService(database, clock, default_language="fi", admins=frozenset())
+
+    chosen = await people.choose_language(5, "en")
+
+    assert chosen.language == "en"
+
+
+def test_admins_come_from_the_settings(database: Database, clock: FixedClock) -> None:
+    people = PeopleService(database, clock, default_language="fi", admins=frozenset({7}))
+
+    assert people.roles_of(7) == {Role.EVERYONE, Role.ADMIN}
+    assert people.roles_of(8) == {Role.EVERYONE}
+
+
+def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
+    admin_only = CommandSpec(
+        "neworg", "command.help", frozenset({Role.ADMIN}), frozenset({ChatKind.PRIVATE})
+    )
+    commands = (*COMMANDS, admin_only)
+
+    everyone_private = [c.name for c in commands_for({Role.EVERYONE}, ChatKind.PRIVATE, commands)]
+    admin_private = [
+        c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE, commands)
+    ]
+    admin_group = [c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.GROUP, commands)]
+
+    assert everyone_private == ["start", "help", "language"]
+    assert admin_private == ["start", "help", "language", "neworg"]
+    assert admin_group == ["help"]
+
+
+async def test_deep_links_reach_the_handler_of_their_prefix() -> None:
+    router = DeepLinkRouter()
+    opened: list[tuple[int, str]] = []
+
+    async def accept_invitation(who: Person, argument: str) -> Text:
+        opened.append((who.telegram_id, argument))
+        return Text("start.welcome", {"name": "x"})
+
+    router.register("inv", accept_invitation)
+
+    assert await router.open(person(), "inv_abc-DEF_123") == Text("start.welcome", {"name": "x"})
+    assert opened == [(1, "abc-DEF_123")]
+    assert await router.open(person(), "inv_") == Text("start.link-unknown")
+    assert await router.open(person(), "zzz_abc") == Text("start.link-unknown")
+    assert await router.open(person(), "inv_" + "a" * 70) == Text("start.link-unknown")
+    assert await router.open(person(), "inv_a<b") == Text("start.link-unknown")
+    assert opened == [(1, "abc-DEF_123")]
+
+
+def test_deep_links_are_built_within_telegrams_rules() -> None:
+    assert DeepLinkRouter.link("kannustin_bot", "inv", "abc") == "https://t.me/kannustin_bot?start=inv_abc"
+    with pytest.raises(ValueError, match="1-64"):
+        DeepLinkRouter.link("kannustin_bot", "inv", "x" * 61)
+    router = DeepLinkRouter()
+    with pytest.raises(ValueError, match="lowercase"):
+        router.register("Inv_", lambda who, argument: None)  # type: ignore[arg-type,return-value]

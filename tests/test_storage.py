@@ -1,0 +1,146 @@
+"""Storage: the real migrations on a real SQLite file, the people repository, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from storage import Database, MigrationError, apply_migrations, migration_status
+from storage.migrations import MIGRATIONS_DIR, load_migrations
+
+
+async def test_a_fresh_database_gets_every_migration_once(tmp_path: Path, clock: FixedClock) -> None:
+    db = Database(tmp_path / "new" / "k.db")
+    await db.connect()
+    try:
+        first = await apply_migrations(db, clock.now())
+        second = await apply_migrations(db, clock.now())
+        status = await migration_status(db)
+    finally:
+        await db.close()
+
+    assert [m.version for m in first] == list(range(1, len(load_migrations()) + 1))
+    assert second == []
+    assert status.current == status.latest and status.pending == ()
+
+
+async def test_the_connection_uses_wal_foreign_keys_and_a_busy_timeout(database: Database) -> None:
+    async with database.locked() as connection:
+        values = {}
+        for pragma in ("journal_mode", "foreign_keys", "busy_timeout"):
+            async with connection.execute(f"PRAGMA {pragma}") as cursor:
+                row = await cursor.fetchone()
+                assert row is not None
+                values[pragma] = row[0]
+
+    assert values == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+
+
+def _copy_migrations(target: Path) -> Path:
+    target.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        (target / path.name).write_text(path.read_text())
+    return target
+
+
+async def test_an_edited_old_migration_is_caught(tmp_path: Path, clock: FixedClock) -> None:
+    migrations = _copy_migrations(tmp_path / "migrations")
+    db = Database(tmp_path / "k.db")
+    await db.connect()
+    try:
+        await apply_migrations(db, clock.now(), migrations)
+        first = sorted(migrations.glob("*.sql"))[0]
+        first.write_text(first.read_text() + "\n-- sneaky edit\n")
+        with pytest.raises(MigrationError, match="was changed after it was applied"):
+            await apply_migrations(db, clock.now(), migrations)
+    finally:
+        await db.close()
+
+
+async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, clock: FixedClock) -> None:
+    migrations = _copy_migrations(tmp_path / "migrations")
+    number = len(list(migrations.glob("*.sql"))) + 1
+    (migrations / f"{number:04d}_broken.sql").write_text(
+        "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\nTHIS IS NOT SQL;\n"
+    )
+    db = Database(tmp_path / "k.db")
+    await db.connect()
+    try:
+        with pytest.raises(MigrationError, match=f"migration {number:04d}_broken failed"):
+            await apply_migrations(db, clock.now(), migrations)
+        status = await migration_status(db, migrations)
+        async with db.locked() as connection:
+            async with connection.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'half_done'"
+            ) as cursor:
+                leftover = await cursor.fetchall()
+    finally:
+        await db.close()
+
+    assert status.current == number - 1
+    assert [m.version for m in status.pending] == [number]
+    assert leftover == []
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path, clock: FixedClock) -> None:
+    db = Database(tmp_path / "k.db")
+    await db.connect()
+    try:
+        await apply_migrations(db, clock.now())
+        async with db.locked() as connection:
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES (999, 'future', 'x', '2030-01-01')"
+            )
+        with pytest.raises(MigrationError, match="does not know"):
+            await migration_status(db)
+    finally:
+        await db.close()
+
+
+def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
+    (tmp_path / "0001_one.sql").write_text("SELECT 1;")
+    (tmp_path / "0003_three.sql").write_text("SELECT 1;")
+
+    with pytest.raises(MigrationError, match="without gaps"):
+        load_migrations(tmp_path)
+
+
+async def test_people_are_created_once_and_refreshed(database: Database, clock: FixedClock) -> None:
+    async with database.transaction() as tx:
+        created = await tx.people.record_seen(42, "sv", clock.now())
+    clock.advance(dt.timedelta(hours=3))
+    async with database.transaction() as tx:
+        seen_again = await tx.people.record_seen(42, None, clock.now())
+        await tx.people.set_language(42, "en")
+        stored = await tx.people.get(42)
+        count = await tx.people.count()
+
+    assert created.first_seen == created.last_seen == dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
+    assert seen_again.first_seen == created.first_seen
+    assert seen_again.last_seen == dt.datetime(2026, 11, 28, 13, tzinfo=dt.UTC)
+    assert seen_again.telegram_language == "sv"  # an update without a language keeps the old one
+    assert stored is not None and stored.language == "en"
+    assert count == 1
+
+
+async def test_a_failed_unit_of_work_rolls_back(database: Database, clock: FixedClock) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as tx:
+            await tx.people.record_seen(7, "fi", clock.now())
+            raise RuntimeError("something later in the same unit failed")
+
+    async with database.transaction() as tx:
+        assert await tx.people.get(7) is None
+
+
+async def test_the_schema_refuses_a_language_we_do_not_speak(
+    database: Database, clock: FixedClock
+) -> None:
+    async with database.transaction() as tx:
+        await tx.people.record_seen(7, "fi", clock.now())
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        async with database.transaction() as tx:
+            await tx.people.set_language(7, "de")
