@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.app import build_application
 from bot.clock import SystemClock
 from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
@@ -84,8 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(settings: Settings, *, webhook: bool) -> int:
     """Run until SIGTERM or Ctrl-C; PTB stops polling, finishes handlers and closes storage."""
-    from bot.app import build_application  # imports PTB's whole ext stack; only `run` needs it
-
     settings.require_token()
     if webhook:
         settings.require_webhook()
@@ -112,7 +111,9 @@ def run(settings: Settings, *, webhook: bool) -> int:
         # PTB's message quotes the token; ours does not.
         raise Failure("KANNUSTIN_BOT_TOKEN: Telegram rejected the token", EXIT_USAGE) from None
     except NetworkError as error:
-        raise Failure(f"cannot reach the Bot API at {settings.api_base_url}: {error.message}") from None
+        raise Failure(
+            f"cannot reach the Bot API at {settings.api_base_url}: {error.message}"
+        ) from None
     except TelegramError as error:
         raise Failure(f"the Bot API refused to start the bot: {error.message}") from None
     except (DatabaseError, MigrationError) as error:
@@ -159,7 +160,10 @@ def check(settings: Settings) -> int:
 def migrate(settings: Settings) -> int:
     applied = asyncio.run(_prepare_database(settings))
     if applied:
-        print(f"database {settings.database}: applied {applied[0]}..{applied[-1]}, now at version {applied[-1]}")
+        print(
+            f"database {settings.database}: applied {applied[0]}..{applied[-1]}, "
+            f"now at version {applied[-1]}"
+        )
     else:
         print(f"database {settings.database}: up to date")
     return EXIT_OK
@@ -187,12 +191,17 @@ async def _check_telegram(settings: Settings) -> None:
         # PTB's own message quotes the token; ours does not.
         raise Failure("KANNUSTIN_BOT_TOKEN: Telegram rejected the token", EXIT_USAGE) from None
     except NetworkError as error:
-        raise Failure(f"cannot reach the Bot API at {settings.api_base_url}: {error.message}") from None
+        raise Failure(
+            f"cannot reach the Bot API at {settings.api_base_url}: {error.message}"
+        ) from None
 
 
 async def _database_summary(settings: Settings) -> str:
     if settings.database != ":memory:" and not settings.database_path.exists():
-        return f"database: {settings.database} not created yet (`kannustin migrate` or `run` creates it)"
+        return (
+            f"database: {settings.database} not created yet "
+            "(`kannustin migrate` or `run` creates it)"
+        )
     database = Database(settings.database)
     try:
         await database.connect()

@@ -38,6 +38,8 @@ def commands_for(
     return [command for command in commands if command.usable_by(held, chat)]
 
 
-def menu_for_everyone(chat: ChatKind, commands: Iterable[CommandSpec] = COMMANDS) -> list[CommandSpec]:
+def menu_for_everyone(
+    chat: ChatKind, commands: Iterable[CommandSpec] = COMMANDS
+) -> list[CommandSpec]:
     """What Telegram's command menu shows to anyone in this kind of chat."""
     return commands_for({Role.EVERYONE}, chat, commands)

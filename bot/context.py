@@ -23,7 +23,9 @@ class KannustinApplication(Application[Any, Any, Any, Any, Any, Any]):
         self.services = services
 
 
-class KannustinContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class KannustinContext(
+    CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+):
     """One per update. ``person`` and ``language`` are filled by the first handler group."""
 
     def __init__(

@@ -30,14 +30,17 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     "message_reaction_count",
 )
 
-_SCOPES: tuple[tuple[ChatKind, type[BotCommandScope]], ...] = (
-    (ChatKind.PRIVATE, BotCommandScopeAllPrivateChats),
-    (ChatKind.GROUP, BotCommandScopeAllGroupChats),
+_SCOPES: tuple[tuple[ChatKind, BotCommandScope], ...] = (
+    (ChatKind.PRIVATE, BotCommandScopeAllPrivateChats()),
+    (ChatKind.GROUP, BotCommandScopeAllGroupChats()),
 )
 
 
 def command_menu(
-    translator: Translator, language: str, chat: ChatKind, commands: tuple[CommandSpec, ...] = COMMANDS
+    translator: Translator,
+    language: str,
+    chat: ChatKind,
+    commands: tuple[CommandSpec, ...] = COMMANDS,
 ) -> list[BotCommand]:
     return [
         BotCommand(spec.name, translator.text(language, spec.description_key))
@@ -59,7 +62,7 @@ async def publish_bot_profile(bot: Bot, translator: Translator) -> None:
             for chat, scope in _SCOPES:
                 await bot.set_my_commands(
                     command_menu(translator, language, chat),
-                    scope=scope(),
+                    scope=scope,
                     language_code=language_code,
                 )
             await bot.set_my_description(

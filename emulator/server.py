@@ -21,10 +21,10 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
 
 from emulator.limits import RateLimiter, RateLimits
 from emulator.spec import BotApiSpec
@@ -192,7 +192,7 @@ class BotApiEmulator:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._pending: list[Json] = []
         self._updates_changed = asyncio.Condition()
-        self._calls_changed = asyncio.Condition()
+        self._watchers: list[tuple[Callable[[ApiCall], bool], asyncio.Future[ApiCall]]] = []
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self.port = 0
@@ -255,7 +255,9 @@ class BotApiEmulator:
         await self._record(call)
         return web.json_response({"ok": True, "result": result})
 
-    async def _read_params(self, request: web.Request, method: str) -> tuple[Json, dict[str, bytes]]:
+    async def _read_params(
+        self, request: web.Request, method: str
+    ) -> tuple[Json, dict[str, bytes]]:
         params: Json = {}
         files: dict[str, bytes] = {}
         raw: dict[str, str] = dict(request.query)
@@ -271,9 +273,9 @@ class BotApiEmulator:
                 params.update(body)
             elif content_type == "multipart/form-data":
                 reader = await request.multipart()
-                async for part in reader:
-                    if not hasattr(part, "filename"):
-                        continue
+                while (part := await reader.next()) is not None:
+                    if not isinstance(part, BodyPartReader):
+                        continue  # nested multipart: Telegram does not use it
                     name = part.name or ""
                     if part.filename is not None:
                         files[name] = bytes(await part.read())
@@ -294,9 +296,11 @@ class BotApiEmulator:
         return web.Response(body=content)
 
     async def _record(self, call: ApiCall) -> None:
-        async with self._calls_changed:
-            self.calls.append(call)
-            self._calls_changed.notify_all()
+        self.calls.append(call)
+        for matches, found in list(self._watchers):
+            if not found.done() and matches(call):
+                found.set_result(call)
+                self._watchers.remove((matches, found))
 
     # Dispatch -----------------------------------------------------------------------------
 
@@ -444,7 +448,11 @@ class BotApiEmulator:
 
     def _m_getWebhookInfo(self, call: ApiCall) -> Json:
         if self.webhook is None:
-            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._pending)}
+            return {
+                "url": "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._pending),
+            }
         info: Json = {
             "url": self.webhook.url,
             "has_custom_certificate": False,
@@ -467,7 +475,9 @@ class BotApiEmulator:
                 if hook.secret_token:
                     headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
                 try:
-                    async with session.post(hook.url, data=json.dumps(update), headers=headers) as reply:
+                    async with session.post(
+                        hook.url, data=json.dumps(update), headers=headers
+                    ) as reply:
                         delivered = reply.status == 200
                 except Exception as error:  # the bot is down: retry later, like Telegram
                     log.debug("webhook delivery failed: %r", error)
@@ -581,10 +591,18 @@ class BotApiEmulator:
 
     def _m_getChat(self, call: ApiCall) -> Json:
         chat = self._known_chat(call.params["chat_id"])
-        return {**chat.json(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False,
-                                        "gifts_from_channels": False}}
+        return {
+            **chat.json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     def _m_getChatMember(self, call: ApiCall) -> Json:
         chat = self._known_chat(call.params["chat_id"])
@@ -663,12 +681,20 @@ class BotApiEmulator:
     def _member_json(self, user: Json, status: str) -> Json:
         if status == "administrator":
             return {
-                "status": "administrator", "user": user, "can_be_edited": False,
-                "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
-                "can_manage_video_chats": False, "can_restrict_members": False,
-                "can_promote_members": False, "can_change_info": False,
-                "can_invite_users": True, "can_post_stories": False,
-                "can_edit_stories": False, "can_delete_stories": False,
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": False,
+                "can_restrict_members": False,
+                "can_promote_members": False,
+                "can_change_info": False,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
             }
         if status == "kicked":
             return {"status": "kicked", "user": user, "until_date": 0}
@@ -716,8 +742,9 @@ class BotApiEmulator:
     def group(self, chat_id: int, title: str, *, supergroup: bool = False) -> Chat:
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
-        chat = Chat(id=chat_id, type="supergroup" if supergroup else "group", title=title,
-                    bot_status="left")
+        chat = Chat(
+            id=chat_id, type="supergroup" if supergroup else "group", title=title, bot_status="left"
+        )
         self.chats[chat_id] = chat
         return chat
 
@@ -771,7 +798,7 @@ class BotApiEmulator:
             "text": text,
         }
         if text.startswith("/"):
-            command = text.split()[0]
+            command = text.split(maxsplit=1)[0]
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
             ]
@@ -851,7 +878,9 @@ class BotApiEmulator:
 
     async def migrate_to_supergroup(self, chat: Chat, new_id: int, by: Json) -> Chat:
         """The group becomes a supergroup: the old id refuses messages from now on."""
-        supergroup = Chat(id=new_id, type="supergroup", title=chat.title, bot_status=chat.bot_status)
+        supergroup = Chat(
+            id=new_id, type="supergroup", title=chat.title, bot_status=chat.bot_status
+        )
         self.chats[new_id] = supergroup
         chat.migrated_to = new_id
         await self._service_message(by, chat, migrate_to_chat_id=new_id)
@@ -963,28 +992,32 @@ class BotApiEmulator:
     ) -> ApiCall:
         """The first successful matching request at index ``after`` or later in ``calls``."""
 
-        def find() -> ApiCall | None:
-            for call in self.calls[after:]:
-                if (
-                    call.ok
-                    and call.method == method
-                    and (chat_id is None or _as_int(call.chat_id) == chat_id)
-                    and (where is None or where(call))
-                ):
-                    return call
-            return None
+        def matches(call: ApiCall) -> bool:
+            return (
+                call.ok
+                and call.method == method
+                and (chat_id is None or _as_int(call.chat_id) == chat_id)
+                and (where is None or where(call))
+            )
 
-        async with self._calls_changed:
-            try:
-                await asyncio.wait_for(self._calls_changed.wait_for(lambda: find() is not None), timeout)
-            except TimeoutError:
-                seen = [f"{call.method}({call.params})" for call in self.calls[after:]][-10:]
-                raise AssertionError(
-                    f"no {method} to {chat_id} within {timeout}s; last calls: {seen}"
-                ) from None
-        found = find()
-        assert found is not None
-        return found
+        for call in self.calls[after:]:
+            if matches(call):
+                return call
+        # Not there yet: each new call is offered to the waiting matchers once, so many
+        # waiters cost one check per call each, not a rescan of the whole history.
+        found: asyncio.Future[ApiCall] = asyncio.get_running_loop().create_future()
+        watcher = (matches, found)
+        self._watchers.append(watcher)
+        try:
+            return await asyncio.wait_for(found, timeout)
+        except TimeoutError:
+            seen = [f"{call.method}({call.params})" for call in self.calls[after:]][-10:]
+            raise AssertionError(
+                f"no {method} to {chat_id} within {timeout}s; last calls: {seen}"
+            ) from None
+        finally:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
 
     def mark(self) -> int:
         """A position in ``calls``; pass it as ``after`` to wait only for newer requests."""

@@ -55,9 +55,8 @@ class BotApiSpec:
             return int(raw)
         if "Float" in types and _is_float(raw):
             return float(raw)
-        if "Boolean" in types or "True" in types:
-            if raw.lower() in ("true", "false"):
-                return raw.lower() == "true"
+        if ("Boolean" in types or "True" in types) and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
         if any(kind not in _SCALARS for kind in types):
             try:
                 return json.loads(raw)
@@ -65,9 +64,7 @@ class BotApiSpec:
                 return raw
         return raw
 
-    def check_request(
-        self, method: str, params: dict[str, Any], files: set[str]
-    ) -> list[Problem]:
+    def check_request(self, method: str, params: dict[str, Any], files: set[str]) -> list[Problem]:
         fields: dict[str, Any] = self.methods[method]["fields"]
         problems: list[Problem] = []
         for name in params:

@@ -43,7 +43,9 @@ async def on_error(update: object, context: KannustinContext) -> None:
     try:
         await _tell(update, text)
     except TelegramError as send_error:
-        log.warning("update %s: could not deliver the error notice: %s", update.update_id, send_error)
+        log.warning(
+            "update %s: could not deliver the error notice: %s", update.update_id, send_error
+        )
 
 
 async def _tell(update: Update, text: str) -> None:
@@ -60,4 +62,4 @@ async def _tell(update: Update, text: str) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    application.add_error_handler(on_error)

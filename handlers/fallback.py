@@ -33,8 +33,6 @@ async def stale_button(update: Update, context: KannustinContext) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(
-        MessageHandler(private & filters.COMMAND, unknown_command), group=GROUP
-    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command), group=GROUP)
     application.add_handler(MessageHandler(private, anything_else), group=GROUP)
     application.add_handler(CallbackQueryHandler(stale_button), group=GROUP)

@@ -49,10 +49,16 @@ async def language_menu(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     assert message is not None
     buttons = [
-        [InlineKeyboardButton(context.t(_LANGUAGE_NAME_KEYS[code]), callback_data=LANGUAGE_CALLBACK + code)]
+        [
+            InlineKeyboardButton(
+                context.t(_LANGUAGE_NAME_KEYS[code]), callback_data=LANGUAGE_CALLBACK + code
+            )
+        ]
         for code in LANGUAGES
     ]
-    await message.reply_text(context.t("language.prompt"), reply_markup=InlineKeyboardMarkup(buttons))
+    await message.reply_text(
+        context.t("language.prompt"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 async def language_chosen(update: Update, context: KannustinContext) -> None:

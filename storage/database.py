@@ -41,7 +41,7 @@ class Transaction:
 
 
 class Database:
-    """An SQLite database file (or ``:memory:``) opened with WAL, foreign keys and a busy timeout."""
+    """An SQLite file (or ``:memory:``) opened with WAL, foreign keys and a busy timeout."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -59,7 +59,9 @@ class Database:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise DatabaseError(f"{self.path}: cannot create its folder ({error.strerror})") from None
+                raise DatabaseError(
+                    f"{self.path}: cannot create its folder ({error.strerror})"
+                ) from None
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves.
             connection = await aiosqlite.connect(self.path, isolation_level=None)

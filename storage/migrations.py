@@ -63,7 +63,9 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         migrations.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
     versions = [migration.version for migration in migrations]
     if versions != list(range(1, len(versions) + 1)):
-        raise MigrationError(f"migrations must be numbered 1, 2, 3... without gaps, found {versions}")
+        raise MigrationError(
+            f"migrations must be numbered 1, 2, 3... without gaps, found {versions}"
+        )
     return migrations
 
 

@@ -19,7 +19,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         if name.startswith("KANNUSTIN_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    yield
+    return
 
 
 @pytest.fixture
@@ -47,7 +47,9 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-async def bot(emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock) -> AsyncIterator[RunningBot]:
+async def bot(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> AsyncIterator[RunningBot]:
     settings = test_settings(emulator, tmp_path / "bot.db", admins="1000")
     running = RunningBot(settings, emulator, clock)
     await running.start()

@@ -69,7 +69,12 @@ class RunningBot:
         await app.post_shutdown(app)
 
     async def say(
-        self, user: dict[str, Any], text: str, *, chat: Chat | None = None, method: str = "sendMessage"
+        self,
+        user: dict[str, Any],
+        text: str,
+        *,
+        chat: Chat | None = None,
+        method: str = "sendMessage",
     ) -> ApiCall:
         """The person writes ``text``; returns the bot's next message to that chat."""
         mark = self.emulator.mark()
@@ -82,7 +87,8 @@ class RunningBot:
         mark = self.emulator.mark()
         query_id = await self.emulator.press_button(user, message, data)
         return await self.emulator.wait_for(
-            "answerCallbackQuery", where=lambda call: call.params["callback_query_id"] == query_id,
+            "answerCallbackQuery",
+            where=lambda call: call.params["callback_query_id"] == query_id,
             after=mark,
         )
 

@@ -15,11 +15,18 @@ KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 
 
 def kannustin(*arguments: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("KANNUSTIN_")}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("KANNUSTIN_")
+    }
     environment.update(env)
     return subprocess.run(
-        [KANNUSTIN, *arguments], cwd=cwd, env=environment, capture_output=True, text=True,
-        timeout=60, check=False,
+        [KANNUSTIN, *arguments],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -41,19 +48,27 @@ def test_run_without_a_token_exits_2_with_one_line(tmp_path: Path) -> None:
 
 def test_webhook_mode_without_a_secret_exits_2(tmp_path: Path) -> None:
     result = kannustin(
-        "run", "--webhook", cwd=tmp_path, KANNUSTIN_BOT_TOKEN=TOKEN,
+        "run",
+        "--webhook",
+        cwd=tmp_path,
+        KANNUSTIN_BOT_TOKEN=TOKEN,
         KANNUSTIN_WEBHOOK_URL="https://bot.example.org/hook",
     )
 
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        "kannustin: KANNUSTIN_WEBHOOK_SECRET: required for --webhook"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("kannustin: KANNUSTIN_WEBHOOK_SECRET: required for --webhook")
     )
 
 
 def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
     result = kannustin(
-        "run", cwd=tmp_path, KANNUSTIN_BOT_TOKEN=TOKEN, KANNUSTIN_API_BASE_URL="http://127.0.0.1:9",
+        "run",
+        cwd=tmp_path,
+        KANNUSTIN_BOT_TOKEN=TOKEN,
+        KANNUSTIN_API_BASE_URL="http://127.0.0.1:9",
     )
 
     assert result.returncode == 1
@@ -69,7 +84,10 @@ def test_migrate_creates_the_database_and_check_summarises(tmp_path: Path) -> No
     migrated = kannustin("migrate", cwd=tmp_path, KANNUSTIN_DATABASE=str(database))
     again = kannustin("migrate", cwd=tmp_path, KANNUSTIN_DATABASE=str(database))
     checked = kannustin(
-        "check", cwd=tmp_path, KANNUSTIN_DATABASE=str(database), KANNUSTIN_BOT_TOKEN=TOKEN,
+        "check",
+        cwd=tmp_path,
+        KANNUSTIN_DATABASE=str(database),
+        KANNUSTIN_BOT_TOKEN=TOKEN,
         KANNUSTIN_ADMINS="1,2",
     )
 

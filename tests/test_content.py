@@ -42,9 +42,13 @@ def test_week_rules() -> None:
 
 
 def test_every_problem_is_reported_with_file_and_field(tmp_path: Path) -> None:
-    (tmp_path / "good.toml").write_text(GOOD_TIP.format(id="sleep-routine", en="Go to bed on time."))
+    (tmp_path / "good.toml").write_text(
+        GOOD_TIP.format(id="sleep-routine", en="Go to bed on time.")
+    )
     (tmp_path / "dupe.toml").write_text(GOOD_TIP.format(id="sleep-routine", en="Again."))
-    (tmp_path / "long.toml").write_text(GOOD_TIP.format(id="too-long", en="x" * (CAPTION_LIMIT + 1)))
+    (tmp_path / "long.toml").write_text(
+        GOOD_TIP.format(id="too-long", en="x" * (CAPTION_LIMIT + 1))
+    )
     (tmp_path / "broken.toml").write_text("[[tips]\nid = ")
     (tmp_path / "wrong.toml").write_text(
         '[[tips]]\nid = "Bad Id"\ntheme = "astrology"\nweeks = [9]\n'
@@ -68,7 +72,8 @@ def test_media_must_exist(tmp_path: Path) -> None:
     tips = tmp_path / "tips"
     tips.mkdir()
     (tips / "a.toml").write_text(
-        GOOD_TIP.format(id="with-picture", en="Look.") + '[tips.media]\nkind = "photo"\nfile = "moon.jpg"\n'
+        GOOD_TIP.format(id="with-picture", en="Look.")
+        + '[tips.media]\nkind = "photo"\nfile = "moon.jpg"\n'
     )
 
     with pytest.raises(ContentError, match="problem"):

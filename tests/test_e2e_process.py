@@ -72,8 +72,12 @@ async def spawn(tmp_path: Path) -> AsyncIterator[object]:
 
     async def start(env: dict[str, str], *arguments: str) -> Process:
         process = await asyncio.create_subprocess_exec(
-            str(KANNUSTIN), *arguments, env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            str(KANNUSTIN),
+            *arguments,
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         started.append(Process(process))
         return started[-1]
@@ -105,7 +109,9 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(
     assert "database closed" in log
 
 
-async def test_ctrl_c_stops_cleanly(emulator: BotApiEmulator, tmp_path: Path, spawn: object) -> None:
+async def test_ctrl_c_stops_cleanly(
+    emulator: BotApiEmulator, tmp_path: Path, spawn: object
+) -> None:
     bot = await spawn(_environment(emulator, tmp_path), "run")  # type: ignore[operator]
     await emulator.wait_for("getUpdates", timeout=30)
 
@@ -138,7 +144,9 @@ async def test_webhook_mode_serves_telegram_and_rejects_requests_without_the_sec
     forged = {
         "update_id": 777,
         "message": {
-            "message_id": 1, "date": 0, "text": "/start",
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
             "chat": {"id": 66, "type": "private", "first_name": "Mallory"},
             "from": {"id": 66, "is_bot": False, "first_name": "Mallory"},
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
@@ -168,8 +176,12 @@ async def test_a_token_telegram_rejects_exits_2_without_showing_it(
     wrong = "987654321:" + "Z" * 35
     env = _environment(emulator, tmp_path, KANNUSTIN_BOT_TOKEN=wrong)
     process = await asyncio.create_subprocess_exec(
-        str(KANNUSTIN), "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(KANNUSTIN),
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
 

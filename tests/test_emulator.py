@@ -66,11 +66,15 @@ async def test_form_json_and_query_requests_are_understood(emulator: BotApiEmula
     base = f"{emulator.base_url}/bot{TOKEN}"
     markup = '{"inline_keyboard": [[{"text": "Ok", "callback_data": "ok"}]]}'
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "form", "reply_markup": markup}) as form:
+        async with session.post(
+            f"{base}/sendMessage", data={"chat_id": "1", "text": "form", "reply_markup": markup}
+        ) as form:
             assert (await form.json())["ok"] is True
         async with session.post(f"{base}/sendMessage", json={"chat_id": 1, "text": "json"}) as body:
             assert (await body.json())["result"]["text"] == "json"
-        async with session.get(f"{base}/SENDMESSAGE", params={"chat_id": "1", "text": "query"}) as query:
+        async with session.get(
+            f"{base}/SENDMESSAGE", params={"chat_id": "1", "text": "query"}
+        ) as query:
             assert (await query.json())["ok"] is True
 
     calls = emulator.sent("sendMessage")
@@ -79,7 +83,9 @@ async def test_form_json_and_query_requests_are_understood(emulator: BotApiEmula
     assert calls[0].buttons() == [("Ok", "ok")]
 
 
-async def test_wrong_token_and_unknown_method_get_telegrams_answers(emulator: BotApiEmulator) -> None:
+async def test_wrong_token_and_unknown_method_get_telegrams_answers(
+    emulator: BotApiEmulator,
+) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{emulator.base_url}/bot1:wrong/getMe") as wrong:
             assert wrong.status == 401
@@ -92,12 +98,14 @@ async def test_a_request_that_breaks_the_spec_is_refused_and_recorded(
     emulator: BotApiEmulator,
 ) -> None:
     emulator.user(1, "Aino")
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
             f"{emulator.base_url}/bot{TOKEN}/sendMessage",
             json={"chat_id": 1, "txt": "typo"},
-        ) as reply:
-            answer = await reply.json()
+        ) as reply,
+    ):
+        answer = await reply.json()
 
     assert reply.status == 400
     assert answer["description"].startswith("Bad Request: sendMessage.")
@@ -115,7 +123,11 @@ async def test_telegrams_size_limits_are_enforced(emulator: BotApiEmulator, clie
         await client.send_photo(1, b"img", caption="x" * 1025)
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await client.send_message(
-            1, "ok", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="x" * 65)]])
+            1,
+            "ok",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("a", callback_data="x" * 65)]]
+            ),
         )
     # 4096 UTF-16 units is fine even when they are Finnish letters
     await client.send_message(1, "ä" * 4096)

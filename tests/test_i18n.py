@@ -77,7 +77,9 @@ def test_texts_render_with_their_parameters() -> None:
     assert translator.text("en", "language.changed") == "Done! I will now speak English."
 
 
-def test_a_missing_key_falls_back_to_finnish_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_missing_key_falls_back_to_finnish_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     translator = Translator.load()
 
     text = translator.text("en", "no.such-key")
@@ -88,7 +90,15 @@ def test_a_missing_key_falls_back_to_finnish_and_is_logged(caplog: pytest.LogCap
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("fi", "fi"), ("sv-FI", "sv"), ("en-gb", "en"), ("EN", "en"), ("de", None), ("", None), (None, None)],
+    [
+        ("fi", "fi"),
+        ("sv-FI", "sv"),
+        ("en-gb", "en"),
+        ("EN", "en"),
+        ("de", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_telegram_language_codes_map_to_ours(code: str | None, expected: str | None) -> None:
     assert normalize_language(code) == expected

@@ -19,7 +19,9 @@ def test_tokens_are_removed_from_messages_arguments_and_tracebacks() -> None:
     try:
         log.warning("POST https://api.telegram.org/bot%s/getMe", TOKEN)
         try:
-            raise ConnectionError(f"failed: https://api.telegram.org/bot{TOKEN}/sendMessage hook-secret")
+            raise ConnectionError(
+                f"failed: https://api.telegram.org/bot{TOKEN}/sendMessage hook-secret"
+            )
         except ConnectionError:
             log.exception("request failed")
     finally:

@@ -79,7 +79,9 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     admin_private = [
         c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE, commands)
     ]
-    admin_group = [c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.GROUP, commands)]
+    admin_group = [
+        c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.GROUP, commands)
+    ]
 
     assert everyone_private == ["start", "help", "language"]
     assert admin_private == ["start", "help", "language", "neworg"]
@@ -106,7 +108,10 @@ async def test_deep_links_reach_the_handler_of_their_prefix() -> None:
 
 
 def test_deep_links_are_built_within_telegrams_rules() -> None:
-    assert DeepLinkRouter.link("kannustin_bot", "inv", "abc") == "https://t.me/kannustin_bot?start=inv_abc"
+    assert (
+        DeepLinkRouter.link("kannustin_bot", "inv", "abc")
+        == "https://t.me/kannustin_bot?start=inv_abc"
+    )
     with pytest.raises(ValueError, match="1-64"):
         DeepLinkRouter.link("kannustin_bot", "inv", "x" * 61)
     router = DeepLinkRouter()

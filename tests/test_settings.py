@@ -60,18 +60,24 @@ def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
         (
             "KANNUSTIN_TIMEZONE",
             "Mars/Olympus",
-            "KANNUSTIN_TIMEZONE: unknown time zone 'Mars/Olympus' (use a name like Europe/Helsinki)",
+            "KANNUSTIN_TIMEZONE: unknown time zone 'Mars/Olympus' "
+            "(use a name like Europe/Helsinki)",
         ),
         (
             "KANNUSTIN_LISTEN",
             "8443",
             "KANNUSTIN_LISTEN: expected HOST:PORT such as 0.0.0.0:8443, got '8443'",
         ),
-        ("KANNUSTIN_LOG_LEVEL", "chatty", "KANNUSTIN_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR"),
+        (
+            "KANNUSTIN_LOG_LEVEL",
+            "chatty",
+            "KANNUSTIN_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR",
+        ),
         (
             "KANNUSTIN_WEBHOOK_SECRET",
             "abc",
-            "KANNUSTIN_WEBHOOK_URL: required when KANNUSTIN_WEBHOOK_SECRET or KANNUSTIN_LISTEN is set",
+            "KANNUSTIN_WEBHOOK_URL: required when KANNUSTIN_WEBHOOK_SECRET or "
+            "KANNUSTIN_LISTEN is set",
         ),
     ],
 )
@@ -123,10 +129,10 @@ def test_webhook_parts_are_derived(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_running_needs_a_token_and_webhooks_need_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
-    with pytest.raises(SettingsError, match="^KANNUSTIN_BOT_TOKEN: required to run the bot"):
+    with pytest.raises(SettingsError, match=r"^KANNUSTIN_BOT_TOKEN: required to run the bot"):
         settings.require_token()
-    with pytest.raises(SettingsError, match="^KANNUSTIN_WEBHOOK_URL: required for --webhook"):
+    with pytest.raises(SettingsError, match=r"^KANNUSTIN_WEBHOOK_URL: required for --webhook"):
         settings.require_webhook()
     monkeypatch.setenv("KANNUSTIN_WEBHOOK_URL", "https://bot.example.org/hook")
-    with pytest.raises(SettingsError, match="^KANNUSTIN_WEBHOOK_SECRET: required for --webhook"):
+    with pytest.raises(SettingsError, match=r"^KANNUSTIN_WEBHOOK_SECRET: required for --webhook"):
         load_settings().require_webhook()

@@ -12,7 +12,9 @@ from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.migrations import MIGRATIONS_DIR, load_migrations
 
 
-async def test_a_fresh_database_gets_every_migration_once(tmp_path: Path, clock: FixedClock) -> None:
+async def test_a_fresh_database_gets_every_migration_once(
+    tmp_path: Path, clock: FixedClock
+) -> None:
     db = Database(tmp_path / "new" / "k.db")
     await db.connect()
     try:
@@ -72,11 +74,11 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, clock: 
         with pytest.raises(MigrationError, match=f"migration {number:04d}_broken failed"):
             await apply_migrations(db, clock.now(), migrations)
         status = await migration_status(db, migrations)
-        async with db.locked() as connection:
-            async with connection.execute(
-                "SELECT name FROM sqlite_master WHERE name = 'half_done'"
-            ) as cursor:
-                leftover = await cursor.fetchall()
+        async with (
+            db.locked() as connection,
+            connection.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'") as cursor,
+        ):
+            leftover = await cursor.fetchall()
     finally:
         await db.close()
 
@@ -85,7 +87,9 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, clock: 
     assert leftover == []
 
 
-async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path, clock: FixedClock) -> None:
+async def test_a_database_from_a_newer_version_is_refused(
+    tmp_path: Path, clock: FixedClock
+) -> None:
     db = Database(tmp_path / "k.db")
     await db.connect()
     try:
@@ -127,10 +131,13 @@ async def test_people_are_created_once_and_refreshed(database: Database, clock: 
 
 
 async def test_a_failed_unit_of_work_rolls_back(database: Database, clock: FixedClock) -> None:
-    with pytest.raises(RuntimeError):
+    async def record_then_fail() -> None:
         async with database.transaction() as tx:
             await tx.people.record_seen(7, "fi", clock.now())
             raise RuntimeError("something later in the same unit failed")
+
+    with pytest.raises(RuntimeError):
+        await record_then_fail()
 
     async with database.transaction() as tx:
         assert await tx.people.get(7) is None
