@@ -101,6 +101,27 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(
     assert reply.text is not None and reply.text.startswith("Hei Aino!")
     assert (tmp_path / "data" / "kannustin.db").exists()  # the folder was created
 
+    britt = emulator.user(2, "Britt", language_code="sv")
+    mark = emulator.mark()
+    await emulator.send_text(britt, "/help")
+    help_reply = await emulator.wait_for("sendMessage", chat_id=2, after=mark, timeout=15)
+    assert help_reply.text is not None and help_reply.text.startswith(
+        "Du kan använda de här kommandona:\n/start - Starta och hälsa"
+    )
+    for language in ("", "fi", "sv", "en"):
+        assert ("all_private_chats", language) in emulator.commands
+        assert ("all_group_chats", language) in emulator.commands
+    assert emulator.allowed_updates is not None
+    assert set(emulator.allowed_updates) == {
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+        "chat_member",
+        "message_reaction",
+        "message_reaction_count",
+    }
+
     status = await bot.stop(signal.SIGTERM)
     log = bot.stderr.decode()
     assert status == 0, log
