@@ -20,6 +20,9 @@ class CommandSpec:
 
 
 _ANYONE = frozenset({Role.EVERYONE})
+_ADMIN = frozenset({Role.ADMIN})
+_COORDINATOR = frozenset({Role.COORDINATOR})
+_STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR})
 _PRIVATE = frozenset({ChatKind.PRIVATE})
 _EVERYWHERE = frozenset({ChatKind.PRIVATE, ChatKind.GROUP})
 
@@ -27,6 +30,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "command.start", _ANYONE, _PRIVATE),
     CommandSpec("help", "command.help", _ANYONE, _EVERYWHERE),
     CommandSpec("language", "command.language", _ANYONE, _PRIVATE),
+    CommandSpec("privacy", "command.privacy", _ANYONE, _EVERYWHERE),
+    CommandSpec("consent", "command.consent", _ANYONE, _PRIVATE),
+    CommandSpec("groups", "command.groups", _STAFF, _PRIVATE),
+    CommandSpec("group", "command.group", _STAFF, _EVERYWHERE),
+    CommandSpec("invite", "command.invite", _STAFF, _PRIVATE),
+    CommandSpec("invites", "command.invites", _STAFF, _PRIVATE),
+    CommandSpec("orgcontact", "command.orgcontact", _COORDINATOR, _PRIVATE),
+    CommandSpec("neworg", "command.neworg", _ADMIN, _PRIVATE),
 )
 
 

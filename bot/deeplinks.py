@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from bot.i18n import Text
+from bot.replies import Reply
 from storage.people import Person
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PREFIX = re.compile(r"^[a-z]{1,16}$")
 
-DeepLinkHandler = Callable[[Person, str], Awaitable[Text]]
+# (the person who opened it, the payload after "<prefix>_", their Telegram first name)
+DeepLinkHandler = Callable[[Person, str, str], Awaitable[Reply]]
 
 
 class DeepLinkRouter:
@@ -33,17 +34,17 @@ class DeepLinkRouter:
         self._routes[prefix] = handler
 
     @staticmethod
-    def link(bot_username: str, prefix: str, argument: str) -> str:
+    def link(bot_username: str | None, prefix: str, argument: str) -> str:
         payload = f"{prefix}_{argument}"
         if not PAYLOAD.match(payload):
             raise ValueError("deep-link payload must be 1-64 characters of A-Za-z0-9_-")
         return f"https://t.me/{bot_username}?start={payload}"
 
-    async def open(self, person: Person, payload: str) -> Text:
+    async def open(self, person: Person, payload: str, display_name: str) -> Reply:
         """What the person is told after opening the link; an unknown link changes nothing."""
         prefix, _, argument = payload.partition("_")
         handler = self._routes.get(prefix) if PAYLOAD.match(payload) else None
         if handler is None or not argument:
             log.info("unknown deep link opened (prefix %r)", prefix[:16])
-            return Text("start.link-unknown")
-        return await handler(person, argument)
+            return Reply.of("start.link-unknown")
+        return await handler(person, argument, display_name)

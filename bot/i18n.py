@@ -83,7 +83,12 @@ class Translator:
         return template.format(count=count, **params)
 
     def render(self, language: str | None, text: Text) -> str:
-        return self.text(language, text.key, **text.params)
+        """Render ``text``; parameters that are themselves ``Text`` are rendered first."""
+        params = {
+            name: self.render(language, value) if isinstance(value, Text) else value
+            for name, value in text.params.items()
+        }
+        return self.text(language, text.key, **params)
 
 
 def _load_po(path: Path) -> gettext.GNUTranslations:

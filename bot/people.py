@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import normalize_language
@@ -52,9 +53,10 @@ class PeopleService:
     def language_of(self, person: Person | None, telegram_language: str | None) -> str:
         return resolve_language(person, telegram_language, self.default_language)
 
-    def roles_of(self, telegram_id: int) -> frozenset[Role]:
-        """The roles a person holds. Organisation roles arrive with the people-and-groups issue."""
-        roles = {Role.EVERYONE}
-        if telegram_id in self._admins:
-            roles.add(Role.ADMIN)
-        return frozenset(roles)
+    async def actor(self, telegram_id: int) -> Actor:
+        """The person with their roles (admin, coordinator, instructor, participant)."""
+        async with self._database.transaction() as tx:
+            return await load_actor(tx, telegram_id, self._admins)
+
+    async def roles_of(self, telegram_id: int) -> frozenset[Role]:
+        return (await self.actor(telegram_id)).roles

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
+from bot.groups import GroupService
 from bot.i18n import Translator
+from bot.invitations import InvitationService
+from bot.organisations import OrganisationService
 from bot.people import PeopleService
 from bot.settings import Settings
 from content import Library
@@ -21,6 +25,10 @@ class Services:
     translator: Translator
     library: Library
     people: PeopleService
+    organisations: OrganisationService
+    invitations: InvitationService
+    groups: GroupService
+    consent: ConsentService
     deep_links: DeepLinkRouter
 
 
@@ -32,14 +40,22 @@ def build_services(
     translator: Translator,
     library: Library,
 ) -> Services:
+    admins = settings.admins
+    invitations = InvitationService(database, clock, admins)
+    consent = ConsentService(database, clock)
+    deep_links = DeepLinkRouter()
+    deep_links.register("inv", invitations.accept)
+    deep_links.register("consent", consent.open_link)
     return Services(
         settings=settings,
         clock=clock,
         database=database,
         translator=translator,
         library=library,
-        people=PeopleService(
-            database, clock, default_language=settings.language, admins=settings.admins
-        ),
-        deep_links=DeepLinkRouter(),
+        people=PeopleService(database, clock, default_language=settings.language, admins=admins),
+        organisations=OrganisationService(database, clock, admins),
+        invitations=invitations,
+        groups=GroupService(database, clock, admins, default_timezone=settings.timezone),
+        consent=consent,
+        deep_links=deep_links,
     )

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, onboarding, people
+from handlers import (
+    consent,
+    errors,
+    fallback,
+    groups,
+    invitations,
+    onboarding,
+    organisations,
+    people,
+)
 
 # Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
 #   -1  people: remember who wrote and pick their language (every update)
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
-JOURNEYS = (onboarding,)
+JOURNEYS = (onboarding, organisations, invitations, groups, consent)
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from bot.commands import commands_for
 from bot.context import KannustinContext
 from bot.roles import ChatKind
 from bot.settings import LANGUAGES
+from handlers.rendering import answer
 
 LANGUAGE_CALLBACK = "lang:"
 
@@ -23,8 +24,10 @@ async def start(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     if context.args and context.person is not None:
-        outcome = await context.services.deep_links.open(context.person, context.args[0])
-        await message.reply_text(context.render(outcome))
+        outcome = await context.services.deep_links.open(
+            context.person, context.args[0], user.full_name
+        )
+        await answer(message, context, outcome)
         return
     await message.reply_text(context.t("start.welcome", name=user.first_name))
 
@@ -35,7 +38,7 @@ async def help_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     chat = ChatKind.PRIVATE if message.chat.type == ChatType.PRIVATE else ChatKind.GROUP
-    roles = context.services.people.roles_of(user.id)
+    roles = await context.services.people.roles_of(user.id)
     lines = [context.t("help.header")]
     lines += [
         f"/{command.name} - {context.t(command.description_key)}"

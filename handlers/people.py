@@ -1,10 +1,11 @@
-"""Before anything else: remember the person and choose the language to answer in."""
+"""Before anything else: remember the person, note group participation, pick the language."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, TypeHandler
 
 from bot.context import KannustinContext
@@ -15,9 +16,12 @@ GROUP = -1
 
 
 async def remember_person(update: Update, context: KannustinContext) -> None:
-    """Records that the person talked to the bot and sets ``context.language`` for the reply."""
+    """Records that the person talked to the bot (or took part in a registered group) and sets
+    ``context.language``: the group's language in a group, else the person's."""
     user = update.effective_user
-    people = context.services.people
+    chat = update.effective_chat
+    services = context.services
+    people = services.people
     if user is None or user.is_bot:
         context.language = people.default_language
         return
@@ -27,6 +31,17 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
         # Answering in the app's language beats not answering; the error is logged.
         log.exception("could not record contact for update %s", update.update_id)
     context.language = people.language_of(context.person, user.language_code)
+    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    if update.my_chat_member is not None or update.chat_member is not None:
+        return  # membership changes are handled by the groups journey
+    try:
+        group = await services.groups.by_chat(chat.id)
+        if group is not None and group.is_active:
+            context.language = group.language
+            await services.groups.member_seen(chat.id, user.id)
+    except Exception:
+        log.exception("could not record participation for update %s", update.update_id)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

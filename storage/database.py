@@ -18,6 +18,10 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.consents import ConsentRepository
+from storage.groups import GroupRepository
+from storage.invitations import InvitationRepository
+from storage.organisations import OrganisationRepository, StaffRepository
 from storage.people import PeopleRepository
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,26 @@ class Transaction:
     @cached_property
     def people(self) -> PeopleRepository:
         return PeopleRepository(self.connection)
+
+    @cached_property
+    def organisations(self) -> OrganisationRepository:
+        return OrganisationRepository(self.connection)
+
+    @cached_property
+    def staff(self) -> StaffRepository:
+        return StaffRepository(self.connection)
+
+    @cached_property
+    def groups(self) -> GroupRepository:
+        return GroupRepository(self.connection)
+
+    @cached_property
+    def invitations(self) -> InvitationRepository:
+        return InvitationRepository(self.connection)
+
+    @cached_property
+    def consents(self) -> ConsentRepository:
+        return ConsentRepository(self.connection)
 
 
 class Database:
@@ -68,6 +92,7 @@ class Database:
         except Exception as error:
             raise DatabaseError(f"{self.path}: cannot open ({error})") from None
         try:
+            connection.row_factory = aiosqlite.Row
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA foreign_keys = ON")
             if not self.is_memory:

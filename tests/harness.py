@@ -92,6 +92,31 @@ class RunningBot:
             after=mark,
         )
 
+    async def make_staff(
+        self, user: dict[str, Any], role: str = "instructor", organisation: str = "Espoo"
+    ) -> int:
+        """Make the person staff of ``organisation`` (created if needed) the way the product
+        does: an admin's invitation, accepted. Returns the organisation id."""
+        services = self.services
+        existing = {o.name: o for o in await services.organisations.all()}
+        org = existing.get(organisation) or await services.organisations.create(None, organisation)
+        admin = next(iter(self.settings.admins))
+        invitation = await services.invitations.create(admin, role, organisation_id=org.id)
+        person = await services.people.record_contact(user["id"], user.get("language_code"))
+        await services.invitations.accept(person, invitation.token, user["first_name"])
+        return org.id
+
+    async def registered_group(
+        self, instructor: dict[str, Any], chat_id: int = -100, title: str = "Walking group"
+    ) -> Chat:
+        """A group chat the instructor added the bot to (registered and greeted)."""
+        await self.make_staff(instructor)
+        group = self.emulator.group(chat_id, title)
+        mark = self.emulator.mark()
+        await self.emulator.bot_added(instructor, group, admin=True)
+        await self.emulator.wait_for("sendMessage", chat_id=chat_id, after=mark)
+        return group
+
     async def handled_everything(self) -> None:
         """Wait until every update injected so far has been handled.
 

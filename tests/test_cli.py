@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrations import load_migrations
 from tests.harness import TOKEN
+
+LATEST = len(load_migrations())
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 
@@ -92,14 +95,14 @@ def test_migrate_creates_the_database_and_check_summarises(tmp_path: Path) -> No
     )
 
     assert migrated.returncode == 0
-    assert migrated.stdout == f"database {database}: applied 1..1, now at version 1\n"
+    assert migrated.stdout == f"database {database}: applied 1..{LATEST}, now at version {LATEST}\n"
     assert again.stdout == f"database {database}: up to date\n"
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.splitlines() == [
         "settings: ok (language fi, time zone Europe/Helsinki, 2 admins, long polling)",
         "bot token: set",
         "languages: fi, sv, en (default fi)",
-        f"database: {database}, schema version 1 of 1, 0 people",
+        f"database: {database}, schema version {LATEST} of {LATEST}, 0 people",
         "content: 4 tips in 2 themes",
         "all good",
     ]

@@ -61,19 +61,22 @@ async def test_help_lists_the_commands_with_descriptions(bot: RunningBot) -> Non
         "You can use these commands:\n"
         "/start - Start and say hello\n"
         "/help - What I can do\n"
-        "/language - Change language"
+        "/language - Change language\n"
+        "/privacy - What is stored and why\n"
+        "/consent - Your consent: give or withdraw"
     )
 
 
 async def test_help_in_a_group_lists_only_group_commands(bot: RunningBot) -> None:
     emulator = bot.emulator
     carol = emulator.user(3, "Carol", language_code="en")
-    group = emulator.group(-100, "Walking group")
-    await emulator.bot_added(carol, group)
+    group = await bot.registered_group(emulator.user(8, "Ines", language_code="en"))
 
     reply = await bot.say(carol, "/help@kannustin_test_bot", chat=group)
 
-    assert reply.text == "You can use these commands:\n/help - What I can do"
+    assert reply.text == (
+        "You can use these commands:\n/help - What I can do\n/privacy - What is stored and why"
+    )
 
 
 async def test_choosing_a_language_changes_every_later_answer(bot: RunningBot) -> None:
@@ -132,14 +135,16 @@ async def test_unknown_commands_and_plain_messages_get_a_pointer_to_help(bot: Ru
 async def test_group_chatter_gets_no_answer(bot: RunningBot) -> None:
     emulator = bot.emulator
     carol = emulator.user(3, "Carol", language_code="en")
-    group = emulator.group(-100, "Walking group")
-    await emulator.bot_added(carol, group)
+    group = await bot.registered_group(emulator.user(8, "Ines", language_code="en"))
+    mark = emulator.mark()
     await emulator.send_text(carol, "see you all on Tuesday", chat=group)
     await emulator.send_text(carol, "/frobnicate", chat=group)
 
     await bot.handled_everything()
 
-    assert emulator.sent("sendMessage", chat_id=group.id) == []
+    assert [
+        c for c in emulator.calls[mark:] if c.method == "sendMessage" and c.chat_id == group.id
+    ] == []
 
 
 async def test_an_edited_command_is_not_answered_again(bot: RunningBot) -> None:
@@ -156,18 +161,18 @@ async def test_an_edited_command_is_not_answered_again(bot: RunningBot) -> None:
 async def test_unknown_deep_link_says_the_link_did_not_work(bot: RunningBot) -> None:
     carol = bot.emulator.user(3, "Carol", language_code="en")
 
-    forged = await bot.say(carol, "/start inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    unknown = await bot.say(carol, "/start zzz_AAAAAAAAAAAAAAAAAAAAAAAA")
     garbage = await bot.say(carol, "/start <script>")
 
-    for reply in (forged, garbage):
+    for reply in (unknown, garbage):
         assert reply.text is not None and reply.text.startswith("This link did not work.")
 
 
 async def test_update_kinds_we_do_not_handle_are_ignored(bot: RunningBot) -> None:
     emulator = bot.emulator
     carol = emulator.user(3, "Carol", language_code="en")
-    group = emulator.group(-100, "Walking group")
-    await emulator.bot_added(carol, group)
+    group = await bot.registered_group(emulator.user(8, "Ines", language_code="en"))
+    mark = emulator.mark()
     await emulator.push_update("future_kind_of_update", {"anything": 1})
     await emulator.reaction(carol, group, 1, old=[], new=["👍"])
     await emulator.reaction_count(group, 1, {"👍": 3})
@@ -175,8 +180,8 @@ async def test_update_kinds_we_do_not_handle_are_ignored(bot: RunningBot) -> Non
 
     await bot.handled_everything()
 
-    assert emulator.sent("sendMessage", chat_id=group.id) == []
-    assert emulator.sent("sendMessage", chat_id=3) == []
+    sends = [c for c in emulator.calls[mark:] if c.method == "sendMessage"]
+    assert [c.chat_id for c in sends] == [999_999]  # only the sentinel's answer
 
 
 async def test_a_crash_gives_an_apology_and_a_log_line_not_a_traceback(
@@ -209,8 +214,14 @@ async def test_start_up_publishes_localized_menus_and_asks_for_our_update_kinds(
         for key, commands in emulator.commands.items()
     }
     for language in ("", "fi", "sv", "en"):
-        assert names[("all_private_chats", language)] == ["start", "help", "language"]
-        assert names[("all_group_chats", language)] == ["help"]
+        assert names[("all_private_chats", language)] == [
+            "start",
+            "help",
+            "language",
+            "privacy",
+            "consent",
+        ]
+        assert names[("all_group_chats", language)] == ["help", "privacy"]
     descriptions = {
         language: emulator.commands[("all_private_chats", language)][1]["description"]
         for language in ("", "fi", "sv", "en")

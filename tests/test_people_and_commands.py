@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from bot.clock import FixedClock
-from bot.commands import COMMANDS, CommandSpec, commands_for
+from bot.commands import COMMANDS, commands_for
 from bot.deeplinks import DeepLinkRouter
 from bot.errors import DomainError
-from bot.i18n import Text
 from bot.people import PeopleService, resolve_language
+from bot.replies import Reply
 from bot.roles import ChatKind, Role
 from storage import Database
 from storage.people import Person
@@ -62,48 +62,51 @@ async def test_choosing_a_language_before_any_contact_creates_the_person(
     assert chosen.language == "en"
 
 
-def test_admins_come_from_the_settings(database: Database, clock: FixedClock) -> None:
+async def test_admins_come_from_the_settings(database: Database, clock: FixedClock) -> None:
     people = PeopleService(database, clock, default_language="fi", admins=frozenset({7}))
 
-    assert people.roles_of(7) == {Role.EVERYONE, Role.ADMIN}
-    assert people.roles_of(8) == {Role.EVERYONE}
+    assert await people.roles_of(7) == {Role.EVERYONE, Role.ADMIN}
+    assert await people.roles_of(8) == {Role.EVERYONE}
 
 
 def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
-    admin_only = CommandSpec(
-        "neworg", "command.help", frozenset({Role.ADMIN}), frozenset({ChatKind.PRIVATE})
-    )
-    commands = (*COMMANDS, admin_only)
+    def names(roles: set[Role], chat: ChatKind) -> list[str]:
+        return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
-    everyone_private = [c.name for c in commands_for({Role.EVERYONE}, ChatKind.PRIVATE, commands)]
-    admin_private = [
-        c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE, commands)
+    everyone = ["start", "help", "language", "privacy", "consent"]
+    staff = ["groups", "group", "invite", "invites"]
+    assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
+    assert names({Role.EVERYONE, Role.PARTICIPANT}, ChatKind.PRIVATE) == everyone
+    assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.PRIVATE) == everyone + staff
+    assert names({Role.EVERYONE, Role.COORDINATOR}, ChatKind.PRIVATE) == [
+        *everyone,
+        *staff,
+        "orgcontact",
     ]
-    admin_group = [
-        c.name for c in commands_for({Role.EVERYONE, Role.ADMIN}, ChatKind.GROUP, commands)
-    ]
-
-    assert everyone_private == ["start", "help", "language"]
-    assert admin_private == ["start", "help", "language", "neworg"]
-    assert admin_group == ["help"]
+    assert names({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE) == [*everyone, *staff, "neworg"]
+    assert names({Role.EVERYONE}, ChatKind.GROUP) == ["help", "privacy"]
+    assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.GROUP) == ["help", "privacy", "group"]
 
 
 async def test_deep_links_reach_the_handler_of_their_prefix() -> None:
     router = DeepLinkRouter()
     opened: list[tuple[int, str]] = []
 
-    async def accept_invitation(who: Person, argument: str) -> Text:
+    async def accept_invitation(who: Person, argument: str, name: str) -> Reply:
         opened.append((who.telegram_id, argument))
-        return Text("start.welcome", {"name": "x"})
+        return Reply.of("start.welcome", name=name)
 
     router.register("inv", accept_invitation)
+    unknown = Reply.of("start.link-unknown")
 
-    assert await router.open(person(), "inv_abc-DEF_123") == Text("start.welcome", {"name": "x"})
+    assert await router.open(person(), "inv_abc-DEF_123", "Aino") == Reply.of(
+        "start.welcome", name="Aino"
+    )
     assert opened == [(1, "abc-DEF_123")]
-    assert await router.open(person(), "inv_") == Text("start.link-unknown")
-    assert await router.open(person(), "zzz_abc") == Text("start.link-unknown")
-    assert await router.open(person(), "inv_" + "a" * 70) == Text("start.link-unknown")
-    assert await router.open(person(), "inv_a<b") == Text("start.link-unknown")
+    assert await router.open(person(), "inv_", "Aino") == unknown
+    assert await router.open(person(), "zzz_abc", "Aino") == unknown
+    assert await router.open(person(), "inv_" + "a" * 70, "Aino") == unknown
+    assert await router.open(person(), "inv_a<b", "Aino") == unknown
     assert opened == [(1, "abc-DEF_123")]
 
 

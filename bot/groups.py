@@ -1,0 +1,235 @@
+"""Group chats: registration when staff add the bot, membership, migration, settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.access import load_actor, require_admin, require_manages, require_staff
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.settings import LANGUAGES
+from storage import Database
+from storage.groups import Group, GroupSummary
+from storage.organisations import Organisation
+
+log = logging.getLogger(__name__)
+
+DISPLAY_NAME_LIMIT = 64
+
+
+class Added(StrEnum):
+    REGISTERED = "registered"  # a new group, greeted
+    REACTIVATED = "reactivated"  # back after being removed, history kept
+    PENDING = "pending"  # added by an admin without an organisation: they pick one
+    NO_ORGANISATION = "no_organisation"  # an admin added it before any organisation exists
+    REFUSED = "refused"  # not added by staff: the bot leaves and stores nothing
+    ALREADY = "already"  # already active (e.g. promoted to admin)
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    result: Added
+    group: Group | None = None
+    organisations: tuple[Organisation, ...] = ()
+
+
+class GroupService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        *,
+        default_timezone: str,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self.default_timezone = default_timezone
+
+    async def bot_added(
+        self, adder_id: int, chat_id: int, title: str, *, language: str, bot_is_admin: bool
+    ) -> AddOutcome:
+        """Someone added the bot to a group chat (or re-added it)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, adder_id, self._admins)
+            existing = await tx.groups.by_chat(chat_id)
+            if existing is not None:
+                instructors = await tx.groups.instructor_ids(existing.id)
+                if not actor.manages(existing, instructors):
+                    return AddOutcome(Added.REFUSED, existing)
+                was_active = existing.is_active
+                group = await tx.groups.update(
+                    existing.id,
+                    now,
+                    status="active" if existing.organisation_id else "pending",
+                    title=title,
+                    bot_is_admin=bot_is_admin,
+                )
+                return AddOutcome(Added.ALREADY if was_active else Added.REACTIVATED, group)
+            if not (actor.is_admin or actor.is_staff):
+                return AddOutcome(Added.REFUSED)
+            organisation_id = actor.organisation_id
+            organisations: tuple[Organisation, ...] = ()
+            if organisation_id is None:
+                organisations = tuple(await tx.organisations.all())
+                if not organisations:
+                    return AddOutcome(Added.NO_ORGANISATION)
+                if len(organisations) == 1:
+                    organisation_id = organisations[0].id
+            group = await tx.groups.create(
+                chat_id=chat_id,
+                organisation_id=organisation_id,
+                title=title,
+                language=language,
+                timezone=self.default_timezone,
+                status="active" if organisation_id is not None else "pending",
+                bot_is_admin=bot_is_admin,
+                registered_by=adder_id,
+                now=now,
+            )
+            await tx.groups.add_instructor(group.id, adder_id, now)
+        log.info("group %d (chat %d) registered by %d", group.id, chat_id, adder_id)
+        if group.status == "pending":
+            return AddOutcome(Added.PENDING, group, organisations)
+        return AddOutcome(Added.REGISTERED, group)
+
+    async def choose_organisation(
+        self, actor_id: int, group_id: int, organisation_id: int
+    ) -> Group:
+        """An admin says which organisation a pending group belongs to."""
+        async with self._database.transaction() as tx:
+            require_admin(await load_actor(tx, actor_id, self._admins))
+            group = await tx.groups.get(group_id)
+            organisation = await tx.organisations.get(organisation_id)
+            if group is None or organisation is None:
+                raise DomainError("access.not-your-group")
+            if group.status != "pending":
+                raise DomainError("group.not-pending")
+            return await tx.groups.update(
+                group_id, self._clock.now(), organisation_id=organisation_id, status="active"
+            )
+
+    async def bot_removed(self, chat_id: int) -> Group | None:
+        """The bot was removed or kicked: nothing more is sent there."""
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(chat_id)
+            if group is None:
+                return None
+            updated = await tx.groups.update(
+                group.id, self._clock.now(), status="inactive", bot_is_admin=False
+            )
+        log.info("group %d (chat %d) inactive: the bot was removed", group.id, chat_id)
+        return updated
+
+    async def bot_rights_changed(self, chat_id: int, *, bot_is_admin: bool) -> None:
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(chat_id)
+            if group is not None and group.bot_is_admin != bot_is_admin:
+                await tx.groups.update(group.id, self._clock.now(), bot_is_admin=bot_is_admin)
+
+    async def migrated(self, old_chat_id: int, new_chat_id: int) -> Group | None:
+        """The group became a supergroup: the record follows the new chat id."""
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(old_chat_id)
+            if group is None or await tx.groups.by_chat(new_chat_id) is not None:
+                return None
+            updated = await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
+        log.info("group %d moved from chat %d to %d", group.id, old_chat_id, new_chat_id)
+        return updated
+
+    async def member_seen(self, chat_id: int, person_id: int) -> bool:
+        """A person is in a registered group (joined or wrote); True if newly recorded."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(chat_id)
+            if group is None or not group.is_active:
+                return False
+            await tx.people.record_seen(person_id, None, now)
+            return await tx.groups.participant_seen(group.id, person_id, now)
+
+    async def member_left(self, chat_id: int, person_id: int) -> bool:
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(chat_id)
+            if group is None:
+                return False
+            return await tx.groups.participant_left(group.id, person_id, self._clock.now())
+
+    async def by_chat(self, chat_id: int) -> Group | None:
+        async with self._database.transaction() as tx:
+            return await tx.groups.by_chat(chat_id)
+
+    async def summaries_for(self, actor_id: int) -> list[GroupSummary]:
+        """The groups the actor oversees: admins all, coordinators their organisation's,
+        instructors those they lead."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            if actor.is_admin:
+                groups = await tx.groups.all()
+            elif actor.is_coordinator:
+                assert actor.organisation_id is not None
+                groups = await tx.groups.of_organisation(actor.organisation_id)
+            else:
+                groups = await tx.groups.led_by(actor_id)
+            return [
+                GroupSummary(
+                    group,
+                    await tx.groups.instructor_names(group.id),
+                    await tx.groups.participant_count(group.id),
+                )
+                for group in groups
+            ]
+
+    async def manageable(self, actor_id: int, group_id: int) -> Group:
+        """The group, if the actor may see and change its settings."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            return require_manages(
+                actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
+            )
+
+    async def change_settings(
+        self,
+        actor_id: int,
+        group_id: int,
+        *,
+        language: str | None = None,
+        timezone: str | None = None,
+        display_name: str | None = None,
+    ) -> Group:
+        changes: dict[str, object] = {}
+        if language is not None:
+            if language not in LANGUAGES:
+                raise DomainError("language.unknown")
+            changes["language"] = language
+        if timezone is not None:
+            changes["timezone"] = _valid_timezone(timezone)
+        if display_name is not None:
+            name = " ".join(display_name.split())
+            if not 1 <= len(name) <= DISPLAY_NAME_LIMIT:
+                raise DomainError("group.name-invalid", limit=DISPLAY_NAME_LIMIT)
+            changes["display_name"] = name
+        if not changes:
+            raise DomainError("group.settings-usage")
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_manages(
+                actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
+            )
+            group = await tx.groups.update(group_id, self._clock.now(), **changes)
+        log.info("group %d settings changed by %d: %s", group_id, actor_id, sorted(changes))
+        return group
+
+
+def _valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("group.timezone-unknown", timezone=name[:64]) from None
+    return name

@@ -1,0 +1,238 @@
+"""Invitations: deep links that give a staff role in the inviter's organisation.
+
+A token is 128 random bits (22 URL-safe characters); only its SHA-256 is stored, so the
+database cannot hand out working links. The link payload is ``inv_<token>``: 26 characters,
+well inside Telegram's 64 of ``A-Za-z0-9_-``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.access import COORDINATOR, INSTRUCTOR, Actor, load_actor, require_manages, require_staff
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.i18n import Text
+from bot.replies import Reply
+from storage import Database, Transaction
+from storage.invitations import Invitation
+from storage.people import Person
+
+log = logging.getLogger(__name__)
+
+PREFIX = "inv"
+TOKEN_BYTES = 16
+MAX_USES = 50
+ROLES = (COORDINATOR, INSTRUCTOR)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    token: str
+    organisation_name: str
+    group_name: str | None
+
+    @property
+    def payload(self) -> str:
+        return f"{PREFIX}_{self.token}"
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    invitation: Invitation
+    group_name: str | None
+
+
+class InvitationService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        *,
+        valid_for: dt.timedelta = dt.timedelta(days=7),
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self.valid_for = valid_for
+
+    async def create(
+        self,
+        actor_id: int,
+        role: str,
+        *,
+        group_id: int | None = None,
+        uses: int = 1,
+        organisation_id: int | None = None,
+    ) -> NewInvitation:
+        """An invitation the actor may give; raises with the reason when they may not."""
+        if role not in ROLES:
+            raise DomainError("invite.usage")
+        if not 1 <= uses <= MAX_USES:
+            raise DomainError("invite.uses-invalid", limit=MAX_USES)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            organisation_id, group_name = await self._check_may_invite(
+                tx, actor, role, group_id, organisation_id
+            )
+            organisation = await tx.organisations.get(organisation_id)
+            if organisation is None:
+                raise DomainError("org.unknown")
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            invitation = await tx.invitations.create(
+                token_hash=hash_token(token),
+                organisation_id=organisation_id,
+                role=role,
+                group_id=group_id,
+                created_by=actor_id,
+                now=now,
+                expires_at=now + self.valid_for,
+                max_uses=uses,
+            )
+        log.info("invitation %d (%s) created by %d", invitation.id, role, actor_id)
+        return NewInvitation(invitation, token, organisation.name, group_name)
+
+    async def _check_may_invite(
+        self,
+        tx: Transaction,
+        actor: Actor,
+        role: str,
+        group_id: int | None,
+        organisation_id: int | None,
+    ) -> tuple[int, str | None]:
+        """(organisation, group name) of the invitation, if the actor may give it."""
+        if role == COORDINATOR:
+            if not actor.is_admin:
+                raise DomainError("access.admin-only")
+            if group_id is not None:
+                raise DomainError("invite.coordinator-no-group")
+            return await self._admins_organisation(tx, actor, organisation_id), None
+        require_staff(actor)
+        if group_id is None:
+            if actor.is_instructor and not actor.is_admin:
+                raise DomainError("invite.instructor-needs-group")
+            if actor.organisation_id is not None:
+                return actor.organisation_id, None
+            return await self._admins_organisation(tx, actor, organisation_id), None
+        group = require_manages(
+            actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
+        )
+        if group.organisation_id is None:
+            raise DomainError("group.pending")
+        return group.organisation_id, group.name
+
+    async def _admins_organisation(
+        self, tx: Transaction, actor: Actor, organisation_id: int | None
+    ) -> int:
+        if organisation_id is not None:
+            return organisation_id
+        if actor.organisation_id is not None:
+            return actor.organisation_id
+        organisations = await tx.organisations.all()
+        if len(organisations) == 1:
+            return organisations[0].id
+        if not organisations:
+            raise DomainError("org.none-yet")
+        listing = ", ".join(
+            f"{organisation.id} {organisation.name}" for organisation in organisations
+        )
+        raise DomainError("invite.choose-organisation", organisations=listing)
+
+    async def accept(self, person: Person, token: str, display_name: str) -> Reply:
+        """Opening the link: the role, or a plain reason why not. Nothing changes on refusal."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            invitation = await tx.invitations.by_token_hash(hash_token(token))
+            if invitation is None:
+                return Reply.of("invite.unknown")
+            if invitation.revoked_at is not None:
+                return Reply.of("invite.revoked")
+            if now >= invitation.expires_at:
+                return Reply.of("invite.expired")
+            if invitation.uses >= invitation.max_uses:
+                return Reply.of("invite.used")
+            organisation = await tx.organisations.get(invitation.organisation_id)
+            assert organisation is not None
+            current = await tx.staff.get(person.telegram_id)
+            if current is not None and current.organisation_id != invitation.organisation_id:
+                other = await tx.organisations.get(current.organisation_id)
+                return Reply.of(
+                    "invite.other-organisation", organisation=other.name if other else ""
+                )
+            if not await tx.invitations.record_use(invitation.id, person.telegram_id, now):
+                return Reply.of("invite.already-accepted")
+            # A coordinator stays coordinator when accepting an instructor invitation.
+            role = invitation.role
+            if current is not None and current.role == COORDINATOR:
+                role = COORDINATOR
+            await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
+            group_name = None
+            if invitation.group_id is not None:
+                group = await tx.groups.get(invitation.group_id)
+                if group is not None:
+                    await tx.groups.add_instructor(group.id, person.telegram_id, now)
+                    group_name = group.name
+        log.info("invitation %d accepted by %d", invitation.id, person.telegram_id)
+        if group_name is not None:
+            return Reply(
+                Text(
+                    "invite.accepted-group",
+                    {"organisation": organisation.name, "group": group_name},
+                )
+            )
+        key = "invite.accepted-coordinator" if role == COORDINATOR else "invite.accepted-instructor"
+        return Reply.of(key, organisation=organisation.name)
+
+    async def open_for(self, actor_id: int) -> list[OpenInvitation]:
+        """Open invitations the actor may see: admins all, coordinators their organisation's,
+        instructors their own."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            if actor.is_admin:
+                found = await tx.invitations.open_ones(now)
+            elif actor.is_coordinator:
+                found = await tx.invitations.open_ones(now, organisation_id=actor.organisation_id)
+            else:
+                found = await tx.invitations.open_ones(now, created_by=actor_id)
+            result = []
+            for invitation in found:
+                group = (
+                    None
+                    if invitation.group_id is None
+                    else await tx.groups.get(invitation.group_id)
+                )
+                result.append(OpenInvitation(invitation, None if group is None else group.name))
+        return result
+
+    async def revoke(self, actor_id: int, invitation_id: int) -> Invitation:
+        """Close an invitation: its inviter, the organisation's coordinators or an admin."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            invitation = await tx.invitations.get(invitation_id)
+            allowed = invitation is not None and (
+                invitation.created_by == actor_id or actor.coordinates(invitation.organisation_id)
+            )
+            if invitation is None or not allowed:
+                raise DomainError("invite.not-yours")
+            if not invitation.is_open(now):
+                raise DomainError("invite.already-closed")
+            await tx.invitations.revoke(invitation_id, now)
+            revoked = await tx.invitations.get(invitation_id)
+        assert revoked is not None
+        log.info("invitation %d revoked by %d", invitation_id, actor_id)
+        return revoked

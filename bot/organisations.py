@@ -1,0 +1,64 @@
+"""Organisations: created by admins; their privacy contact kept by coordinators."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.access import load_actor, require_admin, require_coordinator
+from bot.clock import Clock
+from bot.errors import DomainError
+from storage import Database
+from storage.organisations import Organisation
+
+NAME_LIMIT = 80
+CONTACT_LIMIT = 300
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not 2 <= len(cleaned) <= NAME_LIMIT:
+        raise DomainError("org.name-invalid", limit=NAME_LIMIT)
+    return cleaned
+
+
+class OrganisationService:
+    def __init__(self, database: Database, clock: Clock, admins: Collection[int]) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+
+    async def create(self, actor_id: int | None, name: str) -> Organisation:
+        """A new organisation. ``actor_id`` None means the command line (an admin by definition)."""
+        name = clean_name(name)
+        async with self._database.transaction() as tx:
+            if actor_id is not None:
+                require_admin(await load_actor(tx, actor_id, self._admins))
+            if await tx.organisations.by_name(name) is not None:
+                raise DomainError("org.exists", name=name)
+            return await tx.organisations.create(name, self._clock.now())
+
+    async def all(self) -> list[Organisation]:
+        async with self._database.transaction() as tx:
+            return await tx.organisations.all()
+
+    async def set_privacy_contact(
+        self, actor_id: int | None, contact: str, organisation_id: int | None = None
+    ) -> Organisation:
+        """The controller's contact shown in the privacy notice (coordinator: their own)."""
+        contact = " ".join(contact.split())
+        if not 3 <= len(contact) <= CONTACT_LIMIT:
+            raise DomainError("org.contact-invalid", limit=CONTACT_LIMIT)
+        async with self._database.transaction() as tx:
+            if actor_id is not None:
+                actor = await load_actor(tx, actor_id, self._admins)
+                require_coordinator(actor)
+                organisation_id = actor.organisation_id
+            if organisation_id is None:
+                raise DomainError("org.no-organisation")
+            organisation = await tx.organisations.get(organisation_id)
+            if organisation is None:
+                raise DomainError("org.unknown")
+            await tx.organisations.set_privacy_contact(organisation_id, contact)
+            updated = await tx.organisations.get(organisation_id)
+        assert updated is not None
+        return updated

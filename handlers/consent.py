@@ -1,0 +1,79 @@
+"""Privacy and consent: /privacy, /consent, the start link in a group's greeting, and the
+agree and withdraw buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.consent import GIVE, WITHDRAW
+from bot.context import KannustinContext
+from handlers.rendering import answer
+
+
+async def privacy(update: Update, context: KannustinContext) -> None:
+    """What is stored, why, and who is responsible (the organisation of this group, or of
+    the person's groups)."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    services = context.services
+    if message.chat.type != ChatType.PRIVATE:
+        group_notice = await services.consent.group_notice(message.chat.id)
+        text = context.render(group_notice) if group_notice else context.t("privacy.general")
+        await message.reply_text(text)
+        return
+    notices = await services.consent.status(user.id)
+    if not notices:
+        await message.reply_text(context.t("privacy.general"))
+        return
+    for notice in notices:
+        await answer(message, context, notice)
+
+
+async def consent_status(update: Update, context: KannustinContext) -> None:
+    """Whether the person has agreed, per organisation, with a button to agree or withdraw."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    notices = await context.services.consent.status(user.id)
+    if not notices:
+        await message.reply_text(context.t("consent.no-groups"))
+        return
+    for notice in notices:
+        await answer(message, context, notice)
+
+
+async def consent_given(update: Update, context: KannustinContext) -> None:
+    """Stores the consent (notice version and time) and thanks the person."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reply = await context.services.consent.give(
+        query.from_user.id, int(query.data.removeprefix(GIVE))
+    )
+    await query.answer()
+    await query.edit_message_text(context.render(reply.text))
+
+
+async def consent_withdrawn(update: Update, context: KannustinContext) -> None:
+    """Withdraws the consent; nothing private is done with the person from now on."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reply = await context.services.consent.withdraw(
+        query.from_user.id, int(query.data.removeprefix(WITHDRAW))
+    )
+    await query.answer()
+    await query.edit_message_text(context.render(reply.text))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("privacy", privacy, filters=new))
+    application.add_handler(
+        CommandHandler("consent", consent_status, filters=new & filters.ChatType.PRIVATE)
+    )
+    application.add_handler(CallbackQueryHandler(consent_given, pattern=rf"^{GIVE}\d{{1,9}}$"))
+    application.add_handler(
+        CallbackQueryHandler(consent_withdrawn, pattern=rf"^{WITHDRAW}\d{{1,9}}$")
+    )

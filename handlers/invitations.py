@@ -1,0 +1,132 @@
+"""Invitations: /invite makes a deep link, /invites lists open ones with revoke buttons."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KannustinContext
+from bot.errors import DomainError
+from bot.invitations import PREFIX
+
+REVOKE = "inv:revoke:"
+
+# Role words people may type, in each of our languages.
+_ROLE_WORDS = {
+    "coordinator": "coordinator",
+    "koordinaattori": "coordinator",
+    "koordinator": "coordinator",
+    "instructor": "instructor",
+    "ohjaaja": "instructor",
+    "handledare": "instructor",
+}
+_NUMBER = re.compile(r"^#?(\d{1,9})$")
+_USES = re.compile(r"^(?:[x×](\d{1,3})|(\d{1,3})[x×])$", re.IGNORECASE)
+_ROLE_KEYS = {"coordinator": "invite.role-coordinator", "instructor": "invite.role-instructor"}
+
+
+def parse_invite(arguments: list[str]) -> tuple[str, int | None, int]:
+    """``coordinator|instructor [NUMBER] [xUSES]`` -> (role, number, uses)."""
+    if not arguments or arguments[0].lower() not in _ROLE_WORDS:
+        raise DomainError("invite.usage")
+    role = _ROLE_WORDS[arguments[0].lower()]
+    number: int | None = None
+    uses = 1
+    for argument in arguments[1:]:
+        if (match := _NUMBER.match(argument)) and number is None:
+            number = int(match[1])
+        elif match := _USES.match(argument):
+            uses = int(match[1] or match[2])
+        else:
+            raise DomainError("invite.usage")
+    return role, number, uses
+
+
+async def invite(update: Update, context: KannustinContext) -> None:
+    """A link that gives the role (and, with a group number, co-instructorship)."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    role, number, uses = parse_invite(list(context.args or []))
+    services = context.services
+    if role == "coordinator":
+        created = await services.invitations.create(
+            user.id, role, organisation_id=number, uses=uses
+        )
+    else:
+        created = await services.invitations.create(user.id, role, group_id=number, uses=uses)
+    link = services.deep_links.link(context.bot.username, PREFIX, created.token)
+    zone = ZoneInfo(services.settings.timezone)
+    until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+    where = (
+        context.t("invite.for-group", group=created.group_name)
+        if created.group_name
+        else context.t("invite.for-organisation", organisation=created.organisation_name)
+    )
+    await message.reply_text(
+        context.t(
+            "invite.created",
+            role=context.t(_ROLE_KEYS[role]),
+            where=where,
+            until=until,
+            uses=uses,
+            link=link,
+        )
+    )
+
+
+async def list_invitations(update: Update, context: KannustinContext) -> None:
+    """Open invitations, each with a button that revokes it."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    found = await context.services.invitations.open_for(user.id)
+    if not found:
+        await message.reply_text(context.t("invite.none-open"))
+        return
+    zone = ZoneInfo(context.services.settings.timezone)
+    lines = [context.t("invite.open-header")]
+    buttons = []
+    for item in found:
+        invitation = item.invitation
+        lines.append(
+            context.t(
+                "invite.open-line",
+                number=invitation.id,
+                role=context.t(_ROLE_KEYS[invitation.role]),
+                group=item.group_name or "-",
+                uses=invitation.max_uses - invitation.uses,
+                until=invitation.expires_at.astimezone(zone).strftime("%d.%m. %H:%M"),
+            )
+        )
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    context.t("invite.revoke-button", number=invitation.id),
+                    callback_data=f"{REVOKE}{invitation.id}",
+                )
+            ]
+        )
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def revoke(update: Update, context: KannustinContext) -> None:
+    """Closes the invitation if the presser may; the link stops working at once."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    invitation_id = int(query.data.removeprefix(REVOKE))
+    await context.services.invitations.revoke(query.from_user.id, invitation_id)
+    text = context.t("invite.revoked-done", number=invitation_id)
+    await query.answer(text)
+    if query.message is not None:
+        await context.bot.send_message(query.message.chat.id, text)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("invite", invite, filters=private))
+    application.add_handler(CommandHandler("invites", list_invitations, filters=private))
+    application.add_handler(CallbackQueryHandler(revoke, pattern=rf"^{REVOKE}\d{{1,12}}$"))

@@ -1,0 +1,49 @@
+"""Admins create organisations; coordinators keep their privacy contact up to date."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.context import KannustinContext
+from bot.errors import DomainError
+from handlers.rendering import command_text
+
+
+async def new_organisation(update: Update, context: KannustinContext) -> None:
+    """Creates the organisation and hands back the first coordinator's invitation link."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    name = command_text(message)
+    if not name:
+        raise DomainError("org.usage")
+    services = context.services
+    organisation = await services.organisations.create(user.id, name)
+    invitation = await services.invitations.create(
+        user.id, "coordinator", organisation_id=organisation.id
+    )
+    link = services.deep_links.link(context.bot.username, "inv", invitation.token)
+    await message.reply_text(
+        context.t("org.created", name=organisation.name, number=organisation.id, link=link)
+    )
+
+
+async def organisation_contact(update: Update, context: KannustinContext) -> None:
+    """Sets who participants can contact about their data (shown in the privacy notice)."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    contact = command_text(message)
+    if not contact:
+        raise DomainError("org.contact-usage")
+    organisation = await context.services.organisations.set_privacy_contact(user.id, contact)
+    await message.reply_text(
+        context.t("org.contact-set", name=organisation.name, contact=organisation.privacy_contact)
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("neworg", new_organisation, filters=private))
+    application.add_handler(CommandHandler("orgcontact", organisation_contact, filters=private))

@@ -1,0 +1,243 @@
+"""Group chats, their instructors and their participants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    chat_id: int
+    organisation_id: int | None
+    title: str
+    display_name: str | None
+    language: str
+    timezone: str
+    status: str
+    bot_is_admin: bool
+    registered_by: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    group: Group
+    instructor_names: list[str]
+    participants: int
+
+
+_GROUP = (
+    "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
+    "bot_is_admin, registered_by, created_at, updated_at"
+)
+
+
+class GroupRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def create(
+        self,
+        *,
+        chat_id: int,
+        organisation_id: int | None,
+        title: str,
+        language: str,
+        timezone: str,
+        status: str,
+        bot_is_admin: bool,
+        registered_by: int,
+        now: dt.datetime,
+    ) -> Group:
+        new_id = await insert(
+            self._connection,
+            """
+            INSERT INTO groups (chat_id, organisation_id, title, language, timezone, status,
+                                bot_is_admin, registered_by, created_at, updated_at)
+            VALUES (:chat_id, :organisation_id, :title, :language, :timezone, :status,
+                    :bot_is_admin, :registered_by, :now, :now)
+            RETURNING id
+            """,
+            {
+                "chat_id": chat_id,
+                "organisation_id": organisation_id,
+                "title": title,
+                "language": language,
+                "timezone": timezone,
+                "status": status,
+                "bot_is_admin": int(bot_is_admin),
+                "registered_by": registered_by,
+                "now": to_db(now),
+            },
+        )
+        group = await self.get(new_id)
+        assert group is not None
+        return group
+
+    async def get(self, group_id: int) -> Group | None:
+        row = await fetch_one(
+            self._connection, f"SELECT {_GROUP} FROM groups WHERE id = :id", {"id": group_id}
+        )
+        return None if row is None else to_model(Group, row)
+
+    async def by_chat(self, chat_id: int) -> Group | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_GROUP} FROM groups WHERE chat_id = :chat_id",
+            {"chat_id": chat_id},
+        )
+        return None if row is None else to_model(Group, row)
+
+    async def update(self, group_id: int, now: dt.datetime, **changes: object) -> Group:
+        """Change some of: organisation_id, title, display_name, language, timezone, status,
+        bot_is_admin, chat_id."""
+        allowed = {
+            "organisation_id",
+            "title",
+            "display_name",
+            "language",
+            "timezone",
+            "status",
+            "bot_is_admin",
+            "chat_id",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = :{column}" for column in sorted(changes))
+        values = {
+            key: int(value) if isinstance(value, bool) else value for key, value in changes.items()
+        }
+        await execute(
+            self._connection,
+            f"UPDATE groups SET {assignments}, updated_at = :now WHERE id = :id",
+            {**values, "id": group_id, "now": to_db(now)},
+        )
+        group = await self.get(group_id)
+        assert group is not None
+        return group
+
+    async def of_organisation(self, organisation_id: int) -> list[Group]:
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_GROUP} FROM groups WHERE organisation_id = :id ORDER BY title",
+            {"id": organisation_id},
+        )
+        return to_models(Group, rows)
+
+    async def led_by(self, person_id: int) -> list[Group]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {", ".join("g." + c.strip() for c in _GROUP.split(","))}
+            FROM groups g JOIN group_instructors i ON i.group_id = g.id
+            WHERE i.person_id = :person_id ORDER BY g.title
+            """,
+            {"person_id": person_id},
+        )
+        return to_models(Group, rows)
+
+    async def all(self) -> list[Group]:
+        rows = await fetch_all(self._connection, f"SELECT {_GROUP} FROM groups ORDER BY title", {})
+        return to_models(Group, rows)
+
+    # Instructors -------------------------------------------------------------------------
+
+    async def add_instructor(self, group_id: int, person_id: int, now: dt.datetime) -> None:
+        await execute(
+            self._connection,
+            """
+            INSERT INTO group_instructors (group_id, person_id, since)
+            VALUES (:group_id, :person_id, :now)
+            ON CONFLICT (group_id, person_id) DO NOTHING
+            """,
+            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
+        )
+
+    async def instructor_ids(self, group_id: int) -> list[int]:
+        rows = await fetch_all(
+            self._connection,
+            "SELECT person_id FROM group_instructors WHERE group_id = :id ORDER BY since",
+            {"id": group_id},
+        )
+        return [int(row[0]) for row in rows]
+
+    async def instructor_names(self, group_id: int) -> list[str]:
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT s.display_name FROM group_instructors i
+            JOIN staff s ON s.person_id = i.person_id
+            WHERE i.group_id = :id ORDER BY i.since
+            """,
+            {"id": group_id},
+        )
+        return [str(row[0]) for row in rows]
+
+    # Participants ------------------------------------------------------------------------
+
+    async def participant_seen(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
+        """Mark the person a current member; True if they were not one before."""
+        changed = await execute(
+            self._connection,
+            """
+            INSERT INTO group_participants (group_id, person_id, status, joined_at)
+            VALUES (:group_id, :person_id, 'member', :now)
+            ON CONFLICT (group_id, person_id) DO UPDATE SET
+                status = 'member', joined_at = excluded.joined_at, left_at = NULL
+            WHERE group_participants.status = 'left'
+            """,
+            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
+        )
+        return changed > 0
+
+    async def participant_left(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE group_participants SET status = 'left', left_at = :now
+            WHERE group_id = :group_id AND person_id = :person_id AND status = 'member'
+            """,
+            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
+        )
+        return changed > 0
+
+    async def participant_count(self, group_id: int) -> int:
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT COUNT(*) FROM group_participants p
+            WHERE p.group_id = :id AND p.status = 'member'
+              AND p.person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
+            """,
+            {"id": group_id},
+        )
+        return int(row[0])
+
+    async def groups_of_participant(self, person_id: int) -> list[Group]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {", ".join("g." + c.strip() for c in _GROUP.split(","))}
+            FROM groups g JOIN group_participants p ON p.group_id = g.id
+            WHERE p.person_id = :person_id AND p.status = 'member' ORDER BY g.title
+            """,
+            {"person_id": person_id},
+        )
+        return to_models(Group, rows)

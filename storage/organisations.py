@@ -1,0 +1,121 @@
+"""Organisations and their staff (coordinators and instructors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: int
+    name: str
+    privacy_contact: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    person_id: int
+    organisation_id: int
+    role: str
+    display_name: str
+    since: dt.datetime
+
+
+_ORG = "id, name, privacy_contact, created_at"
+_STAFF = "person_id, organisation_id, role, display_name, since"
+
+
+class OrganisationRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def create(self, name: str, now: dt.datetime) -> Organisation:
+        new_id = await insert(
+            self._connection,
+            "INSERT INTO organisations (name, created_at) VALUES (:name, :now) RETURNING id",
+            {"name": name, "now": to_db(now)},
+        )
+        organisation = await self.get(new_id)
+        assert organisation is not None
+        return organisation
+
+    async def get(self, organisation_id: int) -> Organisation | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_ORG} FROM organisations WHERE id = :id",
+            {"id": organisation_id},
+        )
+        return None if row is None else to_model(Organisation, row)
+
+    async def by_name(self, name: str) -> Organisation | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_ORG} FROM organisations WHERE lower(name) = lower(:name)",
+            {"name": name},
+        )
+        return None if row is None else to_model(Organisation, row)
+
+    async def all(self) -> list[Organisation]:
+        rows = await fetch_all(
+            self._connection, f"SELECT {_ORG} FROM organisations ORDER BY name", {}
+        )
+        return to_models(Organisation, rows)
+
+    async def set_privacy_contact(self, organisation_id: int, contact: str) -> None:
+        await execute(
+            self._connection,
+            "UPDATE organisations SET privacy_contact = :contact WHERE id = :id",
+            {"id": organisation_id, "contact": contact},
+        )
+
+
+class StaffRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def get(self, person_id: int) -> StaffMember | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_STAFF} FROM staff WHERE person_id = :person_id",
+            {"person_id": person_id},
+        )
+        return None if row is None else to_model(StaffMember, row)
+
+    async def put(
+        self, person_id: int, organisation_id: int, role: str, display_name: str, now: dt.datetime
+    ) -> StaffMember:
+        """Give the person this role in this organisation (replacing a lower one)."""
+        await execute(
+            self._connection,
+            """
+            INSERT INTO staff (person_id, organisation_id, role, display_name, since)
+            VALUES (:person_id, :organisation_id, :role, :display_name, :now)
+            ON CONFLICT (person_id) DO UPDATE SET
+                role = excluded.role, display_name = excluded.display_name
+            """,
+            {
+                "person_id": person_id,
+                "organisation_id": organisation_id,
+                "role": role,
+                "display_name": display_name,
+                "now": to_db(now),
+            },
+        )
+        member = await self.get(person_id)
+        assert member is not None
+        return member
+
+    async def of_organisation(self, organisation_id: int) -> list[StaffMember]:
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_STAFF} FROM staff WHERE organisation_id = :id ORDER BY role, display_name",
+            {"id": organisation_id},
+        )
+        return to_models(StaffMember, rows)
