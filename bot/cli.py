@@ -18,6 +18,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
 from bot.clock import SystemClock
+from bot.errors import DomainError
+from bot.organisations import OrganisationService
 from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
 from bot.settings import Settings, SettingsError, load_settings
@@ -55,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("check", help="validate settings, database and content; print a summary")
     commands.add_parser("migrate", help="apply pending database migrations")
+    org = commands.add_parser("org", help="organisations: create, list, set the privacy contact")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    create = org_commands.add_parser("create", help="create an organisation")
+    create.add_argument("name", nargs="+", help="its name, e.g. City of Espoo")
+    create.add_argument("--contact", help="privacy contact shown to participants")
+    org_commands.add_parser("list", help="list organisations with their numbers")
+    contact = org_commands.add_parser("contact", help="set an organisation's privacy contact")
+    contact.add_argument("number", type=int, help="the organisation's number (see org list)")
+    contact.add_argument("contact", nargs="+", help="name and email or phone")
     return parser
 
 
@@ -72,9 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda s: run(s, webhook=arguments.webhook),
         "check": check,
         "migrate": migrate,
+        "org": lambda s: asyncio.run(organisations(s, arguments)),
     }[arguments.command]
     try:
         return command(settings)
+    except KeyboardInterrupt:
+        return EXIT_OK  # Ctrl-C before the bot was up: nothing to clean up
     except SettingsError as error:
         print(f"kannustin: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -157,6 +171,40 @@ def check(settings: Settings) -> int:
     return EXIT_OK if problems == 0 else EXIT_PROBLEM
 
 
+async def organisations(settings: Settings, arguments: argparse.Namespace) -> int:
+    """``kannustin org ...``: the same service the bot's /neworg uses, as an admin."""
+    await _prepare_database(settings)
+    database = Database(settings.database)
+    await database.connect()
+    translator = Translator.load("en")
+    service = OrganisationService(database, SystemClock(), settings.admins)
+    try:
+        if arguments.org_command == "create":
+            organisation = await service.create(None, " ".join(arguments.name))
+            if arguments.contact:
+                organisation = await service.set_privacy_contact(
+                    None, arguments.contact, organisation.id
+                )
+            print(f"created organisation {organisation.id}: {organisation.name}")
+        elif arguments.org_command == "contact":
+            organisation = await service.set_privacy_contact(
+                None, " ".join(arguments.contact), arguments.number
+            )
+            print(f"organisation {organisation.id}: privacy contact {organisation.privacy_contact}")
+        else:
+            found = await service.all()
+            for organisation in found:
+                contact = organisation.privacy_contact or "(no privacy contact yet)"
+                print(f"{organisation.id}\t{organisation.name}\t{contact}")
+            if not found:
+                print("no organisations yet: kannustin org create NAME")
+    except DomainError as error:
+        raise Failure(translator.text("en", error.key, **error.params), EXIT_USAGE) from None
+    finally:
+        await database.close()
+    return EXIT_OK
+
+
 def migrate(settings: Settings) -> int:
     applied = asyncio.run(_prepare_database(settings))
     if applied:
@@ -194,6 +242,8 @@ async def _check_telegram(settings: Settings) -> None:
         raise Failure(
             f"cannot reach the Bot API at {settings.api_base_url}: {error.message}"
         ) from None
+    except TelegramError as error:
+        raise Failure(f"the Bot API refused to start the bot: {error.message}") from None
 
 
 async def _database_summary(settings: Settings) -> str:

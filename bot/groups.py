@@ -93,6 +93,7 @@ class GroupService:
                 registered_by=adder_id,
                 now=now,
             )
+            await tx.people.record_seen(adder_id, None, now)
             await tx.groups.add_instructor(group.id, adder_id, now)
         log.info("group %d (chat %d) registered by %d", group.id, chat_id, adder_id)
         if group.status == "pending":
@@ -143,14 +144,16 @@ class GroupService:
         log.info("group %d moved from chat %d to %d", group.id, old_chat_id, new_chat_id)
         return updated
 
-    async def member_seen(self, chat_id: int, person_id: int) -> bool:
+    async def member_seen(
+        self, chat_id: int, person_id: int, telegram_language: str | None = None
+    ) -> bool:
         """A person is in a registered group (joined or wrote); True if newly recorded."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None or not group.is_active:
                 return False
-            await tx.people.record_seen(person_id, None, now)
+            await tx.people.record_seen(person_id, telegram_language, now)
             return await tx.groups.participant_seen(group.id, person_id, now)
 
     async def member_left(self, chat_id: int, person_id: int) -> bool:

@@ -123,6 +123,8 @@ class InvitationService:
         if group_id is None:
             if actor.is_instructor and not actor.is_admin:
                 raise DomainError("invite.instructor-needs-group")
+            if organisation_id is not None and not actor.coordinates(organisation_id):
+                raise DomainError("access.not-your-organisation")
             if actor.organisation_id is not None:
                 return actor.organisation_id, None
             return await self._admins_organisation(tx, actor, organisation_id), None

@@ -41,3 +41,6 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG, PTB logs whole updates: participants' words and names. Never below INFO.
+    for name in ("telegram", "telegram.ext"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

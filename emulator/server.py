@@ -175,6 +175,8 @@ class BotApiEmulator:
             "username": bot_username,
         }
         self.spec = BotApiSpec.load()
+        # BotFather's "group privacy": on by default, the bot sees only commands and replies.
+        self.privacy_mode = True
         self.calls: list[ApiCall] = []
         self.violations: list[str] = []
         self.counters = _Counters()
@@ -354,7 +356,7 @@ class BotApiEmulator:
         return {
             **self.bot_user,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,

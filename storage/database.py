@@ -96,7 +96,10 @@ class Database:
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA foreign_keys = ON")
             if not self.is_memory:
-                await connection.execute("PRAGMA journal_mode = WAL")
+                async with connection.execute("PRAGMA journal_mode = WAL") as cursor:
+                    mode = await cursor.fetchone()
+                if mode is None or str(mode[0]).lower() != "wal":
+                    log.warning("%s: write-ahead logging unavailable, using %s", self.path, mode)
                 await connection.execute("PRAGMA synchronous = NORMAL")
         except Exception as error:
             await connection.close()
@@ -125,14 +128,28 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """A unit of work: commits when the block ends, rolls back if it raises."""
+        """A unit of work: commits when the block ends, rolls back if it (or the commit)
+        fails. Whatever happens, the connection leaves without an open transaction, so one
+        failure cannot wedge every later unit of work."""
         async with self._lock:
             connection = self.connection
-            await connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(connection)
-            except BaseException:
+            if connection.in_transaction:
+                log.warning("a transaction was left open on %s; rolling it back", self.path)
                 await connection.execute("ROLLBACK")
-                raise
-            else:
+            try:
+                await connection.execute("BEGIN IMMEDIATE")
+                yield Transaction(connection)
                 await connection.execute("COMMIT")
+            except BaseException:
+                await self._roll_back(connection)
+                raise
+
+    async def _roll_back(self, connection: aiosqlite.Connection) -> None:
+        # SQLite may have rolled back already (ON CONFLICT ROLLBACK, a full disk); a second
+        # ROLLBACK would fail and hide the real error.
+        if not connection.in_transaction:
+            return
+        try:
+            await connection.execute("ROLLBACK")
+        except Exception:
+            log.exception("rollback failed on %s", self.path)

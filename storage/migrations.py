@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,26 +100,35 @@ async def apply_migrations(
 ) -> list[Migration]:
     """Apply every pending migration in order; returns those applied."""
     status = await migration_status(database, directory)
+    applied = []
     for migration in status.pending:
-        await _apply_one(database, migration, now)
-        log.info("applied migration %04d_%s", migration.version, migration.name)
-    return list(status.pending)
+        if await _apply_one(database, migration, now):
+            log.info("applied migration %04d_%s", migration.version, migration.name)
+            applied.append(migration)
+    return applied
 
 
-async def _apply_one(database: Database, migration: Migration, now: dt.datetime) -> None:
+async def _apply_one(database: Database, migration: Migration, now: dt.datetime) -> bool:
+    """Apply one migration; False if another process applied it first."""
     # executescript would commit an open transaction first, so the script carries its own
-    # BEGIN and COMMIT, and the ledger row is written inside the same transaction.
+    # BEGIN and COMMIT. The ledger row comes first: if another process (a `migrate` beside
+    # a starting bot) got there first, the primary key refuses it before any DDL runs.
+    # executescript cannot bind parameters; every value here is an integer, a name matched
+    # by the file-name pattern, a hex digest or a timestamp we formatted.
     ledger_row = (
         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
         f"({migration.version}, '{migration.name}', '{migration.checksum}', '{to_db(now)}');"
     )
-    script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;\n{ledger_row}\nCOMMIT;"
+    script = f"BEGIN IMMEDIATE;\n{ledger_row}\n{migration.sql}\n;\nCOMMIT;"
     async with database.locked() as connection:
         try:
             await connection.executescript(script)
         except Exception as error:
             if connection.in_transaction:
                 await connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.IntegrityError) and "schema_migrations" in str(error):
+                return False
             raise MigrationError(
                 f"migration {migration.version:04d}_{migration.name} failed: {error}"
             ) from error
+    return True

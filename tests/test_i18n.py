@@ -15,7 +15,8 @@ from bot.settings import LANGUAGES
 ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("bot", "handlers", "content", "storage")
 KEY = re.compile(r"^[a-z]+(\.[a-z0-9-]+)+$")
-TRANSLATING_CALLS = {"t", "text", "plural", "Text", "DomainError"}
+# call name -> position of the message key among its arguments
+TRANSLATING_CALLS = {"t": 0, "Text": 0, "DomainError": 0, "of": 0, "text": 1, "plural": 1}
 
 CATALOGS = {language: catalog_keys(LOCALES_DIR / f"{language}.po") for language in LANGUAGES}
 REFERENCE = CATALOGS["fi"]
@@ -32,11 +33,14 @@ def _string_constants() -> tuple[set[str], set[str]]:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     literals.add(node.value)
-                if isinstance(node, ast.Call) and node.args:
+                if isinstance(node, ast.Call):
                     name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-                    first = node.args[0]
-                    if name in TRANSLATING_CALLS and isinstance(first, ast.Constant):
-                        translated.add(str(first.value))
+                    position = TRANSLATING_CALLS.get(name)
+                    if position is None or len(node.args) <= position:
+                        continue
+                    key = node.args[position]
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        translated.add(key.value)
     return literals, translated
 
 

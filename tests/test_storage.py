@@ -151,3 +151,49 @@ async def test_the_schema_refuses_a_language_we_do_not_speak(
     with pytest.raises(Exception, match="CHECK constraint failed"):
         async with database.transaction() as tx:
             await tx.people.set_language(7, "de")
+
+
+async def test_a_failed_commit_leaves_the_connection_usable(
+    database: Database, clock: FixedClock
+) -> None:
+    async with database.locked() as connection:
+        await connection.execute(
+            "CREATE TABLE parents (id INTEGER PRIMARY KEY)"
+        )
+        await connection.execute(
+            "CREATE TABLE children (parent INTEGER REFERENCES parents (id) "
+            "DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def orphan() -> None:
+        async with database.transaction() as tx:
+            await tx.connection.execute("INSERT INTO children (parent) VALUES (42)")
+
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        await orphan()  # the deferred check fails at COMMIT
+
+    async with database.transaction() as tx:
+        person = await tx.people.record_seen(9, "fi", clock.now())
+    assert person.telegram_id == 9
+
+
+async def test_two_processes_migrating_at_once_do_not_collide(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    first, second = Database(tmp_path / "k.db"), Database(tmp_path / "k.db")
+    await first.connect()
+    await second.connect()
+    try:
+        pending = (await migration_status(second)).pending
+        await apply_migrations(first, clock.now())
+        # `second` read the pending list before `first` applied it: applying now must skip.
+        from storage.migrations import _apply_one
+
+        results = [await _apply_one(second, migration, clock.now()) for migration in pending]
+        status = await migration_status(second)
+    finally:
+        await first.close()
+        await second.close()
+
+    assert results == [False] * len(pending)
+    assert status.pending == ()

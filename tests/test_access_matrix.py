@@ -1,0 +1,191 @@
+"""Every privileged action against every role: allowed ones work, the rest are refused with
+a message key and change nothing in the database.
+
+The world: organisation Espoo with a coordinator, an instructor leading group G and another
+instructor; organisation Vantaa with its own coordinator; a participant of G; a stranger;
+an admin (from the settings) who belongs to no organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.errors import DomainError
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.i18n import Translator
+from content import load_library
+from storage import Database
+
+ADMIN, COORDINATOR, INSTRUCTOR, OTHER_INSTRUCTOR, FOREIGN_COORDINATOR = 1, 2, 3, 4, 5
+PARTICIPANT, STRANGER = 6, 7
+ROLES = {
+    "admin": ADMIN,
+    "coordinator": COORDINATOR,
+    "instructor": INSTRUCTOR,
+    "other-instructor": OTHER_INSTRUCTOR,
+    "foreign-coordinator": FOREIGN_COORDINATOR,
+    "participant": PARTICIPANT,
+    "stranger": STRANGER,
+}
+GROUP_CHAT = -500
+
+
+@dataclass
+class World:
+    services: Services
+    espoo: int
+    vantaa: int
+    group: int
+    invitation: int  # an open instructor invitation made by the coordinator
+
+
+@pytest.fixture
+async def world(database: Database, clock: FixedClock) -> World:
+    settings = Settings(_env_file=None, admins=str(ADMIN))  # type: ignore[call-arg]
+    services = build_services(
+        settings, clock=clock, database=database, translator=Translator.load(), library=load_library()
+    )
+    for person in ROLES.values():
+        await services.people.record_contact(person, "fi")
+    espoo = await services.organisations.create(ADMIN, "Espoo")
+    vantaa = await services.organisations.create(ADMIN, "Vantaa")
+
+    async def join(person: int, role: str, organisation: int) -> None:
+        made = await services.invitations.create(ADMIN, role, organisation_id=organisation)
+        stored = await services.people.get(person)
+        assert stored is not None
+        await services.invitations.accept(stored, made.token, f"Person {person}")
+
+    await join(COORDINATOR, "coordinator", espoo.id)
+    await join(FOREIGN_COORDINATOR, "coordinator", vantaa.id)
+    await join(INSTRUCTOR, "instructor", espoo.id)
+    await join(OTHER_INSTRUCTOR, "instructor", espoo.id)
+    added = await services.groups.bot_added(
+        INSTRUCTOR, GROUP_CHAT, "Kävelyryhmä", language="fi", bot_is_admin=True
+    )
+    assert added.group is not None
+    await services.groups.member_seen(GROUP_CHAT, PARTICIPANT)
+    invitation = await services.invitations.create(COORDINATOR, "instructor")
+    return World(services, espoo.id, vantaa.id, added.group.id, invitation.invitation.id)
+
+
+Action = Callable[[World, int], Awaitable[Any]]
+
+
+async def create_organisation(w: World, actor: int) -> Any:
+    return await w.services.organisations.create(actor, f"New {actor}")
+
+
+async def invite_coordinator(w: World, actor: int) -> Any:
+    return await w.services.invitations.create(actor, "coordinator", organisation_id=w.espoo)
+
+
+async def invite_instructor(w: World, actor: int) -> Any:
+    return await w.services.invitations.create(actor, "instructor", organisation_id=w.espoo)
+
+
+async def invite_co_instructor(w: World, actor: int) -> Any:
+    return await w.services.invitations.create(actor, "instructor", group_id=w.group)
+
+
+async def list_invitations(w: World, actor: int) -> Any:
+    return await w.services.invitations.open_for(actor)
+
+
+async def revoke_invitation(w: World, actor: int) -> Any:
+    return await w.services.invitations.revoke(actor, w.invitation)
+
+
+async def list_groups(w: World, actor: int) -> Any:
+    return await w.services.groups.summaries_for(actor)
+
+
+async def view_group(w: World, actor: int) -> Any:
+    return await w.services.groups.manageable(actor, w.group)
+
+
+async def change_group_language(w: World, actor: int) -> Any:
+    return await w.services.groups.change_settings(actor, w.group, language="sv")
+
+
+async def rename_group(w: World, actor: int) -> Any:
+    return await w.services.groups.change_settings(actor, w.group, display_name="Uusi nimi")
+
+
+async def set_privacy_contact(w: World, actor: int) -> Any:
+    return await w.services.organisations.set_privacy_contact(actor, "privacy@example.org")
+
+
+async def register_group(w: World, actor: int) -> Any:
+    outcome = await w.services.groups.bot_added(
+        actor, -900 - actor, "Uusi ryhmä", language="fi", bot_is_admin=False
+    )
+    if outcome.result.value == "refused":
+        raise DomainError("group.refused")
+    return outcome
+
+
+STAFF = {"admin", "coordinator", "instructor", "other-instructor", "foreign-coordinator"}
+MATRIX: dict[str, tuple[Action, set[str]]] = {
+    "/neworg": (create_organisation, {"admin"}),
+    "/invite coordinator": (invite_coordinator, {"admin"}),
+    "/invite instructor": (invite_instructor, {"admin", "coordinator"}),
+    "/invite instructor GROUP": (invite_co_instructor, {"admin", "coordinator", "instructor"}),
+    "/invites": (list_invitations, STAFF),
+    "/invites revoke": (revoke_invitation, {"admin", "coordinator"}),
+    "/groups": (list_groups, STAFF),
+    "/group": (view_group, {"admin", "coordinator", "instructor"}),
+    "/group language": (change_group_language, {"admin", "coordinator", "instructor"}),
+    "/group name": (rename_group, {"admin", "coordinator", "instructor"}),
+    "/orgcontact": (set_privacy_contact, {"coordinator", "foreign-coordinator"}),
+    "add the bot to a group": (register_group, STAFF),
+}
+CASES = [
+    pytest.param(command, role, role in allowed, id=f"{command}-{role}")
+    for command, (_, allowed) in MATRIX.items()
+    for role in ROLES
+]
+
+
+async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    async with database.locked() as connection:
+        async with connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        ) as cursor:
+            tables = [row[0] for row in await cursor.fetchall()]
+        dump = {}
+        for table in tables:
+            async with connection.execute(f"SELECT * FROM {table} ORDER BY 1") as cursor:
+                dump[table] = [tuple(row) for row in await cursor.fetchall()]
+    return dump
+
+
+@pytest.mark.parametrize(("command", "role", "allowed"), CASES)
+async def test_role_matrix(
+    world: World, database: Database, clock: FixedClock, command: str, role: str, allowed: bool
+) -> None:
+    action, _ = MATRIX[command]
+    clock.advance(dt.timedelta(minutes=1))  # so a change would show in timestamps
+    before = await snapshot(database)
+
+    if allowed:
+        await action(world, ROLES[role])
+        return
+    with pytest.raises(DomainError) as refused:
+        await action(world, ROLES[role])
+
+    assert refused.value.key.split(".")[0] in {"access", "invite", "org", "group"}
+    assert await snapshot(database) == before, "a refused command changed the database"
+
+
+def test_refusal_texts_say_who_may(world: World) -> None:
+    translator = world.services.translator
+    assert translator.text("en", "access.admin-only") == "Only an admin can do this."
+    assert translator.text("fi", "access.not-your-group").startswith("Et voi hallita tätä ryhmää.")
