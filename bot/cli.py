@@ -19,9 +19,9 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.errors import DomainError
-from bot.organisations import OrganisationService
 from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
+from bot.organisations import OrganisationService
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_setup import ALLOWED_UPDATES
 from content import ContentError, Library, load_library

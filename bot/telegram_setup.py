@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import (
     Bot,
@@ -52,24 +53,37 @@ async def publish_bot_profile(bot: Bot, translator: Translator) -> None:
     """Localized command menus (private and group chats) and descriptions for fi, sv, en.
 
     The entry without a language code serves everyone whose app speaks another language,
-    in the deployment's default language. A failure is logged, not fatal: the bot works
-    without a menu.
+    in the deployment's default language. Each call stands alone: a failure is logged and
+    the rest still go out, because the bot works without a menu.
     """
     targets: list[str | None] = [None, *translator.languages()]
-    try:
-        for language_code in targets:
-            language = language_code or translator.default
-            for chat, scope in _SCOPES:
-                await bot.set_my_commands(
+    for language_code in targets:
+        language = language_code or translator.default
+        for chat, scope in _SCOPES:
+            await _quietly(
+                bot.set_my_commands(
                     command_menu(translator, language, chat),
                     scope=scope,
                     language_code=language_code,
-                )
-            await bot.set_my_description(
+                ),
+                f"{chat} commands ({language_code or 'default'})",
+            )
+        await _quietly(
+            bot.set_my_description(
                 translator.text(language, "bot.description"), language_code=language_code
-            )
-            await bot.set_my_short_description(
+            ),
+            f"description ({language_code or 'default'})",
+        )
+        await _quietly(
+            bot.set_my_short_description(
                 translator.text(language, "bot.short-description"), language_code=language_code
-            )
+            ),
+            f"short description ({language_code or 'default'})",
+        )
+
+
+async def _quietly(call: Awaitable[object], what: str) -> None:
+    try:
+        await call
     except TelegramError as error:
-        log.warning("could not publish the command menu and descriptions: %s", error)
+        log.warning("could not publish the %s: %s", what, error)

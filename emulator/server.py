@@ -46,6 +46,21 @@ MEDIA_METHODS = {
     "sendAudio": "audio",
 }
 SEND_METHODS = {"sendMessage", "sendMediaGroup", "copyMessage", "forwardMessage", *MEDIA_METHODS}
+# Keys that make a message a person's content rather than a service message.
+_CONTENT_KEYS = (
+    "photo",
+    "video",
+    "animation",
+    "document",
+    "voice",
+    "audio",
+    "sticker",
+    "video_note",
+    "caption",
+    "poll",
+    "location",
+    "contact",
+)
 # Telegram sends these only when asked for by name in allowed_updates.
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
@@ -130,6 +145,8 @@ class Chat:
     bot_status: str = "member"
     migrated_to: int | None = None
     blocked: bool = False
+    # A private chat exists for the bot only once the person has written to it (pressed Start).
+    started: bool = False
 
     def json(self) -> Json:
         if self.type == "private":
@@ -190,6 +207,8 @@ class BotApiEmulator:
         self.messages: dict[tuple[int, int], Json] = {}
         self.files: dict[str, bytes] = {}
         self.faults: list[Fault] = []
+        self._open_queries: set[str] = set()
+        self.dropped: list[Json] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._pending: list[Json] = []
@@ -239,7 +258,7 @@ class BotApiEmulator:
         method = self.spec.method_name(request.match_info["method"])
         if method is None:
             return web.json_response(
-                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                {"ok": False, "error_code": 404, "description": "Not Found"},
                 status=404,
             )
         try:
@@ -384,11 +403,15 @@ class BotApiEmulator:
         return True
 
     def _m_setMyDescription(self, call: ApiCall) -> bool:
+        if len(str(call.params.get("description") or "")) > 512:
+            raise ApiError(400, "Bad Request: bot description is too long")
         key = ("description", call.params.get("language_code") or "")
         self.descriptions[key] = str(call.params.get("description") or "")
         return True
 
     def _m_setMyShortDescription(self, call: ApiCall) -> bool:
+        if len(str(call.params.get("short_description") or "")) > 120:
+            raise ApiError(400, "Bad Request: bot short description is too long")
         key = ("short_description", call.params.get("language_code") or "")
         self.descriptions[key] = str(call.params.get("short_description") or "")
         return True
@@ -419,7 +442,10 @@ class BotApiEmulator:
         async with self._updates_changed:
             if offset:
                 before = len(self._pending)
-                self._pending = [u for u in self._pending if u["update_id"] >= offset]
+                if offset < 0:  # the last -offset updates; everything earlier is forgotten
+                    self._pending = self._pending[offset:]
+                else:
+                    self._pending = [u for u in self._pending if u["update_id"] >= offset]
                 if len(self._pending) != before:
                     self._updates_changed.notify_all()
             if not self._pending and timeout > 0:
@@ -549,7 +575,9 @@ class BotApiEmulator:
         text = str(call.params["text"])
         if _utf16_length(text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
-        if message.get("text") == text and "reply_markup" not in call.params:
+        if message.get("text") == text and message.get("reply_markup") == call.params.get(
+            "reply_markup"
+        ):
             raise ApiError(
                 400,
                 "Bad Request: message is not modified: specified new message content and reply "
@@ -579,6 +607,13 @@ class BotApiEmulator:
         return True
 
     def _m_answerCallbackQuery(self, call: ApiCall) -> bool:
+        query_id = str(call.params["callback_query_id"])
+        if query_id not in self._open_queries:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self._open_queries.discard(query_id)
         text = call.params.get("text")
         if text is not None and len(str(text)) > CALLBACK_ANSWER_LIMIT:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
@@ -635,11 +670,13 @@ class BotApiEmulator:
             )
         if chat.type == "private" and chat.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.type == "private" and not chat.started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        kind = "supergroup" if chat.type == "supergroup" else "group"
         if chat.type != "private" and chat.bot_status == "kicked":
-            kind = "supergroup" if chat.type == "supergroup" else "group"
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
         if chat.type != "private" and chat.bot_status == "left":
-            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
         return chat
 
     def _existing_message(self, params: Json) -> Json:
@@ -729,7 +766,10 @@ class BotApiEmulator:
         language_code: str | None = "fi",
         username: str | None = None,
         last_name: str | None = None,
+        started: bool = False,
     ) -> Json:
+        """A Telegram user. Their private chat with the bot opens when they first write to
+        it; pass ``started`` for someone who did so before the test began."""
         user: Json = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             user["last_name"] = last_name
@@ -738,7 +778,8 @@ class BotApiEmulator:
         if language_code:
             user["language_code"] = language_code
         self.users[user_id] = user
-        self.chats.setdefault(user_id, Chat(id=user_id, type="private", user=user))
+        chat = self.chats.setdefault(user_id, Chat(id=user_id, type="private", user=user))
+        chat.started = chat.started or started
         return user
 
     def group(self, chat_id: int, title: str, *, supergroup: bool = False) -> Chat:
@@ -750,6 +791,10 @@ class BotApiEmulator:
         self.chats[chat_id] = chat
         return chat
 
+    def open_private_chat(self, user: Json) -> None:
+        """The person pressed Start at some point: the bot may write to them."""
+        self.chats[user["id"]].started = True
+
     def block_bot(self, user: Json) -> None:
         """The person blocks the bot: sends to them fail with 403 until unblocked."""
         self.chats[user["id"]].blocked = True
@@ -759,18 +804,45 @@ class BotApiEmulator:
 
     # Test side: injecting updates ------------------------------------------------------------
 
-    async def push_update(self, kind: str, payload: Any) -> Json:
-        """Queue an update of any kind (also kinds the bot does not handle)."""
+    async def push_update(self, kind: str, payload: Any, *, force: bool = False) -> Json | None:
+        """Queue an update of any kind (also kinds the bot does not handle).
+
+        Returns None, and keeps it in ``dropped``, when Telegram would not deliver it: a kind
+        the bot did not ask for, or a group message the bot cannot see (privacy mode, or
+        reactions and member updates in a group where it is not an administrator).
+        ``force`` delivers it anyway: an update kind from a newer Bot API than the bot knows.
+        """
         update = {"update_id": next(self._update_ids), kind: payload}
         if kind in self.spec.types["Update"]["fields"]:
             problems = self.spec.check_object("Update", update)
             self.violations += [f"injected update {problem}" for problem in problems]
-        if not self._wanted(kind):
-            return update
+        if not force and not (self._wanted(kind) and self._visible(kind, payload)):
+            self.dropped.append(update)
+            return None
         async with self._updates_changed:
             self._pending.append(update)
             self._updates_changed.notify_all()
         return update
+
+    def _visible(self, kind: str, payload: Any) -> bool:
+        """What a bot sees in a group it is a plain member of (BotFather's group privacy)."""
+        if not isinstance(payload, dict) or "chat" not in payload:
+            return True
+        chat = self.chats.get(_as_int(payload["chat"].get("id")))
+        if chat is None or chat.type == "private" or chat.bot_status == "administrator":
+            return True
+        if kind in ("chat_member", "message_reaction", "message_reaction_count"):
+            return False  # Telegram sends these only to administrators
+        if kind not in ("message", "edited_message") or not self.privacy_mode:
+            return True
+        text = payload.get("text")
+        if text is None and not any(key in payload for key in _CONTENT_KEYS):
+            return True  # service messages (members joining, migration) always arrive
+        if text is not None and text.startswith("/"):
+            command = text.split()[0]
+            return "@" not in command or command.endswith("@" + self.bot_user["username"])
+        replied = payload.get("reply_to_message") or {}
+        return bool(replied.get("from", {}).get("id") == self.bot_id)
 
     def _wanted(self, kind: str) -> bool:
         allowed = self.allowed_updates
@@ -792,6 +864,8 @@ class BotApiEmulator:
         Commands get the ``bot_command`` entity Telegram adds, so PTB sees them as commands.
         """
         target = chat or self.chats[user["id"]]
+        if target.type == "private":
+            target.started = True
         message: Json = {
             "message_id": self._next_message_id(target.id),
             "from": user,
@@ -815,6 +889,7 @@ class BotApiEmulator:
     async def press_button(self, user: Json, message: Json, data: str) -> str:
         """A person taps an inline button under ``message`` (data may be forged)."""
         query_id = str(secrets.randbelow(10**18))
+        self._open_queries.add(query_id)
         current = self.messages.get((message["chat"]["id"], message["message_id"]), message)
         await self.push_update(
             "callback_query",
@@ -828,18 +903,18 @@ class BotApiEmulator:
         )
         return query_id
 
-    async def bot_added(self, by: Json, chat: Chat, *, admin: bool = False) -> Json:
+    async def bot_added(self, by: Json, chat: Chat, *, admin: bool = False) -> Json | None:
         """Someone adds the bot to a group: the bot gets ``my_chat_member``."""
         old = chat.bot_status
         chat.bot_status = "administrator" if admin else "member"
         return await self._my_chat_member(by, chat, old, chat.bot_status)
 
-    async def bot_removed(self, by: Json, chat: Chat, *, kicked: bool = True) -> Json:
+    async def bot_removed(self, by: Json, chat: Chat, *, kicked: bool = True) -> Json | None:
         old = chat.bot_status
         chat.bot_status = "kicked" if kicked else "left"
         return await self._my_chat_member(by, chat, old, chat.bot_status)
 
-    async def _my_chat_member(self, by: Json, chat: Chat, old: str, new: str) -> Json:
+    async def _my_chat_member(self, by: Json, chat: Chat, old: str, new: str) -> Json | None:
         return await self.push_update(
             "my_chat_member",
             {
@@ -891,7 +966,7 @@ class BotApiEmulator:
 
     async def reaction(
         self, user: Json, chat: Chat, message_id: int, *, old: list[str], new: list[str]
-    ) -> Json:
+    ) -> Json | None:
         return await self.push_update(
             "message_reaction",
             {
@@ -904,7 +979,9 @@ class BotApiEmulator:
             },
         )
 
-    async def reaction_count(self, chat: Chat, message_id: int, counts: dict[str, int]) -> Json:
+    async def reaction_count(
+        self, chat: Chat, message_id: int, counts: dict[str, int]
+    ) -> Json | None:
         return await self.push_update(
             "message_reaction_count",
             {

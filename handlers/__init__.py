@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
-
+from bot.context import KannustinApplication
 from handlers import (
     consent,
     errors,
@@ -22,7 +21,7 @@ from handlers import (
 JOURNEYS = (onboarding, organisations, invitations, groups, consent)
 
 
-def register_all(application: Application) -> None:  # type: ignore[type-arg]
+def register_all(application: KannustinApplication) -> None:
     people.register(application)
     for journey in JOURNEYS:
         journey.register(application)

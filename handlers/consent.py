@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.consent import GIVE, WITHDRAW
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from handlers.rendering import answer
 
 
@@ -52,8 +52,8 @@ async def consent_given(update: Update, context: KannustinContext) -> None:
     reply = await context.services.consent.give(
         query.from_user.id, int(query.data.removeprefix(GIVE))
     )
-    await query.answer()
     await query.edit_message_text(context.render(reply.text))
+    await query.answer()
 
 
 async def consent_withdrawn(update: Update, context: KannustinContext) -> None:
@@ -63,11 +63,11 @@ async def consent_withdrawn(update: Update, context: KannustinContext) -> None:
     reply = await context.services.consent.withdraw(
         query.from_user.id, int(query.data.removeprefix(WITHDRAW))
     )
-    await query.answer()
     await query.edit_message_text(context.render(reply.text))
+    await query.answer()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("privacy", privacy, filters=new))
     application.add_handler(

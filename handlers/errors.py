@@ -6,14 +6,15 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.error import BadRequest, TelegramError
 
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from bot.people import resolve_language
 
 log = logging.getLogger(__name__)
+
+ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
 
 
 async def on_error(update: object, context: KannustinContext) -> None:
@@ -50,8 +51,17 @@ async def on_error(update: object, context: KannustinContext) -> None:
 
 async def _tell(update: Update, text: str) -> None:
     # Only answer what was addressed to the bot: a button, a private message or a command.
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+    query = update.callback_query
+    if query is not None:
+        try:
+            if len(text) <= ALERT_LIMIT:
+                await query.answer(text, show_alert=True)
+                return
+            await query.answer()  # too long for an alert: say it in the chat below
+        except BadRequest:
+            pass  # already answered (the failure came after the answer)
+        if query.message is not None:
+            await query.get_bot().send_message(query.message.chat.id, text)
         return
     message = update.effective_message
     if message is None:
@@ -61,5 +71,5 @@ async def _tell(update: Update, text: str) -> None:
         await message.reply_text(text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     application.add_error_handler(on_error)

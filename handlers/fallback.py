@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 
 GROUP = 0  # same group as the journeys, registered after them: runs only when none matched
 
@@ -31,7 +31,7 @@ async def stale_button(update: Update, context: KannustinContext) -> None:
     await query.answer(context.t("fallback.stale-button"), show_alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command), group=GROUP)
     application.add_handler(MessageHandler(private, anything_else), group=GROUP)

@@ -16,7 +16,6 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -25,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.consent import PREFIX as CONSENT_PREFIX
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from bot.groups import Added
 from bot.settings import LANGUAGES
@@ -151,9 +150,9 @@ async def organisation_chosen(update: Update, context: KannustinContext) -> None
     group = await context.services.groups.choose_organisation(
         query.from_user.id, group_id, organisation_id
     )
-    await query.answer()
     await query.edit_message_text(context.t("group.organisation-set", group=group.name))
     await _greet(context, group)
+    await query.answer()
 
 
 # Members -------------------------------------------------------------------------------------
@@ -313,8 +312,8 @@ async def group_picked(update: Update, context: KannustinContext) -> None:
     group = await context.services.groups.manageable(
         query.from_user.id, int(query.data.removeprefix(SHOW))
     )
-    await query.answer()
     await _show_settings(context, query.message.chat.id, group)
+    await query.answer()
 
 
 async def group_language_chosen(update: Update, context: KannustinContext) -> None:
@@ -325,11 +324,11 @@ async def group_language_chosen(update: Update, context: KannustinContext) -> No
     group = await context.services.groups.change_settings(
         query.from_user.id, int(group_id), language=code
     )
-    await query.answer(context.t("group.language-set", name=group.name))
     await _show_settings(context, query.message.chat.id, group)
+    await query.answer(context.t("group.language-set", name=group.name))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     new = filters.UpdateType.MESSAGE
     application.add_handler(
         ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)

@@ -6,9 +6,9 @@ import re
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from bot.invitations import PREFIX
 
@@ -120,12 +120,12 @@ async def revoke(update: Update, context: KannustinContext) -> None:
     invitation_id = int(query.data.removeprefix(REVOKE))
     await context.services.invitations.revoke(query.from_user.id, invitation_id)
     text = context.t("invite.revoked-done", number=invitation_id)
-    await query.answer(text)
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, text)
+    await query.answer(text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("invite", invite, filters=private))
     application.add_handler(CommandHandler("invites", list_invitations, filters=private))

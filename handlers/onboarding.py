@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.commands import commands_for
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from bot.roles import ChatKind
 from bot.settings import LANGUAGES
 from handlers.rendering import answer
@@ -72,11 +72,11 @@ async def language_chosen(update: Update, context: KannustinContext) -> None:
     person = await context.services.people.choose_language(query.from_user.id, code)
     context.person = person
     context.language = person.language
-    await query.answer()
     await query.edit_message_text(context.t("language.changed"))
+    await query.answer()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     # Edited commands are not commands again: only new messages count.
     new = filters.UpdateType.MESSAGE
     private = new & filters.ChatType.PRIVATE

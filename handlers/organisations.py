@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from handlers.rendering import command_text
 
@@ -43,7 +43,7 @@ async def organisation_contact(update: Update, context: KannustinContext) -> Non
     )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("neworg", new_organisation, filters=private))
     application.add_handler(CommandHandler("orgcontact", organisation_contact, filters=private))

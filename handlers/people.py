@@ -6,9 +6,9 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, TypeHandler
+from telegram.ext import TypeHandler
 
-from bot.context import KannustinContext
+from bot.context import KannustinApplication, KannustinContext
 
 log = logging.getLogger(__name__)
 
@@ -58,5 +58,5 @@ def _addressed_to_bot(update: Update) -> bool:
     return bool(message.text and message.text.startswith("/"))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: KannustinApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_person), group=GROUP)

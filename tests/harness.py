@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ class RunningBot:
             allowed_updates=list(ALLOWED_UPDATES), timeout=self.settings.poll_timeout
         )
         await app.start()
+        # The first poll tells the emulator which update kinds we asked for; until then it
+        # would filter opt-in kinds (reactions, member updates) with Telegram's defaults.
+        while self.emulator.allowed_updates is None:  # noqa: ASYNC110 - a plain attribute
+            await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
         app = self.app
@@ -103,6 +108,7 @@ class RunningBot:
         admin = next(iter(self.settings.admins))
         invitation = await services.invitations.create(admin, role, organisation_id=org.id)
         person = await services.people.record_contact(user["id"], user.get("language_code"))
+        self.emulator.open_private_chat(user)  # they opened the invitation link
         await services.invitations.accept(person, invitation.token, user["first_name"])
         return org.id
 

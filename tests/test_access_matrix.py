@@ -17,9 +17,9 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
+from bot.i18n import Translator
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.i18n import Translator
 from content import load_library
 from storage import Database
 
@@ -50,7 +50,11 @@ class World:
 async def world(database: Database, clock: FixedClock) -> World:
     settings = Settings(_env_file=None, admins=str(ADMIN))  # type: ignore[call-arg]
     services = build_services(
-        settings, clock=clock, database=database, translator=Translator.load(), library=load_library()
+        settings,
+        clock=clock,
+        database=database,
+        translator=Translator.load(),
+        library=load_library(),
     )
     for person in ROLES.values():
         await services.people.record_contact(person, "fi")

@@ -39,7 +39,9 @@ async def test_admin_to_coordinator_to_instructor_to_greeted_group(bot: RunningB
     invitation = await bot.say(kaisa, "/invite ohjaaja")
     assert (invitation.text or "").startswith("Kutsulinkki: ohjaaja, organisaatio Espoon kaupunki.")
     joined = await bot.say(ilkka, f"/start {payload_in(invitation)}")
-    assert (joined.text or "").startswith("Tervetuloa! Olet nyt organisaation Espoon kaupunki ohjaaja.")
+    assert (joined.text or "").startswith(
+        "Tervetuloa! Olet nyt organisaation Espoon kaupunki ohjaaja."
+    )
 
     group = emulator.group(-100, "Kävelyryhmä")
     mark = emulator.mark()
@@ -90,7 +92,9 @@ async def test_without_admin_rights_the_adder_is_told_how_to_fix_it(bot: Running
     await emulator.bot_added(ilkka, group, admin=False)
     advice = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
 
-    assert (advice.text or "").startswith("The group Chair yoga is registered. One more thing: make me")
+    assert (advice.text or "").startswith(
+        "The group Chair yoga is registered. One more thing: make me"
+    )
     stored = await bot.services.groups.by_chat(group.id)
     assert stored is not None and not stored.bot_is_admin
 
@@ -197,7 +201,9 @@ async def test_coordinators_privacy_contact_reaches_the_notice(bot: RunningBot) 
     confirmed = await bot.say(kaisa, "/orgcontact Espoo city, privacy@espoo.example")
     in_group = await bot.say(emulator.user(1, "Aino"), "/privacy", chat=group)
 
-    assert confirmed.text == "The privacy contact of Espoo is now: Espoo city, privacy@espoo.example"
+    assert (
+        confirmed.text == "The privacy contact of Espoo is now: Espoo city, privacy@espoo.example"
+    )
     assert "Controller: Espoo. Contact: Espoo city, privacy@espoo.example." in (in_group.text or "")
 
 
@@ -210,7 +216,9 @@ async def test_group_settings_change_only_for_those_who_manage_it(bot: RunningBo
     card = await bot.say(ilkka, "/group", chat=group)
     assert (card.text or "").startswith("Group #1: Walking group")
     assert card.buttons() == [
-        ("Suomi", "grp:lang:1:fi"), ("Svenska", "grp:lang:1:sv"), ("✓ English", "grp:lang:1:en")
+        ("Suomi", "grp:lang:1:fi"),
+        ("Svenska", "grp:lang:1:sv"),
+        ("✓ English", "grp:lang:1:en"),
     ]
 
     refused = await bot.press(aino, card.result, "grp:lang:1:sv")
@@ -225,7 +233,10 @@ async def test_group_settings_change_only_for_those_who_manage_it(bot: RunningBo
     renamed = await bot.say(ilkka, "/group 1 name Tuesday walkers")
     assert (renamed.text or "").startswith("Group #1: Tuesday walkers")
     bad_zone = await bot.say(ilkka, "/group 1 timezone Mars/Olympus")
-    assert bad_zone.text == "I do not know the time zone Mars/Olympus. Use a name like Europe/Helsinki."
+    assert (
+        bad_zone.text
+        == "I do not know the time zone Mars/Olympus. Use a name like Europe/Helsinki."
+    )
     not_theirs = await bot.say(aino, "/group 1 name Hacked")
     assert (not_theirs.text or "").startswith("This is for instructors and coordinators.") or (
         not_theirs.text or ""
@@ -240,7 +251,13 @@ async def test_privileged_commands_are_refused_plainly(bot: RunningBot) -> None:
 
     replies = [
         await bot.say(aino, command)
-        for command in ("/neworg Evil Corp", "/invite coordinator", "/invites", "/groups", "/orgcontact x@y.z")
+        for command in (
+            "/neworg Evil Corp",
+            "/invite coordinator",
+            "/invites",
+            "/groups",
+            "/orgcontact x@y.z",
+        )
     ]
 
     assert [reply.text for reply in replies] == [
@@ -276,7 +293,7 @@ async def test_open_invitations_can_be_revoked_from_the_list(bot: RunningBot) ->
 
 async def test_an_admin_without_organisation_picks_one_for_a_new_group(bot: RunningBot) -> None:
     emulator = bot.emulator
-    aada = emulator.user(ADMIN_ID, "Aada", language_code="en")
+    aada = emulator.user(ADMIN_ID, "Aada", language_code="en", started=True)
     await bot.services.organisations.create(None, "Espoo")
     await bot.services.organisations.create(None, "Vantaa")
     group = emulator.group(-300, "Admins' test group")

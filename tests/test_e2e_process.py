@@ -122,10 +122,17 @@ async def test_run_answers_start_and_stops_cleanly_on_sigterm(
         "message_reaction_count",
     }
 
+    mark = emulator.mark()
+    await emulator.send_text(aino, "my secret diary entry")
+    await emulator.wait_for("sendMessage", chat_id=1, after=mark, timeout=15)
+
     status = await bot.stop(signal.SIGTERM)
     log = bot.stderr.decode()
     assert status == 0, log
     assert "Traceback" not in log
+    assert "DEBUG" in log  # the level was really DEBUG...
+    assert "secret diary" not in log  # ...and still no participant's words
+    assert "Aino" not in log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert "database closed" in log
 
@@ -162,6 +169,7 @@ async def test_webhook_mode_serves_telegram_and_rejects_requests_without_the_sec
     assert "message_reaction" in registration.params["allowed_updates"]
     await _wait_for_port(port)
 
+    emulator.user(66, "Mallory", started=True)  # so a reply to her could be delivered
     forged = {
         "update_id": 777,
         "message": {
@@ -184,7 +192,7 @@ async def test_webhook_mode_serves_telegram_and_rejects_requests_without_the_sec
     await emulator.send_text(carol, "/start")  # the emulator pushes it with the secret
     reply = await emulator.wait_for("sendMessage", chat_id=3, timeout=15)
     assert reply.text is not None and reply.text.startswith("Hello Carol!")
-    assert emulator.sent("sendMessage", chat_id=66) == []
+    assert [call for call in emulator.calls if call.chat_id == 66] == []
 
     status = await bot.stop(signal.SIGTERM)
     assert status == 0, bot.stderr.decode()

@@ -50,7 +50,7 @@ async def test_get_me_describes_the_bot(client: Bot) -> None:
 async def test_a_photo_upload_arrives_as_multipart_and_can_be_downloaded(
     emulator: BotApiEmulator, client: Bot
 ) -> None:
-    aino = emulator.user(1, "Aino")
+    aino = emulator.user(1, "Aino", started=True)
 
     message = await client.send_photo(aino["id"], photo=b"\x89PNG fake image", caption="Kuva")
 
@@ -62,7 +62,7 @@ async def test_a_photo_upload_arrives_as_multipart_and_can_be_downloaded(
 
 
 async def test_form_json_and_query_requests_are_understood(emulator: BotApiEmulator) -> None:
-    emulator.user(1, "Aino")
+    emulator.user(1, "Aino", started=True)
     base = f"{emulator.base_url}/bot{TOKEN}"
     markup = '{"inline_keyboard": [[{"text": "Ok", "callback_data": "ok"}]]}'
     async with aiohttp.ClientSession() as session:
@@ -91,13 +91,13 @@ async def test_wrong_token_and_unknown_method_get_telegrams_answers(
             assert wrong.status == 401
         async with session.post(f"{emulator.base_url}/bot{TOKEN}/fly") as unknown:
             assert unknown.status == 404
-            assert (await unknown.json())["description"] == "Not Found: method not found"
+            assert (await unknown.json())["description"] == "Not Found"
 
 
 async def test_a_request_that_breaks_the_spec_is_refused_and_recorded(
     emulator: BotApiEmulator,
 ) -> None:
-    emulator.user(1, "Aino")
+    emulator.user(1, "Aino", started=True)
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -115,7 +115,7 @@ async def test_a_request_that_breaks_the_spec_is_refused_and_recorded(
 
 
 async def test_telegrams_size_limits_are_enforced(emulator: BotApiEmulator, client: Bot) -> None:
-    emulator.user(1, "Aino")
+    emulator.user(1, "Aino", started=True)
 
     with pytest.raises(BadRequest, match="too long"):
         await client.send_message(1, "x" * 4097)
@@ -141,7 +141,7 @@ async def test_group_limit_of_20_per_minute_answers_429_with_retry_after() -> No
     await emulator.start()
     try:
         group = emulator.group(-5, "Kävelyryhmä")
-        await emulator.bot_added(emulator.user(1, "Aino"), group)
+        await emulator.bot_added(emulator.user(1, "Aino", started=True), group)
         async with Bot(TOKEN, base_url=f"{emulator.base_url}/bot") as bot:
             for index in range(20):
                 clock.now += 0.5
@@ -161,7 +161,7 @@ async def test_overall_limit_of_30_per_second() -> None:
     emulator = BotApiEmulator(TOKEN, rate_limits=RateLimits.telegram(), clock=clock)
     await emulator.start()
     try:
-        people = [emulator.user(100 + n, f"P{n}") for n in range(31)]
+        people = [emulator.user(100 + n, f"P{n}", started=True) for n in range(31)]
         async with Bot(TOKEN, base_url=f"{emulator.base_url}/bot") as bot:
             for person in people[:30]:
                 await bot.send_message(person["id"], "hello")
@@ -174,7 +174,7 @@ async def test_overall_limit_of_30_per_second() -> None:
 
 
 async def test_faults_look_like_telegrams(emulator: BotApiEmulator, client: Bot) -> None:
-    aino = emulator.user(1, "Aino")
+    aino = emulator.user(1, "Aino", started=True)
     group = emulator.group(-5, "Kävelyryhmä")
     await emulator.bot_added(aino, group)
 
@@ -206,7 +206,7 @@ async def test_faults_look_like_telegrams(emulator: BotApiEmulator, client: Bot)
 async def test_a_stalled_answer_times_out_after_the_message_was_delivered(
     emulator: BotApiEmulator, client: Bot
 ) -> None:
-    emulator.user(1, "Aino")
+    emulator.user(1, "Aino", started=True)
     emulator.stall(3.0, method="sendMessage")
 
     with pytest.raises(TimedOut):
@@ -220,7 +220,7 @@ async def test_a_stalled_answer_times_out_after_the_message_was_delivered(
 async def test_long_polling_waits_for_an_update_and_offsets_confirm(
     emulator: BotApiEmulator, client: Bot
 ) -> None:
-    aino = emulator.user(1, "Aino")
+    aino = emulator.user(1, "Aino", started=True)
 
     async def write_later() -> None:
         await asyncio.sleep(0.2)
@@ -240,17 +240,63 @@ async def test_long_polling_waits_for_an_update_and_offsets_confirm(
 async def test_opt_in_update_kinds_arrive_only_when_asked_for(
     emulator: BotApiEmulator, client: Bot
 ) -> None:
-    aino = emulator.user(1, "Aino")
+    aino = emulator.user(1, "Aino", started=True)
     group = emulator.group(-5, "Kävelyryhmä")
-    await emulator.reaction(aino, group, 1, old=[], new=["👍"])  # not asked for: dropped
+    await emulator.bot_added(aino, group, admin=True)
+    await client.get_updates(timeout=0, allowed_updates=["message"])
+    assert await emulator.reaction(aino, group, 1, old=[], new=["👍"]) is None  # not asked for
     await client.get_updates(timeout=0, allowed_updates=["message", "message_reaction"])
-    await emulator.reaction(aino, group, 1, old=["👍"], new=["❤"])
+    assert await emulator.reaction(aino, group, 1, old=["👍"], new=["❤"]) is not None
 
     updates = await client.get_updates(timeout=0)
 
-    assert len(updates) == 1
-    reaction = updates[0].message_reaction
-    assert reaction is not None and reaction.new_reaction[0].emoji == "❤"  # type: ignore[union-attr]
+    reactions = [u.message_reaction for u in updates if u.message_reaction]
+    assert len(reactions) == 1
+    assert reactions[0].new_reaction[0].emoji == "❤"  # type: ignore[union-attr]
+
+
+async def test_privacy_mode_hides_group_chatter_from_a_plain_member_bot(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    aino = emulator.user(1, "Aino", started=True)
+    group = emulator.group(-5, "Kävelyryhmä")
+    await emulator.bot_added(aino, group, admin=False)
+    await client.get_updates(timeout=0, allowed_updates=["message", "message_reaction"])
+
+    chatter = await emulator.send_text(aino, "nice walk today", chat=group)
+    command = await emulator.send_text(aino, "/help", chat=group)
+    other_bot = await emulator.send_text(aino, "/help@some_other_bot", chat=group)
+    reaction = await emulator.reaction(aino, group, 1, old=[], new=["👍"])
+    await emulator.member_joined(emulator.user(2, "Britt"), group)
+
+    texts = [u.message.text for u in await client.get_updates(timeout=0) if u.message]
+    assert texts == ["/help", None]  # the command and the "Britt joined" service message
+    assert command is not None and chatter is not None and other_bot is not None
+    assert reaction is None
+    assert (await client.get_me()).can_read_all_group_messages is False
+
+
+async def test_a_bot_cannot_start_a_private_conversation(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    emulator.user(9, "Never pressed start")
+
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        await client.send_message(9, "hello")
+
+
+async def test_a_callback_query_is_answered_once(emulator: BotApiEmulator, client: Bot) -> None:
+    aino = emulator.user(1, "Aino", started=True)
+    message = await client.send_message(
+        1,
+        "Pick",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]]),
+    )
+    query_id = await emulator.press_button(aino, message.to_dict(), "a")
+
+    assert await client.answer_callback_query(query_id)
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await client.answer_callback_query(query_id)
 
 
 async def test_commands_are_stored_per_scope_and_language(client: Bot) -> None:

@@ -157,9 +157,7 @@ async def test_a_failed_commit_leaves_the_connection_usable(
     database: Database, clock: FixedClock
 ) -> None:
     async with database.locked() as connection:
-        await connection.execute(
-            "CREATE TABLE parents (id INTEGER PRIMARY KEY)"
-        )
+        await connection.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
         await connection.execute(
             "CREATE TABLE children (parent INTEGER REFERENCES parents (id) "
             "DEFERRABLE INITIALLY DEFERRED)"
