@@ -1,0 +1,129 @@
+"""Dates and times typed by people, in Finnish, Swedish or English, in a group's time zone.
+
+Accepted, case-insensitive, with ``klo``/``kl``/``at`` optional before the time and ``:`` or
+``.`` between hours and minutes:
+
+- ``2026-12-03 09:00``, ``3.12.2026 9.00``, ``3.12. klo 9``, ``3.12 14:30``
+- a weekday: ``ti 14:00``, ``tiistai 14``, ``tis kl 14``, ``tisdag 14.00``, ``tue 2:00``,
+  ``tuesday 14`` (the next such day; today if the time is still ahead)
+- ``tänään 18``/``idag 18``/``today 18``, ``huomenna 9``/``imorgon 9``/``tomorrow 9``
+- a time alone, ``14:00``: today
+
+A date without a year is the next such date. The result is an aware UTC datetime; a time
+that does not exist locally (the hour skipped when clocks go forward) moves forward with
+the clock. Anything else raises ``WhenError`` with the message key to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from bot.errors import DomainError
+
+_WEEKDAYS = {
+    # Finnish
+    "ma": 0, "maanantai": 0, "ti": 1, "tiistai": 1, "ke": 2, "keskiviikko": 2,
+    "to": 3, "torstai": 3, "pe": 4, "perjantai": 4, "la": 5, "lauantai": 5,
+    "su": 6, "sunnuntai": 6,
+    # Swedish
+    "må": 0, "mån": 0, "måndag": 0, "tis": 1, "tisdag": 1, "ons": 2, "onsdag": 2,
+    "tor": 3, "tors": 3, "torsdag": 3, "fre": 4, "fredag": 4, "lör": 5, "lördag": 5,
+    "sön": 6, "söndag": 6,
+    # English
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}
+_RELATIVE = {
+    "tänään": 0, "idag": 0, "today": 0,
+    "huomenna": 1, "imorgon": 1, "i morgon": 1, "tomorrow": 1,
+    "ylihuomenna": 2, "iövermorgon": 2, "i övermorgon": 2,
+}
+_TIME = r"(?:(?:klo|kl|at)\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
+_ISO = re.compile(rf"^(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})(?:[ t]+{_TIME})?$")
+_DOTTED = re.compile(
+    rf"^(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.?(?P<year>\d{{4}})?(?:\s+{_TIME})?$"
+)
+_NAMED = re.compile(rf"^(?P<name>[a-zåäö]+(?: morgon| övermorgon)?)\.?(?:\s+{_TIME})?$")
+_TIME_ONLY = re.compile(rf"^{_TIME}$")
+
+
+class WhenError(DomainError):
+    """The text is not a time we understand, or it is in the past."""
+
+
+def parse_when(text: str, now: dt.datetime, timezone: str) -> dt.datetime:
+    """The moment ``text`` means, seen from ``now`` in ``timezone``, as UTC."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    cleaned = " ".join(text.lower().replace(",", " ").split())
+    if not cleaned:
+        raise WhenError("when.unparseable")
+    day, hour, minute = _day_and_time(cleaned, local_now)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise WhenError("when.unparseable")
+    naive = dt.datetime.combine(day, dt.time(hour, minute))
+    moment = _localize(naive, zone)
+    if moment <= now:
+        raise WhenError("when.past")
+    return moment
+
+
+def _day_and_time(text: str, local_now: dt.datetime) -> tuple[dt.date, int, int]:
+    today = local_now.date()
+    if match := _ISO.match(text):
+        day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
+        return day, *_clock(match, default_hour=9)
+    if match := _DOTTED.match(text):
+        if match["year"]:
+            day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
+        else:
+            day = _date(today.year, int(match["month"]), int(match["day"]))
+            if day < today:
+                day = _date(today.year + 1, int(match["month"]), int(match["day"]))
+        return day, *_clock(match, default_hour=9)
+    if match := _TIME_ONLY.match(text):
+        return today, *_clock(match, default_hour=None)
+    if match := _NAMED.match(text):
+        name = match["name"]
+        hour, minute = _clock(match, default_hour=None)
+        if name in _RELATIVE:
+            return today + dt.timedelta(days=_RELATIVE[name]), hour, minute
+        if name in _WEEKDAYS:
+            ahead = (_WEEKDAYS[name] - today.weekday()) % 7
+            day = today + dt.timedelta(days=ahead)
+            if ahead == 0 and (hour, minute) <= (local_now.hour, local_now.minute):
+                day += dt.timedelta(days=7)
+            return day, hour, minute
+    raise WhenError("when.unparseable")
+
+
+def _clock(match: re.Match[str], default_hour: int | None) -> tuple[int, int]:
+    hour = match["hour"]
+    if hour is None:
+        if default_hour is None:
+            raise WhenError("when.unparseable")
+        return default_hour, 0
+    return int(hour), int(match["minute"] or 0)
+
+
+def _date(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise WhenError("when.unparseable") from None
+
+
+def _localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Local wall time to UTC. With fold=0 a wall time skipped when clocks go forward
+    lands an hour later (03:30 becomes 04:30), and a repeated one when they go back is
+    its first occurrence."""
+    return naive.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def format_local(moment: dt.datetime, timezone: str) -> str:
+    """``3.12.2026 klo 09:00``-style without words: ``3.12.2026 09:00``."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
