@@ -1,0 +1,166 @@
+"""Keeping inside Telegram's flood limits by spacing requests, not by bursting into 429s.
+
+Every message the bot sends, replies and broadcasts alike, passes one ``Pacer`` (wired
+into PTB as its rate limiter). Overall sends are spaced evenly at just under 30 a second;
+each chat has a sliding window (20 a minute in a group, one a second in a private chat).
+A slot is reserved without awaiting anything, so concurrent callers never collide; the
+outbox sender reserves one slot at a time, so a reply to a person never queues behind a
+large broadcast for more than a slot or two.
+
+When Telegram answers 429 anyway, everything pauses for ``retry_after``: the limit is
+per bot, so pushing on with other chats would only earn more 429s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Methods that deliver a message to a chat and count against the limits.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendVideo", "sendAnimation", "sendDocument", "sendVoice",
+        "sendAudio", "sendMediaGroup", "sendSticker", "sendVideoNote", "sendPoll",
+        "sendLocation", "copyMessage", "forwardMessage", "copyMessages", "forwardMessages",
+    }
+)
+SAFETY = 1.01  # a hair slower than the documented limits, so clocks never disagree
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float = 30.0
+    group_per_minute: int = 20
+    private_per_second: int = 1
+
+
+class Pacer:
+    def __init__(
+        self,
+        limits: Limits = Limits(),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits
+        self._clock = clock
+        # overall reservations as (start, end) intervals, sorted
+        self._taken: list[tuple[float, float]] = []
+        self._paused_until = 0.0
+        self._recent: dict[int | str, deque[float]] = {}
+        self.waited = 0.0  # seconds spent waiting, for benchmarks
+        self.pauses = 0  # 429s that paused everything
+
+    def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
+        """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
+        now = self._clock()
+        if group:
+            window, allowed = 60.0, self.limits.group_per_minute
+        else:
+            window, allowed = 1.0, self.limits.private_per_second
+        recent = self._recent.setdefault(chat_id, deque())
+        while recent and recent[0] <= now - window * SAFETY:
+            recent.popleft()
+        chat_free = now
+        if len(recent) + count > allowed:
+            # the slot after the oldest message that must leave the window first
+            chat_free = recent[len(recent) + count - allowed - 1] + window * SAFETY
+        slot = self._free_overall_slot(max(now, self._paused_until, chat_free), count, now)
+        recent.extend([slot] * count)
+        return slot
+
+    def _free_overall_slot(self, earliest: float, count: int, now: float) -> float:
+        """The first time from ``earliest`` with room for ``count`` evenly spaced sends
+        between the overall reservations already made (which may lie in the future, held
+        by a chat waiting for its own window)."""
+        spacing = SAFETY / self.limits.per_second
+        taken = self._taken
+        while taken and taken[0][1] <= now:
+            taken.pop(0)
+        slot = earliest
+        for start, end in taken:
+            if slot + count * spacing <= start:
+                break
+            slot = max(slot, end)
+        taken.append((slot, slot + count * spacing))
+        taken.sort()
+        return slot
+
+    async def acquire(self, chat_id: int | str, *, group: bool, count: int = 1) -> None:
+        slot = self.reserve(chat_id, group=group, count=count)
+        delay = slot - self._clock()
+        if delay > 0:
+            self.waited += delay
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends until ``seconds`` have passed."""
+        self.pauses += 1
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        log.warning("Telegram asked to slow down: pausing all sends for %.0f s", seconds)
+
+    def forget(self, chat_id: int | str) -> None:
+        self._recent.pop(chat_id, None)
+
+
+class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """PTB's hook into every request: message sends wait for their slot.
+
+    A request made with ``rate_limit_args={"outbox": True}`` is the outbox sender's: a
+    429 is handed back to it (it reschedules the row). Any other request is a reply to a
+    person; after a 429 it waits and tries again, up to ``retries`` times.
+    """
+
+    def __init__(self, pacer: Pacer, retries: int = 2) -> None:
+        self.pacer = pacer
+        self.retries = retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        from_outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
+        counted = endpoint in MESSAGE_METHODS and "chat_id" in data
+        attempt = 0
+        while True:
+            if counted:
+                chat_id = data["chat_id"]
+                media = data.get("media")
+                count = len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
+                await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
+            elif self.pacer._paused_until > self.pacer._clock():  # noqa: SLF001
+                await asyncio.sleep(self.pacer._paused_until - self.pacer._clock())  # noqa: SLF001
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.pacer.pause(error.retry_after.total_seconds())  # type: ignore[union-attr]
+                attempt += 1
+                if from_outbox or attempt > self.retries:
+                    raise
+
+
+def _is_group(chat_id: int | str) -> bool:
+    """Group and channel ids are negative; a ``@username`` is a public group or channel."""
+    if isinstance(chat_id, str):
+        return not chat_id.lstrip("-").isdigit() or int(chat_id) < 0
+    return chat_id < 0

@@ -1,0 +1,74 @@
+"""The pacer spaces sends to Telegram's limits (a fake clock: no waiting, no wall time)."""
+
+from __future__ import annotations
+
+from bot.pacing import SAFETY, Pacer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_thousand_groups_go_out_at_thirty_a_second() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+
+    slots = [pacer.reserve(-1000 - n, group=True) for n in range(1000)]
+
+    assert slots == sorted(slots)
+    gaps = {round(b - a, 6) for a, b in zip(slots, slots[1:], strict=False)}
+    assert gaps == {round(SAFETY / 30, 6)}
+    total = slots[-1] - slots[0]
+    assert 999 / 30 <= total <= 999 / 30 * 1.02  # 1,000 messages in about 33 s
+    for start in range(0, 970):  # never more than 30 in any one-second window
+        window = [s for s in slots if slots[start] <= s < slots[start] + 1.0]
+        assert len(window) <= 30
+
+
+def test_one_group_gets_at_most_twenty_a_minute() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+
+    slots = [pacer.reserve(-5, group=True) for _ in range(41)]
+
+    assert slots[19] - slots[0] < 1.0  # the first twenty go at once (spaced overall)
+    assert slots[20] >= slots[0] + 60.0  # the 21st waits until the first leaves the minute
+    assert slots[40] >= slots[20] + 60.0
+
+
+def test_a_private_chat_gets_one_a_second_and_others_are_not_held_up() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+
+    first = pacer.reserve(7, group=False)
+    second = pacer.reserve(7, group=False)
+    someone_else = pacer.reserve(8, group=False)
+
+    assert second - first >= 1.0
+    assert someone_else - first < 0.1  # the slot right after, not after the second
+
+
+def test_a_429_pauses_everyone() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    pacer.reserve(1, group=False)
+
+    pacer.pause(5)
+
+    assert pacer.reserve(2, group=False) >= clock.now + 5
+    assert pacer.pauses == 1
+
+
+def test_an_album_counts_as_its_items() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+
+    pacer.reserve(-5, group=True, count=10)
+    pacer.reserve(-5, group=True, count=10)
+    third = pacer.reserve(-5, group=True, count=1)
+
+    assert third >= clock.now + 60.0
