@@ -16,6 +16,7 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.context import KannustinApplication, KannustinContext
 from bot.i18n import Translator
+from bot.pacing import PacedRateLimiter
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram_setup import publish_bot_profile
@@ -49,7 +50,9 @@ def build_application(
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .context_types(ContextTypes(context=KannustinContext))
+        .rate_limiter(PacedRateLimiter(services.pacer))
         .post_init(_open)
+        .post_stop(_stop_sending)
         .post_shutdown(_close)
     )
     if request is not None:
@@ -73,7 +76,13 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if applied:
         log.info("database %s migrated to version %d", services.database.path, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
+    await services.outbox.start(application.bot)
     log.info("bot @%s started", application.bot.username)
+
+
+async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Before the HTTP client closes: let requests in flight finish (briefly)."""
+    await services_of(application).outbox.stop()
 
 
 async def _close(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -29,9 +29,22 @@ log = logging.getLogger(__name__)
 # Methods that deliver a message to a chat and count against the limits.
 MESSAGE_METHODS = frozenset(
     {
-        "sendMessage", "sendPhoto", "sendVideo", "sendAnimation", "sendDocument", "sendVoice",
-        "sendAudio", "sendMediaGroup", "sendSticker", "sendVideoNote", "sendPoll",
-        "sendLocation", "copyMessage", "forwardMessage", "copyMessages", "forwardMessages",
+        "sendMessage",
+        "sendPhoto",
+        "sendVideo",
+        "sendAnimation",
+        "sendDocument",
+        "sendVoice",
+        "sendAudio",
+        "sendMediaGroup",
+        "sendSticker",
+        "sendVideoNote",
+        "sendPoll",
+        "sendLocation",
+        "copyMessage",
+        "forwardMessage",
+        "copyMessages",
+        "forwardMessages",
     }
 )
 SAFETY = 1.01  # a hair slower than the documented limits, so clocks never disagree
@@ -41,7 +54,10 @@ SAFETY = 1.01  # a hair slower than the documented limits, so clocks never disag
 class Limits:
     per_second: float = 30.0
     group_per_minute: int = 20
-    private_per_second: int = 1
+    # "about one a second" in a private chat: three in any three seconds, so an answer
+    # of two or three messages goes out at once and a stream is held to one a second
+    private_per_window: int = 3
+    private_window: float = 3.0
 
 
 class Pacer:
@@ -60,22 +76,30 @@ class Pacer:
         self.waited = 0.0  # seconds spent waiting, for benchmarks
         self.pauses = 0  # 429s that paused everything
 
-    def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
-        """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
+    def now(self) -> float:
+        return self._clock()
+
+    def chat_ready_at(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
+        """When the chat's own window has room for ``count`` more (reserves nothing)."""
         now = self._clock()
         if group:
             window, allowed = 60.0, self.limits.group_per_minute
         else:
-            window, allowed = 1.0, self.limits.private_per_second
+            window, allowed = self.limits.private_window, self.limits.private_per_window
         recent = self._recent.setdefault(chat_id, deque())
         while recent and recent[0] <= now - window * SAFETY:
             recent.popleft()
-        chat_free = now
-        if len(recent) + count > allowed:
-            # the slot after the oldest message that must leave the window first
-            chat_free = recent[len(recent) + count - allowed - 1] + window * SAFETY
+        if len(recent) + count <= allowed:
+            return now
+        # the oldest message that must leave the window first
+        return recent[max(0, len(recent) + count - allowed - 1)] + window * SAFETY
+
+    def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
+        """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
+        now = self._clock()
+        chat_free = self.chat_ready_at(chat_id, group=group, count=count)
         slot = self._free_overall_slot(max(now, self._paused_until, chat_free), count, now)
-        recent.extend([slot] * count)
+        self._recent[chat_id].extend([slot] * count)
         return slot
 
     def _free_overall_slot(self, earliest: float, count: int, now: float) -> float:
@@ -130,7 +154,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         return None
 
-    async def process_request(
+    async def process_request(  # noqa: PLR0917 - PTB's signature
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
@@ -140,16 +164,19 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         from_outbox = bool(rate_limit_args and rate_limit_args.get("outbox"))
-        counted = endpoint in MESSAGE_METHODS and "chat_id" in data
+        # The outbox sender reserved its slot before sending; everything else reserves here.
+        counted = endpoint in MESSAGE_METHODS and "chat_id" in data and not from_outbox
         attempt = 0
         while True:
             if counted:
                 chat_id = data["chat_id"]
                 media = data.get("media")
-                count = len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
+                count = (
+                    len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
+                )
                 await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
-            elif self.pacer._paused_until > self.pacer._clock():  # noqa: SLF001
-                await asyncio.sleep(self.pacer._paused_until - self.pacer._clock())  # noqa: SLF001
+            elif self.pacer._paused_until > self.pacer._clock():
+                await asyncio.sleep(self.pacer._paused_until - self.pacer._clock())
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

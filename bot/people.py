@@ -29,10 +29,15 @@ class PeopleService:
         self.default_language = default_language
         self._admins = admins
 
-    async def record_contact(self, telegram_id: int, telegram_language: str | None) -> Person:
-        """Remember that this person talked to the bot (creates them on first contact)."""
+    async def record_contact(
+        self, telegram_id: int, telegram_language: str | None, *, private: bool = True
+    ) -> Person:
+        """Remember that this person talked to the bot (creates them on first contact). A
+        private message also lifts the stop set when they had blocked the bot."""
         async with self._database.transaction() as tx:
-            return await tx.people.record_seen(telegram_id, telegram_language, self._clock.now())
+            return await tx.people.record_seen(
+                telegram_id, telegram_language, self._clock.now(), wrote_to_bot=private
+            )
 
     async def get(self, telegram_id: int) -> Person | None:
         async with self._database.transaction() as tx:

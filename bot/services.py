@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.broadcasts import BroadcastService
 from bot.clock import Clock
 from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
@@ -11,6 +12,8 @@ from bot.groups import GroupService
 from bot.i18n import Translator
 from bot.invitations import InvitationService
 from bot.organisations import OrganisationService
+from bot.outbox import OutboxSender
+from bot.pacing import Pacer
 from bot.people import PeopleService
 from bot.settings import Settings
 from content import Library
@@ -29,6 +32,9 @@ class Services:
     invitations: InvitationService
     groups: GroupService
     consent: ConsentService
+    broadcasts: BroadcastService
+    pacer: Pacer
+    outbox: OutboxSender
     deep_links: DeepLinkRouter
 
 
@@ -46,6 +52,11 @@ def build_services(
     deep_links = DeepLinkRouter()
     deep_links.register("inv", invitations.accept)
     deep_links.register("consent", consent.open_link)
+    pacer = Pacer()
+    outbox = OutboxSender(database, clock, pacer, translator)
+    broadcasts = BroadcastService(
+        database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -57,5 +68,8 @@ def build_services(
         invitations=invitations,
         groups=GroupService(database, clock, admins, default_timezone=settings.timezone),
         consent=consent,
+        broadcasts=broadcasts,
+        pacer=pacer,
+        outbox=outbox,
         deep_links=deep_links,
     )

@@ -19,7 +19,9 @@ class RateLimits:
     enabled: bool = True
     per_second: int = 30
     per_group_minute: int = 20
-    per_private_second: int = 1
+    # about one a second in a private chat, with a small burst allowed
+    per_private_window: int = 3
+    private_window: float = 3.0
 
     @classmethod
     def telegram(cls) -> RateLimits:
@@ -45,7 +47,7 @@ class RateLimiter:
         if kind == "group":
             window, allowed = 60.0, self.limits.per_group_minute
         else:
-            window, allowed = 1.0, self.limits.per_private_second
+            window, allowed = self.limits.private_window, self.limits.per_private_window
         chat = self._per_chat.setdefault(chat_id, deque())
         waits = [
             _wait(self._overall, now, 1.0, self.limits.per_second),

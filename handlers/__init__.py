@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import KannustinApplication
 from handlers import (
+    broadcast,
     consent,
     errors,
     fallback,
@@ -18,7 +19,7 @@ from handlers import (
 #   -1  people: remember who wrote and pick their language (every update)
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
-JOURNEYS = (onboarding, organisations, invitations, groups, consent)
+JOURNEYS = (onboarding, organisations, invitations, groups, consent, broadcast)
 
 
 def register_all(application: KannustinApplication) -> None:

@@ -29,7 +29,10 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
         return
     if _addressed_to_bot(update):
         try:
-            context.person = await people.record_contact(user.id, user.language_code)
+            private = chat is not None and chat.type == ChatType.PRIVATE
+            context.person = await people.record_contact(
+                user.id, user.language_code, private=private
+            )
         except Exception:
             # Answering in the app's language beats not answering; the error is logged.
             log.exception("could not record contact for update %s", update.update_id)

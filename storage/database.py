@@ -18,10 +18,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.broadcasts import BroadcastRepository
 from storage.consents import ConsentRepository
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.organisations import OrganisationRepository, StaffRepository
+from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,14 @@ class Transaction:
     @cached_property
     def consents(self) -> ConsentRepository:
         return ConsentRepository(self.connection)
+
+    @cached_property
+    def broadcasts(self) -> BroadcastRepository:
+        return BroadcastRepository(self.connection)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.connection)
 
 
 class Database:

@@ -69,6 +69,8 @@ class RunningBot:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)

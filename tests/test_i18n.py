@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("bot", "handlers", "content", "storage")
 KEY = re.compile(r"^[a-z]+(\.[a-z0-9-]+)+$")
 # call name -> position of the message key among its arguments
-TRANSLATING_CALLS = {"t": 0, "Text": 0, "DomainError": 0, "WhenError": 0, "of": 0, "text": 1, "plural": 1}
+TRANSLATING_CALLS = {
+    "t": 0,
+    "Text": 0,
+    "DomainError": 0,
+    "WhenError": 0,
+    "of": 0,
+    "text": 1,
+    "plural": 1,
+}
 
 CATALOGS = {language: catalog_keys(LOCALES_DIR / f"{language}.po") for language in LANGUAGES}
 REFERENCE = CATALOGS["fi"]

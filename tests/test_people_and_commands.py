@@ -74,7 +74,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
     everyone = ["start", "help", "language", "privacy", "consent"]
-    staff = ["groups", "group", "invite", "invites"]
+    staff = ["groups", "group", "broadcast", "scheduled", "broadcasts", "invite", "invites"]
     assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.PARTICIPANT}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.PRIVATE) == everyone + staff

@@ -1,0 +1,301 @@
+"""Broadcasts: instructors (and coordinators, admins, the command line) send content to
+groups now or later. Everything goes through the outbox, written in the same transaction
+as the broadcast itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from bot.access import Actor, load_actor, require_staff
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.payload import (
+    AlbumContent,
+    MediaContent,
+    TextContent,
+    content_from_json,
+    content_to_json,
+    describe,
+)
+from bot.when import parse_when
+from storage import Database, Transaction
+from storage.broadcasts import Broadcast, Draft
+from storage.groups import Group
+from storage.outbox import Tally
+
+log = logging.getLogger(__name__)
+
+AnyContent = TextContent | MediaContent | AlbumContent
+EMPTY = "{}"  # a draft waiting for its content
+
+
+@dataclass(frozen=True)
+class BroadcastSummary:
+    broadcast: Broadcast
+    tally: Tally
+    group_names: list[str]
+
+
+class BroadcastService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        *,
+        default_timezone: str,
+        notify: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self.default_timezone = default_timezone
+        self._notify = notify
+
+    def on_enqueue(self, notify: Callable[[], None]) -> None:
+        """Who to tell when rows were written (the sender, so it looks at once)."""
+        self._notify = notify
+
+    # Who may send where ----------------------------------------------------------------
+
+    async def may_broadcast(self, actor_id: int) -> bool:
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+        return actor.is_admin or actor.is_staff
+
+    async def targets_for(self, actor_id: int) -> list[Group]:
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            return await _targets(tx, actor)
+
+    # Sending -------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        actor_id: int | None,
+        content: AnyContent,
+        group_ids: Collection[int],
+        send_at: dt.datetime | None = None,
+    ) -> tuple[Broadcast, list[Group]]:
+        """Create the broadcast and one outbox row per group, in one transaction.
+        ``actor_id`` None is the command line (an admin by definition)."""
+        now = self._clock.now()
+        when = send_at or now
+        if when < now - dt.timedelta(seconds=1):
+            raise DomainError("when.past")
+        if not group_ids:
+            raise DomainError("broadcast.no-targets")
+        async with self._database.transaction() as tx:
+            if actor_id is None:
+                allowed = {group.id: group for group in await tx.groups.all() if group.is_active}
+            else:
+                actor = await load_actor(tx, actor_id, self._admins)
+                require_staff(actor)
+                allowed = {group.id: group for group in await _targets(tx, actor)}
+            chosen = [allowed.get(group_id) for group_id in sorted(set(group_ids))]
+            if any(group is None for group in chosen):
+                raise DomainError("broadcast.group-not-allowed")
+            groups = [group for group in chosen if group is not None]
+            encoded = content_to_json(content)
+            broadcast = await tx.broadcasts.create(
+                created_by=actor_id, content=encoded, send_at=when, now=now
+            )
+            for group in groups:
+                await tx.outbox.add(
+                    chat_id=group.chat_id,
+                    group_id=group.id,
+                    broadcast_id=broadcast.id,
+                    purpose="broadcast",
+                    content=encoded,
+                    due_at=when,
+                    now=now,
+                )
+            if actor_id is not None:
+                await tx.broadcasts.drop_draft(actor_id)
+        log.info(
+            "broadcast %d (%s) by %s to %d groups at %s",
+            broadcast.id,
+            describe(content),
+            actor_id or "command line",
+            len(groups),
+            when,
+        )
+        self._notify()
+        return broadcast, groups
+
+    async def cancel(self, actor_id: int, broadcast_id: int) -> Broadcast:
+        """A scheduled broadcast is never sent once cancelled."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            broadcast = await tx.broadcasts.get(broadcast_id)
+            if broadcast is None or not (actor.is_admin or broadcast.created_by == actor_id):
+                raise DomainError("broadcast.not-yours")
+            if broadcast.status != "scheduled":
+                raise DomainError("broadcast.not-scheduled")
+            await tx.outbox.cancel_broadcast(broadcast_id, "reason.cancelled", now)
+            await tx.broadcasts.set_status(broadcast_id, "cancelled", now)
+            cancelled = await tx.broadcasts.get(broadcast_id)
+        assert cancelled is not None
+        log.info("broadcast %d cancelled by %d", broadcast_id, actor_id)
+        return cancelled
+
+    async def scheduled_for(self, actor_id: int) -> list[BroadcastSummary]:
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
+            return [await _summary(tx, broadcast) for broadcast in found]
+
+    async def recent_for(self, actor_id: int, limit: int = 10) -> list[BroadcastSummary]:
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            found = await tx.broadcasts.recent(None if actor.is_admin else actor_id, limit)
+            return [await _summary(tx, broadcast) for broadcast in found]
+
+    # Drafts (the composing conversation) -----------------------------------------------
+
+    async def draft(self, actor_id: int) -> Draft | None:
+        async with self._database.transaction() as tx:
+            return await tx.broadcasts.draft(actor_id)
+
+    async def begin(self, actor_id: int) -> None:
+        """/broadcast: the next content the person sends is the broadcast."""
+        async with self._database.transaction() as tx:
+            require_staff(await load_actor(tx, actor_id, self._admins))
+            await tx.broadcasts.save_draft(
+                actor_id,
+                content=EMPTY,
+                targets=[],
+                step="content",
+                media_group_id=None,
+                now=self._clock.now(),
+            )
+
+    async def take_content(
+        self, actor_id: int, content: AnyContent, media_group_id: str | None
+    ) -> tuple[Draft, bool]:
+        """Keep what the person sent as the draft's content. Album items arrive one by one
+        with the same ``media_group_id`` and are gathered. Returns the draft and whether
+        this was the start of a new one (then the person is asked where to send it)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            require_staff(await load_actor(tx, actor_id, self._admins))
+            draft = await tx.broadcasts.draft(actor_id)
+            if (
+                draft is not None
+                and media_group_id is not None
+                and draft.media_group_id == media_group_id
+                and isinstance(content, MediaContent)
+            ):
+                current = content_from_json(draft.content)
+                items = current.items if isinstance(current, AlbumContent) else [current]
+                album = AlbumContent(items=[*items, content][:10])
+                saved = await tx.broadcasts.save_draft(
+                    actor_id,
+                    content=content_to_json(album),
+                    targets=draft.target_ids,
+                    step=draft.step,
+                    media_group_id=media_group_id,
+                    now=now,
+                )
+                return saved, False
+            saved = await tx.broadcasts.save_draft(
+                actor_id,
+                content=content_to_json(content),
+                targets=[],
+                step="targets",
+                media_group_id=media_group_id,
+                now=now,
+            )
+            return saved, True
+
+    async def toggle_target(self, actor_id: int, group_id: int | None) -> Draft:
+        """Tick or untick one group (None: all of them)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            draft = await tx.broadcasts.draft(actor_id)
+            if draft is None or draft.content == EMPTY:
+                raise DomainError("broadcast.no-draft")
+            allowed = {group.id for group in await _targets(tx, actor)}
+            targets = set(draft.target_ids)
+            if group_id is None:
+                targets = set() if targets == allowed else allowed
+            elif group_id not in allowed:
+                raise DomainError("broadcast.group-not-allowed")
+            else:
+                targets ^= {group_id}
+            return await tx.broadcasts.save_draft(
+                actor_id,
+                content=draft.content,
+                targets=sorted(targets),
+                step="targets",
+                media_group_id=draft.media_group_id,
+                now=now,
+            )
+
+    async def ask_time(self, actor_id: int) -> Draft:
+        async with self._database.transaction() as tx:
+            draft = await tx.broadcasts.draft(actor_id)
+            if draft is None or draft.content == EMPTY:
+                raise DomainError("broadcast.no-draft")
+            if not draft.target_ids:
+                raise DomainError("broadcast.no-targets")
+            return await tx.broadcasts.save_draft(
+                actor_id,
+                content=draft.content,
+                targets=draft.target_ids,
+                step="time",
+                media_group_id=draft.media_group_id,
+                now=self._clock.now(),
+            )
+
+    async def send_draft(
+        self, actor_id: int, when_text: str | None = None
+    ) -> tuple[Broadcast, list[Group]]:
+        """Send the draft now, or at the time typed (in the first target group's zone)."""
+        draft = await self.draft(actor_id)
+        if draft is None or draft.content == EMPTY:
+            raise DomainError("broadcast.no-draft")
+        send_at = None
+        if when_text is not None:
+            timezone = self.default_timezone
+            async with self._database.transaction() as tx:
+                first = await tx.groups.get(draft.target_ids[0]) if draft.target_ids else None
+            if first is not None:
+                timezone = first.timezone
+            send_at = parse_when(when_text, self._clock.now(), timezone)
+        return await self.send(
+            actor_id, content_from_json(draft.content), draft.target_ids, send_at
+        )
+
+    async def discard(self, actor_id: int) -> None:
+        async with self._database.transaction() as tx:
+            await tx.broadcasts.drop_draft(actor_id)
+
+
+async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
+    """Active groups the actor may send to: admins all, coordinators their organisation's,
+    instructors the ones they lead."""
+    if actor.is_admin:
+        groups = await tx.groups.all()
+    elif actor.is_coordinator and actor.organisation_id is not None:
+        groups = await tx.groups.of_organisation(actor.organisation_id)
+    else:
+        groups = await tx.groups.led_by(actor.telegram_id)
+    return [group for group in groups if group.is_active]
+
+
+async def _summary(tx: Transaction, broadcast: Broadcast) -> BroadcastSummary:
+    rows = await tx.outbox.of_broadcast(broadcast.id)
+    names = []
+    for row in rows:
+        group = await tx.groups.get(row.group_id) if row.group_id else None
+        names.append(group.name if group else str(row.chat_id))
+    return BroadcastSummary(broadcast, await tx.outbox.tally(broadcast.id), names)

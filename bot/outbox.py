@@ -1,0 +1,457 @@
+"""The sender: drains the outbox within Telegram's limits and records every row's fate.
+
+Rules (DESIGN rule 5):
+
+- A row is marked ``sending`` (one more attempt) in the database before its request goes
+  out. At start-up rows still ``sending`` were in flight at a crash: they go out again.
+  So nothing is lost, and only a request in flight at a crash may repeat.
+- Sends are paced by the shared ``Pacer``: the sender reserves one slot at a time, so a
+  reply to a person waits at most a slot or two behind a large broadcast. A chat whose own
+  window is full is skipped for now, not waited on, so one busy group holds up nobody.
+- 429: the pacer pauses everything for ``retry_after``; the row goes back to pending and
+  the attempt does not count.
+- Group became a supergroup: the group's record and the row follow the new chat id and
+  the row is sent again at once.
+- Kicked, removed or blocked (403): final, no retry. A group becomes inactive, a person
+  stopped, and every other pending row to that chat fails with the same reason.
+- Other 400s: final, with Telegram's description in the log and a plain reason.
+- 5xx and network errors: retried with exponential backoff (2, 4, 8... s, at most 5 min),
+  failed after ``max_attempts``.
+- A timeout after the request may have reached Telegram is treated like a network error:
+  the row is sent again. A lost message is worse than a rare duplicate.
+- When the last row of a broadcast is final, the broadcast is done and its sender gets a
+  delivery report through the outbox: delivered to N of M, and each failure in words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import (
+    Bot,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    MessageEntity,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.pacing import Pacer
+from bot.payload import (
+    AlbumContent,
+    MediaContent,
+    TextContent,
+    content_from_json,
+    content_to_json,
+    describe,
+)
+from bot.people import resolve_language
+from storage import Database, Transaction
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+OUTBOX = {"outbox": True}
+BACKOFF_CAP = dt.timedelta(minutes=5)
+
+# Telegram's 403 descriptions, and the plain reason kept for the delivery report.
+_FORBIDDEN_REASONS = (
+    ("kicked", "reason.kicked"),
+    ("not a member", "reason.kicked"),
+    ("blocked", "reason.blocked"),
+    ("deactivated", "reason.deactivated"),
+    ("can't initiate", "reason.not-started"),
+)
+
+
+@dataclass(frozen=True)
+class SenderStats:
+    sent: int
+    failed: int
+    retried: int
+    rate_limited: int
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        pacer: Pacer,
+        translator: Translator,
+        *,
+        batch: int = 100,
+        max_in_flight: int = 50,
+        idle_poll: float = 1.0,
+        max_attempts: int = 8,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._pacer = pacer
+        self._translator = translator
+        self._batch = batch
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._idle_poll = idle_poll
+        self.max_attempts = max_attempts
+        self._bot: Bot | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._busy_chats: set[int] = set()
+        self._uploads: dict[str, str] = {}  # path -> file id after the first upload
+        self._sent = self._failed = self._retried = self._rate_limited = 0
+
+    @property
+    def stats(self) -> SenderStats:
+        return SenderStats(self._sent, self._failed, self._retried, self._rate_limited)
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    async def start(self, bot: Bot) -> None:
+        self._bot = bot
+        async with self._database.transaction() as tx:
+            again = await tx.outbox.requeue_in_flight()
+        if again:
+            log.warning("%d outbox rows were in flight at the last stop; sending them again", again)
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking rows; give requests in flight ``grace`` seconds, then cancel them
+        (they stay ``sending`` and go out again at the next start)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            _, late = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    def wake(self) -> None:
+        """New rows were written: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def drained(self) -> None:
+        """Wait until nothing is due or in flight (tests and the command line)."""
+        while True:
+            async with self._database.transaction() as tx:
+                due = await tx.outbox.due(self._clock.now(), 1)
+            if not due and not self._in_flight:
+                return
+            await asyncio.sleep(0.02)
+
+    # The loop -----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                progressed = await self._one_round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox round failed; trying again shortly")
+                progressed = False
+            if not progressed:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), await self._idle_for())
+
+    async def _idle_for(self) -> float:
+        async with self._database.transaction() as tx:
+            next_due = await tx.outbox.next_due_at()
+        if next_due is None:
+            return self._idle_poll
+        seconds = (next_due - self._clock.now()).total_seconds()
+        return min(self._idle_poll, max(seconds, 0.02))
+
+    async def _one_round(self) -> bool:
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            await tx.broadcasts.start_due(now)
+            rows = await tx.outbox.due(now, self._batch)
+        started = False
+        for row in rows:
+            if row.chat_id in self._busy_chats:
+                continue  # one request at a time per chat keeps its messages in order
+            count = _message_count(row)
+            group = row.chat_id < 0
+            if (
+                self._pacer.chat_ready_at(row.chat_id, group=group, count=count)
+                > self._pacer.now() + 0.05
+            ):
+                continue  # that chat's own window is full; others go first
+            await self._slots.acquire()
+            await self._pacer.acquire(row.chat_id, group=group, count=count)
+            async with self._database.transaction() as tx:
+                claimed = await tx.outbox.start_sending(row.id)
+            if not claimed:
+                self._slots.release()
+                continue
+            started = True
+            self._busy_chats.add(row.chat_id)
+            task = asyncio.create_task(self._send(row), name=f"outbox-{row.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return started
+
+    # One row ----------------------------------------------------------------------------
+
+    async def _send(self, row: OutboxRow) -> None:
+        try:
+            await self._attempt(row)
+        except Exception:
+            log.exception("outbox row %d: unexpected failure; retrying later", row.id)
+            await self._retry(row, "reason.error")
+        finally:
+            self._busy_chats.discard(row.chat_id)
+            self._slots.release()
+            self.wake()
+
+    async def _attempt(self, row: OutboxRow) -> None:
+        assert self._bot is not None
+        content = content_from_json(row.content)
+        try:
+            messages = await deliver(self._bot, row.chat_id, content, self._uploads)
+        except RetryAfter as error:
+            self._rate_limited += 1
+            wait = _seconds(error.retry_after)
+            async with self._database.transaction() as tx:
+                await tx.outbox.give_back_attempt(row.id)
+                await tx.outbox.retry_at(
+                    row.id, self._clock.now() + dt.timedelta(seconds=wait), "reason.rate-limited"
+                )
+            return
+        except ChatMigrated as error:
+            await self._follow_migration(row, int(error.new_chat_id))
+            return
+        except Forbidden as error:
+            reason = _forbidden_reason(error.message)
+            log.info("outbox row %d to chat %d refused: %s", row.id, row.chat_id, error.message)
+            await self._finish(row, failed=reason, chat_gone=True)
+            return
+        except BadRequest as error:
+            log.warning("outbox row %d to chat %d rejected: %s", row.id, row.chat_id, error.message)
+            reason = "reason.chat-not-found" if "not found" in error.message else "reason.rejected"
+            await self._finish(row, failed=reason, chat_gone=reason == "reason.chat-not-found")
+            return
+        except (NetworkError, TelegramError) as error:
+            # includes TimedOut: the message may have arrived; sending again risks a
+            # duplicate, giving up risks a loss, and a loss is worse.
+            log.info("outbox row %d: %s; will retry", row.id, error)
+            await self._retry(row, "reason.network")
+            return
+        self._sent += 1
+        log.info("outbox row %d sent to chat %d (%s)", row.id, row.chat_id, describe(content))
+        await self._finish(row, sent=[message.message_id for message in messages])
+
+    async def _retry(self, row: OutboxRow, reason: str) -> None:
+        async with self._database.transaction() as tx:
+            current = await tx.outbox.get(row.id)
+            if current is None or current.status != "sending":
+                return
+            give_up = current.attempts >= self.max_attempts
+            if not give_up:
+                self._retried += 1
+                delay = min(dt.timedelta(seconds=2**current.attempts), BACKOFF_CAP)
+                await tx.outbox.retry_at(row.id, self._clock.now() + delay, reason)
+        if give_up:
+            await self._finish(row, failed=reason)
+
+    async def _follow_migration(self, row: OutboxRow, new_chat_id: int) -> None:
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(row.chat_id)
+            if group is not None and await tx.groups.by_chat(new_chat_id) is None:
+                await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
+                log.info("group %d moved to chat %d (learnt while sending)", group.id, new_chat_id)
+            await tx.outbox.retarget(row.id, new_chat_id)
+            await tx.outbox.give_back_attempt(row.id)
+
+    async def _finish(
+        self,
+        row: OutboxRow,
+        *,
+        sent: list[int] | None = None,
+        failed: str | None = None,
+        chat_gone: bool = False,
+    ) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            if sent is not None:
+                await tx.outbox.sent(row.id, sent, now)
+            else:
+                assert failed is not None
+                self._failed += 1
+                await tx.outbox.failed(row.id, failed, now)
+                if chat_gone:
+                    await self._chat_gone(tx, row, failed, now)
+            if row.broadcast_id is not None and row.purpose == "broadcast":
+                await self._maybe_report(tx, row.broadcast_id, now)
+
+    async def _chat_gone(
+        self, tx: Transaction, row: OutboxRow, reason: str, now: dt.datetime
+    ) -> None:
+        """Nothing more goes to a chat that removed or blocked the bot."""
+        if row.chat_id < 0:
+            group = await tx.groups.by_chat(row.chat_id)
+            if group is not None and group.is_active:
+                await tx.groups.update(group.id, now, status="inactive", bot_is_admin=False)
+                log.info("group %d inactive: %s", group.id, reason)
+        else:
+            await tx.people.stop(row.chat_id, now)
+        await tx.outbox.cancel_chat(row.chat_id, reason, now)
+
+    async def _maybe_report(self, tx: Transaction, broadcast_id: int, now: dt.datetime) -> None:
+        tally = await tx.outbox.tally(broadcast_id)
+        broadcast = await tx.broadcasts.get(broadcast_id)
+        if tally.open or broadcast is None or broadcast.status in ("done", "cancelled"):
+            return
+        await tx.broadcasts.set_status(broadcast_id, "done", now)
+        log.info("broadcast %d done: %d of %d delivered", broadcast_id, tally.sent, tally.total)
+        if broadcast.created_by is None:
+            return
+        person = await tx.people.get(broadcast.created_by)
+        language = resolve_language(person, None, self._translator.default)
+        text = await self._report_text(tx, broadcast_id, language)
+        await tx.outbox.add(
+            chat_id=broadcast.created_by,
+            person_id=broadcast.created_by,
+            broadcast_id=broadcast_id,
+            purpose="report",
+            content=content_to_json(TextContent(text=text)),
+            due_at=now,
+            now=now,
+        )
+
+    async def _report_text(self, tx: Transaction, broadcast_id: int, language: str) -> str:
+        rows = await tx.outbox.of_broadcast(broadcast_id)
+        sent = sum(1 for row in rows if row.status == "sent")
+        t = self._translator
+        lines = [t.text(language, "report.header", number=broadcast_id, sent=sent, total=len(rows))]
+        for row in rows:
+            if row.status == "sent":
+                continue
+            group = await tx.groups.get(row.group_id) if row.group_id else None
+            name = group.name if group else str(row.chat_id)
+            lines.append(
+                t.text(
+                    language,
+                    "report.failure",
+                    group=name,
+                    reason=t.text(language, row.reason or "reason.error"),
+                )
+            )
+        return "\n".join(lines)[:4000]
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    content: TextContent | MediaContent | AlbumContent,
+    uploads: dict[str, str],
+    *,
+    outbox: bool = True,
+) -> Sequence[Message]:
+    """Send one stored content to one chat; returns what Telegram made of it. ``outbox``
+    says the sender already holds the pacing slot (a preview is paced like a reply)."""
+    limits: dict[str, Any] = {"rate_limit_args": OUTBOX} if outbox else {}
+    if isinstance(content, TextContent):
+        message = await bot.send_message(
+            chat_id, content.text, entities=_entities(content.entities), **limits
+        )
+        return [message]
+    if isinstance(content, AlbumContent):
+        media = [_input_media(item, uploads) for item in content.items]
+        return await bot.send_media_group(chat_id, media, **limits)
+    source = _file(content, uploads)
+    common: dict[str, Any] = {
+        "caption": content.caption,
+        "caption_entities": _entities(content.caption_entities),
+        **limits,
+    }
+    senders: dict[str, Callable[..., Awaitable[Message]]] = {
+        "photo": bot.send_photo,
+        "video": bot.send_video,
+        "animation": bot.send_animation,
+        "document": bot.send_document,
+        "voice": bot.send_voice,
+        "audio": bot.send_audio,
+    }
+    message = await senders[content.kind](chat_id, source, **common)
+    if content.path is not None:
+        _remember_upload(content, message, uploads)
+    return [message]
+
+
+def _file(content: MediaContent, uploads: dict[str, str]) -> Any:
+    if content.file_id is not None:
+        return content.file_id
+    assert content.path is not None
+    return uploads.get(content.path) or Path(content.path).read_bytes()
+
+
+def _remember_upload(content: MediaContent, message: Message, uploads: dict[str, str]) -> None:
+    """After the first upload, later groups get the file id instead of the bytes again."""
+    assert content.path is not None
+    attachment = message.effective_attachment
+    if isinstance(attachment, tuple | list) and attachment:
+        attachment = attachment[-1]
+    file_id = getattr(attachment, "file_id", None)
+    if file_id:
+        uploads[content.path] = file_id
+
+
+def _input_media(item: MediaContent, uploads: dict[str, str]) -> Any:
+    kinds = {
+        "photo": InputMediaPhoto,
+        "video": InputMediaVideo,
+        "document": InputMediaDocument,
+        "audio": InputMediaAudio,
+    }
+    return kinds[item.kind](
+        media=_file(item, uploads),
+        caption=item.caption,
+        caption_entities=_entities(item.caption_entities),
+    )
+
+
+def _entities(raw: list[dict[str, Any]]) -> list[MessageEntity] | None:
+    if not raw:
+        return None
+    return [entity for entity in (MessageEntity.de_json(item, None) for item in raw) if entity]
+
+
+def _message_count(row: OutboxRow) -> int:
+    content = content_from_json(row.content)
+    return len(content.items) if isinstance(content, AlbumContent) else 1
+
+
+def _forbidden_reason(description: str) -> str:
+    lowered = description.lower()
+    for fragment, reason in _FORBIDDEN_REASONS:
+        if fragment in lowered:
+            return reason
+    return "reason.forbidden"
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -1,0 +1,110 @@
+"""What a bot-initiated message carries, stored as JSON until the outbox sends it.
+
+Content is kept as Telegram gave it (file ids, text, entities), so a scheduled broadcast
+still goes out after the instructor deleted their original message. A file from the
+command line is kept as a path and uploaded when sent.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.errors import DomainError
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ALBUM_LIMIT = 10
+UPLOAD_LIMIT = 50 * 1024 * 1024  # the Bot API's limit for a file a bot uploads
+PHOTO_UPLOAD_LIMIT = 10 * 1024 * 1024
+MediaKind = Literal["photo", "video", "animation", "document", "voice", "audio"]
+ALBUM_KINDS = ("photo", "video", "document", "audio")
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextContent(_Strict):
+    kind: Literal["text"] = "text"
+    text: str
+    entities: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _length(cls, value: str) -> str:
+        if not value.strip():
+            raise DomainError("broadcast.empty")
+        if telegram_length(value) > TEXT_LIMIT:
+            raise DomainError("broadcast.text-too-long", limit=TEXT_LIMIT)
+        return value
+
+
+class MediaContent(_Strict):
+    kind: MediaKind
+    # a Telegram file id, or for a command-line upload the file's path
+    file_id: str | None = None
+    path: str | None = None
+    caption: str | None = None
+    caption_entities: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("caption")
+    @classmethod
+    def _caption(cls, value: str | None) -> str | None:
+        if value is not None and telegram_length(value) > CAPTION_LIMIT:
+            raise DomainError("broadcast.caption-too-long", limit=CAPTION_LIMIT)
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MediaContent:
+        if (self.file_id is None) == (self.path is None):
+            raise ValueError("media needs exactly one of file_id and path")
+        return self
+
+
+class AlbumContent(_Strict):
+    kind: Literal["album"] = "album"
+    items: list[MediaContent]
+
+    @field_validator("items")
+    @classmethod
+    def _album(cls, items: list[MediaContent]) -> list[MediaContent]:
+        if not 2 <= len(items) <= ALBUM_LIMIT:
+            raise DomainError("broadcast.album-size", limit=ALBUM_LIMIT)
+        kinds = {item.kind for item in items}
+        if not kinds <= set(ALBUM_KINDS):
+            raise DomainError("broadcast.album-kinds")
+        # photos and videos mix; documents and audio only with their own kind
+        if len(kinds) > 1 and not kinds <= {"photo", "video"}:
+            raise DomainError("broadcast.album-kinds")
+        return items
+
+
+Content = Annotated[TextContent | MediaContent | AlbumContent, Field(discriminator="kind")]
+
+
+class _Envelope(BaseModel):
+    content: Content
+
+
+def content_from_json(raw: str) -> TextContent | MediaContent | AlbumContent:
+    return _Envelope.model_validate_json(f'{{"content": {raw}}}').content
+
+
+def content_to_json(content: TextContent | MediaContent | AlbumContent) -> str:
+    return content.model_dump_json(exclude_defaults=False)
+
+
+def describe(content: TextContent | MediaContent | AlbumContent) -> str:
+    """A short non-personal description for logs: the kind and size, never the text."""
+    if isinstance(content, TextContent):
+        return f"text ({telegram_length(content.text)} characters)"
+    if isinstance(content, AlbumContent):
+        return f"album of {len(content.items)}"
+    return content.kind

@@ -1,0 +1,168 @@
+"""Broadcasts (what was sent, when, by whom) and composers' drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    created_by: int | None
+    content: str
+    send_at: dt.datetime
+    status: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    person_id: int
+    content: str
+    targets: str
+    step: str
+    media_group_id: str | None
+    updated_at: dt.datetime
+
+    @property
+    def target_ids(self) -> list[int]:
+        return [int(value) for value in json.loads(self.targets)]
+
+
+_BROADCAST = "id, created_by, content, send_at, status, created_at, finished_at"
+_DRAFT = "person_id, content, targets, step, media_group_id, updated_at"
+
+
+class BroadcastRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def create(
+        self, *, created_by: int | None, content: str, send_at: dt.datetime, now: dt.datetime
+    ) -> Broadcast:
+        status = "scheduled" if send_at > now else "sending"
+        new_id = await insert(
+            self._connection,
+            """
+            INSERT INTO broadcasts (created_by, content, send_at, status, created_at)
+            VALUES (:created_by, :content, :send_at, :status, :now) RETURNING id
+            """,
+            {
+                "created_by": created_by,
+                "content": content,
+                "send_at": to_db(send_at),
+                "status": status,
+                "now": to_db(now),
+            },
+        )
+        broadcast = await self.get(new_id)
+        assert broadcast is not None
+        return broadcast
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_BROADCAST} FROM broadcasts WHERE id = :id",
+            {"id": broadcast_id},
+        )
+        return None if row is None else to_model(Broadcast, row)
+
+    async def set_status(
+        self, broadcast_id: int, status: str, now: dt.datetime | None = None
+    ) -> None:
+        await execute(
+            self._connection,
+            "UPDATE broadcasts SET status = :status, finished_at = :now WHERE id = :id",
+            {"id": broadcast_id, "status": status, "now": to_db(now) if now else None},
+        )
+
+    async def scheduled(self, created_by: int | None) -> list[Broadcast]:
+        """Scheduled broadcasts (of one sender, or all when ``created_by`` is None)."""
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_BROADCAST} FROM broadcasts
+            WHERE status = 'scheduled' AND (:created_by IS NULL OR created_by = :created_by)
+            ORDER BY send_at
+            """,
+            {"created_by": created_by},
+        )
+        return to_models(Broadcast, rows)
+
+    async def recent(self, created_by: int | None, limit: int) -> list[Broadcast]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_BROADCAST} FROM broadcasts
+            WHERE status <> 'scheduled' AND (:created_by IS NULL OR created_by = :created_by)
+            ORDER BY send_at DESC LIMIT :limit
+            """,
+            {"created_by": created_by, "limit": limit},
+        )
+        return to_models(Broadcast, rows)
+
+    async def start_due(self, now: dt.datetime) -> None:
+        """Scheduled broadcasts whose time has come are now sending."""
+        await execute(
+            self._connection,
+            """
+            UPDATE broadcasts SET status = 'sending'
+            WHERE status = 'scheduled' AND send_at <= :now
+            """,
+            {"now": to_db(now)},
+        )
+
+    # Drafts ----------------------------------------------------------------------------------
+
+    async def draft(self, person_id: int) -> Draft | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_DRAFT} FROM drafts WHERE person_id = :id",
+            {"id": person_id},
+        )
+        return None if row is None else to_model(Draft, row)
+
+    async def save_draft(
+        self,
+        person_id: int,
+        *,
+        content: str,
+        targets: list[int],
+        step: str,
+        media_group_id: str | None,
+        now: dt.datetime,
+    ) -> Draft:
+        await execute(
+            self._connection,
+            """
+            INSERT INTO drafts (person_id, content, targets, step, media_group_id, updated_at)
+            VALUES (:id, :content, :targets, :step, :media_group_id, :now)
+            ON CONFLICT (person_id) DO UPDATE SET
+                content = excluded.content, targets = excluded.targets, step = excluded.step,
+                media_group_id = excluded.media_group_id, updated_at = excluded.updated_at
+            """,
+            {
+                "id": person_id,
+                "content": content,
+                "targets": json.dumps(sorted(set(targets))),
+                "step": step,
+                "media_group_id": media_group_id,
+                "now": to_db(now),
+            },
+        )
+        draft = await self.draft(person_id)
+        assert draft is not None
+        return draft
+
+    async def drop_draft(self, person_id: int) -> None:
+        await execute(
+            self._connection, "DELETE FROM drafts WHERE person_id = :id", {"id": person_id}
+        )

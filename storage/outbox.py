@@ -1,0 +1,232 @@
+"""The outbox: one row per message and target chat, written with its cause, drained by the
+sender. States: pending -> sending -> sent | failed, or cancelled; a row found in
+``sending`` at start-up was in flight at a crash and goes back to pending."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.timestamps import from_db, to_db
+
+FINAL = ("sent", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    group_id: int | None
+    person_id: int | None
+    broadcast_id: int | None
+    purpose: str
+    content: str
+    status: str
+    attempts: int
+    due_at: dt.datetime
+    reason: str | None
+    message_ids: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @property
+    def sent_message_ids(self) -> list[int]:
+        return [int(value) for value in json.loads(self.message_ids or "[]")]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a broadcast's rows stand."""
+
+    total: int
+    sent: int
+    failed: int
+    cancelled: int
+    open: int
+
+
+_COLUMNS = (
+    "id, chat_id, group_id, person_id, broadcast_id, purpose, content, status, attempts, "
+    "due_at, reason, message_ids, created_at, finished_at"
+)
+
+
+class OutboxRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def add(
+        self,
+        *,
+        chat_id: int,
+        purpose: str,
+        content: str,
+        due_at: dt.datetime,
+        now: dt.datetime,
+        group_id: int | None = None,
+        person_id: int | None = None,
+        broadcast_id: int | None = None,
+    ) -> int:
+        return await insert(
+            self._connection,
+            """
+            INSERT INTO outbox (chat_id, group_id, person_id, broadcast_id, purpose, content,
+                                status, due_at, created_at)
+            VALUES (:chat_id, :group_id, :person_id, :broadcast_id, :purpose, :content,
+                    'pending', :due_at, :now)
+            RETURNING id
+            """,
+            {
+                "chat_id": chat_id,
+                "group_id": group_id,
+                "person_id": person_id,
+                "broadcast_id": broadcast_id,
+                "purpose": purpose,
+                "content": content,
+                "due_at": to_db(due_at),
+                "now": to_db(now),
+            },
+        )
+
+    async def due(self, now: dt.datetime, limit: int) -> list[OutboxRow]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_COLUMNS} FROM outbox
+            WHERE status = 'pending' AND due_at <= :now
+            ORDER BY due_at, id LIMIT :limit
+            """,
+            {"now": to_db(now), "limit": limit},
+        )
+        return to_models(OutboxRow, rows)
+
+    async def next_due_at(self) -> dt.datetime | None:
+        row = await fetch_one(
+            self._connection, "SELECT MIN(due_at) FROM outbox WHERE status = 'pending'", {}
+        )
+        return None if row is None or row[0] is None else from_db(row[0])
+
+    async def get(self, row_id: int) -> OutboxRow | None:
+        row = await fetch_one(
+            self._connection, f"SELECT {_COLUMNS} FROM outbox WHERE id = :id", {"id": row_id}
+        )
+        return None if row is None else to_model(OutboxRow, row)
+
+    async def start_sending(self, row_id: int) -> bool:
+        """Mark in flight (one more attempt); False if it is no longer pending."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'sending', attempts = attempts + 1
+            WHERE id = :id AND status = 'pending'
+            """,
+            {"id": row_id},
+        )
+        return changed > 0
+
+    async def sent(self, row_id: int, message_ids: list[int], now: dt.datetime) -> None:
+        await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'sent', message_ids = :ids, finished_at = :now,
+                              reason = NULL
+            WHERE id = :id
+            """,
+            {"id": row_id, "ids": json.dumps(message_ids), "now": to_db(now)},
+        )
+
+    async def failed(self, row_id: int, reason: str, now: dt.datetime) -> None:
+        await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'failed', reason = :reason, finished_at = :now
+            WHERE id = :id
+            """,
+            {"id": row_id, "reason": reason, "now": to_db(now)},
+        )
+
+    async def retry_at(self, row_id: int, due_at: dt.datetime, reason: str) -> None:
+        await execute(
+            self._connection,
+            "UPDATE outbox SET status = 'pending', due_at = :due, reason = :reason WHERE id = :id",
+            {"id": row_id, "due": to_db(due_at), "reason": reason},
+        )
+
+    async def retarget(self, row_id: int, chat_id: int) -> None:
+        """The group moved (became a supergroup): send to its new id right away."""
+        await execute(
+            self._connection,
+            "UPDATE outbox SET status = 'pending', chat_id = :chat WHERE id = :id",
+            {"id": row_id, "chat": chat_id},
+        )
+
+    async def give_back_attempt(self, row_id: int) -> None:
+        """A 429 is Telegram pacing us, not the row failing: the attempt does not count."""
+        await execute(
+            self._connection,
+            "UPDATE outbox SET attempts = attempts - 1 WHERE id = :id AND attempts > 0",
+            {"id": row_id},
+        )
+
+    async def requeue_in_flight(self) -> int:
+        """At start-up: rows a crash left in flight go out again (they may repeat)."""
+        return await execute(
+            self._connection, "UPDATE outbox SET status = 'pending' WHERE status = 'sending'", {}
+        )
+
+    async def cancel_broadcast(self, broadcast_id: int, reason: str, now: dt.datetime) -> int:
+        return await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+            WHERE broadcast_id = :id AND status = 'pending'
+            """,
+            {"id": broadcast_id, "reason": reason, "now": to_db(now)},
+        )
+
+    async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> int:
+        """Nothing more goes to a chat that removed or blocked the bot."""
+        return await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'failed', reason = :reason, finished_at = :now
+            WHERE chat_id = :chat AND status = 'pending'
+            """,
+            {"chat": chat_id, "reason": reason, "now": to_db(now)},
+        )
+
+    async def tally(self, broadcast_id: int) -> Tally:
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT COUNT(*),
+                   COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0)
+            FROM outbox WHERE broadcast_id = :id AND purpose = 'broadcast'
+            """,
+            {"id": broadcast_id},
+        )
+        return Tally(*(int(value) for value in row))
+
+    async def of_broadcast(self, broadcast_id: int) -> list[OutboxRow]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_COLUMNS} FROM outbox
+            WHERE broadcast_id = :id AND purpose = 'broadcast' ORDER BY id
+            """,
+            {"id": broadcast_id},
+        )
+        return to_models(OutboxRow, rows)
+
+    async def counts(self) -> dict[str, int]:
+        rows = await fetch_all(
+            self._connection, "SELECT status, COUNT(*) FROM outbox GROUP BY status", {}
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
