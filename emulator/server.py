@@ -570,6 +570,25 @@ class BotApiEmulator:
     def _m_sendAudio(self, call: ApiCall) -> Json:
         return self._send_media(call, "audio")
 
+    def _m_sendMediaGroup(self, call: ApiCall) -> list[Json]:
+        params = call.params
+        chat = self._target_chat(params["chat_id"])
+        media = params["media"]
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        group_id = secrets.token_hex(6)
+        sent = []
+        for item in media:
+            caption = item.get("caption")
+            if caption is not None and _utf16_length(str(caption)) > CAPTION_LIMIT:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            message = self._new_bot_message(chat, media_group_id=group_id)
+            message[item["type"]] = self._media_object(item["type"], item["media"], call.files)
+            if caption:
+                message["caption"] = caption
+            sent.append(message)
+        return sent
+
     def _m_editMessageText(self, call: ApiCall) -> Json:
         message = self._existing_message(call.params)
         text = str(call.params["text"])
@@ -704,6 +723,8 @@ class BotApiEmulator:
             self.files[file_id] = content
         else:
             file_id = str(value)
+            if file_id not in self.files and not file_id.startswith(("http://", "https://")):
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         unique = f"u{abs(hash(file_id)) % 10**12}"
         base: Json = {"file_id": file_id, "file_unique_id": unique}
         size = len(self.files.get(file_id, b""))
@@ -858,6 +879,7 @@ class BotApiEmulator:
         chat: Chat | None = None,
         reply_to: Json | None = None,
         edited: bool = False,
+        entities: list[Json] | None = None,
     ) -> Json:
         """A person writes ``text`` in their private chat with the bot or in ``chat``.
 
@@ -878,12 +900,46 @@ class BotApiEmulator:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
             ]
+        if entities:
+            message["entities"] = [*message.get("entities", []), *entities]
         if reply_to is not None:
             message["reply_to_message"] = reply_to
         if edited:
             message["edit_date"] = int(time.time())
         self.messages[(target.id, message["message_id"])] = message
         await self.push_update("edited_message" if edited else "message", message)
+        return message
+
+    async def send_media(
+        self,
+        user: Json,
+        kind: str,
+        *,
+        caption: str | None = None,
+        chat: Chat | None = None,
+        media_group_id: str | None = None,
+    ) -> Json:
+        """A person sends a photo, video, animation, document, voice or audio message."""
+        target = chat or self.chats[user["id"]]
+        if target.type == "private":
+            target.started = True
+        file_id = f"{kind}-from-{user['id']}-{secrets.token_hex(4)}"
+        self.files[file_id] = f"{kind} bytes".encode()
+        message: Json = {
+            "message_id": self._next_message_id(target.id),
+            "from": user,
+            "chat": target.json(),
+            "date": int(time.time()),
+            kind: self._media_object(kind, file_id, {}),
+        }
+        if kind == "animation":  # Telegram also fills document for animations
+            message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
+        if caption is not None:
+            message["caption"] = caption
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
+        self.messages[(target.id, message["message_id"])] = message
+        await self.push_update("message", message)
         return message
 
     async def press_button(self, user: Json, message: Json, data: str) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.broadcasts import AnyContent
@@ -113,7 +114,11 @@ async def _show_targets(
     )
     text = context.t("broadcast.choose-groups", chosen=len(chosen))
     if edit:
-        await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        try:
+            await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        except BadRequest as error:
+            if "not modified" not in error.message:  # a double tap changes nothing
+                raise
     else:
         await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 

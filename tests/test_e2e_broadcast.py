@@ -1,0 +1,323 @@
+"""Broadcasts over real HTTP: compose, preview, send now or later, cancel, and a delivery
+that survives 429s, 5xx, kicked and migrated groups and a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FixedClock
+from emulator import ApiCall, BotApiEmulator, Chat
+from tests.harness import RunningBot, test_settings
+
+Json = dict[str, Any]
+
+
+async def two_groups(bot: RunningBot) -> tuple[Json, Chat, Chat]:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    walking = await bot.registered_group(ilkka, -100, "Walking group")
+    yoga = await bot.registered_group(ilkka, -200, "Chair yoga")
+    return ilkka, walking, yoga
+
+
+async def compose(bot: RunningBot, instructor: Json, *, send: str = "bc:now") -> ApiCall:
+    """From the offer under a sent content to the final button; returns the bot's answer."""
+    emulator = bot.emulator
+    offer = await emulator.wait_for(
+        "sendMessage",
+        chat_id=instructor["id"],
+        where=lambda c: "bc:start" in str(c.params.get("reply_markup")),
+    )
+    picker = await press_and_wait(bot, instructor, offer, "bc:start", "editMessageText")
+    picker = await press_and_wait(bot, instructor, picker, "bc:all", "editMessageText")
+    mark = emulator.mark()
+    await bot.press(instructor, picker.result, "bc:done")
+    confirm = await emulator.wait_for(
+        "sendMessage",
+        chat_id=instructor["id"],
+        after=mark,
+        where=lambda c: "bc:now" in str(c.params.get("reply_markup")),
+    )
+    return await press_and_wait(bot, instructor, confirm, send, "sendMessage")
+
+
+async def report_for(bot: RunningBot, clock: FixedClock, user: Json, number: int) -> ApiCall:
+    """Let retries come due (the sender's back-off runs on the bot's clock) until the
+    delivery report of broadcast ``number`` arrives."""
+    emulator = bot.emulator
+
+    def is_report(call: ApiCall) -> bool:
+        return (call.text or "").startswith(f"Broadcast #{number}")
+
+    for _ in range(100):
+        found = [c for c in emulator.sent("sendMessage", chat_id=user["id"]) if is_report(c)]
+        if found:
+            return found[0]
+        clock.advance(dt.timedelta(seconds=10))
+        bot.services.outbox.wake()
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no report for broadcast #{number}")
+
+
+async def press_and_wait(
+    bot: RunningBot, user: Json, call: ApiCall, data: str, method: str
+) -> ApiCall:
+    mark = bot.emulator.mark()
+    await bot.press(user, call.result, data)
+    return await bot.emulator.wait_for(method, chat_id=user["id"], after=mark)
+
+
+async def test_text_goes_to_two_groups_and_the_instructor_gets_a_report(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka, walking, yoga = await two_groups(bot)
+    bold = [{"type": "bold", "offset": 0, "length": 8}]
+
+    prompt = await bot.say(ilkka, "/broadcast")
+    assert (prompt.text or "").startswith("Send me what you want to share")
+    mark = emulator.mark()
+    await emulator.send_text(ilkka, "Remember our walk on Tuesday!", entities=bold)
+    picker = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
+    assert (picker.text or "").startswith("Which groups should get it? Chosen: 0.")
+    assert [label for label, _ in picker.buttons()][:2] == ["⬜ Chair yoga", "⬜ Walking group"]
+
+    picker = await press_and_wait(bot, ilkka, picker, "bc:all", "editMessageText")
+    assert [label for label, _ in picker.buttons()][:2] == ["✅ Chair yoga", "✅ Walking group"]
+    mark = emulator.mark()
+    await bot.press(ilkka, picker.result, "bc:done")
+    confirm = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda c: (c.text or "").startswith("Recipients"),
+    )
+    preview = [
+        c for c in emulator.calls[mark:] if c.method == "sendMessage" and c.chat_id == ilkka["id"]
+    ]
+    assert [c.text for c in preview] == [
+        "This is how it will look in the group:",
+        "Remember our walk on Tuesday!",
+        "Recipients (2): Walking group, Chair yoga",
+    ]
+    sending = await press_and_wait(bot, ilkka, confirm, "bc:now", "sendMessage")
+    assert sending.text == (
+        "Sending to 2 groups now (broadcast #1). I will tell you when everything has arrived."
+    )
+
+    for group in (walking, yoga):
+        delivered = await emulator.wait_for(
+            "sendMessage",
+            chat_id=group.id,
+            where=lambda c: c.text == "Remember our walk on Tuesday!",
+        )
+        assert delivered.params["entities"] == bold  # the formatting is kept
+    report = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        where=lambda c: (c.text or "").startswith("Broadcast #1"),
+    )
+    assert report.text == "Broadcast #1: delivered to 2 of 2 groups."
+
+
+@pytest.mark.parametrize("kind", ["photo", "video", "animation", "document", "voice", "audio"])
+async def test_each_kind_of_content_arrives_as_sent(bot: RunningBot, kind: str) -> None:
+    emulator = bot.emulator
+    ilkka, walking, _ = await two_groups(bot)
+
+    sent = await emulator.send_media(ilkka, kind, caption="A tip for this week")
+    await compose(bot, ilkka)
+
+    method = "send" + kind.capitalize()
+    arrived = await emulator.wait_for(method, chat_id=walking.id)
+    original = sent[kind][-1] if isinstance(sent[kind], list) else sent[kind]
+    assert arrived.params[kind] == original["file_id"]
+    assert arrived.params["caption"] == "A tip for this week"
+
+
+async def test_an_album_goes_as_one_album(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka, walking, _ = await two_groups(bot)
+
+    for index in range(3):
+        await emulator.send_media(
+            ilkka, "photo", caption="Our walk" if index == 0 else None, media_group_id="album-1"
+        )
+    await compose(bot, ilkka)
+
+    album = await emulator.wait_for("sendMediaGroup", chat_id=walking.id)
+    assert [item["type"] for item in album.params["media"]] == ["photo", "photo", "photo"]
+    assert album.params["media"][0]["caption"] == "Our walk"
+    offers = [
+        c
+        for c in emulator.calls
+        if c.method == "sendMessage" and "bc:start" in str(c.params.get("reply_markup"))
+    ]
+    assert len(offers) == 1  # one offer for the whole album
+
+
+async def test_scheduled_broadcasts_wait_and_a_cancelled_one_never_goes(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, walking, _ = await two_groups(bot)
+
+    await emulator.send_text(ilkka, "First tip")
+    await compose(bot, ilkka, send="bc:later")
+    scheduled = await bot.say(ilkka, "tomorrow 9")
+    assert (scheduled.text or "").startswith(
+        "Scheduled: 29.11.2026 09:00, 2 groups (broadcast #1)."
+    )
+    await emulator.send_text(ilkka, "Second tip")
+    await compose(bot, ilkka, send="bc:later")
+    await bot.say(ilkka, "tomorrow 10")
+
+    listing = await bot.say(ilkka, "/scheduled")
+    assert listing.text == (
+        "Scheduled broadcasts:\n#1 29.11.2026 09:00: Walking group, Chair yoga\n"
+        "#2 29.11.2026 10:00: Walking group, Chair yoga"
+    )
+    mark = emulator.mark()
+    await bot.press(ilkka, listing.result, "bc:x:1")
+    cancelled = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
+    assert cancelled.text == "Broadcast #1 is cancelled. It will not be sent."
+
+    clock.advance(dt.timedelta(days=1, hours=2))
+    bot.services.outbox.wake()
+    second = await emulator.wait_for(
+        "sendMessage", chat_id=walking.id, where=lambda c: c.text == "Second tip"
+    )
+    assert second.ok
+    await bot.services.outbox.drained()
+    assert [c.text for c in emulator.sent("sendMessage", chat_id=walking.id)].count(
+        "First tip"
+    ) == 0
+
+
+async def test_bad_input_gets_a_clear_answer_and_sends_nothing(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka, walking, _ = await two_groups(bot)
+
+    too_long = await bot.say(ilkka, "x" * 4097)
+    assert too_long.text == "The text is too long: at most 4096 characters."
+    mark = emulator.mark()
+    await emulator.send_media(ilkka, "photo", caption="y" * 1025)
+    caption = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
+    assert caption.text == "The caption is too long: at most 1024 characters."
+
+    await emulator.send_text(ilkka, "A tip")
+    offer = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        where=lambda c: "bc:start" in str(c.params.get("reply_markup")),
+    )
+    picker = await press_and_wait(bot, ilkka, offer, "bc:start", "editMessageText")
+    nothing_chosen = await bot.press(ilkka, picker.result, "bc:done")
+    assert nothing_chosen.params["text"] == "Please choose at least one group first."
+
+    picker = await press_and_wait(bot, ilkka, picker, "bc:all", "editMessageText")
+    mark = emulator.mark()
+    await bot.press(ilkka, picker.result, "bc:done")
+    confirm = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda c: "bc:later" in str(c.params.get("reply_markup")),
+    )
+    await press_and_wait(bot, ilkka, confirm, "bc:later", "sendMessage")
+    assert (await bot.say(ilkka, "someday")).text == (
+        "I did not understand the time. Write for example: "
+        "tue 14:00, 3.12. at 9 or 2026-12-03 09:00."
+    )
+    assert (await bot.say(ilkka, "2020-01-01 10:00")).text == (
+        "That time has already passed. Please choose a time in the future."
+    )
+    forged = await bot.press(ilkka, picker.result, "bc:t:999")
+    assert forged.params["text"] == "You cannot send to that group."
+    await bot.handled_everything()
+    assert emulator.sent("sendMessage", chat_id=walking.id)[1:] == []  # only the greeting
+
+
+async def test_participants_cannot_broadcast(bot: RunningBot) -> None:
+    aino = bot.emulator.user(1, "Aino", language_code="en")
+
+    assert (await bot.say(aino, "/broadcast")).text == (
+        "This is for instructors and coordinators. If you are an instructor, ask your "
+        "coordinator for an invitation link."
+    )
+    assert (await bot.say(aino, "hello")).text.startswith("Thank you for your message!")  # type: ignore[union-attr]
+
+
+async def test_429_5xx_kicked_and_migrated_groups_are_handled(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    ok = await bot.registered_group(ilkka, -100, "Walking group")
+    flooded = await bot.registered_group(ilkka, -200, "Chair yoga")
+    flaky = await bot.registered_group(ilkka, -300, "Book club")
+    kicked = await bot.registered_group(ilkka, -400, "Choir")
+    moved = await bot.registered_group(ilkka, -500, "Knitting")
+    emulator.fail(method="sendMessage", chat_id=flooded.id, retry_after=1, times=2)
+    emulator.fail(
+        method="sendMessage", chat_id=flaky.id, status=502, description="Bad Gateway", times=2
+    )
+    kicked.bot_status = "kicked"  # Telegram knows; the bot has not heard yet
+    emulator.chats[-5001] = Chat(
+        id=-5001, type="supergroup", title="Knitting", bot_status="administrator"
+    )
+    moved.migrated_to = -5001
+
+    await emulator.send_text(ilkka, "Good morning!")
+    await compose(bot, ilkka)
+    report = await report_for(bot, clock, ilkka, 1)
+
+    assert report.text == (
+        "Broadcast #1: delivered to 4 of 5 groups.\n- Choir: the bot was removed from the group"
+    )
+    for chat_id in (ok.id, flooded.id, flaky.id, -5001):
+        texts = [c.text for c in emulator.sent("sendMessage", chat_id=chat_id)]
+        assert texts.count("Good morning!") == 1, chat_id
+    assert emulator.counters.faults == 4
+    choir = await bot.services.groups.by_chat(kicked.id)
+    knitting = await bot.services.groups.by_chat(-5001)
+    assert choir is not None and choir.status == "inactive"
+    assert knitting is not None and knitting.title == "Knitting"
+
+
+async def test_a_restart_mid_broadcast_loses_nothing(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> None:
+    settings = test_settings(emulator, tmp_path / "bot.db", admins="1000")
+    first = RunningBot(settings, emulator, clock)
+    await first.start()
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    groups = [await first.registered_group(ilkka, -100 - n, f"Group {n}") for n in range(6)]
+    emulator.stall(8.0, method="sendMessage", chat_id=groups[3].id, deliver=True)
+
+    await emulator.send_text(ilkka, "Hello all")
+    await compose(first, ilkka)
+    await emulator.wait_for(
+        "sendMessage", chat_id=groups[2].id, where=lambda c: c.text == "Hello all"
+    )
+    await first.stop()  # the request to group 3 is in flight
+
+    second = RunningBot(settings, emulator, clock)
+    await second.start()
+    try:
+        report = await report_for(second, clock, ilkka, 1)
+    finally:
+        await second.stop()
+
+    assert report.text == "Broadcast #1: delivered to 6 of 6 groups."
+
+    for group in groups:
+        received = [
+            m
+            for m in emulator.messages.values()
+            if m["chat"]["id"] == group.id and m.get("text") == "Hello all"
+        ]
+        assert 1 <= len(received) <= (2 if group is groups[3] else 1), group.id
