@@ -32,13 +32,14 @@ class ConsentService:
         self._clock = clock
 
     async def open_link(self, person: Person, argument: str, display_name: str) -> Reply:
-        """The start link in a group's greeting: the organisation's notice and an agree button."""
-        if not argument.isdigit():
-            return Reply.of("start.link-unknown")
+        """The start link in a group's greeting: the organisation's notice and an agree
+        button. The link's random code was posted in the group, so whoever opens it is one
+        of its members and is recorded as such."""
         async with self._database.transaction() as tx:
-            group = await tx.groups.get(int(argument))
-            if group is None or group.organisation_id is None:
+            group = await tx.groups.by_join_code(argument)
+            if group is None or group.organisation_id is None or not group.is_active:
                 return Reply.of("start.link-unknown")
+            await tx.groups.participant_seen(group.id, person.telegram_id, self._clock.now())
             organisation = await tx.organisations.get(group.organisation_id)
             assert organisation is not None
             return await self._notice(tx, person.telegram_id, organisation)
@@ -56,16 +57,22 @@ class ConsentService:
     async def status(self, person_id: int) -> list[Reply]:
         """One notice per organisation whose group the person is in, with its button."""
         async with self._database.transaction() as tx:
-            organisations: dict[int, Organisation] = {}
-            for group in await tx.groups.groups_of_participant(person_id):
-                if group.organisation_id is not None and group.organisation_id not in organisations:
-                    organisation = await tx.organisations.get(group.organisation_id)
-                    assert organisation is not None
-                    organisations[organisation.id] = organisation
-            return [await self._notice(tx, person_id, org) for org in organisations.values()]
+            wanted = {
+                group.organisation_id
+                for group in await tx.groups.groups_of_participant(person_id)
+                if group.organisation_id is not None
+            }
+            # after leaving a group, consent still in force can be withdrawn
+            wanted |= set(await tx.consents.organisations_in_force(person_id))
+            organisations = [await tx.organisations.get(org_id) for org_id in sorted(wanted)]
+            return [
+                await self._notice(tx, person_id, organisation)
+                for organisation in organisations
+                if organisation is not None
+            ]
 
     async def _notice(self, tx: Transaction, person_id: int, organisation: Organisation) -> Reply:
-        current = await tx.consents.current(person_id, organisation.id)
+        current = await tx.consents.current(person_id, organisation.id, NOTICE_VERSION)
         notice = _notice_text(organisation)
         if current is None:
             button = Button(Text("consent.agree-button"), data=f"{GIVE}{organisation.id}")
@@ -79,10 +86,10 @@ class ConsentService:
     async def give(self, person_id: int, organisation_id: int) -> Reply:
         async with self._database.transaction() as tx:
             organisation = await tx.organisations.get(organisation_id)
-            if organisation is None:
-                raise DomainError("consent.unknown-organisation")
+            if organisation is None or not await tx.groups.was_member(person_id, organisation_id):
+                raise DomainError("consent.not-a-member")
             await tx.people.record_seen(person_id, None, self._clock.now())
-            if await tx.consents.current(person_id, organisation_id) is None:
+            if await tx.consents.current(person_id, organisation_id, NOTICE_VERSION) is None:
                 await tx.consents.give(
                     person_id, organisation_id, NOTICE_VERSION, self._clock.now()
                 )
@@ -94,15 +101,17 @@ class ConsentService:
             organisation = await tx.organisations.get(organisation_id)
             if organisation is None:
                 raise DomainError("consent.unknown-organisation")
-            await tx.consents.withdraw(person_id, organisation_id, self._clock.now())
+            if not await tx.consents.withdraw(person_id, organisation_id, self._clock.now()):
+                return Reply.of("consent.nothing-to-withdraw")
         log.info("consent withdrawn by a participant from organisation %d", organisation_id)
         return Reply.of("consent.withdrawn", organisation=organisation.name)
 
     async def has_consent(self, person_id: int, organisation_id: int) -> bool:
         async with self._database.transaction() as tx:
-            return await tx.consents.current(person_id, organisation_id) is not None
+            current = await tx.consents.current(person_id, organisation_id, NOTICE_VERSION)
+            return current is not None
 
 
 def _notice_text(organisation: Organisation) -> Text:
-    contact = organisation.privacy_contact or organisation.name
+    contact: str | Text = organisation.privacy_contact or Text("consent.no-contact")
     return Text("consent.notice", {"organisation": organisation.name, "contact": contact})

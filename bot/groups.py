@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,7 +71,10 @@ class GroupService:
                     status="active" if existing.organisation_id else "pending",
                     title=title,
                     bot_is_admin=bot_is_admin,
+                    join_code=existing.join_code or new_join_code(),
                 )
+                if group.status == "pending":
+                    return AddOutcome(Added.PENDING, group, tuple(await tx.organisations.all()))
                 return AddOutcome(Added.ALREADY if was_active else Added.REACTIVATED, group)
             if not (actor.is_admin or actor.is_staff):
                 return AddOutcome(Added.REFUSED)
@@ -93,6 +97,7 @@ class GroupService:
                 registered_by=adder_id,
                 now=now,
             )
+            group = await tx.groups.update(group.id, now, join_code=new_join_code())
             await tx.people.record_seen(adder_id, None, now)
             await tx.groups.add_instructor(group.id, adder_id, now)
         log.info("group %d (chat %d) registered by %d", group.id, chat_id, adder_id)
@@ -122,8 +127,10 @@ class GroupService:
             group = await tx.groups.by_chat(chat_id)
             if group is None:
                 return None
+            # a group still waiting for its organisation stays waiting
+            status = "pending" if group.status == "pending" else "inactive"
             updated = await tx.groups.update(
-                group.id, self._clock.now(), status="inactive", bot_is_admin=False
+                group.id, self._clock.now(), status=status, bot_is_admin=False
             )
         log.info("group %d (chat %d) inactive: the bot was removed", group.id, chat_id)
         return updated
@@ -138,8 +145,14 @@ class GroupService:
         """The group became a supergroup: the record follows the new chat id."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(old_chat_id)
-            if group is None or await tx.groups.by_chat(new_chat_id) is not None:
+            if group is None:
                 return None
+            duplicate = await tx.groups.by_chat(new_chat_id)
+            if duplicate is not None:
+                # Telegram's "joined the new supergroup" arrived first and made a record;
+                # the history belongs to the old one.
+                await tx.groups.merge_into(group.id, duplicate.id)
+                log.info("group %d: merged the record made for chat %d", group.id, new_chat_id)
             updated = await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
         log.info("group %d moved from chat %d to %d", group.id, old_chat_id, new_chat_id)
         return updated
@@ -159,7 +172,7 @@ class GroupService:
     async def member_left(self, chat_id: int, person_id: int) -> bool:
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
-            if group is None:
+            if group is None or not group.is_active:
                 return False
             return await tx.groups.participant_left(group.id, person_id, self._clock.now())
 
@@ -228,6 +241,11 @@ class GroupService:
             group = await tx.groups.update(group_id, self._clock.now(), **changes)
         log.info("group %d settings changed by %d: %s", group_id, actor_id, sorted(changes))
         return group
+
+
+def new_join_code() -> str:
+    """72 random bits for the start link in a group's greeting (12 URL-safe characters)."""
+    return secrets.token_urlsafe(9)
 
 
 def _valid_timezone(name: str) -> str:

@@ -1009,9 +1009,12 @@ class BotApiEmulator:
         )
         await self._service_message(user, chat, left_chat_member=user)
 
-    async def migrate_to_supergroup(self, chat: Chat, new_id: int, by: Json) -> Chat:
-        """The group becomes a supergroup: the old id refuses messages from now on."""
-        supergroup = Chat(
+    async def migrate_to_supergroup(
+        self, chat: Chat, new_id: int, by: Json, *, into: Chat | None = None
+    ) -> Chat:
+        """The group becomes a supergroup: the old id refuses messages from now on.
+        Pass ``into`` if the test already announced the bot joining the new chat."""
+        supergroup = into or Chat(
             id=new_id, type="supergroup", title=chat.title, bot_status=chat.bot_status
         )
         self.chats[new_id] = supergroup

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -27,10 +28,13 @@ from bot.consent import PREFIX as CONSENT_PREFIX
 from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from bot.groups import Added
+from bot.i18n import normalize_language
 from bot.settings import LANGUAGES
 from storage.groups import Group
 
 log = logging.getLogger(__name__)
+
+MIGRATION_GRACE = 5.0  # seconds to wait for a migration notice before refusing a supergroup
 
 SHOW = "grp:show:"
 LANGUAGE = "grp:lang:"
@@ -79,10 +83,25 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
         language=context.language or context.services.settings.language,
         bot_is_admin=is_admin,
     )
+    if (
+        outcome.result == Added.REFUSED
+        and chat.type == ChatType.SUPERGROUP
+        and outcome.group is None
+    ):
+        # When a group becomes a supergroup, Telegram says the bot "joined" the new chat,
+        # from whoever upgraded it, possibly before the migration notice. Wait for that
+        # notice before deciding this is a stranger's chat.
+        context.application.create_task(
+            _refuse_unless_migrated(context, chat.id, change.from_user.language_code),
+            update=update,
+        )
+        return
     if outcome.result in (Added.REFUSED, Added.NO_ORGANISATION):
-        key = "group.refused" if outcome.result == Added.REFUSED else "group.no-organisation"
-        await context.bot.send_message(chat.id, context.t(key))
-        await context.bot.leave_chat(chat.id)
+        if outcome.result == Added.NO_ORGANISATION:
+            key = "group.no-organisation"
+        else:
+            key = "group.refused-known" if outcome.group is not None else "group.refused"
+        await _say_and_leave(context, chat.id, context.t(key))
         log.info(
             "left chat %d: added by %d, who may not register groups", chat.id, change.from_user.id
         )
@@ -99,24 +118,49 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
             ]
             for organisation in outcome.organisations
         ]
-        await _tell_privately(
+        reached = await _tell_privately(
             context,
             change,
             context.t("group.choose-organisation", group=outcome.group.name),
             InlineKeyboardMarkup(buttons),
         )
+        if not reached:
+            await context.bot.send_message(chat.id, context.t("group.pending-unreachable"))
         return
     if outcome.result in (Added.REGISTERED, Added.REACTIVATED):
         await _greet(context, outcome.group)
-        if not is_admin and not context.bot.can_read_all_group_messages:
-            await _tell_privately(
-                context, change, context.t("group.make-admin", group=outcome.group.name)
-            )
+    if not is_admin and outcome.result != Added.ALREADY:
+        # Without admin rights Telegram sends no member updates and no reactions, and with
+        # group privacy on not even the messages: advise whatever BotFather says.
+        await _tell_privately(
+            context, change, context.t("group.make-admin", group=outcome.group.name)
+        )
+
+
+async def _say_and_leave(context: KannustinContext, chat_id: int, text: str) -> None:
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError as error:
+        log.info("could not explain before leaving chat %d: %s", chat_id, error)
+    await context.bot.leave_chat(chat_id)
+
+
+async def _refuse_unless_migrated(
+    context: KannustinContext, chat_id: int, language_code: str | None
+) -> None:
+    await asyncio.sleep(MIGRATION_GRACE)
+    if await context.services.groups.by_chat(chat_id) is not None:
+        return  # it was a registered group moving to its supergroup
+    translator = context.services.translator
+    language = normalize_language(language_code) or context.services.settings.language
+    await _say_and_leave(context, chat_id, translator.text(language, "group.refused"))
+    log.info("left supergroup %d: added by someone who may not register groups", chat_id)
 
 
 async def _greet(context: KannustinContext, group: Group) -> None:
     translator = context.services.translator
-    link = context.services.deep_links.link(context.bot.username, CONSENT_PREFIX, str(group.id))
+    assert group.join_code is not None
+    link = context.services.deep_links.link(context.bot.username, CONSENT_PREFIX, group.join_code)
     button = InlineKeyboardButton(
         translator.text(group.language, "group.greeting-button"), url=link
     )
@@ -132,12 +176,14 @@ async def _tell_privately(
     change: ChatMemberUpdated,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> None:
+) -> bool:
     # The adder may never have opened a private chat with the bot; then Telegram refuses.
     try:
         await context.bot.send_message(change.from_user.id, text, reply_markup=markup)
     except TelegramError as error:
         log.info("could not message the adder of chat %d privately: %s", change.chat.id, error)
+        return False
+    return True
 
 
 async def organisation_chosen(update: Update, context: KannustinContext) -> None:

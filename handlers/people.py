@@ -17,9 +17,9 @@ GROUP = -1
 
 async def remember_person(update: Update, context: KannustinContext) -> None:
     """Sets ``context.language`` (the group's in a registered group, else the person's) and
-    records only what the product needs: a person who addressed the bot (a private message,
-    a command, a button), and a participant of a registered group. A stranger's chatter in
-    a group the bot does not serve is not stored."""
+    records only what the product needs: a person who writes to the bot privately or
+    presses its buttons there, and a participant of a registered, active group. Nothing
+    is stored about anyone in a group the bot does not serve."""
     user = update.effective_user
     chat = update.effective_chat
     services = context.services
@@ -27,9 +27,17 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
     context.language = people.default_language
     if user is None or user.is_bot:
         return
-    if _addressed_to_bot(update):
+    private = chat is None or chat.type == ChatType.PRIVATE
+    group = None
+    if not private and chat is not None:
         try:
-            private = chat is not None and chat.type == ChatType.PRIVATE
+            group = await services.groups.by_chat(chat.id)
+        except Exception:
+            log.exception("could not look up the group of update %s", update.update_id)
+        if group is not None and not group.is_active:
+            group = None
+    if private or (group is not None and _addressed_to_bot(update)):
+        try:
             context.person = await people.record_contact(
                 user.id, user.language_code, private=private
             )
@@ -37,15 +45,13 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
             # Answering in the app's language beats not answering; the error is logged.
             log.exception("could not record contact for update %s", update.update_id)
     context.language = people.language_of(context.person, user.language_code)
-    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+    if group is None or chat is None:
         return
+    context.language = group.language
     if update.my_chat_member is not None or update.chat_member is not None:
         return  # membership changes are handled by the groups journey
     try:
-        group = await services.groups.by_chat(chat.id)
-        if group is not None and group.is_active:
-            context.language = group.language
-            await services.groups.member_seen(chat.id, user.id, user.language_code)
+        await services.groups.member_seen(chat.id, user.id, user.language_code)
     except Exception:
         log.exception("could not record participation for update %s", update.update_id)
 
@@ -54,11 +60,7 @@ def _addressed_to_bot(update: Update) -> bool:
     if update.callback_query is not None:
         return True
     message = update.message
-    if message is None:
-        return False
-    if message.chat.type == ChatType.PRIVATE:
-        return True
-    return bool(message.text and message.text.startswith("/"))
+    return bool(message is not None and message.text and message.text.startswith("/"))
 
 
 def register(application: KannustinApplication) -> None:

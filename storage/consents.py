@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.rows import execute, fetch_one, insert, to_model
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model
 from storage.timestamps import to_db
 
 
@@ -28,19 +28,30 @@ class ConsentRepository:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
-    async def current(self, person_id: int, organisation_id: int) -> Consent | None:
-        """The consent in force (given, not withdrawn), if any."""
+    async def current(self, person_id: int, organisation_id: int, version: str) -> Consent | None:
+        """The consent in force (given to this version of the notice, not withdrawn)."""
         row = await fetch_one(
             self._connection,
             f"""
             SELECT {_COLUMNS} FROM consents
             WHERE person_id = :person_id AND organisation_id = :organisation_id
-              AND withdrawn_at IS NULL
+              AND version = :version AND withdrawn_at IS NULL
             ORDER BY given_at DESC LIMIT 1
             """,
-            {"person_id": person_id, "organisation_id": organisation_id},
+            {"person_id": person_id, "organisation_id": organisation_id, "version": version},
         )
         return None if row is None else to_model(Consent, row)
+
+    async def organisations_in_force(self, person_id: int) -> list[int]:
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT DISTINCT organisation_id FROM consents
+            WHERE person_id = :person_id AND withdrawn_at IS NULL
+            """,
+            {"person_id": person_id},
+        )
+        return [int(row[0]) for row in rows]
 
     async def give(
         self, person_id: int, organisation_id: int, version: str, now: dt.datetime

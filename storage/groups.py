@@ -25,6 +25,7 @@ class Group:
     registered_by: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    join_code: str | None = None
 
     @property
     def name(self) -> str:
@@ -44,7 +45,7 @@ class GroupSummary:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code"
 )
 
 
@@ -116,6 +117,7 @@ class GroupRepository:
             "status",
             "bot_is_admin",
             "chat_id",
+            "join_code",
         }
         unknown = set(changes) - allowed
         if unknown:
@@ -132,6 +134,60 @@ class GroupRepository:
         group = await self.get(group_id)
         assert group is not None
         return group
+
+    async def by_join_code(self, code: str) -> Group | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_GROUP} FROM groups WHERE join_code = :code",
+            {"code": code},
+        )
+        return None if row is None else to_model(Group, row)
+
+    async def merge_into(self, keep_id: int, drop_id: int) -> None:
+        """Fold a duplicate record (made for a supergroup before its migration notice
+        arrived) into the group it continues, then delete it."""
+        params = {"keep": keep_id, "drop": drop_id}
+        await execute(
+            self._connection,
+            """
+            INSERT INTO group_instructors (group_id, person_id, since)
+            SELECT :keep, person_id, since FROM group_instructors WHERE group_id = :drop
+            ON CONFLICT (group_id, person_id) DO NOTHING
+            """,
+            params,
+        )
+        await execute(
+            self._connection,
+            """
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, left_at)
+            SELECT :keep, person_id, status, joined_at, left_at
+            FROM group_participants WHERE group_id = :drop
+            ON CONFLICT (group_id, person_id) DO NOTHING
+            """,
+            params,
+        )
+        for table in ("group_instructors", "group_participants"):
+            await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
+        for table in ("invitations", "outbox"):
+            await execute(
+                self._connection,
+                f"UPDATE {table} SET group_id = :keep WHERE group_id = :drop",
+                params,
+            )
+        await execute(self._connection, "DELETE FROM groups WHERE id = :drop", params)
+
+    async def was_member(self, person_id: int, organisation_id: int) -> bool:
+        """Whether the person is or was a participant of any group of the organisation."""
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT 1 FROM group_participants p JOIN groups g ON g.id = p.group_id
+            WHERE p.person_id = :person_id AND g.organisation_id = :organisation_id
+            LIMIT 1
+            """,
+            {"person_id": person_id, "organisation_id": organisation_id},
+        )
+        return row is not None
 
     async def of_organisation(self, organisation_id: int) -> list[Group]:
         rows = await fetch_all(

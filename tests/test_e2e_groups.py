@@ -3,9 +3,11 @@ kicks, migrations, members, settings and consent."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from emulator import ApiCall, BotApiEmulator, Chat
+from handlers.groups import MIGRATION_GRACE
 from tests.harness import RunningBot
 
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
@@ -50,8 +52,11 @@ async def test_admin_to_coordinator_to_instructor_to_greeted_group(bot: RunningB
     assert (greeting.text or "").startswith("Hei kaikki! Olen Kannustin")
     assert "Viestienne sisältöä en tallenna koskaan." in (greeting.text or "")
     assert "/privacy" in (greeting.text or "")
+    registered = await bot.services.groups.by_chat(group.id)
+    assert registered is not None and registered.join_code is not None
+    assert re.fullmatch(r"[A-Za-z0-9_-]{12}", registered.join_code)
     assert greeting.buttons() == [
-        ("Avaa Kannustin", "https://t.me/kannustin_test_bot?start=consent_1")
+        ("Avaa Kannustin", f"https://t.me/kannustin_test_bot?start=consent_{registered.join_code}")
     ]
 
     ilkkas = await bot.say(ilkka, "/groups")
@@ -111,7 +116,7 @@ async def test_kicked_group_goes_quiet_and_its_instructor_brings_it_back(bot: Ru
     await bot.handled_everything()
     kicked = await bot.services.groups.by_chat(group.id)
     assert kicked is not None and kicked.status == "inactive"
-    assert "(removed from the group)" in ((await bot.say(ilkka, "/groups")).text or "")
+    assert "(bot removed from the group)" in ((await bot.say(ilkka, "/groups")).text or "")
 
     mark = emulator.mark()
     await emulator.bot_added(mallory, group)
@@ -171,9 +176,9 @@ async def test_participant_consents_and_withdraws(bot: RunningBot) -> None:
     aino = emulator.user(1, "Aino")
     await emulator.send_text(aino, "Moi!", chat=group)
 
-    notice = await bot.say(aino, f"/start consent_{stored.id}")
+    notice = await bot.say(aino, f"/start consent_{stored.join_code}")
     assert (notice.text or "").startswith("Tietosuoja\n\nKannustin tallentaa:")
-    assert "Rekisterinpitäjä: Espoo. Yhteystieto: Espoo." in (notice.text or "")
+    assert "Tiedoista vastaa: Espoo. Yhteystieto: kysy ryhmäsi ohjaajalta." in (notice.text or "")
     assert notice.buttons() == [("Hyväksyn", f"consent:give:{stored.organisation_id}")]
 
     mark = emulator.mark()
@@ -204,7 +209,9 @@ async def test_coordinators_privacy_contact_reaches_the_notice(bot: RunningBot) 
     assert (
         confirmed.text == "The privacy contact of Espoo is now: Espoo city, privacy@espoo.example"
     )
-    assert "Controller: Espoo. Contact: Espoo city, privacy@espoo.example." in (in_group.text or "")
+    assert "Responsible for the data: Espoo. Contact: Espoo city, privacy@espoo.example." in (
+        in_group.text or ""
+    )
 
 
 async def test_group_settings_change_only_for_those_who_manage_it(bot: RunningBot) -> None:
@@ -302,7 +309,9 @@ async def test_an_admin_without_organisation_picks_one_for_a_new_group(bot: Runn
     await emulator.bot_added(aada, group, admin=True)
     waiting = await emulator.wait_for("sendMessage", chat_id=group.id, after=mark)
     question = await emulator.wait_for("sendMessage", chat_id=ADMIN_ID, after=mark)
-    assert (waiting.text or "").startswith("Hello! An admin is choosing which organisation")
+    assert (waiting.text or "").startswith(
+        "Hello! The Kannustin admin is choosing which organisation"
+    )
     assert [label for label, _ in question.buttons()] == ["Espoo", "Vantaa"]
 
     mark = emulator.mark()
@@ -315,3 +324,89 @@ async def test_an_admin_without_organisation_picks_one_for_a_new_group(bot: Runn
 
 def _unused(_: BotApiEmulator, __: Chat) -> None:
     """(keeps the imports honest for type checkers)"""
+
+
+async def test_consent_needs_membership_and_can_be_withdrawn_after_leaving(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    group = await bot.registered_group(ilkka)
+    stored = await bot.services.groups.by_chat(group.id)
+    assert stored is not None and stored.organisation_id is not None
+    org = stored.organisation_id
+    mallory = emulator.user(66, "Mallory", language_code="en")
+    aino = emulator.user(1, "Aino", language_code="en")
+
+    guessed = await bot.say(mallory, "/start consent_1")
+    assert (guessed.text or "").startswith("This link did not work.")
+    forged = await bot.press(mallory, guessed.result, f"consent:give:{org}")
+    assert (forged.params.get("text") or "").startswith(
+        "Only a member of one of the organisation's"
+    )
+    assert not await bot.services.consent.has_consent(66, org)
+
+    notice = await bot.say(
+        aino, f"/start consent_{stored.join_code}"
+    )  # the link makes her a member
+    await bot.press(aino, notice.result, f"consent:give:{org}")
+    await emulator.member_left(aino, group)
+    await bot.handled_everything()
+    assert await bot.services.consent.has_consent(1, org)
+
+    status = await bot.say(aino, "/consent")
+    assert status.buttons() == [("Withdraw consent", f"consent:withdraw:{org}")]
+    mark = emulator.mark()
+    await bot.press(aino, status.result, f"consent:withdraw:{org}")
+    await emulator.wait_for("editMessageText", chat_id=1, after=mark)
+    assert not await bot.services.consent.has_consent(1, org)
+
+
+async def test_upgrading_to_a_supergroup_keeps_the_bot_whoever_upgrades(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    group = await bot.registered_group(ilkka)
+    aino = emulator.user(1, "Aino", language_code="en")
+    before = await bot.services.groups.by_chat(group.id)
+    assert before is not None
+
+    # Telegram's order: the bot "joins" the new supergroup (from the participant who
+    # upgraded it), then the migration notices arrive.
+    supergroup = Chat(id=-100777, type="supergroup", title=group.title, bot_status="left")
+    emulator.chats[supergroup.id] = supergroup
+    await emulator.bot_added(aino, supergroup, admin=True)
+    await emulator.migrate_to_supergroup(group, supergroup.id, by=aino, into=supergroup)
+    await bot.handled_everything()
+    await asyncio.sleep(MIGRATION_GRACE + 0.5)
+
+    after = await bot.services.groups.by_chat(supergroup.id)
+    assert after is not None and after.id == before.id
+    assert [c for c in emulator.calls if c.method == "leaveChat"] == []
+
+
+async def test_nothing_is_stored_about_a_strangers_group(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    mallory = emulator.user(66, "Mallory", language_code="en")
+    group = emulator.group(-200, "Random chat")
+    await emulator.bot_added(mallory, group, admin=True)
+    await emulator.wait_for("leaveChat", chat_id=group.id)
+    group.bot_status = "member"  # suppose Telegram still delivered something
+    await emulator.send_text(mallory, "/help", chat=group)
+    await bot.handled_everything()
+
+    assert await bot.services.people.get(66) is None
+    assert await bot.services.groups.by_chat(group.id) is None
+
+
+async def test_other_organisations_see_nothing_of_ours(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    await bot.registered_group(ilkka)
+    vera = emulator.user(4000, "Vera", language_code="en")
+    await bot.make_staff(vera, "coordinator", organisation="Vantaa")
+    await bot.say(ilkka, "/invite instructor 1")
+
+    assert (await bot.say(vera, "/groups")).text == (
+        "You have no groups yet. Add me to your group's Telegram group and it is registered."
+    )
+    assert (await bot.say(vera, "/invites")).text == "There are no open invitations."
+    refused = await bot.say(vera, "/group 1")
+    assert (refused.text or "").startswith("You cannot manage this group.")

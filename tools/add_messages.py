@@ -22,6 +22,8 @@ def main() -> None:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=language)
         for key, texts in messages.items():
+            if key in catalog:
+                catalog.delete(key)  # add() would keep the old text
             catalog.add(key, texts[index])
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0, omit_header=False, sort_output=False)
