@@ -84,6 +84,9 @@ class InvitationService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
+            if actor.is_instructor and not actor.is_admin and uses > 1:
+                # every holder becomes staff: only coordinators hand out links for many
+                raise DomainError("invite.instructor-single-use")
             organisation_id, group_name = await self._check_may_invite(
                 tx, actor, role, group_id, organisation_id
             )
@@ -125,9 +128,10 @@ class InvitationService:
                 raise DomainError("invite.instructor-needs-group")
             if organisation_id is not None and not actor.coordinates(organisation_id):
                 raise DomainError("access.not-your-organisation")
-            if actor.organisation_id is not None:
-                return actor.organisation_id, None
-            return await self._admins_organisation(tx, actor, organisation_id), None
+            if actor.is_admin:
+                return await self._admins_organisation(tx, actor, organisation_id), None
+            assert actor.organisation_id is not None
+            return actor.organisation_id, None
         group = require_manages(
             actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
         )
@@ -139,12 +143,12 @@ class InvitationService:
         self, tx: Transaction, actor: Actor, organisation_id: int | None
     ) -> int:
         if organisation_id is not None:
-            return organisation_id
-        if actor.organisation_id is not None:
-            return actor.organisation_id
+            return organisation_id  # an admin's explicit choice comes first
         organisations = await tx.organisations.all()
         if len(organisations) == 1:
             return organisations[0].id
+        if actor.organisation_id is not None:
+            return actor.organisation_id
         if not organisations:
             raise DomainError("org.none-yet")
         listing = ", ".join(
@@ -173,8 +177,11 @@ class InvitationService:
                 return Reply.of(
                     "invite.other-organisation", organisation=other.name if other else ""
                 )
-            if not await tx.invitations.record_use(invitation.id, person.telegram_id, now):
+            use = await tx.invitations.record_use(invitation.id, person.telegram_id, now)
+            if use == "again":
                 return Reply.of("invite.already-accepted")
+            if use == "full":
+                return Reply.of("invite.used")
             # A coordinator stays coordinator when accepting an instructor invitation.
             role = invitation.role
             if current is not None and current.role == COORDINATOR:

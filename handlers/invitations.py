@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,21 +29,42 @@ _USES = re.compile(r"^(?:[x×](\d{1,3})|(\d{1,3})[x×])$", re.IGNORECASE)
 _ROLE_KEYS = {"coordinator": "invite.role-coordinator", "instructor": "invite.role-instructor"}
 
 
-def parse_invite(arguments: list[str]) -> tuple[str, int | None, int]:
-    """``coordinator|instructor [NUMBER] [xUSES]`` -> (role, number, uses)."""
+_ORG_WORDS = {"org", "organisation", "organization", "organisaatio"}
+
+
+@dataclass(frozen=True)
+class InviteRequest:
+    role: str
+    group_id: int | None
+    organisation_id: int | None
+    uses: int
+
+
+def parse_invite(arguments: list[str]) -> InviteRequest:
+    """``coordinator|instructor [GROUP | org ORG] [xUSES]``. For a coordinator a bare
+    number is the organisation (a coordinator invitation has no group)."""
     if not arguments or arguments[0].lower() not in _ROLE_WORDS:
         raise DomainError("invite.usage")
     role = _ROLE_WORDS[arguments[0].lower()]
-    number: int | None = None
+    group_id: int | None = None
+    organisation_id: int | None = None
     uses = 1
-    for argument in arguments[1:]:
-        if (match := _NUMBER.match(argument)) and number is None:
-            number = int(match[1])
+    rest = [argument.lower() for argument in arguments[1:]]
+    while rest:
+        argument = rest.pop(0)
+        if argument in _ORG_WORDS and rest and (match := _NUMBER.match(rest[0])):
+            rest.pop(0)
+            organisation_id = int(match[1])
+        elif (match := _NUMBER.match(argument)) and group_id is None and organisation_id is None:
+            if role == "coordinator":
+                organisation_id = int(match[1])
+            else:
+                group_id = int(match[1])
         elif match := _USES.match(argument):
             uses = int(match[1] or match[2])
         else:
             raise DomainError("invite.usage")
-    return role, number, uses
+    return InviteRequest(role, group_id, organisation_id, uses)
 
 
 async def invite(update: Update, context: KannustinContext) -> None:
@@ -50,14 +72,16 @@ async def invite(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    role, number, uses = parse_invite(list(context.args or []))
+    request = parse_invite(list(context.args or []))
+    role, uses = request.role, request.uses
     services = context.services
-    if role == "coordinator":
-        created = await services.invitations.create(
-            user.id, role, organisation_id=number, uses=uses
-        )
-    else:
-        created = await services.invitations.create(user.id, role, group_id=number, uses=uses)
+    created = await services.invitations.create(
+        user.id,
+        role,
+        group_id=request.group_id,
+        organisation_id=request.organisation_id,
+        uses=uses,
+    )
     link = services.deep_links.link(context.bot.username, PREFIX, created.token)
     zone = ZoneInfo(services.settings.timezone)
     until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")

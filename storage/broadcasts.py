@@ -86,26 +86,25 @@ class BroadcastRepository:
 
     async def scheduled(self, created_by: int | None) -> list[Broadcast]:
         """Scheduled broadcasts (of one sender, or all when ``created_by`` is None)."""
+        mine = "" if created_by is None else "AND created_by = :created_by"
         rows = await fetch_all(
             self._connection,
-            f"""
-            SELECT {_BROADCAST} FROM broadcasts
-            WHERE status = 'scheduled' AND (:created_by IS NULL OR created_by = :created_by)
-            ORDER BY send_at
-            """,
-            {"created_by": created_by},
+            f"SELECT {_BROADCAST} FROM broadcasts WHERE status = 'scheduled' {mine} "
+            "ORDER BY send_at",
+            {"created_by": created_by} if created_by is not None else {},
         )
         return to_models(Broadcast, rows)
 
     async def recent(self, created_by: int | None, limit: int) -> list[Broadcast]:
+        mine = "" if created_by is None else "AND created_by = :created_by"
+        params: dict[str, object] = {"limit": limit}
+        if created_by is not None:
+            params["created_by"] = created_by
         rows = await fetch_all(
             self._connection,
-            f"""
-            SELECT {_BROADCAST} FROM broadcasts
-            WHERE status <> 'scheduled' AND (:created_by IS NULL OR created_by = :created_by)
-            ORDER BY send_at DESC LIMIT :limit
-            """,
-            {"created_by": created_by, "limit": limit},
+            f"SELECT {_BROADCAST} FROM broadcasts WHERE status <> 'scheduled' {mine} "
+            "ORDER BY send_at DESC LIMIT :limit",
+            params,
         )
         return to_models(Broadcast, rows)
 

@@ -90,8 +90,11 @@ class InvitationRepository:
         )
         return None if row is None else to_model(Invitation, row)
 
-    async def record_use(self, invitation_id: int, person_id: int, now: dt.datetime) -> bool:
-        """Count one use by this person; False if they had used it already."""
+    async def record_use(self, invitation_id: int, person_id: int, now: dt.datetime) -> str:
+        """Count one use by this person: "ok", "again" (they had used it) or "full".
+
+        The count only goes up while below the limit, in one statement, so two people
+        accepting at once on a server database cannot both take the last use."""
         changed = await execute(
             self._connection,
             """
@@ -101,13 +104,24 @@ class InvitationRepository:
             """,
             {"id": invitation_id, "person_id": person_id, "now": to_db(now)},
         )
-        if changed:
+        if not changed:
+            return "again"
+        counted = await execute(
+            self._connection,
+            """
+            UPDATE invitations SET uses = uses + 1
+            WHERE id = :id AND uses < max_uses AND revoked_at IS NULL AND expires_at > :now
+            """,
+            {"id": invitation_id, "now": to_db(now)},
+        )
+        if not counted:
             await execute(
                 self._connection,
-                "UPDATE invitations SET uses = uses + 1 WHERE id = :id",
-                {"id": invitation_id},
+                "DELETE FROM invitation_uses WHERE invitation_id = :id AND person_id = :person_id",
+                {"id": invitation_id, "person_id": person_id},
             )
-        return changed > 0
+            return "full"
+        return "ok"
 
     async def revoke(self, invitation_id: int, now: dt.datetime) -> None:
         await execute(
@@ -120,15 +134,20 @@ class InvitationRepository:
         self, now: dt.datetime, *, organisation_id: int | None = None, created_by: int | None = None
     ) -> list[Invitation]:
         """Invitations still usable, optionally of one organisation or one inviter."""
+        # Conditions are added only when given: a server database cannot type a bare
+        # ":x IS NULL" parameter.
+        conditions = ["revoked_at IS NULL", "uses < max_uses", "expires_at > :now"]
+        params: dict[str, object] = {"now": to_db(now)}
+        if organisation_id is not None:
+            conditions.append("organisation_id = :organisation_id")
+            params["organisation_id"] = organisation_id
+        if created_by is not None:
+            conditions.append("created_by = :created_by")
+            params["created_by"] = created_by
         rows = await fetch_all(
             self._connection,
-            f"""
-            SELECT {_COLUMNS} FROM invitations
-            WHERE revoked_at IS NULL AND uses < max_uses AND expires_at > :now
-              AND (:organisation_id IS NULL OR organisation_id = :organisation_id)
-              AND (:created_by IS NULL OR created_by = :created_by)
-            ORDER BY created_at
-            """,
-            {"now": to_db(now), "organisation_id": organisation_id, "created_by": created_by},
+            f"SELECT {_COLUMNS} FROM invitations WHERE {' AND '.join(conditions)} "
+            "ORDER BY created_at",
+            params,
         )
         return to_models(Invitation, rows)

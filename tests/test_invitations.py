@@ -174,3 +174,39 @@ async def test_admin_with_several_organisations_must_say_which(services: Service
 
     assert raised.value.key == "invite.choose-organisation"
     assert re.fullmatch(r"\d+ Espoo, \d+ Vantaa", str(raised.value.params["organisations"]))
+
+
+async def test_admin_names_the_organisation_for_an_instructor_invitation(
+    services: Services,
+) -> None:
+    vantaa = await services.organisations.create(ADMIN, "Vantaa")
+
+    made = await services.invitations.create(ADMIN, "instructor", organisation_id=vantaa.id)
+
+    assert made.organisation_name == "Vantaa"
+    assert made.invitation.group_id is None
+
+
+def test_invite_arguments_are_read_as_people_type_them() -> None:
+    from handlers.invitations import InviteRequest, parse_invite
+
+    assert parse_invite(["ohjaaja"]) == InviteRequest("instructor", None, None, 1)
+    assert parse_invite(["instructor", "#3", "x5"]) == InviteRequest("instructor", 3, None, 5)
+    assert parse_invite(["handledare", "org", "2"]) == InviteRequest("instructor", None, 2, 1)
+    assert parse_invite(["koordinaattori", "2", "3x"]) == InviteRequest("coordinator", None, 2, 3)
+    with pytest.raises(DomainError, match="invite"):
+        parse_invite(["instructor", "banana"])
+    with pytest.raises(DomainError, match="invite"):
+        parse_invite(["wizard"])
+
+
+async def test_instructors_give_single_use_links_only(services: Services) -> None:
+    made = await services.invitations.create(ADMIN, "instructor")
+    await services.invitations.accept(await person(services, 70), made.token, "Ilkka")
+    added = await services.groups.bot_added(70, -80, "Kuoro", language="fi", bot_is_admin=True)
+    assert added.group is not None
+
+    with pytest.raises(DomainError, match="invite.instructor-single-use"):
+        await services.invitations.create(70, "instructor", group_id=added.group.id, uses=5)
+    single = await services.invitations.create(70, "instructor", group_id=added.group.id)
+    assert single.invitation.max_uses == 1
