@@ -206,7 +206,7 @@ async def test_instructors_give_single_use_links_only(services: Services) -> Non
     added = await services.groups.bot_added(70, -80, "Kuoro", language="fi", bot_is_admin=True)
     assert added.group is not None
 
-    with pytest.raises(DomainError, match="invite.instructor-single-use"):
+    with pytest.raises(DomainError, match=r"invite\.instructor-single-use"):
         await services.invitations.create(70, "instructor", group_id=added.group.id, uses=5)
     single = await services.invitations.create(70, "instructor", group_id=added.group.id)
     assert single.invitation.max_uses == 1
