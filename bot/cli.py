@@ -12,18 +12,22 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
+from bot.broadcasts import BroadcastService
 from bot.clock import SystemClock
 from bot.errors import DomainError
 from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
 from bot.organisations import OrganisationService
+from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_setup import ALLOWED_UPDATES
+from bot.when import format_local, parse_when
 from content import ContentError, Library, load_library
 from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.database import DatabaseError
@@ -57,6 +61,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("check", help="validate settings, database and content; print a summary")
     commands.add_parser("migrate", help="apply pending database migrations")
+    broadcast = commands.add_parser(
+        "broadcast", help="enqueue a broadcast; the running bot delivers it"
+    )
+    targets = broadcast.add_mutually_exclusive_group(required=True)
+    targets.add_argument(
+        "--group",
+        type=int,
+        action="append",
+        metavar="CHAT_ID",
+        help="a group's chat id (repeatable)",
+    )
+    targets.add_argument("--all", action="store_true", help="every active group")
+    body = broadcast.add_mutually_exclusive_group(required=True)
+    body.add_argument("--text", help="the message text")
+    body.add_argument("--file", type=Path, help="a picture, video, audio or document to upload")
+    broadcast.add_argument("--caption", help="caption for --file")
+    broadcast.add_argument(
+        "--at", metavar="DATETIME", help="send later, e.g. '2026-12-03 09:00' (KANNUSTIN_TIMEZONE)"
+    )
     org = commands.add_parser("org", help="organisations: create, list, set the privacy contact")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
     create = org_commands.add_parser("create", help="create an organisation")
@@ -84,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": check,
         "migrate": migrate,
         "org": lambda s: asyncio.run(organisations(s, arguments)),
+        "broadcast": lambda s: asyncio.run(enqueue_broadcast(s, arguments)),
     }[arguments.command]
     try:
         return command(settings)
@@ -169,6 +193,81 @@ def check(settings: Settings) -> int:
         problems += 1
     print("all good" if problems == 0 else f"{problems} problem(s) found")
     return EXIT_OK if problems == 0 else EXIT_PROBLEM
+
+
+_FILE_KINDS = {
+    ".jpg": "photo",
+    ".jpeg": "photo",
+    ".png": "photo",
+    ".webp": "photo",
+    ".mp4": "video",
+    ".mov": "video",
+    ".gif": "animation",
+    ".mp3": "audio",
+    ".m4a": "audio",
+    ".ogg": "voice",
+    ".oga": "voice",
+}
+
+
+async def enqueue_broadcast(settings: Settings, arguments: argparse.Namespace) -> int:
+    """``kannustin broadcast``: the same service as /broadcast; prints the broadcast id."""
+    translator = Translator.load("en")
+    try:
+        content = _cli_content(arguments)
+        send_at = None
+        if arguments.at:
+            send_at = parse_when(arguments.at, SystemClock().now(), settings.timezone)
+    except DomainError as error:
+        raise Failure(translator.text("en", error.key, **error.params), EXIT_USAGE) from None
+    await _prepare_database(settings)
+    database = Database(settings.database)
+    await database.connect()
+    service = BroadcastService(
+        database, SystemClock(), settings.admins, default_timezone=settings.timezone
+    )
+    try:
+        async with database.transaction() as tx:
+            groups = [group for group in await tx.groups.all() if group.is_active]
+        by_chat = {group.chat_id: group for group in groups}
+        if arguments.all:
+            chosen = [group.id for group in groups]
+            if not chosen:
+                raise Failure("no active groups to send to", EXIT_USAGE)
+        else:
+            unknown = [chat for chat in arguments.group if chat not in by_chat]
+            if unknown:
+                raise Failure(
+                    f"unknown or inactive group chat id {unknown[0]} (see /groups)", EXIT_USAGE
+                )
+            chosen = [by_chat[chat].id for chat in arguments.group]
+        broadcast, targets = await service.send(None, content, chosen, send_at)
+    except DomainError as error:
+        raise Failure(translator.text("en", error.key, **error.params), EXIT_USAGE) from None
+    finally:
+        await database.close()
+    when = "now" if send_at is None else format_local(broadcast.send_at, settings.timezone)
+    print(f"broadcast {broadcast.id}: {len(targets)} groups, {when}")
+    return EXIT_OK
+
+
+def _cli_content(arguments: argparse.Namespace) -> TextContent | MediaContent:
+    if arguments.text is not None:
+        if arguments.caption:
+            raise Failure("--caption goes with --file", EXIT_USAGE)
+        return TextContent(text=arguments.text)
+    path: Path = arguments.file.expanduser().resolve()
+    if not path.is_file():
+        raise Failure(f"--file {arguments.file}: no such file", EXIT_USAGE)
+    kind = _FILE_KINDS.get(path.suffix.lower(), "document")
+    limit = PHOTO_UPLOAD_LIMIT if kind == "photo" else UPLOAD_LIMIT
+    if path.stat().st_size > limit:
+        raise Failure(
+            f"--file {arguments.file}: {path.stat().st_size // 1_000_000} MB is over "
+            f"Telegram's {limit // 1_000_000} MB limit for a bot's {kind}",
+            EXIT_USAGE,
+        )
+    return MediaContent(kind=kind, path=str(path), caption=arguments.caption)  # type: ignore[arg-type]
 
 
 async def organisations(settings: Settings, arguments: argparse.Namespace) -> int:
