@@ -1,0 +1,101 @@
+"""A broadcast to 1,000 groups against the emulator enforcing Telegram's limits.
+
+    python -m benchmarks.broadcast [--groups 1000]
+
+Prints the time to deliver everything against the theoretical minimum set by 30 messages
+a second, the 429s Telegram (the emulator) answered, messages lost or duplicated, how fast
+commands sent during the broadcast were answered, and peak memory (bot, emulator and
+load generator share this process, so it is an upper bound for the bot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.payload import TextContent
+from emulator import BotApiEmulator, RateLimits
+from tests.harness import TOKEN, RunningBot, test_settings
+
+
+async def measure(group_count: int) -> None:
+    emulator = BotApiEmulator(TOKEN, rate_limits=RateLimits.telegram())
+    await emulator.start()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = test_settings(
+            emulator, Path(folder) / "bench.db", admins="1000", log_level="WARNING"
+        )
+        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        await bot.start()
+        services = bot.services
+        organisation = await services.organisations.create(None, "Benchmark")
+        now = services.clock.now()
+        async with services.database.transaction() as tx:
+            group_ids = []
+            for n in range(group_count):
+                chat_id = -1_000_000 - n
+                emulator.group(chat_id, f"Group {n}").bot_status = "administrator"
+                group = await tx.groups.create(
+                    chat_id=chat_id, organisation_id=organisation.id, title=f"Group {n}",
+                    language="fi", timezone="Europe/Helsinki", status="active",
+                    bot_is_admin=True, registered_by=1000, now=now,
+                )
+                group_ids.append(group.id)
+        asker = emulator.user(77, "Asker", language_code="en")
+        text = "Hyvää viikkoa kaikille! Muistakaa pieni kävely tänään."
+
+        started = time.perf_counter()
+        await services.broadcasts.send(None, TextContent(text=text), group_ids)
+        latencies: list[float] = []
+        while True:
+            async with services.database.transaction() as tx:
+                counts = await tx.outbox.counts()
+            if counts.get("pending", 0) + counts.get("sending", 0) == 0:
+                break
+            if time.perf_counter() - started > 3 + 3 * len(latencies):
+                mark = emulator.mark()
+                asked = time.perf_counter()
+                await emulator.send_text(asker, "/help")
+                await emulator.wait_for("sendMessage", chat_id=77, after=mark, timeout=30)
+                latencies.append(time.perf_counter() - asked)
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        await bot.stop()
+    await emulator.stop()
+
+    received = Counter(
+        message["chat"]["id"]
+        for message in emulator.messages.values()
+        if message.get("text") == text
+    )
+    minimum = (group_count - 1) / 30
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"groups: {group_count}")
+    print(f"delivered: {sum(1 for count in received.values() if count >= 1)} of {group_count}")
+    print(f"lost: {group_count - len(received)}, duplicated: {sum(c - 1 for c in received.values())}")
+    print(f"time: {elapsed:.1f} s (minimum at 30/s: {minimum:.1f} s, ratio {elapsed / minimum:.3f})")
+    print(f"429 answers: {emulator.counters.rate_limited}")
+    if latencies:
+        print(
+            f"commands during the broadcast: {len(latencies)}, answered in median "
+            f"{statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+        )
+    print(f"peak memory (bot + emulator + load, one process): {peak_mb:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=1000)
+    arguments = parser.parse_args()
+    asyncio.run(measure(arguments.groups))
+
+
+if __name__ == "__main__":
+    main()
