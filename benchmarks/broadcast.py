@@ -43,9 +43,15 @@ async def measure(group_count: int) -> None:
                 chat_id = -1_000_000 - n
                 emulator.group(chat_id, f"Group {n}").bot_status = "administrator"
                 group = await tx.groups.create(
-                    chat_id=chat_id, organisation_id=organisation.id, title=f"Group {n}",
-                    language="fi", timezone="Europe/Helsinki", status="active",
-                    bot_is_admin=True, registered_by=1000, now=now,
+                    chat_id=chat_id,
+                    organisation_id=organisation.id,
+                    title=f"Group {n}",
+                    language="fi",
+                    timezone="Europe/Helsinki",
+                    status="active",
+                    bot_is_admin=True,
+                    registered_by=1000,
+                    now=now,
                 )
                 group_ids.append(group.id)
         asker = emulator.user(77, "Asker", language_code="en")
@@ -79,8 +85,12 @@ async def measure(group_count: int) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"groups: {group_count}")
     print(f"delivered: {sum(1 for count in received.values() if count >= 1)} of {group_count}")
-    print(f"lost: {group_count - len(received)}, duplicated: {sum(c - 1 for c in received.values())}")
-    print(f"time: {elapsed:.1f} s (minimum at 30/s: {minimum:.1f} s, ratio {elapsed / minimum:.3f})")
+    print(
+        f"lost: {group_count - len(received)}, duplicated: {sum(c - 1 for c in received.values())}"
+    )
+    print(
+        f"time: {elapsed:.1f} s (minimum at 30/s: {minimum:.1f} s, ratio {elapsed / minimum:.3f})"
+    )
     print(f"429 answers: {emulator.counters.rate_limited}")
     if latencies:
         print(

@@ -37,6 +37,8 @@ class BroadcastSummary:
     broadcast: Broadcast
     tally: Tally
     group_names: list[str]
+    reactions: int = 0
+    replies: int = 0
 
 
 class BroadcastService:
@@ -157,6 +159,24 @@ class BroadcastService:
             require_staff(actor)
             found = await tx.broadcasts.recent(None if actor.is_admin else actor_id, limit)
             return [await _summary(tx, broadcast) for broadcast in found]
+
+    # Reception ------------------------------------------------------------------------------
+
+    async def reaction_changed(
+        self, chat_id: int, message_id: int, before: int, after: int
+    ) -> bool:
+        """Someone's reactions on a message changed; counted if it is one we sent."""
+        async with self._database.transaction() as tx:
+            return await tx.outbox.count_reaction(chat_id, message_id, after - before)
+
+    async def reactions_counted(self, chat_id: int, message_id: int, total: int) -> bool:
+        async with self._database.transaction() as tx:
+            return await tx.outbox.set_reactions(chat_id, message_id, total)
+
+    async def replied(self, chat_id: int, message_id: int) -> bool:
+        """A reply to one of our messages (never its text: only that it happened)."""
+        async with self._database.transaction() as tx:
+            return await tx.outbox.count_reply(chat_id, message_id)
 
     # Drafts (the composing conversation) -----------------------------------------------
 
@@ -298,4 +318,7 @@ async def _summary(tx: Transaction, broadcast: Broadcast) -> BroadcastSummary:
     for row in rows:
         group = await tx.groups.get(row.group_id) if row.group_id else None
         names.append(group.name if group else str(row.chat_id))
-    return BroadcastSummary(broadcast, await tx.outbox.tally(broadcast.id), names)
+    reactions, replies = await tx.outbox.reception(broadcast.id)
+    return BroadcastSummary(
+        broadcast, await tx.outbox.tally(broadcast.id), names, reactions, replies
+    )

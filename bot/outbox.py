@@ -193,6 +193,12 @@ class OutboxSender:
         for row in rows:
             if row.chat_id in self._busy_chats:
                 continue  # one request at a time per chat keeps its messages in order
+            if row.chat_id > 0 and await self._stopped(row.chat_id):
+                # they blocked the bot: skipped until they write to it again
+                async with self._database.transaction() as tx:
+                    if await tx.outbox.start_sending(row.id):
+                        await tx.outbox.failed(row.id, "reason.blocked", now)
+                continue
             count = _message_count(row)
             group = row.chat_id < 0
             if (
@@ -213,6 +219,11 @@ class OutboxSender:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return started
+
+    async def _stopped(self, person_id: int) -> bool:
+        async with self._database.transaction() as tx:
+            person = await tx.people.get(person_id)
+        return person is not None and person.stopped_at is not None
 
     # One row ----------------------------------------------------------------------------
 

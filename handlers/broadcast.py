@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    MessageReactionHandler,
+    filters,
+)
 
 from bot.broadcasts import AnyContent
 from bot.context import KannustinApplication, KannustinContext
@@ -257,9 +263,34 @@ async def list_recent(update: Update, context: KannustinContext) -> None:
                 when=format_local(summary.broadcast.send_at, zone),
                 sent=summary.tally.sent,
                 total=summary.tally.total,
+                reactions=summary.reactions,
+                replies=summary.replies,
             )
         )
     await message.reply_text("\n".join(lines))
+
+
+async def reaction(update: Update, context: KannustinContext) -> None:
+    """Counts reactions on the bot's messages (metadata only)."""
+    services = context.services.broadcasts
+    if update.message_reaction is not None:
+        change = update.message_reaction
+        await services.reaction_changed(
+            change.chat.id, change.message_id, len(change.old_reaction), len(change.new_reaction)
+        )
+    elif update.message_reaction_count is not None:
+        counted = update.message_reaction_count
+        total = sum(item.total_count for item in counted.reactions)
+        await services.reactions_counted(counted.chat.id, counted.message_id, total)
+
+
+async def reply_to_bot(update: Update, context: KannustinContext) -> None:
+    """Counts replies to the bot's messages in a group; the reply's text is not read."""
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    original = message.reply_to_message
+    if original.from_user is not None and original.from_user.id == context.bot.id:
+        await context.services.broadcasts.replied(message.chat.id, original.message_id)
 
 
 def register(application: KannustinApplication) -> None:
@@ -283,3 +314,9 @@ def register(application: KannustinApplication) -> None:
         )
     )
     application.add_handler(CallbackQueryHandler(cancel_scheduled, pattern=rf"^{CANCEL}\d{{1,9}}$"))
+    application.add_handler(MessageReactionHandler(reaction))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.REPLY & filters.UpdateType.MESSAGE, reply_to_bot
+        )
+    )

@@ -129,6 +129,24 @@ class OutboxRepository:
         return changed > 0
 
     async def sent(self, row_id: int, message_ids: list[int], now: dt.datetime) -> None:
+        row = await self.get(row_id)
+        assert row is not None
+        for message_id in message_ids:
+            await execute(
+                self._connection,
+                """
+                INSERT INTO sent_messages (chat_id, message_id, outbox_id, broadcast_id, sent_at)
+                VALUES (:chat, :message, :outbox, :broadcast, :now)
+                ON CONFLICT (chat_id, message_id) DO NOTHING
+                """,
+                {
+                    "chat": row.chat_id,
+                    "message": message_id,
+                    "outbox": row_id,
+                    "broadcast": row.broadcast_id,
+                    "now": to_db(now),
+                },
+            )
         await execute(
             self._connection,
             """
@@ -230,3 +248,53 @@ class OutboxRepository:
             self._connection, "SELECT status, COUNT(*) FROM outbox GROUP BY status", {}
         )
         return {str(row[0]): int(row[1]) for row in rows}
+
+    # Reception: reactions and replies to what was sent -----------------------------------
+
+    async def count_reaction(self, chat_id: int, message_id: int, change: int) -> bool:
+        """A person added (+1) or removed (-1) reactions on a message we sent."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE sent_messages
+            SET reactions = CASE WHEN reactions + :change < 0 THEN 0 ELSE reactions + :change END
+            WHERE chat_id = :chat AND message_id = :message
+            """,
+            {"chat": chat_id, "message": message_id, "change": change},
+        )
+        return changed > 0
+
+    async def set_reactions(self, chat_id: int, message_id: int, total: int) -> bool:
+        """Telegram's own count of (anonymous) reactions on a message we sent."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE sent_messages SET reactions = :total
+            WHERE chat_id = :chat AND message_id = :message
+            """,
+            {"chat": chat_id, "message": message_id, "total": total},
+        )
+        return changed > 0
+
+    async def count_reply(self, chat_id: int, message_id: int) -> bool:
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE sent_messages SET replies = replies + 1
+            WHERE chat_id = :chat AND message_id = :message
+            """,
+            {"chat": chat_id, "message": message_id},
+        )
+        return changed > 0
+
+    async def reception(self, broadcast_id: int) -> tuple[int, int]:
+        """(reactions, replies) to a broadcast's messages in all its groups."""
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT COALESCE(SUM(reactions), 0), COALESCE(SUM(replies), 0)
+            FROM sent_messages WHERE broadcast_id = :id
+            """,
+            {"id": broadcast_id},
+        )
+        return int(row[0]), int(row[1])

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
+from bot.payload import TextContent
 from emulator import ApiCall, BotApiEmulator, Chat
 from tests.harness import RunningBot, test_settings
 
@@ -321,3 +322,60 @@ async def test_a_restart_mid_broadcast_loses_nothing(
             if m["chat"]["id"] == group.id and m.get("text") == "Hello all"
         ]
         assert 1 <= len(received) <= (2 if group is groups[3] else 1), group.id
+
+
+async def test_reactions_and_replies_are_counted_for_the_broadcast(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka, walking, yoga = await two_groups(bot)
+    aino, britt = (
+        emulator.user(1, "Aino", language_code="en"),
+        emulator.user(2, "Britt", language_code="en"),
+    )
+    await emulator.send_text(ilkka, "How was your week?")
+    await compose(bot, ilkka)
+    in_walking = await emulator.wait_for(
+        "sendMessage", chat_id=walking.id, where=lambda c: c.text == "How was your week?"
+    )
+    in_yoga = await emulator.wait_for(
+        "sendMessage", chat_id=yoga.id, where=lambda c: c.text == "How was your week?"
+    )
+
+    await emulator.reaction(aino, walking, in_walking.result["message_id"], old=[], new=["👍"])
+    await emulator.reaction(britt, walking, in_walking.result["message_id"], old=[], new=["❤"])
+    await emulator.reaction(britt, walking, in_walking.result["message_id"], old=["❤"], new=[])
+    await emulator.send_text(aino, "Good, thanks!", chat=yoga, reply_to=in_yoga.result)
+    await emulator.send_text(aino, "Unrelated chat", chat=yoga)
+    await bot.handled_everything()
+
+    recent = await bot.say(ilkka, "/broadcasts")
+    assert (recent.text or "").endswith("delivered 2/2, reactions 1, replies 1")
+
+
+async def test_a_person_who_blocked_the_bot_is_skipped_until_they_write_again(
+    bot: RunningBot,
+) -> None:
+    emulator = bot.emulator
+    ilkka, _, _ = await two_groups(bot)
+    await emulator.send_text(ilkka, "Tip")
+    emulator.block_bot(ilkka)
+    await compose_blocked(bot, ilkka)
+    person = await bot.services.people.get(ilkka["id"])
+    assert person is not None and person.stopped_at is not None
+
+    emulator.unblock_bot(ilkka)
+    await bot.say(ilkka, "/start")
+    person = await bot.services.people.get(ilkka["id"])
+    assert person is not None and person.stopped_at is None
+
+
+async def compose_blocked(bot: RunningBot, instructor: Json) -> None:
+    """The delivery report to an instructor who blocked the bot fails and stops them."""
+    async with bot.services.database.transaction() as tx:
+        groups = [g.id for g in await tx.groups.led_by(instructor["id"])]
+    await bot.services.broadcasts.send(instructor["id"], TextContent(text="Hello"), groups)
+    for _ in range(100):
+        person = await bot.services.people.get(instructor["id"])
+        if person is not None and person.stopped_at is not None:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the instructor was never marked stopped")
