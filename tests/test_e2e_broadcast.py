@@ -379,3 +379,25 @@ async def compose_blocked(bot: RunningBot, instructor: Json) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the instructor was never marked stopped")
+
+
+async def test_a_timeout_after_delivery_is_sent_again_rather_than_lost(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, walking, yoga = await two_groups(bot)
+    # Telegram gets the message but the answer comes after PTB's 5 s read timeout.
+    emulator.stall(6.0, method="sendMessage", chat_id=walking.id, deliver=True)
+
+    await emulator.send_text(ilkka, "Did it arrive?")
+    await compose(bot, ilkka)
+    report = await report_for(bot, clock, ilkka, 1)
+
+    assert report.text == "Broadcast #1: delivered to 2 of 2 groups."
+    copies = [
+        m
+        for m in emulator.messages.values()
+        if m["chat"]["id"] == walking.id and m.get("text") == "Did it arrive?"
+    ]
+    assert len(copies) == 2  # the documented rule: a rare duplicate, never a loss
+    assert len(emulator.sent("sendMessage", chat_id=yoga.id)) >= 2  # greeting + message
