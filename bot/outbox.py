@@ -116,6 +116,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._busy_chats: set[int] = set()
+        self._held_until: float | None = None  # when the first held-back chat may send
         self._uploads: dict[str, str] = {}  # path -> file id after the first upload
         self._sent = self._failed = self._retried = self._rate_limited = 0
 
@@ -182,6 +183,9 @@ class OutboxSender:
         if next_due is None:
             return self._idle_poll
         seconds = (next_due - self._clock.now()).total_seconds()
+        if seconds <= 0 and self._held_until is not None:
+            # everything due waits for a chat's window: sleep until the first one opens
+            seconds = self._held_until - self._pacer.now()
         return min(self._idle_poll, max(seconds, 0.02))
 
     async def _one_round(self) -> bool:
@@ -190,9 +194,13 @@ class OutboxSender:
             await tx.broadcasts.start_due(now)
             rows = await tx.outbox.due(now, self._batch)
         started = False
+        self._held_until = None
         for row in rows:
             if row.chat_id in self._busy_chats:
-                continue  # one request at a time per chat keeps its messages in order
+                # one request at a time per chat keeps its messages in order; its end wakes us
+                later = self._pacer.now() + self._idle_poll
+                self._held_until = min(self._held_until or later, later)
+                continue
             if row.chat_id > 0 and await self._stopped(row.chat_id):
                 # they blocked the bot: skipped until they write to it again
                 async with self._database.transaction() as tx:
@@ -201,11 +209,11 @@ class OutboxSender:
                 continue
             count = _message_count(row)
             group = row.chat_id < 0
-            if (
-                self._pacer.chat_ready_at(row.chat_id, group=group, count=count)
-                > self._pacer.now() + 0.05
-            ):
-                continue  # that chat's own window is full; others go first
+            ready = self._pacer.chat_ready_at(row.chat_id, group=group, count=count)
+            if ready > self._pacer.now() + 0.05:
+                # that chat's own window is full; others go first
+                self._held_until = min(self._held_until or ready, ready)
+                continue
             await self._slots.acquire()
             await self._pacer.acquire(row.chat_id, group=group, count=count)
             async with self._database.transaction() as tx:
