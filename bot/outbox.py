@@ -54,14 +54,16 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.pacing import Pacer
+from bot.pacing import Pacer, seconds
 from bot.payload import (
+    TEXT_LIMIT,
     AlbumContent,
     MediaContent,
     TextContent,
     content_from_json,
     content_to_json,
     describe,
+    fit_text,
 )
 from bot.people import resolve_language
 from storage import Database, Transaction
@@ -165,28 +167,30 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while True:
+            # a wake-up during the round is kept, so rows written meanwhile are not missed
+            self._wake.clear()
             try:
                 progressed = await self._one_round()
+                idle = 0.0 if progressed else await self._idle_for()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox round failed; trying again shortly")
-                progressed = False
-            if not progressed:
-                self._wake.clear()
+                idle = self._idle_poll
+            if idle > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), await self._idle_for())
+                    await asyncio.wait_for(self._wake.wait(), idle)
 
     async def _idle_for(self) -> float:
         async with self._database.transaction() as tx:
             next_due = await tx.outbox.next_due_at()
         if next_due is None:
             return self._idle_poll
-        seconds = (next_due - self._clock.now()).total_seconds()
-        if seconds <= 0 and self._held_until is not None:
+        wait = (next_due - self._clock.now()).total_seconds()
+        if wait <= 0 and self._held_until is not None:
             # everything due waits for a chat's window: sleep until the first one opens
-            seconds = self._held_until - self._pacer.now()
-        return min(self._idle_poll, max(seconds, 0.02))
+            wait = self._held_until - self._pacer.now()
+        return min(self._idle_poll, max(wait, 0.02))
 
     async def _one_round(self) -> bool:
         now = self._clock.now()
@@ -196,37 +200,63 @@ class OutboxSender:
         started = False
         self._held_until = None
         for row in rows:
-            if row.chat_id in self._busy_chats:
-                # one request at a time per chat keeps its messages in order; its end wakes us
-                later = self._pacer.now() + self._idle_poll
-                self._held_until = min(self._held_until or later, later)
-                continue
-            if row.chat_id > 0 and await self._stopped(row.chat_id):
-                # they blocked the bot: skipped until they write to it again
-                async with self._database.transaction() as tx:
-                    if await tx.outbox.start_sending(row.id):
-                        await tx.outbox.failed(row.id, "reason.blocked", now)
-                continue
-            count = _message_count(row)
-            group = row.chat_id < 0
-            ready = self._pacer.chat_ready_at(row.chat_id, group=group, count=count)
-            if ready > self._pacer.now() + 0.05:
-                # that chat's own window is full; others go first
-                self._held_until = min(self._held_until or ready, ready)
-                continue
-            await self._slots.acquire()
+            try:
+                started = await self._start(row, now) or started
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # one bad row (unreadable content, say) must not hold up the rest
+                log.exception("outbox row %d could not be sent; marking it failed", row.id)
+                await self._give_up(row, now)
+        return started
+
+    async def _start(self, row: OutboxRow, now: dt.datetime) -> bool:
+        """Start sending one due row, unless its chat must wait; True if it went."""
+        if row.chat_id in self._busy_chats:
+            # one request at a time per chat keeps its messages in order; its end wakes us
+            self._hold(self._pacer.now() + self._idle_poll)
+            return False
+        if row.chat_id > 0 and await self._stopped(row.chat_id):
+            # they blocked the bot: skipped until they write to it again
+            async with self._database.transaction() as tx:
+                if await tx.outbox.start_sending(row.id):
+                    await tx.outbox.failed(row.id, "reason.blocked", now)
+            await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])
+            return False
+        count = _message_count(row)
+        group = row.chat_id < 0
+        ready = self._pacer.chat_ready_at(row.chat_id, group=group, count=count)
+        if ready > self._pacer.now() + 0.05:
+            # that chat's own window is full; others go first
+            self._hold(ready)
+            return False
+        await self._slots.acquire()
+        try:
             await self._pacer.acquire(row.chat_id, group=group, count=count)
             async with self._database.transaction() as tx:
                 claimed = await tx.outbox.start_sending(row.id)
-            if not claimed:
-                self._slots.release()
-                continue
-            started = True
-            self._busy_chats.add(row.chat_id)
-            task = asyncio.create_task(self._send(row), name=f"outbox-{row.id}")
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-        return started
+        except BaseException:
+            self._slots.release()
+            raise
+        if not claimed:
+            self._slots.release()
+            return False
+        self._busy_chats.add(row.chat_id)
+        task = asyncio.create_task(self._send(row), name=f"outbox-{row.id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return True
+
+    def _hold(self, until: float) -> None:
+        self._held_until = until if self._held_until is None else min(self._held_until, until)
+
+    async def _give_up(self, row: OutboxRow, now: dt.datetime) -> None:
+        with contextlib.suppress(Exception):
+            async with self._database.transaction() as tx:
+                if await tx.outbox.start_sending(row.id):
+                    await tx.outbox.failed(row.id, "reason.error", now)
+            self._failed += 1
+            await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])
 
     async def _stopped(self, person_id: int) -> bool:
         async with self._database.transaction() as tx:
@@ -237,50 +267,63 @@ class OutboxSender:
 
     async def _send(self, row: OutboxRow) -> None:
         try:
-            await self._attempt(row)
+            messages = await self._attempt(row)
         except Exception:
             log.exception("outbox row %d: unexpected failure; retrying later", row.id)
-            await self._retry(row, "reason.error")
+            with contextlib.suppress(Exception):
+                await self._retry(row, "reason.error")
+            messages = None
+        try:
+            if messages is not None:
+                await self._delivered(row, messages)
+        except Exception:
+            # it reached Telegram: never send it again for a bookkeeping failure. The row
+            # stays 'sending' and goes out again only after a restart.
+            log.exception("outbox row %d was delivered but could not be recorded", row.id)
         finally:
             self._busy_chats.discard(row.chat_id)
             self._slots.release()
             self.wake()
 
-    async def _attempt(self, row: OutboxRow) -> None:
+    async def _attempt(self, row: OutboxRow) -> Sequence[Message] | None:
+        """Send the row; the messages if Telegram took it, None if its fate is recorded."""
         assert self._bot is not None
         content = content_from_json(row.content)
         try:
             messages = await deliver(self._bot, row.chat_id, content, self._uploads)
         except RetryAfter as error:
             self._rate_limited += 1
-            wait = _seconds(error.retry_after)
+            wait = seconds(error.retry_after)
             async with self._database.transaction() as tx:
                 await tx.outbox.give_back_attempt(row.id)
                 await tx.outbox.retry_at(
                     row.id, self._clock.now() + dt.timedelta(seconds=wait), "reason.rate-limited"
                 )
-            return
+            return None
         except ChatMigrated as error:
             await self._follow_migration(row, int(error.new_chat_id))
-            return
+            return None
         except Forbidden as error:
             reason = _forbidden_reason(error.message)
             log.info("outbox row %d to chat %d refused: %s", row.id, row.chat_id, error.message)
             await self._finish(row, failed=reason, chat_gone=True)
-            return
+            return None
         except BadRequest as error:
             log.warning("outbox row %d to chat %d rejected: %s", row.id, row.chat_id, error.message)
             reason = "reason.chat-not-found" if "not found" in error.message else "reason.rejected"
             await self._finish(row, failed=reason, chat_gone=reason == "reason.chat-not-found")
-            return
+            return None
         except (NetworkError, TelegramError) as error:
             # includes TimedOut: the message may have arrived; sending again risks a
             # duplicate, giving up risks a loss, and a loss is worse.
             log.info("outbox row %d: %s; will retry", row.id, error)
             await self._retry(row, "reason.network")
-            return
+            return None
         self._sent += 1
         log.info("outbox row %d sent to chat %d (%s)", row.id, row.chat_id, describe(content))
+        return messages
+
+    async def _delivered(self, row: OutboxRow, messages: Sequence[Message]) -> None:
         await self._finish(row, sent=[message.message_id for message in messages])
 
     async def _retry(self, row: OutboxRow, reason: str) -> None:
@@ -314,6 +357,7 @@ class OutboxSender:
         chat_gone: bool = False,
     ) -> None:
         now = self._clock.now()
+        touched = [row.broadcast_id] if row.purpose == "broadcast" else []
         async with self._database.transaction() as tx:
             if sent is not None:
                 await tx.outbox.sent(row.id, sent, now)
@@ -322,14 +366,26 @@ class OutboxSender:
                 self._failed += 1
                 await tx.outbox.failed(row.id, failed, now)
                 if chat_gone:
-                    await self._chat_gone(tx, row, failed, now)
-            if row.broadcast_id is not None and row.purpose == "broadcast":
-                await self._maybe_report(tx, row.broadcast_id, now)
+                    touched += await self._chat_gone(tx, row, failed, now)
+        await self._report_if_done(touched)
+
+    async def _report_if_done(self, broadcast_ids: Sequence[int | None]) -> None:
+        """A broadcast whose last row is final is done; its sender gets the report. Its own
+        transaction: a failure here never undoes a row's recorded fate."""
+        for broadcast_id in dict.fromkeys(broadcast_ids):
+            if broadcast_id is None:
+                continue
+            try:
+                async with self._database.transaction() as tx:
+                    await self._maybe_report(tx, broadcast_id, self._clock.now())
+            except Exception:
+                log.exception("delivery report for broadcast %d failed", broadcast_id)
 
     async def _chat_gone(
         self, tx: Transaction, row: OutboxRow, reason: str, now: dt.datetime
-    ) -> None:
-        """Nothing more goes to a chat that removed or blocked the bot."""
+    ) -> list[int]:
+        """Nothing more goes to a chat that removed or blocked the bot; returns the
+        broadcasts whose rows to it were cancelled."""
         if row.chat_id < 0:
             group = await tx.groups.by_chat(row.chat_id)
             if group is not None and group.is_active:
@@ -337,7 +393,7 @@ class OutboxSender:
                 log.info("group %d inactive: %s", group.id, reason)
         else:
             await tx.people.stop(row.chat_id, now)
-        await tx.outbox.cancel_chat(row.chat_id, reason, now)
+        return await tx.outbox.cancel_chat(row.chat_id, reason, now)
 
     async def _maybe_report(self, tx: Transaction, broadcast_id: int, now: dt.datetime) -> None:
         tally = await tx.outbox.tally(broadcast_id)
@@ -379,7 +435,7 @@ class OutboxSender:
                     reason=t.text(language, row.reason or "reason.error"),
                 )
             )
-        return "\n".join(lines)[:4000]
+        return fit_text("\n".join(lines), TEXT_LIMIT)
 
 
 async def deliver(
@@ -470,7 +526,3 @@ def _forbidden_reason(description: str) -> str:
         if fragment in lowered:
             return reason
     return "reason.forbidden"
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -14,10 +14,11 @@ per bot, so pushing on with other chats would only earn more 429s.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,9 +67,11 @@ class Pacer:
         limits: Limits = Limits(),
         *,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.limits = limits
         self._clock = clock
+        self._sleep = sleep
         # overall reservations as (start, end) intervals, sorted
         self._taken: list[tuple[float, float]] = []
         self._paused_until = 0.0
@@ -89,10 +92,12 @@ class Pacer:
         recent = self._recent.setdefault(chat_id, deque())
         while recent and recent[0] <= now - window * SAFETY:
             recent.popleft()
+        # an album larger than the window (ten photos to a person) needs the window empty
+        count = min(count, allowed)
         if len(recent) + count <= allowed:
             return now
         # the oldest message that must leave the window first
-        return recent[max(0, len(recent) + count - allowed - 1)] + window * SAFETY
+        return recent[len(recent) + count - allowed - 1] + window * SAFETY
 
     def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
         """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
@@ -124,7 +129,14 @@ class Pacer:
         delay = slot - self._clock()
         if delay > 0:
             self.waited += delay
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
+        await self.wait_while_paused()
+
+    async def wait_while_paused(self) -> None:
+        """A 429 that arrived while we waited for our slot holds us too."""
+        while (left := self._paused_until - self._clock()) > 0:
+            self.waited += left
+            await self._sleep(left)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends until ``seconds`` have passed."""
@@ -175,12 +187,12 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
                 )
                 await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
-            elif self.pacer._paused_until > self.pacer._clock():
-                await asyncio.sleep(self.pacer._paused_until - self.pacer._clock())
+            else:
+                await self.pacer.wait_while_paused()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                self.pacer.pause(error.retry_after.total_seconds())  # type: ignore[union-attr]
+                self.pacer.pause(seconds(error.retry_after))
                 attempt += 1
                 if from_outbox or attempt > self.retries:
                     raise
@@ -191,3 +203,8 @@ def _is_group(chat_id: int | str) -> bool:
     if isinstance(chat_id, str):
         return not chat_id.lstrip("-").isdigit() or int(chat_id) < 0
     return chat_id < 0
+
+
+def seconds(value: Any) -> float:
+    """``retry_after`` is a timedelta under PTB_TIMEDELTA and an int without it."""
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

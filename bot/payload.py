@@ -27,6 +27,20 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def fit_text(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` UTF-16 units (Telegram's measure), at a line if possible."""
+    if telegram_length(text) <= limit:
+        return text
+    room, end = limit - 2, 0  # two units for the closing "\n…"
+    while end < len(text) and room >= (units := 2 if ord(text[end]) > 0xFFFF else 1):
+        room -= units
+        end += 1
+    cut = text[:end]
+    if "\n" in cut:
+        cut = cut[: cut.rindex("\n")]
+    return cut + "\n…"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -98,7 +98,7 @@ class OutboxRepository:
             f"""
             SELECT {_COLUMNS} FROM outbox
             WHERE status = 'pending' AND due_at <= :now
-            ORDER BY due_at, id LIMIT :limit
+            ORDER BY purpose = 'broadcast', due_at, id LIMIT :limit
             """,
             {"now": to_db(now), "limit": limit},
         )
@@ -206,16 +206,19 @@ class OutboxRepository:
             {"id": broadcast_id, "reason": reason, "now": to_db(now)},
         )
 
-    async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> int:
-        """Nothing more goes to a chat that removed or blocked the bot."""
-        return await execute(
+    async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> list[int]:
+        """Nothing more goes to a chat that removed or blocked the bot; returns the
+        broadcasts that had rows to it (their reports may now be due)."""
+        rows = await fetch_all(
             self._connection,
             """
             UPDATE outbox SET status = 'failed', reason = :reason, finished_at = :now
             WHERE chat_id = :chat AND status = 'pending'
+            RETURNING broadcast_id, purpose
             """,
             {"chat": chat_id, "reason": reason, "now": to_db(now)},
         )
+        return sorted({int(row[0]) for row in rows if row[0] is not None and row[1] == "broadcast"})
 
     async def tally(self, broadcast_id: int) -> Tally:
         row = await fetch_one(
@@ -242,6 +245,18 @@ class OutboxRepository:
             {"id": broadcast_id},
         )
         return to_models(OutboxRow, rows)
+
+    async def of_chat(self, chat_id: int, limit: int = 50) -> list[OutboxRow]:
+        """The newest rows to one chat, oldest first (for support and tests)."""
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_COLUMNS} FROM outbox WHERE chat_id = :chat
+            ORDER BY id DESC LIMIT :limit
+            """,
+            {"chat": chat_id, "limit": limit},
+        )
+        return to_models(OutboxRow, rows)[::-1]
 
     async def counts(self) -> dict[str, int]:
         rows = await fetch_all(

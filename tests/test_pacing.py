@@ -74,3 +74,36 @@ def test_an_album_counts_as_its_items() -> None:
     third = pacer.reserve(-5, group=True, count=1)
 
     assert third >= clock.now + 60.0
+
+
+def test_an_album_bigger_than_a_private_window_waits_for_an_empty_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+
+    first = pacer.reserve(7, group=False, count=10)  # ten photos to one person
+    second = pacer.reserve(7, group=False, count=10)
+    reply = pacer.reserve(7, group=False)
+
+    assert first == clock.now  # an empty window takes even a big album at once
+    assert second >= first + 3.0  # the next waits until the whole album left the window
+    assert reply >= second + 3.0
+
+
+async def test_a_pause_that_arrives_during_a_wait_holds_the_waiter() -> None:
+    clock = FakeClock()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:
+            pacer.pause(5)  # Telegram said 429 while we waited for our slot
+        clock.now += seconds
+
+    pacer = Pacer(clock=clock, sleep=sleep)
+    for _ in range(3):
+        pacer.reserve(7, group=False)
+
+    await pacer.acquire(7, group=False)  # the fourth waits about 3 s for the window
+
+    assert len(slept) == 2  # the slot's wait, then what was left of the pause
+    assert clock.now >= 100.0 + 5.0
