@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.clock import FixedClock
 from tests.harness import RunningBot
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
+
+
+class WallClock(FixedClock):
+    """The command line runs in its own process on the real clock, so the bot here must
+    too: a fixed test clock would never reach the times the command line writes."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return WallClock(dt.datetime.now(dt.UTC))
 
 
 async def kannustin(bot: RunningBot, *arguments: str) -> tuple[int, str, str]:
