@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot.access import Actor, load_actor, require_staff
@@ -29,6 +29,7 @@ from storage.outbox import Tally
 log = logging.getLogger(__name__)
 
 AnyContent = TextContent | MediaContent | AlbumContent
+TipVariants = Callable[[Transaction, str], Awaitable[Mapping[str, AnyContent]]]
 EMPTY = "{}"  # a draft waiting for its content
 
 
@@ -56,6 +57,11 @@ class BroadcastService:
         self._admins = frozenset(admins)
         self.default_timezone = default_timezone
         self._notify = notify
+        self._variants: TipVariants = _no_tips
+
+    def use_tips(self, variants: TipVariants) -> None:
+        """How a tip key becomes its content in each language (the tip service)."""
+        self._variants = variants
 
     def on_enqueue(self, notify: Callable[[], None]) -> None:
         """Who to tell when rows were written (the sender, so it looks at once)."""
@@ -82,9 +88,12 @@ class BroadcastService:
         content: AnyContent,
         group_ids: Collection[int],
         send_at: dt.datetime | None = None,
+        *,
+        tip: str | None = None,
     ) -> tuple[Broadcast, list[Group]]:
         """Create the broadcast and one outbox row per group, in one transaction.
-        ``actor_id`` None is the command line (an admin by definition)."""
+        ``actor_id`` None is the command line (an admin by definition). A ``tip`` from the
+        library goes to each group in the group's own language, and each use is recorded."""
         now = self._clock.now()
         when = send_at or now
         if when < now - dt.timedelta(seconds=1):
@@ -103,19 +112,25 @@ class BroadcastService:
                 raise DomainError("broadcast.group-not-allowed")
             groups = [group for group in chosen if group is not None]
             encoded = content_to_json(content)
+            variants = await self._variants(tx, tip) if tip is not None else {}
             broadcast = await tx.broadcasts.create(
-                created_by=actor_id, content=encoded, send_at=when, now=now
+                created_by=actor_id, content=encoded, send_at=when, now=now, tip=tip
             )
             for group in groups:
+                variant = variants.get(group.language)
                 await tx.outbox.add(
                     chat_id=group.chat_id,
                     group_id=group.id,
                     broadcast_id=broadcast.id,
                     purpose="broadcast",
-                    content=encoded,
+                    content=encoded if variant is None else content_to_json(variant),
                     due_at=when,
                     now=now,
                 )
+                if tip is not None:
+                    await tx.tips.record_use(
+                        tip, "sent", now, group_id=group.id, broadcast_id=broadcast.id
+                    )
             if actor_id is not None:
                 await tx.broadcasts.drop_draft(actor_id)
         log.info(
@@ -235,6 +250,21 @@ class BroadcastService:
             )
             return saved, True
 
+    async def draft_from(self, actor_id: int, content: AnyContent, tip: str) -> Draft:
+        """A library tip becomes the draft (shown in the composer's language); the group
+        picker comes next."""
+        async with self._database.transaction() as tx:
+            require_staff(await load_actor(tx, actor_id, self._admins))
+            return await tx.broadcasts.save_draft(
+                actor_id,
+                content=content_to_json(content),
+                targets=[],
+                step="targets",
+                media_group_id=None,
+                now=self._clock.now(),
+                tip=tip,
+            )
+
     async def toggle_target(self, actor_id: int, group_id: int | None) -> Draft:
         """Tick or untick one group (None: all of them)."""
         now = self._clock.now()
@@ -258,6 +288,7 @@ class BroadcastService:
                 step="targets",
                 media_group_id=draft.media_group_id,
                 now=now,
+                tip=draft.tip,
             )
 
     async def ask_time(self, actor_id: int) -> Draft:
@@ -274,6 +305,7 @@ class BroadcastService:
                 step="time",
                 media_group_id=draft.media_group_id,
                 now=self._clock.now(),
+                tip=draft.tip,
             )
 
     async def send_draft(
@@ -292,12 +324,16 @@ class BroadcastService:
                 timezone = first.timezone
             send_at = parse_when(when_text, self._clock.now(), timezone)
         return await self.send(
-            actor_id, content_from_json(draft.content), draft.target_ids, send_at
+            actor_id, content_from_json(draft.content), draft.target_ids, send_at, tip=draft.tip
         )
 
     async def discard(self, actor_id: int) -> None:
         async with self._database.transaction() as tx:
             await tx.broadcasts.drop_draft(actor_id)
+
+
+async def _no_tips(tx: Transaction, tip: str) -> Mapping[str, AnyContent]:
+    return {}
 
 
 async def _targets(tx: Transaction, actor: Actor) -> list[Group]:

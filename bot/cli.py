@@ -29,6 +29,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_setup import ALLOWED_UPDATES
 from bot.when import format_local, parse_when
 from content import ContentError, Library, load_library
+from content.library import TIPS_DIR
 from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.database import DatabaseError
 
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("check", help="validate settings, database and content; print a summary")
     commands.add_parser("migrate", help="apply pending database migrations")
+    content = commands.add_parser("content", help="the tip library")
+    content_commands = content.add_subparsers(
+        dest="content_command", required=True, metavar="ACTION"
+    )
+    validate = content_commands.add_parser(
+        "validate", help="check every tip file; report each problem with file and field"
+    )
+    validate.add_argument(
+        "--dir", type=Path, default=TIPS_DIR, help="a folder of tip files (default: the shipped)"
+    )
     broadcast = commands.add_parser(
         "broadcast", help="enqueue a broadcast; the running bot delivers it"
     )
@@ -106,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda s: run(s, webhook=arguments.webhook),
         "check": check,
         "migrate": migrate,
+        "content": lambda s: validate_content(arguments.dir),
         "org": lambda s: asyncio.run(organisations(s, arguments)),
         "broadcast": lambda s: asyncio.run(enqueue_broadcast(s, arguments)),
     }[arguments.command]
@@ -119,6 +131,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Failure as failure:
         print(f"kannustin: {redact(str(failure), settings.secrets())}", file=sys.stderr)
         return failure.status
+
+
+def validate_content(directory: Path) -> int:
+    """Every problem in the tip files, one line each (file: field: what is wrong)."""
+    try:
+        library = load_library(directory)
+    except ContentError as error:
+        for line in error.problems:
+            print(line)
+        print(f"{len(error.problems)} problem(s) in {directory}")
+        return EXIT_PROBLEM
+    themes = library.themes()
+    print(f"{len(library)} tips in {len(themes)} themes, each in fi, sv and en: all valid")
+    for theme in themes:
+        print(f"  {theme.value}: {sum(1 for tip in library if tip.theme == theme)}")
+    return EXIT_OK
 
 
 def run(settings: Settings, *, webhook: bool) -> int:

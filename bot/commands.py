@@ -22,6 +22,7 @@ class CommandSpec:
 _ANYONE = frozenset({Role.EVERYONE})
 _ADMIN = frozenset({Role.ADMIN})
 _COORDINATOR = frozenset({Role.COORDINATOR})
+_COORDINATOR_OR_ADMIN = frozenset({Role.COORDINATOR, Role.ADMIN})
 _STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR})
 _PRIVATE = frozenset({ChatKind.PRIVATE})
 _EVERYWHERE = frozenset({ChatKind.PRIVATE, ChatKind.GROUP})
@@ -32,13 +33,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("language", "command.language", _ANYONE, _PRIVATE),
     CommandSpec("privacy", "command.privacy", _ANYONE, _EVERYWHERE),
     CommandSpec("consent", "command.consent", _ANYONE, _PRIVATE),
+    CommandSpec("tip", "command.tip", _ANYONE, _PRIVATE),
     CommandSpec("groups", "command.groups", _STAFF, _PRIVATE),
     CommandSpec("group", "command.group", _STAFF, _EVERYWHERE),
     CommandSpec("broadcast", "command.broadcast", _STAFF, _PRIVATE),
     CommandSpec("scheduled", "command.scheduled", _STAFF, _PRIVATE),
     CommandSpec("broadcasts", "command.broadcasts", _STAFF, _PRIVATE),
+    CommandSpec("save", "command.save", _STAFF, _PRIVATE),
     CommandSpec("invite", "command.invite", _STAFF, _PRIVATE),
     CommandSpec("invites", "command.invites", _STAFF, _PRIVATE),
+    CommandSpec("review", "command.review", _COORDINATOR_OR_ADMIN, _PRIVATE),
+    CommandSpec("approval", "command.approval", _COORDINATOR, _PRIVATE),
     CommandSpec("orgcontact", "command.orgcontact", _COORDINATOR, _PRIVATE),
     CommandSpec("neworg", "command.neworg", _ADMIN, _PRIVATE),
 )

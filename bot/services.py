@@ -15,7 +15,9 @@ from bot.organisations import OrganisationService
 from bot.outbox import OutboxSender
 from bot.pacing import Pacer
 from bot.people import PeopleService
+from bot.pseudonyms import Pseudonyms, for_database
 from bot.settings import Settings
+from bot.tips import TipService
 from content import Library
 from storage import Database
 
@@ -36,6 +38,8 @@ class Services:
     pacer: Pacer
     outbox: OutboxSender
     deep_links: DeepLinkRouter
+    pseudonyms: Pseudonyms
+    tips: TipService
 
 
 def build_services(
@@ -57,6 +61,18 @@ def build_services(
     broadcasts = BroadcastService(
         database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake
     )
+    key = settings.pseudonym_key
+    pseudonyms = for_database(database.path, key.get_secret_value() if key else None)
+    tips = TipService(
+        database,
+        clock,
+        admins,
+        library,
+        pseudonyms=pseudonyms,
+        broadcasts=broadcasts,
+        translator=translator,
+        notify=outbox.wake,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -72,4 +88,6 @@ def build_services(
         pacer=pacer,
         outbox=outbox,
         deep_links=deep_links,
+        pseudonyms=pseudonyms,
+        tips=tips,
     )

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     listen: str | None = None
     log_level: str = "INFO"
+    # The key that turns a Telegram user id into a pseudonym (HMAC). Unset: a random key is
+    # created on first run in ``pseudonym.key`` beside the database file.
+    pseudonym_key: SecretStr | None = Field(default=None, min_length=16)
     # Seconds a long poll waits at Telegram before answering empty.
     poll_timeout: int = Field(default=10, ge=1, le=50)
 

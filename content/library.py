@@ -15,9 +15,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TIPS_DIR = Path(__file__).with_name("tips")
+MEDIA_DIR = Path(__file__).with_name("media")
 CAPTION_LIMIT = 1024  # a tip must fit a photo caption
 PROGRAMME_WEEKS = range(1, 7)
 
@@ -68,6 +77,24 @@ class Tip(BaseModel):
     weeks: list[Annotated[int, Field(ge=1, le=6)]] | Literal["any"] = "any"
     text: TipTexts
     media: TipMedia | None = None
+
+    @field_validator("weeks")
+    @classmethod
+    def _distinct_weeks(cls, value: list[int] | str) -> list[int] | str:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError('list at least one week (1-6), or write "any"')
+            if len(set(value)) != len(value):
+                raise ValueError("a week is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _translated(self) -> Tip:
+        texts = {"fi": self.text.fi, "sv": self.text.sv, "en": self.text.en}
+        for first, second in (("fi", "sv"), ("fi", "en"), ("sv", "en")):
+            if texts[first] == texts[second]:
+                raise ValueError(f"text.{second} is the same as text.{first}: translate it")
+        return self
 
     def suits_week(self, week: int) -> bool:
         return self.weeks == "any" or week in self.weeks

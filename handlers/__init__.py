@@ -13,13 +13,14 @@ from handlers import (
     onboarding,
     organisations,
     people,
+    tips,
 )
 
 # Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
 #   -1  people: remember who wrote and pick their language (every update)
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
-JOURNEYS = (onboarding, organisations, invitations, groups, consent, broadcast)
+JOURNEYS = (onboarding, organisations, invitations, groups, consent, broadcast, tips)
 
 
 def register_all(application: KannustinApplication) -> None:

@@ -29,6 +29,7 @@ LATER = "bc:later"
 DROP = "bc:drop"
 START = "bc:start"
 CANCEL = "bc:x:"
+SAVE_TO_LIBRARY = "lib:save:"  # handled by the tips journey
 
 
 def content_of(message: Message) -> AnyContent | None:
@@ -85,7 +86,7 @@ async def content_received(update: Update, context: KannustinContext) -> None:
     if not fresh:
         return  # another item of the same album
     if explicit:
-        await _show_targets(message, context, user.id, edit=False)
+        await show_targets(message, context, user.id, edit=False)
     else:
         button = InlineKeyboardButton(context.t("broadcast.to-groups-button"), callback_data=START)
         await message.reply_text(
@@ -93,7 +94,7 @@ async def content_received(update: Update, context: KannustinContext) -> None:
         )
 
 
-async def _show_targets(
+async def show_targets(
     message: Message, context: KannustinContext, user_id: int, *, edit: bool
 ) -> None:
     broadcasts = context.services.broadcasts
@@ -138,11 +139,11 @@ async def button(update: Update, context: KannustinContext) -> None:
     data = query.data
     message = query.message
     if data == START:
-        await _show_targets(message, context, user_id, edit=True)
+        await show_targets(message, context, user_id, edit=True)
     elif data.startswith(TOGGLE) or data == ALL:
         group_id = None if data == ALL else int(data.removeprefix(TOGGLE))
         await broadcasts.toggle_target(user_id, group_id)
-        await _show_targets(message, context, user_id, edit=True)
+        await show_targets(message, context, user_id, edit=True)
     elif data == DONE:
         await _preview(message, context, user_id)
     elif data == NOW:
@@ -182,9 +183,25 @@ async def _send(
     message: Message, context: KannustinContext, user_id: int, when: str | None
 ) -> None:
     broadcast, groups = await context.services.broadcasts.send_draft(user_id, when)
+    # one's own content can be kept in the organisation's tip library
+    save = (
+        None
+        if broadcast.tip is not None
+        else InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        context.t("tip.save-button"),
+                        callback_data=f"{SAVE_TO_LIBRARY}{broadcast.id}",
+                    )
+                ]
+            ]
+        )
+    )
     if when is None:
         await message.reply_text(
-            context.t("broadcast.sending", count=len(groups), number=broadcast.id)
+            context.t("broadcast.sending", count=len(groups), number=broadcast.id),
+            reply_markup=save,
         )
         return
     zone = groups[0].timezone if groups else context.services.settings.timezone
@@ -194,7 +211,8 @@ async def _send(
             count=len(groups),
             number=broadcast.id,
             when=format_local(broadcast.send_at, zone),
-        )
+        ),
+        reply_markup=save,
     )
 
 

@@ -21,6 +21,7 @@ class Broadcast:
     status: str
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    tip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,15 @@ class Draft:
     step: str
     media_group_id: str | None
     updated_at: dt.datetime
+    tip: str | None = None
 
     @property
     def target_ids(self) -> list[int]:
         return [int(value) for value in json.loads(self.targets)]
 
 
-_BROADCAST = "id, created_by, content, send_at, status, created_at, finished_at"
-_DRAFT = "person_id, content, targets, step, media_group_id, updated_at"
+_BROADCAST = "id, created_by, content, send_at, status, created_at, finished_at, tip"
+_DRAFT = "person_id, content, targets, step, media_group_id, updated_at, tip"
 
 
 class BroadcastRepository:
@@ -46,16 +48,23 @@ class BroadcastRepository:
         self._connection = connection
 
     async def create(
-        self, *, created_by: int | None, content: str, send_at: dt.datetime, now: dt.datetime
+        self,
+        *,
+        created_by: int | None,
+        content: str,
+        send_at: dt.datetime,
+        now: dt.datetime,
+        tip: str | None = None,
     ) -> Broadcast:
         status = "scheduled" if send_at > now else "sending"
         new_id = await insert(
             self._connection,
             """
-            INSERT INTO broadcasts (created_by, content, send_at, status, created_at)
-            VALUES (:created_by, :content, :send_at, :status, :now) RETURNING id
+            INSERT INTO broadcasts (created_by, content, send_at, status, created_at, tip)
+            VALUES (:created_by, :content, :send_at, :status, :now, :tip) RETURNING id
             """,
             {
+                "tip": tip,
                 "created_by": created_by,
                 "content": content,
                 "send_at": to_db(send_at),
@@ -138,17 +147,20 @@ class BroadcastRepository:
         step: str,
         media_group_id: str | None,
         now: dt.datetime,
+        tip: str | None = None,
     ) -> Draft:
         await execute(
             self._connection,
             """
-            INSERT INTO drafts (person_id, content, targets, step, media_group_id, updated_at)
-            VALUES (:id, :content, :targets, :step, :media_group_id, :now)
+            INSERT INTO drafts (person_id, content, targets, step, media_group_id, updated_at, tip)
+            VALUES (:id, :content, :targets, :step, :media_group_id, :now, :tip)
             ON CONFLICT (person_id) DO UPDATE SET
                 content = excluded.content, targets = excluded.targets, step = excluded.step,
-                media_group_id = excluded.media_group_id, updated_at = excluded.updated_at
+                media_group_id = excluded.media_group_id, updated_at = excluded.updated_at,
+                tip = excluded.tip
             """,
             {
+                "tip": tip,
                 "id": person_id,
                 "content": content,
                 "targets": json.dumps(sorted(set(targets))),

@@ -25,6 +25,7 @@ from storage.invitations import InvitationRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ class Transaction:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection)
+
+    @cached_property
+    def tips(self) -> TipRepository:
+        return TipRepository(self.connection)
 
 
 class Database:

@@ -26,6 +26,7 @@ class Group:
     created_at: dt.datetime
     updated_at: dt.datetime
     join_code: str | None = None
+    starts_on: dt.date | None = None
 
     @property
     def name(self) -> str:
@@ -45,7 +46,7 @@ class GroupSummary:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at, join_code"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
 )
 
 
@@ -118,14 +119,13 @@ class GroupRepository:
             "bot_is_admin",
             "chat_id",
             "join_code",
+            "starts_on",
         }
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
         assignments = ", ".join(f"{column} = :{column}" for column in sorted(changes))
-        values = {
-            key: int(value) if isinstance(value, bool) else value for key, value in changes.items()
-        }
+        values = {key: _to_column(value) for key, value in changes.items()}
         await execute(
             self._connection,
             f"UPDATE groups SET {assignments}, updated_at = :now WHERE id = :id",
@@ -297,3 +297,11 @@ class GroupRepository:
             {"person_id": person_id},
         )
         return to_models(Group, rows)
+
+
+def _to_column(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

@@ -17,6 +17,8 @@ class Organisation:
     name: str
     privacy_contact: str | None
     created_at: dt.datetime
+    # instructors' contributions wait for a coordinator's approval before others see them
+    review_contributions: bool = True
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class StaffMember:
     since: dt.datetime
 
 
-_ORG = "id, name, privacy_contact, created_at"
+_ORG = "id, name, privacy_contact, created_at, review_contributions"
 _STAFF = "person_id, organisation_id, role, display_name, since"
 
 
@@ -67,6 +69,13 @@ class OrganisationRepository:
             self._connection, f"SELECT {_ORG} FROM organisations ORDER BY name", {}
         )
         return to_models(Organisation, rows)
+
+    async def set_review(self, organisation_id: int, review: bool) -> None:
+        await execute(
+            self._connection,
+            "UPDATE organisations SET review_contributions = :review WHERE id = :id",
+            {"review": int(review), "id": organisation_id},
+        )
 
     async def set_privacy_contact(self, organisation_id: int, contact: str) -> None:
         await execute(

@@ -53,6 +53,8 @@ def to_model(cls: type[T], row: Any) -> T:
         kind = hints[field.name]
         if value is not None and _is(kind, dt.datetime):
             value = from_db(value)
+        elif value is not None and _is(kind, dt.date):
+            value = dt.date.fromisoformat(value)
         elif value is not None and _is(kind, bool):
             value = bool(value)
         values[field.name] = value

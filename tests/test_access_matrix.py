@@ -18,6 +18,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.errors import DomainError
 from bot.i18n import Translator
+from bot.payload import TextContent
 from bot.services import Services, build_services
 from bot.settings import Settings
 from content import load_library
@@ -44,6 +45,8 @@ class World:
     vantaa: int
     group: int
     invitation: int  # an open instructor invitation made by the coordinator
+    broadcast: int  # the instructor's broadcast, not yet saved to the library
+    contribution: int  # the instructor's earlier broadcast, waiting for review
 
 
 @pytest.fixture
@@ -77,7 +80,19 @@ async def world(database: Database, clock: FixedClock) -> World:
     assert added.group is not None
     await services.groups.member_seen(GROUP_CHAT, PARTICIPANT)
     invitation = await services.invitations.create(COORDINATOR, "instructor")
-    return World(services, espoo.id, vantaa.id, added.group.id, invitation.invitation.id)
+    hello = TextContent(text="Hyvää viikkoa!")
+    earlier, _ = await services.broadcasts.send(INSTRUCTOR, hello, [added.group.id])
+    later, _ = await services.broadcasts.send(INSTRUCTOR, hello, [added.group.id])
+    saved = await services.tips.contribute(INSTRUCTOR, earlier.id, "peer_support", "fi")
+    return World(
+        services,
+        espoo.id,
+        vantaa.id,
+        added.group.id,
+        invitation.invitation.id,
+        later.id,
+        saved.id,
+    )
 
 
 Action = Callable[[World, int], Awaitable[Any]]
@@ -136,6 +151,30 @@ async def register_group(w: World, actor: int) -> Any:
     return outcome
 
 
+async def browse_tips(w: World, actor: int) -> Any:
+    return await w.services.tips.in_theme(actor, "sleep")
+
+
+async def send_a_tip(w: World, actor: int) -> Any:
+    return await w.services.tips.start_sending(actor, "lib:plan-small-step", "fi")
+
+
+async def save_to_library(w: World, actor: int) -> Any:
+    return await w.services.tips.contribute(actor, w.broadcast, "sleep", "fi")
+
+
+async def list_for_review(w: World, actor: int) -> Any:
+    return await w.services.tips.pending(actor)
+
+
+async def approve_contribution(w: World, actor: int) -> Any:
+    return await w.services.tips.review(actor, w.contribution, approve=True)
+
+
+async def turn_approval_off(w: World, actor: int) -> Any:
+    return await w.services.tips.set_review(actor, review=False)
+
+
 STAFF = {"admin", "coordinator", "instructor", "other-instructor", "foreign-coordinator"}
 MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/neworg": (create_organisation, {"admin"}),
@@ -150,6 +189,12 @@ MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/group name": (rename_group, {"admin", "coordinator", "instructor"}),
     "/orgcontact": (set_privacy_contact, {"coordinator", "foreign-coordinator"}),
     "add the bot to a group": (register_group, STAFF),
+    "/tip (browse)": (browse_tips, STAFF),
+    "/tip send": (send_a_tip, STAFF),
+    "/save": (save_to_library, {"instructor"}),
+    "/review": (list_for_review, {"admin", "coordinator", "foreign-coordinator"}),
+    "/review approve": (approve_contribution, {"admin", "coordinator"}),
+    "/approval off": (turn_approval_off, {"coordinator", "foreign-coordinator"}),
 }
 CASES = [
     pytest.param(command, role, role in allowed, id=f"{command}-{role}")
@@ -185,7 +230,7 @@ async def test_role_matrix(
     with pytest.raises(DomainError) as refused:
         await action(world, ROLES[role])
 
-    assert refused.value.key.split(".")[0] in {"access", "invite", "org", "group"}
+    assert refused.value.key.split(".")[0] in {"access", "invite", "org", "group", "tip"}
     assert await snapshot(database) == before, "a refused command changed the database"
 
 

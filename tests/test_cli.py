@@ -148,3 +148,31 @@ def test_both_entry_points_show_the_commands(entry: list[str], tmp_path: Path) -
     assert result.returncode == 0
     for command in ("run", "check", "migrate"):
         assert command in result.stdout
+
+
+def test_content_validate_passes_the_shipped_library(tmp_path: Path) -> None:
+    result = kannustin("content", "validate", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.endswith("tips in 14 themes, each in fi, sv and en: all valid")
+    assert int(first.split()[0]) >= 60
+
+
+def test_content_validate_names_file_and_field_of_each_problem(tmp_path: Path) -> None:
+    tips = tmp_path / "tips"
+    tips.mkdir()
+    (tips / "sleep.toml").write_text(
+        '[[tips]]\nid = "sleep-early"\ntheme = "sleeping"\n[tips.text]\nfi = "Nuku."\nsv = "Sov."\n'
+    )
+    (tips / "pain.toml").write_text('[[tips]\nid = "x"')
+
+    result = kannustin("content", "validate", "--dir", str(tips), cwd=tmp_path)
+
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pain.toml: not valid TOML")
+    assert lines[1].startswith("sleep.toml: tips.0.theme: Input should be 'action_planning'")
+    assert lines[2] == "sleep.toml: tips.0.text.en: Field required"
+    assert lines[3] == f"3 problem(s) in {tips}"
+    assert "Traceback" not in result.stderr + result.stdout

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.payload import telegram_length
 from content import ContentError, load_library
 from content.library import CAPTION_LIMIT, Theme
 
@@ -24,11 +25,15 @@ en = "{en}"
 def test_the_shipped_library_loads_and_every_tip_fits_a_caption() -> None:
     library = load_library()
 
-    assert len(library) >= 4
+    assert len(library) >= 60
     for tip in library:
         for language in ("fi", "sv", "en"):
-            assert 0 < len(tip.text_in(language)) <= CAPTION_LIMIT
-    assert Theme.BREATHING in library.themes()
+            assert 0 < telegram_length(tip.text_in(language)) <= CAPTION_LIMIT
+    assert library.themes() == sorted(Theme)  # every theme the issue names has tips
+    for theme in Theme:
+        assert sum(1 for tip in library if tip.theme == theme) >= 3, theme
+    for week in range(1, 7):  # a participant in any week has several tips to get
+        assert sum(1 for tip in library if tip.suits_week(week)) >= 20, week
 
 
 def test_week_rules() -> None:
@@ -89,3 +94,22 @@ def test_media_must_exist(tmp_path: Path) -> None:
 def test_an_empty_folder_is_a_problem(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="problem"):
         load_library(tmp_path)
+
+
+def test_untranslated_texts_and_odd_weeks_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "copied.toml").write_text(
+        '[[tips]]\nid = "copied"\ntheme = "sleep"\nweeks = [1, 1]\n'
+        '[tips.text]\nfi = "Nuku hyvin."\nsv = "Sov gott."\nen = "Sov gott."\n'
+        '[[tips]]\nid = "no-weeks"\ntheme = "sleep"\nweeks = []\n'
+        '[tips.text]\nfi = "Nuku."\nsv = "Sov."\nen = "Sleep."\n'
+        '[[tips]]\nid = "same"\ntheme = "sleep"\n'
+        '[tips.text]\nfi = "Lepää."\nsv = "Lepää."\nen = "Rest."\n'
+    )
+
+    with pytest.raises(ContentError) as raised:
+        load_library(tmp_path)
+
+    report = raised.value.report()
+    assert "copied.toml: tips.0.weeks: Value error, a week is listed twice" in report
+    assert "copied.toml: tips.1.weeks: Value error, list at least one week" in report
+    assert "copied.toml: tips.2: Value error, text.sv is the same as text.fi" in report

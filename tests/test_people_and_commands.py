@@ -73,17 +73,24 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     def names(roles: set[Role], chat: ChatKind) -> list[str]:
         return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
-    everyone = ["start", "help", "language", "privacy", "consent"]
-    staff = ["groups", "group", "broadcast", "scheduled", "broadcasts", "invite", "invites"]
+    everyone = ["start", "help", "language", "privacy", "consent", "tip"]
+    staff = ["groups", "group", "broadcast", "scheduled", "broadcasts", "save", "invite", "invites"]
     assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.PARTICIPANT}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.PRIVATE) == everyone + staff
     assert names({Role.EVERYONE, Role.COORDINATOR}, ChatKind.PRIVATE) == [
         *everyone,
         *staff,
+        "review",
+        "approval",
         "orgcontact",
     ]
-    assert names({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE) == [*everyone, *staff, "neworg"]
+    assert names({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE) == [
+        *everyone,
+        *staff,
+        "review",
+        "neworg",
+    ]
     assert names({Role.EVERYONE}, ChatKind.GROUP) == ["help", "privacy"]
     assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.GROUP) == ["help", "privacy", "group"]
 

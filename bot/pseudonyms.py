@@ -1,0 +1,60 @@
+"""Pseudonyms: engagement is recorded under an HMAC of the Telegram user id, never the id.
+
+The key belongs to the deployment: ``KANNUSTIN_PSEUDONYM_KEY`` or, when that is unset, a
+random key created on first run in ``pseudonym.key`` beside the database (readable by its
+owner only). The same person gets the same pseudonym in every group and export; without
+the key a pseudonym cannot be turned back into a person. A copy of the database alone
+does not carry the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "pseudonym.key"
+
+
+class Pseudonyms:
+    def __init__(self, key: bytes | None = None, *, key_file: Path | None = None) -> None:
+        self._key = key
+        self._key_file = key_file
+
+    def of(self, telegram_id: int) -> str:
+        digest = hmac.new(self._load(), str(telegram_id).encode(), hashlib.sha256)
+        return digest.hexdigest()[:24]
+
+    def _load(self) -> bytes:
+        if self._key is None:
+            self._key = (
+                _read_or_create(self._key_file)
+                if self._key_file is not None
+                else secrets.token_bytes(32)  # an in-memory database: pseudonyms die with it
+            )
+        return self._key
+
+
+def for_database(database_path: str, configured: str | None) -> Pseudonyms:
+    if configured is not None:
+        return Pseudonyms(configured.encode())
+    if database_path == ":memory:":
+        return Pseudonyms()
+    return Pseudonyms(key_file=Path(database_path).parent / KEY_FILE)
+
+
+def _read_or_create(path: Path) -> bytes:
+    if path.exists():
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key.hex() + "\n")
+    log.info("created a new pseudonym key in %s: keep it with the database's backups", path)
+    return key

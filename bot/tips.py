@@ -1,0 +1,385 @@
+"""Tips: the curated library and organisations' own contributions, for browsing, sending,
+asking and reviewing.
+
+A tip is named by a key: ``lib:<id>`` for a curated tip (``content/tips``), ``own:<n>`` for
+an instructor's contribution. Curated tips exist in all three languages and go to each
+group in its own; a contribution is sent as it was written. Contributions are shared with
+the organisation's other instructors once a coordinator approves them, or at once when the
+organisation has turned review off. Every use (sent to a group, asked for by a participant)
+is recorded; a participant only by pseudonym.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.access import Actor, load_actor, require_coordinator, require_staff
+from bot.broadcasts import AnyContent, BroadcastService
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.i18n import Translator
+from bot.payload import (
+    AlbumContent,
+    MediaContent,
+    TextContent,
+    content_from_json,
+    content_to_json,
+)
+from bot.people import resolve_language
+from bot.pseudonyms import Pseudonyms
+from bot.settings import LANGUAGES
+from content import Library, Tip
+from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
+from storage import Database, Transaction
+from storage.groups import Group
+from storage.tips import Contribution, TipReception
+
+log = logging.getLogger(__name__)
+
+# the words for each theme (a literal table, so every key is seen in the code)
+THEME_NAMES = {
+    Theme.ACTION_PLANNING: "theme.action_planning",
+    Theme.PHYSICAL_ACTIVITY: "theme.physical_activity",
+    Theme.HEALTHY_EATING: "theme.healthy_eating",
+    Theme.SLEEP: "theme.sleep",
+    Theme.FATIGUE: "theme.fatigue",
+    Theme.PAIN: "theme.pain",
+    Theme.DIFFICULT_EMOTIONS: "theme.difficult_emotions",
+    Theme.RELAXATION: "theme.relaxation",
+    Theme.BREATHING: "theme.breathing",
+    Theme.HEALTH_PROFESSIONALS: "theme.health_professionals",
+    Theme.MEDICATIONS: "theme.medications",
+    Theme.PROBLEM_SOLVING: "theme.problem_solving",
+    Theme.COMMUNITY_RESOURCES: "theme.community_resources",
+    Theme.PEER_SUPPORT: "theme.peer_support",
+}
+CURATED = "lib:"
+OWN = "own:"
+PAGE = 8  # tips per page in the browser
+
+
+@dataclass(frozen=True)
+class TipView:
+    """A tip as the browser shows it: curated or the organisation's own."""
+
+    key: str
+    theme: str
+    tip: Tip | None = None
+    contribution: Contribution | None = None
+
+    @property
+    def own(self) -> bool:
+        return self.contribution is not None
+
+    def content(self, language: str) -> AnyContent:
+        if self.tip is not None:
+            return tip_content(self.tip, language)
+        assert self.contribution is not None
+        return content_from_json(self.contribution.content)
+
+    def label(self, language: str, width: int = 48) -> str:
+        """The first words, for a button."""
+        content = self.content(language)
+        if isinstance(content, TextContent):
+            text = content.text
+        else:
+            first = content.items[0] if isinstance(content, AlbumContent) else content
+            text = first.caption or first.kind
+        text = " ".join(text.split())
+        cut = text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+        return ("🏠 " if self.own else "") + cut
+
+
+def tip_content(tip: Tip, language: str) -> AnyContent:
+    text = tip.text_in(language)
+    if tip.media is None:
+        return TextContent(text=text)
+    return MediaContent(kind=tip.media.kind, path=str(MEDIA_DIR / tip.media.file), caption=text)
+
+
+def programme_week(group: Group, today: dt.date) -> int:
+    """The group's week in its six-week programme (1-6): counted from its first meeting,
+    or from its registration until the first meeting is set; after week 6 it stays 6."""
+    start = group.starts_on or group.created_at.astimezone(ZoneInfo(group.timezone)).date()
+    week = 1 + (today - start).days // 7
+    return min(max(week, PROGRAMME_WEEKS.start), PROGRAMME_WEEKS.stop - 1)
+
+
+class TipService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        library: Library,
+        *,
+        pseudonyms: Pseudonyms,
+        broadcasts: BroadcastService,
+        translator: Translator,
+        notify: Callable[[], None] = lambda: None,
+        chooser: random.Random | None = None,
+    ) -> None:
+        self._translator = translator
+        self._notify = notify
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self.library = library
+        self._pseudonyms = pseudonyms
+        self._broadcasts = broadcasts
+        self._random = chooser or random.Random()  # noqa: S311 - variety, not secrecy
+        broadcasts.use_tips(self._variants)
+
+    # Browsing (staff) ------------------------------------------------------------------------
+
+    async def themes(self, actor_id: int) -> list[tuple[Theme, int]]:
+        """Every theme with how many tips the actor can see in it."""
+        async with self._database.transaction() as tx:
+            actor = await self._staff(tx, actor_id)
+            own = await self._own_approved(tx, actor)
+        counts = {theme: 0 for theme in Theme}
+        for tip in self.library:
+            counts[tip.theme] += 1
+        for contribution in own:
+            counts[Theme(contribution.theme)] += 1
+        return [(theme, count) for theme, count in counts.items() if count]
+
+    async def in_theme(self, actor_id: int, theme: str) -> list[TipView]:
+        chosen = _theme(theme)
+        async with self._database.transaction() as tx:
+            actor = await self._staff(tx, actor_id)
+            own = [c for c in await self._own_approved(tx, actor) if c.theme == chosen]
+        curated = [view for view in self._curated() if view.theme == chosen]
+        return curated + [TipView(c.key, c.theme, contribution=c) for c in own]
+
+    async def view(self, actor_id: int, key: str) -> TipView:
+        """One tip, if the actor may see it: a forged or foreign key reads as unknown."""
+        async with self._database.transaction() as tx:
+            actor = await self._staff(tx, actor_id)
+            return await self._view(tx, actor, key)
+
+    async def start_sending(self, actor_id: int, key: str, language: str) -> None:
+        """The tip becomes the actor's broadcast draft; groups are picked next."""
+        view = await self.view(actor_id, key)
+        await self._broadcasts.draft_from(actor_id, view.content(language), key)
+
+    async def popular(self, actor_id: int, limit: int = 5) -> list[tuple[TipView, TipReception]]:
+        """The tips the actor can see that groups reacted to most (reactions and replies to
+        their broadcasts in the actor's organisation, then participants' requests)."""
+        async with self._database.transaction() as tx:
+            actor = await self._staff(tx, actor_id)
+            own = await self._own_approved(tx, actor)
+            views = {
+                CURATED + tip.id: TipView(CURATED + tip.id, tip.theme, tip=tip)
+                for tip in self.library
+            }
+            views.update({c.key: TipView(c.key, c.theme, contribution=c) for c in own})
+            organisation = None if actor.is_admin else actor.organisation_id
+            received = await tx.tips.reception(list(views), organisation)
+        return [(views[r.tip], r) for r in received if r.reactions + r.replies + r.requested][
+            :limit
+        ]
+
+    # Asking (participants) and the reminders' rhythm ------------------------------------------
+
+    async def for_participant(self, person_id: int, language: str) -> AnyContent:
+        """A tip for the person's group's current week, never the one they got last time."""
+        now = self._clock.now()
+        pseudonym = self._pseudonyms.of(person_id)
+        async with self._database.transaction() as tx:
+            groups = [g for g in await tx.groups.groups_of_participant(person_id) if g.is_active]
+            group = groups[0] if groups else None
+            week = programme_week(group, now.date()) if group is not None else None
+            used = await tx.tips.use_counts(group.id if group else 0, pseudonym)
+            last = await tx.tips.last_requested(pseudonym)
+            tip = self.pick(week, used, avoid=last)
+            await tx.tips.record_use(
+                CURATED + tip.id,
+                "requested",
+                now,
+                group_id=group.id if group else None,
+                pseudonym=pseudonym,
+            )
+        return tip_content(tip, language)
+
+    async def for_group(self, group_id: int, week: int | None = None) -> tuple[str, AnyContent]:
+        """The tip for a group's week (its current week by default), in its language: the
+        one it has seen least, so a group does not get the same tip again while others
+        remain. Returns the tip key (pass it to ``BroadcastService.send``) and content."""
+        async with self._database.transaction() as tx:
+            group = await tx.groups.get(group_id)
+            if group is None:
+                raise DomainError("tip.unknown")
+            chosen_week = week or programme_week(group, self._clock.now().date())
+            tip = self.pick(chosen_week, await tx.tips.use_counts(group.id), avoid=None)
+        return CURATED + tip.id, tip_content(tip, group.language)
+
+    def pick(self, week: int | None, used: Mapping[str, int], *, avoid: str | None) -> Tip:
+        """Among tips for the week (any week's when ``week`` is None), one of the least
+        used, never ``avoid`` while another exists."""
+        suitable = [
+            tip
+            for tip in self.library
+            if (tip.weeks == "any" if week is None else tip.suits_week(week))
+        ] or list(self.library)
+        fresh = [tip for tip in suitable if CURATED + tip.id != avoid] or suitable
+        fewest = min(used.get(CURATED + tip.id, 0) for tip in fresh)
+        return self._random.choice([t for t in fresh if used.get(CURATED + t.id, 0) == fewest])
+
+    # Contributions -------------------------------------------------------------------------
+
+    async def contribute(
+        self, actor_id: int, broadcast_id: int, theme: str, language: str
+    ) -> Contribution:
+        """Save one of the actor's own broadcasts to the organisation's library."""
+        chosen = _theme(theme)
+        if language not in LANGUAGES:
+            raise DomainError("tip.unknown")
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await self._staff(tx, actor_id)
+            broadcast = await tx.broadcasts.get(broadcast_id)
+            if broadcast is None or broadcast.created_by != actor_id:
+                raise DomainError("tip.not-your-broadcast")
+            if broadcast.tip is not None:
+                raise DomainError("tip.already-in-library")
+            if await tx.tips.contribution_of_broadcast(broadcast_id) is not None:
+                raise DomainError("tip.already-saved")
+            if actor.organisation_id is None:
+                raise DomainError("tip.no-organisation")
+            organisation = await tx.organisations.get(actor.organisation_id)
+            assert organisation is not None
+            contribution = await tx.tips.contribute(
+                organisation_id=organisation.id,
+                author_id=actor_id,
+                broadcast_id=broadcast_id,
+                theme=chosen,
+                language=language,
+                content=broadcast.content,
+                approved=not organisation.review_contributions,
+                now=now,
+            )
+        log.info(
+            "contribution %d (%s) by %s: %s", contribution.id, chosen, actor_id, contribution.status
+        )
+        return contribution
+
+    async def pending(self, actor_id: int) -> list[tuple[Contribution, str]]:
+        """Contributions waiting for review, with their authors' names."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_coordinator(actor)
+            waiting = []
+            for contribution in await self._pending(tx, actor):
+                author = await tx.staff.get(contribution.author_id)
+                waiting.append((contribution, author.display_name if author else "?"))
+            return waiting
+
+    async def review(self, actor_id: int, contribution_id: int, approve: bool) -> Contribution:
+        """Approve or reject; only the organisation's coordinators (and admins) may."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_coordinator(actor)
+            contribution = await tx.tips.contribution(contribution_id)
+            if contribution is None or not actor.coordinates(contribution.organisation_id):
+                raise DomainError("tip.unknown")
+            if not await tx.tips.review(
+                contribution_id, approve=approve, reviewer=actor_id, now=now
+            ):
+                raise DomainError("tip.already-reviewed")
+            reviewed = await tx.tips.contribution(contribution_id)
+            assert reviewed is not None
+            await self._tell_author(tx, reviewed, now)
+        self._notify()
+        log.info("contribution %d %s by %s", contribution_id, reviewed.status, actor_id)
+        return reviewed
+
+    async def _tell_author(self, tx: Transaction, reviewed: Contribution, now: dt.datetime) -> None:
+        """The author hears the verdict, through the outbox like every other message."""
+        author = await tx.people.get(reviewed.author_id)
+        language = resolve_language(author, None, self._translator.default)
+        text = self._translator.text(
+            language,
+            "tip.approved-notice" if reviewed.status == "approved" else "tip.rejected-notice",
+            number=reviewed.id,
+            theme=self._translator.text(language, THEME_NAMES[Theme(reviewed.theme)]),
+        )
+        await tx.outbox.add(
+            chat_id=reviewed.author_id,
+            person_id=reviewed.author_id,
+            purpose="notice",
+            content=content_to_json(TextContent(text=text)),
+            due_at=now,
+            now=now,
+        )
+
+    async def set_review(self, actor_id: int, review: bool) -> str:
+        """Turn review of contributions on or off for the coordinator's organisation;
+        returns its name."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            if not actor.is_coordinator or actor.organisation_id is None:
+                raise DomainError("access.coordinator-only")
+            await tx.organisations.set_review(actor.organisation_id, review)
+            organisation = await tx.organisations.get(actor.organisation_id)
+        assert organisation is not None
+        return organisation.name
+
+    # Inside ---------------------------------------------------------------------------------
+
+    def _curated(self) -> list[TipView]:
+        return [TipView(CURATED + tip.id, tip.theme, tip=tip) for tip in self.library]
+
+    async def _staff(self, tx: Transaction, actor_id: int) -> Actor:
+        actor = await load_actor(tx, actor_id, self._admins)
+        require_staff(actor)
+        return actor
+
+    async def _own_approved(self, tx: Transaction, actor: Actor) -> list[Contribution]:
+        if actor.organisation_id is None:
+            return []
+        return await tx.tips.contributions(actor.organisation_id, status="approved")
+
+    async def _pending(self, tx: Transaction, actor: Actor) -> list[Contribution]:
+        if actor.organisation_id is not None:
+            return await tx.tips.contributions(actor.organisation_id, status="pending")
+        pending: list[Contribution] = []
+        for organisation in await tx.organisations.all():  # an admin sees every one
+            pending += await tx.tips.contributions(organisation.id, status="pending")
+        return pending
+
+    async def _view(self, tx: Transaction, actor: Actor, key: str) -> TipView:
+        if key.startswith(CURATED):
+            tip = self.library.get(key.removeprefix(CURATED))
+            if tip is not None:
+                return TipView(key, tip.theme, tip=tip)
+        elif key.startswith(OWN) and key.removeprefix(OWN).isdigit():
+            contribution = await tx.tips.contribution(int(key.removeprefix(OWN)))
+            if (
+                contribution is not None
+                and contribution.status == "approved"
+                and (actor.is_admin or actor.organisation_id == contribution.organisation_id)
+            ):
+                return TipView(key, contribution.theme, contribution=contribution)
+        raise DomainError("tip.unknown")
+
+    async def _variants(self, tx: Transaction, key: str) -> Mapping[str, AnyContent]:
+        """A curated tip in each language; a contribution as written (no variants)."""
+        if key.startswith(CURATED):
+            tip = self.library.get(key.removeprefix(CURATED))
+            if tip is not None:
+                return {language: tip_content(tip, language) for language in LANGUAGES}
+        return {}
+
+
+def _theme(value: str) -> Theme:
+    try:
+        return Theme(value)
+    except ValueError:
+        raise DomainError("tip.unknown") from None

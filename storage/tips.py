@@ -1,0 +1,234 @@
+"""Instructors' contributions to the tip library, and every use of a tip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True)
+class Contribution:
+    id: int
+    organisation_id: int
+    author_id: int
+    broadcast_id: int | None
+    theme: str
+    language: str
+    content: str
+    status: str
+    created_at: dt.datetime
+    reviewed_by: int | None
+    reviewed_at: dt.datetime | None
+
+    @property
+    def key(self) -> str:
+        return f"own:{self.id}"
+
+
+@dataclass(frozen=True)
+class TipReception:
+    tip: str
+    sent: int  # groups it was delivered to
+    reactions: int
+    replies: int
+    requested: int
+
+
+_CONTRIBUTION = (
+    "id, organisation_id, author_id, broadcast_id, theme, language, content, status, "
+    "created_at, reviewed_by, reviewed_at"
+)
+
+
+class TipRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    # Contributions ---------------------------------------------------------------------------
+
+    async def contribute(
+        self,
+        *,
+        organisation_id: int,
+        author_id: int,
+        broadcast_id: int | None,
+        theme: str,
+        language: str,
+        content: str,
+        approved: bool,
+        now: dt.datetime,
+    ) -> Contribution:
+        new_id = await insert(
+            self._connection,
+            """
+            INSERT INTO contributions (organisation_id, author_id, broadcast_id, theme, language,
+                                       content, status, created_at)
+            VALUES (:organisation_id, :author_id, :broadcast_id, :theme, :language, :content,
+                    :status, :now)
+            RETURNING id
+            """,
+            {
+                "organisation_id": organisation_id,
+                "author_id": author_id,
+                "broadcast_id": broadcast_id,
+                "theme": theme,
+                "language": language,
+                "content": content,
+                "status": "approved" if approved else "pending",
+                "now": to_db(now),
+            },
+        )
+        contribution = await self.contribution(new_id)
+        assert contribution is not None
+        return contribution
+
+    async def contribution(self, contribution_id: int) -> Contribution | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_CONTRIBUTION} FROM contributions WHERE id = :id",
+            {"id": contribution_id},
+        )
+        return None if row is None else to_model(Contribution, row)
+
+    async def contribution_of_broadcast(self, broadcast_id: int) -> Contribution | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_CONTRIBUTION} FROM contributions WHERE broadcast_id = :id",
+            {"id": broadcast_id},
+        )
+        return None if row is None else to_model(Contribution, row)
+
+    async def contributions(
+        self, organisation_id: int, *, status: str, theme: str | None = None
+    ) -> list[Contribution]:
+        theme_clause = "AND theme = :theme" if theme is not None else ""
+        params: dict[str, object] = {"org": organisation_id, "status": status}
+        if theme is not None:
+            params["theme"] = theme
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_CONTRIBUTION} FROM contributions
+            WHERE organisation_id = :org AND status = :status {theme_clause}
+            ORDER BY id
+            """,
+            params,
+        )
+        return to_models(Contribution, rows)
+
+    async def review(
+        self, contribution_id: int, *, approve: bool, reviewer: int, now: dt.datetime
+    ) -> bool:
+        """Approve or reject a pending contribution; False if it was no longer pending."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE contributions
+            SET status = :status, reviewed_by = :reviewer, reviewed_at = :now
+            WHERE id = :id AND status = 'pending'
+            """,
+            {
+                "status": "approved" if approve else "rejected",
+                "reviewer": reviewer,
+                "now": to_db(now),
+                "id": contribution_id,
+            },
+        )
+        return changed > 0
+
+    # Uses --------------------------------------------------------------------------------------
+
+    async def record_use(
+        self,
+        tip: str,
+        kind: str,
+        now: dt.datetime,
+        *,
+        group_id: int | None = None,
+        broadcast_id: int | None = None,
+        pseudonym: str | None = None,
+    ) -> None:
+        await execute(
+            self._connection,
+            """
+            INSERT INTO tip_uses (tip, kind, group_id, broadcast_id, pseudonym, at)
+            VALUES (:tip, :kind, :group_id, :broadcast_id, :pseudonym, :now)
+            """,
+            {
+                "tip": tip,
+                "kind": kind,
+                "group_id": group_id,
+                "broadcast_id": broadcast_id,
+                "pseudonym": pseudonym,
+                "now": to_db(now),
+            },
+        )
+
+    async def last_requested(self, pseudonym: str) -> str | None:
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT tip FROM tip_uses WHERE pseudonym = :pseudonym AND kind = 'requested'
+            ORDER BY id DESC LIMIT 1
+            """,
+            {"pseudonym": pseudonym},
+        )
+        return None if row is None else str(row[0])
+
+    async def use_counts(self, group_id: int, pseudonym: str | None = None) -> dict[str, int]:
+        """How often each tip reached this group (or was asked for by this person)."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT tip, COUNT(*) FROM tip_uses
+            WHERE group_id = :group_id OR pseudonym = :pseudonym
+            GROUP BY tip
+            """,
+            {"group_id": group_id, "pseudonym": pseudonym or ""},
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    async def reception(
+        self, tips: list[str], organisation_id: int | None = None
+    ) -> list[TipReception]:
+        """For each tip: groups it reached, reactions and replies there, and requests, in
+        one organisation's groups (None: everywhere). Best received first."""
+        if not tips:
+            return []
+        marks = ", ".join(f":t{index}" for index in range(len(tips)))
+        params: dict[str, object] = {f"t{index}": tip for index, tip in enumerate(tips)}
+        params["org"] = organisation_id if organisation_id is not None else -1
+        everywhere = organisation_id is None
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            WITH delivered AS (
+                SELECT b.tip AS tip, COUNT(DISTINCT m.chat_id) AS sent,
+                       COALESCE(SUM(m.reactions), 0) AS reactions,
+                       COALESCE(SUM(m.replies), 0) AS replies
+                FROM broadcasts b JOIN sent_messages m ON m.broadcast_id = b.id
+                JOIN groups g ON g.chat_id = m.chat_id
+                WHERE b.tip IN ({marks}) AND ({int(everywhere)} OR g.organisation_id = :org)
+                GROUP BY b.tip
+            ), requested AS (
+                SELECT u.tip AS tip, COUNT(*) AS requested FROM tip_uses u
+                LEFT JOIN groups g ON g.id = u.group_id
+                WHERE u.kind = 'requested' AND u.tip IN ({marks})
+                  AND ({int(everywhere)} OR g.organisation_id = :org)
+                GROUP BY u.tip
+            )
+            SELECT t.tip, COALESCE(d.sent, 0) AS n_sent, COALESCE(d.reactions, 0) AS n_reactions,
+                   COALESCE(d.replies, 0) AS n_replies, COALESCE(r.requested, 0) AS n_requested
+            FROM (SELECT tip FROM delivered UNION SELECT tip FROM requested) t
+            LEFT JOIN delivered d ON d.tip = t.tip
+            LEFT JOIN requested r ON r.tip = t.tip
+            ORDER BY n_reactions + n_replies DESC, n_requested DESC, n_sent DESC, t.tip
+            """,
+            params,
+        )
+        return [TipReception(str(row[0]), *(int(value) for value in row[1:])) for row in rows]
