@@ -67,7 +67,8 @@ async def test_help_lists_the_commands_with_descriptions(bot: RunningBot) -> Non
         "/help - What I can do\n"
         "/language - Change language\n"
         "/privacy - What is stored and why\n"
-        "/consent - Your consent: give or withdraw"
+        "/consent - Your consent: give or withdraw\n"
+        "/tip - A tip for your week"
     )
 
 
@@ -232,6 +233,7 @@ async def test_start_up_publishes_localized_menus_and_asks_for_our_update_kinds(
             "language",
             "privacy",
             "consent",
+            "tip",
         ]
         assert names[("all_group_chats", language)] == ["help", "privacy"]
     descriptions = {
