@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from content import load_library
 from storage.migrations import load_migrations
 from tests.harness import TOKEN
 
 LATEST = len(load_migrations())
+SHIPPED = load_library()
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 
@@ -103,7 +105,7 @@ def test_migrate_creates_the_database_and_check_summarises(tmp_path: Path) -> No
         "bot token: set",
         "languages: fi, sv, en (default fi)",
         f"database: {database}, schema version {LATEST} of {LATEST}, 0 people",
-        "content: 4 tips in 2 themes",
+        f"content: {len(SHIPPED)} tips in 14 themes",
         "all good",
     ]
     assert TOKEN not in checked.stdout + checked.stderr
