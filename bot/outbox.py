@@ -232,9 +232,13 @@ class OutboxSender:
             return False
         await self._slots.acquire()
         try:
-            await self._pacer.acquire(row.chat_id, group=group, count=count)
+            # claim first, then wait for the slot: the request leaves right at its slot,
+            # not after a database write of varying length (late requests bunch up and
+            # earn 429s)
             async with self._database.transaction() as tx:
                 claimed = await tx.outbox.start_sending(row.id)
+            if claimed:
+                await self._pacer.acquire(row.chat_id, group=group, count=count)
         except BaseException:
             self._slots.release()
             raise
