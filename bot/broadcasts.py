@@ -93,7 +93,8 @@ class BroadcastService:
     ) -> tuple[Broadcast, list[Group]]:
         """Create the broadcast and one outbox row per group, in one transaction.
         ``actor_id`` None is the command line (an admin by definition). A ``tip`` from the
-        library goes to each group in the group's own language, and each use is recorded."""
+        library goes to each group in the group's own language; each delivery is recorded as
+        a use of the tip (by the sender)."""
         now = self._clock.now()
         when = send_at or now
         if when < now - dt.timedelta(seconds=1):
@@ -127,10 +128,6 @@ class BroadcastService:
                     due_at=when,
                     now=now,
                 )
-                if tip is not None:
-                    await tx.tips.record_use(
-                        tip, "sent", now, group_id=group.id, broadcast_id=broadcast.id
-                    )
             if actor_id is not None:
                 await tx.broadcasts.drop_draft(actor_id)
         log.info(

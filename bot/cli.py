@@ -17,6 +17,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot import pseudonyms
 from bot.app import build_application
 from bot.broadcasts import BroadcastService
 from bot.clock import SystemClock
@@ -155,6 +156,11 @@ def run(settings: Settings, *, webhook: bool) -> int:
     if webhook:
         settings.require_webhook()
     translator, library = _load_texts_and_content(settings)
+    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    try:
+        pseudonyms.describe(settings.database, key)
+    except pseudonyms.PseudonymKeyError as error:
+        raise Failure(f"pseudonyms: {error}") from None
     asyncio.run(_prepare_database(settings))
     asyncio.run(_check_telegram(settings))
     application = build_application(settings, translator=translator, library=library)
@@ -210,6 +216,12 @@ def check(settings: Settings) -> int:
         print(asyncio.run(_database_summary(settings)))
     except (DatabaseError, MigrationError) as error:
         print(f"database: PROBLEM {error}")
+        problems += 1
+    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    try:
+        print(f"pseudonyms: {pseudonyms.describe(settings.database, key)}")
+    except pseudonyms.PseudonymKeyError as error:
+        print(f"pseudonyms: PROBLEM {error}")
         problems += 1
     try:
         library = load_library()

@@ -365,6 +365,7 @@ class OutboxSender:
         async with self._database.transaction() as tx:
             if sent is not None:
                 await tx.outbox.sent(row.id, sent, now)
+                await self._record_tip_use(tx, row, now)
             else:
                 assert failed is not None
                 self._failed += 1
@@ -372,6 +373,16 @@ class OutboxSender:
                 if chat_gone:
                     touched += await self._chat_gone(tx, row, failed, now)
         await self._report_if_done(touched)
+
+    async def _record_tip_use(self, tx: Transaction, row: OutboxRow, now: dt.datetime) -> None:
+        """A library tip that reached a group counts as used there."""
+        if row.broadcast_id is None or row.purpose != "broadcast":
+            return
+        broadcast = await tx.broadcasts.get(row.broadcast_id)
+        if broadcast is not None and broadcast.tip is not None:
+            await tx.tips.record_use(
+                broadcast.tip, "sent", now, group_id=row.group_id, broadcast_id=broadcast.id
+            )
 
     async def _report_if_done(self, broadcast_ids: Sequence[int | None]) -> None:
         """A broadcast whose last row is final is done; its sender gets the report. Its own

@@ -19,6 +19,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 KEY_FILE = "pseudonym.key"
+MIN_KEY_BYTES = 16
 
 
 class Pseudonyms:
@@ -48,13 +49,51 @@ def for_database(database_path: str, configured: str | None) -> Pseudonyms:
     return Pseudonyms(key_file=Path(database_path).parent / KEY_FILE)
 
 
+class PseudonymKeyError(Exception):
+    """The key file is unreadable or too short: never fall back to a weak key."""
+
+
+def describe(database_path: str, configured: str | None) -> str:
+    """One line for ``kannustin check``; raises ``PseudonymKeyError`` for a bad key file."""
+    if configured is not None:
+        return "key from KANNUSTIN_PSEUDONYM_KEY"
+    if database_path == ":memory:":
+        return "a key for this run only (in-memory database)"
+    path = Path(database_path).parent / KEY_FILE
+    if not path.exists():
+        return f"{path} will be created on first use"
+    _read(path)
+    return f"key file {path}"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as error:
+        raise PseudonymKeyError(f"{path}: not a readable pseudonym key ({error})") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymKeyError(f"{path}: the pseudonym key is too short; restore it from a backup")
+    return key
+
+
 def _read_or_create(path: Path) -> bytes:
     if path.exists():
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return _read(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # written whole to a private temporary file, then renamed: a crash never leaves a
+    # half-written (weak) key behind
+    temporary = path.with_name(f".{KEY_FILE}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as file:
         file.write(key.hex() + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    try:
+        os.link(temporary, path)  # fails if another process created the key meanwhile
+    except FileExistsError:
+        return _read(path)
+    finally:
+        temporary.unlink()
     log.info("created a new pseudonym key in %s: keep it with the database's backups", path)
     return key

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.access import Actor, load_actor, require_coordinator, require_staff
 from bot.broadcasts import AnyContent, BroadcastService
 from bot.clock import Clock
+from bot.consent import NOTICE_VERSION
 from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.payload import (
@@ -36,6 +37,7 @@ from bot.settings import LANGUAGES
 from content import Library, Tip
 from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
+from storage.broadcasts import Broadcast
 from storage.groups import Group
 from storage.tips import Contribution, TipReception
 
@@ -61,6 +63,7 @@ THEME_NAMES = {
 CURATED = "lib:"
 OWN = "own:"
 PAGE = 8  # tips per page in the browser
+UNRECORDED_MEMORY = 10_000  # people without consent whose last tip is kept in memory
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ def tip_content(tip: Tip, language: str) -> AnyContent:
     return MediaContent(kind=tip.media.kind, path=str(MEDIA_DIR / tip.media.file), caption=text)
 
 
+def local_date(group: Group, moment: dt.datetime) -> dt.date:
+    """The date at ``moment`` where the group lives."""
+    return moment.astimezone(ZoneInfo(group.timezone)).date()
+
+
 def programme_week(group: Group, today: dt.date) -> int:
     """The group's week in its six-week programme (1-6): counted from its first meeting,
     or from its registration until the first meeting is set; after week 6 it stays 6."""
@@ -132,6 +140,7 @@ class TipService:
         self.library = library
         self._pseudonyms = pseudonyms
         self._broadcasts = broadcasts
+        self._unrecorded: dict[int, str] = {}  # person -> last tip, never stored
         self._random = chooser or random.Random()  # noqa: S311 - variety, not secrecy
         broadcasts.use_tips(self._variants)
 
@@ -166,6 +175,8 @@ class TipService:
     async def start_sending(self, actor_id: int, key: str, language: str) -> None:
         """The tip becomes the actor's broadcast draft; groups are picked next."""
         view = await self.view(actor_id, key)
+        if not await self._broadcasts.targets_for(actor_id):
+            raise DomainError("broadcast.no-groups")  # before the draft they have is replaced
         await self._broadcasts.draft_from(actor_id, view.content(language), key)
 
     async def popular(self, actor_id: int, limit: int = 5) -> list[tuple[TipView, TipReception]]:
@@ -188,23 +199,42 @@ class TipService:
     # Asking (participants) and the reminders' rhythm ------------------------------------------
 
     async def for_participant(self, person_id: int, language: str) -> AnyContent:
-        """A tip for the person's group's current week, never the one they got last time."""
+        """A tip for the person's group's current week, never the one they got last time.
+
+        The request is recorded (by pseudonym) only with the person's consent to their
+        group's organisation; without it nothing about them is stored, and the last tip
+        they got is remembered in memory only, so it is still not repeated."""
         now = self._clock.now()
         pseudonym = self._pseudonyms.of(person_id)
         async with self._database.transaction() as tx:
             groups = [g for g in await tx.groups.groups_of_participant(person_id) if g.is_active]
             group = groups[0] if groups else None
-            week = programme_week(group, now.date()) if group is not None else None
-            used = await tx.tips.use_counts(group.id if group else 0, pseudonym)
-            last = await tx.tips.last_requested(pseudonym)
-            tip = self.pick(week, used, avoid=last)
-            await tx.tips.record_use(
-                CURATED + tip.id,
-                "requested",
-                now,
-                group_id=group.id if group else None,
-                pseudonym=pseudonym,
+            consented = (
+                group is not None
+                and group.organisation_id is not None
+                and await tx.consents.current(person_id, group.organisation_id, NOTICE_VERSION)
+                is not None
             )
+            week = programme_week(group, local_date(group, now)) if group else None
+            if consented:
+                assert group is not None
+                used = await tx.tips.use_counts(group.id, pseudonym)
+                last = await tx.tips.last_requested(pseudonym)
+            else:
+                used = await tx.tips.use_counts(group.id) if group else {}
+                last = self._unrecorded.get(person_id)
+            tip = self.pick(week, used, avoid=last)
+            key = CURATED + tip.id
+            if consented:
+                assert group is not None
+                await tx.tips.record_use(
+                    key, "requested", now, group_id=group.id, pseudonym=pseudonym
+                )
+        if not consented:
+            self._unrecorded.pop(person_id, None)
+            self._unrecorded[person_id] = key
+            while len(self._unrecorded) > UNRECORDED_MEMORY:
+                self._unrecorded.pop(next(iter(self._unrecorded)))
         return tip_content(tip, language)
 
     async def for_group(self, group_id: int, week: int | None = None) -> tuple[str, AnyContent]:
@@ -215,7 +245,7 @@ class TipService:
             group = await tx.groups.get(group_id)
             if group is None:
                 raise DomainError("tip.unknown")
-            chosen_week = week or programme_week(group, self._clock.now().date())
+            chosen_week = week or programme_week(group, local_date(group, self._clock.now()))
             tip = self.pick(chosen_week, await tx.tips.use_counts(group.id), avoid=None)
         return CURATED + tip.id, tip_content(tip, group.language)
 
@@ -233,6 +263,24 @@ class TipService:
 
     # Contributions -------------------------------------------------------------------------
 
+    async def check_saveable(self, actor_id: int, broadcast_id: int) -> None:
+        """Refuse at once (before any menu) what ``contribute`` would refuse."""
+        async with self._database.transaction() as tx:
+            await self._saveable(tx, actor_id, broadcast_id)
+
+    async def _saveable(self, tx: Transaction, actor_id: int, broadcast_id: int) -> Broadcast:
+        actor = await self._staff(tx, actor_id)
+        broadcast = await tx.broadcasts.get(broadcast_id)
+        if broadcast is None or broadcast.created_by != actor_id:
+            raise DomainError("tip.not-your-broadcast")
+        if broadcast.tip is not None:
+            raise DomainError("tip.already-in-library")
+        if await tx.tips.contribution_of_broadcast(broadcast_id) is not None:
+            raise DomainError("tip.already-saved")
+        if actor.organisation_id is None:
+            raise DomainError("tip.no-organisation")
+        return broadcast
+
     async def contribute(
         self, actor_id: int, broadcast_id: int, theme: str, language: str
     ) -> Contribution:
@@ -242,16 +290,9 @@ class TipService:
             raise DomainError("tip.unknown")
         now = self._clock.now()
         async with self._database.transaction() as tx:
+            broadcast = await self._saveable(tx, actor_id, broadcast_id)
             actor = await self._staff(tx, actor_id)
-            broadcast = await tx.broadcasts.get(broadcast_id)
-            if broadcast is None or broadcast.created_by != actor_id:
-                raise DomainError("tip.not-your-broadcast")
-            if broadcast.tip is not None:
-                raise DomainError("tip.already-in-library")
-            if await tx.tips.contribution_of_broadcast(broadcast_id) is not None:
-                raise DomainError("tip.already-saved")
-            if actor.organisation_id is None:
-                raise DomainError("tip.no-organisation")
+            assert actor.organisation_id is not None
             organisation = await tx.organisations.get(actor.organisation_id)
             assert organisation is not None
             contribution = await tx.tips.contribute(
@@ -347,7 +388,8 @@ class TipService:
         return await tx.tips.contributions(actor.organisation_id, status="approved")
 
     async def _pending(self, tx: Transaction, actor: Actor) -> list[Contribution]:
-        if actor.organisation_id is not None:
+        if not actor.is_admin:
+            assert actor.organisation_id is not None  # a coordinator's
             return await tx.tips.contributions(actor.organisation_id, status="pending")
         pending: list[Contribution] = []
         for organisation in await tx.organisations.all():  # an admin sees every one

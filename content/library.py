@@ -60,6 +60,17 @@ class TipTexts(BaseModel):
     sv: TipTextValue
     en: TipTextValue
 
+    @field_validator("fi", "sv", "en")
+    @classmethod
+    def _fits_a_caption(cls, value: str) -> str:
+        # Telegram counts UTF-16 code units: an emoji counts twice
+        units = len(value.encode("utf-16-le")) // 2
+        if units > CAPTION_LIMIT:
+            raise ValueError(
+                f"{units} characters as Telegram counts them; a caption takes {CAPTION_LIMIT}"
+            )
+        return value
+
 
 class TipMedia(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

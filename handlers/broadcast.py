@@ -166,7 +166,8 @@ async def _preview(message: Message, context: KannustinContext, user_id: int) ->
         raise DomainError("broadcast.no-targets")
     groups = {group.id: group for group in await broadcasts.targets_for(user_id)}
     names = ", ".join(groups[group_id].name for group_id in draft.target_ids if group_id in groups)
-    await message.reply_text(context.t("broadcast.preview-header"))
+    header = "broadcast.preview-header-tip" if draft.tip else "broadcast.preview-header"
+    await message.reply_text(context.t(header))
     await deliver(context.bot, message.chat.id, content_from_json(draft.content), {}, outbox=False)
     buttons = [
         [InlineKeyboardButton(context.t("broadcast.now-button"), callback_data=NOW)],

@@ -3,8 +3,10 @@ to the library; /review and /approval for coordinators."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KannustinApplication, KannustinContext
@@ -15,6 +17,8 @@ from bot.settings import LANGUAGES
 from bot.tips import PAGE, THEME_NAMES
 from content.library import Theme
 from handlers.broadcast import SAVE_TO_LIBRARY, show_targets
+
+log = logging.getLogger(__name__)
 
 HOME = "tip:h"
 TOP = "tip:top"
@@ -91,7 +95,11 @@ async def _view(
     message: Message, context: KannustinContext, user_id: int, key: str, language: str
 ) -> None:
     view = await context.services.tips.view(user_id, key)
-    await deliver(context.bot, message.chat.id, view.content(language), {}, outbox=False)
+    try:
+        await deliver(context.bot, message.chat.id, view.content(language), {}, outbox=False)
+    except TelegramError as error:
+        log.warning("tip %s cannot be shown: %s", key, error)
+        await message.reply_text(context.t("tip.cannot-show", number=key))
     rows = []
     if not view.own:
         rows.append(
@@ -177,9 +185,12 @@ async def save_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     assert message is not None
     args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 10:
         raise DomainError("tip.save-usage")
-    await _ask_theme(message, context, int(args[0].lstrip("#")), edit=False)
+    assert update.effective_user is not None
+    number = int(args[0].lstrip("#"))
+    await context.services.tips.check_saveable(update.effective_user.id, number)
+    await _ask_theme(message, context, number, edit=False)
 
 
 async def _ask_theme(
@@ -202,10 +213,14 @@ async def save_button_pressed(update: Update, context: KannustinContext) -> None
     assert query is not None and query.data is not None and isinstance(query.message, Message)
     data = query.data
     message = query.message
+    tips = context.services.tips
     if data.startswith(SAVE):
-        await _ask_theme(message, context, int(data.removeprefix(SAVE)), edit=False)
+        number = int(data.removeprefix(SAVE))
+        await tips.check_saveable(query.from_user.id, number)
+        await _ask_theme(message, context, number, edit=False)
     elif data.startswith(SAVE_THEME):
         broadcast, theme = data.removeprefix(SAVE_THEME).split(":")
+        await tips.check_saveable(query.from_user.id, int(broadcast))
         rows = [
             [
                 InlineKeyboardButton(
@@ -244,9 +259,17 @@ async def review_command(update: Update, context: KannustinContext) -> None:
         return
     await message.reply_text(context.t("tip.review-header", count=len(pending)))
     for contribution, author in pending[:10]:
-        await deliver(
-            context.bot, message.chat.id, content_from_json(contribution.content), {}, outbox=False
-        )
+        try:
+            await deliver(
+                context.bot,
+                message.chat.id,
+                content_from_json(contribution.content),
+                {},
+                outbox=False,
+            )
+        except TelegramError as error:  # a file Telegram no longer has: it can still be rejected
+            log.warning("contribution %d cannot be shown: %s", contribution.id, error)
+            await message.reply_text(context.t("tip.cannot-show", number=contribution.id))
         buttons = [
             InlineKeyboardButton(
                 context.t("tip.approve-button"), callback_data=f"{APPROVE}{contribution.id}"

@@ -181,12 +181,13 @@ class TipRepository:
         return None if row is None else str(row[0])
 
     async def use_counts(self, group_id: int, pseudonym: str | None = None) -> dict[str, int]:
-        """How often each tip reached this group (or was asked for by this person)."""
+        """How often each tip reached this group, plus how often this person asked for it."""
         rows = await fetch_all(
             self._connection,
             """
             SELECT tip, COUNT(*) FROM tip_uses
-            WHERE group_id = :group_id OR pseudonym = :pseudonym
+            WHERE (kind = 'sent' AND group_id = :group_id)
+               OR (kind = 'requested' AND pseudonym = :pseudonym)
             GROUP BY tip
             """,
             {"group_id": group_id, "pseudonym": pseudonym or ""},
@@ -207,14 +208,22 @@ class TipRepository:
         rows = await fetch_all(
             self._connection,
             f"""
-            WITH delivered AS (
-                SELECT b.tip AS tip, COUNT(DISTINCT m.chat_id) AS sent,
+            WITH tagged AS (
+                SELECT id AS broadcast_id, tip FROM broadcasts WHERE tip IN ({marks})
+                UNION
+                -- a contribution's own first broadcast counts for it too
+                SELECT broadcast_id, 'own:' || id FROM contributions
+                WHERE broadcast_id IS NOT NULL AND 'own:' || id IN ({marks})
+            ), delivered AS (
+                SELECT t.tip AS tip, COUNT(DISTINCT o.group_id) AS sent,
                        COALESCE(SUM(m.reactions), 0) AS reactions,
                        COALESCE(SUM(m.replies), 0) AS replies
-                FROM broadcasts b JOIN sent_messages m ON m.broadcast_id = b.id
-                JOIN groups g ON g.chat_id = m.chat_id
-                WHERE b.tip IN ({marks}) AND ({int(everywhere)} OR g.organisation_id = :org)
-                GROUP BY b.tip
+                FROM tagged t
+                JOIN sent_messages m ON m.broadcast_id = t.broadcast_id
+                JOIN outbox o ON o.id = m.outbox_id
+                JOIN groups g ON g.id = o.group_id
+                WHERE ({int(everywhere)} OR g.organisation_id = :org)
+                GROUP BY t.tip
             ), requested AS (
                 SELECT u.tip AS tip, COUNT(*) AS requested FROM tip_uses u
                 LEFT JOIN groups g ON g.id = u.group_id

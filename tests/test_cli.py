@@ -105,6 +105,7 @@ def test_migrate_creates_the_database_and_check_summarises(tmp_path: Path) -> No
         "bot token: set",
         "languages: fi, sv, en (default fi)",
         f"database: {database}, schema version {LATEST} of {LATEST}, 0 people",
+        f"pseudonyms: {tmp_path / 'state' / 'pseudonym.key'} will be created on first use",
         f"content: {len(SHIPPED)} tips in 14 themes",
         "all good",
     ]

@@ -90,6 +90,11 @@ async def test_an_instructor_browses_and_sends_a_tip_each_group_in_its_language(
     picker = await press_for(bot, ilkka, note, f"tip:s:{CURATED}{TIP}", "sendMessage")
     picker = await press_for(bot, ilkka, picker, "bc:all", "editMessageText")
     confirm = await send_from_picker(bot, ilkka, picker)
+    headers = [c.text for c in emulator.sent("sendMessage", chat_id=ilkka["id"])]
+    assert (
+        "This is how the tip will look in the group (each group gets it in its own "
+        "language):" in headers
+    )
     await bot.press(ilkka, confirm.result, "bc:now")
 
     in_finnish = await emulator.wait_for("sendMessage", chat_id=finnish.id, where=is_tip(tip))
@@ -155,36 +160,65 @@ async def test_a_tip_can_be_scheduled_and_arrives_at_its_time(
     assert arrived.text == tip.text.fi
 
 
+async def participant_tips(bot: RunningBot, person: Json, times: int) -> list[Any]:
+    """The person asks /tip ``times`` times; the library tips they got, in order."""
+    by_text = {tip.text_in(person["language_code"]): tip for tip in bot.services.library}
+    tips = []
+    for _ in range(times):
+        answer = await bot.say(person, "/tip")
+        assert answer.text in by_text, "a library tip in the person's language"
+        tips.append(by_text[answer.text])
+    return tips
+
+
 async def test_a_participant_asks_for_tips_for_their_week_never_the_same_twice_in_a_row(
     bot: RunningBot,
 ) -> None:
     emulator = bot.emulator
     ilkka = emulator.user(3000, "Ilkka", language_code="en")
     group = await bot.registered_group(ilkka, -100, "Walking group")
+    stored = await bot.services.groups.by_chat(group.id)
+    assert stored is not None and stored.organisation_id is not None
     aino = emulator.user(5551234, "Aino", language_code="sv")
     await emulator.member_joined(aino, group)
     await bot.handled_everything()
+    await bot.services.consent.give(aino["id"], stored.organisation_id)
 
-    texts = []
-    for _ in range(6):
-        answer = await bot.say(aino, "/tip")
-        texts.append(answer.text)
-    library = bot.services.library
-    by_text = {tip.text.sv: tip for tip in library}
-    tips = [by_text[text] for text in texts if text in by_text]
-    assert len(tips) == 6, "every answer is a library tip in the person's language (Swedish)"
+    tips = await participant_tips(bot, aino, 6)
+
     assert all(tip.suits_week(1) for tip in tips)  # the group is in its first week
     assert all(a.id != b.id for a, b in itertools.pairwise(tips))
-
     async with bot.services.database.transaction() as tx:
         rows = await tx.connection.execute_fetchall(
             "SELECT tip, kind, pseudonym, group_id FROM tip_uses ORDER BY id"
         )
-    assert len(rows) == 6
+    assert [row[0] for row in rows] == [f"{CURATED}{tip.id}" for tip in tips]
     pseudonym = bot.services.pseudonyms.of(aino["id"])
-    assert {row[2] for row in rows} == {pseudonym}
+    assert {(row[1], row[2], row[3]) for row in rows} == {("requested", pseudonym, stored.id)}
     assert not [row for row in rows if aino["id"] in tuple(row) or str(aino["id"]) in row[2]]
-    assert {row[1] for row in rows} == {"requested"}
+
+
+async def test_without_consent_a_participant_still_gets_tips_but_nothing_is_recorded(
+    bot: RunningBot,
+) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    group = await bot.registered_group(ilkka, -100, "Walking group")
+    britt = emulator.user(5551235, "Britt", language_code="en")
+    await emulator.member_joined(britt, group)
+    stranger = emulator.user(5551236, "Sam", language_code="fi")  # in no group at all
+    await bot.handled_everything()
+
+    tips = await participant_tips(bot, britt, 4)
+    assert all(a.id != b.id for a, b in itertools.pairwise(tips))
+    assert all(tip.suits_week(1) for tip in tips)
+    loose = await participant_tips(bot, stranger, 3)
+    assert all(tip.weeks == "any" for tip in loose)
+    assert all(a.id != b.id for a, b in itertools.pairwise(loose))
+
+    async with bot.services.database.transaction() as tx:
+        rows = await tx.connection.execute_fetchall("SELECT COUNT(*) FROM tip_uses")
+    assert next(iter(rows))[0] == 0
 
 
 async def test_a_contribution_is_reviewed_and_shared_within_its_organisation_only(
@@ -192,7 +226,7 @@ async def test_a_contribution_is_reviewed_and_shared_within_its_organisation_onl
 ) -> None:
     emulator = bot.emulator
     ilkka = emulator.user(3000, "Ilkka", language_code="en")
-    await bot.registered_group(ilkka, -100, "Walking group")
+    walking = await bot.registered_group(ilkka, -100, "Walking group")
     tuula = emulator.user(3001, "Tuula", language_code="en")
     await bot.make_staff(tuula)  # Espoo, like Ilkka
     vera = emulator.user(3002, "Vera", language_code="en")
@@ -251,6 +285,18 @@ async def test_a_contribution_is_reviewed_and_shared_within_its_organisation_onl
         stored = await tx.tips.contribution(1)
     assert stored is not None and stored.status == "approved"
 
+    # reactions to the broadcast it was saved from count for it in ⭐ Most liked
+    in_group = await emulator.wait_for("sendPhoto", chat_id=walking.id)
+    aino = emulator.user(1, "Aino", language_code="fi")
+    await emulator.reaction(aino, walking, in_group.result["message_id"], old=[], new=["❤"])
+    await bot.handled_everything()
+    home = await bot.say(tuula, "/tip")
+    top = await press_for(bot, tuula, home, "tip:top", "editMessageText")
+    assert (top.text or "").splitlines()[1:] == [
+        "1. 🏠 Our bench by the lake: rest stop!",
+        "   groups 1, reactions 1, replies 0, requests 0",
+    ]
+
 
 async def own_tips(bot: RunningBot, instructor: Json) -> list[str]:
     """The labels of the organisation's own tips in the Relaxation theme, as the
@@ -291,18 +337,18 @@ async def test_without_review_a_contribution_is_shared_at_once(bot: RunningBot) 
 
     nothing = await bot.say(coordinator, "/review")
     assert nothing.text == "There are no tips to review."
+    # refused at once, before any menu: saved already, someone else's, forged buttons
     twice = await bot.say(ilkka, "/save 1")
-    mark = emulator.mark()
-    await bot.press(ilkka, twice.result, "lib:th:1:sleep")
-    languages = await emulator.wait_for("editMessageText", chat_id=ilkka["id"], after=mark)
-    refused = await bot.press(ilkka, languages.result, "lib:lg:1:sleep:en")
-    assert refused.params.get("text") == "That broadcast is already saved in the library."
-    foreign = await bot.say(tuula, "/save 1")  # Tuula tries to save Ilkka's broadcast
-    languages = await press_for(bot, tuula, foreign, "lib:th:1:sleep", "editMessageText")
-    refused = await bot.press(tuula, languages.result, "lib:lg:1:sleep:en")
-    assert refused.params.get("text") == (
+    assert twice.text == "That broadcast is already saved in the library."
+    foreign = await bot.say(tuula, "/save 1")
+    assert foreign.text == (
         "You can only save your own broadcasts. You can see their numbers with /broadcasts."
     )
+    home = await bot.say(tuula, "/tip")
+    for forged in ("lib:save:1", "lib:th:1:sleep", "lib:lg:1:sleep:en", "lib:save:999"):
+        refused = await bot.press(tuula, home.result, forged)
+        assert refused.params.get("show_alert") is True
+        assert refused.params.get("text") == foreign.text
     await emulator.send_text(ilkka, "/save first")
     await emulator.wait_for(
         "sendMessage",
@@ -339,4 +385,4 @@ async def test_the_most_liked_tips_are_shown_to_instructors(bot: RunningBot) -> 
     lines = (top.text or "").splitlines()
     assert lines[0] == "The tips groups reacted to most:"
     assert lines[1].startswith("1. Make one small plan for this week.")
-    assert lines[2].strip() == "2 groups, 1 reactions, 0 replies, asked for 0 times"
+    assert lines[2].strip() == "groups 2, reactions 1, replies 0, requests 0"

@@ -7,9 +7,11 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FixedClock
 from bot.i18n import Translator
-from bot.pseudonyms import Pseudonyms, for_database
+from bot.pseudonyms import PseudonymKeyError, Pseudonyms, for_database
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.tips import CURATED, programme_week
@@ -71,13 +73,19 @@ async def test_a_group_gets_its_least_seen_tip_for_the_week_in_its_language(
         tip = library.get(key.removeprefix(CURATED))
         assert tip is not None and tip.suits_week(3)
         assert getattr(content, "text", None) == tip.text.sv  # the group's language
-        await services.broadcasts.send(INSTRUCTOR, content, [group.id], tip=key)
+        async with database.transaction() as tx:  # what the sender records on delivery
+            await tx.tips.record_use(key, "sent", clock.now(), group_id=group.id)
+            # a member's own request does not count as the group having seen a tip
+            await tx.tips.record_use(
+                f"{CURATED}{week_three[0].id}", "requested", clock.now(), pseudonym="p"
+            )
         seen.append(key)
 
     assert len(set(seen)) == len(week_three)  # every suitable tip once before any repeats
     async with database.transaction() as tx:
         counts = await tx.tips.use_counts(group.id)
     assert set(counts.values()) == {1}
+    assert seen[0] != f"{CURATED}{week_three[0].id}" or len(week_three) == 1
 
 
 async def test_a_participant_without_a_group_gets_a_tip_for_any_week(
@@ -104,6 +112,11 @@ def test_pseudonyms_are_stable_keyed_and_the_key_file_is_private(tmp_path: Path)
     assert "12345" not in first.of(12345)
     key_file = tmp_path / "db" / "pseudonym.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+    short = tmp_path / "short" / "pseudonym.key"
+    short.parent.mkdir()
+    short.write_text("abcd\n")
+    with pytest.raises(PseudonymKeyError, match="too short"):
+        for_database(str(short.parent / "k.db"), None).of(1)
     configured = for_database(str(tmp_path / "x.db"), "a configured key of 16+")
     assert configured.of(1) == Pseudonyms(b"a configured key of 16+").of(1)
     assert not (tmp_path / "pseudonym.key").exists()
