@@ -87,9 +87,7 @@ async def test_an_instructor_browses_and_sends_a_tip_each_group_in_its_language(
     in_swedish = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
     assert in_swedish.text == tip.text.sv
 
-    picker = await press_for(bot, ilkka, note, f"tip:s:{CURATED}{TIP}", "sendMessage")
-    picker = await press_for(bot, ilkka, picker, "bc:all", "editMessageText")
-    confirm = await send_from_picker(bot, ilkka, picker)
+    confirm = await tip_to_all_groups(bot, ilkka, note)
     headers = [c.text for c in emulator.sent("sendMessage", chat_id=ilkka["id"])]
     assert (
         "This is how the tip will look in the group (each group gets it in its own "
@@ -121,6 +119,13 @@ def is_tip(tip: Any) -> Any:
     return lambda call: call.text in texts
 
 
+async def tip_to_all_groups(bot: RunningBot, user: Json, note: ApiCall) -> ApiCall:
+    """**Send to groups** under a tip, all groups, next: the confirmation."""
+    picker = await press_for(bot, user, note, f"tip:s:{CURATED}{TIP}", "sendMessage")
+    picker = await press_for(bot, user, picker, "bc:all", "editMessageText")
+    return await send_from_picker(bot, user, picker)
+
+
 async def send_from_picker(bot: RunningBot, user: Json, picker: ApiCall) -> ApiCall:
     """From the ticked group picker to the confirmation with its now/later buttons."""
     mark = bot.emulator.mark()
@@ -142,10 +147,7 @@ async def test_a_tip_can_be_scheduled_and_arrives_at_its_time(
     tip = bot.services.library.get(TIP)
     assert tip is not None
 
-    note = await open_tip(bot, ilkka)
-    picker = await press_for(bot, ilkka, note, f"tip:s:{CURATED}{TIP}", "sendMessage")
-    picker = await press_for(bot, ilkka, picker, "bc:all", "editMessageText")
-    confirm = await send_from_picker(bot, ilkka, picker)
+    confirm = await tip_to_all_groups(bot, ilkka, await open_tip(bot, ilkka))
     await press_for(bot, ilkka, confirm, "bc:later", "sendMessage")
     scheduled = await bot.say(ilkka, "tomorrow 9:00")
     assert "#1" in (scheduled.text or "")
@@ -370,10 +372,7 @@ async def test_the_most_liked_tips_are_shown_to_instructors(bot: RunningBot) -> 
     empty = await press_for(bot, ilkka, home, "tip:top", "editMessageText")
     assert (empty.text or "").startswith("Groups have not reacted to any tip yet")
 
-    note = await open_tip(bot, ilkka)
-    picker = await press_for(bot, ilkka, note, f"tip:s:{CURATED}{TIP}", "sendMessage")
-    picker = await press_for(bot, ilkka, picker, "bc:all", "editMessageText")
-    confirm = await send_from_picker(bot, ilkka, picker)
+    confirm = await tip_to_all_groups(bot, ilkka, await open_tip(bot, ilkka))
     await bot.press(ilkka, confirm.result, "bc:now")
     sent = await emulator.wait_for("sendMessage", chat_id=finnish.id, where=is_tip(tip))
     aino = emulator.user(1, "Aino", language_code="fi")
