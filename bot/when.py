@@ -86,7 +86,10 @@ _RELATIVE = {
     "iövermorgon": 2,
     "i övermorgon": 2,
 }
-_TIME = r"(?:(?:klo|kl|at)\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
+_TIME = (
+    r"(?:(?:klo|kl|at)\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?"
+    r"(?:\s*(?P<ampm>am|pm|a\.m\.|p\.m\.))?"
+)
 _ISO = re.compile(rf"^(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})(?:[ t]+{_TIME})?$")
 _DOTTED = re.compile(
     rf"^(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.?(?P<year>\d{{4}})?(?:\s+{_TIME})?$"
@@ -151,7 +154,12 @@ def _clock(match: re.Match[str], default_hour: int | None) -> tuple[int, int]:
         if default_hour is None:
             raise WhenError("when.unparseable")
         return default_hour, 0
-    return int(hour), int(match["minute"] or 0)
+    value, minute = int(hour), int(match["minute"] or 0)
+    if match["ampm"]:  # 12-hour clock: 12am is midnight, 12pm noon
+        if not 1 <= value <= 12:
+            raise WhenError("when.unparseable")
+        value = value % 12 + (12 if match["ampm"].startswith("p") else 0)
+    return value, minute
 
 
 def _date(year: int, month: int, day: int) -> dt.date:
@@ -172,3 +180,66 @@ def format_local(moment: dt.datetime, timezone: str) -> str:
     """``3.12.2026 klo 09:00``-style without words: ``3.12.2026 09:00``."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
+
+
+# Date ranges and weekly slots (the meeting calendar) -------------------------------------
+
+_RANGE_SPLIT = re.compile(r"\s*(?:–|—|\.\.|\s-\s|(?<=\.)-|(?<=\d)-(?=\d{1,2}\.\d))\s*")
+_WEEKLY = re.compile(rf"^(?P<name>[a-zåäö]+)\.?\s+{_TIME}$")
+
+
+def parse_dates(text: str, now: dt.datetime, timezone: str) -> tuple[dt.date, dt.date]:
+    """A day or a range of days, inclusive: ``3.12.``, ``3.12.–17.12.``, ``3.12.-17.12.2026``,
+    ``2026-12-03..2026-12-17``, ``huomenna``, ``ti``. A range ending before it starts, or
+    a day before today, is refused; a day without a year is the next such day (and an end
+    without one is the next such day from the start, so ``28.12.–4.1.`` spans New Year)."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    cleaned = " ".join(text.lower().replace(",", " ").split())
+    parts = [part for part in _RANGE_SPLIT.split(cleaned) if part]
+    if not 1 <= len(parts) <= 2:
+        raise WhenError("when.unparseable-dates")
+    first = _day_only(parts[0], today, today)
+    last = _day_only(parts[-1], today, first)
+    if last < first:
+        raise WhenError("when.range-backwards")
+    if last < today:
+        raise WhenError("when.past")
+    return first, last
+
+
+def parse_weekly(text: str) -> tuple[int, dt.time]:
+    """A weekday and a time, as a weekly meeting: ``ti 14:00``, ``tis 14.00``, ``Tue 2pm``.
+    Returns the weekday (Monday 0) and the local time."""
+    cleaned = " ".join(text.lower().replace(",", " ").split())
+    match = _WEEKLY.match(cleaned)
+    if match is None or match["name"] not in _WEEKDAYS:
+        raise WhenError("when.unparseable-weekly")
+    try:
+        hour, minute = _clock(match, default_hour=None)
+        return _WEEKDAYS[match["name"]], dt.time(hour, minute)
+    except (WhenError, ValueError):
+        raise WhenError("when.unparseable-weekly") from None
+
+
+def _day_only(text: str, today: dt.date, not_before: dt.date) -> dt.date:
+    """A day without a time; a day without a year, or a weekday, is the first such day
+    from ``not_before`` on."""
+    try:
+        if match := _ISO.match(text):
+            if match["hour"] is None:
+                return _date(int(match["year"]), int(match["month"]), int(match["day"]))
+        elif match := _DOTTED.match(text):
+            if match["hour"] is None:
+                month, day = int(match["month"]), int(match["day"])
+                if match["year"]:
+                    return _date(int(match["year"]), month, day)
+                found = _date(not_before.year, month, day)
+                return found if found >= not_before else _date(not_before.year + 1, month, day)
+        elif text in _RELATIVE:
+            return today + dt.timedelta(days=_RELATIVE[text])
+        elif text.rstrip(".") in _WEEKDAYS:
+            ahead = (_WEEKDAYS[text.rstrip(".")] - not_before.weekday()) % 7
+            return not_before + dt.timedelta(days=ahead)
+    except WhenError:
+        pass
+    raise WhenError("when.unparseable-dates")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.when import WhenError, format_local, parse_when
+from bot.when import WhenError, format_local, parse_dates, parse_weekly, parse_when
 
 HELSINKI = "Europe/Helsinki"
 # Saturday 28 November 2026, 12:00 in Helsinki (UTC+2)
@@ -39,13 +39,19 @@ def local(text: str, now: dt.datetime = NOW, zone: str = HELSINKI) -> str:
         ("tomorrow 9:15", "29.11.2026 09:15"),
         ("tänään 18", "28.11.2026 18:00"),
         ("18:00", "28.11.2026 18:00"),
+        ("Tue 2pm", "1.12.2026 14:00"),
+        ("tue 2:30 pm", "1.12.2026 14:30"),
+        ("tomorrow 12am", "29.11.2026 00:00"),
+        ("tomorrow 12 p.m.", "29.11.2026 12:00"),
     ],
 )
 def test_forms_people_type(text: str, expected: str) -> None:
     assert local(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "soon", "32.12. 9", "ti 25:00", "2026-02-30 10:00", "ti"])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "32.12. 9", "ti 25:00", "2026-02-30 10:00", "ti", "tue 13pm", "ti 0am"]
+)
 def test_what_we_do_not_understand(text: str) -> None:
     with pytest.raises(WhenError) as raised:
         parse_when(text, NOW, HELSINKI)
@@ -73,3 +79,63 @@ def test_the_group_time_zone_decides() -> None:
     assert parse_when("2026-12-03 09:00", NOW, "Europe/Stockholm") == dt.datetime(
         2026, 12, 3, 8, 0, tzinfo=dt.UTC
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("3.12.", "2026-12-03", "2026-12-03"),
+        ("3.12.–17.12.", "2026-12-03", "2026-12-17"),
+        ("3.12.-17.12.2026", "2026-12-03", "2026-12-17"),
+        ("3.12. - 17.12.", "2026-12-03", "2026-12-17"),
+        ("2026-12-03..2026-12-17", "2026-12-03", "2026-12-17"),
+        ("28.12.–4.1.", "2026-12-28", "2027-01-04"),  # over New Year
+        ("huomenna", "2026-11-29", "2026-11-29"),
+        ("ti–pe", "2026-12-01", "2026-12-04"),
+        ("tänään–imorgon", "2026-11-28", "2026-11-29"),
+        ("5.1.", "2027-01-05", "2027-01-05"),  # passed this year: next year
+    ],
+)
+def test_days_and_ranges(text: str, first: str, last: str) -> None:
+    assert parse_dates(text, NOW, HELSINKI) == (
+        dt.date.fromisoformat(first),
+        dt.date.fromisoformat(last),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("17.12.2026–3.12.2026", "when.range-backwards"),
+        ("1.11.2026–3.11.2026", "when.past"),
+        ("someday", "when.unparseable-dates"),
+        ("3.12. 14:00", "when.unparseable-dates"),
+        ("31.2.", "when.unparseable-dates"),
+        ("1.12.–2.12.–3.12.", "when.unparseable-dates"),
+    ],
+)
+def test_bad_ranges_are_refused(text: str, key: str) -> None:
+    with pytest.raises(WhenError) as raised:
+        parse_dates(text, NOW, HELSINKI)
+    assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "weekday", "time"),
+    [
+        ("ti 14:00", 1, "14:00"),
+        ("tis 14.00", 1, "14:00"),
+        ("Tue 2pm", 1, "14:00"),
+        ("torstai klo 9.30", 3, "09:30"),
+        ("fredag kl 10", 4, "10:00"),
+    ],
+)
+def test_weekly_slots(text: str, weekday: int, time: str) -> None:
+    assert parse_weekly(text) == (weekday, dt.time.fromisoformat(time))
+
+
+@pytest.mark.parametrize("text", ["ti", "14:00", "someday 14:00", "ti 25:00", "3.12. 14:00"])
+def test_bad_weekly_slots(text: str) -> None:
+    with pytest.raises(WhenError) as raised:
+        parse_weekly(text)
+    assert raised.value.key == "when.unparseable-weekly"
