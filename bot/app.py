@@ -77,6 +77,8 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         log.info("database %s migrated to version %d", services.database.path, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     await services.outbox.start(application.bot)
+    assert application.job_queue is not None  # the job-queue extra is a dependency
+    await services.scheduler.start(application.job_queue)
     log.info("bot @%s started", application.bot.username)
 
 

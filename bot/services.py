@@ -11,11 +11,13 @@ from bot.deeplinks import DeepLinkRouter
 from bot.groups import GroupService
 from bot.i18n import Translator
 from bot.invitations import InvitationService
+from bot.meetings import MeetingService
 from bot.organisations import OrganisationService
 from bot.outbox import OutboxSender
 from bot.pacing import Pacer
 from bot.people import PeopleService
 from bot.pseudonyms import Pseudonyms, for_database
+from bot.scheduler import ScheduleRunner
 from bot.settings import Settings
 from bot.tips import TipService
 from content import Library
@@ -40,6 +42,8 @@ class Services:
     deep_links: DeepLinkRouter
     pseudonyms: Pseudonyms
     tips: TipService
+    meetings: MeetingService
+    scheduler: ScheduleRunner
 
 
 def build_services(
@@ -73,6 +77,7 @@ def build_services(
         translator=translator,
         notify=outbox.wake,
     )
+    meetings = MeetingService(database, clock, admins, translator, tips, notify=outbox.wake)
     return Services(
         settings=settings,
         clock=clock,
@@ -90,4 +95,6 @@ def build_services(
         deep_links=deep_links,
         pseudonyms=pseudonyms,
         tips=tips,
+        meetings=meetings,
+        scheduler=ScheduleRunner(meetings, clock),
     )

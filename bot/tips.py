@@ -245,8 +245,14 @@ class TipService:
             group = await tx.groups.get(group_id)
             if group is None:
                 raise DomainError("tip.unknown")
-            chosen_week = week or programme_week(group, local_date(group, self._clock.now()))
-            tip = self.pick(chosen_week, await tx.tips.use_counts(group.id), avoid=None)
+            return await self.for_group_in(tx, group, week)
+
+    async def for_group_in(
+        self, tx: Transaction, group: Group, week: int | None = None
+    ) -> tuple[str, AnyContent]:
+        """``for_group`` inside the caller's transaction."""
+        chosen_week = week or programme_week(group, local_date(group, self._clock.now()))
+        tip = self.pick(chosen_week, await tx.tips.use_counts(group.id), avoid=None)
         return CURATED + tip.id, tip_content(tip, group.language)
 
     def pick(self, week: int | None, used: Mapping[str, int], *, avoid: str | None) -> Tip:

@@ -22,6 +22,7 @@ from storage.broadcasts import BroadcastRepository
 from storage.consents import ConsentRepository
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
+from storage.meetings import MeetingRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
@@ -73,6 +74,10 @@ class Transaction:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection)
+
+    @cached_property
+    def meetings(self) -> MeetingRepository:
+        return MeetingRepository(self.connection)
 
     @cached_property
     def tips(self) -> TipRepository:

@@ -1,0 +1,408 @@
+"""The meeting calendar: when a group meets, cancelled and remote meetings, and the rhythm
+of messages around them (reminders, and while meetings are off a "meeting at home" and a
+mid-week encouragement).
+
+The database is the source of truth. Each planned message is a ``schedule_items`` row,
+keyed by its meeting and kind; firing it marks the row and writes the outbox row in one
+transaction, so one due time never produces two messages, however often it fires. The
+scheduler's jobs are only derived from these rows (``bot/scheduler.py``).
+
+Rules for a firing:
+- a reminder whose meeting has already started is skipped;
+- anything more than 12 hours late (the bot was down) is skipped, and shown as skipped;
+- otherwise it is sent, late or not; nothing is ever sent during the group's quiet hours
+  (default 21:00-08:00): a message that would fall there is planned for their end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.access import load_actor, require_manages, require_staff
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.i18n import Translator
+from bot.payload import TextContent, content_to_json
+from bot.tips import TipService
+from bot.when import parse_dates, parse_weekly
+from storage import Database, Transaction
+from storage.groups import Group
+from storage.meetings import Calendar, Meeting, ScheduleItem
+
+log = logging.getLogger(__name__)
+
+LATE_LIMIT = dt.timedelta(hours=12)
+REMINDERS = ("evening", "before")
+KEEP_GOING = ("at-home", "midweek")
+MAX_MEETINGS = 52
+WEEKDAYS = {
+    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+@dataclass(frozen=True)
+class GroupSchedule:
+    group: Group
+    calendar: Calendar | None
+    meetings: list[Meeting]
+    items: list[ScheduleItem]
+
+
+def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
+    """A local date and ``HH:MM`` as UTC (a time skipped by daylight saving moves on)."""
+    local = dt.datetime.combine(day, dt.time.fromisoformat(hhmm))
+    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
+
+
+def out_of_quiet_hours(moment: dt.datetime, calendar: Calendar, timezone: str) -> dt.datetime:
+    """``moment``, or the end of the quiet hours it falls in."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    start = dt.time.fromisoformat(calendar.quiet_from)
+    end = dt.time.fromisoformat(calendar.quiet_until)
+    now = local.time()
+    quiet = (start <= now or now < end) if start > end else (start <= now < end)
+    if not quiet:
+        return moment
+    day = local.date() if now < end else local.date() + dt.timedelta(days=1)
+    return wall_clock(day, calendar.quiet_until, timezone)
+
+
+class MeetingService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        translator: Translator,
+        tips: TipService,
+        *,
+        notify: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self._translator = translator
+        self._tips = tips
+        self._notify = notify
+        self._planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None
+
+    def on_planned(self, callback: Callable[[Sequence[ScheduleItem]], None]) -> None:
+        """Who to tell about new or moved items (the scheduler adds their jobs)."""
+        self._planned = callback
+
+    # Setting up ----------------------------------------------------------------------------
+
+    async def set_calendar(
+        self,
+        actor_id: int,
+        group_id: int,
+        weekly: str,
+        first: str,
+        *,
+        count: int = 6,
+        where: str | None = None,
+    ) -> tuple[Calendar, list[Meeting]]:
+        """The group meets weekly at ``weekly`` (``ti 14:00``) from ``first`` (a date; the
+        first such weekday on or after it), ``count`` times, at a place or a video link."""
+        if not 1 <= count <= MAX_MEETINGS:
+            raise DomainError("meetings.count", most=MAX_MEETINGS)
+        weekday, time = parse_weekly(weekly)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            start, _ = parse_dates(first, now, group.timezone)
+            start += dt.timedelta(days=(weekday - start.weekday()) % 7)
+            if wall_clock(start, f"{time:%H:%M}", group.timezone) <= now:
+                raise DomainError("when.past")
+            place, link = _place_or_link(where)
+            calendar = await tx.meetings.set_calendar(
+                group.id,
+                weekday=weekday,
+                meeting_time=f"{time:%H:%M}",
+                first_date=start,
+                meetings=count,
+                place=place,
+                link=link,
+                set_by=actor_id,
+                now=now,
+            )
+            for number in range(1, count + 1):
+                day = start + dt.timedelta(weeks=number - 1)
+                await tx.meetings.put_meeting(
+                    group.id,
+                    number,
+                    local_date=day,
+                    local_time=calendar.meeting_time,
+                    starts_at=wall_clock(day, calendar.meeting_time, group.timezone),
+                )
+            await tx.meetings.remove_meetings_after(group.id, count)
+            await tx.groups.update(group.id, now, starts_on=start)
+            items = await self._replan(tx, group, calendar)
+            meetings = await tx.meetings.meetings(group.id)
+        log.info("group %d meets %d times from %s", group.id, count, start)
+        self._planned(items)
+        return calendar, meetings
+
+    async def cancel(
+        self, actor_id: int, group_id: int, dates: str, reason: str | None = None
+    ) -> list[Meeting]:
+        """Meetings on these days are off: announced in the group, their reminders dropped,
+        and the keep-going rhythm planned instead."""
+        return await self._change(actor_id, group_id, dates, "cancelled", reason=reason)
+
+    async def restore(self, actor_id: int, group_id: int, dates: str) -> list[Meeting]:
+        """Undo a cancellation (or a remote period): the reminders come back."""
+        return await self._change(actor_id, group_id, dates, "planned")
+
+    async def remote(self, actor_id: int, group_id: int, dates: str, link: str) -> list[Meeting]:
+        """Meetings on these days are held online; reminders carry the link."""
+        place, url = _place_or_link(link)
+        if url is None or place is not None:
+            raise DomainError("meetings.link-needed")
+        return await self._change(actor_id, group_id, dates, "remote", link=url)
+
+    async def _change(
+        self,
+        actor_id: int,
+        group_id: int,
+        dates: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        link: str | None = None,
+    ) -> list[Meeting]:
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            calendar = await tx.meetings.calendar(group.id)
+            if calendar is None:
+                raise DomainError("meetings.no-calendar")
+            first, last = parse_dates(dates, now, group.timezone)
+            chosen = [
+                meeting
+                for meeting in await tx.meetings.meetings(group.id)
+                if first <= meeting.local_date <= last and meeting.starts_at > now
+            ]
+            if not chosen:
+                raise DomainError("meetings.none-then")
+            for meeting in chosen:
+                await tx.meetings.set_status(meeting.id, status, link=link, reason=reason)
+            items = await self._replan(tx, group, calendar)
+            ids = {meeting.id for meeting in chosen}
+            changed = [m for m in await tx.meetings.meetings(group.id) if m.id in ids]
+            await self._announce(
+                tx, group, calendar, changed, status=status, reason=reason, now=now
+            )
+        self._planned(items)
+        self._notify()
+        log.info("group %d: %d meetings now %s", group.id, len(changed), status)
+        return changed
+
+    async def overview(self, actor_id: int) -> list[GroupSchedule]:
+        """The calendars and planned messages of every group the actor manages."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            if actor.is_admin:
+                groups = await tx.groups.all()
+            elif actor.is_coordinator and actor.organisation_id is not None:
+                groups = await tx.groups.of_organisation(actor.organisation_id)
+            else:
+                groups = await tx.groups.led_by(actor_id)
+            return [
+                GroupSchedule(
+                    group,
+                    await tx.meetings.calendar(group.id),
+                    await tx.meetings.meetings(group.id),
+                    await tx.meetings.of_group(group.id),
+                )
+                for group in groups
+                if group.is_active
+            ]
+
+    # Firing ---------------------------------------------------------------------------------
+
+    async def pending(self) -> list[ScheduleItem]:
+        async with self._database.transaction() as tx:
+            return await tx.meetings.pending()
+
+    async def fire(self, item_id: int, due_at: dt.datetime) -> bool:
+        """The job for ``item_id`` at ``due_at`` fired: send its message once. A job for a
+        time the item no longer has (it was moved) does nothing. True if sent."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            item = await tx.meetings.item(item_id)
+            if item is None or item.status != "pending" or item.due_at != due_at:
+                return False
+            meeting = await tx.meetings.meeting(item.meeting_id)
+            group = await tx.groups.get(item.group_id)
+            calendar = await tx.meetings.calendar(item.group_id)
+            assert meeting is not None and group is not None and calendar is not None
+            skip = None
+            if not group.is_active:
+                skip = "schedule.group-inactive"
+            elif item.kind in REMINDERS and meeting.starts_at <= now:
+                skip = "schedule.meeting-started"
+            elif now - item.due_at > LATE_LIMIT:
+                skip = "schedule.too-late"
+            if skip is not None:
+                await tx.meetings.finish(item.id, "skipped", now, skip)
+                log.info("schedule item %d skipped: %s", item.id, skip)
+                return False
+            if not await tx.meetings.finish(item.id, "sent", now):
+                return False
+            text = await self._message(tx, item, meeting, calendar, group)
+            await tx.outbox.add(
+                chat_id=group.chat_id,
+                group_id=group.id,
+                purpose="schedule",
+                content=content_to_json(TextContent(text=text)),
+                due_at=now,
+                now=now,
+            )
+        self._notify()
+        log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
+        return True
+
+    # Inside ---------------------------------------------------------------------------------
+
+    async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
+        actor = await load_actor(tx, actor_id, self._admins)
+        group = await tx.groups.get(group_id)
+        group = require_manages(
+            actor, group, await tx.groups.instructor_ids(group_id) if group else []
+        )
+        if not group.is_active:
+            raise DomainError("meetings.group-inactive")
+        return group
+
+    async def _replan(
+        self, tx: Transaction, group: Group, calendar: Calendar
+    ) -> list[ScheduleItem]:
+        """Every future meeting's messages, from its status and the group's settings."""
+        now = self._clock.now()
+        for meeting in await tx.meetings.meetings(group.id):
+            wanted = self._due_times(meeting, calendar, group.timezone)
+            for kind in (*REMINDERS, *KEEP_GOING):
+                due = wanted.get(kind)
+                if due is not None and due > now:
+                    await tx.meetings.plan(group.id, meeting.id, kind, due)
+                else:
+                    await tx.meetings.drop(meeting.id, (kind,), "schedule.not-wanted")
+        return [item for item in await tx.meetings.of_group(group.id) if item.status == "pending"]
+
+    def _due_times(
+        self, meeting: Meeting, calendar: Calendar, timezone: str
+    ) -> dict[str, dt.datetime]:
+        due: dict[str, dt.datetime] = {}
+        if meeting.status in ("planned", "remote"):
+            if calendar.remind_evening_at is not None:
+                eve = meeting.local_date - dt.timedelta(days=1)
+                due["evening"] = wall_clock(eve, calendar.remind_evening_at, timezone)
+            if calendar.remind_minutes_before is not None:
+                due["before"] = meeting.starts_at - dt.timedelta(
+                    minutes=calendar.remind_minutes_before
+                )
+        else:
+            due["at-home"] = meeting.starts_at
+            if calendar.midweek_days_after is not None and calendar.midweek_at is not None:
+                day = meeting.local_date + dt.timedelta(days=calendar.midweek_days_after)
+                due["midweek"] = wall_clock(day, calendar.midweek_at, timezone)
+        return {kind: out_of_quiet_hours(at, calendar, timezone) for kind, at in due.items()}
+
+    async def _message(
+        self,
+        tx: Transaction,
+        item: ScheduleItem,
+        meeting: Meeting,
+        calendar: Calendar,
+        group: Group,
+    ) -> str:
+        t, language = self._translator, group.language
+        when = self._when(meeting, language)
+        link = meeting.link or calendar.link
+        if meeting.status == "remote" and link:
+            where = t.text(language, "schedule.where-link", link=link)
+        elif calendar.place:
+            where = t.text(language, "schedule.where-place", place=calendar.place)
+        elif link:
+            where = t.text(language, "schedule.where-link", link=link)
+        else:
+            where = ""
+        if item.kind == "evening":
+            text = t.text(
+                language,
+                "schedule.evening",
+                when=when,
+                number=meeting.number,
+                total=calendar.meetings,
+                where=where,
+            )
+        elif item.kind == "before":
+            text = t.text(language, "schedule.before", time=meeting.local_time, where=where)
+        elif item.kind == "at-home":
+            key, tip = await self._tips.for_group_in(tx, group)
+            await tx.tips.record_use(key, "sent", self._clock.now(), group_id=group.id)
+            tip_text = (
+                tip.text if isinstance(tip, TextContent) else (getattr(tip, "caption", None) or "")
+            )
+            text = t.text(language, "schedule.at-home", tip=tip_text)
+        else:
+            text = t.text(language, "schedule.midweek")
+        return text.strip()
+
+    def _when(self, meeting: Meeting, language: str) -> str:
+        day = meeting.local_date
+        name = WEEKDAYS.get(language, WEEKDAYS["fi"])[day.weekday()]
+        return f"{name} {day.day}.{day.month}. {meeting.local_time}"
+
+    async def _announce(
+        self,
+        tx: Transaction,
+        group: Group,
+        calendar: Calendar,
+        meetings: list[Meeting],
+        *,
+        status: str,
+        reason: str | None,
+        now: dt.datetime,
+    ) -> None:
+        """Tell the group, in its language, through the outbox."""
+        t, language = self._translator, group.language
+        days = ", ".join(self._when(meeting, language) for meeting in meetings)
+        if status == "cancelled":
+            text = t.text(language, "schedule.cancelled", days=days)
+            if reason:
+                text += "\n" + t.text(language, "schedule.reason", reason=reason)
+            text += "\n" + t.text(language, "schedule.keep-going")
+        elif status == "remote":
+            text = t.text(language, "schedule.remote", days=days, link=meetings[0].link or "")
+        else:
+            text = t.text(language, "schedule.restored", days=days)
+        await tx.outbox.add(
+            chat_id=group.chat_id,
+            group_id=group.id,
+            purpose="schedule",
+            content=content_to_json(TextContent(text=text)),
+            due_at=out_of_quiet_hours(now, calendar, group.timezone),
+            now=now,
+        )
+
+
+def _place_or_link(where: str | None) -> tuple[str | None, str | None]:
+    """A web address is the video link; anything else is the place."""
+    text = (where or "").strip()
+    if not text:
+        return None, None
+    if len(text) > 200:
+        raise DomainError("meetings.place-too-long")
+    if text.lower().startswith(("https://", "http://")) and " " not in text:
+        return None, text
+    return text, None

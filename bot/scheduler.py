@@ -1,0 +1,63 @@
+"""The scheduler's jobs, derived from ``schedule_items`` (the source of truth).
+
+At start-up every pending item gets a one-off job in PTB's job queue (APScheduler); an
+item that fell due while the bot was down fires at once, and the firing rules in
+``bot/meetings.py`` decide whether it is still sent. Items planned later get their jobs
+as they are planned. A job carries its item and the due time it was made for: a job left
+over from a time the item no longer has fires into nothing, and a second firing of the
+same due time finds the item already done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram.ext import CallbackContext, JobQueue
+
+from bot.clock import Clock
+from bot.meetings import MeetingService
+from storage.meetings import ScheduleItem
+
+log = logging.getLogger(__name__)
+
+
+class ScheduleRunner:
+    def __init__(self, meetings: MeetingService, clock: Clock) -> None:
+        self._meetings = meetings
+        self._clock = clock
+        self._queue: JobQueue[Any] | None = None
+        self._scheduled: set[tuple[int, dt.datetime]] = set()
+        meetings.on_planned(self.add_all)
+
+    async def start(self, queue: JobQueue[Any]) -> int:
+        """Rebuild the jobs of every pending item; returns how many."""
+        self._queue = queue
+        items = await self._meetings.pending()
+        self.add_all(items)
+        log.info("scheduler: %d planned messages restored", len(items))
+        return len(items)
+
+    def add_all(self, items: Sequence[ScheduleItem]) -> None:
+        for item in items:
+            self.add(item)
+
+    def add(self, item: ScheduleItem) -> None:
+        key = (item.id, item.due_at)
+        if self._queue is None or key in self._scheduled:
+            return
+        self._scheduled.add(key)
+        delay = max((item.due_at - self._clock.now()).total_seconds(), 0.0)
+        self._queue.run_once(self._fire, when=delay, data=key, name=f"schedule-{item.id}")
+
+    async def _fire(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        assert context.job is not None
+        data: tuple[int, dt.datetime] = context.job.data  # type: ignore[assignment]
+        item_id, due_at = data
+        self._scheduled.discard(data)
+        try:
+            await self._meetings.fire(item_id, due_at)
+        except Exception:
+            log.exception("schedule item %d failed to fire", item_id)

@@ -1,0 +1,305 @@
+"""Groups' meeting calendars, their meetings, and the messages planned around them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True)
+class Calendar:
+    group_id: int
+    weekday: int
+    meeting_time: str
+    first_date: dt.date
+    meetings: int
+    place: str | None
+    link: str | None
+    remind_evening_at: str | None
+    remind_minutes_before: int | None
+    midweek_days_after: int | None
+    midweek_at: str | None
+    quiet_from: str
+    quiet_until: str
+    set_by: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    group_id: int
+    number: int
+    local_date: dt.date
+    local_time: str
+    starts_at: dt.datetime
+    status: str
+    link: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    id: int
+    group_id: int
+    meeting_id: int
+    kind: str
+    due_at: dt.datetime
+    status: str
+    reason: str | None
+    finished_at: dt.datetime | None
+
+
+_CALENDAR = (
+    "group_id, weekday, meeting_time, first_date, meetings, place, link, remind_evening_at, "
+    "remind_minutes_before, midweek_days_after, midweek_at, quiet_from, quiet_until, set_by, "
+    "updated_at"
+)
+_MEETING = "id, group_id, number, local_date, local_time, starts_at, status, link, reason"
+_ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
+
+
+class MeetingRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    # Calendars -----------------------------------------------------------------------------
+
+    async def set_calendar(
+        self,
+        group_id: int,
+        *,
+        weekday: int,
+        meeting_time: str,
+        first_date: dt.date,
+        meetings: int,
+        place: str | None,
+        link: str | None,
+        set_by: int,
+        now: dt.datetime,
+    ) -> Calendar:
+        """Create or change how a group meets; its reminder and quiet-hour settings stay."""
+        await execute(
+            self._connection,
+            """
+            INSERT INTO calendars (group_id, weekday, meeting_time, first_date, meetings, place,
+                                   link, set_by, updated_at)
+            VALUES (:group_id, :weekday, :meeting_time, :first_date, :meetings, :place, :link,
+                    :set_by, :now)
+            ON CONFLICT (group_id) DO UPDATE SET
+                weekday = excluded.weekday, meeting_time = excluded.meeting_time,
+                first_date = excluded.first_date, meetings = excluded.meetings,
+                place = excluded.place, link = excluded.link, set_by = excluded.set_by,
+                updated_at = excluded.updated_at
+            """,
+            {
+                "group_id": group_id,
+                "weekday": weekday,
+                "meeting_time": meeting_time,
+                "first_date": first_date.isoformat(),
+                "meetings": meetings,
+                "place": place or "",
+                "link": link or "",
+                "set_by": set_by,
+                "now": to_db(now),
+            },
+        )
+        # empty strings stand for "none" in the parameters (no untyped NULLs); store NULL
+        await execute(
+            self._connection,
+            """
+            UPDATE calendars SET place = NULLIF(place, ''), link = NULLIF(link, '')
+            WHERE group_id = :group_id
+            """,
+            {"group_id": group_id},
+        )
+        calendar = await self.calendar(group_id)
+        assert calendar is not None
+        return calendar
+
+    async def calendar(self, group_id: int) -> Calendar | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_CALENDAR} FROM calendars WHERE group_id = :id",
+            {"id": group_id},
+        )
+        return None if row is None else to_model(Calendar, row)
+
+    # Meetings ------------------------------------------------------------------------------
+
+    async def put_meeting(
+        self,
+        group_id: int,
+        number: int,
+        local_date: dt.date,
+        local_time: str,
+        starts_at: dt.datetime,
+    ) -> Meeting:
+        """Meeting ``number`` of the group at this date and time (its status is kept)."""
+        await execute(
+            self._connection,
+            """
+            INSERT INTO meetings (group_id, number, local_date, local_time, starts_at, status)
+            VALUES (:group_id, :number, :local_date, :local_time, :starts_at, 'planned')
+            ON CONFLICT (group_id, number) DO UPDATE SET
+                local_date = excluded.local_date, local_time = excluded.local_time,
+                starts_at = excluded.starts_at
+            """,
+            {
+                "group_id": group_id,
+                "number": number,
+                "local_date": local_date.isoformat(),
+                "local_time": local_time,
+                "starts_at": to_db(starts_at),
+            },
+        )
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_MEETING} FROM meetings WHERE group_id = :group_id AND number = :number",
+            {"group_id": group_id, "number": number},
+        )
+        return to_model(Meeting, row)
+
+    async def remove_meetings_after(self, group_id: int, number: int) -> None:
+        """Meetings beyond the calendar's count: their pending messages are dropped, and a
+        meeting about which nothing was ever sent is removed."""
+        await execute(
+            self._connection,
+            """
+            UPDATE schedule_items SET status = 'dropped', reason = NULL
+            WHERE status = 'pending' AND meeting_id IN
+                (SELECT id FROM meetings WHERE group_id = :group_id AND number > :number)
+            """,
+            {"group_id": group_id, "number": number},
+        )
+        await execute(
+            self._connection,
+            """
+            DELETE FROM schedule_items WHERE status = 'dropped' AND meeting_id IN
+                (SELECT id FROM meetings WHERE group_id = :group_id AND number > :number)
+            """,
+            {"group_id": group_id, "number": number},
+        )
+        await execute(
+            self._connection,
+            """
+            DELETE FROM meetings WHERE group_id = :group_id AND number > :number
+              AND id NOT IN (SELECT meeting_id FROM schedule_items)
+            """,
+            {"group_id": group_id, "number": number},
+        )
+
+    async def meetings(self, group_id: int) -> list[Meeting]:
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_MEETING} FROM meetings WHERE group_id = :id ORDER BY number",
+            {"id": group_id},
+        )
+        return to_models(Meeting, rows)
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_MEETING} FROM meetings WHERE id = :id",
+            {"id": meeting_id},
+        )
+        return None if row is None else to_model(Meeting, row)
+
+    async def set_status(
+        self, meeting_id: int, status: str, *, link: str | None, reason: str | None
+    ) -> None:
+        await execute(
+            self._connection,
+            """
+            UPDATE meetings SET status = :status, link = NULLIF(:link, ''),
+                                reason = NULLIF(:reason, '')
+            WHERE id = :id
+            """,
+            {"status": status, "link": link or "", "reason": reason or "", "id": meeting_id},
+        )
+
+    # Planned messages ----------------------------------------------------------------------
+
+    async def plan(self, group_id: int, meeting_id: int, kind: str, due_at: dt.datetime) -> None:
+        """The message ``kind`` for this meeting is due at ``due_at``: created, moved, or
+        brought back from dropped. One already sent or skipped stays as it is."""
+        await execute(
+            self._connection,
+            """
+            INSERT INTO schedule_items (group_id, meeting_id, kind, due_at, status)
+            VALUES (:group_id, :meeting_id, :kind, :due_at, 'pending')
+            ON CONFLICT (meeting_id, kind) DO UPDATE SET
+                due_at = excluded.due_at, status = 'pending', reason = NULL
+            WHERE schedule_items.status IN ('pending', 'dropped')
+            """,
+            {
+                "group_id": group_id,
+                "meeting_id": meeting_id,
+                "kind": kind,
+                "due_at": to_db(due_at),
+            },
+        )
+
+    async def drop(self, meeting_id: int, kinds: tuple[str, ...], reason: str) -> None:
+        """Pending messages of these kinds for the meeting will not be sent."""
+        marks = ", ".join(f":k{index}" for index in range(len(kinds)))
+        await execute(
+            self._connection,
+            f"""
+            UPDATE schedule_items SET status = 'dropped', reason = :reason
+            WHERE meeting_id = :meeting_id AND status = 'pending' AND kind IN ({marks})
+            """,
+            {
+                "meeting_id": meeting_id,
+                "reason": reason,
+                **{f"k{index}": kind for index, kind in enumerate(kinds)},
+            },
+        )
+
+    async def item(self, item_id: int) -> ScheduleItem | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_ITEM} FROM schedule_items WHERE id = :id",
+            {"id": item_id},
+        )
+        return None if row is None else to_model(ScheduleItem, row)
+
+    async def pending(self, limit: int = 1_000_000) -> list[ScheduleItem]:
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_ITEM} FROM schedule_items WHERE status = 'pending'
+            ORDER BY due_at, id LIMIT :limit
+            """,
+            {"limit": limit},
+        )
+        return to_models(ScheduleItem, rows)
+
+    async def of_group(self, group_id: int) -> list[ScheduleItem]:
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_ITEM} FROM schedule_items WHERE group_id = :id ORDER BY due_at, id",
+            {"id": group_id},
+        )
+        return to_models(ScheduleItem, rows)
+
+    async def finish(
+        self, item_id: int, status: str, now: dt.datetime, reason: str | None = None
+    ) -> bool:
+        """Mark a pending item sent or skipped; False if it was no longer pending (another
+        firing got there first)."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE schedule_items SET status = :status, reason = NULLIF(:reason, ''),
+                                      finished_at = :now
+            WHERE id = :id AND status = 'pending'
+            """,
+            {"status": status, "reason": reason or "", "now": to_db(now), "id": item_id},
+        )
+        return changed == 1
