@@ -157,6 +157,33 @@ class MeetingService:
         and the keep-going rhythm planned instead."""
         return await self._change(actor_id, group_id, dates, "cancelled", reason=reason)
 
+    async def cancel_meeting(self, actor_id: int, meeting_id: int) -> list[Meeting]:
+        """The cancel button under one meeting in /schedule."""
+        async with self._database.transaction() as tx:
+            meeting = await tx.meetings.meeting(meeting_id)
+        if meeting is None:
+            raise DomainError("access.not-your-group")  # a forged id reads like a foreign one
+        day = meeting.local_date
+        return await self._change(actor_id, meeting.group_id, (day, day), "cancelled")
+
+    async def group_of_chat(self, actor_id: int, chat_id: int) -> Group:
+        """The registered group of this chat, if the actor manages it."""
+        async with self._database.transaction() as tx:
+            group = await tx.groups.by_chat(chat_id)
+            if group is None:
+                raise DomainError("access.not-your-group")
+            return await self._managed(tx, actor_id, group.id)
+
+    async def only_group(self, actor_id: int) -> Group:
+        """The one active group the actor leads; with several the number must be given."""
+        async with self._database.transaction() as tx:
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            led = [g for g in await tx.groups.led_by(actor_id) if g.is_active]
+        if len(led) != 1:
+            raise DomainError("meetings.which-group")
+        return led[0]
+
     async def restore(self, actor_id: int, group_id: int, dates: str) -> list[Meeting]:
         """Undo a cancellation (or a remote period): the reminders come back."""
         return await self._change(actor_id, group_id, dates, "planned")
@@ -172,7 +199,7 @@ class MeetingService:
         self,
         actor_id: int,
         group_id: int,
-        dates: str,
+        dates: str | tuple[dt.date, dt.date],
         status: str,
         *,
         reason: str | None = None,
@@ -184,7 +211,10 @@ class MeetingService:
             calendar = await tx.meetings.calendar(group.id)
             if calendar is None:
                 raise DomainError("meetings.no-calendar")
-            first, last = parse_dates(dates, now, group.timezone)
+            if isinstance(dates, tuple):
+                first, last = dates
+            else:
+                first, last = parse_dates(dates, now, group.timezone)
             chosen = [
                 meeting
                 for meeting in await tx.meetings.meetings(group.id)

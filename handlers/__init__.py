@@ -10,6 +10,7 @@ from handlers import (
     fallback,
     groups,
     invitations,
+    meetings,
     onboarding,
     organisations,
     people,
@@ -20,7 +21,16 @@ from handlers import (
 #   -1  people: remember who wrote and pick their language (every update)
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
-JOURNEYS = (onboarding, organisations, invitations, groups, consent, broadcast, tips)
+JOURNEYS = (
+    onboarding,
+    organisations,
+    invitations,
+    groups,
+    consent,
+    broadcast,
+    tips,
+    meetings,
+)
 
 
 def register_all(application: KannustinApplication) -> None:

@@ -33,13 +33,21 @@ async def on_error(update: object, context: KannustinContext) -> None:
     language = resolve_language(
         None, user.language_code if user else None, context.services.people.default_language
     )
-    if user is not None:
-        try:
+    chat = update.effective_chat
+    try:
+        group = (
+            await context.services.groups.by_chat(chat.id)
+            if chat is not None and chat.type != ChatType.PRIVATE
+            else None
+        )
+        if group is not None:
+            language = group.language  # in a group the bot speaks the group's language
+        elif user is not None:
             language = context.services.people.language_of(
                 await context.services.people.get(user.id), user.language_code
             )
-        except Exception:
-            log.warning("update %s: could not look up the person's language", update.update_id)
+    except Exception:
+        log.warning("update %s: could not look up the language to answer in", update.update_id)
     text = context.services.translator.text(language, key, **params)
     try:
         await _tell(update, text)

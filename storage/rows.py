@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -44,21 +45,31 @@ def to_model(cls: type[T], row: Any) -> T:
     """Build dataclass ``cls`` from a row whose column names are its field names.
 
     Fields typed ``datetime`` (or ``datetime | None``) are parsed from stored text; fields
-    typed ``bool`` from 0/1.
+    typed ``date`` likewise; fields typed ``bool`` from 0/1.
     """
-    hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        value = row[field.name]
-        kind = hints[field.name]
-        if value is not None and _is(kind, dt.datetime):
-            value = from_db(value)
-        elif value is not None and _is(kind, dt.date):
-            value = dt.date.fromisoformat(value)
-        elif value is not None and _is(kind, bool):
-            value = bool(value)
-        values[field.name] = value
+    for name, convert in _converters(typing.cast(Any, cls)):
+        value = row[name]
+        values[name] = value if value is None or convert is None else convert(value)
     return cls(**values)
+
+
+@functools.cache
+def _converters(cls: Any) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each field with how its stored value is read (worked out once per class)."""
+    hints = typing.get_type_hints(cls)
+    found: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for field in dataclasses.fields(cls):
+        kind = hints[field.name]
+        convert: Callable[[Any], Any] | None = None
+        if _is(kind, dt.datetime):
+            convert = from_db
+        elif _is(kind, dt.date):
+            convert = dt.date.fromisoformat
+        elif _is(kind, bool):
+            convert = bool
+        found.append((field.name, convert))
+    return tuple(found)
 
 
 def to_models(cls: type[T], rows: Sequence[Any]) -> list[T]:

@@ -74,7 +74,21 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
     everyone = ["start", "help", "language", "privacy", "consent", "tip"]
-    staff = ["groups", "group", "broadcast", "scheduled", "broadcasts", "save", "invite", "invites"]
+    staff = [
+        "groups",
+        "group",
+        "broadcast",
+        "scheduled",
+        "broadcasts",
+        "save",
+        "meetings",
+        "cancel",
+        "uncancel",
+        "remote",
+        "schedule",
+        "invite",
+        "invites",
+    ]
     assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.PARTICIPANT}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.PRIVATE) == everyone + staff
@@ -92,7 +106,15 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "neworg",
     ]
     assert names({Role.EVERYONE}, ChatKind.GROUP) == ["help", "privacy"]
-    assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.GROUP) == ["help", "privacy", "group"]
+    assert names({Role.EVERYONE, Role.INSTRUCTOR}, ChatKind.GROUP) == [
+        "help",
+        "privacy",
+        "group",
+        "meetings",
+        "cancel",
+        "uncancel",
+        "remote",
+    ]
 
 
 async def test_deep_links_reach_the_handler_of_their_prefix() -> None:

@@ -1,0 +1,247 @@
+"""The meeting calendar: /meetings, /cancel, /uncancel, /remote and /schedule.
+
+In a group chat the commands act on that group; in a private chat the group's number
+comes first (``/cancel 3 8.12.``), and may be left out by an instructor with one group.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KannustinApplication, KannustinContext
+from bot.errors import DomainError
+from bot.meetings import WEEKDAYS, GroupSchedule
+from bot.when import format_local
+from handlers.broadcast import CANCEL as CANCEL_BROADCAST
+from storage.groups import Group
+from storage.meetings import Meeting
+
+CANCEL_MEETING = "mt:x:"
+_COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
+_STATUS_KEYS = {
+    "planned": "meetings.status-planned",
+    "cancelled": "meetings.status-cancelled",
+    "remote": "meetings.status-remote",
+}
+_USAGE = {
+    "cancel": "meetings.cancel-usage",
+    "remote": "meetings.remote-usage",
+    "uncancel": "meetings.uncancel-usage",
+}
+_DONE = {
+    "cancel": "meetings.cancel-done",
+    "remote": "meetings.remote-done",
+    "uncancel": "meetings.uncancel-done",
+}
+_ITEM_KEYS = {
+    "evening": "meetings.item-evening",
+    "before": "meetings.item-before",
+    "at-home": "meetings.item-at-home",
+    "midweek": "meetings.item-midweek",
+}
+
+
+async def _group_and_args(update: Update, context: KannustinContext) -> tuple[Group, list[str]]:
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    args = list(context.args or [])
+    meetings = context.services.meetings
+    if message.chat.type != ChatType.PRIVATE:
+        return await meetings.group_of_chat(user.id, message.chat.id), args
+    if args and args[0].isdigit() and len(args[0]) <= 9:
+        number = int(args.pop(0))
+        group = await context.services.groups.manageable(user.id, number)
+        return group, args
+    return await meetings.only_group(user.id), args
+
+
+def _language(context: KannustinContext) -> str:
+    return context.language or context.services.translator.default
+
+
+def _when(meeting: Meeting, language: str) -> str:
+    day = meeting.local_date
+    return f"{WEEKDAYS[language][day.weekday()]} {day.day}.{day.month}. {meeting.local_time}"
+
+
+async def meetings_command(update: Update, context: KannustinContext) -> None:
+    """``/meetings [N]`` shows the calendar; ``/meetings [N] DAY TIME FROM [xCOUNT] [PLACE]``
+    sets it: ``/meetings ti 14:00 3.12. x6 Kirjaston kokoushuone``."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    group, args = await _group_and_args(update, context)
+    if not args:
+        await _show(message, context, group)
+        return
+    if len(args) < 3:
+        raise DomainError("meetings.usage")
+    weekly, first, rest = " ".join(args[:2]), args[2], args[3:]
+    count = 6
+    if rest and (match := _COUNT.match(rest[0])):
+        count = int(match[1])
+        rest = rest[1:]
+    await context.services.meetings.set_calendar(
+        user.id, group.id, weekly, first, count=count, where=" ".join(rest) or None
+    )
+    await _show(message, context, group)
+
+
+async def _show(message: Message, context: KannustinContext, group: Group) -> None:
+    overview = [
+        schedule
+        for schedule in await context.services.meetings.overview(
+            message.from_user.id if message.from_user else 0
+        )
+        if schedule.group.id == group.id
+    ]
+    if not overview or overview[0].calendar is None:
+        await message.reply_text(context.t("meetings.none", group=group.name))
+        return
+    await message.reply_text(_describe(context, overview[0]))
+
+
+def _describe(context: KannustinContext, schedule: GroupSchedule) -> str:
+    calendar = schedule.calendar
+    assert calendar is not None
+    language = _language(context)
+    lines = [
+        context.t(
+            "meetings.header",
+            group=schedule.group.name,
+            count=calendar.meetings,
+            where=calendar.place or calendar.link or "-",
+        )
+    ]
+    for meeting in schedule.meetings:
+        status = context.t(_STATUS_KEYS[meeting.status])
+        line = f"{meeting.number}. {_when(meeting, language)} {status}"
+        if meeting.reason:
+            line += f" ({meeting.reason})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+async def _change(update: Update, context: KannustinContext, action: str) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    group, args = await _group_and_args(update, context)
+    if not args:
+        raise DomainError(_USAGE[action])
+    meetings = context.services.meetings
+    dates, rest = args[0], " ".join(args[1:]).strip()
+    if action == "cancel":
+        changed = await meetings.cancel(user.id, group.id, dates, rest or None)
+    elif action == "remote":
+        if not rest:
+            raise DomainError("meetings.link-needed")
+        changed = await meetings.remote(user.id, group.id, dates, rest)
+    else:
+        changed = await meetings.restore(user.id, group.id, dates)
+    days = ", ".join(_when(meeting, _language(context)) for meeting in changed)
+    await message.reply_text(context.t(_DONE[action], group=group.name, days=days))
+
+
+async def cancel_command(update: Update, context: KannustinContext) -> None:
+    """``/cancel [N] DATES [REASON]``: meetings off, announced, the keep-going rhythm on."""
+    await _change(update, context, "cancel")
+
+
+async def uncancel_command(update: Update, context: KannustinContext) -> None:
+    """``/uncancel [N] DATES``: meetings back on as usual, reminders restored."""
+    await _change(update, context, "uncancel")
+
+
+async def remote_command(update: Update, context: KannustinContext) -> None:
+    """``/remote [N] DATES LINK``: meetings online; reminders carry the link."""
+    await _change(update, context, "remote")
+
+
+async def schedule_command(update: Update, context: KannustinContext) -> None:
+    """The next meetings and every scheduled message of the person's groups, each
+    meeting and broadcast with a cancel button."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    services = context.services
+    language = _language(context)
+    now = services.clock.now()
+    lines: list[str] = []
+    buttons: list[list[InlineKeyboardButton]] = []
+    for schedule in await services.meetings.overview(user.id):
+        if schedule.calendar is None:
+            continue
+        zone = schedule.group.timezone
+        lines.append(context.t("schedule.group-header", group=schedule.group.name))
+        upcoming = [m for m in schedule.meetings if m.starts_at > now][:3]
+        for meeting in upcoming:
+            lines.append(f"• {_when(meeting, language)} {context.t(_STATUS_KEYS[meeting.status])}")
+            if meeting.status != "cancelled":
+                label = context.t("schedule.cancel-meeting-button", when=_when(meeting, language))
+                buttons.append(
+                    [InlineKeyboardButton(label, callback_data=f"{CANCEL_MEETING}{meeting.id}")]
+                )
+        for item in schedule.items:
+            if item.status == "pending" and len(lines) < 60:
+                what = context.t(_ITEM_KEYS[item.kind])
+                lines.append(f"  ⏰ {format_local(item.due_at, zone)} {what}")
+            elif item.status == "skipped":
+                lines.append(
+                    f"  ⏭ {format_local(item.due_at, zone)} {context.t(_ITEM_KEYS[item.kind])}: "
+                    + context.t(item.reason or "schedule.too-late")
+                )
+    for summary in await services.broadcasts.scheduled_for(user.id):
+        broadcast = summary.broadcast
+        lines.append(
+            context.t(
+                "broadcast.scheduled-line",
+                number=broadcast.id,
+                when=format_local(broadcast.send_at, services.settings.timezone),
+                groups=", ".join(summary.group_names),
+            )
+        )
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    context.t("broadcast.cancel-scheduled-button", number=broadcast.id),
+                    callback_data=f"{CANCEL_BROADCAST}{broadcast.id}",
+                )
+            ]
+        )
+    if not lines:
+        await message.reply_text(context.t("schedule.empty"))
+        return
+    await message.reply_text(
+        "\n".join(lines)[:4000], reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+    )
+
+
+async def cancel_meeting_button(update: Update, context: KannustinContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    changed = await context.services.meetings.cancel_meeting(
+        query.from_user.id, int(query.data.removeprefix(CANCEL_MEETING))
+    )
+    days = ", ".join(_when(meeting, _language(context)) for meeting in changed)
+    await query.message.reply_text(context.t("meetings.cancelled-one", days=days))
+    await query.answer()
+
+
+def register(application: KannustinApplication) -> None:
+    commands = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("meetings", meetings_command, filters=commands))
+    application.add_handler(CommandHandler("cancel", cancel_command, filters=commands))
+    application.add_handler(CommandHandler("uncancel", uncancel_command, filters=commands))
+    application.add_handler(CommandHandler("remote", remote_command, filters=commands))
+    application.add_handler(
+        CommandHandler("schedule", schedule_command, filters=commands & filters.ChatType.PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(cancel_meeting_button, pattern=rf"^{CANCEL_MEETING}\d{{1,9}}$")
+    )
