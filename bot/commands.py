@@ -44,6 +44,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("cancel", "command.cancel", _STAFF, _EVERYWHERE),
     CommandSpec("uncancel", "command.uncancel", _STAFF, _EVERYWHERE),
     CommandSpec("remote", "command.remote", _STAFF, _EVERYWHERE),
+    CommandSpec("rhythm", "command.rhythm", _STAFF, _EVERYWHERE),
     CommandSpec("schedule", "command.schedule", _STAFF, _PRIVATE),
     CommandSpec("invite", "command.invite", _STAFF, _PRIVATE),
     CommandSpec("invites", "command.invites", _STAFF, _PRIVATE),

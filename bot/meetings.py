@@ -157,6 +157,31 @@ class MeetingService:
         and the keep-going rhythm planned instead."""
         return await self._change(actor_id, group_id, dates, "cancelled", reason=reason)
 
+    async def rhythm(self, actor_id: int, group_id: int) -> Calendar:
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            calendar = await tx.meetings.calendar(group.id)
+        if calendar is None:
+            raise DomainError("meetings.no-calendar")
+        return calendar
+
+    async def set_rhythm(
+        self, actor_id: int, group_id: int, setting: str, values: Sequence[str]
+    ) -> Calendar:
+        """One rhythm setting: ``evening 18:00|off``, ``before 60|off`` (minutes),
+        ``midweek 3 12:00|off`` (days after the meeting day, time), ``quiet 21:00-08:00``."""
+        changes = _rhythm_changes(setting.lower(), [value.lower() for value in values])
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            if await tx.meetings.calendar(group.id) is None:
+                raise DomainError("meetings.no-calendar")
+            calendar = await tx.meetings.set_rhythm(group.id, now, **changes)
+            items = await self._replan(tx, group, calendar)
+        self._planned(items)
+        log.info("group %d rhythm changed: %s", group.id, sorted(changes))
+        return calendar
+
     async def cancel_meeting(self, actor_id: int, meeting_id: int) -> list[Meeting]:
         """The cancel button under one meeting in /schedule."""
         async with self._database.transaction() as tx:
@@ -424,6 +449,41 @@ class MeetingService:
             due_at=out_of_quiet_hours(now, calendar, group.timezone),
             now=now,
         )
+
+
+def _rhythm_changes(setting: str, values: list[str]) -> dict[str, object]:
+    off = values in (["off"], ["pois"], ["av"])
+    try:
+        if setting in ("evening", "ilta", "kväll") and len(values) == 1:
+            return {"remind_evening_at": None if off else _hhmm(values[0])}
+        if setting in ("before", "ennen", "före") and len(values) == 1:
+            if off:
+                return {"remind_minutes_before": None}
+            minutes = int(values[0])
+            if not 5 <= minutes <= 24 * 60:
+                raise ValueError(minutes)
+            return {"remind_minutes_before": minutes}
+        if setting in ("midweek", "välipäivä", "mitt") and (off or len(values) == 2):
+            if off:
+                return {"midweek_days_after": None, "midweek_at": None}
+            days = int(values[0])
+            if not 1 <= days <= 6:
+                raise ValueError(days)
+            return {"midweek_days_after": days, "midweek_at": _hhmm(values[1])}
+        if setting in ("quiet", "hiljaisuus", "tyst") and len(values) == 1:
+            start, _, end = values[0].replace("–", "-").partition("-")
+            if _hhmm(start) == _hhmm(end):
+                raise ValueError(values[0])
+            return {"quiet_from": _hhmm(start), "quiet_until": _hhmm(end)}
+    except ValueError:
+        pass
+    raise DomainError("meetings.rhythm-usage")
+
+
+def _hhmm(text: str) -> str:
+    """``18``, ``18:00`` or ``18.00`` as ``18:00``."""
+    hour, _, minute = text.replace(".", ":").partition(":")
+    return f"{dt.time(int(hour), int(minute or 0)):%H:%M}"
 
 
 def _place_or_link(where: str | None) -> tuple[str | None, str | None]:

@@ -163,6 +163,35 @@ async def remote_command(update: Update, context: KannustinContext) -> None:
     await _change(update, context, "remote")
 
 
+async def rhythm_command(update: Update, context: KannustinContext) -> None:
+    """``/rhythm [N]`` shows the reminder and keep-going settings; ``/rhythm [N] SETTING
+    VALUE`` changes one (evening, before, midweek, quiet)."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    group, args = await _group_and_args(update, context)
+    meetings = context.services.meetings
+    if args:
+        calendar = await meetings.set_rhythm(user.id, group.id, args[0], args[1:])
+    else:
+        calendar = await meetings.rhythm(user.id, group.id)
+    off = context.t("meetings.off")
+    await message.reply_text(
+        context.t(
+            "meetings.rhythm",
+            group=group.name,
+            evening=calendar.remind_evening_at or off,
+            before=calendar.remind_minutes_before or off,
+            midweek=(
+                f"+{calendar.midweek_days_after} {calendar.midweek_at}"
+                if calendar.midweek_days_after is not None and calendar.midweek_at
+                else off
+            ),
+            quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
+        )
+    )
+
+
 async def schedule_command(update: Update, context: KannustinContext) -> None:
     """The next meetings and every scheduled message of the person's groups, each
     meeting and broadcast with a cancel button."""
@@ -239,6 +268,7 @@ def register(application: KannustinApplication) -> None:
     application.add_handler(CommandHandler("cancel", cancel_command, filters=commands))
     application.add_handler(CommandHandler("uncancel", uncancel_command, filters=commands))
     application.add_handler(CommandHandler("remote", remote_command, filters=commands))
+    application.add_handler(CommandHandler("rhythm", rhythm_command, filters=commands))
     application.add_handler(
         CommandHandler("schedule", schedule_command, filters=commands & filters.ChatType.PRIVATE)
     )

@@ -122,6 +122,33 @@ class MeetingRepository:
         assert calendar is not None
         return calendar
 
+    async def set_rhythm(self, group_id: int, now: dt.datetime, **changes: object) -> Calendar:
+        """Change some of: remind_evening_at, remind_minutes_before, midweek_days_after,
+        midweek_at, quiet_from, quiet_until (None turns a message off)."""
+        allowed = {
+            "remind_evening_at",
+            "remind_minutes_before",
+            "midweek_days_after",
+            "midweek_at",
+            "quiet_from",
+            "quiet_until",
+        }
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+        for column, value in sorted(changes.items()):
+            # NULLIF: an empty string turns the setting off (no untyped NULL parameters)
+            await execute(
+                self._connection,
+                f"""
+                UPDATE calendars SET {column} = NULLIF(:value, ''), updated_at = :now
+                WHERE group_id = :group_id
+                """,
+                {"value": "" if value is None else value, "now": to_db(now), "group_id": group_id},
+            )
+        calendar = await self.calendar(group_id)
+        assert calendar is not None
+        return calendar
+
     async def calendar(self, group_id: int) -> Calendar | None:
         row = await fetch_one(
             self._connection,

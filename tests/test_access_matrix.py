@@ -84,6 +84,7 @@ async def world(database: Database, clock: FixedClock) -> World:
     earlier, _ = await services.broadcasts.send(INSTRUCTOR, hello, [added.group.id])
     later, _ = await services.broadcasts.send(INSTRUCTOR, hello, [added.group.id])
     saved = await services.tips.contribute(INSTRUCTOR, earlier.id, "peer_support", "fi")
+    await services.meetings.set_calendar(INSTRUCTOR, added.group.id, "ti 14:00", "1.12.")
     return World(
         services,
         espoo.id,
@@ -175,6 +176,18 @@ async def turn_approval_off(w: World, actor: int) -> Any:
     return await w.services.tips.set_review(actor, review=False)
 
 
+async def set_meetings(w: World, actor: int) -> Any:
+    return await w.services.meetings.set_calendar(actor, w.group, "ke 10:00", "2.12.")
+
+
+async def cancel_meetings(w: World, actor: int) -> Any:
+    return await w.services.meetings.cancel(actor, w.group, "8.12.")
+
+
+async def change_rhythm(w: World, actor: int) -> Any:
+    return await w.services.meetings.set_rhythm(actor, w.group, "before", ["30"])
+
+
 STAFF = {"admin", "coordinator", "instructor", "other-instructor", "foreign-coordinator"}
 MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/neworg": (create_organisation, {"admin"}),
@@ -196,6 +209,9 @@ MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/review": (list_for_review, {"admin", "coordinator", "foreign-coordinator"}),
     "/review approve": (approve_contribution, {"admin", "coordinator"}),
     "/approval off": (turn_approval_off, {"coordinator", "foreign-coordinator"}),
+    "/meetings set": (set_meetings, {"admin", "coordinator", "instructor"}),
+    "/cancel": (cancel_meetings, {"admin", "coordinator", "instructor"}),
+    "/rhythm": (change_rhythm, {"admin", "coordinator", "instructor"}),
 }
 CASES = [
     pytest.param(command, role, role in allowed, id=f"{command}-{role}")

@@ -4,6 +4,7 @@ catching up after downtime."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -269,3 +270,48 @@ async def test_only_those_who_manage_the_group_set_its_meetings(
         assert refused.value.key == key
     async with database.transaction() as tx:
         assert await tx.meetings.calendar(group.id) is None
+
+
+async def test_the_rhythm_is_configurable_per_group(database: Database, clock: FixedClock) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=2)
+    await services.meetings.cancel(INSTRUCTOR, group.id, "8.12.")
+
+    await services.meetings.set_rhythm(INSTRUCTOR, group.id, "evening", ["19.30"])
+    await services.meetings.set_rhythm(INSTRUCTOR, group.id, "before", ["off"])
+    await services.meetings.set_rhythm(INSTRUCTOR, group.id, "midweek", ["2", "10"])
+    calendar = await services.meetings.set_rhythm(INSTRUCTOR, group.id, "quiet", ["22-07"])
+
+    assert (calendar.remind_evening_at, calendar.remind_minutes_before) == ("19:30", None)
+    assert (calendar.quiet_from, calendar.quiet_until) == ("22:00", "07:00")
+    planned = await items(services, group)
+    assert planned[(1, "evening")] == ("2026-11-30 19:30", "pending")
+    assert planned[(1, "before")][1] == "dropped"
+    assert planned[(2, "midweek")] == ("2026-12-10 10:00", "pending")
+    for setting, values in (
+        ("evening", ["25:00"]),
+        ("before", ["2"]),
+        ("midweek", ["9", "12:00"]),
+        ("quiet", ["21-21"]),
+        ("loudness", ["11"]),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await services.meetings.set_rhythm(INSTRUCTOR, group.id, setting, values)
+        assert refused.value.key == "meetings.rhythm-usage"
+    assert await services.meetings.rhythm(INSTRUCTOR, group.id) == calendar
+
+
+async def test_two_firings_racing_send_one_message(database: Database, clock: FixedClock) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=1)
+    async with database.transaction() as tx:
+        evening = next(i for i in await tx.meetings.of_group(group.id) if i.kind == "evening")
+    clock.set(evening.due_at)
+
+    results = await asyncio.gather(
+        *(services.meetings.fire(evening.id, evening.due_at) for _ in range(5))
+    )
+
+    assert sorted(results) == [False, False, False, False, True]
+    sent = await group_messages(services, group.chat_id)
+    assert len([text for text in sent if text.startswith("Muistutus")]) == 1

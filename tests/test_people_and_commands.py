@@ -85,6 +85,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "cancel",
         "uncancel",
         "remote",
+        "rhythm",
         "schedule",
         "invite",
         "invites",
@@ -114,6 +115,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "cancel",
         "uncancel",
         "remote",
+        "rhythm",
     ]
 
 
