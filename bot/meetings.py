@@ -133,15 +133,22 @@ class MeetingService:
                 set_by=actor_id,
                 now=now,
             )
+            # a cancelled or remote meeting stays so at its time, whatever its new number
+            before = {m.starts_at: m for m in await tx.meetings.meetings(group.id)}
             for number in range(1, count + 1):
                 day = start + dt.timedelta(weeks=number - 1)
-                await tx.meetings.put_meeting(
+                meeting = await tx.meetings.put_meeting(
                     group.id,
                     number,
                     local_date=day,
                     local_time=calendar.meeting_time,
                     starts_at=wall_clock(day, calendar.meeting_time, group.timezone),
                 )
+                old = before.get(meeting.starts_at)
+                if old is not None and old.status != meeting.status:
+                    await tx.meetings.set_status(
+                        meeting.id, old.status, link=old.link, reason=old.reason
+                    )
             await tx.meetings.remove_meetings_after(group.id, count)
             await tx.groups.update(group.id, now, starts_on=start)
             items = await self._replan(tx, group, calendar)
@@ -240,13 +247,21 @@ class MeetingService:
                 first, last = dates
             else:
                 first, last = parse_dates(dates, now, group.timezone)
-            chosen = [
+            upcoming = [
                 meeting
                 for meeting in await tx.meetings.meetings(group.id)
-                if first <= meeting.local_date <= last and meeting.starts_at > now
+                if first <= meeting.local_date <= last
+                and meeting.starts_at > now
+                and meeting.number <= calendar.meetings
             ]
-            if not chosen:
+            if not upcoming:
                 raise DomainError("meetings.none-then")
+            if status == "planned":  # undo: only what was cancelled or remote
+                chosen = [m for m in upcoming if m.status != "planned"]
+            else:
+                chosen = [m for m in upcoming if (m.status, m.link) != (status, link)]
+            if not chosen:
+                raise DomainError("meetings.nothing-to-change")
             for meeting in chosen:
                 await tx.meetings.set_status(meeting.id, status, link=link, reason=reason)
             items = await self._replan(tx, group, calendar)
@@ -271,22 +286,26 @@ class MeetingService:
                 groups = await tx.groups.of_organisation(actor.organisation_id)
             else:
                 groups = await tx.groups.led_by(actor_id)
-            return [
-                GroupSchedule(
-                    group,
-                    await tx.meetings.calendar(group.id),
-                    await tx.meetings.meetings(group.id),
-                    await tx.meetings.of_group(group.id),
-                )
-                for group in groups
-                if group.is_active
-            ]
+            return [await self._schedule_of(tx, group) for group in groups if group.is_active]
+
+    async def _schedule_of(self, tx: Transaction, group: Group) -> GroupSchedule:
+        calendar = await tx.meetings.calendar(group.id)
+        count = calendar.meetings if calendar else 0
+        meetings = [m for m in await tx.meetings.meetings(group.id) if m.number <= count]
+        shown = {m.id for m in meetings}
+        items = [i for i in await tx.meetings.of_group(group.id) if i.meeting_id in shown]
+        return GroupSchedule(group, calendar, meetings, items)
 
     # Firing ---------------------------------------------------------------------------------
 
     async def pending(self) -> list[ScheduleItem]:
         async with self._database.transaction() as tx:
             return await tx.meetings.pending()
+
+    async def due(self) -> list[ScheduleItem]:
+        """Pending items whose time has come (the scheduler's safety sweep)."""
+        async with self._database.transaction() as tx:
+            return await tx.meetings.due(self._clock.now())
 
     async def fire(self, item_id: int, due_at: dt.datetime) -> bool:
         """The job for ``item_id`` at ``due_at`` fired: send its message once. A job for a
@@ -319,7 +338,8 @@ class MeetingService:
                 group_id=group.id,
                 purpose="schedule",
                 content=content_to_json(TextContent(text=text)),
-                due_at=now,
+                # a late one (the bot was down) still keeps the quiet hours
+                due_at=out_of_quiet_hours(now, calendar, group.timezone),
                 now=now,
             )
         self._notify()
@@ -343,12 +363,20 @@ class MeetingService:
     ) -> list[ScheduleItem]:
         """Every future meeting's messages, from its status and the group's settings."""
         now = self._clock.now()
+        existing = {(i.meeting_id, i.kind): i for i in await tx.meetings.of_group(group.id)}
         for meeting in await tx.meetings.meetings(group.id):
-            wanted = self._due_times(meeting, calendar, group.timezone)
+            wanted = (
+                self._due_times(meeting, calendar, group.timezone)
+                if meeting.number <= calendar.meetings
+                else {}  # beyond the calendar's count: nothing more about it
+            )
             for kind in (*REMINDERS, *KEEP_GOING):
                 due = wanted.get(kind)
+                held = existing.get((meeting.id, kind))
                 if due is not None and due > now:
                     await tx.meetings.plan(group.id, meeting.id, kind, due)
+                elif due is not None and held is not None and held.due_at == due:
+                    continue  # overdue but not yet fired: the firing rules decide
                 else:
                     await tx.meetings.drop(meeting.id, (kind,), "schedule.not-wanted")
         return [item for item in await tx.meetings.of_group(group.id) if item.status == "pending"]
@@ -392,9 +420,11 @@ class MeetingService:
         else:
             where = ""
         if item.kind == "evening":
+            sent_on = out_of_quiet_hours(self._clock.now(), calendar, group.timezone)
+            same_day = sent_on.astimezone(ZoneInfo(group.timezone)).date() == meeting.local_date
             text = t.text(
                 language,
-                "schedule.evening",
+                "schedule.evening-today" if same_day else "schedule.evening",
                 when=when,
                 number=meeting.number,
                 total=calendar.meetings,

@@ -6,6 +6,11 @@ item that fell due while the bot was down fires at once, and the firing rules in
 as they are planned. A job carries its item and the due time it was made for: a job left
 over from a time the item no longer has fires into nothing, and a second firing of the
 same due time finds the item already done.
+
+Delays are measured on the bot's clock (so a test's clock and the jobs agree). A job never
+counts as "missed" however late it runs (a busy start-up must not lose a reminder), and a
+sweep every ``SWEEP`` seconds fires anything due that has no job left: a firing that
+failed, or one lost for any other reason.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from storage.meetings import ScheduleItem
 
 log = logging.getLogger(__name__)
 
+SWEEP = 60.0
+
 
 class ScheduleRunner:
     def __init__(self, meetings: MeetingService, clock: Clock) -> None:
@@ -37,6 +44,13 @@ class ScheduleRunner:
         self._queue = queue
         items = await self._meetings.pending()
         self.add_all(items)
+        queue.run_repeating(
+            self._sweep,
+            interval=SWEEP,
+            first=SWEEP,
+            name="schedule-sweep",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
         log.info("scheduler: %d planned messages restored", len(items))
         return len(items)
 
@@ -50,14 +64,34 @@ class ScheduleRunner:
             return
         self._scheduled.add(key)
         delay = max((item.due_at - self._clock.now()).total_seconds(), 0.0)
-        self._queue.run_once(self._fire, when=delay, data=key, name=f"schedule-{item.id}")
+        self._queue.run_once(
+            self._fire,
+            when=delay,
+            data=key,
+            name=f"schedule-{item.id}",
+            job_kwargs={"misfire_grace_time": None},
+        )
 
     async def _fire(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         assert context.job is not None
         data: tuple[int, dt.datetime] = context.job.data  # type: ignore[assignment]
-        item_id, due_at = data
-        self._scheduled.discard(data)
+        await self._fire_one(*data)
+
+    async def _fire_one(self, item_id: int, due_at: dt.datetime) -> None:
         try:
             await self._meetings.fire(item_id, due_at)
         except Exception:
-            log.exception("schedule item %d failed to fire", item_id)
+            # still pending: the sweep tries again
+            log.exception("schedule item %d failed to fire; the sweep will retry", item_id)
+        finally:
+            self._scheduled.discard((item_id, due_at))
+
+    async def _sweep(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        for item in await self._meetings.due():
+            if (item.id, item.due_at) not in self._scheduled:
+                await self._fire_one(item.id, item.due_at)
+
+    async def sweep_now(self) -> None:
+        """One sweep at once (tests, and after a pause)."""
+        for item in await self._meetings.due():
+            await self._fire_one(item.id, item.due_at)

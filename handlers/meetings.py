@@ -7,6 +7,7 @@ comes first (``/cancel 3 8.12.``), and may be left out by an instructor with one
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -15,12 +16,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
 from bot.meetings import WEEKDAYS, GroupSchedule
-from bot.when import format_local
+from bot.when import WhenError, format_local, parse_dates, parse_weekly
 from handlers.broadcast import CANCEL as CANCEL_BROADCAST
 from storage.groups import Group
 from storage.meetings import Meeting
 
 CANCEL_MEETING = "mt:x:"
+MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
     "planned": "meetings.status-planned",
@@ -60,6 +62,15 @@ async def _group_and_args(update: Update, context: KannustinContext) -> tuple[Gr
     return await meetings.only_group(user.id), args
 
 
+def _reads(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except WhenError as error:
+        # a past or backwards range did read as dates: let the service say so
+        return error.key in ("when.past", "when.range-backwards")
+    return True
+
+
 def _language(context: KannustinContext) -> str:
     return context.language or context.services.translator.default
 
@@ -81,7 +92,12 @@ async def meetings_command(update: Update, context: KannustinContext) -> None:
         return
     if len(args) < 3:
         raise DomainError("meetings.usage")
-    weekly, first, rest = " ".join(args[:2]), args[2], args[3:]
+    # "ti 14:00" or "Tue 2 pm": the longest start that reads as a weekly slot
+    taken = next((n for n in (3, 2) if _reads(parse_weekly, " ".join(args[:n]))), 2)
+    weekly, rest = " ".join(args[:taken]), args[taken:]
+    if not rest:
+        raise DomainError("meetings.usage")
+    first, rest = rest[0], rest[1:]
     count = 6
     if rest and (match := _COUNT.match(rest[0])):
         count = int(match[1])
@@ -135,7 +151,18 @@ async def _change(update: Update, context: KannustinContext, action: str) -> Non
     if not args:
         raise DomainError(_USAGE[action])
     meetings = context.services.meetings
-    dates, rest = args[0], " ".join(args[1:]).strip()
+    # "8.12.", "8.12.–15.12." or "8.12. – 15.12.": the longest start that reads as days
+    now = context.services.clock.now()
+    taken = next(
+        (
+            n
+            for n in (3, 2, 1)
+            if n <= len(args)
+            and _reads(lambda text: parse_dates(text, now, group.timezone), " ".join(args[:n]))
+        ),
+        1,
+    )
+    dates, rest = " ".join(args[:taken]), " ".join(args[taken:]).strip()
     if action == "cancel":
         changed = await meetings.cancel(user.id, group.id, dates, rest or None)
     elif action == "remote":
@@ -211,7 +238,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
         upcoming = [m for m in schedule.meetings if m.starts_at > now][:3]
         for meeting in upcoming:
             lines.append(f"• {_when(meeting, language)} {context.t(_STATUS_KEYS[meeting.status])}")
-            if meeting.status != "cancelled":
+            if meeting.status != "cancelled" and len(buttons) < MAX_BUTTONS:
                 label = context.t("schedule.cancel-meeting-button", when=_when(meeting, language))
                 buttons.append(
                     [InlineKeyboardButton(label, callback_data=f"{CANCEL_MEETING}{meeting.id}")]
@@ -226,6 +253,8 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
                     + context.t(item.reason or "schedule.too-late")
                 )
     for summary in await services.broadcasts.scheduled_for(user.id):
+        if len(buttons) >= MAX_BUTTONS + 10:
+            break
         broadcast = summary.broadcast
         lines.append(
             context.t(

@@ -167,7 +167,19 @@ class MeetingRepository:
         local_time: str,
         starts_at: dt.datetime,
     ) -> Meeting:
-        """Meeting ``number`` of the group at this date and time (its status is kept)."""
+        """Meeting ``number`` of the group at this date and time. Its status is kept while
+        its time stays; a meeting moved to another time starts afresh (planned, and the
+        messages about its old time are forgotten, so the new time gets its own)."""
+        await execute(
+            self._connection,
+            """
+            DELETE FROM schedule_items WHERE meeting_id IN (
+                SELECT id FROM meetings
+                WHERE group_id = :group_id AND number = :number AND starts_at != :starts_at
+            )
+            """,
+            {"group_id": group_id, "number": number, "starts_at": to_db(starts_at)},
+        )
         await execute(
             self._connection,
             """
@@ -175,7 +187,13 @@ class MeetingRepository:
             VALUES (:group_id, :number, :local_date, :local_time, :starts_at, 'planned')
             ON CONFLICT (group_id, number) DO UPDATE SET
                 local_date = excluded.local_date, local_time = excluded.local_time,
-                starts_at = excluded.starts_at
+                starts_at = excluded.starts_at,
+                status = CASE WHEN meetings.starts_at = excluded.starts_at
+                              THEN meetings.status ELSE 'planned' END,
+                link = CASE WHEN meetings.starts_at = excluded.starts_at
+                            THEN meetings.link ELSE NULL END,
+                reason = CASE WHEN meetings.starts_at = excluded.starts_at
+                              THEN meetings.reason ELSE NULL END
             """,
             {
                 "group_id": group_id,
@@ -287,6 +305,18 @@ class MeetingRepository:
                 **{f"k{index}": kind for index, kind in enumerate(kinds)},
             },
         )
+
+    async def due(self, now: dt.datetime) -> list[ScheduleItem]:
+        """Pending items whose time has come."""
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_ITEM} FROM schedule_items WHERE status = 'pending' AND due_at <= :now
+            ORDER BY due_at, id
+            """,
+            {"now": to_db(now)},
+        )
+        return to_models(ScheduleItem, rows)
 
     async def item(self, item_id: int) -> ScheduleItem | None:
         row = await fetch_one(

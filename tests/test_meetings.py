@@ -315,3 +315,80 @@ async def test_two_firings_racing_send_one_message(database: Database, clock: Fi
     assert sorted(results) == [False, False, False, False, True]
     sent = await group_messages(services, group.chat_id)
     assert len([text for text in sent if text.startswith("Muistutus")]) == 1
+
+
+async def test_setting_the_calendar_again_keeps_cancellations_by_date_and_drops_extras(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=3)
+    await services.meetings.cancel(INSTRUCTOR, group.id, "8.12.")
+
+    _, meetings = await services.meetings.set_calendar(
+        INSTRUCTOR, group.id, "ti 14:00", "8.12.", count=2
+    )
+
+    assert [(local(m.starts_at), m.status) for m in meetings if m.number <= 2] == [
+        ("2026-12-08 14:00", "cancelled"),  # still cancelled, now meeting 1
+        ("2026-12-15 14:00", "planned"),
+    ]
+    planned = await items(services, group)
+    assert planned[(1, "at-home")] == ("2026-12-08 14:00", "pending")
+    assert planned[(2, "before")] == ("2026-12-15 13:00", "pending")
+    assert not [key for key, (_, status) in planned.items() if key[0] == 3 and status == "pending"]
+    overview = await services.meetings.overview(INSTRUCTOR)
+    assert [m.number for m in overview[0].meetings] == [1, 2]
+
+
+async def test_cancelling_twice_changes_nothing_the_second_time(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.")
+    await services.meetings.cancel(INSTRUCTOR, group.id, "8.12.")
+    announced = len(await group_messages(services, group.chat_id))
+
+    for again in (
+        services.meetings.cancel(INSTRUCTOR, group.id, "8.12."),
+        services.meetings.restore(INSTRUCTOR, group.id, "15.12."),  # never cancelled
+    ):
+        with pytest.raises(DomainError) as refused:
+            await again
+        assert refused.value.key == "meetings.nothing-to-change"
+    assert len(await group_messages(services, group.chat_id)) == announced
+
+
+async def test_an_overdue_reminder_survives_a_replan_and_keeps_the_quiet_hours(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.")
+    async with database.transaction() as tx:
+        evening = next(i for i in await tx.meetings.of_group(group.id) if i.kind == "evening")
+
+    # 23:00 on Monday: five hours late (the bot was down), and someone cancels 15.12.
+    clock.set(dt.datetime(2026, 11, 30, 21, 0, tzinfo=dt.UTC))
+    await services.meetings.cancel(INSTRUCTOR, group.id, "15.12.")
+    assert await services.meetings.fire(evening.id, evening.due_at)
+
+    async with database.transaction() as tx:
+        rows = await tx.outbox.of_chat(group.chat_id)
+    reminder = rows[-1]
+    assert local(reminder.due_at) == "2026-12-01 08:00"  # after the quiet hours
+    assert getattr(content_from_json(reminder.content), "text", "").startswith(
+        "Muistutus: tänään on ryhmän tapaaminen (1/6)"
+    )
+
+
+async def test_the_sweep_fires_what_is_due_without_a_job(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=1)
+    clock.set(dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC))  # 18:30 Monday
+
+    await services.scheduler.sweep_now()  # no job queue at all here
+
+    planned = await items(services, group)
+    assert planned[(1, "evening")][1] == "sent"
+    assert planned[(1, "before")][1] == "pending"
