@@ -198,6 +198,22 @@ class MeetingService:
         day = meeting.local_date
         return await self._change(actor_id, meeting.group_id, (day, day), "cancelled")
 
+    async def cancel_message(self, actor_id: int, item_id: int) -> tuple[ScheduleItem, Group]:
+        """The cancel button under one planned message in /schedule: it will not be sent,
+        and re-planning does not bring it back."""
+        async with self._database.transaction() as tx:
+            item = await tx.meetings.item(item_id)
+            if item is None:
+                raise DomainError("access.not-your-group")
+            group = await self._managed(tx, actor_id, item.group_id)
+            if item.status != "pending":
+                raise DomainError("meetings.nothing-to-change")
+            await tx.meetings.drop(item.meeting_id, (item.kind,), "schedule.cancelled-by-hand")
+            dropped = await tx.meetings.item(item_id)
+        assert dropped is not None
+        log.info("schedule item %d cancelled by hand", item_id)
+        return dropped, group
+
     async def group_of_chat(self, actor_id: int, chat_id: int) -> Group:
         """The registered group of this chat, if the actor manages it."""
         async with self._database.transaction() as tx:

@@ -22,6 +22,7 @@ from storage.groups import Group
 from storage.meetings import Meeting
 
 CANCEL_MEETING = "mt:x:"
+CANCEL_ITEM = "mt:i:"
 MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
@@ -246,7 +247,13 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
         for item in schedule.items:
             if item.status == "pending" and len(lines) < 60:
                 what = context.t(_ITEM_KEYS[item.kind])
-                lines.append(f"  ⏰ {format_local(item.due_at, zone)} {what}")
+                at = format_local(item.due_at, zone)
+                lines.append(f"  ⏰ {at} {what}")
+                if len(buttons) < MAX_BUTTONS:
+                    label = context.t("schedule.cancel-message-button", when=at, what=what)
+                    buttons.append(
+                        [InlineKeyboardButton(label[:60], callback_data=f"{CANCEL_ITEM}{item.id}")]
+                    )
             elif item.status == "skipped":
                 lines.append(
                     f"  ⏭ {format_local(item.due_at, zone)} {context.t(_ITEM_KEYS[item.kind])}: "
@@ -291,6 +298,22 @@ async def cancel_meeting_button(update: Update, context: KannustinContext) -> No
     await query.answer()
 
 
+async def cancel_message_button(update: Update, context: KannustinContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    item, group = await context.services.meetings.cancel_message(
+        query.from_user.id, int(query.data.removeprefix(CANCEL_ITEM))
+    )
+    await query.message.reply_text(
+        context.t(
+            "schedule.message-cancelled",
+            when=format_local(item.due_at, group.timezone),
+            what=context.t(_ITEM_KEYS[item.kind]),
+        )
+    )
+    await query.answer()
+
+
 def register(application: KannustinApplication) -> None:
     commands = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("meetings", meetings_command, filters=commands))
@@ -303,4 +326,7 @@ def register(application: KannustinApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(cancel_meeting_button, pattern=rf"^{CANCEL_MEETING}\d{{1,9}}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(cancel_message_button, pattern=rf"^{CANCEL_ITEM}\d{{1,9}}$")
     )

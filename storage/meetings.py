@@ -272,7 +272,8 @@ class MeetingRepository:
 
     async def plan(self, group_id: int, meeting_id: int, kind: str, due_at: dt.datetime) -> None:
         """The message ``kind`` for this meeting is due at ``due_at``: created, moved, or
-        brought back from dropped. One already sent or skipped stays as it is."""
+        brought back from dropped. One already sent or skipped, or cancelled by hand in
+        /schedule, stays as it is."""
         await execute(
             self._connection,
             """
@@ -280,7 +281,9 @@ class MeetingRepository:
             VALUES (:group_id, :meeting_id, :kind, :due_at, 'pending')
             ON CONFLICT (meeting_id, kind) DO UPDATE SET
                 due_at = excluded.due_at, status = 'pending', reason = NULL
-            WHERE schedule_items.status IN ('pending', 'dropped')
+            WHERE schedule_items.status = 'pending'
+               OR (schedule_items.status = 'dropped'
+                   AND COALESCE(schedule_items.reason, '') != 'schedule.cancelled-by-hand')
             """,
             {
                 "group_id": group_id,

@@ -392,3 +392,24 @@ async def test_the_sweep_fires_what_is_due_without_a_job(
     planned = await items(services, group)
     assert planned[(1, "evening")][1] == "sent"
     assert planned[(1, "before")][1] == "pending"
+
+
+async def test_a_planned_message_cancelled_by_hand_stays_cancelled(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=2)
+    async with database.transaction() as tx:
+        evening = next(i for i in await tx.meetings.of_group(group.id) if i.kind == "evening")
+
+    with pytest.raises(DomainError):
+        await services.meetings.cancel_message(STRANGER, evening.id)
+    dropped, _ = await services.meetings.cancel_message(INSTRUCTOR, evening.id)
+    await services.meetings.set_rhythm(INSTRUCTOR, group.id, "before", ["30"])  # a replan
+
+    assert dropped.status == "dropped"
+    planned = await items(services, group)
+    assert planned[(1, "evening")][1] == "dropped"
+    assert planned[(2, "evening")][1] == "pending"
+    clock.set(evening.due_at)
+    assert not await services.meetings.fire(evening.id, evening.due_at)
