@@ -60,6 +60,10 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
+def local_today(now: dt.datetime, timezone: str) -> dt.date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
 def out_of_quiet_hours(moment: dt.datetime, calendar: Calendar, timezone: str) -> dt.datetime:
     """``moment``, or the end of the quiet hours it falls in."""
     zone = ZoneInfo(timezone)
@@ -117,10 +121,14 @@ class MeetingService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await self._managed(tx, actor_id, group_id)
-            start, _ = parse_dates(first, now, group.timezone)
+            start, end = parse_dates(first, now, group.timezone)
+            if end != start:
+                raise DomainError("meetings.one-first-date")
             start += dt.timedelta(days=(weekday - start.weekday()) % 7)
             if wall_clock(start, f"{time:%H:%M}", group.timezone) <= now:
-                raise DomainError("when.past")
+                if start != local_today(now, group.timezone):
+                    raise DomainError("when.past")
+                start += dt.timedelta(weeks=1)  # today's has passed: from next week
             place, link = _place_or_link(where)
             calendar = await tx.meetings.set_calendar(
                 group.id,

@@ -413,3 +413,17 @@ async def test_a_planned_message_cancelled_by_hand_stays_cancelled(
     assert planned[(2, "evening")][1] == "pending"
     clock.set(evening.due_at)
     assert not await services.meetings.fire(evening.id, evening.due_at)
+
+
+async def test_the_first_date_is_one_day_and_today_past_means_next_week(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)  # Saturday 28.11. 12:00
+
+    _, meetings = await services.meetings.set_calendar(
+        INSTRUCTOR, group.id, "la 10:00", "tänään", count=1
+    )
+    assert local(meetings[0].starts_at) == "2026-12-05 10:00"
+    with pytest.raises(DomainError) as refused:
+        await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.–8.12.")
+    assert refused.value.key == "meetings.one-first-date"
