@@ -76,6 +76,7 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if applied:
         log.info("database %s migrated to version %d", services.database.path, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
+    await services.events.start()
     await services.outbox.start(application.bot)
     assert application.job_queue is not None  # the job-queue extra is a dependency
     await services.scheduler.start(application.job_queue)
@@ -85,7 +86,10 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the HTTP client closes: let requests in flight finish (briefly)."""
     await services_of(application).outbox.stop()
+    await services_of(application).events.stop()  # everything queued is written
 
 
 async def _close(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await services_of(application).database.close()
+    services = services_of(application)
+    await services.events.stop()  # anything recorded during shutdown
+    await services.database.close()

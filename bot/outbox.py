@@ -53,6 +53,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.events import EventLog, Kind
 from bot.i18n import Translator
 from bot.pacing import Pacer, seconds
 from bot.payload import (
@@ -121,6 +122,11 @@ class OutboxSender:
         self._held_until: float | None = None  # when the first held-back chat may send
         self._uploads: dict[str, str] = {}  # path -> file id after the first upload
         self._sent = self._failed = self._retried = self._rate_limited = 0
+        self._events: EventLog | None = None
+
+    def on_delivered(self, events: EventLog) -> None:
+        """Where a broadcast's delivery to a group is logged."""
+        self._events = events
 
     @property
     def stats(self) -> SenderStats:
@@ -366,6 +372,12 @@ class OutboxSender:
             if sent is not None:
                 await tx.outbox.sent(row.id, sent, now)
                 await self._record_tip_use(tx, row, now)
+                if self._events is not None and row.purpose == "broadcast":
+                    self._events.record(
+                        Kind.BROADCAST_DELIVERED,
+                        group_id=row.group_id,
+                        broadcast=row.broadcast_id or 0,
+                    )
             else:
                 assert failed is not None
                 self._failed += 1

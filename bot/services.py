@@ -8,6 +8,7 @@ from bot.broadcasts import BroadcastService
 from bot.clock import Clock
 from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
+from bot.events import EventLog
 from bot.groups import GroupService
 from bot.i18n import Translator
 from bot.invitations import InvitationService
@@ -44,6 +45,7 @@ class Services:
     tips: TipService
     meetings: MeetingService
     scheduler: ScheduleRunner
+    events: EventLog
 
 
 def build_services(
@@ -77,6 +79,8 @@ def build_services(
         translator=translator,
         notify=outbox.wake,
     )
+    events = EventLog(database, clock, pseudonyms)
+    outbox.on_delivered(events)
     meetings = MeetingService(database, clock, admins, translator, tips, notify=outbox.wake)
     return Services(
         settings=settings,
@@ -97,4 +101,5 @@ def build_services(
         tips=tips,
         meetings=meetings,
         scheduler=ScheduleRunner(meetings, clock),
+        events=events,
     )

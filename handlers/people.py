@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import TypeHandler
 
 from bot.context import KannustinApplication, KannustinContext
+from bot.events import Kind
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,81 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
             # Answering in the app's language beats not answering; the error is logged.
             log.exception("could not record contact for update %s", update.update_id)
     context.language = people.language_of(context.person, user.language_code)
+    if private and update.callback_query is not None:
+        name = (update.callback_query.data or "").split(":", 1)[0][:16]
+        services.events.record(Kind.BUTTON, person_id=user.id, button=name)
     if group is None or chat is None:
         return
     context.language = group.language
+    _log_engagement(update, context, group.id, user.id)
     if update.my_chat_member is not None or update.chat_member is not None:
         return  # membership changes are handled by the groups journey
     try:
         await services.groups.member_seen(chat.id, user.id, user.language_code)
     except Exception:
         log.exception("could not record participation for update %s", update.update_id)
+
+
+_MESSAGE_TYPES = (
+    "text",
+    "photo",
+    "video",
+    "voice",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "sticker",
+    "poll",
+    "location",
+    "contact",
+)
+
+
+def _log_engagement(
+    update: Update, context: KannustinContext, group_id: int, person_id: int
+) -> None:
+    """Metadata of taking part in a served group, for the engagement log: a message's
+    type (never its text), a reply, a reaction, a button, joining and leaving."""
+    events = context.services.events
+    message = update.message
+    if message is not None:
+        kind = next((name for name in _MESSAGE_TYPES if getattr(message, name, None)), None)
+        if kind is None:
+            return  # a service message: joins and leaves come as member updates
+        if kind == "text" and message.text and message.text.startswith("/"):
+            kind = "command"
+        is_reply = message.reply_to_message is not None
+        events.record(
+            Kind.REPLY if is_reply else Kind.MESSAGE,
+            group_id=group_id,
+            person_id=person_id,
+            type=kind,
+        )
+    elif update.message_reaction is not None:
+        change = update.message_reaction
+        events.record(
+            Kind.REACTION,
+            group_id=group_id,
+            person_id=person_id,
+            change=len(change.new_reaction) - len(change.old_reaction),
+        )
+    elif update.callback_query is not None:
+        name = (update.callback_query.data or "").split(":", 1)[0][:16]
+        events.record(Kind.BUTTON, group_id=group_id, person_id=person_id, button=name)
+    elif update.chat_member is not None:
+        member = update.chat_member
+        was = member.old_chat_member.status in _IN
+        now = member.new_chat_member.status in _IN
+        if was != now:
+            events.record(
+                Kind.JOINED if now else Kind.LEFT,
+                group_id=group_id,
+                person_id=member.new_chat_member.user.id,
+            )
+
+
+_IN = ("member", "administrator", "creator", "restricted")
 
 
 def _addressed_to_bot(update: Update) -> bool:

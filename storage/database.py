@@ -20,6 +20,7 @@ import aiosqlite
 
 from storage.broadcasts import BroadcastRepository
 from storage.consents import ConsentRepository
+from storage.events import EventRepository
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.meetings import MeetingRepository
@@ -74,6 +75,10 @@ class Transaction:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        return EventRepository(self.connection)
 
     @cached_property
     def meetings(self) -> MeetingRepository:

@@ -1,0 +1,98 @@
+"""The engagement log: metadata only, pseudonymous, written in the background, nothing
+lost at a clean stop, and no text anyone wrote anywhere in the database file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.events import EventLog, Kind
+from bot.pseudonyms import Pseudonyms
+from emulator import BotApiEmulator
+from storage import Database
+from tests.harness import RunningBot, test_settings
+
+
+async def test_events_are_queued_then_written_in_batches_and_all_at_stop(
+    database: Database, clock: FixedClock
+) -> None:
+    pseudonyms = Pseudonyms(b"a test key of enough length")
+    log = EventLog(database, clock, pseudonyms, batch=3, interval=60)
+    await log.start()
+
+    log.record(Kind.MESSAGE, person_id=555, type="photo")
+    log.record(Kind.REACTION, person_id=556, change=1)
+    assert log.waiting == 2  # nothing waits for the database
+    log.record(Kind.BUTTON, person_id=555, button="tip")  # the batch is full: written now
+    for _ in range(100):
+        if log.written == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert log.written == 3
+    log.record(Kind.CHECK_IN, person_id=555, confidence=8)
+    await log.stop()
+
+    async with database.transaction() as tx:
+        events = await tx.events.latest()
+    assert [e.kind for e in events] == ["message", "reaction", "button", "check-in"]
+    assert events[0].pseudonym == pseudonyms.of(555) and "555" not in events[0].pseudonym
+    assert json.loads(events[3].attributes or "{}") == {"confidence": 8}
+    assert events[0].at == clock.now()
+    with pytest.raises(ValueError, match="never free text"):
+        log.record(Kind.MESSAGE, person_id=1, text="I walked to the lake today, it was lovely")
+
+
+async def test_a_conversation_leaves_no_text_in_the_database(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = tmp_path / "bot.db"
+    bot = RunningBot(test_settings(emulator, path, admins="1000"), emulator, clock)
+    await bot.start()
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
+    aino = emulator.user(5001, "Aino", language_code="fi")
+    britt = emulator.user(5002, "Britt", language_code="sv")
+    await emulator.member_joined(aino, group)
+    secrets = [
+        "Kävelin tänään järven ympäri ja polvi kesti",
+        "Olen ollut niin väsynyt tällä viikolla",
+        "Jag sov dåligt men gick ändå ut",
+        "Yksityinen viesti botille: en jaksa",
+    ]
+    first = await emulator.send_text(aino, secrets[0], chat=group)
+    await emulator.send_text(britt, secrets[1], chat=group, reply_to=first)
+    await emulator.send_text(britt, secrets[2], chat=group)
+    await emulator.reaction(britt, group, first["message_id"], old=[], new=["👍"])
+    await bot.say(aino, secrets[3])  # in private: the bot answers, stores no text
+    await bot.say(aino, "/tip")
+    await bot.handled_everything()
+    await bot.stop()  # a clean stop writes every queued event
+
+    database = Database(path)
+    await database.connect()
+    async with database.transaction() as tx:
+        events = await tx.events.latest(500)
+    await database.close()
+    kinds = [(e.kind, json.loads(e.attributes or "{}")) for e in events]
+    assert ("message", {"type": "text"}) in kinds
+    assert ("reply", {"type": "text"}) in kinds
+    assert ("reaction", {"change": 1}) in kinds
+    assert ("joined", {}) in kinds
+    assert all(e.pseudonym is None or len(e.pseudonym) == 24 for e in events)
+
+    stored = database_files(tmp_path)
+    assert "Kävelyryhmä".encode() in stored  # the scan does see what is stored
+    for text in secrets:
+        assert text.encode() not in stored, text
+        assert text.encode("utf-16-le") not in stored, text
+
+
+def database_files(folder: Path) -> bytes:
+    """The database and its write-ahead log, as bytes."""
+    return b"".join(
+        file.read_bytes() for file in folder.iterdir() if file.name.startswith("bot.db")
+    )
