@@ -81,6 +81,7 @@ def build_services(
     )
     events = EventLog(database, clock, pseudonyms)
     outbox.on_delivered(events)
+    tips.use_events(events)
     meetings = MeetingService(database, clock, admins, translator, tips, notify=outbox.wake)
     return Services(
         settings=settings,

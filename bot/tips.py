@@ -23,6 +23,7 @@ from bot.broadcasts import AnyContent, BroadcastService
 from bot.clock import Clock
 from bot.consent import NOTICE_VERSION
 from bot.errors import DomainError
+from bot.events import EventLog, Kind
 from bot.i18n import Translator
 from bot.payload import (
     AlbumContent,
@@ -141,8 +142,13 @@ class TipService:
         self._pseudonyms = pseudonyms
         self._broadcasts = broadcasts
         self._unrecorded: dict[int, str] = {}  # person -> last tip, never stored
+        self._events: EventLog | None = None
         self._random = chooser or random.Random()  # noqa: S311 - variety, not secrecy
         broadcasts.use_tips(self._variants)
+
+    def use_events(self, events: EventLog) -> None:
+        """Where a participant's request is logged (with their consent only)."""
+        self._events = events
 
     # Browsing (staff) ------------------------------------------------------------------------
 
@@ -230,6 +236,11 @@ class TipService:
                 await tx.tips.record_use(
                     key, "requested", now, group_id=group.id, pseudonym=pseudonym
                 )
+        if consented and self._events is not None:
+            assert group is not None
+            self._events.record(
+                Kind.TIP_REQUESTED, group_id=group.id, person_id=person_id, theme=tip.theme.value
+            )
         if not consented:
             self._unrecorded.pop(person_id, None)
             self._unrecorded[person_id] = key

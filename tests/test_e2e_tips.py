@@ -198,6 +198,11 @@ async def test_a_participant_asks_for_tips_for_their_week_never_the_same_twice_i
     pseudonym = bot.services.pseudonyms.of(aino["id"])
     assert {(row[1], row[2], row[3]) for row in rows} == {("requested", pseudonym, stored.id)}
     assert not [row for row in rows if aino["id"] in tuple(row) or str(aino["id"]) in row[2]]
+    await bot.services.events.flush()
+    async with bot.services.database.transaction() as tx:
+        logged = [e for e in await tx.events.latest() if e.kind == "tip-requested"]
+    assert len(logged) == 6
+    assert {(e.pseudonym, e.group_id) for e in logged} == {(pseudonym, stored.id)}
 
 
 async def test_without_consent_a_participant_still_gets_tips_but_nothing_is_recorded(
@@ -218,9 +223,12 @@ async def test_without_consent_a_participant_still_gets_tips_but_nothing_is_reco
     assert all(tip.weeks == "any" for tip in loose)
     assert all(a.id != b.id for a, b in itertools.pairwise(loose))
 
+    await bot.services.events.flush()
     async with bot.services.database.transaction() as tx:
         rows = await tx.connection.execute_fetchall("SELECT COUNT(*) FROM tip_uses")
+        logged = [e for e in await tx.events.latest() if e.kind == "tip-requested"]
     assert next(iter(rows))[0] == 0
+    assert logged == []  # without consent, not even the pseudonymous log
 
 
 async def test_a_contribution_is_reviewed_and_shared_within_its_organisation_only(
