@@ -45,6 +45,11 @@ class KannustinContext(
             raise TypeError("KannustinContext needs a KannustinApplication")
         return application.services
 
+    @property
+    def speaks(self) -> str:
+        """The language to answer in: the person's or group's, else the default."""
+        return self.language or self.services.translator.default
+
     def t(self, key: str, /, **params: object) -> str:
         """The text for ``key`` in this person's language."""
         return self.services.translator.text(self.language, key, **params)

@@ -60,6 +60,13 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
+def meeting_when(meeting: Meeting, language: str) -> str:
+    """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
+    day = meeting.local_date
+    name = WEEKDAYS.get(language, WEEKDAYS["fi"])[day.weekday()]
+    return f"{name} {day.day}.{day.month}. {meeting.local_time}"
+
+
 def local_today(now: dt.datetime, timezone: str) -> dt.date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
@@ -312,6 +319,11 @@ class MeetingService:
                 groups = await tx.groups.led_by(actor_id)
             return [await self._schedule_of(tx, group) for group in groups if group.is_active]
 
+    async def schedule(self, actor_id: int, group_id: int) -> GroupSchedule:
+        """One managed group's calendar, meetings and planned messages."""
+        async with self._database.transaction() as tx:
+            return await self._schedule_of(tx, await self._managed(tx, actor_id, group_id))
+
     async def _schedule_of(self, tx: Transaction, group: Group) -> GroupSchedule:
         calendar = await tx.meetings.calendar(group.id)
         count = calendar.meetings if calendar else 0
@@ -357,15 +369,8 @@ class MeetingService:
             if not await tx.meetings.finish(item.id, "sent", now):
                 return False
             text = await self._message(tx, item, meeting, calendar, group)
-            await tx.outbox.add(
-                chat_id=group.chat_id,
-                group_id=group.id,
-                purpose="schedule",
-                content=content_to_json(TextContent(text=text)),
-                # a late one (the bot was down) still keeps the quiet hours
-                due_at=out_of_quiet_hours(now, calendar, group.timezone),
-                now=now,
-            )
+            # a late one (the bot was down) still keeps the quiet hours
+            await _tell_group(tx, group, calendar, text, now)
         self._notify()
         log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
         return True
@@ -433,7 +438,7 @@ class MeetingService:
         group: Group,
     ) -> str:
         t, language = self._translator, group.language
-        when = self._when(meeting, language)
+        when = meeting_when(meeting, language)
         link = meeting.link or calendar.link
         if meeting.status == "remote" and link:
             where = t.text(language, "schedule.where-link", link=link)
@@ -467,11 +472,6 @@ class MeetingService:
             text = t.text(language, "schedule.midweek")
         return text.strip()
 
-    def _when(self, meeting: Meeting, language: str) -> str:
-        day = meeting.local_date
-        name = WEEKDAYS.get(language, WEEKDAYS["fi"])[day.weekday()]
-        return f"{name} {day.day}.{day.month}. {meeting.local_time}"
-
     async def _announce(
         self,
         tx: Transaction,
@@ -485,7 +485,7 @@ class MeetingService:
     ) -> None:
         """Tell the group, in its language, through the outbox."""
         t, language = self._translator, group.language
-        days = ", ".join(self._when(meeting, language) for meeting in meetings)
+        days = ", ".join(meeting_when(meeting, language) for meeting in meetings)
         if status == "cancelled":
             text = t.text(language, "schedule.cancelled", days=days)
             if reason:
@@ -495,14 +495,21 @@ class MeetingService:
             text = t.text(language, "schedule.remote", days=days, link=meetings[0].link or "")
         else:
             text = t.text(language, "schedule.restored", days=days)
-        await tx.outbox.add(
-            chat_id=group.chat_id,
-            group_id=group.id,
-            purpose="schedule",
-            content=content_to_json(TextContent(text=text)),
-            due_at=out_of_quiet_hours(now, calendar, group.timezone),
-            now=now,
-        )
+        await _tell_group(tx, group, calendar, text, now)
+
+
+async def _tell_group(
+    tx: Transaction, group: Group, calendar: Calendar, text: str, now: dt.datetime
+) -> None:
+    """A message to the group through the outbox, out of its quiet hours."""
+    await tx.outbox.add(
+        chat_id=group.chat_id,
+        group_id=group.id,
+        purpose="schedule",
+        content=content_to_json(TextContent(text=text)),
+        due_at=out_of_quiet_hours(now, calendar, group.timezone),
+        now=now,
+    )
 
 
 def _rhythm_changes(setting: str, values: list[str]) -> dict[str, object]:

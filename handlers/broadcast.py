@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -20,6 +19,7 @@ from bot.outbox import deliver
 from bot.payload import MediaContent, TextContent, content_from_json
 from bot.when import format_local
 from handlers.fallback import anything_else
+from handlers.rendering import show
 
 TOGGLE = "bc:t:"
 ALL = "bc:all"
@@ -120,14 +120,7 @@ async def show_targets(
         ]
     )
     text = context.t("broadcast.choose-groups", chosen=len(chosen))
-    if edit:
-        try:
-            await message.edit_text(text, reply_markup=InlineKeyboardMarkup(rows))
-        except BadRequest as error:
-            if "not modified" not in error.message:  # a double tap changes nothing
-                raise
-    else:
-        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    await show(message, text, InlineKeyboardMarkup(rows), edit=edit)
 
 
 async def button(update: Update, context: KannustinContext) -> None:

@@ -15,11 +15,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.meetings import WEEKDAYS, GroupSchedule
+from bot.meetings import GroupSchedule, meeting_when
 from bot.when import WhenError, format_local, parse_dates, parse_weekly
 from handlers.broadcast import CANCEL as CANCEL_BROADCAST
 from storage.groups import Group
-from storage.meetings import Meeting
 
 CANCEL_MEETING = "mt:x:"
 CANCEL_ITEM = "mt:i:"
@@ -72,15 +71,6 @@ def _reads(parse: Callable[[str], object], text: str) -> bool:
     return True
 
 
-def _language(context: KannustinContext) -> str:
-    return context.language or context.services.translator.default
-
-
-def _when(meeting: Meeting, language: str) -> str:
-    day = meeting.local_date
-    return f"{WEEKDAYS[language][day.weekday()]} {day.day}.{day.month}. {meeting.local_time}"
-
-
 async def meetings_command(update: Update, context: KannustinContext) -> None:
     """``/meetings [N]`` shows the calendar; ``/meetings [N] DAY TIME FROM [xCOUNT] [PLACE]``
     sets it: ``/meetings ti 14:00 3.12. x6 Kirjaston kokoushuone``."""
@@ -110,23 +100,18 @@ async def meetings_command(update: Update, context: KannustinContext) -> None:
 
 
 async def _show(message: Message, context: KannustinContext, group: Group) -> None:
-    overview = [
-        schedule
-        for schedule in await context.services.meetings.overview(
-            message.from_user.id if message.from_user else 0
-        )
-        if schedule.group.id == group.id
-    ]
-    if not overview or overview[0].calendar is None:
+    assert message.from_user is not None
+    schedule = await context.services.meetings.schedule(message.from_user.id, group.id)
+    if schedule.calendar is None:
         await message.reply_text(context.t("meetings.none", group=group.name))
         return
-    await message.reply_text(_describe(context, overview[0]))
+    await message.reply_text(_describe(context, schedule))
 
 
 def _describe(context: KannustinContext, schedule: GroupSchedule) -> str:
     calendar = schedule.calendar
     assert calendar is not None
-    language = _language(context)
+    language = context.speaks
     lines = [
         context.t(
             "meetings.header",
@@ -137,7 +122,7 @@ def _describe(context: KannustinContext, schedule: GroupSchedule) -> str:
     ]
     for meeting in schedule.meetings:
         status = context.t(_STATUS_KEYS[meeting.status])
-        line = f"{meeting.number}. {_when(meeting, language)} {status}"
+        line = f"{meeting.number}. {meeting_when(meeting, language)} {status}"
         if meeting.reason:
             line += f" ({meeting.reason})"
         lines.append(line)
@@ -172,7 +157,7 @@ async def _change(update: Update, context: KannustinContext, action: str) -> Non
         changed = await meetings.remote(user.id, group.id, dates, rest)
     else:
         changed = await meetings.restore(user.id, group.id, dates)
-    days = ", ".join(_when(meeting, _language(context)) for meeting in changed)
+    days = ", ".join(meeting_when(meeting, context.speaks) for meeting in changed)
     await message.reply_text(context.t(_DONE[action], group=group.name, days=days))
 
 
@@ -227,7 +212,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     services = context.services
-    language = _language(context)
+    language = context.speaks
     now = services.clock.now()
     lines: list[str] = []
     buttons: list[list[InlineKeyboardButton]] = []
@@ -238,9 +223,13 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
         lines.append(context.t("schedule.group-header", group=schedule.group.name))
         upcoming = [m for m in schedule.meetings if m.starts_at > now][:3]
         for meeting in upcoming:
-            lines.append(f"• {_when(meeting, language)} {context.t(_STATUS_KEYS[meeting.status])}")
+            lines.append(
+                f"• {meeting_when(meeting, language)} {context.t(_STATUS_KEYS[meeting.status])}"
+            )
             if meeting.status != "cancelled" and len(buttons) < MAX_BUTTONS:
-                label = context.t("schedule.cancel-meeting-button", when=_when(meeting, language))
+                label = context.t(
+                    "schedule.cancel-meeting-button", when=meeting_when(meeting, language)
+                )
                 buttons.append(
                     [InlineKeyboardButton(label, callback_data=f"{CANCEL_MEETING}{meeting.id}")]
                 )
@@ -293,7 +282,7 @@ async def cancel_meeting_button(update: Update, context: KannustinContext) -> No
     changed = await context.services.meetings.cancel_meeting(
         query.from_user.id, int(query.data.removeprefix(CANCEL_MEETING))
     )
-    days = ", ".join(_when(meeting, _language(context)) for meeting in changed)
+    days = ", ".join(meeting_when(meeting, context.speaks) for meeting in changed)
     await query.message.reply_text(context.t("meetings.cancelled-one", days=days))
     await query.answer()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest
 
 from bot.context import KannustinContext
 from bot.replies import Reply
@@ -36,3 +37,18 @@ def command_text(message: Message) -> str:
     text = message.text or ""
     _, _, rest = text.partition(" ")
     return rest.strip()
+
+
+async def show(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
+) -> None:
+    """Edit the message under a button (a double tap that changes nothing is fine), or
+    answer with a new one."""
+    if not edit:
+        await message.reply_text(text, reply_markup=markup)
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise

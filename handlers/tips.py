@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KannustinApplication, KannustinContext
@@ -17,6 +17,7 @@ from bot.settings import LANGUAGES
 from bot.tips import PAGE, THEME_NAMES
 from content.library import Theme
 from handlers.broadcast import SAVE_TO_LIBRARY, show_targets
+from handlers.rendering import show
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def tip_command(update: Update, context: KannustinContext) -> None:
     if await context.services.broadcasts.may_broadcast(user.id):
         await _home(message, context, user.id, edit=False)
         return
-    content = await context.services.tips.for_participant(user.id, _language(context))
+    content = await context.services.tips.for_participant(user.id, context.speaks)
     await deliver(context.bot, message.chat.id, content, {}, outbox=False)
 
 
@@ -63,7 +64,7 @@ async def _home(message: Message, context: KannustinContext, user_id: int, *, ed
     ]
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     rows.append([InlineKeyboardButton(context.t("tip.top-button"), callback_data=TOP)])
-    await _show(message, context.t("tip.home"), InlineKeyboardMarkup(rows), edit=edit)
+    await show(message, context.t("tip.home"), InlineKeyboardMarkup(rows), edit=edit)
 
 
 async def _theme(
@@ -74,7 +75,7 @@ async def _theme(
     page = min(max(page, 0), pages - 1)
     shown = views[page * PAGE : (page + 1) * PAGE]
     rows = [
-        [InlineKeyboardButton(view.label(_language(context)), callback_data=f"{VIEW}{view.key}")]
+        [InlineKeyboardButton(view.label(context.speaks), callback_data=f"{VIEW}{view.key}")]
         for view in shown
     ]
     paging = []
@@ -88,7 +89,7 @@ async def _theme(
     text = context.t(
         "tip.theme-header", theme=_theme_name(context, theme), page=page + 1, pages=pages
     )
-    await _show(message, text, InlineKeyboardMarkup(rows), edit=True)
+    await show(message, text, InlineKeyboardMarkup(rows), edit=True)
 
 
 async def _view(
@@ -124,7 +125,7 @@ async def _top(message: Message, context: KannustinContext, user_id: int) -> Non
     liked = await context.services.tips.popular(user_id)
     if not liked:
         rows = [[InlineKeyboardButton(context.t("tip.back-button"), callback_data=HOME)]]
-        await _show(message, context.t("tip.top-none"), InlineKeyboardMarkup(rows), edit=True)
+        await show(message, context.t("tip.top-none"), InlineKeyboardMarkup(rows), edit=True)
         return
     lines = [context.t("tip.top-header")]
     rows = []
@@ -133,7 +134,7 @@ async def _top(message: Message, context: KannustinContext, user_id: int) -> Non
             context.t(
                 "tip.top-line",
                 number=number,
-                tip=view.label(_language(context), width=60),
+                tip=view.label(context.speaks, width=60),
                 groups=seen.sent,
                 reactions=seen.reactions,
                 replies=seen.replies,
@@ -143,12 +144,12 @@ async def _top(message: Message, context: KannustinContext, user_id: int) -> Non
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"{number}. {view.label(_language(context))}", callback_data=f"{VIEW}{view.key}"
+                    f"{number}. {view.label(context.speaks)}", callback_data=f"{VIEW}{view.key}"
                 )
             ]
         )
     rows.append([InlineKeyboardButton(context.t("tip.back-button"), callback_data=HOME)])
-    await _show(message, "\n".join(lines), InlineKeyboardMarkup(rows), edit=True)
+    await show(message, "\n".join(lines), InlineKeyboardMarkup(rows), edit=True)
 
 
 async def tip_button(update: Update, context: KannustinContext) -> None:
@@ -167,12 +168,10 @@ async def tip_button(update: Update, context: KannustinContext) -> None:
     elif data.startswith(VIEW):
         key, _, language = data.removeprefix(VIEW).rpartition(":")
         if key in ("lib", "own"):  # no language given: the key's own colon split it
-            key, language = data.removeprefix(VIEW), _language(context)
+            key, language = data.removeprefix(VIEW), context.speaks
         await _view(message, context, user_id, key, language)
     elif data.startswith(SEND):
-        await context.services.tips.start_sending(
-            user_id, data.removeprefix(SEND), _language(context)
-        )
+        await context.services.tips.start_sending(user_id, data.removeprefix(SEND), context.speaks)
         await show_targets(message, context, user_id, edit=False)
     await query.answer()
 
@@ -205,7 +204,7 @@ async def _ask_theme(
     ]
     rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
     text = context.t("tip.save-theme", number=broadcast_id)
-    await _show(message, text, InlineKeyboardMarkup(rows), edit=edit)
+    await show(message, text, InlineKeyboardMarkup(rows), edit=edit)
 
 
 async def save_button_pressed(update: Update, context: KannustinContext) -> None:
@@ -229,14 +228,14 @@ async def save_button_pressed(update: Update, context: KannustinContext) -> None
                 for code in LANGUAGES
             ]
         ]
-        await _show(message, context.t("tip.save-language"), InlineKeyboardMarkup(rows), edit=True)
+        await show(message, context.t("tip.save-language"), InlineKeyboardMarkup(rows), edit=True)
     else:
         broadcast, theme, language = data.removeprefix(SAVE_LANGUAGE).split(":")
         contribution = await context.services.tips.contribute(
             query.from_user.id, int(broadcast), theme, language
         )
         key = "tip.saved-shared" if contribution.status == "approved" else "tip.saved-pending"
-        await _show(
+        await show(
             message,
             context.t(key, number=contribution.id, theme=_theme_name(context, theme)),
             None,
@@ -297,7 +296,7 @@ async def review_button(update: Update, context: KannustinContext) -> None:
     number = int(query.data.removeprefix(APPROVE if approve else REJECT))
     reviewed = await context.services.tips.review(query.from_user.id, number, approve)
     key = "tip.approved" if reviewed.status == "approved" else "tip.rejected"
-    await _show(query.message, context.t(key, number=number), None, edit=True)
+    await show(query.message, context.t(key, number=number), None, edit=True)
     await query.answer()
 
 
@@ -319,23 +318,6 @@ async def approval_command(update: Update, context: KannustinContext) -> None:
 
 def _theme_name(context: KannustinContext, theme: str) -> str:
     return context.t(THEME_NAMES[Theme(theme)])
-
-
-def _language(context: KannustinContext) -> str:
-    return context.language or context.services.translator.default
-
-
-async def _show(
-    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
-) -> None:
-    if not edit:
-        await message.reply_text(text, reply_markup=markup)
-        return
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message:  # a double tap changes nothing
-            raise
 
 
 def register(application: KannustinApplication) -> None:

@@ -10,10 +10,14 @@ from typing import Any
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.context import KannustinApplication
-from bot.services import Services
+from bot.i18n import Translator
+from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram_setup import ALLOWED_UPDATES
+from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
+from storage import Database
+from storage.groups import Group
 
 TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
 SENTINEL_ID = 999_999
@@ -133,3 +137,35 @@ class RunningBot:
         """
         sentinel = self.emulator.user(SENTINEL_ID, "Sentinel", language_code="en")
         await self.say(sentinel, "/help")
+
+
+async def instructor_with_group(
+    database: Database,
+    clock: FixedClock,
+    *,
+    instructor: int,
+    title: str,
+    language: str,
+) -> tuple[Services, Group]:
+    """Services without Telegram (admin 1 from the settings), and an instructor of Espoo
+    who registered a group: for tests of one service."""
+    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg]
+    services = build_services(
+        settings,
+        clock=clock,
+        database=database,
+        translator=Translator.load(),
+        library=load_library(),
+    )
+    for person in (1, instructor):
+        await services.people.record_contact(person, "fi")
+    organisation = await services.organisations.create(1, "Espoo")
+    made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
+    person = await services.people.get(instructor)
+    assert person is not None
+    await services.invitations.accept(person, made.token, "Ilkka")
+    added = await services.groups.bot_added(
+        instructor, -100, title, language=language, bot_is_admin=True
+    )
+    assert added.group is not None
+    return services, added.group

@@ -12,40 +12,23 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
-from bot.i18n import Translator
 from bot.meetings import out_of_quiet_hours
 from bot.payload import content_from_json
-from bot.services import Services, build_services
-from bot.settings import Settings
-from content import load_library
+from bot.services import Services
 from storage import Database
 from storage.groups import Group
+from tests.harness import instructor_with_group
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 INSTRUCTOR, STRANGER = 3, 9
 
 
 async def world(database: Database, clock: FixedClock) -> tuple[Services, Group]:
-    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg]
-    services = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Kävelyryhmä", language="fi"
     )
-    for person in (1, INSTRUCTOR, STRANGER):
-        await services.people.record_contact(person, "fi")
-    organisation = await services.organisations.create(1, "Espoo")
-    made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
-    person = await services.people.get(INSTRUCTOR)
-    assert person is not None
-    await services.invitations.accept(person, made.token, "Ilkka")
-    added = await services.groups.bot_added(
-        INSTRUCTOR, -100, "Kävelyryhmä", language="fi", bot_is_admin=True
-    )
-    assert added.group is not None
-    return services, added.group
+    await services.people.record_contact(STRANGER, "fi")
+    return services, group
 
 
 def local(moment: dt.datetime) -> str:

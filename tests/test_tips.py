@@ -10,39 +10,20 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.i18n import Translator
 from bot.pseudonyms import PseudonymKeyError, Pseudonyms, for_database
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.services import Services
 from bot.tips import CURATED, programme_week
-from content import load_library
 from storage import Database
 from storage.groups import Group
+from tests.harness import instructor_with_group
 
 INSTRUCTOR = 3
 
 
 async def services_with_group(database: Database, clock: FixedClock) -> tuple[Services, Group]:
-    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg]
-    services = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
+    return await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Promenad", language="sv"
     )
-    await services.people.record_contact(1, "fi")
-    await services.people.record_contact(INSTRUCTOR, "fi")
-    organisation = await services.organisations.create(1, "Espoo")
-    made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
-    person = await services.people.get(INSTRUCTOR)
-    assert person is not None
-    await services.invitations.accept(person, made.token, "Ilkka")
-    added = await services.groups.bot_added(
-        INSTRUCTOR, -100, "Promenad", language="sv", bot_is_admin=True
-    )
-    assert added.group is not None
-    return services, added.group
 
 
 def test_the_programme_week_counts_from_the_first_meeting_else_registration() -> None:
