@@ -46,6 +46,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("remote", "command.remote", _STAFF, _EVERYWHERE),
     CommandSpec("rhythm", "command.rhythm", _STAFF, _EVERYWHERE),
     CommandSpec("schedule", "command.schedule", _STAFF, _PRIVATE),
+    CommandSpec("checkins", "command.checkins", _STAFF, _EVERYWHERE),
+    CommandSpec("buddies", "command.buddies", _STAFF, _EVERYWHERE),
     CommandSpec("invite", "command.invite", _STAFF, _PRIVATE),
     CommandSpec("invites", "command.invites", _STAFF, _PRIVATE),
     CommandSpec("review", "command.review", _COORDINATOR_OR_ADMIN, _PRIVATE),

@@ -39,7 +39,9 @@ class ConsentService:
             group = await tx.groups.by_join_code(argument)
             if group is None or group.organisation_id is None or not group.is_active:
                 return Reply.of("start.link-unknown")
-            await tx.groups.participant_seen(group.id, person.telegram_id, self._clock.now())
+            await tx.groups.participant_seen(
+                group.id, person.telegram_id, self._clock.now(), display_name
+            )
             organisation = await tx.organisations.get(group.organisation_id)
             assert organisation is not None
             return await self._notice(tx, person.telegram_id, organisation)

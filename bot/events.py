@@ -39,6 +39,8 @@ class Kind(StrEnum):
     TIP_REQUESTED = "tip-requested"
     BROADCAST_DELIVERED = "broadcast-delivered"
     SURVEY_ANSWERED = "survey-answered"
+    SHARED = "progress-shared"
+    BUDDY = "buddy-paired"
 
 
 Attribute = str | int | float | bool

@@ -158,7 +158,11 @@ class GroupService:
         return updated
 
     async def member_seen(
-        self, chat_id: int, person_id: int, telegram_language: str | None = None
+        self,
+        chat_id: int,
+        person_id: int,
+        telegram_language: str | None = None,
+        name: str | None = None,
     ) -> bool:
         """A person is in a registered group (joined or wrote); True if newly recorded."""
         now = self._clock.now()
@@ -167,7 +171,7 @@ class GroupService:
             if group is None or not group.is_active:
                 return False
             await tx.people.record_seen(person_id, telegram_language, now)
-            return await tx.groups.participant_seen(group.id, person_id, now)
+            return await tx.groups.participant_seen(group.id, person_id, now, name)
 
     async def member_left(self, chat_id: int, person_id: int) -> bool:
         async with self._database.transaction() as tx:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.access import load_actor, require_manages, require_staff
+from bot.checkins import CheckInService
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 LATE_LIMIT = dt.timedelta(hours=12)
 REMINDERS = ("evening", "before")
 KEEP_GOING = ("at-home", "midweek")
+CHECKINS = ("plan", "progress-mid", "progress-end")
+PLAN_AFTER = dt.timedelta(hours=2)  # a held meeting's plan invitation: after it ends
+PROGRESS_DAYS = {"progress-mid": 3, "progress-end": 6}  # after the meeting day, at noon
+PROGRESS_AT = "12:00"
 MAX_MEETINGS = 52
 WEEKDAYS = {
     "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
@@ -94,6 +99,7 @@ class MeetingService:
         translator: Translator,
         tips: TipService,
         *,
+        checkins: CheckInService,
         notify: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
@@ -101,6 +107,7 @@ class MeetingService:
         self._admins = frozenset(admins)
         self._translator = translator
         self._tips = tips
+        self._checkins = checkins
         self._notify = notify
         self._planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None
 
@@ -191,7 +198,8 @@ class MeetingService:
         self, actor_id: int, group_id: int, setting: str, values: Sequence[str]
     ) -> Calendar:
         """One rhythm setting: ``evening 18:00|off``, ``before 60|off`` (minutes),
-        ``midweek 3 12:00|off`` (days after the meeting day, time), ``quiet 21:00-08:00``."""
+        ``midweek 3 12:00|off`` (days after the meeting day, time), ``quiet 21:00-08:00``,
+        ``checkins on|off`` (the weekly plan, progress questions in private)."""
         changes = _rhythm_changes(setting.lower(), [value.lower() for value in values])
         now = self._clock.now()
         async with self._database.transaction() as tx:
@@ -368,9 +376,15 @@ class MeetingService:
                 return False
             if not await tx.meetings.finish(item.id, "sent", now):
                 return False
-            text = await self._message(tx, item, meeting, calendar, group)
-            # a late one (the bot was down) still keeps the quiet hours
-            await _tell_group(tx, group, calendar, text, now)
+            if item.kind == "plan":
+                await self._checkins.invite(tx, group, meeting)
+            elif item.kind in CHECKINS:
+                stage = "mid" if item.kind == "progress-mid" else "end"
+                await self._checkins.ask_progress(tx, group, meeting, stage)
+            else:
+                text = await self._message(tx, item, meeting, calendar, group)
+                # a late one (the bot was down) still keeps the quiet hours
+                await _tell_group(tx, group, calendar, text, now)
         self._notify()
         log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
         return True
@@ -399,7 +413,7 @@ class MeetingService:
                 if meeting.number <= calendar.meetings
                 else {}  # beyond the calendar's count: nothing more about it
             )
-            for kind in (*REMINDERS, *KEEP_GOING):
+            for kind in (*REMINDERS, *KEEP_GOING, *CHECKINS):
                 due = wanted.get(kind)
                 held = existing.get((meeting.id, kind))
                 if due is not None and due > now:
@@ -427,6 +441,13 @@ class MeetingService:
             if calendar.midweek_days_after is not None and calendar.midweek_at is not None:
                 day = meeting.local_date + dt.timedelta(days=calendar.midweek_days_after)
                 due["midweek"] = wall_clock(day, calendar.midweek_at, timezone)
+        if calendar.checkins:
+            # the week's plan: after a held meeting, or at a cancelled one's time
+            off = meeting.status == "cancelled"
+            due["plan"] = meeting.starts_at if off else meeting.starts_at + PLAN_AFTER
+            for kind, days in PROGRESS_DAYS.items():
+                day = meeting.local_date + dt.timedelta(days=days)
+                due[kind] = wall_clock(day, PROGRESS_AT, timezone)
         return {kind: out_of_quiet_hours(at, calendar, timezone) for kind, at in due.items()}
 
     async def _message(
@@ -531,6 +552,9 @@ def _rhythm_changes(setting: str, values: list[str]) -> dict[str, object]:
             if not 1 <= days <= 6:
                 raise ValueError(days)
             return {"midweek_days_after": days, "midweek_at": _hhmm(values[1])}
+        on = values in (["on"], ["päälle"], ["på"])
+        if setting in ("checkins", "suunnitelmat", "planer") and (on or off):
+            return {"checkins": 0 if off else 1}
         if setting in ("quiet", "hiljaisuus", "tyst") and len(values) == 1:
             start, _, end = values[0].replace("–", "-").partition("-")
             if _hhmm(start) == _hhmm(end):

@@ -36,6 +36,8 @@ from typing import Any
 
 from telegram import (
     Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InputMediaAudio,
     InputMediaDocument,
     InputMediaPhoto,
@@ -60,6 +62,7 @@ from bot.payload import (
     TEXT_LIMIT,
     AlbumContent,
     MediaContent,
+    OutboxButton,
     TextContent,
     content_from_json,
     content_to_json,
@@ -478,7 +481,11 @@ async def deliver(
     limits: dict[str, Any] = {"rate_limit_args": OUTBOX} if outbox else {}
     if isinstance(content, TextContent):
         message = await bot.send_message(
-            chat_id, content.text, entities=_entities(content.entities), **limits
+            chat_id,
+            content.text,
+            entities=_entities(content.entities),
+            reply_markup=_keyboard(content.buttons),
+            **limits,
         )
         return [message]
     if isinstance(content, AlbumContent):
@@ -533,6 +540,17 @@ def _input_media(item: MediaContent, uploads: dict[str, str]) -> Any:
         media=_file(item, uploads),
         caption=item.caption,
         caption_entities=_entities(item.caption_entities),
+    )
+
+
+def _keyboard(rows: list[list[OutboxButton]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            for row in rows
+        ]
     )
 
 

@@ -45,10 +45,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OutboxButton(_Strict):
+    """An inline button under a message the bot starts (a check-in's answers, a link)."""
+
+    text: str
+    data: str | None = None  # callback data, at most 64 bytes
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> OutboxButton:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a button has either callback data or a URL")
+        if self.data is not None and len(self.data.encode()) > 64:
+            raise ValueError(f"callback data over 64 bytes: {self.data!r}")
+        return self
+
+
 class TextContent(_Strict):
     kind: Literal["text"] = "text"
     text: str
     entities: list[dict[str, Any]] = Field(default_factory=list)
+    buttons: list[list[OutboxButton]] = Field(default_factory=list)
 
     @field_validator("text")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.broadcasts import BroadcastService
+from bot.checkins import CheckInService
 from bot.clock import Clock
 from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
@@ -46,6 +47,7 @@ class Services:
     meetings: MeetingService
     scheduler: ScheduleRunner
     events: EventLog
+    checkins: CheckInService
 
 
 def build_services(
@@ -82,7 +84,12 @@ def build_services(
     events = EventLog(database, clock, pseudonyms)
     outbox.on_delivered(events)
     tips.use_events(events)
-    meetings = MeetingService(database, clock, admins, translator, tips, notify=outbox.wake)
+    checkins = CheckInService(
+        database, clock, admins, translator, pseudonyms=pseudonyms, events=events
+    )
+    meetings = MeetingService(
+        database, clock, admins, translator, tips, checkins=checkins, notify=outbox.wake
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -103,4 +110,5 @@ def build_services(
         meetings=meetings,
         scheduler=ScheduleRunner(meetings, clock),
         events=events,
+        checkins=checkins,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import KannustinApplication
 from handlers import (
     broadcast,
+    checkins,
     consent,
     errors,
     fallback,
@@ -30,6 +31,7 @@ JOURNEYS = (
     broadcast,
     tips,
     meetings,
+    checkins,
 )
 
 

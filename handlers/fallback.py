@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import KannustinApplication, KannustinContext
+from handlers.rendering import answer
 
 GROUP = 0  # same group as the journeys, registered after them: runs only when none matched
 
@@ -18,9 +19,16 @@ async def unknown_command(update: Update, context: KannustinContext) -> None:
 
 
 async def anything_else(update: Update, context: KannustinContext) -> None:
-    """Tells the person how to find what the bot can do."""
+    """A participant writing their week's plan gets the confidence buttons again (the text
+    is neither read nor stored); anyone else is told how to find what the bot can do."""
     message = update.effective_message
+    user = update.effective_user
     assert message is not None
+    if user is not None:
+        plan = await context.services.checkins.plan_written(user.id)
+        if plan is not None:
+            await answer(message, context, plan)
+            return
     await message.reply_text(context.t("fallback.private-message"))
 
 

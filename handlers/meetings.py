@@ -44,10 +44,13 @@ _ITEM_KEYS = {
     "before": "meetings.item-before",
     "at-home": "meetings.item-at-home",
     "midweek": "meetings.item-midweek",
+    "plan": "meetings.item-plan",
+    "progress-mid": "meetings.item-progress-mid",
+    "progress-end": "meetings.item-progress-end",
 }
 
 
-async def _group_and_args(update: Update, context: KannustinContext) -> tuple[Group, list[str]]:
+async def group_and_args(update: Update, context: KannustinContext) -> tuple[Group, list[str]]:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -77,7 +80,7 @@ async def meetings_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await _group_and_args(update, context)
+    group, args = await group_and_args(update, context)
     if not args:
         await _show(message, context, group)
         return
@@ -133,7 +136,7 @@ async def _change(update: Update, context: KannustinContext, action: str) -> Non
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await _group_and_args(update, context)
+    group, args = await group_and_args(update, context)
     if not args:
         raise DomainError(_USAGE[action])
     meetings = context.services.meetings
@@ -182,7 +185,7 @@ async def rhythm_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await _group_and_args(update, context)
+    group, args = await group_and_args(update, context)
     meetings = context.services.meetings
     if args:
         calendar = await meetings.set_rhythm(user.id, group.id, args[0], args[1:])
@@ -201,6 +204,7 @@ async def rhythm_command(update: Update, context: KannustinContext) -> None:
                 else off
             ),
             quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
+            checkins=context.t("meetings.on") if calendar.checkins else off,
         )
     )
 

@@ -56,7 +56,7 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
     if update.my_chat_member is not None or update.chat_member is not None:
         return  # membership changes are handled by the groups journey
     try:
-        await services.groups.member_seen(chat.id, user.id, user.language_code)
+        await services.groups.member_seen(chat.id, user.id, user.language_code, user.first_name)
     except Exception:
         log.exception("could not record participation for update %s", update.update_id)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.broadcasts import BroadcastRepository
+from storage.checkins import CheckInRepository
 from storage.consents import ConsentRepository
 from storage.events import EventRepository
 from storage.groups import GroupRepository
@@ -87,6 +88,10 @@ class Transaction:
     @cached_property
     def tips(self) -> TipRepository:
         return TipRepository(self.connection)
+
+    @cached_property
+    def checkins(self) -> CheckInRepository:
+        return CheckInRepository(self.connection)
 
 
 class Database:

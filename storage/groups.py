@@ -44,6 +44,13 @@ class GroupSummary:
     participants: int
 
 
+@dataclass(frozen=True)
+class Participant:
+    person_id: int
+    name: str | None
+    language: str | None
+
+
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
     "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
@@ -248,18 +255,36 @@ class GroupRepository:
 
     # Participants ------------------------------------------------------------------------
 
-    async def participant_seen(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
-        """Mark the person a current member; True if they were not one before."""
+    async def participant_seen(
+        self, group_id: int, person_id: int, now: dt.datetime, name: str | None = None
+    ) -> bool:
+        """Mark the person a current member (and remember their first name, for a buddy's
+        message); True if they were not a member before."""
+        if name:
+            await execute(
+                self._connection,
+                """
+                UPDATE group_participants SET name = :name
+                WHERE group_id = :group_id AND person_id = :person_id
+                  AND (name IS NULL OR name <> :name)
+                """,
+                {"group_id": group_id, "person_id": person_id, "name": name[:64]},
+            )
         changed = await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at)
-            VALUES (:group_id, :person_id, 'member', :now)
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, name)
+            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''))
             ON CONFLICT (group_id, person_id) DO UPDATE SET
                 status = 'member', joined_at = excluded.joined_at, left_at = NULL
             WHERE group_participants.status = 'left'
             """,
-            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
+            {
+                "group_id": group_id,
+                "person_id": person_id,
+                "now": to_db(now),
+                "name": (name or "")[:64],
+            },
         )
         return changed > 0
 
@@ -285,6 +310,49 @@ class GroupRepository:
             {"id": group_id},
         )
         return int(row[0])
+
+    async def consenting(self, group_id: int, notice_version: str) -> list[Participant]:
+        """The group's current participants (not its instructors) who consent to its
+        organisation's notice and have not blocked the bot: who check-ins and buddies
+        are for."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT p.person_id, p.name, COALESCE(pe.language, pe.telegram_language) AS language
+            FROM group_participants p
+            JOIN groups g ON g.id = p.group_id
+            JOIN people pe ON pe.telegram_id = p.person_id
+            WHERE p.group_id = :id AND p.status = 'member' AND pe.stopped_at IS NULL
+              AND p.person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
+              AND EXISTS (
+                  SELECT 1 FROM consents c
+                  WHERE c.person_id = p.person_id AND c.organisation_id = g.organisation_id
+                    AND c.version = :version AND c.withdrawn_at IS NULL
+              )
+            ORDER BY p.joined_at, p.person_id
+            """,
+            {"id": group_id, "version": notice_version},
+        )
+        return [Participant(int(row[0]), row[1], row[2]) for row in rows]
+
+    async def participant_name(self, group_id: int, person_id: int) -> str | None:
+        row = await fetch_one(
+            self._connection,
+            "SELECT name FROM group_participants WHERE group_id = :id AND person_id = :person",
+            {"id": group_id, "person": person_id},
+        )
+        return None if row is None or row[0] is None else str(row[0])
+
+    async def is_participant(self, group_id: int, person_id: int) -> bool:
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT 1 FROM group_participants
+            WHERE group_id = :id AND person_id = :person AND status = 'member'
+            """,
+            {"id": group_id, "person": person_id},
+        )
+        return row is not None
 
     async def groups_of_participant(self, person_id: int) -> list[Group]:
         rows = await fetch_all(

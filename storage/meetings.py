@@ -28,6 +28,8 @@ class Calendar:
     quiet_until: str
     set_by: int
     updated_at: dt.datetime
+    # the weekly action-plan check-ins in private (consenting participants only)
+    checkins: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class ScheduleItem:
 _CALENDAR = (
     "group_id, weekday, meeting_time, first_date, meetings, place, link, remind_evening_at, "
     "remind_minutes_before, midweek_days_after, midweek_at, quiet_from, quiet_until, set_by, "
-    "updated_at"
+    "updated_at, checkins"
 )
 _MEETING = "id, group_id, number, local_date, local_time, starts_at, status, link, reason"
 _ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
@@ -124,7 +126,7 @@ class MeetingRepository:
 
     async def set_rhythm(self, group_id: int, now: dt.datetime, **changes: object) -> Calendar:
         """Change some of: remind_evening_at, remind_minutes_before, midweek_days_after,
-        midweek_at, quiet_from, quiet_until (None turns a message off)."""
+        midweek_at, quiet_from, quiet_until, checkins (None turns a message off)."""
         allowed = {
             "remind_evening_at",
             "remind_minutes_before",
@@ -132,6 +134,7 @@ class MeetingRepository:
             "midweek_at",
             "quiet_from",
             "quiet_until",
+            "checkins",
         }
         if not changes or set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")

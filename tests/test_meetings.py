@@ -12,6 +12,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
+from bot.meetings import CHECKINS as CHECK_INS
 from bot.meetings import out_of_quiet_hours
 from bot.payload import content_from_json
 from bot.services import Services
@@ -51,7 +52,7 @@ async def group_messages(services: Services, chat_id: int) -> list[str]:
     return [getattr(content_from_json(row.content), "text", "") for row in rows]
 
 
-async def test_a_calendar_makes_weekly_meetings_with_two_reminders_each(
+async def test_a_calendar_makes_weekly_meetings_with_reminders_and_check_ins(
     database: Database, clock: FixedClock
 ) -> None:
     services, group = await world(database, clock)  # now: Saturday 28.11.2026 12:00
@@ -72,7 +73,11 @@ async def test_a_calendar_makes_weekly_meetings_with_two_reminders_each(
     planned = await items(services, group)
     assert planned[(1, "evening")] == ("2026-11-30 18:00", "pending")
     assert planned[(1, "before")] == ("2026-12-01 13:00", "pending")
-    assert len(planned) == 12
+    # the week's check-ins: the plan after the meeting, progress on Friday and Monday noon
+    assert planned[(1, "plan")] == ("2026-12-01 16:00", "pending")
+    assert planned[(1, "progress-mid")] == ("2026-12-04 12:00", "pending")
+    assert planned[(1, "progress-end")] == ("2026-12-07 12:00", "pending")
+    assert len(planned) == 6 * 5
     stored = await services.groups.by_chat(group.chat_id)
     assert stored is not None and stored.starts_on == dt.date(2026, 12, 1)
 
@@ -138,6 +143,8 @@ async def test_cancelling_drops_reminders_plans_the_keep_going_rhythm_and_undo_r
     assert planned[(2, "before")][1] == "dropped"
     assert planned[(2, "at-home")] == ("2026-12-08 14:00", "pending")
     assert planned[(2, "midweek")] == ("2026-12-11 12:00", "pending")
+    assert planned[(2, "plan")] == ("2026-12-08 14:00", "pending")  # at the cancelled slot
+    assert planned[(1, "plan")] == ("2026-12-01 16:00", "pending")  # after a held meeting
     assert planned[(1, "before")][1] == "pending"  # other meetings untouched
     announced = await group_messages(services, group.chat_id)
     assert announced[-1] == (
@@ -152,6 +159,7 @@ async def test_cancelling_drops_reminders_plans_the_keep_going_rhythm_and_undo_r
     planned = await items(services, group)
     assert planned[(3, "evening")] == ("2026-12-14 18:00", "pending")
     assert planned[(3, "at-home")][1] == "dropped"
+    assert planned[(3, "plan")] == ("2026-12-15 16:00", "pending")  # held again: after it
     assert planned[(2, "at-home")][1] == "pending"  # still cancelled
     with pytest.raises(DomainError) as refused:
         await services.meetings.cancel(INSTRUCTOR, group.id, "2.12.–3.12.")
@@ -271,12 +279,23 @@ async def test_the_rhythm_is_configurable_per_group(database: Database, clock: F
     assert planned[(1, "evening")] == ("2026-11-30 19:30", "pending")
     assert planned[(1, "before")][1] == "dropped"
     assert planned[(2, "midweek")] == ("2026-12-10 10:00", "pending")
+    assert planned[(1, "plan")][1] == "pending"
+
+    calendar = await services.meetings.set_rhythm(INSTRUCTOR, group.id, "checkins", ["off"])
+
+    assert calendar.checkins is False
+    planned = await items(services, group)
+    assert {planned[(n, kind)][1] for n in (1, 2) for kind in CHECK_INS} == {"dropped"}
+    calendar = await services.meetings.set_rhythm(INSTRUCTOR, group.id, "checkins", ["on"])
+    planned = await items(services, group)
+    assert {planned[(n, kind)][1] for n in (1, 2) for kind in CHECK_INS} == {"pending"}
     for setting, values in (
         ("evening", ["25:00"]),
         ("before", ["2"]),
         ("midweek", ["9", "12:00"]),
         ("quiet", ["21-21"]),
         ("loudness", ["11"]),
+        ("checkins", ["maybe"]),
     ):
         with pytest.raises(DomainError) as refused:
             await services.meetings.set_rhythm(INSTRUCTOR, group.id, setting, values)

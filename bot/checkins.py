@@ -1,0 +1,436 @@
+"""Peer support between meetings: the weekly action plan, progress, celebrations, buddies.
+
+Each meeting opens a week. At the meeting's end (or at a cancelled meeting's time) every
+consenting participant is invited in private to write a small plan there and to rate their
+confidence 0-10. The plan is only ever in their chat: the bot stores the rating and, mid-week
+and at the week's end, the answer to "how is it going?" (done, partly, not yet), all under
+the pseudonym. Under 7 the bot suggests a smaller plan and asks again. Someone who did it
+may share that in the group, where the bot posts a short celebration (reactions to it are
+counted like any of the bot's posts). Instructors see the counts, never a plan.
+
+Buttons carry the meeting id; every press is checked against the presser: a current,
+consenting participant of that meeting's group with a check-in of their own. A forged or
+stale press changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import random
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from bot.access import load_actor, require_manages
+from bot.clock import Clock
+from bot.consent import NOTICE_VERSION
+from bot.errors import DomainError
+from bot.events import EventLog, Kind
+from bot.i18n import Text, Translator, normalize_language
+from bot.payload import OutboxButton, TextContent, content_to_json
+from bot.pseudonyms import Pseudonyms
+from bot.replies import Button, Reply
+from bot.tips import local_date, programme_week
+from storage import Database, Transaction
+from storage.checkins import CheckIn, WeekFigures
+from storage.groups import Group, Participant
+from storage.meetings import Meeting
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ck"
+RATE = "ck:c:"  # ck:c:MEETING:CONFIDENCE
+PROGRESS = "ck:p:"  # ck:p:MEETING:STAGE:ANSWER (stage m|e, answer d|p|n)
+SHARE = "ck:s:"  # ck:s:MEETING
+KEEP = "ck:k:"  # ck:k:MEETING
+CONFIDENT = 7  # under this, the bot suggests a smaller plan
+OPEN_FOR = dt.timedelta(days=7)  # a plan can be written and rated for a week
+STAGES = {"m": "mid", "e": "end"}
+ANSWERS = {"d": "done", "p": "partly", "n": "not-yet"}
+ANSWER_KEYS = {
+    "done": "checkin.done",
+    "partly": "checkin.partly",
+    "not-yet": "checkin.not-yet",
+}
+PAIRING_TRIES = 400
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    meeting: Meeting
+    figures: WeekFigures
+
+
+@dataclass(frozen=True)
+class Buddies:
+    group: Group
+    week: int
+    # each tuple is a pair, or a trio when the count is odd (names as the group knows them)
+    teams: list[tuple[str, ...]]
+    repeats: int
+    fresh: bool  # False: the week's buddies were already made, these are they
+
+
+class CheckInService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        translator: Translator,
+        *,
+        pseudonyms: Pseudonyms,
+        events: EventLog,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self._translator = translator
+        self._pseudonyms = pseudonyms
+        self._events = events
+        # who pairs with whom is not a secret to guard: a plain generator serves
+        self._rng = rng or random.Random()  # noqa: S311
+
+    # Sent by the schedule (inside its firing transaction) ------------------------------------
+
+    async def invite(self, tx: Transaction, group: Group, meeting: Meeting) -> int:
+        """The week's plan invitation to every consenting participant; returns how many."""
+        now = self._clock.now()
+        sent = 0
+        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+            pseudonym = self._pseudonyms.of(person.person_id)
+            if not await tx.checkins.invite(group.id, meeting.id, pseudonym, now):
+                continue
+            language = self._language(person, group)
+            text = self._translator.text(language, "checkin.invite", group=group.name)
+            await self._tell(tx, person.person_id, group, text, _confidence_buttons(meeting.id))
+            sent += 1
+        return sent
+
+    async def ask_progress(
+        self, tx: Transaction, group: Group, meeting: Meeting, stage: str
+    ) -> int:
+        """ "How is your plan going?" to those who set one (at the week's end, not to those
+        who already said it is done)."""
+        checkins = {c.pseudonym: c for c in await tx.checkins.of_meeting(meeting.id) if c.ratings}
+        code = next(code for code, name in STAGES.items() if name == stage)
+        sent = 0
+        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+            checkin = checkins.get(self._pseudonyms.of(person.person_id))
+            if checkin is None or (stage == "end" and checkin.progress_mid == "done"):
+                continue
+            language = self._language(person, group)
+            key = "checkin.ask-mid" if stage == "mid" else "checkin.ask-end"
+            text = self._translator.text(language, key, group=group.name)
+            buttons = [
+                [
+                    OutboxButton(
+                        text=self._translator.text(language, label),
+                        data=f"{PROGRESS}{meeting.id}:{code}:{answer}",
+                    )
+                    for answer, label in (
+                        ("d", "checkin.done-button"),
+                        ("p", "checkin.partly-button"),
+                        ("n", "checkin.not-yet-button"),
+                    )
+                ]
+            ]
+            await self._tell(tx, person.person_id, group, text, buttons)
+            sent += 1
+        return sent
+
+    # The participant's answers ----------------------------------------------------------------
+
+    async def rate(self, person_id: int, data: str) -> Reply:
+        meeting_id, value = _numbers(data, RATE, 2)
+        if not 0 <= value <= 10:
+            return Reply.of("checkin.not-open")
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                return Reply.of("checkin.not-open")
+            checkin, group = found
+            await tx.checkins.rate(checkin.id, value, now)
+        self._events.record(
+            Kind.CHECK_IN,
+            group_id=group.id,
+            person_id=person_id,
+            confidence=value,
+            attempt=checkin.ratings + 1,
+        )
+        if value < CONFIDENT:
+            return Reply(Text("checkin.smaller"), _reply_confidence(meeting_id))
+        return Reply.of("checkin.set", confidence=value)
+
+    async def report(self, person_id: int, data: str) -> Reply:
+        """Done, partly or not yet, mid-week or at the week's end."""
+        parts = data.removeprefix(PROGRESS).split(":")
+        if len(parts) != 3 or parts[1] not in STAGES or parts[2] not in ANSWERS:
+            return Reply.of("checkin.not-open")
+        meeting_id, stage, answer = _small_int(parts[0]), STAGES[parts[1]], ANSWERS[parts[2]]
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                return Reply.of("checkin.not-open")
+            checkin, group = found
+            await tx.checkins.report(checkin.id, stage, answer)
+        self._events.record(
+            Kind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
+        )
+        if answer == "done" and checkin.shared_at is None:
+            return Reply(
+                Text("checkin.done"),
+                (
+                    (
+                        Button(Text("checkin.share-button"), data=f"{SHARE}{meeting_id}"),
+                        Button(Text("checkin.keep-button"), data=f"{KEEP}{meeting_id}"),
+                    ),
+                ),
+            )
+        return Reply.of(ANSWER_KEYS[answer] if answer != "done" else "checkin.done-again")
+
+    async def share(self, person_id: int, data: str, first_name: str) -> Reply:
+        """Tell the group (their choice): a short celebration with their first name."""
+        (meeting_id,) = _numbers(data, SHARE, 1)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                return Reply.of("checkin.not-open")
+            checkin, group = found
+            if "done" not in (checkin.progress_mid, checkin.progress_end):
+                return Reply.of("checkin.not-open")
+            if not await tx.checkins.shared(checkin.id, now):
+                return Reply.of("checkin.already-shared")
+            name = (await tx.groups.participant_name(group.id, person_id)) or first_name
+            text = self._translator.text(group.language, "checkin.celebration", name=name[:64])
+            await tx.outbox.add(
+                chat_id=group.chat_id,
+                group_id=group.id,
+                purpose="celebration",
+                content=content_to_json(TextContent(text=text)),
+                due_at=now,
+                now=now,
+            )
+        self._events.record(Kind.SHARED, group_id=group.id, person_id=person_id)
+        log.info("a participant shared their progress in group %d", group.id)
+        return Reply.of("checkin.shared")
+
+    async def keep(self, person_id: int, data: str) -> Reply:
+        (meeting_id,) = _numbers(data, KEEP, 1)
+        async with self._database.transaction() as tx:
+            if await self._own(tx, person_id, meeting_id) is None:
+                return Reply.of("checkin.not-open")
+        return Reply.of("checkin.kept")
+
+    async def plan_written(self, person_id: int) -> Reply | None:
+        """A participant wrote in private while their week's plan is open (not yet rated, or
+        rated under 7): the text stays in their chat, and the rating buttons come again.
+        None when no plan is open (the message is not about a plan)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            pseudonym = self._pseudonyms.of(person_id)
+            for checkin in await tx.checkins.latest_of(pseudonym, now - OPEN_FOR):
+                if checkin.confidence is not None and checkin.confidence >= CONFIDENT:
+                    continue
+                if await self._own(tx, person_id, checkin.meeting_id) is not None:
+                    buttons = _reply_confidence(checkin.meeting_id)
+                    return Reply(Text("checkin.plan-written"), buttons)
+        return None
+
+    # Instructors ------------------------------------------------------------------------------
+
+    async def figures(self, actor_id: int, group_id: int) -> tuple[Group, list[WeekRow]]:
+        """Per week: invited, set a plan, average confidence, reported progress."""
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            meetings = {m.id: m for m in await tx.meetings.meetings(group.id)}
+            rows = [
+                WeekRow(meetings[f.meeting_id], f)
+                for f in await tx.checkins.figures(group.id)
+                if f.meeting_id in meetings
+            ]
+        return group, rows
+
+    async def pair_buddies(self, actor_id: int, group_id: int) -> Buddies:
+        """This programme week's buddies: consenting participants in pairs (one trio if the
+        count is odd), avoiding earlier weeks' pairs where possible; each is told in private
+        with a button to write to their buddy. Once per week: again shows the same."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            week = programme_week(group, local_date(group, now))
+            people = await tx.groups.consenting(group.id, NOTICE_VERSION)
+            by_pseudonym = {self._pseudonyms.of(p.person_id): p for p in people}
+            existing = await tx.checkins.pairs(group.id)
+            this_week = [(a, b) for w, a, b in existing if w == week]
+            if this_week:
+                teams = _teams_of(this_week)
+                return Buddies(group, week, self._names(teams, by_pseudonym), 0, fresh=False)
+            if len(people) < 2:
+                raise DomainError("buddies.too-few", count=len(people))
+            earlier = {frozenset((a, b)) for _, a, b in existing}
+            teams, repeats = _pair(sorted(by_pseudonym), earlier, self._rng)
+            for team in teams:
+                for first, second in itertools.combinations(team, 2):
+                    await tx.checkins.add_pair(group.id, week, (first, second), actor_id, now)
+            for team in teams:
+                for pseudonym in team:
+                    person = by_pseudonym[pseudonym]
+                    others = [by_pseudonym[p] for p in team if p != pseudonym]
+                    await self._tell_buddy(tx, group, person, others)
+        for team in teams:
+            for pseudonym in team:
+                self._events.record(
+                    Kind.BUDDY,
+                    group_id=group.id,
+                    person_id=by_pseudonym[pseudonym].person_id,
+                    week=week,
+                    size=len(team),
+                )
+        log.info("group %d: %d buddy teams for week %d", group.id, len(teams), week)
+        return Buddies(group, week, self._names(teams, by_pseudonym), repeats, fresh=True)
+
+    # Inside -----------------------------------------------------------------------------------
+
+    async def _own(
+        self, tx: Transaction, person_id: int, meeting_id: int
+    ) -> tuple[CheckIn, Group] | None:
+        """The presser's own check-in for this meeting, if they still belong and consent."""
+        meeting = await tx.meetings.meeting(meeting_id)
+        if meeting is None:
+            return None
+        group = await tx.groups.get(meeting.group_id)
+        if group is None or not group.is_active or group.organisation_id is None:
+            return None
+        if not await tx.groups.is_participant(group.id, person_id):
+            return None
+        if await tx.consents.current(person_id, group.organisation_id, NOTICE_VERSION) is None:
+            return None
+        checkin = await tx.checkins.get(meeting_id, self._pseudonyms.of(person_id))
+        return None if checkin is None else (checkin, group)
+
+    async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
+        actor = await load_actor(tx, actor_id, self._admins)
+        group = await tx.groups.get(group_id)
+        return require_manages(
+            actor, group, await tx.groups.instructor_ids(group_id) if group else []
+        )
+
+    def _language(self, person: Participant, group: Group) -> str:
+        return normalize_language(person.language) or group.language
+
+    async def _tell(
+        self,
+        tx: Transaction,
+        person_id: int,
+        group: Group,
+        text: str,
+        buttons: list[list[OutboxButton]],
+    ) -> None:
+        now = self._clock.now()
+        await tx.outbox.add(
+            chat_id=person_id,
+            group_id=group.id,
+            purpose="checkin",
+            content=content_to_json(TextContent(text=text, buttons=buttons)),
+            due_at=now,
+            now=now,
+        )
+
+    async def _tell_buddy(
+        self, tx: Transaction, group: Group, person: Participant, others: Sequence[Participant]
+    ) -> None:
+        language = self._language(person, group)
+        t = self._translator
+        names = [other.name or t.text(language, "buddies.unnamed") for other in others]
+        text = t.text(
+            language,
+            "buddies.message",
+            group=group.name,
+            name=f" {t.text(language, 'buddies.and')} ".join(names),
+        )
+        buttons = [
+            [
+                OutboxButton(
+                    text=t.text(language, "buddies.button", name=name),
+                    url=f"tg://user?id={other.person_id}",
+                )
+            ]
+            for other, name in zip(others, names, strict=True)
+        ]
+        await self._tell(tx, person.person_id, group, text, buttons)
+
+    def _names(
+        self, teams: list[tuple[str, ...]], by_pseudonym: dict[str, Participant]
+    ) -> list[tuple[str, ...]]:
+        """Teams by first name (someone who has left since shows as "?")."""
+        return [
+            tuple((by_pseudonym[p].name or "?") if p in by_pseudonym else "?" for p in team)
+            for team in teams
+        ]
+
+
+def _pair(
+    people: list[str], earlier: set[frozenset[str]], rng: random.Random
+) -> tuple[list[tuple[str, ...]], int]:
+    """Pairs (a trio if odd) with the fewest pairs seen in earlier weeks: the best of a few
+    hundred shuffles, which for a group of 8-16 finds a repeat-free week whenever one is
+    easy to find."""
+    best: list[tuple[str, ...]] = []
+    fewest = -1
+    for _ in range(PAIRING_TRIES):
+        order = people[:]
+        rng.shuffle(order)
+        teams = [tuple(order[i : i + 2]) for i in range(0, len(order) - 1, 2)]
+        if len(order) % 2:
+            teams[-1] = (*teams[-1], order[-1])
+        repeats = sum(
+            frozenset(pair) in earlier for team in teams for pair in itertools.combinations(team, 2)
+        )
+        if fewest < 0 or repeats < fewest:
+            best, fewest = teams, repeats
+        if fewest == 0:
+            break
+    return best, fewest
+
+
+def _teams_of(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:
+    """Stored pairs back into teams (a trio is stored as its three pairs)."""
+    teams: list[set[str]] = []
+    for a, b in pairs:
+        for team in teams:
+            if a in team or b in team:
+                team.update((a, b))
+                break
+        else:
+            teams.append({a, b})
+    return [tuple(sorted(team)) for team in teams]
+
+
+def _confidence_buttons(meeting_id: int) -> list[list[OutboxButton]]:
+    return [
+        [OutboxButton(text=str(n), data=f"{RATE}{meeting_id}:{n}") for n in row]
+        for row in (range(0, 6), range(6, 11))
+    ]
+
+
+def _reply_confidence(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        tuple(Button(Text("checkin.number", {"n": n}), data=f"{RATE}{meeting_id}:{n}") for n in row)
+        for row in (range(0, 6), range(6, 11))
+    )
+
+
+def _small_int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) <= 9 else -1
+
+
+def _numbers(data: str, prefix: str, count: int) -> list[int]:
+    parts = data.removeprefix(prefix).split(":")
+    if len(parts) != count:
+        return [-1] * count
+    return [_small_int(part) for part in parts]
