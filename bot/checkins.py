@@ -53,7 +53,7 @@ ANSWER_KEYS = {
     "partly": "checkin.partly",
     "not-yet": "checkin.not-yet",
 }
-PAIRING_TRIES = 400
+SEARCH_LIMIT = 50_000  # steps of the buddy search (a group has at most a few dozen)
 
 
 @dataclass(frozen=True)
@@ -377,25 +377,49 @@ class CheckInService:
 def _pair(
     people: list[str], earlier: set[frozenset[str]], rng: random.Random
 ) -> tuple[list[tuple[str, ...]], int]:
-    """Pairs (a trio if odd) with the fewest pairs seen in earlier weeks: the best of a few
-    hundred shuffles, which for a group of 8-16 finds a repeat-free week whenever one is
-    easy to find."""
-    best: list[tuple[str, ...]] = []
-    fewest = -1
-    for _ in range(PAIRING_TRIES):
-        order = people[:]
-        rng.shuffle(order)
-        teams = [tuple(order[i : i + 2]) for i in range(0, len(order) - 1, 2)]
-        if len(order) % 2:
-            teams[-1] = (*teams[-1], order[-1])
-        repeats = sum(
-            frozenset(pair) in earlier for team in teams for pair in itertools.combinations(team, 2)
-        )
-        if fewest < 0 or repeats < fewest:
-            best, fewest = teams, repeats
-        if fewest == 0:
-            break
-    return best, fewest
+    """Pairs (a trio if the count is odd) with the fewest pairs seen in earlier weeks:
+    a depth-first search that tries new partners first and stops at a repeat-free week,
+    or after ``SEARCH_LIMIT`` steps with the best found. The order is shuffled, so equal
+    choices differ from week to week."""
+    order: list[str | None] = list(people)
+    rng.shuffle(order)
+    if len(order) % 2:
+        order.append(None)  # whoever is paired with None joins another pair
+
+    def cost(a: str | None, b: str | None) -> int:
+        return 0 if a is None or b is None else int(frozenset((a, b)) in earlier)
+
+    best: list[tuple[str | None, str | None]] = []
+    fewest = [len(order) + 1]
+    steps = [SEARCH_LIMIT]
+
+    def search(
+        left: list[str | None], chosen: list[tuple[str | None, str | None]], cost_so_far: int
+    ) -> None:
+        if cost_so_far >= fewest[0] or steps[0] <= 0:
+            return
+        steps[0] -= 1
+        if not left:
+            best[:] = chosen
+            fewest[0] = cost_so_far
+            return
+        first, rest = left[0], left[1:]
+        for partner in sorted(rest, key=lambda other: cost(first, other)):
+            remaining = [other for other in rest if other is not partner]
+            search(remaining, [*chosen, (first, partner)], cost_so_far + cost(first, partner))
+            if fewest[0] == 0:
+                return
+
+    search(order, [], 0)
+    teams = [(a, b) for a, b in best if a is not None and b is not None]
+    repeats = fewest[0]
+    extra = next((a or b for a, b in best if a is None or b is None), None)
+    if extra is not None:
+        # the odd one out joins the pair where they add the fewest repeats
+        joins = min(range(len(teams)), key=lambda i: sum(cost(extra, p) for p in teams[i]))
+        repeats += sum(cost(extra, p) for p in teams[joins])
+        return [(*team, extra) if i == joins else team for i, team in enumerate(teams)], repeats
+    return [tuple(team) for team in teams], repeats
 
 
 def _teams_of(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:

@@ -26,6 +26,9 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
     services = context.services
     people = services.people
     context.language = people.default_language
+    if update.message_reaction_count is not None:
+        await _log_anonymous_reactions(update, context)
+        return
     if user is None or user.is_bot:
         return
     private = chat is None or chat.type == ChatType.PRIVATE
@@ -121,6 +124,24 @@ def _log_engagement(
 
 
 _IN = ("member", "administrator", "creator", "restricted")
+
+
+async def _log_anonymous_reactions(update: Update, context: KannustinContext) -> None:
+    """Reactions in a group where they are anonymous come as a count per message (no
+    person): logged with the message's new total."""
+    counted = update.message_reaction_count
+    assert counted is not None
+    services = context.services
+    try:
+        group = await services.groups.by_chat(counted.chat.id)
+    except Exception:
+        log.exception("could not look up the group of update %s", update.update_id)
+        return
+    if group is None or not group.is_active:
+        return
+    context.language = group.language
+    total = sum(item.total_count for item in counted.reactions)
+    services.events.record(Kind.REACTION, group_id=group.id, total=total, anonymous=True)
 
 
 def _addressed_to_bot(update: Update) -> bool:

@@ -26,6 +26,7 @@ from storage import Database
 
 ADMIN, COORDINATOR, INSTRUCTOR, OTHER_INSTRUCTOR, FOREIGN_COORDINATOR = 1, 2, 3, 4, 5
 PARTICIPANT, STRANGER = 6, 7
+BUDDY = 8  # another participant of G, not one of the roles tried
 ROLES = {
     "admin": ADMIN,
     "coordinator": COORDINATOR,
@@ -79,6 +80,10 @@ async def world(database: Database, clock: FixedClock) -> World:
     )
     assert added.group is not None
     await services.groups.member_seen(GROUP_CHAT, PARTICIPANT)
+    await services.people.record_contact(BUDDY, "fi")
+    await services.groups.member_seen(GROUP_CHAT, BUDDY)
+    for person in (PARTICIPANT, BUDDY):  # consenting: the week's buddies can be paired
+        await services.consent.give(person, espoo.id)
     invitation = await services.invitations.create(COORDINATOR, "instructor")
     hello = TextContent(text="Hyvää viikkoa!")
     earlier, _ = await services.broadcasts.send(INSTRUCTOR, hello, [added.group.id])
@@ -188,6 +193,14 @@ async def change_rhythm(w: World, actor: int) -> Any:
     return await w.services.meetings.set_rhythm(actor, w.group, "before", ["30"])
 
 
+async def see_checkin_figures(w: World, actor: int) -> Any:
+    return await w.services.checkins.figures(actor, w.group)
+
+
+async def pair_buddies(w: World, actor: int) -> Any:
+    return await w.services.checkins.pair_buddies(actor, w.group)
+
+
 STAFF = {"admin", "coordinator", "instructor", "other-instructor", "foreign-coordinator"}
 MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/neworg": (create_organisation, {"admin"}),
@@ -212,6 +225,8 @@ MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/meetings set": (set_meetings, {"admin", "coordinator", "instructor"}),
     "/cancel": (cancel_meetings, {"admin", "coordinator", "instructor"}),
     "/rhythm": (change_rhythm, {"admin", "coordinator", "instructor"}),
+    "/checkins": (see_checkin_figures, {"admin", "coordinator", "instructor"}),
+    "/buddies": (pair_buddies, {"admin", "coordinator", "instructor"}),
 }
 CASES = [
     pytest.param(command, role, role in allowed, id=f"{command}-{role}")

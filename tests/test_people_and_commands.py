@@ -116,6 +116,8 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "uncancel",
         "remote",
         "rhythm",
+        "checkins",
+        "buddies",
     ]
 
 
