@@ -95,3 +95,12 @@ async def load_actor(tx: Transaction, telegram_id: int, admins: Collection[int])
     staff = await tx.staff.get(telegram_id)
     participates = bool(await tx.groups.groups_of_participant(telegram_id))
     return Actor(telegram_id, telegram_id in admins, staff, participates)
+
+
+async def managed_group(
+    tx: Transaction, actor_id: int, group_id: int, admins: Collection[int]
+) -> Group:
+    """The group, read inside the caller's transaction, if the actor may manage it."""
+    actor = await load_actor(tx, actor_id, admins)
+    group = await tx.groups.get(group_id)
+    return require_manages(actor, group, await tx.groups.instructor_ids(group_id) if group else [])

@@ -22,7 +22,7 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from bot.access import load_actor, require_manages
+from bot.access import managed_group
 from bot.clock import Clock
 from bot.consent import NOTICE_VERSION
 from bot.errors import DomainError
@@ -246,7 +246,7 @@ class CheckInService:
     async def figures(self, actor_id: int, group_id: int) -> tuple[Group, list[WeekRow]]:
         """Per week: invited, set a plan, average confidence, reported progress."""
         async with self._database.transaction() as tx:
-            group = await self._managed(tx, actor_id, group_id)
+            group = await managed_group(tx, actor_id, group_id, self._admins)
             meetings = {m.id: m for m in await tx.meetings.meetings(group.id)}
             rows = [
                 WeekRow(meetings[f.meeting_id], f)
@@ -261,7 +261,7 @@ class CheckInService:
         with a button to write to their buddy. Once per week: again shows the same."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            group = await self._managed(tx, actor_id, group_id)
+            group = await managed_group(tx, actor_id, group_id, self._admins)
             week = programme_week(group, local_date(group, now))
             people = await tx.groups.consenting(group.id, NOTICE_VERSION)
             by_pseudonym = {self._pseudonyms.of(p.person_id): p for p in people}
@@ -312,13 +312,6 @@ class CheckInService:
             return None
         checkin = await tx.checkins.get(meeting_id, self._pseudonyms.of(person_id))
         return None if checkin is None else (checkin, group)
-
-    async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
-        actor = await load_actor(tx, actor_id, self._admins)
-        group = await tx.groups.get(group_id)
-        return require_manages(
-            actor, group, await tx.groups.instructor_ids(group_id) if group else []
-        )
 
     def _language(self, person: Participant, group: Group) -> str:
         return normalize_language(person.language) or group.language

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.access import load_actor, require_admin, require_manages, require_staff
+from bot.access import load_actor, managed_group, require_admin, require_staff
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.settings import LANGUAGES
@@ -209,10 +209,7 @@ class GroupService:
     async def manageable(self, actor_id: int, group_id: int) -> Group:
         """The group, if the actor may see and change its settings."""
         async with self._database.transaction() as tx:
-            actor = await load_actor(tx, actor_id, self._admins)
-            return require_manages(
-                actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
-            )
+            return await managed_group(tx, actor_id, group_id, self._admins)
 
     async def change_settings(
         self,
@@ -238,10 +235,7 @@ class GroupService:
         if not changes:
             raise DomainError("group.settings-usage")
         async with self._database.transaction() as tx:
-            actor = await load_actor(tx, actor_id, self._admins)
-            require_manages(
-                actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
-            )
+            await managed_group(tx, actor_id, group_id, self._admins)
             group = await tx.groups.update(group_id, self._clock.now(), **changes)
         log.info("group %d settings changed by %d: %s", group_id, actor_id, sorted(changes))
         return group

@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.access import load_actor, require_manages, require_staff
+from bot.access import load_actor, managed_group, require_staff
 from bot.checkins import CheckInService
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -392,11 +392,7 @@ class MeetingService:
     # Inside ---------------------------------------------------------------------------------
 
     async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
-        actor = await load_actor(tx, actor_id, self._admins)
-        group = await tx.groups.get(group_id)
-        group = require_manages(
-            actor, group, await tx.groups.instructor_ids(group_id) if group else []
-        )
+        group = await managed_group(tx, actor_id, group_id, self._admins)
         if not group.is_active:
             raise DomainError("meetings.group-inactive")
         return group

@@ -89,7 +89,8 @@ async def buddies_command(update: Update, context: KannustinContext) -> None:
 
 
 def register(application: KannustinApplication) -> None:
-    commands = filters.UpdateType.MESSAGE
+    # in private only: the figures and the pairs are not for the whole group to read
+    commands = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("checkins", checkins_command, filters=commands))
     application.add_handler(CommandHandler("buddies", buddies_command, filters=commands))
     application.add_handler(

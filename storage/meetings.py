@@ -238,6 +238,7 @@ class MeetingRepository:
             """
             DELETE FROM meetings WHERE group_id = :group_id AND number > :number
               AND id NOT IN (SELECT meeting_id FROM schedule_items)
+              AND id NOT IN (SELECT meeting_id FROM checkins)
             """,
             {"group_id": group_id, "number": number},
         )

@@ -87,6 +87,8 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "remote",
         "rhythm",
         "schedule",
+        "checkins",
+        "buddies",
         "invite",
         "invites",
     ]
@@ -116,8 +118,6 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "uncancel",
         "remote",
         "rhythm",
-        "checkins",
-        "buddies",
     ]
 
 
