@@ -125,6 +125,7 @@ class EventLog:
         try:
             async with self._database.transaction() as tx:
                 await tx.events.append(rows)
+                await tx.events.roll_up(rows)
         except BaseException:
             self._queue[:0] = rows  # not lost: written with the next batch
             raise

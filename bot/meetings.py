@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.payload import TextContent, content_to_json
+from bot.surveys import SurveyService
 from bot.tips import TipService
 from bot.when import parse_dates, parse_weekly
 from storage import Database, Transaction
@@ -43,6 +44,8 @@ CHECKINS = ("plan", "progress-mid", "progress-end")
 PLAN_AFTER = dt.timedelta(hours=2)  # a held meeting's plan invitation: after it ends
 PROGRESS_DAYS = {"progress-mid": 3, "progress-end": 6}  # after the meeting day, at noon
 PROGRESS_AT = "12:00"
+SURVEYS = ("survey-before", "survey-after", "survey-month-3", "survey-month-6")
+FOLLOW_UP_DAYS = {"survey-month-3": 91, "survey-month-6": 182}  # after the last meeting
 MAX_MEETINGS = 52
 WEEKDAYS = {
     "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
@@ -100,6 +103,7 @@ class MeetingService:
         tips: TipService,
         *,
         checkins: CheckInService,
+        surveys: SurveyService,
         notify: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
@@ -108,6 +112,7 @@ class MeetingService:
         self._translator = translator
         self._tips = tips
         self._checkins = checkins
+        self._surveys = surveys
         self._notify = notify
         self._planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None
 
@@ -199,7 +204,8 @@ class MeetingService:
     ) -> Calendar:
         """One rhythm setting: ``evening 18:00|off``, ``before 60|off`` (minutes),
         ``midweek 3 12:00|off`` (days after the meeting day, time), ``quiet 21:00-08:00``,
-        ``checkins on|off`` (the weekly plan, progress questions in private)."""
+        ``checkins on|off`` (the weekly plan, progress questions in private), ``followups
+        on|off`` (the surveys 3 and 6 months after the last meeting)."""
         changes = _rhythm_changes(setting.lower(), [value.lower() for value in values])
         now = self._clock.now()
         async with self._database.transaction() as tx:
@@ -378,6 +384,8 @@ class MeetingService:
                 return False
             if item.kind == "plan":
                 await self._checkins.invite(tx, group, meeting)
+            elif item.kind in SURVEYS:
+                await self._surveys.invite(tx, group, item.kind.removeprefix("survey-"))
             elif item.kind in CHECKINS:
                 stage = "mid" if item.kind == "progress-mid" else "end"
                 await self._checkins.ask_progress(tx, group, meeting, stage)
@@ -409,7 +417,7 @@ class MeetingService:
                 if meeting.number <= calendar.meetings
                 else {}  # beyond the calendar's count: nothing more about it
             )
-            for kind in (*REMINDERS, *KEEP_GOING, *CHECKINS):
+            for kind in (*REMINDERS, *KEEP_GOING, *CHECKINS, *SURVEYS):
                 due = wanted.get(kind)
                 held = existing.get((meeting.id, kind))
                 if due is not None and due > now:
@@ -444,6 +452,15 @@ class MeetingService:
             for kind, days in PROGRESS_DAYS.items():
                 day = meeting.local_date + dt.timedelta(days=days)
                 due[kind] = wall_clock(day, PROGRESS_AT, timezone)
+        # the surveys: at the first meeting, after the last, and the chosen follow-ups
+        if meeting.number == 1:
+            due["survey-before"] = meeting.starts_at
+        if meeting.number == calendar.meetings:
+            due["survey-after"] = meeting.starts_at + PLAN_AFTER
+            if calendar.follow_ups:
+                for kind, days in FOLLOW_UP_DAYS.items():
+                    day = meeting.local_date + dt.timedelta(days=days)
+                    due[kind] = wall_clock(day, PROGRESS_AT, timezone)
         return {kind: out_of_quiet_hours(at, calendar, timezone) for kind, at in due.items()}
 
     async def _message(
@@ -551,6 +568,8 @@ def _rhythm_changes(setting: str, values: list[str]) -> dict[str, object]:
         on = values in (["on"], ["päälle"], ["på"])
         if setting in ("checkins", "suunnitelmat", "planer") and (on or off):
             return {"checkins": 0 if off else 1}
+        if setting in ("followups", "seuranta", "uppföljning") and (on or off):
+            return {"follow_ups": 0 if off else 1}
         if setting in ("quiet", "hiljaisuus", "tyst") and len(values) == 1:
             start, _, end = values[0].replace("–", "-").partition("-")
             if _hhmm(start) == _hhmm(end):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram.ext import CallbackContext, JobQueue
@@ -32,9 +32,16 @@ SWEEP = 60.0
 
 
 class ScheduleRunner:
-    def __init__(self, meetings: MeetingService, clock: Clock) -> None:
+    def __init__(
+        self,
+        meetings: MeetingService,
+        clock: Clock,
+        chores: Sequence[Callable[[], Awaitable[object]]] = (),
+    ) -> None:
         self._meetings = meetings
         self._clock = clock
+        # run at every sweep: the survey reminders
+        self._chores = chores
         self._queue: JobQueue[Any] | None = None
         self._scheduled: set[tuple[int, dt.datetime]] = set()
         meetings.on_planned(self.add_all)
@@ -90,8 +97,17 @@ class ScheduleRunner:
         for item in await self._meetings.due():
             if (item.id, item.due_at) not in self._scheduled:
                 await self._fire_one(item.id, item.due_at)
+        await self._run_chores()
 
     async def sweep_now(self) -> None:
         """One sweep at once (tests, and after a pause)."""
         for item in await self._meetings.due():
             await self._fire_one(item.id, item.due_at)
+        await self._run_chores()
+
+    async def _run_chores(self) -> None:
+        for chore in self._chores:
+            try:
+                await chore()
+            except Exception:
+                log.exception("a periodic chore failed; it runs again at the next sweep")

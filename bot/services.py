@@ -21,8 +21,10 @@ from bot.people import PeopleService
 from bot.pseudonyms import Pseudonyms, for_database
 from bot.scheduler import ScheduleRunner
 from bot.settings import Settings
+from bot.surveys import SurveyService
 from bot.tips import TipService
 from content import Library
+from content.surveys import Surveys, load_surveys
 from storage import Database
 
 
@@ -48,6 +50,7 @@ class Services:
     scheduler: ScheduleRunner
     events: EventLog
     checkins: CheckInService
+    surveys: SurveyService
 
 
 def build_services(
@@ -57,6 +60,7 @@ def build_services(
     database: Database,
     translator: Translator,
     library: Library,
+    survey_files: Surveys | None = None,
 ) -> Services:
     admins = settings.admins
     invitations = InvitationService(database, clock, admins)
@@ -87,8 +91,25 @@ def build_services(
     checkins = CheckInService(
         database, clock, admins, translator, pseudonyms=pseudonyms, events=events
     )
+    surveys = SurveyService(
+        database,
+        clock,
+        translator,
+        load_surveys() if survey_files is None else survey_files,
+        survey_id=settings.survey,
+        pseudonyms=pseudonyms,
+        events=events,
+        notify=outbox.wake,
+    )
     meetings = MeetingService(
-        database, clock, admins, translator, tips, checkins=checkins, notify=outbox.wake
+        database,
+        clock,
+        admins,
+        translator,
+        tips,
+        checkins=checkins,
+        surveys=surveys,
+        notify=outbox.wake,
     )
     return Services(
         settings=settings,
@@ -108,7 +129,8 @@ def build_services(
         pseudonyms=pseudonyms,
         tips=tips,
         meetings=meetings,
-        scheduler=ScheduleRunner(meetings, clock),
+        scheduler=ScheduleRunner(meetings, clock, chores=[surveys.remind]),
         events=events,
         checkins=checkins,
+        surveys=surveys,
     )

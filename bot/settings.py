@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = Field(default=None, min_length=16)
     # Seconds a long poll waits at Telegram before answering empty.
     poll_timeout: int = Field(default=10, ge=1, le=50)
+    # The before-and-after survey (the id of a file in content/surveys).
+    survey: str = "kannustin-default"
+    # In statistics, a figure about fewer people than this shows as "<N".
+    small_numbers: int = Field(default=5, ge=1, le=100)
 
     @field_validator("bot_token")
     @classmethod

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+M = TypeVar("M", bound=BaseModel)
 TIPS_DIR = Path(__file__).with_name("tips")
 MEDIA_DIR = Path(__file__).with_name("media")
 CAPTION_LIMIT = 1024  # a tip must fit a photo caption
@@ -170,15 +171,22 @@ def load_library(directory: Path = TIPS_DIR) -> Library:
 
 
 def _load_file(path: Path, problems: list[str]) -> list[Tip]:
+    loaded = load_toml(path, TipFile, problems)
+    return [] if loaded is None else loaded.tips
+
+
+def load_toml(path: Path, model: type[M], problems: list[str]) -> M | None:
+    """One data file checked against its schema; each problem is appended as
+    ``file: field: message`` and None returned."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         problems.append(f"{path.name}: not valid TOML ({error})")
-        return []
+        return None
     try:
-        return TipFile.model_validate(data).tips
+        return model.model_validate(data)
     except ValidationError as error:
         for item in error.errors(include_url=False):
             field = ".".join(str(part) for part in item["loc"])
             problems.append(f"{path.name}: {field}: {item['msg']}")
-        return []
+        return None

@@ -15,6 +15,7 @@ from handlers import (
     onboarding,
     organisations,
     people,
+    surveys,
     tips,
 )
 
@@ -32,6 +33,7 @@ JOURNEYS = (
     tips,
     meetings,
     checkins,
+    surveys,
 )
 
 

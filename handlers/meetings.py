@@ -47,6 +47,10 @@ _ITEM_KEYS = {
     "plan": "meetings.item-plan",
     "progress-mid": "meetings.item-progress-mid",
     "progress-end": "meetings.item-progress-end",
+    "survey-before": "meetings.item-survey-before",
+    "survey-after": "meetings.item-survey-after",
+    "survey-month-3": "meetings.item-survey-month-3",
+    "survey-month-6": "meetings.item-survey-month-6",
 }
 
 
@@ -205,6 +209,7 @@ async def rhythm_command(update: Update, context: KannustinContext) -> None:
             ),
             quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
             checkins=context.t("meetings.on") if calendar.checkins else off,
+            follow_ups=context.t("meetings.on") if calendar.follow_ups else off,
         )
     )
 

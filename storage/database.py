@@ -28,6 +28,7 @@ from storage.meetings import MeetingRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,10 @@ class Transaction:
     @cached_property
     def checkins(self) -> CheckInRepository:
         return CheckInRepository(self.connection)
+
+    @cached_property
+    def surveys(self) -> SurveyRepository:
+        return SurveyRepository(self.connection)
 
 
 class Database:

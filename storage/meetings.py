@@ -30,6 +30,8 @@ class Calendar:
     updated_at: dt.datetime
     # the weekly action-plan check-ins in private (consenting participants only)
     checkins: bool = True
+    # the surveys 3 and 6 months after the last meeting
+    follow_ups: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class ScheduleItem:
 _CALENDAR = (
     "group_id, weekday, meeting_time, first_date, meetings, place, link, remind_evening_at, "
     "remind_minutes_before, midweek_days_after, midweek_at, quiet_from, quiet_until, set_by, "
-    "updated_at, checkins"
+    "updated_at, checkins, follow_ups"
 )
 _MEETING = "id, group_id, number, local_date, local_time, starts_at, status, link, reason"
 _ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
@@ -135,6 +137,7 @@ class MeetingRepository:
             "quiet_from",
             "quiet_until",
             "checkins",
+            "follow_ups",
         }
         if not changes or set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")

@@ -77,7 +77,10 @@ async def test_a_calendar_makes_weekly_meetings_with_reminders_and_check_ins(
     assert planned[(1, "plan")] == ("2026-12-01 16:00", "pending")
     assert planned[(1, "progress-mid")] == ("2026-12-04 12:00", "pending")
     assert planned[(1, "progress-end")] == ("2026-12-07 12:00", "pending")
-    assert len(planned) == 6 * 5
+    # the surveys: at the first meeting and two hours after the last
+    assert planned[(1, "survey-before")] == ("2026-12-01 14:00", "pending")
+    assert planned[(6, "survey-after")] == ("2027-01-05 16:00", "pending")
+    assert len(planned) == 6 * 5 + 2
     stored = await services.groups.by_chat(group.chat_id)
     assert stored is not None and stored.starts_on == dt.date(2026, 12, 1)
 
@@ -289,6 +292,11 @@ async def test_the_rhythm_is_configurable_per_group(database: Database, clock: F
     calendar = await services.meetings.set_rhythm(INSTRUCTOR, group.id, "checkins", ["on"])
     planned = await items(services, group)
     assert {planned[(n, kind)][1] for n in (1, 2) for kind in CHECK_INS} == {"pending"}
+    assert (2, "survey-month-3") not in planned
+    calendar = await services.meetings.set_rhythm(INSTRUCTOR, group.id, "followups", ["on"])
+    planned = await items(services, group)
+    assert planned[(2, "survey-month-3")] == ("2027-03-09 12:00", "pending")
+    assert planned[(2, "survey-month-6")] == ("2027-06-08 12:00", "pending")
     for setting, values in (
         ("evening", ["25:00"]),
         ("before", ["2"]),

@@ -73,7 +73,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     def names(roles: set[Role], chat: ChatKind) -> list[str]:
         return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
-    everyone = ["start", "help", "language", "privacy", "consent", "tip"]
+    everyone = ["start", "help", "language", "privacy", "consent", "tip", "survey"]
     staff = [
         "groups",
         "group",
