@@ -21,6 +21,7 @@ from bot.people import PeopleService
 from bot.pseudonyms import Pseudonyms, for_database
 from bot.scheduler import ScheduleRunner
 from bot.settings import Settings
+from bot.stats import StatsService
 from bot.surveys import SurveyService
 from bot.tips import TipService
 from content import Library
@@ -51,6 +52,7 @@ class Services:
     events: EventLog
     checkins: CheckInService
     surveys: SurveyService
+    stats: StatsService
 
 
 def build_services(
@@ -133,4 +135,7 @@ def build_services(
         events=events,
         checkins=checkins,
         surveys=surveys,
+        stats=StatsService(
+            database, clock, admins, pseudonyms, small_numbers=settings.small_numbers
+        ),
     )

@@ -15,6 +15,7 @@ from handlers import (
     onboarding,
     organisations,
     people,
+    stats,
     surveys,
     tips,
 )
@@ -34,6 +35,7 @@ JOURNEYS = (
     meetings,
     checkins,
     surveys,
+    stats,
 )
 
 

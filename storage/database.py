@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.analytics import AnalyticsRepository
 from storage.broadcasts import BroadcastRepository
 from storage.checkins import CheckInRepository
 from storage.consents import ConsentRepository
@@ -93,6 +94,10 @@ class Transaction:
     @cached_property
     def checkins(self) -> CheckInRepository:
         return CheckInRepository(self.connection)
+
+    @cached_property
+    def analytics(self) -> AnalyticsRepository:
+        return AnalyticsRepository(self.connection)
 
     @cached_property
     def surveys(self) -> SurveyRepository:

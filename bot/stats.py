@@ -1,0 +1,212 @@
+"""How groups are doing, per programme week: members, active participants, messages,
+reactions, plans set and done, average confidence, broadcasts delivered.
+
+Figures come from the daily roll-up of the engagement log (``activity``), the check-ins
+and the membership records; the groups' instructors and other staff are left out, so
+"active" means participants. Everything here is exact; ``protect`` hides a figure about
+fewer than ``small_numbers`` people wherever one is shown (chat, charts, the outcome
+summary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.access import load_actor, managed_group, require_staff
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.pseudonyms import Pseudonyms
+from storage import Database, Transaction
+from storage.analytics import day_number
+from storage.groups import Group
+
+MAX_WEEKS = 52
+
+
+@dataclass
+class Week:
+    week: int
+    members: int = 0
+    active: int = 0
+    messages: int = 0  # messages and replies
+    reactions: int = 0
+    taps: int = 0
+    invited: int = 0  # to the week's plan
+    planned: int = 0
+    done: int = 0
+    confidence_sum: int = 0
+    broadcasts: int = 0
+
+    @property
+    def confidence(self) -> float | None:
+        return self.confidence_sum / self.planned if self.planned else None
+
+    def add(self, other: Week) -> None:
+        for name in (
+            "members",
+            "active",
+            "messages",
+            "reactions",
+            "taps",
+            "invited",
+            "planned",
+            "done",
+            "confidence_sum",
+            "broadcasts",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class GroupWeeks:
+    group: Group
+    weeks: list[Week] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the actor asked to see: one group, or every group they may see."""
+
+    groups: list[Group]
+    organisation: str | None  # the organisation's name for an overview, None for one group
+
+
+def protect(value: int | float | None, people: int, small: int, *, decimals: int = 0) -> str:
+    """``value`` as text, or ``<small`` when it is about fewer than ``small`` people."""
+    if value is None:
+        return "–"
+    if people < small:
+        return f"<{small}"
+    return f"{value:.{decimals}f}"
+
+
+def start_day(group: Group) -> dt.date:
+    """Week 1 starts on the first meeting's day, or until it is set, on registration."""
+    return group.starts_on or group.created_at.astimezone(ZoneInfo(group.timezone)).date()
+
+
+class StatsService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        pseudonyms: Pseudonyms,
+        *,
+        small_numbers: int = 5,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._admins = frozenset(admins)
+        self._pseudonyms = pseudonyms
+        self.small_numbers = small_numbers
+
+    async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
+        """One group the actor manages, or all they oversee: an admin every group, a
+        coordinator their organisation's, an instructor those they lead."""
+        async with self._database.transaction() as tx:
+            if group_id is not None:
+                return Scope([await managed_group(tx, actor_id, group_id, self._admins)], None)
+            actor = await load_actor(tx, actor_id, self._admins)
+            require_staff(actor)
+            if actor.is_admin:
+                groups, name = await tx.groups.all(), None
+            elif actor.is_coordinator and actor.organisation_id is not None:
+                organisation = await tx.organisations.get(actor.organisation_id)
+                groups = await tx.groups.of_organisation(actor.organisation_id)
+                name = organisation.name if organisation else None
+            else:
+                groups, name = await tx.groups.led_by(actor_id), None
+        registered = [g for g in groups if g.organisation_id is not None]
+        if not registered:
+            raise DomainError("stats.no-groups")
+        return Scope(registered, name)
+
+    async def weekly(self, groups: list[Group]) -> list[GroupWeeks]:
+        async with self._database.transaction() as tx:
+            return await self.weeks_of(tx, groups)
+
+    async def weeks_of(self, tx: Transaction, groups: list[Group]) -> list[GroupWeeks]:
+        """Every group's weeks from 1 to the current one (or the last with data)."""
+        if not groups:
+            return []
+        ids = [g.id for g in groups]
+        starts = {g.id: day_number(start_day(g)) for g in groups}
+        staff = set(await tx.analytics.staff_ids(ids)) | self._admins
+        exclude = [self._pseudonyms.of(person) for person in sorted(staff)]
+        today = day_number(self._clock.now().date())
+        table: dict[int, dict[int, Week]] = {g.id: {} for g in groups}
+
+        def week(group_id: int, number: int) -> Week:
+            return table[group_id].setdefault(number, Week(number))
+
+        for row in await tx.analytics.activity_by_week(starts, exclude):
+            if row.week > MAX_WEEKS:
+                continue
+            cell = week(row.group_id, row.week)
+            cell.active = row.active
+            cell.messages = row.messages + row.replies
+            cell.reactions = row.reactions
+            cell.taps = row.taps
+            cell.broadcasts = row.broadcasts
+        for plans in await tx.analytics.checkins_by_week(ids):
+            if plans.week > MAX_WEEKS:
+                continue
+            cell = week(plans.group_id, plans.week)
+            cell.invited = plans.invited
+            cell.planned = plans.planned
+            cell.done = plans.done
+            cell.confidence_sum = plans.confidence_sum
+        members: dict[int, list[tuple[int, int | None]]] = {g.id: [] for g in groups}
+        for m in await tx.analytics.memberships(ids):
+            left = None if m.left_at is None else day_number(m.left_at.date())
+            members[m.group_id].append((day_number(m.joined_at.date()), left))
+        result = []
+        for group in groups:
+            start = starts[group.id]
+            current = max(1, min((today - start) // 7 + 1, MAX_WEEKS))
+            last = max([current, *table[group.id]])
+            weeks = [week(group.id, n) for n in range(1, last + 1)]
+            for cell in weeks:
+                begins = start + 7 * (cell.week - 1) if cell.week > 1 else -(10**9)
+                ends = start + 7 * cell.week
+                cell.members = sum(
+                    1
+                    for joined, left in members[group.id]
+                    if joined < ends and (left is None or left >= begins)
+                )
+            result.append(GroupWeeks(group, weeks))
+        return result
+
+
+def totals(groups: list[GroupWeeks]) -> list[Week]:
+    """The groups' weeks added up, programme week by programme week."""
+    summed: dict[int, Week] = {}
+    for group in groups:
+        for cell in group.weeks:
+            summed.setdefault(cell.week, Week(cell.week)).add(cell)
+    return [summed[number] for number in sorted(summed)]
+
+
+def chart_series(
+    groups: list[GroupWeeks], small: int, *, all_label: str, max_lines: int = 8
+) -> tuple[dict[str, list[tuple[int, float | None]]], dict[str, list[tuple[int, float | None]]]]:
+    """Active participants and check-in completion (% of plans done) per week, one line per
+    group, or one for all of them when there are more than ``max_lines``. A value about
+    fewer than ``small`` people is None (left out of the picture)."""
+    lines = (
+        [(g.group.name, g.weeks) for g in groups]
+        if len(groups) <= max_lines
+        else [(all_label, totals(groups))]
+    )
+    active: dict[str, list[tuple[int, float | None]]] = {}
+    completion: dict[str, list[tuple[int, float | None]]] = {}
+    for label, weeks in lines:
+        active[label] = [(w.week, None if w.active < small else float(w.active)) for w in weeks]
+        completion[label] = [
+            (w.week, None if w.planned < small else 100.0 * w.done / w.planned) for w in weeks
+        ]
+    return active, completion

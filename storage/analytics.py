@@ -1,0 +1,181 @@
+"""Queries for statistics and exports: the daily roll-up by programme week, check-ins by
+week, membership, and the raw event log in pages. Figures leave here exact; small-number
+protection is applied where they are shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Collection, Mapping
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.events import ACTIVITY, EPOCH_DAY
+from storage.timestamps import from_db, to_db
+
+NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
+
+
+@dataclass(frozen=True)
+class ActivityWeek:
+    group_id: int
+    week: int
+    active: int
+    messages: int
+    replies: int
+    reactions: int
+    taps: int
+    checkins: int
+    progress: int
+    broadcasts: int
+
+
+@dataclass(frozen=True)
+class CheckInWeek:
+    group_id: int
+    week: int
+    invited: int
+    planned: int
+    done: int
+    confidence_sum: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    group_id: int
+    person_id: int
+    joined_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+def day_number(day: dt.date) -> int:
+    return day.toordinal() - EPOCH_DAY
+
+
+class AnalyticsRepository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def activity_by_week(
+        self, starts: Mapping[int, int], exclude: Collection[str]
+    ) -> list[ActivityWeek]:
+        """Per group and programme week (week 1 starts on the group's start day; anything
+        earlier counts in week 1): distinct active people and the sums, leaving out the
+        ``exclude`` pseudonyms (the groups' staff)."""
+        if not starts:
+            return []
+        group_values = ", ".join("(?, ?)" for _ in starts)
+        staff = list(exclude) or [NOBODY]
+        staff_values = ", ".join("(?)" for _ in staff)
+        sums = ", ".join(f"SUM(a.{column})" for column in ACTIVITY)
+        doing = " + ".join(f"a.{column}" for column in ACTIVITY if column != "broadcasts")
+        sql = f"""
+            WITH starts (group_id, start_day) AS (VALUES {group_values}),
+                 staff (pseudonym) AS (VALUES {staff_values})
+            SELECT a.group_id,
+                   CASE WHEN a.day < s.start_day THEN 1
+                        ELSE (a.day - s.start_day) / 7 + 1 END AS week,
+                   COUNT(DISTINCT CASE WHEN a.pseudonym <> '' AND {doing} > 0
+                                       THEN a.pseudonym END),
+                   {sums}
+            FROM activity a JOIN starts s ON s.group_id = a.group_id
+            WHERE a.pseudonym NOT IN (SELECT pseudonym FROM staff)
+            GROUP BY a.group_id, week
+            ORDER BY a.group_id, week
+        """
+        params: list[object] = [value for pair in starts.items() for value in pair]
+        params += staff
+        async with self._connection.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
+
+    async def checkins_by_week(self, group_ids: Collection[int]) -> list[CheckInWeek]:
+        """Per group and meeting number (the week the plan was made in)."""
+        if not group_ids:
+            return []
+        marks = ", ".join("?" for _ in group_ids)
+        sql = f"""
+            SELECT c.group_id, m.number, COUNT(*),
+                   SUM(c.confidence IS NOT NULL),
+                   SUM(c.progress_mid = 'done' OR c.progress_end = 'done'),
+                   COALESCE(SUM(c.confidence), 0)
+            FROM checkins c JOIN meetings m ON m.id = c.meeting_id
+            WHERE c.group_id IN ({marks})
+            GROUP BY c.group_id, m.number
+        """
+        async with self._connection.execute(sql, list(group_ids)) as cursor:
+            rows = await cursor.fetchall()
+        return [CheckInWeek(*(int(value or 0) for value in row)) for row in rows]
+
+    async def memberships(self, group_ids: Collection[int]) -> list[Membership]:
+        """Participants past and present (not instructors) with when they joined and left."""
+        if not group_ids:
+            return []
+        marks = ", ".join("?" for _ in group_ids)
+        sql = f"""
+            SELECT p.group_id, p.person_id, p.joined_at, p.left_at FROM group_participants p
+            WHERE p.group_id IN ({marks})
+              AND NOT EXISTS (SELECT 1 FROM group_instructors i
+                              WHERE i.group_id = p.group_id AND i.person_id = p.person_id)
+        """
+        async with self._connection.execute(sql, list(group_ids)) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Membership(
+                int(row[0]),
+                int(row[1]),
+                from_db(row[2]),
+                None if row[3] is None else from_db(row[3]),
+            )
+            for row in rows
+        ]
+
+    async def staff_ids(self, group_ids: Collection[int]) -> list[int]:
+        """Everyone who leads or oversees these groups: their own activity is not counted."""
+        if not group_ids:
+            return []
+        marks = ", ".join("?" for _ in group_ids)
+        async with self._connection.execute(
+            f"""
+            SELECT person_id FROM group_instructors WHERE group_id IN ({marks})
+            UNION SELECT person_id FROM staff
+            """,
+            list(group_ids),
+        ) as cursor:
+            found = await cursor.fetchall()
+        return [int(row[0]) for row in found]
+
+    async def events(
+        self,
+        group_ids: Collection[int],
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        page: int = 20_000,
+    ) -> AsyncIterator[tuple[int, str, int, str | None, str, str | None]]:
+        """(id, at, group id, pseudonym, kind, attributes) of these groups, oldest first,
+        read a page at a time so an export of a million events stays small in memory."""
+        wanted = sorted(group_ids)
+        if not wanted:
+            return
+        marks = ", ".join("?" for _ in wanted)
+        last = 0
+        while True:
+            params: list[object] = [last, *wanted]
+            sql = f"""
+                SELECT id, at, group_id, pseudonym, kind, attributes FROM events
+                WHERE id > ? AND group_id IN ({marks})
+            """
+            if since is not None:
+                sql += " AND at >= ?"
+                params.append(to_db(since))
+            if until is not None:
+                sql += " AND at < ?"
+                params.append(to_db(until))
+            sql += f" ORDER BY id LIMIT {int(page)}"
+            async with self._connection.execute(sql, params) as cursor:
+                rows = list(await cursor.fetchall())
+            if not rows:
+                return
+            for row in rows:
+                yield (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5])
+            last = int(rows[-1][0])
