@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
 from bot.organisations import OrganisationService
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
+from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_setup import ALLOWED_UPDATES
 from bot.when import format_local, parse_when
@@ -92,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     broadcast.add_argument(
         "--at", metavar="DATETIME", help="send later, e.g. '2026-12-03 09:00' (KANNUSTIN_TIMEZONE)"
     )
+    export = commands.add_parser(
+        "export", help="write the research export (XLSX, or a ZIP of CSVs for a .zip name)"
+    )
+    export.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.zip")
+    export.add_argument("--org", metavar="NAME", help="one organisation (default: all)")
+    export.add_argument("--from", dest="since", metavar="DATE", help="from this day (2026-12-01)")
+    export.add_argument("--to", dest="until", metavar="DATE", help="to this day, inclusive")
     org = commands.add_parser("org", help="organisations: create, list, set the privacy contact")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
     create = org_commands.add_parser("create", help="create an organisation")
@@ -121,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "content": lambda s: validate_content(arguments.dir),
         "org": lambda s: asyncio.run(organisations(s, arguments)),
         "broadcast": lambda s: asyncio.run(enqueue_broadcast(s, arguments)),
+        "export": lambda s: asyncio.run(export(s, arguments)),
     }[arguments.command]
     try:
         return command(settings)
@@ -288,6 +298,45 @@ async def enqueue_broadcast(settings: Settings, arguments: argparse.Namespace) -
         await database.close()
     when = "now" if send_at is None else format_local(broadcast.send_at, settings.timezone)
     print(f"broadcast {broadcast.id}: {len(targets)} groups, {when}")
+    return EXIT_OK
+
+
+async def export(settings: Settings, arguments: argparse.Namespace) -> int:
+    """``kannustin export``: the same export as /export, written to a file."""
+    out: Path = arguments.out
+    kind = {".xlsx": "xlsx", ".zip": "zip"}.get(out.suffix.lower())
+    if kind is None:
+        raise Failure("--out must end in .xlsx or .zip", EXIT_USAGE)
+    try:
+        since = dt.date.fromisoformat(arguments.since) if arguments.since else None
+        until = dt.date.fromisoformat(arguments.until) if arguments.until else None
+    except ValueError:
+        raise Failure("--from and --to are dates like 2026-12-01", EXIT_USAGE) from None
+    if since and until and until < since:
+        raise Failure("--to is before --from", EXIT_USAGE)
+    translator, library = _load_texts_and_content(settings)
+    await _prepare_database(settings)
+    database = Database(settings.database)
+    await database.connect()
+    try:
+        services = build_services(
+            settings, clock=SystemClock(), database=database, translator=translator, library=library
+        )
+        try:
+            groups = await services.exports.groups_for(None, arguments.org)
+        except DomainError as error:
+            raise Failure(translator.text("en", error.key, **error.params), EXIT_USAGE) from None
+        result = await services.exports.write(
+            str(out), groups, kind=kind, since=since, until=until, language="en"
+        )
+    finally:
+        await database.close()
+    if result.chart is not None and kind == "xlsx":
+        out.with_suffix(".png").write_bytes(result.chart)
+    print(
+        f"export: {out}: {result.events} events, {result.weeks} group weeks, "
+        f"{result.responses} survey responses from {len(groups)} groups"
+    )
     return EXIT_OK
 
 

@@ -52,6 +52,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("invite", "command.invite", _STAFF, _PRIVATE),
     CommandSpec("invites", "command.invites", _STAFF, _PRIVATE),
     CommandSpec("stats", "command.stats", _STAFF, _PRIVATE),
+    CommandSpec("export", "command.export", _COORDINATOR_OR_ADMIN, _PRIVATE),
     CommandSpec("review", "command.review", _COORDINATOR_OR_ADMIN, _PRIVATE),
     CommandSpec("approval", "command.approval", _COORDINATOR, _PRIVATE),
     CommandSpec("orgcontact", "command.orgcontact", _COORDINATOR, _PRIVATE),

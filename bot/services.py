@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
 from bot.events import EventLog
+from bot.exports import ExportService
 from bot.groups import GroupService
 from bot.i18n import Translator
 from bot.invitations import InvitationService
@@ -53,6 +54,7 @@ class Services:
     checkins: CheckInService
     surveys: SurveyService
     stats: StatsService
+    exports: ExportService
 
 
 def build_services(
@@ -113,6 +115,7 @@ def build_services(
         surveys=surveys,
         notify=outbox.wake,
     )
+    stats = StatsService(database, clock, admins, pseudonyms, small_numbers=settings.small_numbers)
     return Services(
         settings=settings,
         clock=clock,
@@ -135,7 +138,6 @@ def build_services(
         events=events,
         checkins=checkins,
         surveys=surveys,
-        stats=StatsService(
-            database, clock, admins, pseudonyms, small_numbers=settings.small_numbers
-        ),
+        stats=stats,
+        exports=ExportService(database, admins, stats, surveys, pseudonyms, translator=translator),
     )

@@ -8,6 +8,7 @@ from handlers import (
     checkins,
     consent,
     errors,
+    exports,
     fallback,
     groups,
     invitations,
@@ -36,6 +37,7 @@ JOURNEYS = (
     checkins,
     surveys,
     stats,
+    exports,
 )
 
 

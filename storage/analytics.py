@@ -5,7 +5,7 @@ protection is applied where they are shown."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import aiosqlite
@@ -89,6 +89,38 @@ class AnalyticsRepository:
             rows = await cursor.fetchall()
         return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
 
+    async def active_weeks(
+        self, starts: Mapping[int, int], exclude: Collection[str]
+    ) -> list[tuple[int, str, int]]:
+        """(group id, pseudonym, weeks in which they were active) for everyone active."""
+        if not starts:
+            return []
+        group_values = ", ".join("(?, ?)" for _ in starts)
+        staff = list(exclude) or [NOBODY]
+        staff_values = ", ".join("(?)" for _ in staff)
+        doing = " + ".join(f"a.{column}" for column in ACTIVITY if column != "broadcasts")
+        sql = f"""
+            WITH starts (group_id, start_day) AS (VALUES {group_values}),
+                 staff (pseudonym) AS (VALUES {staff_values})
+            SELECT a.group_id, a.pseudonym,
+                   COUNT(DISTINCT CASE WHEN a.day < s.start_day THEN 1
+                                       ELSE (a.day - s.start_day) / 7 + 1 END)
+            FROM activity a JOIN starts s ON s.group_id = a.group_id
+            WHERE a.pseudonym <> '' AND {doing} > 0
+              AND a.pseudonym NOT IN (SELECT pseudonym FROM staff)
+            GROUP BY a.group_id, a.pseudonym
+        """
+        params: list[object] = [value for pair in starts.items() for value in pair]
+        params += staff
+        async with self._connection.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+
+    async def last_event_id(self) -> int:
+        async with self._connection.execute("SELECT COALESCE(MAX(id), 0) FROM events") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def checkins_by_week(self, group_ids: Collection[int]) -> list[CheckInWeek]:
         """Per group and meeting number (the week the plan was made in)."""
         if not group_ids:
@@ -145,37 +177,37 @@ class AnalyticsRepository:
             found = await cursor.fetchall()
         return [int(row[0]) for row in found]
 
-    async def events(
+    async def events_page(
         self,
         group_ids: Collection[int],
+        after_id: int,
+        up_to_id: int,
+        *,
         since: dt.datetime | None,
         until: dt.datetime | None,
         page: int = 20_000,
-    ) -> AsyncIterator[tuple[int, str, int, str | None, str, str | None]]:
-        """(id, at, group id, pseudonym, kind, attributes) of these groups, oldest first,
-        read a page at a time so an export of a million events stays small in memory."""
+    ) -> list[tuple[int, str, int, str | None, str, str | None]]:
+        """(id, at, group id, pseudonym, kind, attributes) of these groups with ids after
+        ``after_id`` up to ``up_to_id``, oldest first: one page of an export, read in its
+        own short transaction so the bot is not held up."""
         wanted = sorted(group_ids)
         if not wanted:
-            return
+            return []
         marks = ", ".join("?" for _ in wanted)
-        last = 0
-        while True:
-            params: list[object] = [last, *wanted]
-            sql = f"""
-                SELECT id, at, group_id, pseudonym, kind, attributes FROM events
-                WHERE id > ? AND group_id IN ({marks})
-            """
-            if since is not None:
-                sql += " AND at >= ?"
-                params.append(to_db(since))
-            if until is not None:
-                sql += " AND at < ?"
-                params.append(to_db(until))
-            sql += f" ORDER BY id LIMIT {int(page)}"
-            async with self._connection.execute(sql, params) as cursor:
-                rows = list(await cursor.fetchall())
-            if not rows:
-                return
-            for row in rows:
-                yield (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5])
-            last = int(rows[-1][0])
+        params: list[object] = [after_id, up_to_id, *wanted]
+        sql = f"""
+            SELECT id, at, group_id, pseudonym, kind, attributes FROM events
+            WHERE id > ? AND id <= ? AND group_id IN ({marks})
+        """
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(to_db(since))
+        if until is not None:
+            sql += " AND at < ?"
+            params.append(to_db(until))
+        sql += f" ORDER BY id LIMIT {int(page)}"
+        async with self._connection.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5]) for row in rows
+        ]
