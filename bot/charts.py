@@ -13,7 +13,6 @@ import matplotlib as mpl
 
 mpl.use("Agg")
 
-from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -33,42 +32,37 @@ class Labels:
 
 def weekly_chart(labels: Labels, active: Series, completion: Series) -> bytes:
     """Two panels: active participants per week per group, and check-in completion (%)."""
-    figure = plt.figure(figsize=(6, 8), dpi=150)
-    try:
-        top, bottom = figure.subplots(2, 1)
-        _lines(top, active, labels.active, labels.week)
-        _lines(bottom, completion, labels.completion, labels.week, percent=True)
-        figure.suptitle(labels.title, fontsize=15, fontweight="bold")
-        figure.text(0.5, 0.01, labels.hidden, ha="center", fontsize=9, color="#555555")
-        figure.tight_layout(rect=(0, 0.03, 1, 0.96))
-        return _png(figure)
-    finally:
-        plt.close(figure)
+    # a Figure of its own, not pyplot's: pyplot's global state is not for worker threads
+    figure = Figure(figsize=(6, 8), dpi=150)
+    top, bottom = figure.subplots(2, 1)
+    _lines(top, active, labels.active, labels.week)
+    _lines(bottom, completion, labels.completion, labels.week, percent=True)
+    figure.suptitle(labels.title, fontsize=15, fontweight="bold")
+    figure.text(0.5, 0.01, labels.hidden, ha="center", fontsize=9, color="#555555")
+    figure.tight_layout(rect=(0, 0.03, 1, 0.96))
+    return _png(figure)
 
 
 def bar_chart(
     title: str, groups: Sequence[str], values: dict[str, list[float | None]], note: str
 ) -> bytes:
     """Bars side by side: for each of ``groups`` (x), one bar per series in ``values``."""
-    figure = plt.figure(figsize=(6, 7), dpi=150)
-    try:
-        axes = figure.subplots()
-        width = 0.8 / max(len(values), 1)
-        for index, (label, heights) in enumerate(values.items()):
-            xs = [x + index * width for x in range(len(groups))]
-            shown = [math.nan if h is None else h for h in heights]
-            axes.bar(xs, shown, width, label=label, color=COLOURS[index % len(COLOURS)])
-        axes.set_xticks([x + width * (len(values) - 1) / 2 for x in range(len(groups))])
-        axes.set_xticklabels(groups, rotation=30, ha="right", fontsize=10)
-        axes.axhline(0, color="#333333", linewidth=0.8)
-        axes.legend(fontsize=10)
-        axes.grid(axis="y", alpha=0.3)
-        figure.suptitle(title, fontsize=14, fontweight="bold")
-        figure.text(0.5, 0.01, note, ha="center", fontsize=9, color="#555555")
-        figure.tight_layout(rect=(0, 0.03, 1, 0.95))
-        return _png(figure)
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(6, 7), dpi=150)
+    axes = figure.subplots()
+    width = 0.8 / max(len(values), 1)
+    for index, (label, heights) in enumerate(values.items()):
+        xs = [x + index * width for x in range(len(groups))]
+        shown = [math.nan if h is None else h for h in heights]
+        axes.bar(xs, shown, width, label=label, color=COLOURS[index % len(COLOURS)])
+    axes.set_xticks([x + width * (len(values) - 1) / 2 for x in range(len(groups))])
+    axes.set_xticklabels(groups, rotation=30, ha="right", fontsize=10)
+    axes.axhline(0, color="#333333", linewidth=0.8)
+    axes.legend(fontsize=10)
+    axes.grid(axis="y", alpha=0.3)
+    figure.suptitle(title, fontsize=14, fontweight="bold")
+    figure.text(0.5, 0.01, note, ha="center", fontsize=9, color="#555555")
+    figure.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return _png(figure)
 
 
 def _lines(axes: Axes, series: Series, title: str, week: str, *, percent: bool = False) -> None:

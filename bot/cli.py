@@ -33,6 +33,7 @@ from bot.telegram_setup import ALLOWED_UPDATES
 from bot.when import format_local, parse_when
 from content import ContentError, Library, load_library
 from content.library import TIPS_DIR
+from content.surveys import SURVEYS_DIR, load_surveys
 from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.database import DatabaseError
 
@@ -74,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--dir", type=Path, default=TIPS_DIR, help="a folder of tip files (default: the shipped)"
+    )
+    validate.add_argument(
+        "--surveys",
+        type=Path,
+        default=SURVEYS_DIR,
+        help="a folder of survey files (default: the shipped)",
     )
     broadcast = commands.add_parser(
         "broadcast", help="enqueue a broadcast; the running bot delivers it"
@@ -127,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda s: run(s, webhook=arguments.webhook),
         "check": check,
         "migrate": migrate,
-        "content": lambda s: validate_content(arguments.dir),
+        "content": lambda s: validate_content(arguments.dir, arguments.surveys),
         "org": lambda s: asyncio.run(organisations(s, arguments)),
         "broadcast": lambda s: asyncio.run(enqueue_broadcast(s, arguments)),
         "export": lambda s: asyncio.run(export(s, arguments)),
@@ -144,19 +151,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return failure.status
 
 
-def validate_content(directory: Path) -> int:
-    """Every problem in the tip files, one line each (file: field: what is wrong)."""
+def validate_content(directory: Path, surveys: Path = SURVEYS_DIR) -> int:
+    """Every problem in the tip and survey files, one line each (file: field: what)."""
+    problems: list[str] = []
     try:
         library = load_library(directory)
     except ContentError as error:
-        for line in error.problems:
+        problems += error.problems
+        library = None
+    try:
+        found = load_surveys(surveys)
+    except ContentError as error:
+        problems += error.problems
+        found = None
+    if problems:
+        for line in problems:
             print(line)
-        print(f"{len(error.problems)} problem(s) in {directory}")
+        print(f"{len(problems)} problem(s) in {directory} and {surveys}")
         return EXIT_PROBLEM
+    assert library is not None and found is not None
     themes = library.themes()
     print(f"{len(library)} tips in {len(themes)} themes, each in fi, sv and en: all valid")
     for theme in themes:
         print(f"  {theme.value}: {sum(1 for tip in library if tip.theme == theme)}")
+    for survey in found.surveys.values():
+        print(f"survey {survey.id}: {len(survey.items)} items, each in fi, sv and en: valid")
     return EXIT_OK
 
 
@@ -238,6 +257,18 @@ def check(settings: Settings) -> int:
         print(f"content: {len(library)} tips in {len(library.themes())} themes")
     except ContentError as error:
         print(f"content: PROBLEM {len(error.problems)} problem(s)")
+        for line in error.problems:
+            print(f"  {line}")
+        problems += 1
+    try:
+        surveys = load_surveys()
+        if surveys.get(settings.survey) is None:
+            print(f"surveys: PROBLEM KANNUSTIN_SURVEY={settings.survey} is not among them")
+            problems += 1
+        else:
+            print(f"surveys: {len(surveys.surveys)}, in use: {settings.survey}")
+    except ContentError as error:
+        print(f"surveys: PROBLEM {len(error.problems)} problem(s)")
         for line in error.problems:
             print(f"  {line}")
         problems += 1
@@ -469,4 +500,14 @@ def _load_texts_and_content(settings: Settings) -> tuple[Translator, Library]:
     except ContentError as error:
         report = "\n  ".join(error.problems)
         raise Failure(f"content: the tip library has problems:\n  {report}") from None
+    try:
+        surveys = load_surveys()
+    except ContentError as error:
+        report = "\n  ".join(error.problems)
+        raise Failure(f"content: the survey files have problems:\n  {report}") from None
+    if surveys.get(settings.survey) is None:
+        known = ", ".join(sorted(surveys.surveys))
+        raise Failure(
+            f"KANNUSTIN_SURVEY: no survey {settings.survey!r} (there is: {known})", EXIT_USAGE
+        )
     return translator, library

@@ -125,7 +125,8 @@ class EventLog:
         try:
             async with self._database.transaction() as tx:
                 await tx.events.append(rows)
-                await tx.events.roll_up(rows)
+                groups = {row[1] for row in rows if row[1] is not None}
+                await tx.events.roll_up(rows, await tx.analytics.start_days(groups))
         except BaseException:
             self._queue[:0] = rows  # not lost: written with the next batch
             raise

@@ -205,9 +205,8 @@ class ExportService:
             answers = await tx.surveys.answers(ids)
             organisations = {o.id: o.name for o in await tx.organisations.all()}
             starts = {g.id: day_number(start_day(g)) for g in registered}
-            staff = set(await tx.analytics.staff_ids(ids)) | self._admins
-            exclude = [self._pseudonyms.of(p) for p in sorted(staff)]
-            active_weeks = await tx.analytics.active_weeks(starts, exclude)
+            exclude = await self._stats.staff_pseudonyms(tx, ids)
+            active_weeks = await tx.analytics.active_weeks(ids, exclude)
             rounds_sent = {
                 (row[0], row[1]): row[2]
                 for row in await tx.connection.execute_fetchall(
@@ -362,7 +361,7 @@ class ExportService:
                 t.text(language, "export.chart-title"),
                 items,
                 {
-                    t.text(language, f"export.level-{level}"): values
+                    t.text(language, LEVEL_KEYS[level]): values
                     for level, values in chart_values.items()
                 },
                 t.text(language, "stats.small-note", small=small),

@@ -32,6 +32,7 @@ from bot.surveys import SurveyService
 from bot.tips import TipService
 from bot.when import parse_dates, parse_weekly
 from storage import Database, Transaction
+from storage.analytics import day_number
 from storage.groups import Group
 from storage.meetings import Calendar, Meeting, ScheduleItem
 
@@ -177,7 +178,10 @@ class MeetingService:
                         meeting.id, old.status, link=old.link, reason=old.reason
                     )
             await tx.meetings.remove_meetings_after(group.id, count)
-            await tx.groups.update(group.id, now, starts_on=start)
+            if group.starts_on != start:
+                await tx.groups.update(group.id, now, starts_on=start)
+                # the programme weeks moved: the weekly roll-up follows
+                await tx.events.sum_again(group.id, day_number(start))
             items = await self._replan(tx, group, calendar)
             meetings = await tx.meetings.meetings(group.id)
         log.info("group %d meets %d times from %s", group.id, count, start)

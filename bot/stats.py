@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from bot.access import load_actor, managed_group, require_staff
 from bot.clock import Clock
@@ -85,7 +84,7 @@ def protect(value: int | float | None, people: int, small: int, *, decimals: int
 
 def start_day(group: Group) -> dt.date:
     """Week 1 starts on the first meeting's day, or until it is set, on registration."""
-    return group.starts_on or group.created_at.astimezone(ZoneInfo(group.timezone)).date()
+    return group.programme_start
 
 
 class StatsService:
@@ -129,21 +128,25 @@ class StatsService:
         async with self._database.transaction() as tx:
             return await self.weeks_of(tx, groups)
 
+    async def staff_pseudonyms(self, tx: Transaction, group_ids: list[int]) -> list[str]:
+        """Whose activity is not counted: the groups' instructors, all staff and admins."""
+        staff = set(await tx.analytics.staff_ids(group_ids)) | self._admins
+        return [self._pseudonyms.of(person) for person in sorted(staff)]
+
     async def weeks_of(self, tx: Transaction, groups: list[Group]) -> list[GroupWeeks]:
         """Every group's weeks from 1 to the current one (or the last with data)."""
         if not groups:
             return []
         ids = [g.id for g in groups]
         starts = {g.id: day_number(start_day(g)) for g in groups}
-        staff = set(await tx.analytics.staff_ids(ids)) | self._admins
-        exclude = [self._pseudonyms.of(person) for person in sorted(staff)]
+        exclude = await self.staff_pseudonyms(tx, ids)
         today = day_number(self._clock.now().date())
         table: dict[int, dict[int, Week]] = {g.id: {} for g in groups}
 
         def week(group_id: int, number: int) -> Week:
             return table[group_id].setdefault(number, Week(number))
 
-        for row in await tx.analytics.activity_by_week(starts, exclude):
+        for row in await tx.analytics.activity_by_week(ids, exclude):
             if row.week > MAX_WEEKS:
                 continue
             cell = week(row.group_id, row.week)

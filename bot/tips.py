@@ -114,8 +114,7 @@ def local_date(group: Group, moment: dt.datetime) -> dt.date:
 def programme_week(group: Group, today: dt.date) -> int:
     """The group's week in its six-week programme (1-6): counted from its first meeting,
     or from its registration until the first meeting is set; after week 6 it stays 6."""
-    start = group.starts_on or group.created_at.astimezone(ZoneInfo(group.timezone)).date()
-    week = 1 + (today - start).days // 7
+    week = 1 + (today - group.programme_start).days // 7
     return min(max(week, PROGRAMME_WEEKS.start), PROGRAMME_WEEKS.stop - 1)
 
 

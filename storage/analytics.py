@@ -1,16 +1,18 @@
-"""Queries for statistics and exports: the daily roll-up by programme week, check-ins by
+"""Queries for statistics and exports: the weekly roll-up, check-ins by
 week, membership, and the raw event log in pages. Figures leave here exact; small-number
 protection is applied where they are shown."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import aiosqlite
 
 from storage.events import ACTIVITY, EPOCH_DAY
+from storage.groups import _GROUP, Group
+from storage.rows import to_models
 from storage.timestamps import from_db, to_db
 
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
@@ -56,63 +58,59 @@ class AnalyticsRepository:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
+    async def start_days(self, group_ids: Collection[int]) -> dict[int, int]:
+        """Each group's first programme day (days since 1970), for the roll-up."""
+        if not group_ids:
+            return {}
+        marks = ", ".join("?" for _ in group_ids)
+        async with self._connection.execute(
+            f"SELECT {_GROUP} FROM groups WHERE id IN ({marks})", list(group_ids)
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        return {group.id: day_number(group.programme_start) for group in to_models(Group, rows)}
+
     async def activity_by_week(
-        self, starts: Mapping[int, int], exclude: Collection[str]
+        self, group_ids: Collection[int], exclude: Collection[str]
     ) -> list[ActivityWeek]:
-        """Per group and programme week (week 1 starts on the group's start day; anything
-        earlier counts in week 1): distinct active people and the sums, leaving out the
-        ``exclude`` pseudonyms (the groups' staff)."""
-        if not starts:
+        """Per group and programme week: distinct active people and the sums, leaving out
+        the ``exclude`` pseudonyms (the groups' staff)."""
+        if not group_ids:
             return []
-        group_values = ", ".join("(?, ?)" for _ in starts)
+        marks = ", ".join("?" for _ in group_ids)
         staff = list(exclude) or [NOBODY]
-        staff_values = ", ".join("(?)" for _ in staff)
-        sums = ", ".join(f"SUM(a.{column})" for column in ACTIVITY)
-        doing = " + ".join(f"a.{column}" for column in ACTIVITY if column != "broadcasts")
+        staff_marks = ", ".join("?" for _ in staff)
+        sums = ", ".join(f"SUM({column})" for column in ACTIVITY)
+        doing = " + ".join(column for column in ACTIVITY if column != "broadcasts")
         sql = f"""
-            WITH starts (group_id, start_day) AS (VALUES {group_values}),
-                 staff (pseudonym) AS (VALUES {staff_values})
-            SELECT a.group_id,
-                   CASE WHEN a.day < s.start_day THEN 1
-                        ELSE (a.day - s.start_day) / 7 + 1 END AS week,
-                   COUNT(DISTINCT CASE WHEN a.pseudonym <> '' AND {doing} > 0
-                                       THEN a.pseudonym END),
+            SELECT group_id, week,
+                   SUM(CASE WHEN pseudonym <> '' AND {doing} > 0 THEN 1 ELSE 0 END),
                    {sums}
-            FROM activity a JOIN starts s ON s.group_id = a.group_id
-            WHERE a.pseudonym NOT IN (SELECT pseudonym FROM staff)
-            GROUP BY a.group_id, week
-            ORDER BY a.group_id, week
+            FROM weekly_activity
+            WHERE group_id IN ({marks}) AND pseudonym NOT IN ({staff_marks})
+            GROUP BY group_id, week
+            ORDER BY group_id, week
         """
-        params: list[object] = [value for pair in starts.items() for value in pair]
-        params += staff
-        async with self._connection.execute(sql, params) as cursor:
+        async with self._connection.execute(sql, [*group_ids, *staff]) as cursor:
             rows = await cursor.fetchall()
         return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
 
     async def active_weeks(
-        self, starts: Mapping[int, int], exclude: Collection[str]
+        self, group_ids: Collection[int], exclude: Collection[str]
     ) -> list[tuple[int, str, int]]:
         """(group id, pseudonym, weeks in which they were active) for everyone active."""
-        if not starts:
+        if not group_ids:
             return []
-        group_values = ", ".join("(?, ?)" for _ in starts)
+        marks = ", ".join("?" for _ in group_ids)
         staff = list(exclude) or [NOBODY]
-        staff_values = ", ".join("(?)" for _ in staff)
-        doing = " + ".join(f"a.{column}" for column in ACTIVITY if column != "broadcasts")
+        staff_marks = ", ".join("?" for _ in staff)
+        doing = " + ".join(column for column in ACTIVITY if column != "broadcasts")
         sql = f"""
-            WITH starts (group_id, start_day) AS (VALUES {group_values}),
-                 staff (pseudonym) AS (VALUES {staff_values})
-            SELECT a.group_id, a.pseudonym,
-                   COUNT(DISTINCT CASE WHEN a.day < s.start_day THEN 1
-                                       ELSE (a.day - s.start_day) / 7 + 1 END)
-            FROM activity a JOIN starts s ON s.group_id = a.group_id
-            WHERE a.pseudonym <> '' AND {doing} > 0
-              AND a.pseudonym NOT IN (SELECT pseudonym FROM staff)
-            GROUP BY a.group_id, a.pseudonym
+            SELECT group_id, pseudonym, COUNT(*) FROM weekly_activity
+            WHERE group_id IN ({marks}) AND pseudonym <> '' AND {doing} > 0
+              AND pseudonym NOT IN ({staff_marks})
+            GROUP BY group_id, pseudonym
         """
-        params: list[object] = [value for pair in starts.items() for value in pair]
-        params += staff
-        async with self._connection.execute(sql, params) as cursor:
+        async with self._connection.execute(sql, [*group_ids, *staff]) as cursor:
             rows = await cursor.fetchall()
         return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.rows import fetch_all, to_models
+from storage.rows import execute, fetch_all, to_models
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,16 @@ class EventRepository:
         )
 
     async def roll_up(
-        self, rows: Sequence[tuple[str, int | None, str | None, str, str | None]]
+        self,
+        rows: Sequence[tuple[str, int | None, str | None, str, str | None]],
+        starts: Mapping[int, int],
     ) -> None:
-        """Add the same rows to the daily roll-up (``activity``) that statistics read."""
+        """Add the same rows to the weekly roll-up (``weekly_activity``) that statistics
+        read; ``starts`` holds each group's first programme day (days since 1970)."""
         sums: dict[tuple[int, int, str], list[int]] = {}
         for at, group_id, pseudonym, kind, attributes in rows:
             column = _ROLLED.get(kind)
-            if group_id is None or column is None:
+            if group_id is None or column is None or group_id not in starts:
                 continue
             amount = 1
             if kind == "reaction":
@@ -70,20 +73,36 @@ class EventRepository:
                 if not amount:
                     continue
             day = dt.date.fromisoformat(at[:10]).toordinal() - EPOCH_DAY
-            counts = sums.setdefault((group_id, day, pseudonym or ""), [0] * len(ACTIVITY))
+            week = max(1, (day - starts[group_id]) // 7 + 1)
+            counts = sums.setdefault((group_id, week, pseudonym or ""), [0] * len(ACTIVITY))
             counts[column] += amount
         if not sums:
             return
         columns = ", ".join(ACTIVITY)
-        updates = ", ".join(f"{c} = activity.{c} + excluded.{c}" for c in ACTIVITY)
+        updates = ", ".join(f"{c} = weekly_activity.{c} + excluded.{c}" for c in ACTIVITY)
         await self._connection.executemany(
             f"""
-            INSERT INTO activity (group_id, day, pseudonym, {columns})
+            INSERT INTO weekly_activity (group_id, week, pseudonym, {columns})
             VALUES (?, ?, ?, {", ".join("?" for _ in ACTIVITY)})
-            ON CONFLICT (group_id, day, pseudonym) DO UPDATE SET {updates}
+            ON CONFLICT (group_id, week, pseudonym) DO UPDATE SET {updates}
             """,
             [(*key, *counts) for key, counts in sums.items()],
         )
+
+    async def sum_again(self, group_id: int, start: int) -> None:
+        """The group's first programme day changed: its weekly rows are summed again from
+        its events (a group's events are a few thousand)."""
+        await execute(
+            self._connection,
+            "DELETE FROM weekly_activity WHERE group_id = :id",
+            {"id": group_id},
+        )
+        rows = await fetch_all(
+            self._connection,
+            "SELECT at, group_id, pseudonym, kind, attributes FROM events WHERE group_id = :id",
+            {"id": group_id},
+        )
+        await self.roll_up([tuple(row) for row in rows], {group_id: start})
 
     async def latest(self, limit: int = 100) -> list[Event]:
         rows = await fetch_all(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -35,6 +36,12 @@ class Group:
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def programme_start(self) -> dt.date:
+        """The first day of programme week 1: the first meeting's day, or until the calendar
+        is set, the day the group was registered (in its own time zone)."""
+        return self.starts_on or self.created_at.astimezone(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True)

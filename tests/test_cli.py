@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from content import load_library
+from content.surveys import SURVEYS_DIR
 from storage.migrations import load_migrations
 from tests.harness import TOKEN
 
@@ -107,6 +108,7 @@ def test_migrate_creates_the_database_and_check_summarises(tmp_path: Path) -> No
         f"database: {database}, schema version {LATEST} of {LATEST}, 0 people",
         f"pseudonyms: {tmp_path / 'state' / 'pseudonym.key'} will be created on first use",
         f"content: {len(SHIPPED)} tips in 14 themes",
+        "surveys: 1, in use: kannustin-default",
         "all good",
     ]
     assert TOKEN not in checked.stdout + checked.stderr
@@ -177,5 +179,21 @@ def test_content_validate_names_file_and_field_of_each_problem(tmp_path: Path) -
     assert lines[0].startswith("pain.toml: not valid TOML")
     assert lines[1].startswith("sleep.toml: tips.0.theme: Input should be 'action_planning'")
     assert lines[2] == "sleep.toml: tips.0.text.en: Field required"
-    assert lines[3] == f"3 problem(s) in {tips}"
+    assert lines[3] == f"3 problem(s) in {tips} and {SURVEYS_DIR}"
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_content_validate_checks_the_surveys_too(tmp_path: Path) -> None:
+    surveys = tmp_path / "surveys"
+    surveys.mkdir()
+    (surveys / "short.toml").write_text(
+        'id = "short"\n[[items]]\nid = "mood"\n[items.text]\nfi = "Mieliala?"\n'
+    )
+
+    result = kannustin("content", "validate", "--surveys", str(surveys), cwd=tmp_path)
+
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("short.toml: ")
+    assert lines[-1].endswith(f" and {surveys}")
     assert "Traceback" not in result.stderr + result.stdout

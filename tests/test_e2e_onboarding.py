@@ -68,7 +68,8 @@ async def test_help_lists_the_commands_with_descriptions(bot: RunningBot) -> Non
         "/language - Change language\n"
         "/privacy - What is stored and why\n"
         "/consent - Your consent: give or withdraw\n"
-        "/tip - A tip for your week"
+        "/tip - A tip for your week\n"
+        "/survey - Carry on with an unfinished survey"
     )
 
 
@@ -234,6 +235,7 @@ async def test_start_up_publishes_localized_menus_and_asks_for_our_update_kinds(
             "privacy",
             "consent",
             "tip",
+            "survey",
         ]
         assert names[("all_group_chats", language)] == ["help", "privacy"]
     descriptions = {

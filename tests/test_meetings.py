@@ -12,6 +12,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
+from bot.events import Kind
 from bot.meetings import CHECKINS as CHECK_INS
 from bot.meetings import out_of_quiet_hours
 from bot.payload import content_from_json
@@ -437,3 +438,34 @@ async def test_the_first_date_is_one_day_and_today_past_means_next_week(
     with pytest.raises(DomainError) as refused:
         await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.–8.12.")
     assert refused.value.key == "meetings.one-first-date"
+
+
+async def test_moving_the_calendar_start_moves_the_weekly_figures(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await world(database, clock)  # registered Saturday 28.11.2026
+    member = 21
+
+    async def weeks() -> list[tuple[int, int, int]]:
+        async with database.transaction() as tx:
+            rows = await tx.analytics.activity_by_week([group.id], exclude=[])
+        return [(row.week, row.active, row.messages) for row in rows]
+
+    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    clock.advance(dt.timedelta(days=8))  # Sunday 6.12.
+    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="photo")
+    await services.events.flush()
+    # until a calendar is set, week 1 starts on the day the group came
+    assert await weeks() == [(1, 1, 1), (2, 1, 2)]
+
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ma 10:00", "7.12.")
+
+    # the first meeting is on Monday 7.12.: everything before it counts as week 1
+    assert await weeks() == [(1, 1, 3)]
+    clock.advance(dt.timedelta(days=7))  # Sunday 13.12.: still week 1
+    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    clock.advance(dt.timedelta(days=1))  # Monday 14.12.: week 2
+    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    await services.events.flush()
+    assert await weeks() == [(1, 1, 4), (2, 1, 1)]

@@ -91,6 +91,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "buddies",
         "invite",
         "invites",
+        "stats",
     ]
     assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
     assert names({Role.EVERYONE, Role.PARTICIPANT}, ChatKind.PRIVATE) == everyone
@@ -98,6 +99,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     assert names({Role.EVERYONE, Role.COORDINATOR}, ChatKind.PRIVATE) == [
         *everyone,
         *staff,
+        "export",
         "review",
         "approval",
         "orgcontact",
@@ -105,6 +107,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     assert names({Role.EVERYONE, Role.ADMIN}, ChatKind.PRIVATE) == [
         *everyone,
         *staff,
+        "export",
         "review",
         "neworg",
     ]

@@ -1,11 +1,13 @@
 -- Analytics: a daily roll-up of the engagement log, and the before-and-after surveys.
 
--- One row per group, day and person ('' for what is no one's: deliveries to the group),
--- kept by the event writer in the same transaction as the events it sums, so statistics
--- never scan the log. Days are counted from 1970-01-01 in UTC.
-CREATE TABLE activity (
+-- One row per group, programme week and person ('' for what is no one's: deliveries to
+-- the group), kept by the event writer in the same transaction as the events it sums, so
+-- statistics never scan the log. Week 1 starts on the group's first meeting day (before
+-- the calendar is set: its registration day); earlier events count in week 1. When a
+-- group's start day changes, its rows are summed again from its events.
+CREATE TABLE weekly_activity (
     group_id INTEGER NOT NULL REFERENCES groups (id),
-    day INTEGER NOT NULL,
+    week INTEGER NOT NULL,
     pseudonym TEXT NOT NULL,
     messages INTEGER NOT NULL DEFAULT 0,
     replies INTEGER NOT NULL DEFAULT 0,
@@ -14,27 +16,27 @@ CREATE TABLE activity (
     checkins INTEGER NOT NULL DEFAULT 0,
     progress INTEGER NOT NULL DEFAULT 0,
     broadcasts INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (group_id, day, pseudonym)
-);
+    PRIMARY KEY (group_id, week, pseudonym)
+) WITHOUT ROWID;  -- stored in key order: a group's weeks are read in one sweep
 
--- the events logged before this migration, summed the same way
-INSERT INTO activity (group_id, day, pseudonym, messages, replies, reactions, taps, checkins,
-                      progress, broadcasts)
-SELECT group_id,
-       CAST(julianday(substr(at, 1, 10)) - 2440587.5 AS INTEGER),
-       COALESCE(pseudonym, ''),
-       SUM(kind = 'message'),
-       SUM(kind = 'reply'),
-       SUM(CASE WHEN kind = 'reaction' AND pseudonym IS NOT NULL
-                THEN MAX(COALESCE(json_extract(attributes, '$.change'), 0), 0) ELSE 0 END),
-       SUM(kind = 'button'),
-       SUM(kind = 'check-in'),
-       SUM(kind = 'progress'),
-       SUM(kind = 'broadcast-delivered')
-FROM events
-WHERE group_id IS NOT NULL
-GROUP BY group_id, CAST(julianday(substr(at, 1, 10)) - 2440587.5 AS INTEGER),
-         COALESCE(pseudonym, '');
+-- the events logged before this migration, summed the same way (days in UTC)
+INSERT INTO weekly_activity (group_id, week, pseudonym, messages, replies, reactions, taps,
+                             checkins, progress, broadcasts)
+SELECT e.group_id,
+       MAX(CAST((julianday(substr(e.at, 1, 10))
+                 - julianday(COALESCE(g.starts_on, substr(g.created_at, 1, 10)))) AS INTEGER)
+           / 7 + 1, 1) AS week,
+       COALESCE(e.pseudonym, ''),
+       SUM(e.kind = 'message'),
+       SUM(e.kind = 'reply'),
+       SUM(CASE WHEN e.kind = 'reaction' AND e.pseudonym IS NOT NULL
+                THEN MAX(COALESCE(json_extract(e.attributes, '$.change'), 0), 0) ELSE 0 END),
+       SUM(e.kind = 'button'),
+       SUM(e.kind = 'check-in'),
+       SUM(e.kind = 'progress'),
+       SUM(e.kind = 'broadcast-delivered')
+FROM events e JOIN groups g ON g.id = e.group_id
+GROUP BY e.group_id, week, COALESCE(e.pseudonym, '');
 
 -- A survey round sent to a group: which survey (a data file's id) and which round
 -- (before, after, 3 or 6 months), when it went out.

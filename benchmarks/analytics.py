@@ -1,0 +1,249 @@
+"""Statistics and exports at national scale.
+
+    python -m benchmarks.analytics [--events 1000000] [--groups 500] [--people 10000]
+
+Builds one organisation with ``--groups`` groups (led by one instructor, six weekly
+meetings that started six weeks ago) and ``--people`` participants spread over them, then
+``--events`` engagement events over the six weeks, written through the event writer's own
+statements (log and daily roll-up), with every participant's check-ins and before/after
+survey answers. Then, with the real bot over HTTP against the emulator:
+
+- the coordinator's ``/stats`` (the organisation's overview), timed from sending the
+  command to the answer arriving (median of 5);
+- ``/stats chart`` likewise (median of 3);
+- ``kannustin export`` as its own process, XLSX and ZIP, with its wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.clock import SystemClock
+from emulator import BotApiEmulator
+from storage.timestamps import to_db
+from tests.harness import TOKEN, RunningBot, test_settings
+
+KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
+KINDS = (
+    ("message", 50),
+    ("reaction", 25),
+    ("button", 10),
+    ("reply", 10),
+    ("check-in", 3),
+    ("progress", 2),
+)
+COORDINATOR = 2000
+
+
+async def build(  # noqa: PLR0915 - one long recipe for the data set, read top to bottom
+    bot: RunningBot, groups: int, people: int, events: int
+) -> None:
+    services = bot.services
+    emulator = bot.emulator
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC)
+    start = (now - dt.timedelta(weeks=6)).date()
+    coordinator = emulator.user(COORDINATOR, "Kaisa", language_code="fi")
+    organisation = await bot.make_staff(coordinator, "coordinator", "Espoo")
+    instructor = emulator.user(3000, "Ilkka", language_code="fi")
+    await bot.make_staff(instructor, "instructor", "Espoo")
+    group_ids = []
+    for n in range(groups):
+        added = await services.groups.bot_added(
+            3000, -1_000_000 - n, f"Ryhmä {n + 1}", language="fi", bot_is_admin=True
+        )
+        assert added.group is not None
+        group_ids.append(added.group.id)
+    person_group = {10_000_000 + p: group_ids[p % groups] for p in range(people)}
+    pseudonym = {person: services.pseudonyms.of(person) for person in person_group}
+    joined = to_db(now - dt.timedelta(weeks=6, days=1))
+    async with services.database.transaction() as tx:
+        db = tx.connection
+        await db.execute("UPDATE groups SET starts_on = ?", (start.isoformat(),))
+        await db.executemany(
+            "INSERT INTO people (telegram_id, first_seen, last_seen) VALUES (?, ?, ?)",
+            [(p, joined, joined) for p in person_group],
+        )
+        await db.executemany(
+            "INSERT INTO group_participants (group_id, person_id, status, joined_at, name) "
+            "VALUES (?, ?, 'member', ?, ?)",
+            [(g, p, joined, f"P{p}") for p, g in person_group.items()],
+        )
+        await db.executemany(
+            "INSERT INTO consents (person_id, organisation_id, version, given_at) "
+            "VALUES (?, ?, '2026-11', ?)",
+            [(p, organisation, joined) for p in person_group],
+        )
+        meetings = []
+        for group in group_ids:
+            for week in range(1, 7):
+                day = start + dt.timedelta(weeks=week - 1)
+                at = dt.datetime.combine(day, dt.time(12), dt.UTC)
+                meetings.append((group, week, day.isoformat(), "14:00", to_db(at)))
+        await db.executemany(
+            "INSERT INTO meetings (group_id, number, local_date, local_time, starts_at, status) "
+            "VALUES (?, ?, ?, ?, ?, 'planned')",
+            meetings,
+        )
+        rows = await db.execute_fetchall("SELECT id, group_id, number FROM meetings")
+        meeting_of = {(int(r[1]), int(r[2])): int(r[0]) for r in rows}
+        checkins = []
+        for person, group in person_group.items():
+            for week in range(1, 7):
+                if rng.random() < 0.7:
+                    confidence = rng.randint(4, 10)
+                    done = rng.choice(("done", "partly", "not-yet", None))
+                    checkins.append(
+                        (
+                            group,
+                            meeting_of[(group, week)],
+                            pseudonym[person],
+                            joined,
+                            confidence,
+                            done,
+                        )
+                    )
+        await db.executemany(
+            "INSERT INTO checkins (group_id, meeting_id, pseudonym, invited_at, confidence, "
+            "ratings, progress_mid) VALUES (?, ?, ?, ?, ?, 1, ?)",
+            checkins,
+        )
+        for round_name in ("before", "after"):
+            await db.executemany(
+                "INSERT INTO survey_rounds (group_id, survey, round, sent_at) "
+                "VALUES (?, 'kannustin-default', ?, ?)",
+                [(g, round_name, joined) for g in group_ids],
+            )
+        rounds = await db.execute_fetchall("SELECT id, group_id, round FROM survey_rounds")
+        round_of = {(int(r[1]), str(r[2])): int(r[0]) for r in rounds}
+        await db.executemany(
+            "INSERT INTO survey_responses (round_id, pseudonym, invited_at, finished_at) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (round_of[(g, r)], pseudonym[p], joined, joined)
+                for p, g in person_group.items()
+                for r in ("before", "after")
+            ],
+        )
+        responses = await db.execute_fetchall("SELECT id FROM survey_responses")
+        items = ("health", "quality_of_life", "coping", "loneliness", "health_confidence")
+        await db.executemany(
+            "INSERT INTO survey_answers (response_id, item, value, answered_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(int(r[0]), item, rng.randint(1, 5), joined) for r in responses for item in items],
+        )
+    # the events, through the writer's own statements (log and roll-up together)
+    kinds = [kind for kind, weight in KINDS for _ in range(weight)]
+    people_list = list(person_group)
+    seconds = 6 * 7 * 86_400
+    first = now - dt.timedelta(weeks=6)
+    batch = 50_000
+    for offset in range(0, events, batch):
+        rows = []
+        for _ in range(min(batch, events - offset)):
+            person = rng.choice(people_list)
+            kind = rng.choice(kinds)
+            at = first + dt.timedelta(seconds=rng.randrange(seconds))
+            attributes = '{"change":1}' if kind == "reaction" else '{"type":"text"}'
+            rows.append((to_db(at), person_group[person], pseudonym[person], kind, attributes))
+        async with services.database.transaction() as tx:
+            await tx.events.append(rows)
+            await tx.events.roll_up(rows, await tx.analytics.start_days(set(group_ids)))
+
+
+async def timed(bot: RunningBot, text: str, method: str) -> float:
+    emulator = bot.emulator
+    coordinator = emulator.user(COORDINATOR, "Kaisa", language_code="fi")
+    mark = emulator.mark()
+    started = time.perf_counter()
+    await emulator.send_text(coordinator, text)
+    await emulator.wait_for(method, chat_id=COORDINATOR, after=mark, timeout=60)
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(1.5)  # the private chat's own limit (3 in 3 s) must not be measured
+    return elapsed
+
+
+async def export(database: str, out: Path) -> tuple[float, float, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANNUSTIN_")}
+    env["KANNUSTIN_DATABASE"] = database
+    env["KANNUSTIN_LOG_LEVEL"] = "WARNING"
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import resource, sys\n"
+        "from bot.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "sys.exit(status)",
+        "export",
+        "--out",
+        str(out),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(stderr.decode())
+    lines = stdout.decode().splitlines()
+    return elapsed, float(lines[-1]), lines[0]
+
+
+async def measure(events: int, groups: int, people: int) -> None:
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        settings = test_settings(emulator, path, admins="1000", log_level="WARNING")
+        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        await bot.start()
+        built = time.perf_counter()
+        await build(bot, groups, people, events)
+        print(
+            f"built {events:,} events, {groups} groups, {people:,} participants "
+            f"in {time.perf_counter() - built:.0f} s ({path.stat().st_size / 2**20:.0f} MB)"
+        )
+        await timed(bot, "/stats", "sendMessage")  # warm the caches once
+        stats = [await timed(bot, "/stats", "sendMessage") for _ in range(5)]
+        charts = [await timed(bot, "/stats chart", "sendPhoto") for _ in range(3)]
+        print(f"/stats (organisation, {groups} groups): {_ms(stats)}")
+        print(f"/stats chart: {_ms(charts)}")
+        await bot.stop()
+        for name in ("export.xlsx", "export.zip"):
+            out = Path(folder) / name
+            elapsed, peak, summary = await export(str(path), out)
+            size = out.stat().st_size / 2**20
+            print(f"kannustin export {name}: {elapsed:.1f} s, peak {peak:.0f} MB, {size:.0f} MB")
+            print(f"  {summary}")
+    await emulator.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"benchmark process peak memory: {peak:.0f} MB")
+
+
+def _ms(times: list[float]) -> str:
+    return f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--groups", type=int, default=500)
+    parser.add_argument("--people", type=int, default=10_000)
+    arguments = parser.parse_args()
+    asyncio.run(measure(arguments.events, arguments.groups, arguments.people))
+
+
+if __name__ == "__main__":
+    main()
