@@ -5,7 +5,7 @@
 Builds one organisation with ``--groups`` groups (led by one instructor, six weekly
 meetings that started six weeks ago) and ``--people`` participants spread over them, then
 ``--events`` engagement events over the six weeks, written through the event writer's own
-statements (log and daily roll-up), with every participant's check-ins and before/after
+statements (log and weekly roll-up), with every participant's check-ins and before/after
 survey answers. Then, with the real bot over HTTP against the emulator:
 
 - the coordinator's ``/stats`` (the organisation's overview), timed from sending the

@@ -3,7 +3,8 @@
     python -m benchmarks.events [--seconds 60] [--rate 6000]
 
 Records ``--rate`` events a second for ``--seconds`` through the bot's own ``EventLog``
-(as handlers do: a call that queues and returns), while a person sends /help once a
+(as handlers do: a call that queues and returns), spread over 50 registered groups so that
+every batch also updates the weekly roll-up, while a person sends /help once a
 second and times the answer. Prints the events written per second, the largest backlog,
 the reply times and peak memory (bot, emulator and load share this process).
 """
@@ -24,6 +25,7 @@ from emulator import BotApiEmulator
 from tests.harness import TOKEN, RunningBot, test_settings
 
 TICK = 0.01  # events are produced in small bursts, a hundred a second
+GROUPS = 50
 
 
 async def measure(seconds: float, rate: int) -> None:
@@ -36,6 +38,15 @@ async def measure(seconds: float, rate: int) -> None:
         bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
         await bot.start()
         events = bot.services.events
+        instructor = emulator.user(3000, "Ilkka", language_code="fi")
+        await bot.make_staff(instructor, "instructor", "Espoo")
+        groups = []
+        for n in range(GROUPS):
+            added = await bot.services.groups.bot_added(
+                3000, -1_000_000 - n, f"Ryhmä {n + 1}", language="fi", bot_is_admin=True
+            )
+            assert added.group is not None
+            groups.append(added.group.id)
         asker = emulator.user(77, "Asker", language_code="en")
         produced = 0
         backlog = 0
@@ -47,8 +58,12 @@ async def measure(seconds: float, rate: int) -> None:
             while (elapsed := time.perf_counter() - started) < seconds:
                 due = int(elapsed * rate)
                 for n in range(produced, due):
+                    person = 1_000 + n % 500
                     events.record(
-                        Kind.MESSAGE, group_id=None, person_id=1_000 + n % 500, type="text"
+                        Kind.MESSAGE,
+                        group_id=groups[person % GROUPS],
+                        person_id=person,
+                        type="text",
                     )
                 produced = max(produced, due)
                 backlog = max(backlog, events.waiting)

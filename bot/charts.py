@@ -8,13 +8,11 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
-
-mpl.use("Agg")
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 Series = dict[str, list[tuple[int, float | None]]]  # label -> (week, value or hidden)
 MAX_LINES = 8
@@ -32,8 +30,7 @@ class Labels:
 
 def weekly_chart(labels: Labels, active: Series, completion: Series) -> bytes:
     """Two panels: active participants per week per group, and check-in completion (%)."""
-    # a Figure of its own, not pyplot's: pyplot's global state is not for worker threads
-    figure = Figure(figsize=(6, 8), dpi=150)
+    figure = _figure(6, 8)
     top, bottom = figure.subplots(2, 1)
     _lines(top, active, labels.active, labels.week)
     _lines(bottom, completion, labels.completion, labels.week, percent=True)
@@ -47,7 +44,7 @@ def bar_chart(
     title: str, groups: Sequence[str], values: dict[str, list[float | None]], note: str
 ) -> bytes:
     """Bars side by side: for each of ``groups`` (x), one bar per series in ``values``."""
-    figure = Figure(figsize=(6, 7), dpi=150)
+    figure = _figure(6, 7)
     axes = figure.subplots()
     width = 0.8 / max(len(values), 1)
     for index, (label, heights) in enumerate(values.items()):
@@ -81,6 +78,15 @@ def _lines(axes: Axes, series: Series, title: str, week: str, *, percent: bool =
         axes.set_ylim(bottom=0)
     if series:
         axes.legend(fontsize=10, loc="best")
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A Figure of its own, not pyplot's (pyplot's global state is not for worker threads).
+    matplotlib is imported on the first chart: it holds some 50 MB that a bot which never
+    draws need not carry."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    return Figure(figsize=(width, height), dpi=150)
 
 
 def _png(figure: Figure) -> bytes:

@@ -179,6 +179,13 @@ def validate_content(directory: Path, surveys: Path = SURVEYS_DIR) -> int:
     return EXIT_OK
 
 
+def _content_problems(what: str, error: ContentError) -> int:
+    print(f"{what}: PROBLEM {len(error.problems)} problem(s)")
+    for line in error.problems:
+        print(f"  {line}")
+    return 1
+
+
 def run(settings: Settings, *, webhook: bool) -> int:
     """Run until SIGTERM or Ctrl-C; PTB stops polling, finishes handlers and closes storage."""
     settings.require_token()
@@ -256,10 +263,7 @@ def check(settings: Settings) -> int:
         library = load_library()
         print(f"content: {len(library)} tips in {len(library.themes())} themes")
     except ContentError as error:
-        print(f"content: PROBLEM {len(error.problems)} problem(s)")
-        for line in error.problems:
-            print(f"  {line}")
-        problems += 1
+        problems += _content_problems("content", error)
     try:
         surveys = load_surveys()
         if surveys.get(settings.survey) is None:
@@ -268,10 +272,7 @@ def check(settings: Settings) -> int:
         else:
             print(f"surveys: {len(surveys.surveys)}, in use: {settings.survey}")
     except ContentError as error:
-        print(f"surveys: PROBLEM {len(error.problems)} problem(s)")
-        for line in error.problems:
-            print(f"  {line}")
-        problems += 1
+        problems += _content_problems("surveys", error)
     print("all good" if problems == 0 else f"{problems} problem(s) found")
     return EXIT_OK if problems == 0 else EXIT_PROBLEM
 

@@ -134,8 +134,8 @@ class Database:
         try:
             connection.row_factory = aiosqlite.Row
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            # up to 64 MB of pages kept between queries (statistics read the roll-up often)
-            await connection.execute("PRAGMA cache_size = -65536")
+            # up to 16 MB of pages kept between queries (statistics read the roll-up often)
+            await connection.execute("PRAGMA cache_size = -16384")
             await connection.execute("PRAGMA foreign_keys = ON")
             if not self.is_memory:
                 async with connection.execute("PRAGMA journal_mode = WAL") as cursor:

@@ -39,6 +39,22 @@ async def participants(
         await bot.services.consent.give(person["id"], stored.organisation_id)
 
 
+async def walking_group(bot: RunningBot) -> tuple[dict[str, Any], Chat, list[dict[str, Any]]]:
+    """Ilkka's group meeting on Tuesdays from 1.12. (twice) with Aino (fi) and Britt (sv),
+    who consent, and Carl (en), who does not."""
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
+    people = [
+        emulator.user(5001, "Aino", language_code="fi"),
+        emulator.user(5002, "Britt", language_code="sv"),
+        emulator.user(5003, "Carl", language_code="en"),
+    ]
+    await participants(bot, group, people, consenting=2)
+    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    return ilkka, group, people
+
+
 async def fire_at(bot: RunningBot, clock: FixedClock, moment: dt.datetime) -> int:
     """Time moves to ``moment``; what is due fires; returns the mark before it."""
     mark = bot.emulator.mark()
@@ -74,13 +90,7 @@ async def test_the_weekly_check_in_cycle(
 ) -> None:
     bot = RunningBot(test_settings(emulator, tmp_path / "bot.db", admins="1000"), emulator, clock)
     await bot.start()
-    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
-    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
-    aino = emulator.user(5001, "Aino", language_code="fi")
-    britt = emulator.user(5002, "Britt", language_code="sv")
-    carl = emulator.user(5003, "Carl", language_code="en")  # has not consented
-    await participants(bot, group, [aino, britt, carl], consenting=2)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    ilkka, group, (aino, britt, carl) = await walking_group(bot)
 
     # Tuesday: two hours after the meeting, the consenting participants are invited
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from bot.clock import FixedClock
 from tests.harness import RunningBot
-from tests.test_e2e_checkins import fire_at, helsinki, participants, private, sent_since, tap
+from tests.test_e2e_checkins import fire_at, helsinki, private, sent_since, tap, walking_group
 
 
 async def test_a_survey_round_is_answered_skipped_resumed_and_reminded_once(
     bot: RunningBot, clock: FixedClock
 ) -> None:
     emulator = bot.emulator
-    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
-    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
-    aino = emulator.user(5001, "Aino", language_code="fi")
-    britt = emulator.user(5002, "Britt", language_code="sv")
-    carl = emulator.user(5003, "Carl", language_code="en")  # has not consented
-    await participants(bot, group, [aino, britt, carl], consenting=2)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    _, _, (aino, britt, carl) = await walking_group(bot)
 
     # the first meeting: the "before" round
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "14:00"))
