@@ -89,6 +89,9 @@ async def test_stats_by_week_with_small_numbers_hidden(bot: RunningBot, clock: F
     assert (foreign.text or "").startswith("Et voi hallita tätä ryhmää.")
     none = await bot.say(vilma, "/stats")
     assert none.text == "Sinulla ei ole vielä ryhmiä, joiden lukuja näyttää."
+    reading_id = (await bot.services.groups.by_chat(reading.id)).id  # type: ignore[union-attr]
+    others = await bot.say(ilkka, f"/stats {reading_id}")  # an instructor: their own only
+    assert (others.text or "").startswith("Et voi hallita tätä ryhmää.")
     participant = await bot.say(walkers[0], "/stats")
     assert (participant.text or "").startswith("Tämä on ohjaajille ja koordinaattoreille.")
 
