@@ -116,4 +116,11 @@ class ConsentService:
 
 def _notice_text(organisation: Organisation) -> Text:
     contact: str | Text = organisation.privacy_contact or Text("consent.no-contact")
-    return Text("consent.notice", {"organisation": organisation.name, "contact": contact})
+    return Text(
+        "consent.notice",
+        {
+            "organisation": organisation.name,
+            "contact": contact,
+            "months": organisation.retention_months,
+        },
+    )

@@ -92,6 +92,10 @@ class EventLog:
         if len(self._queue) >= self._batch:
             self._full.set()
 
+    def discard(self, pseudonym: str) -> None:
+        """Drop what is queued about one person (their erasure is about to happen)."""
+        self._queue = [row for row in self._queue if row[2] != pseudonym]
+
     @property
     def waiting(self) -> int:
         return len(self._queue)

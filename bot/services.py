@@ -19,6 +19,7 @@ from bot.organisations import OrganisationService
 from bot.outbox import OutboxSender
 from bot.pacing import Pacer
 from bot.people import PeopleService
+from bot.privacy import PrivacyService
 from bot.pseudonyms import Pseudonyms, for_database
 from bot.scheduler import ScheduleRunner
 from bot.settings import Settings
@@ -55,6 +56,7 @@ class Services:
     surveys: SurveyService
     stats: StatsService
     exports: ExportService
+    privacy: PrivacyService
 
 
 def build_services(
@@ -116,6 +118,7 @@ def build_services(
         notify=outbox.wake,
     )
     stats = StatsService(database, clock, admins, pseudonyms, small_numbers=settings.small_numbers)
+    privacy = PrivacyService(database, clock, pseudonyms, events)
     return Services(
         settings=settings,
         clock=clock,
@@ -134,10 +137,11 @@ def build_services(
         pseudonyms=pseudonyms,
         tips=tips,
         meetings=meetings,
-        scheduler=ScheduleRunner(meetings, clock, chores=[surveys.remind]),
+        scheduler=ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep]),
         events=events,
         checkins=checkins,
         surveys=surveys,
         stats=stats,
         exports=ExportService(database, admins, stats, surveys, pseudonyms, translator=translator),
+        privacy=privacy,
     )

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     survey: str = "kannustin-default"
     # In statistics, a figure about fewer people than this shows as "<N".
     small_numbers: int = Field(default=5, ge=1, le=100)
+    # Commands one person may send within 10 seconds; beyond that a "slow down" answer.
+    command_limit: int = Field(default=8, ge=1, le=10_000)
 
     @field_validator("bot_token")
     @classmethod

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import TypeHandler
+from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
 from bot.context import KannustinApplication, KannustinContext
 from bot.events import Kind
+from bot.flood import WINDOW, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
-GROUP = -1
+GROUP = -2
+FLOOD_GROUP = -1  # after the person is known (their language), before any journey
 
 
 async def remember_person(update: Update, context: KannustinContext) -> None:
@@ -151,5 +155,32 @@ def _addressed_to_bot(update: Update) -> bool:
     return bool(message is not None and message.text and message.text.startswith("/"))
 
 
+Handler = Callable[[Update, KannustinContext], Coroutine[Any, Any, None]]
+
+
+def flood_control(guard: FloodGuard) -> Handler:
+    async def check(update: Update, context: KannustinContext) -> None:
+        """Over the command limit: one friendly "slow down", then silence until there is
+        room again; the commands are not handled."""
+        user = update.effective_user
+        message = update.effective_message
+        if user is None or message is None:
+            return
+        verdict = guard.check(user.id)
+        if verdict is Verdict.GO:
+            return
+        if verdict is Verdict.WARN:
+            log.info("a person sent more commands than the limit in %.0f s", WINDOW)
+            await message.reply_text(context.t("people.slow-down"))
+        raise ApplicationHandlerStop
+
+    return check
+
+
 def register(application: KannustinApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_person), group=GROUP)
+    guard = FloodGuard(application.services.settings.command_limit)
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, flood_control(guard)),
+        group=FLOOD_GROUP,
+    )

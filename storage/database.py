@@ -29,6 +29,7 @@ from storage.meetings import MeetingRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.privacy import AuditRepository, PrivacyRepository
 from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
@@ -78,6 +79,14 @@ class Transaction:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection)
+
+    @cached_property
+    def privacy(self) -> PrivacyRepository:
+        return PrivacyRepository(self.connection)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.connection)
 
     @cached_property
     def events(self) -> EventRepository:

@@ -19,6 +19,10 @@ class Organisation:
     created_at: dt.datetime
     # instructors' contributions wait for a coordinator's approval before others see them
     review_contributions: bool = True
+    # personal data is kept this long after a group's last meeting
+    retention_months: int = 24
+    # what a person's erasure does to their events: "unlink" or "delete"
+    erase_events: str = "unlink"
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class StaffMember:
     since: dt.datetime
 
 
-_ORG = "id, name, privacy_contact, created_at, review_contributions"
+_ORG = "id, name, privacy_contact, created_at, review_contributions, retention_months, erase_events"
 _STAFF = "person_id, organisation_id, role, display_name, since"
 
 
@@ -82,6 +86,14 @@ class OrganisationRepository:
             self._connection,
             "UPDATE organisations SET privacy_contact = :contact WHERE id = :id",
             {"id": organisation_id, "contact": contact},
+        )
+
+    async def set_retention(self, organisation_id: int, months: int, erase_events: str) -> None:
+        await execute(
+            self._connection,
+            "UPDATE organisations SET retention_months = :months, erase_events = :events "
+            "WHERE id = :id",
+            {"id": organisation_id, "months": months, "events": erase_events},
         )
 
 

@@ -30,6 +30,8 @@ def test_settings(emulator: BotApiEmulator, database: Path | str, **overrides: A
         "api_base_url": emulator.base_url,
         "database": str(database),
         "poll_timeout": 1,
+        # tests talk faster than people; the flood control has its own test
+        "command_limit": 10_000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

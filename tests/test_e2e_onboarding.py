@@ -69,7 +69,9 @@ async def test_help_lists_the_commands_with_descriptions(bot: RunningBot) -> Non
         "/privacy - What is stored and why\n"
         "/consent - Your consent: give or withdraw\n"
         "/tip - A tip for your week\n"
-        "/survey - Carry on with an unfinished survey"
+        "/survey - Carry on with an unfinished survey\n"
+        "/mydata - Everything stored about you, as a file\n"
+        "/forgetme - Erase your data"
     )
 
 
@@ -236,6 +238,8 @@ async def test_start_up_publishes_localized_menus_and_asks_for_our_update_kinds(
             "consent",
             "tip",
             "survey",
+            "mydata",
+            "forgetme",
         ]
         assert names[("all_group_chats", language)] == ["help", "privacy"]
     descriptions = {

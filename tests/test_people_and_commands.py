@@ -73,7 +73,17 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
     def names(roles: set[Role], chat: ChatKind) -> list[str]:
         return [c.name for c in commands_for(roles, chat, COMMANDS)]
 
-    everyone = ["start", "help", "language", "privacy", "consent", "tip", "survey"]
+    everyone = [
+        "start",
+        "help",
+        "language",
+        "privacy",
+        "consent",
+        "tip",
+        "survey",
+        "mydata",
+        "forgetme",
+    ]
     staff = [
         "groups",
         "group",

@@ -1,0 +1,168 @@
+"""A person's rights over their data, retention, and the audit log.
+
+- ``my_data``: everything stored about a person, as one JSON file (``/mydata``).
+- ``forget``: erasure after a confirmation (``/forgetme``) or by an admin
+  (``kannustin forget USER_ID``). What is the person's goes; their events are unlinked
+  (given a random pseudonym nobody can compute again) or deleted, as the organisation of
+  each group chose; events in no group are deleted.
+- ``sweep``: once a day, groups past their organisation's retention period (24 months after
+  the last meeting by default) are made anonymous, and people who belong to nothing and
+  have not been in touch for as long are forgotten.
+- ``audit``: privileged actions, written in the transaction that does them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.events import EventLog
+from bot.i18n import Text
+from bot.pseudonyms import Pseudonyms
+from bot.replies import Button, Reply
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+FORGET = "pv:forget:"  # + the minute the question was asked (the button's lifetime)
+KEEP = "pv:keep"
+BUTTON_MINUTES = 15
+DEFAULT_RETENTION_MONTHS = 24
+EVENT_POLICIES = ("unlink", "delete")
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed, for the person (or the admin) to read."""
+
+    found: bool
+    groups: int = 0
+    consents: int = 0
+    check_ins: int = 0
+    survey_answers: int = 0
+    events_unlinked: int = 0
+    events_deleted: int = 0
+
+    def text(self) -> Text:
+        if not self.found:
+            return Text("privacy.forget-nothing")
+        return Text(
+            "privacy.forgotten",
+            {
+                "groups": self.groups,
+                "consents": self.consents,
+                "checkins": self.check_ins,
+                "answers": self.survey_answers,
+                "unlinked": self.events_unlinked,
+                "deleted": self.events_deleted,
+            },
+        )
+
+
+class PrivacyService:
+    def __init__(
+        self, database: Database, clock: Clock, pseudonyms: Pseudonyms, events: EventLog
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._pseudonyms = pseudonyms
+        self._events = events
+        self._swept_on: dt.date | None = None
+
+    async def my_data(self, person_id: int) -> tuple[bytes, int] | None:
+        """The person's data as UTF-8 JSON and how many events it holds; None if nothing
+        is stored about them."""
+        pseudonym = self._pseudonyms.of(person_id)
+        await self._events.flush()
+        async with self._database.transaction() as tx:
+            data = await tx.privacy.personal_data(person_id, pseudonym)
+        if not any(data.values()):
+            return None
+        document = {
+            "about": "Kannustin: everything stored about you",
+            "made_at": self._clock.now().isoformat(timespec="seconds"),
+            "pseudonym": pseudonym,
+            **data,
+        }
+        encoded = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+        return encoded.encode(), len(data["events"])
+
+    def ask_forget(self) -> Reply:
+        """The question before an erasure, with a button that works for a quarter hour."""
+        minute = int(self._clock.now().timestamp() // 60)
+        return Reply(
+            Text("privacy.forget-ask"),
+            (
+                (Button(Text("privacy.forget-yes"), f"{FORGET}{minute}"),),
+                (Button(Text("privacy.forget-no"), KEEP),),
+            ),
+        )
+
+    def button_is_fresh(self, data: str) -> bool:
+        minute = int(data.removeprefix(FORGET))
+        now = int(self._clock.now().timestamp() // 60)
+        return 0 <= now - minute <= BUTTON_MINUTES
+
+    async def forget(self, person_id: int, *, by: int | None = None) -> Erased:
+        """Erase the person (``by``: the admin who asked, None for the person themself)."""
+        pseudonym = self._pseudonyms.of(person_id)
+        self._events.discard(pseudonym)
+        await self._events.flush()
+        async with self._database.transaction() as tx:
+            known = await tx.people.get(person_id) is not None
+            policies = await tx.privacy.event_policies(person_id, pseudonym)
+            delete_in = {group for group, policy in policies.items() if policy == "delete"}
+            replacement = f"erased:{secrets.token_hex(16)}"
+            removed = await tx.privacy.erase(person_id, pseudonym, replacement, delete_in)
+            found = known or any(removed.values())
+            if found:
+                await tx.audit.add(
+                    self._clock.now(),
+                    by,
+                    "erase",
+                    "person (by an admin)" if by is not None else "person (own request)",
+                    **{key: value for key, value in removed.items() if value},
+                )
+        log.info("a person was erased (%s)", "by an admin" if by is not None else "own request")
+        return Erased(
+            found=found,
+            groups=removed["group_participants"] + removed["group_instructors"],
+            consents=removed["consents"],
+            check_ins=removed["check_ins"],
+            survey_answers=removed["survey_answers"],
+            events_unlinked=removed["events_unlinked"],
+            events_deleted=removed["events_deleted"],
+        )
+
+    async def sweep(self) -> None:
+        """The daily retention job (a chore of the scheduler's sweep, doing its work at
+        most once a day)."""
+        today = self._clock.now().date()
+        if self._swept_on == today:
+            return
+        await self.apply_retention()
+        self._swept_on = today
+
+    async def apply_retention(self) -> dict[str, int]:
+        now = self._clock.now()
+        totals = {"groups": 0, "people": 0}
+        async with self._database.transaction() as tx:
+            for group in await tx.privacy.expired_groups(now):
+                removed = await tx.privacy.anonymise_group(group, now)
+                await tx.audit.add(now, None, "retention", f"group {group.id}", **removed)
+                totals["groups"] += 1
+            before = now - dt.timedelta(days=round(DEFAULT_RETENTION_MONTHS * 30.44))
+            totals["people"] = await tx.privacy.forget_strangers(before)
+            if totals["people"]:
+                await tx.audit.add(now, None, "retention", "people", forgotten=totals["people"])
+        if any(totals.values()):
+            log.info(
+                "retention: %d group(s) made anonymous, %d person(s) forgotten",
+                totals["groups"],
+                totals["people"],
+            )
+        return totals

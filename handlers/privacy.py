@@ -1,0 +1,67 @@
+"""A person's rights in private: /mydata sends everything stored about them as a file,
+/forgetme erases them after a confirmation."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KannustinApplication, KannustinContext
+from bot.privacy import FORGET, KEEP
+from handlers.rendering import answer
+
+
+async def my_data(update: Update, context: KannustinContext) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    found = await context.services.privacy.my_data(user.id)
+    if found is None:
+        await message.reply_text(context.t("privacy.mydata-none"))
+        return
+    document, events = found
+    day = context.services.clock.now().date().isoformat()
+    await message.reply_document(
+        document,
+        filename=f"kannustin-mydata-{day}.json",
+        caption=context.t("privacy.mydata-caption", events=events),
+    )
+
+
+async def forget_me(update: Update, context: KannustinContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    await answer(message, context, context.services.privacy.ask_forget())
+
+
+async def forget_confirmed(update: Update, context: KannustinContext) -> None:
+    """The yes button: only the presser is erased, and only while the question is fresh."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    privacy = context.services.privacy
+    in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+    if not in_private or not privacy.button_is_fresh(query.data):
+        await query.edit_message_text(context.t("privacy.forget-expired"))
+        await query.answer()
+        return
+    erased = await privacy.forget(query.from_user.id)
+    await query.edit_message_text(context.render(erased.text()))
+    await query.answer()
+
+
+async def forget_declined(update: Update, context: KannustinContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(context.t("privacy.forget-kept"))
+    await query.answer()
+
+
+def register(application: KannustinApplication) -> None:
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("mydata", my_data, filters=private))
+    application.add_handler(CommandHandler("forgetme", forget_me, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(forget_confirmed, pattern=rf"^{FORGET}\d{{1,12}}$")
+    )
+    application.add_handler(CallbackQueryHandler(forget_declined, pattern=rf"^{KEEP}$"))
