@@ -130,6 +130,14 @@ class BroadcastService:
                 )
             if actor_id is not None:
                 await tx.broadcasts.drop_draft(actor_id)
+            await tx.audit.add(
+                now,
+                actor_id,
+                "broadcast",
+                f"broadcast {broadcast.id}",
+                groups=len(groups),
+                send_at=when.isoformat(timespec="minutes"),
+            )
         log.info(
             "broadcast %d (%s) by %s to %d groups at %s",
             broadcast.id,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from telegram import Bot
@@ -27,7 +29,8 @@ from bot.i18n import CatalogError, Translator
 from bot.logs import configure_logging, redact
 from bot.organisations import OrganisationService
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
-from bot.services import build_services
+from bot.privacy import EVENT_POLICIES
+from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.telegram_setup import ALLOWED_UPDATES
 from bot.when import format_local, parse_when
@@ -117,6 +120,30 @@ def _parser() -> argparse.ArgumentParser:
     contact = org_commands.add_parser("contact", help="set an organisation's privacy contact")
     contact.add_argument("number", type=int, help="the organisation's number (see org list)")
     contact.add_argument("contact", nargs="+", help="name and email or phone")
+    retention = org_commands.add_parser(
+        "retention", help="how long personal data is kept, and what erasure does to events"
+    )
+    retention.add_argument("number", type=int, help="the organisation's number (see org list)")
+    retention.add_argument(
+        "months", type=int, help="months after a group's last meeting (1-120; default 24)"
+    )
+    retention.add_argument(
+        "--events",
+        choices=EVENT_POLICIES,
+        default="unlink",
+        help="on erasure, unlink a person's events from them (default) or delete them",
+    )
+    forget = commands.add_parser(
+        "forget", help="erase a person (by Telegram user id) and everything personal"
+    )
+    forget.add_argument("user_id", type=int, help="their Telegram user id")
+    audit = commands.add_parser("audit", help="the log of privileged actions, newest first")
+    audit.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    audit.add_argument("--action", help="only this action, e.g. export or erase")
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the database, also while the bot runs"
+    )
+    backup.add_argument("path", type=Path, help="the copy to write (must not exist)")
     return parser
 
 
@@ -138,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "org": lambda s: asyncio.run(organisations(s, arguments)),
         "broadcast": lambda s: asyncio.run(enqueue_broadcast(s, arguments)),
         "export": lambda s: asyncio.run(export(s, arguments)),
+        "forget": lambda s: asyncio.run(forget(s, arguments.user_id)),
+        "audit": lambda s: asyncio.run(show_audit(s, arguments.limit, arguments.action)),
+        "backup": lambda s: backup(s, arguments.path),
     }[arguments.command]
     try:
         return command(settings)
@@ -346,29 +376,101 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
         raise Failure("--from and --to are dates like 2026-12-01", EXIT_USAGE) from None
     if since and until and until < since:
         raise Failure("--to is before --from", EXIT_USAGE)
-    translator, library = _load_texts_and_content(settings)
-    await _prepare_database(settings)
-    database = Database(settings.database)
-    await database.connect()
-    try:
-        services = build_services(
-            settings, clock=SystemClock(), database=database, translator=translator, library=library
-        )
+    async with _services(settings) as services:
         try:
             groups = await services.exports.groups_for(None, arguments.org)
         except DomainError as error:
-            raise Failure(translator.text("en", error.key, **error.params), EXIT_USAGE) from None
+            text = services.translator.text("en", error.key, **error.params)
+            raise Failure(text, EXIT_USAGE) from None
         result = await services.exports.write(
             str(out), groups, kind=kind, since=since, until=until, language="en"
         )
-    finally:
-        await database.close()
     if result.chart is not None and kind == "xlsx":
         out.with_suffix(".png").write_bytes(result.chart)
     print(
         f"export: {out}: {result.events} events, {result.weeks} group weeks, "
         f"{result.responses} survey responses from {len(groups)} groups"
     )
+    return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    """The bot's services on the configured database, for a command that does one job."""
+    translator, library = _load_texts_and_content(settings)
+    await _prepare_database(settings)
+    database = Database(settings.database)
+    await database.connect()
+    try:
+        yield build_services(
+            settings, clock=SystemClock(), database=database, translator=translator, library=library
+        )
+    finally:
+        await database.close()
+
+
+async def forget(settings: Settings, user_id: int) -> int:
+    """``kannustin forget USER_ID``: the erasure /forgetme does, asked by an admin."""
+    async with _services(settings) as services:
+        erased = await services.privacy.forget(user_id, by=0)
+    if not erased.found:
+        print(f"nothing stored about user {user_id}")
+        return EXIT_OK
+    print(
+        f"erased user {user_id}: {erased.groups} membership(s), {erased.consents} consent(s), "
+        f"{erased.check_ins} check-in(s), {erased.survey_answers} survey answer(s); "
+        f"{erased.events_unlinked} event(s) unlinked, {erased.events_deleted} deleted"
+    )
+    return EXIT_OK
+
+
+async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
+    """``kannustin audit``: privileged actions, newest first, one line each."""
+    await _prepare_database(settings)
+    database = Database(settings.database)
+    await database.connect()
+    try:
+        async with database.transaction() as tx:
+            entries = await tx.audit.latest(max(1, limit), action=action)
+    finally:
+        await database.close()
+    for entry in entries:
+        actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
+        if entry.action == "retention" and entry.actor_id is None:
+            actor = "retention job"
+        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
+        print(f"{line}  {entry.details}" if entry.details else line)
+    if not entries:
+        print("no audit entries" + (f" for {action}" if action else ""))
+    return EXIT_OK
+
+
+def backup(settings: Settings, path: Path) -> int:
+    """``kannustin backup PATH``: SQLite's online backup, one consistent snapshot even while
+    the bot writes; the copy is checked before it is reported."""
+    source = Path(settings.database)
+    if not source.is_file():
+        raise Failure(f"{source}: no database to back up")
+    if path.exists():
+        raise Failure(f"{path} exists already: choose a new name", EXIT_USAGE)
+    if not path.parent.is_dir():
+        raise Failure(f"{path.parent}: no such folder", EXIT_USAGE)
+    with (
+        contextlib.closing(sqlite3.connect(source, timeout=30)) as live,
+        contextlib.closing(sqlite3.connect(path)) as copy,
+    ):
+        live.backup(copy)  # all pages in one step: a single snapshot
+        (check,) = copy.execute("PRAGMA integrity_check").fetchone()
+        (version,) = copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        (people,) = copy.execute("SELECT COUNT(*) FROM people").fetchone()
+    if check != "ok":
+        path.unlink()
+        raise Failure(f"the copy failed its integrity check ({check}); nothing kept")
+    size = path.stat().st_size / 2**20
+    print(f"backup: {path} ({size:.1f} MB, schema version {version}, {people} people): ok")
+    if settings.pseudonym_key is None:
+        key = source.parent / pseudonyms.KEY_FILE
+        print(f"keep the pseudonym key ({key}) with your backups: it does not change")
     return EXIT_OK
 
 
@@ -406,6 +508,16 @@ async def organisations(settings: Settings, arguments: argparse.Namespace) -> in
                     None, arguments.contact, organisation.id
                 )
             print(f"created organisation {organisation.id}: {organisation.name}")
+        elif arguments.org_command == "retention":
+            organisation = await service.set_retention(
+                arguments.number, arguments.months, arguments.events
+            )
+            print(
+                f"organisation {organisation.id}: personal data kept "
+                f"{organisation.retention_months} months after a group's last meeting; "
+                f"an erasure {'deletes' if organisation.erase_events == 'delete' else 'unlinks'} "
+                "the person's events"
+            )
         elif arguments.org_command == "contact":
             organisation = await service.set_privacy_contact(
                 None, " ".join(arguments.contact), arguments.number

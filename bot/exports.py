@@ -26,6 +26,7 @@ from typing import IO
 
 from bot.access import load_actor, require_coordinator
 from bot.charts import bar_chart
+from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.pseudonyms import Pseudonyms
@@ -144,7 +145,9 @@ class ExportService:
         pseudonyms: Pseudonyms,
         *,
         translator: Translator,
+        clock: Clock,
     ) -> None:
+        self._clock = clock
         self._database = database
         self._admins = frozenset(admins)
         self._stats = stats
@@ -180,14 +183,27 @@ class ExportService:
         since: dt.date | None = None,
         until: dt.date | None = None,
         language: str = "en",
+        actor: int | None = None,
     ) -> ExportResult:
         """Write the export; ``since``/``until`` (inclusive) limit events, weeks and survey
-        rounds by date."""
+        rounds by date. ``actor``: who asked (None: the command line), for the audit log."""
         writer: TableWriter = XlsxWriter(target) if kind == "xlsx" else CsvZipWriter(target)
         try:
-            return await self._write(writer, groups, since, until, language)
+            result = await self._write(writer, groups, since, until, language)
         finally:
             writer.close()
+        async with self._database.transaction() as tx:
+            await tx.audit.add(
+                self._clock.now(),
+                actor,
+                "export",
+                f"{len(groups)} group(s)",
+                format=kind,
+                since=since.isoformat() if since else None,
+                until=until.isoformat() if until else None,
+                events=result.events,
+            )
+        return result
 
     async def _write(
         self,

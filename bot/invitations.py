@@ -104,6 +104,16 @@ class InvitationService:
                 expires_at=now + self.valid_for,
                 max_uses=uses,
             )
+            await tx.audit.add(
+                now,
+                actor_id,
+                "invitation-created",
+                f"invitation {invitation.id}",
+                role=role,
+                organisation=organisation_id,
+                group=group_id,
+                uses=uses,
+            )
         log.info("invitation %d (%s) created by %d", invitation.id, role, actor_id)
         return NewInvitation(invitation, token, organisation.name, group_name)
 
@@ -187,6 +197,15 @@ class InvitationService:
             if current is not None and current.role == COORDINATOR:
                 role = COORDINATOR
             await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
+            await tx.audit.add(
+                now,
+                person.telegram_id,
+                "role-granted",
+                f"invitation {invitation.id}",
+                role=role,
+                organisation=organisation.id,
+                previous=current.role if current is not None else None,
+            )
             group_name = None
             if invitation.group_id is not None:
                 group = await tx.groups.get(invitation.group_id)
@@ -241,6 +260,7 @@ class InvitationService:
             if not invitation.is_open(now):
                 raise DomainError("invite.already-closed")
             await tx.invitations.revoke(invitation_id, now)
+            await tx.audit.add(now, actor_id, "invitation-revoked", f"invitation {invitation_id}")
             revoked = await tx.invitations.get(invitation_id)
         assert revoked is not None
         log.info("invitation %d revoked by %d", invitation_id, actor_id)

@@ -12,6 +12,7 @@ from storage.organisations import Organisation
 
 NAME_LIMIT = 80
 CONTACT_LIMIT = 300
+MAX_RETENTION_MONTHS = 120
 
 
 def clean_name(name: str) -> str:
@@ -35,11 +36,40 @@ class OrganisationService:
                 require_admin(await load_actor(tx, actor_id, self._admins))
             if await tx.organisations.by_name(name) is not None:
                 raise DomainError("org.exists", name=name)
-            return await tx.organisations.create(name, self._clock.now())
+            now = self._clock.now()
+            organisation = await tx.organisations.create(name, now)
+            target = f"organisation {organisation.id}"
+            await tx.audit.add(now, actor_id, "organisation-created", target)
+            return organisation
 
     async def all(self) -> list[Organisation]:
         async with self._database.transaction() as tx:
             return await tx.organisations.all()
+
+    async def set_retention(
+        self, organisation_id: int, months: int, erase_events: str
+    ) -> Organisation:
+        """How long the organisation keeps personal data after a group's last meeting, and
+        whether an erasure unlinks or deletes a person's events (admins, command line)."""
+        if not 1 <= months <= MAX_RETENTION_MONTHS:
+            raise DomainError("org.retention-invalid", limit=MAX_RETENTION_MONTHS)
+        if erase_events not in ("unlink", "delete"):
+            raise DomainError("org.retention-invalid", limit=MAX_RETENTION_MONTHS)
+        async with self._database.transaction() as tx:
+            if await tx.organisations.get(organisation_id) is None:
+                raise DomainError("org.unknown")
+            await tx.organisations.set_retention(organisation_id, months, erase_events)
+            await tx.audit.add(
+                self._clock.now(),
+                None,
+                "retention-setting",
+                f"organisation {organisation_id}",
+                months=months,
+                events=erase_events,
+            )
+            updated = await tx.organisations.get(organisation_id)
+        assert updated is not None
+        return updated
 
     async def set_privacy_contact(
         self, actor_id: int | None, contact: str, organisation_id: int | None = None
@@ -59,6 +89,9 @@ class OrganisationService:
             if organisation is None:
                 raise DomainError("org.unknown")
             await tx.organisations.set_privacy_contact(organisation_id, contact)
+            await tx.audit.add(
+                self._clock.now(), actor_id, "privacy-contact", f"organisation {organisation_id}"
+            )
             updated = await tx.organisations.get(organisation_id)
         assert updated is not None
         return updated

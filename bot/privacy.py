@@ -116,8 +116,7 @@ class PrivacyService:
             known = await tx.people.get(person_id) is not None
             policies = await tx.privacy.event_policies(person_id, pseudonym)
             delete_in = {group for group, policy in policies.items() if policy == "delete"}
-            replacement = f"erased:{secrets.token_hex(16)}"
-            removed = await tx.privacy.erase(person_id, pseudonym, replacement, delete_in)
+            removed = await tx.privacy.erase(person_id, pseudonym, _stand_in(), delete_in)
             found = known or any(removed.values())
             if found:
                 await tx.audit.add(
@@ -156,7 +155,10 @@ class PrivacyService:
                 await tx.audit.add(now, None, "retention", f"group {group.id}", **removed)
                 totals["groups"] += 1
             before = now - dt.timedelta(days=round(DEFAULT_RETENTION_MONTHS * 30.44))
-            totals["people"] = await tx.privacy.forget_strangers(before)
+            for person_id in await tx.privacy.strangers(before):
+                pseudonym = self._pseudonyms.of(person_id)
+                await tx.privacy.erase(person_id, pseudonym, _stand_in(), set())
+                totals["people"] += 1
             if totals["people"]:
                 await tx.audit.add(now, None, "retention", "people", forgotten=totals["people"])
         if any(totals.values()):
@@ -166,3 +168,8 @@ class PrivacyService:
                 totals["people"],
             )
         return totals
+
+
+def _stand_in() -> str:
+    """A pseudonym for an erased person's events that nobody can compute again."""
+    return f"erased:{secrets.token_hex(16)}"

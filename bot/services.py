@@ -142,6 +142,8 @@ def build_services(
         checkins=checkins,
         surveys=surveys,
         stats=stats,
-        exports=ExportService(database, admins, stats, surveys, pseudonyms, translator=translator),
+        exports=ExportService(
+            database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
+        ),
         privacy=privacy,
     )

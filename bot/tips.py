@@ -384,6 +384,13 @@ class TipService:
             if not actor.is_coordinator or actor.organisation_id is None:
                 raise DomainError("access.coordinator-only")
             await tx.organisations.set_review(actor.organisation_id, review)
+            await tx.audit.add(
+                self._clock.now(),
+                actor_id,
+                "review-setting",
+                f"organisation {actor.organisation_id}",
+                review=review,
+            )
             organisation = await tx.organisations.get(actor.organisation_id)
         assert organisation is not None
         return organisation.name

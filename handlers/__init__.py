@@ -23,7 +23,8 @@ from handlers import (
 )
 
 # Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
-#   -1  people: remember who wrote and pick their language (every update)
+#   -2  people: remember who wrote and pick their language (every update)
+#   -1  flood control: a person over the command limit gets one "slow down", nothing more
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
 JOURNEYS = (

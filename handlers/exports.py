@@ -28,7 +28,7 @@ async def export_command(update: Update, context: KannustinContext) -> None:
     groups = await exports.groups_for(user.id)
     await message.reply_text(context.t("export.working"))
     buffer = io.BytesIO()
-    result = await exports.write(buffer, groups, kind=kind, language=context.speaks)
+    result = await exports.write(buffer, groups, kind=kind, language=context.speaks, actor=user.id)
     data = buffer.getvalue()
     if len(data) > UPLOAD_LIMIT:
         await message.reply_text(context.t("export.too-big"))

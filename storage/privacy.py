@@ -141,10 +141,13 @@ class PrivacyRepository:
         await execute(c, "UPDATE invitations SET created_by = 0 WHERE created_by = :id", who)
         await execute(c, "UPDATE contributions SET reviewed_by = NULL WHERE reviewed_by = :id", who)
         await execute(c, "UPDATE buddy_pairs SET made_by = 0 WHERE made_by = :id", who)
-        removed["messages"] = await execute(
-            c, "DELETE FROM outbox WHERE person_id = :id OR chat_id = :id", who
+        await execute(c, "UPDATE groups SET registered_by = 0 WHERE registered_by = :id", who)
+        await execute(c, "UPDATE calendars SET set_by = 0 WHERE set_by = :id", who)
+        theirs = "SELECT id FROM outbox WHERE person_id = :id OR chat_id = :id"
+        await execute(
+            c, f"DELETE FROM sent_messages WHERE chat_id = :id OR outbox_id IN ({theirs})", who
         )
-        await execute(c, "DELETE FROM sent_messages WHERE chat_id = :id", who)
+        removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({theirs})", who)
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)
@@ -259,23 +262,21 @@ class PrivacyRepository:
         await execute(c, "UPDATE groups SET anonymised_at = :now WHERE id = :g", g)
         return removed
 
-    async def forget_strangers(self, before: dt.datetime) -> int:
-        """People last in touch before ``before`` who belong to no group or organisation:
-        only their id, language and times were kept; they go."""
-        return await execute(
+    async def strangers(self, before: dt.datetime) -> list[int]:
+        """People last in touch before ``before`` who are in no group (any more: a group
+        past its retention has no members) and hold no role: nothing needs them."""
+        rows = await fetch_all(
             self._connection,
             """
-            DELETE FROM people WHERE last_seen < :before
+            SELECT telegram_id FROM people WHERE last_seen < :before
               AND telegram_id NOT IN (SELECT person_id FROM group_participants)
               AND telegram_id NOT IN (SELECT person_id FROM group_instructors)
               AND telegram_id NOT IN (SELECT person_id FROM staff)
-              AND telegram_id NOT IN (SELECT person_id FROM consents)
-              AND telegram_id NOT IN (SELECT person_id FROM invitation_uses)
-              AND telegram_id NOT IN (SELECT person_id FROM drafts)
-              AND telegram_id NOT IN (SELECT author_id FROM contributions)
+            ORDER BY telegram_id
             """,
             {"before": to_db(before)},
         )
+        return [int(row[0]) for row in rows]
 
 
 class AuditRepository:
