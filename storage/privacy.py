@@ -215,9 +215,10 @@ class PrivacyRepository:
         return to_models(ExpiredGroup, rows)
 
     async def anonymise_group(self, group: ExpiredGroup, now: dt.datetime) -> dict[str, int]:
-        """The group's people are forgotten: memberships with names, check-ins, buddies and
-        survey answers go; events and the roll-up keep a number per person that means
-        something only inside this group (or go, if the organisation says so)."""
+        """The group's people are forgotten: memberships with names, check-ins, buddies,
+        survey answers and the texts of messages that went out go; events and the roll-up
+        keep a number per person that means something only inside this group (or go, if
+        the organisation says so)."""
         c = self._connection
         g = {"g": group.id, "now": to_db(now)}
         removed: dict[str, int] = {}
@@ -236,6 +237,11 @@ class PrivacyRepository:
         )
         await execute(c, f"DELETE FROM survey_responses WHERE round_id IN {rounds}", g)
         await execute(c, "UPDATE tip_uses SET pseudonym = NULL WHERE group_id = :g", g)
+        # what went out for the group long ago (celebrations name people): its texts go
+        done = "'sent', 'failed', 'cancelled'"
+        finished = f"SELECT id FROM outbox WHERE group_id = :g AND status IN ({done})"
+        await execute(c, f"DELETE FROM sent_messages WHERE outbox_id IN ({finished})", g)
+        removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)
         if group.erase_events == "delete":
             removed["events"] = await execute(c, "DELETE FROM events WHERE group_id = :g", g)
             await execute(c, "DELETE FROM weekly_activity WHERE group_id = :g", g)

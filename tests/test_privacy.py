@@ -35,6 +35,16 @@ async def test_a_group_past_its_retention_period_is_made_anonymous(
         services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
     services.events.record(Kind.MESSAGE, group_id=group.id, person_id=MEMBERS[0], type="text")
     await services.events.flush()
+    async with database.transaction() as tx:  # a celebration that went out, naming someone
+        sent = await tx.outbox.add(
+            chat_id=group.chat_id,
+            group_id=group.id,
+            purpose="notice",
+            content='{"kind": "text", "text": "Osallistuja 21 teki sen!"}',
+            due_at=clock.now(),
+            now=clock.now(),
+        )
+        await tx.connection.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (sent,))
     last_meeting = dt.datetime(2026, 12, 8, 12, tzinfo=dt.UTC)
 
     # 24 months after the last meeting: not yet; only admin 1, who wrote to the bot once
@@ -48,6 +58,7 @@ async def test_a_group_past_its_retention_period_is_made_anonymous(
     await services.privacy.sweep()
     assert await table(database, "SELECT * FROM group_participants") == []
     assert await table(database, "SELECT * FROM group_instructors") == []
+    assert await table(database, f"SELECT * FROM outbox WHERE group_id = {group.id}") == []
     # the events keep one stand-in per person, meaningful inside this group only
     counts = await table(database, "SELECT pseudonym, COUNT(*) FROM events GROUP BY 1")
     assert sorted(count for _, count in counts) == [1, 1, 2]
