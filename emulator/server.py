@@ -4,7 +4,8 @@ It answers the methods Kannustin uses with the JSON shapes of the Bot API specif
 accepts query-string, form-encoded, JSON and multipart requests, queues updates that a test
 injects (for ``getUpdates`` long polling or pushed to a webhook), records every request so a
 test can assert on what a person would have received, enforces Telegram's rate limits on
-demand and injects faults (429, 5xx, delays, 403 blocked/kicked, 400 group migrated).
+demand and injects faults (429, 5xx, delays, dropped connections, 403 blocked/kicked, 400 group
+migrated).
 
 Every request is checked against the specification and every answer the emulator builds is
 checked too; problems are collected in ``violations`` (tests fail on any) and a bad request
@@ -65,6 +66,14 @@ _CONTENT_KEYS = (
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
 
+class ConnectionDropped(Exception):
+    """A fault closes the connection; ``result`` is what was delivered first, if anything."""
+
+    def __init__(self, result: Any = None) -> None:
+        super().__init__("connection dropped")
+        self.result = result
+
+
 class ApiError(Exception):
     """An error answer: ``{"ok": false, "error_code": ..., "description": ...}``."""
 
@@ -91,10 +100,12 @@ class ApiCall:
     at: float
     result: Any = None
     error: Json | None = None
+    # The connection was closed without an answer (the bot never learnt the result).
+    dropped: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.error is None and not self.dropped
 
     @property
     def chat_id(self) -> Any:
@@ -124,9 +135,11 @@ class Fault:
     times: int | None
     error: ApiError | None = None
     delay: float = 0.0
-    # For a delay: perform the request first (the message is delivered) and then stall, as
-    # when Telegram got the message but the answer never reached the bot.
-    deliver_before_delay: bool = True
+    # Close the connection without answering, as a network failure or a crash on the way.
+    drop: bool = False
+    # For a delay or a drop: perform the request first (the message is delivered) and then
+    # stall or drop, as when Telegram got the message but the answer never reached the bot.
+    deliver_first: bool = True
 
     def matches(self, method: str, params: Json) -> bool:
         if self.times is not None and self.times <= 0:
@@ -268,6 +281,12 @@ class BotApiEmulator:
         call = ApiCall(method, params, files, time.monotonic())
         try:
             result = await self._answer(call)
+        except ConnectionDropped as dropped:
+            call.result, call.dropped = dropped.result, True
+            await self._record(call)
+            assert request.transport is not None
+            request.transport.abort()  # no status line, no body: the client sees a reset
+            return web.Response()  # never written
         except ApiError as error:
             call.error = error.body()
             await self._record(call)
@@ -338,7 +357,9 @@ class BotApiEmulator:
             self.counters.faults += 1
             if fault.error is not None:
                 raise fault.error
-            if not fault.deliver_before_delay:
+            if not fault.deliver_first:
+                if fault.drop:
+                    raise ConnectionDropped
                 await asyncio.sleep(fault.delay)
         if method in SEND_METHODS:
             self._check_rate(params)
@@ -349,8 +370,11 @@ class BotApiEmulator:
         result = await handler(call) if asyncio.iscoroutinefunction(handler) else handler(call)
         if method != "getUpdates":  # updates were checked when injected (some on purpose bad)
             self._check_answer(method, result, self.spec.methods[method]["returns"])
-        if fault is not None and fault.deliver_before_delay and fault.delay:
-            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.deliver_first:
+            if fault.drop:
+                raise ConnectionDropped(result)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
         return result
 
     def _check_answer(self, method: str, result: Any, returns: list[str]) -> None:
@@ -1100,7 +1124,21 @@ class BotApiEmulator:
         deliver: bool = True,
     ) -> Fault:
         """Answer late. With ``deliver`` the message is delivered before the stall."""
-        fault = Fault(method, chat_id, times, delay=seconds, deliver_before_delay=deliver)
+        fault = Fault(method, chat_id, times, delay=seconds, deliver_first=deliver)
+        self.faults.append(fault)
+        return fault
+
+    def drop(
+        self,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        times: int | None = 1,
+        deliver: bool = False,
+    ) -> Fault:
+        """Close the connection without answering. With ``deliver`` the message is
+        delivered first (the answer is what gets lost)."""
+        fault = Fault(method, chat_id, times, drop=True, deliver_first=deliver)
         self.faults.append(fault)
         return fault
 

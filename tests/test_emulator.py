@@ -217,6 +217,26 @@ async def test_a_stalled_answer_times_out_after_the_message_was_delivered(
     assert len(delivered) == 1
 
 
+async def test_a_dropped_connection_gets_no_answer_before_or_after_delivery(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    emulator.user(1, "Aino", started=True)
+    emulator.drop(method="sendMessage")
+    emulator.drop(method="sendMessage", deliver=True)
+
+    with pytest.raises(NetworkError):
+        await client.send_message(1, "lost on the way")
+    with pytest.raises(NetworkError):
+        await client.send_message(1, "the answer was lost")
+    await client.send_message(1, "the line works again")
+
+    delivered = [m["text"] for m in emulator.messages.values()]
+    assert delivered == ["the answer was lost", "the line works again"]
+    sends = [call for call in emulator.calls if call.method == "sendMessage"]
+    assert [call.dropped for call in sends] == [True, True, False]
+    assert [call.text for call in emulator.sent("sendMessage")] == ["the line works again"]
+
+
 async def test_long_polling_waits_for_an_update_and_offsets_confirm(
     emulator: BotApiEmulator, client: Bot
 ) -> None:
