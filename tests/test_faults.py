@@ -288,6 +288,23 @@ def assert_only_in_flight_repeated(
         assert received in allowed, f"chat {chat_id} ({status} at the crash) got {received}"
 
 
+async def restart_until_reported(
+    spawn: Spawn, env: dict[str, str], emulator: BotApiEmulator, author: int, groups: int
+) -> Process:
+    """Start `kannustin run` again, wait for broadcast #1's report to its author (every
+    group served) and stop it cleanly."""
+    process: Process = await spawn(env, "run")
+    report = await emulator.wait_for(
+        "sendMessage",
+        chat_id=author,
+        where=lambda c: (c.text or "").startswith("Broadcast #1"),
+        timeout=30,
+    )
+    assert await process.stop() == 0, process.stderr.decode()
+    assert report.text == f"Broadcast #1: delivered to {groups} of {groups} groups."
+    return process
+
+
 async def test_sigkill_in_the_middle_of_a_broadcast_loses_nothing(
     emulator: BotApiEmulator, tmp_path: Path, spawn: Spawn
 ) -> None:
@@ -309,16 +326,7 @@ async def test_sigkill_in_the_middle_of_a_broadcast_loses_nothing(
     assert at_crash[groups[0].id] == "sending"
     assert "pending" in at_crash.values()  # killed in the middle
 
-    second: Process = await spawn(env, "run")
-    report = await emulator.wait_for(
-        "sendMessage",
-        chat_id=ilkka["id"],
-        where=lambda c: (c.text or "").startswith("Broadcast #1"),
-        timeout=30,
-    )
-    assert await second.stop() == 0, second.stderr.decode()
-
-    assert report.text == "Broadcast #1: delivered to 12 of 12 groups."
+    second = await restart_until_reported(spawn, env, emulator, ilkka["id"], 12)
     assert copies(emulator, groups[0].id, text) == 2  # it had arrived before the kill
     assert_only_in_flight_repeated(at_crash, emulator, text)
     assert "Traceback" not in second.stderr.decode()
@@ -343,16 +351,7 @@ async def test_sigterm_while_sending_exits_cleanly_and_the_rest_goes_out_after_a
     left = await outbox_rows(tmp_path, groups, is_broadcast)
     assert "pending" in left.values()  # stopped in the middle
 
-    second: Process = await spawn(env, "run")
-    report = await emulator.wait_for(
-        "sendMessage",
-        chat_id=ilkka["id"],
-        where=lambda c: (c.text or "").startswith("Broadcast #1"),
-        timeout=30,
-    )
-    assert await second.stop() == 0, second.stderr.decode()
-
-    assert report.text == "Broadcast #1: delivered to 12 of 12 groups."
+    await restart_until_reported(spawn, env, emulator, ilkka["id"], 12)
     for group in groups:  # a clean stop lets requests in flight finish: no repeats at all
         assert copies(emulator, group.id, text) == 1, group.id
 
