@@ -70,16 +70,16 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
     async with services.database.transaction() as tx:
         db = tx.connection
         await db.execute("UPDATE groups SET starts_on = ?", (start.isoformat(),))
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO people (telegram_id, first_seen, last_seen) VALUES (?, ?, ?)",
             [(p, joined, joined) for p in person_group],
         )
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO group_participants (group_id, person_id, status, joined_at, name) "
             "VALUES (?, ?, 'member', ?, ?)",
             [(g, p, joined, f"P{p}") for p, g in person_group.items()],
         )
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO consents (person_id, organisation_id, version, given_at) "
             "VALUES (?, ?, '2026-11', ?)",
             [(p, organisation, joined) for p in person_group],
@@ -90,12 +90,12 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
                 day = start + dt.timedelta(weeks=week - 1)
                 at = dt.datetime.combine(day, dt.time(12), dt.UTC)
                 meetings.append((group, week, day.isoformat(), "14:00", to_db(at)))
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO meetings (group_id, number, local_date, local_time, starts_at, status) "
             "VALUES (?, ?, ?, ?, ?, 'planned')",
             meetings,
         )
-        rows = await db.execute_fetchall("SELECT id, group_id, number FROM meetings")
+        rows = await db.fetch_all("SELECT id, group_id, number FROM meetings")
         meeting_of = {(int(r[1]), int(r[2])): int(r[0]) for r in rows}
         checkins = []
         for person, group in person_group.items():
@@ -113,20 +113,20 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
                             done,
                         )
                     )
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO checkins (group_id, meeting_id, pseudonym, invited_at, confidence, "
             "ratings, progress_mid) VALUES (?, ?, ?, ?, ?, 1, ?)",
             checkins,
         )
         for round_name in ("before", "after"):
-            await db.executemany(
+            await db.execute_many(
                 "INSERT INTO survey_rounds (group_id, survey, round, sent_at) "
                 "VALUES (?, 'kannustin-default', ?, ?)",
                 [(g, round_name, joined) for g in group_ids],
             )
-        rounds = await db.execute_fetchall("SELECT id, group_id, round FROM survey_rounds")
+        rounds = await db.fetch_all("SELECT id, group_id, round FROM survey_rounds")
         round_of = {(int(r[1]), str(r[2])): int(r[0]) for r in rounds}
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO survey_responses (round_id, pseudonym, invited_at, finished_at) "
             "VALUES (?, ?, ?, ?)",
             [
@@ -135,9 +135,9 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
                 for r in ("before", "after")
             ],
         )
-        responses = await db.execute_fetchall("SELECT id FROM survey_responses")
+        responses = await db.fetch_all("SELECT id FROM survey_responses")
         items = ("health", "quality_of_life", "coping", "loneliness", "health_confidence")
-        await db.executemany(
+        await db.execute_many(
             "INSERT INTO survey_answers (response_id, item, value, answered_at) "
             "VALUES (?, ?, ?, ?)",
             [(int(r[0]), item, rng.randint(1, 5), joined) for r in responses for item in items],

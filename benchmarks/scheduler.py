@@ -65,7 +65,7 @@ async def fill(path: Path, items: int) -> None:
             )
             for number in range(1, per_group + 1):
                 starts = now + dt.timedelta(days=7 * number)
-                cursor = await connection.execute(
+                row = await connection.fetch_one(
                     """
                     INSERT INTO meetings (group_id, number, local_date, local_time, starts_at,
                                           status)
@@ -73,7 +73,7 @@ async def fill(path: Path, items: int) -> None:
                     """,
                     (group, number, starts.date().isoformat(), to_db(starts)),
                 )
-                meeting_id = (await cursor.fetchone())[0]  # type: ignore[index]
+                meeting_id = row[0]
                 for kind, before in (("evening", 20), ("before", 1)):
                     if made == items:
                         break

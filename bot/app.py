@@ -74,7 +74,7 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await services.database.connect()
     applied = await apply_migrations(services.database, services.clock.now())
     if applied:
-        log.info("database %s migrated to version %d", services.database.path, applied[-1].version)
+        log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     await services.events.start()
     await services.outbox.start(application.bot)

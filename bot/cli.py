@@ -448,6 +448,12 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
 def backup(settings: Settings, path: Path) -> int:
     """``kannustin backup PATH``: SQLite's online backup, one consistent snapshot even while
     the bot writes; the copy is checked before it is reported."""
+    if settings.is_postgres:
+        raise Failure(
+            "backup: a PostgreSQL database is backed up with its own tools "
+            "(pg_dump --format=custom, or the server's continuous archiving)",
+            EXIT_USAGE,
+        )
     source = Path(settings.database)
     if not source.is_file():
         raise Failure(f"{source}: no database to back up")
@@ -541,11 +547,11 @@ def migrate(settings: Settings) -> int:
     applied = asyncio.run(_prepare_database(settings))
     if applied:
         print(
-            f"database {settings.database}: applied {applied[0]}..{applied[-1]}, "
+            f"database {settings.database_label}: applied {applied[0]}..{applied[-1]}, "
             f"now at version {applied[-1]}"
         )
     else:
-        print(f"database {settings.database}: up to date")
+        print(f"database {settings.database_label}: up to date")
     return EXIT_OK
 
 
@@ -579,7 +585,11 @@ async def _check_telegram(settings: Settings) -> None:
 
 
 async def _database_summary(settings: Settings) -> str:
-    if settings.database != ":memory:" and not settings.database_path.exists():
+    if (
+        not settings.is_postgres
+        and settings.database != ":memory:"
+        and not settings.database_path.exists()
+    ):
         return (
             f"database: {settings.database} not created yet "
             "(`kannustin migrate` or `run` creates it)"
@@ -590,7 +600,7 @@ async def _database_summary(settings: Settings) -> str:
         status = await migration_status(database)
         if status.pending:
             return (
-                f"database: {settings.database}, schema version {status.current} of "
+                f"database: {settings.database_label}, schema version {status.current} of "
                 f"{status.latest}, {len(status.pending)} pending (`kannustin migrate` applies them)"
             )
         async with database.transaction() as tx:
@@ -598,7 +608,8 @@ async def _database_summary(settings: Settings) -> str:
     finally:
         await database.close()
     return (
-        f"database: {settings.database}, schema version {status.current} of {status.latest}, "
+        f"database: {settings.database_label}, schema version {status.current} of "
+        f"{status.latest}, "
         f"{people} people"
     )
 

@@ -225,7 +225,7 @@ class ExportService:
             active_weeks = await tx.analytics.active_weeks(ids, exclude)
             rounds_sent = {
                 (row[0], row[1]): row[2]
-                for row in await tx.connection.execute_fetchall(
+                for row in await tx.connection.fetch_all(
                     "SELECT group_id, round, sent_at FROM survey_rounds"
                 )
             }

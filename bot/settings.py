@@ -18,6 +18,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.sql import is_postgres_url, redacted_url
+
 ENV_PREFIX = "KANNUSTIN_"
 LANGUAGES = ("fi", "sv", "en")
 Language = Literal["fi", "sv", "en"]
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     api_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    # an SQLite file, or a postgresql://user:password@host/name URL
     database: str = "data/kannustin.db"
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     language: Language = "fi"
@@ -55,7 +58,8 @@ class Settings(BaseSettings):
     listen: str | None = None
     log_level: str = "INFO"
     # The key that turns a Telegram user id into a pseudonym (HMAC). Unset: a random key is
-    # created on first run in ``pseudonym.key`` beside the database file.
+    # created on first run in ``pseudonym.key`` beside the SQLite database file. Required
+    # with PostgreSQL, where every instance must use the same key.
     pseudonym_key: SecretStr | None = Field(default=None, min_length=16)
     # Seconds a long poll waits at Telegram before answering empty.
     poll_timeout: int = Field(default=10, ge=1, le=50)
@@ -131,11 +135,30 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _postgres_needs_a_key(self) -> Settings:
+        if self.is_postgres and self.pseudonym_key is None:
+            raise ValueError(
+                "pseudonym_key: required with a PostgreSQL database (every instance must use "
+                "the same key; make one with: python -c 'import secrets; "
+                "print(secrets.token_hex(32))')"
+            )
+        return self
+
     # Derived values -----------------------------------------------------------------------
 
     @property
     def database_path(self) -> Path:
         return Path(self.database)
+
+    @property
+    def is_postgres(self) -> bool:
+        return is_postgres_url(self.database)
+
+    @property
+    def database_label(self) -> str:
+        """The database as it may be printed: a URL without its password."""
+        return redacted_url(self.database) if self.is_postgres else self.database
 
     @property
     def bot_api_url(self) -> str:
@@ -164,7 +187,9 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Secret values that must never reach a log."""
         found = [self.bot_token, self.webhook_secret]
-        return [secret.get_secret_value() for secret in found if secret is not None]
+        values = [secret.get_secret_value() for secret in found if secret is not None]
+        password = urlsplit(self.database).password if self.is_postgres else None
+        return values + ([password] if password else [])
 
     def require_token(self) -> str:
         if self.bot_token is None:

@@ -8,11 +8,10 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.events import ACTIVITY, EPOCH_DAY
 from storage.groups import _GROUP, Group
 from storage.rows import to_models
+from storage.sql import Connection
 from storage.timestamps import from_db, to_db
 
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
@@ -55,7 +54,7 @@ def day_number(day: dt.date) -> int:
 
 
 class AnalyticsRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def start_days(self, group_ids: Collection[int]) -> dict[int, int]:
@@ -63,10 +62,9 @@ class AnalyticsRepository:
         if not group_ids:
             return {}
         marks = ", ".join("?" for _ in group_ids)
-        async with self._connection.execute(
+        rows = await self._connection.fetch_all(
             f"SELECT {_GROUP} FROM groups WHERE id IN ({marks})", list(group_ids)
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        )
         return {group.id: day_number(group.programme_start) for group in to_models(Group, rows)}
 
     async def activity_by_week(
@@ -90,8 +88,7 @@ class AnalyticsRepository:
             GROUP BY group_id, week
             ORDER BY group_id, week
         """
-        async with self._connection.execute(sql, [*group_ids, *staff]) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
 
     async def active_weeks(
@@ -110,13 +107,11 @@ class AnalyticsRepository:
               AND pseudonym NOT IN ({staff_marks})
             GROUP BY group_id, pseudonym
         """
-        async with self._connection.execute(sql, [*group_ids, *staff]) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
 
     async def last_event_id(self) -> int:
-        async with self._connection.execute("SELECT COALESCE(MAX(id), 0) FROM events") as cursor:
-            row = await cursor.fetchone()
+        row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
         return int(row[0]) if row else 0
 
     async def checkins_by_week(self, group_ids: Collection[int]) -> list[CheckInWeek]:
@@ -133,8 +128,7 @@ class AnalyticsRepository:
             WHERE c.group_id IN ({marks})
             GROUP BY c.group_id, m.number
         """
-        async with self._connection.execute(sql, list(group_ids)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._connection.fetch_all(sql, list(group_ids))
         return [CheckInWeek(*(int(value or 0) for value in row)) for row in rows]
 
     async def memberships(self, group_ids: Collection[int]) -> list[Membership]:
@@ -148,8 +142,7 @@ class AnalyticsRepository:
               AND NOT EXISTS (SELECT 1 FROM group_instructors i
                               WHERE i.group_id = p.group_id AND i.person_id = p.person_id)
         """
-        async with self._connection.execute(sql, list(group_ids)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._connection.fetch_all(sql, list(group_ids))
         return [
             Membership(
                 int(row[0]),
@@ -165,14 +158,13 @@ class AnalyticsRepository:
         if not group_ids:
             return []
         marks = ", ".join("?" for _ in group_ids)
-        async with self._connection.execute(
+        found = await self._connection.fetch_all(
             f"""
             SELECT person_id FROM group_instructors WHERE group_id IN ({marks})
             UNION SELECT person_id FROM staff
             """,
             list(group_ids),
-        ) as cursor:
-            found = await cursor.fetchall()
+        )
         return [int(row[0]) for row in found]
 
     async def events_page(
@@ -204,8 +196,7 @@ class AnalyticsRepository:
             sql += " AND at < ?"
             params.append(to_db(until))
         sql += f" ORDER BY id LIMIT {int(page)}"
-        async with self._connection.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._connection.fetch_all(sql, params)
         return [
             (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5]) for row in rows
         ]

@@ -6,9 +6,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -44,7 +43,7 @@ _DRAFT = "person_id, content, targets, step, media_group_id, updated_at, tip"
 
 
 class BroadcastRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def create(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -50,7 +49,7 @@ ANSWERS = ("done", "partly", "not-yet")
 
 
 class CheckInRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def invite(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -25,7 +24,7 @@ _COLUMNS = "id, person_id, organisation_id, version, given_at, withdrawn_at"
 
 
 class ConsentRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def current(self, person_id: int, organisation_id: int, version: str) -> Consent | None:

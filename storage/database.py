@@ -1,20 +1,24 @@
 """The database connection and its units of work.
 
-One aiosqlite connection serves the whole bot. Work happens in ``transaction()`` blocks,
-which a lock serialises: SQLite has one writer anyway, and without the lock two handlers'
-statements would interleave inside one transaction. A transaction hands out the
-repositories, each bound to the same connection, so rows written by several repositories
-commit or roll back together (the outbox relies on this).
+The database is an SQLite file (aiosqlite, the default) or a PostgreSQL server (asyncpg,
+when ``KANNUSTIN_DATABASE`` is a ``postgresql://`` URL); ``storage.sql`` hides the
+difference from the repositories. Work happens in ``transaction()`` blocks, which a lock
+serialises within one process: SQLite has one writer anyway, and on PostgreSQL it keeps
+the same behaviour, so no handler has to think about another handler of the same process
+in the middle of its unit of work. A transaction hands out the repositories, each bound
+to the same connection, so rows written by several repositories commit or roll back
+together (the outbox relies on this).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -30,12 +34,22 @@ from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import AuditRepository, PrivacyRepository
+from storage.sql import (
+    Connection,
+    PostgresConnection,
+    SqliteConnection,
+    is_postgres_url,
+    prepare_postgres,
+    redacted_url,
+)
 from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+POOL_SIZE = 4
+COMMAND_TIMEOUT_S = 60
 
 
 class DatabaseError(Exception):
@@ -45,7 +59,7 @@ class DatabaseError(Exception):
 class Transaction:
     """One unit of work; its repositories share the connection and the transaction."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     @cached_property
@@ -114,20 +128,39 @@ class Transaction:
 
 
 class Database:
-    """An SQLite file (or ``:memory:``) opened with WAL, foreign keys and a busy timeout."""
+    """An SQLite file (or ``:memory:``) opened with WAL, foreign keys and a busy timeout;
+    or a PostgreSQL database given by its URL, through a small pool."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._connection: aiosqlite.Connection | None = None
+    def __init__(self, target: Path | str) -> None:
+        self.path = str(target)
+        self.dialect = "postgresql" if is_postgres_url(self.path) else "sqlite"
+        self._connection: Connection | None = None
+        self._pool: Any = None
         self._lock = asyncio.Lock()
 
     @property
     def is_memory(self) -> bool:
         return self.path == ":memory:"
 
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @property
+    def label(self) -> str:
+        """The database as it may be logged: a URL without its password."""
+        return redacted_url(self.path) if self.is_postgres else self.path
+
     async def connect(self) -> None:
-        if self._connection is not None:
+        if self._connection is not None or self._pool is not None:
             return
+        if self.is_postgres:
+            await self._connect_postgres()
+        else:
+            self._connection = SqliteConnection(await self._connect_sqlite())
+        log.info("database opened: %s", self.label)
+
+    async def _connect_sqlite(self) -> aiosqlite.Connection:
         if not self.is_memory:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -155,52 +188,117 @@ class Database:
         except Exception as error:
             await connection.close()
             raise DatabaseError(f"{self.path}: not a usable SQLite database ({error})") from None
-        self._connection = connection
-        log.info("database opened: %s", self.path)
+        return connection
+
+    async def _connect_postgres(self) -> None:
+        import asyncpg  # noqa: PLC0415 - only PostgreSQL deployments load the driver
+
+        try:
+            # One connection does the units of work (they are serialised, as on SQLite);
+            # the pool reconnects after the server restarts, and lends a second connection
+            # to whatever holds a lock of its own (the scheduler's leadership).
+            self._pool = await asyncpg.create_pool(
+                self.path,
+                min_size=1,
+                max_size=POOL_SIZE,
+                init=prepare_postgres,
+                command_timeout=COMMAND_TIMEOUT_S,
+                server_settings={
+                    "application_name": "kannustin",
+                    # a lock held by another instance waits this long, then fails like
+                    # SQLite's busy timeout
+                    "lock_timeout": str(BUSY_TIMEOUT_MS),
+                },
+            )
+        except Exception as error:
+            raise DatabaseError(f"{self.label}: cannot connect ({_reason(error)})") from None
 
     async def close(self) -> None:
-        if self._connection is not None:
-            async with self._lock:
-                await self._connection.close()
-                self._connection = None
-            log.info("database closed: %s", self.path)
+        if self._connection is None and self._pool is None:
+            return
+        async with self._lock:
+            if isinstance(self._connection, SqliteConnection):
+                await self._connection.raw.close()
+            self._connection = None
+            if self._pool is not None:
+                await self._pool.close()
+                self._pool = None
+        log.info("database closed: %s", self.label)
 
     @property
-    def connection(self) -> aiosqlite.Connection:
+    def connection(self) -> Connection:
+        """The SQLite connection (PostgreSQL lends one per unit of work: use
+        ``transaction()`` or ``locked()``)."""
         if self._connection is None:
-            raise DatabaseError(f"{self.path}: not connected")
+            raise DatabaseError(f"{self.label}: not connected")
         return self._connection
 
+    @property
+    def sqlite(self) -> aiosqlite.Connection:
+        """The raw SQLite connection (backups)."""
+        connection = self.connection
+        assert isinstance(connection, SqliteConnection)
+        return connection.raw
+
     @asynccontextmanager
-    async def locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The raw connection with nobody else using it (migrations, backups)."""
-        async with self._lock:
+    async def _borrowed(self) -> AsyncIterator[Connection]:
+        if self._pool is None:
             yield self.connection
+            return
+        async with self._pool.acquire() as raw:
+            yield PostgresConnection(raw)
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[Connection]:
+        """A connection with nobody else in this process using it, outside any
+        transaction (migrations, backups)."""
+        async with self._lock, self._borrowed() as connection:
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A unit of work: commits when the block ends, rolls back if it (or the commit)
         fails. Whatever happens, the connection leaves without an open transaction, so one
         failure cannot wedge every later unit of work."""
-        async with self._lock:
-            connection = self.connection
+        async with self._lock, self._borrowed() as connection:
             if connection.in_transaction:
-                log.warning("a transaction was left open on %s; rolling it back", self.path)
+                log.warning("a transaction was left open on %s; rolling it back", self.label)
                 await connection.execute("ROLLBACK")
             try:
-                await connection.execute("BEGIN IMMEDIATE")
+                # SQLite: take the write lock now, so the unit of work never fails halfway
+                # on another process's write
+                await connection.execute(
+                    "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
+                )
                 yield Transaction(connection)
-                await connection.execute("COMMIT")
+                await _finish(connection.execute("COMMIT"))
             except BaseException:
                 await self._roll_back(connection)
                 raise
 
-    async def _roll_back(self, connection: aiosqlite.Connection) -> None:
+    async def _roll_back(self, connection: Connection) -> None:
         # SQLite may have rolled back already (ON CONFLICT ROLLBACK, a full disk); a second
         # ROLLBACK would fail and hide the real error.
         if not connection.in_transaction:
             return
         try:
-            await connection.execute("ROLLBACK")
+            await _finish(connection.execute("ROLLBACK"))
         except Exception:
-            log.exception("rollback failed on %s", self.path)
+            log.exception("rollback failed on %s", self.label)
+
+
+async def _finish(statement: Coroutine[Any, Any, int]) -> None:
+    """Run COMMIT or ROLLBACK to its end even when the task is cancelled meanwhile (a
+    shutdown): the driver would finish it anyway, and only then is it known whether the
+    unit of work is in the database. The cancellation goes on afterwards."""
+    running = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await running
+        raise
+
+
+def _reason(error: Exception) -> str:
+    """Why a connection failed, in one line without the URL (which may hold a password)."""
+    return f"{type(error).__name__}: {error}".splitlines()[0]

@@ -7,9 +7,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, to_models
+from storage.sql import Connection
 
 
 @dataclass(frozen=True)
@@ -41,14 +40,14 @@ EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 
 
 class EventRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def append(
         self, rows: Sequence[tuple[str, int | None, str | None, str, str | None]]
     ) -> None:
         """(at, group id, pseudonym, kind, attributes JSON) rows, in one statement."""
-        await self._connection.executemany(
+        await self._connection.execute_many(
             "INSERT INTO events (at, group_id, pseudonym, kind, attributes) VALUES (?, ?, ?, ?, ?)",
             rows,
         )
@@ -80,7 +79,7 @@ class EventRepository:
             return
         columns = ", ".join(ACTIVITY)
         updates = ", ".join(f"{c} = weekly_activity.{c} + excluded.{c}" for c in ACTIVITY)
-        await self._connection.executemany(
+        await self._connection.execute_many(
             f"""
             INSERT INTO weekly_activity (group_id, week, pseudonym, {columns})
             VALUES (?, ?, ?, {", ".join("?" for _ in ACTIVITY)})

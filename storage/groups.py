@@ -6,9 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -65,7 +64,7 @@ _GROUP = (
 
 
 class GroupRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def create(

@@ -1,8 +1,11 @@
 """Numbered, append-only schema migrations, each applied in its own transaction.
 
-Files are ``storage/migrations/NNNN_name.sql``. The ``schema_migrations`` table remembers
-which ran and a checksum of each, so an edited old migration is caught instead of leaving
-databases that disagree about their schema.
+Files are ``storage/migrations/NNNN_name.sql`` for SQLite and
+``storage/migrations/postgresql/NNNN_name.sql`` for PostgreSQL: the same numbers and names,
+each written in its database's own words, building the same tables and columns (a test
+compares the two schemas). The ``schema_migrations`` table remembers which ran and a
+checksum of each, so an edited old migration is caught instead of leaving databases that
+disagree about their schema.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from storage.timestamps import to_db
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+POSTGRES_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
+# pg_advisory_xact_lock's key: instances starting together migrate one after another
+_MIGRATION_LOCK = 0x6B616E6E  # "kann"
 _FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 _CREATE_LEDGER = """
@@ -70,14 +76,23 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-async def migration_status(database: Database, directory: Path = MIGRATIONS_DIR) -> MigrationStatus:
-    migrations = load_migrations(directory)
+def migrations_dir(database: Database) -> Path:
+    return POSTGRES_MIGRATIONS_DIR if database.is_postgres else MIGRATIONS_DIR
+
+
+async def migration_status(database: Database, directory: Path | None = None) -> MigrationStatus:
+    migrations = load_migrations(directory or migrations_dir(database))
     async with database.locked() as connection:
+        if connection.dialect == "postgresql":
+            await connection.execute("BEGIN")
+            await connection.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         await connection.execute(_CREATE_LEDGER)
-        async with connection.execute(
+        rows = await connection.fetch_all(
             "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
-        ) as cursor:
-            applied = {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+        )
+        if connection.dialect == "postgresql":
+            await connection.execute("COMMIT")
+        applied = {row[0]: (row[1], row[2]) for row in rows}
     known = {migration.version: migration for migration in migrations}
     for version, (name, checksum) in applied.items():
         migration = known.get(version)
@@ -96,7 +111,7 @@ async def migration_status(database: Database, directory: Path = MIGRATIONS_DIR)
 
 
 async def apply_migrations(
-    database: Database, now: dt.datetime, directory: Path = MIGRATIONS_DIR
+    database: Database, now: dt.datetime, directory: Path | None = None
 ) -> list[Migration]:
     """Apply every pending migration in order; returns those applied."""
     status = await migration_status(database, directory)
@@ -110,19 +125,27 @@ async def apply_migrations(
 
 async def _apply_one(database: Database, migration: Migration, now: dt.datetime) -> bool:
     """Apply one migration; False if another process applied it first."""
-    # executescript would commit an open transaction first, so the script carries its own
-    # BEGIN and COMMIT. The ledger row comes first: if another process (a `migrate` beside
-    # a starting bot) got there first, the primary key refuses it before any DDL runs.
-    # executescript cannot bind parameters; every value here is an integer, a name matched
-    # by the file-name pattern, a hex digest or a timestamp we formatted.
+    # The ledger row comes first: if another process (a `migrate` beside a starting bot, a
+    # second instance) got there first, its key refuses this one before any DDL runs.
     ledger_row = (
         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
-        f"({migration.version}, '{migration.name}', '{migration.checksum}', '{to_db(now)}');"
+        f"({migration.version}, '{migration.name}', '{migration.checksum}', '{to_db(now)}')"
     )
-    script = f"BEGIN IMMEDIATE;\n{ledger_row}\n{migration.sql}\n;\nCOMMIT;"
+    # Every value spelled into that statement is an integer, a name matched by the file-name
+    # pattern, a hex digest or a timestamp we formatted.
     async with database.locked() as connection:
         try:
-            await connection.executescript(script)
+            if connection.dialect == "postgresql":
+                await connection.execute("BEGIN")
+                await connection.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                if not await connection.execute(f"{ledger_row} ON CONFLICT DO NOTHING"):
+                    await connection.execute("ROLLBACK")
+                    return False
+            else:
+                await connection.execute("BEGIN IMMEDIATE")
+                await connection.execute(ledger_row)
+            await connection.script(migration.sql)
+            await connection.execute("COMMIT")
         except Exception as error:
             if connection.in_transaction:
                 await connection.execute("ROLLBACK")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -39,7 +38,7 @@ _STAFF = "person_id, organisation_id, role, display_name, since"
 
 
 class OrganisationRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def create(self, name: str, now: dt.datetime) -> Organisation:
@@ -98,7 +97,7 @@ class OrganisationRepository:
 
 
 class StaffRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def get(self, person_id: int) -> StaffMember | None:

@@ -8,9 +8,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import from_db, to_db
 
 FINAL = ("sent", "failed", "cancelled")
@@ -56,7 +55,7 @@ _COLUMNS = (
 
 
 class OutboxRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def add(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_one, to_model
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -26,7 +25,7 @@ _COLUMNS = "telegram_id, language, telegram_language, first_seen, last_seen, sto
 
 
 class PeopleRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def record_seen(

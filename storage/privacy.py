@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, insert, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 # tables keyed by the Telegram id, in the order they can be deleted (people last)
@@ -54,7 +53,7 @@ def _rows(rows: Any) -> list[dict[str, Any]]:
 
 
 class PrivacyRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -259,7 +258,7 @@ class PrivacyRepository:
                 for n, row in enumerate(rows, start=1)
             ]
             for table in ("events", "weekly_activity"):
-                await c.executemany(
+                await c.execute_many(
                     f"UPDATE {table} SET pseudonym = ? WHERE group_id = ? AND pseudonym = ?",
                     mapping,
                 )
@@ -286,7 +285,7 @@ class PrivacyRepository:
 
 
 class AuditRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def add(

@@ -7,36 +7,31 @@ import datetime as dt
 import functools
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import aiosqlite
-
+from storage.sql import Connection, Params
 from storage.timestamps import from_db
 
 T = TypeVar("T")
-Params = Mapping[str, Any]
 
 
-async def fetch_one(connection: aiosqlite.Connection, sql: str, params: Params) -> Any:
-    async with connection.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+async def fetch_one(connection: Connection, sql: str, params: Params) -> Any:
+    return await connection.fetch_one(sql, params)
 
 
-async def fetch_all(connection: aiosqlite.Connection, sql: str, params: Params) -> Sequence[Any]:
-    async with connection.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+async def fetch_all(connection: Connection, sql: str, params: Params) -> Sequence[Any]:
+    return await connection.fetch_all(sql, params)
 
 
-async def execute(connection: aiosqlite.Connection, sql: str, params: Params) -> int:
+async def execute(connection: Connection, sql: str, params: Params) -> int:
     """Run a statement; returns the number of rows it changed."""
-    async with connection.execute(sql, params) as cursor:
-        return cursor.rowcount
+    return await connection.execute(sql, params)
 
 
-async def insert(connection: aiosqlite.Connection, sql: str, params: Params) -> int:
+async def insert(connection: Connection, sql: str, params: Params) -> int:
     """Run an INSERT ... RETURNING id; returns the new id."""
-    row = await fetch_one(connection, sql, params)
+    row = await connection.fetch_one(sql, params)
     assert row is not None
     return int(row[0])
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import aiosqlite
-
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.sql import Connection
 from storage.timestamps import to_db
 
 
@@ -46,7 +45,7 @@ _RESPONSE = "id, round_id, pseudonym, invited_at, finished_at, reminded_at"
 
 
 class SurveyRepository:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     async def open_round(

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FixedClock
 from emulator import BotApiEmulator
 from storage import Database, apply_migrations
+from tests.databases import database_for, drop_created, on_postgres
 from tests.harness import START, TOKEN, RunningBot, test_settings
 
 
@@ -22,6 +23,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     return
 
 
+@pytest.fixture(autouse=True)
+def _fresh_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On PostgreSQL: skip what is about SQLite itself; drop the test's databases after."""
+    if on_postgres() and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about SQLite itself")
+    yield
+    drop_created()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
@@ -29,8 +39,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def database(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Database]:
-    """A real SQLite file built by the real migrations."""
-    db = Database(tmp_path / "kannustin.db")
+    """A real database (an SQLite file, or PostgreSQL) built by the real migrations."""
+    db = Database(database_for(tmp_path / "kannustin.db"))
     await db.connect()
     await apply_migrations(db, clock.now())
     yield db

@@ -18,6 +18,7 @@ from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
 from storage.groups import Group
+from tests.databases import PSEUDONYM_KEY, database_for, on_postgres
 
 TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
 SENTINEL_ID = 999_999
@@ -28,11 +29,13 @@ def test_settings(emulator: BotApiEmulator, database: Path | str, **overrides: A
     values: dict[str, Any] = {
         "bot_token": TOKEN,
         "api_base_url": emulator.base_url,
-        "database": str(database),
+        "database": database_for(database),
         "poll_timeout": 1,
         # tests talk faster than people; the flood control has its own test
         "command_limit": 10_000,
     }
+    if on_postgres():
+        values["pseudonym_key"] = PSEUDONYM_KEY
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -235,16 +235,20 @@ CASES = [
 ]
 
 
+TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+    "ORDER BY tablename",
+}
+
+
 async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     async with database.locked() as connection:
-        async with connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        ) as cursor:
-            tables = [row[0] for row in await cursor.fetchall()]
+        tables = [row[0] for row in await connection.fetch_all(TABLES[connection.dialect])]
         dump = {}
         for table in tables:
-            async with connection.execute(f"SELECT * FROM {table} ORDER BY 1") as cursor:
-                dump[table] = [tuple(row) for row in await cursor.fetchall()]
+            rows = await connection.fetch_all(f"SELECT * FROM {table} ORDER BY 1")
+            dump[table] = [tuple(row) for row in rows]
     return dump
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from bot.clock import FixedClock
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
+from tests.databases import stored_bytes
 from tests.harness import RunningBot, test_settings
-from tests.test_events import database_files
 
 HELSINKI_OFFSET = dt.timedelta(hours=2)  # December: UTC+2
 
@@ -177,7 +177,7 @@ async def test_the_weekly_check_in_cycle(
         )
     async with bot.services.database.transaction() as tx:
         rows = await tx.checkins.of_meeting(1)
-        reactions = await tx.connection.execute_fetchall(
+        reactions = await tx.connection.fetch_all(
             "SELECT reactions FROM sent_messages WHERE chat_id = ? AND message_id = ?",
             (group.id, message_id),
         )
@@ -205,7 +205,7 @@ async def test_the_weekly_check_in_cycle(
     cheers = [e for e in events if e["kind"] == "reaction"]
     assert [e.get("change") for e in cheers if e["who"]] == [1, 1]
     assert [(e["who"], e.get("total")) for e in cheers if not e["who"]] == [(None, 3)]
-    stored = database_files(tmp_path)
+    stored = stored_bytes(tmp_path / "bot.db")
     for text in (plan, "Jag promenerar 10 minuter på måndag"):
         assert text.encode() not in stored, tmp_path
     for person in (aino, britt):

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from emulator import BotApiEmulator
+from tests.databases import PSEUDONYM_KEY, database_for, on_postgres
 from tests.harness import TOKEN
 
 KANNUSTIN = Path(sys.executable).with_name("kannustin")
@@ -30,10 +31,12 @@ def _environment(emulator: BotApiEmulator, tmp_path: Path, **extra: str) -> dict
     env.update(
         KANNUSTIN_BOT_TOKEN=TOKEN,
         KANNUSTIN_API_BASE_URL=emulator.base_url,
-        KANNUSTIN_DATABASE=str(tmp_path / "data" / "kannustin.db"),
+        KANNUSTIN_DATABASE=database_for(tmp_path / "data" / "kannustin.db"),
         KANNUSTIN_POLL_TIMEOUT="1",
         KANNUSTIN_LOG_LEVEL="DEBUG",
     )
+    if on_postgres():
+        env["KANNUSTIN_PSEUDONYM_KEY"] = PSEUDONYM_KEY
     env.update(extra)
     return env
 

@@ -191,7 +191,7 @@ async def test_a_participant_asks_for_tips_for_their_week_never_the_same_twice_i
     assert all(tip.suits_week(1) for tip in tips)  # the group is in its first week
     assert all(a.id != b.id for a, b in itertools.pairwise(tips))
     async with bot.services.database.transaction() as tx:
-        rows = await tx.connection.execute_fetchall(
+        rows = await tx.connection.fetch_all(
             "SELECT tip, kind, pseudonym, group_id FROM tip_uses ORDER BY id"
         )
     assert [row[0] for row in rows] == [f"{CURATED}{tip.id}" for tip in tips]
@@ -225,7 +225,7 @@ async def test_without_consent_a_participant_still_gets_tips_but_nothing_is_reco
 
     await bot.services.events.flush()
     async with bot.services.database.transaction() as tx:
-        rows = await tx.connection.execute_fetchall("SELECT COUNT(*) FROM tip_uses")
+        rows = await tx.connection.fetch_all("SELECT COUNT(*) FROM tip_uses")
         logged = [e for e in await tx.events.latest() if e.kind == "tip-requested"]
     assert next(iter(rows))[0] == 0
     assert logged == []  # without consent, not even the pseudonymous log

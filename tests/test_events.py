@@ -14,6 +14,7 @@ from bot.events import EventLog, Kind
 from bot.pseudonyms import Pseudonyms
 from emulator import BotApiEmulator
 from storage import Database
+from tests.databases import database_for, stored_bytes
 from tests.harness import RunningBot, test_settings
 
 
@@ -72,7 +73,7 @@ async def test_a_conversation_leaves_no_text_in_the_database(
     await bot.handled_everything()
     await bot.stop()  # a clean stop writes every queued event
 
-    database = Database(path)
+    database = Database(database_for(path))
     await database.connect()
     async with database.transaction() as tx:
         events = await tx.events.latest(500)
@@ -84,15 +85,8 @@ async def test_a_conversation_leaves_no_text_in_the_database(
     assert ("joined", {}) in kinds
     assert all(e.pseudonym is None or len(e.pseudonym) == 24 for e in events)
 
-    stored = database_files(tmp_path)
+    stored = stored_bytes(path)
     assert "Kävelyryhmä".encode() in stored  # the scan does see what is stored
     for text in secrets:
         assert text.encode() not in stored, text
         assert text.encode("utf-16-le") not in stored, text
-
-
-def database_files(folder: Path) -> bytes:
-    """The database and its write-ahead log, as bytes."""
-    return b"".join(
-        file.read_bytes() for file in folder.iterdir() if file.name.startswith("bot.db")
-    )

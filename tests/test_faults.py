@@ -31,6 +31,7 @@ from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
 from storage import Database
 from storage.outbox import OutboxRow
+from tests.databases import database_for
 from tests.harness import RunningBot, test_settings
 from tests.test_e2e_broadcast import compose, led, report_for, two_groups
 from tests.test_e2e_process import Process, _environment
@@ -252,7 +253,7 @@ async def outbox_rows(
     tmp_path: Path, groups: list[Chat], keep: Callable[[OutboxRow], bool]
 ) -> dict[int, str]:
     """What the database says of each group's row: sent, sending (in flight) or pending."""
-    database = Database(tmp_path / "data" / "kannustin.db")
+    database = Database(database_for(tmp_path / "data" / "kannustin.db"))
     await database.connect()
     try:
         async with database.transaction() as tx:

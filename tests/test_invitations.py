@@ -50,11 +50,10 @@ async def test_tokens_are_random_hashed_and_fit_a_deep_link(
     for item in made:
         assert len(item.token) >= 22  # 128 bits in URL-safe base64
         assert PAYLOAD.match(item.payload) and len(item.payload) <= 64
-    async with (
-        database.locked() as connection,
-        connection.execute("SELECT token_hash FROM invitations") as cursor,
-    ):
-        stored = {row[0] for row in await cursor.fetchall()}
+    async with database.locked() as connection:
+        stored = {
+            row[0] for row in await connection.fetch_all("SELECT token_hash FROM invitations")
+        }
     assert stored == {hash_token(token) for token in tokens}
     assert not stored & tokens
 

@@ -1,4 +1,5 @@
-"""Storage: the real migrations on a real SQLite file, the people repository, transactions."""
+"""Storage: the real migrations on a real database (SQLite, or PostgreSQL), the people
+repository, transactions."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import pytest
 
 from bot.clock import FixedClock
 from storage import Database, MigrationError, apply_migrations, migration_status
-from storage.migrations import MIGRATIONS_DIR, load_migrations
+from storage.migrations import MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, load_migrations
+from tests.databases import database_for, on_postgres
 
 
 async def test_a_fresh_database_gets_every_migration_once(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    db = Database(tmp_path / "new" / "k.db")
+    db = Database(database_for(tmp_path / "new" / "k.db"))
     await db.connect()
     try:
         first = await apply_migrations(db, clock.now())
@@ -29,28 +31,34 @@ async def test_a_fresh_database_gets_every_migration_once(
     assert status.current == status.latest and status.pending == ()
 
 
+@pytest.mark.sqlite_only
 async def test_the_connection_uses_wal_foreign_keys_and_a_busy_timeout(database: Database) -> None:
     async with database.locked() as connection:
         values = {}
         for pragma in ("journal_mode", "foreign_keys", "busy_timeout"):
-            async with connection.execute(f"PRAGMA {pragma}") as cursor:
-                row = await cursor.fetchone()
-                assert row is not None
-                values[pragma] = row[0]
+            row = await connection.fetch_one(f"PRAGMA {pragma}")
+            assert row is not None
+            values[pragma] = row[0]
 
     assert values == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
 
 
+TABLE_NAMED = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE name = 'half_done'",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE tablename = 'half_done'",
+}
+
+
 def _copy_migrations(target: Path) -> Path:
     target.mkdir()
-    for path in MIGRATIONS_DIR.glob("*.sql"):
+    for path in (POSTGRES_MIGRATIONS_DIR if on_postgres() else MIGRATIONS_DIR).glob("*.sql"):
         (target / path.name).write_text(path.read_text())
     return target
 
 
 async def test_an_edited_old_migration_is_caught(tmp_path: Path, clock: FixedClock) -> None:
     migrations = _copy_migrations(tmp_path / "migrations")
-    db = Database(tmp_path / "k.db")
+    db = Database(database_for(tmp_path / "k.db"))
     await db.connect()
     try:
         await apply_migrations(db, clock.now(), migrations)
@@ -68,17 +76,14 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, clock: 
     (migrations / f"{number:04d}_broken.sql").write_text(
         "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\nTHIS IS NOT SQL;\n"
     )
-    db = Database(tmp_path / "k.db")
+    db = Database(database_for(tmp_path / "k.db"))
     await db.connect()
     try:
         with pytest.raises(MigrationError, match=f"migration {number:04d}_broken failed"):
             await apply_migrations(db, clock.now(), migrations)
         status = await migration_status(db, migrations)
-        async with (
-            db.locked() as connection,
-            connection.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'") as cursor,
-        ):
-            leftover = await cursor.fetchall()
+        async with db.locked() as connection:
+            leftover = await connection.fetch_all(TABLE_NAMED[connection.dialect])
     finally:
         await db.close()
 
@@ -90,7 +95,7 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, clock: 
 async def test_a_database_from_a_newer_version_is_refused(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    db = Database(tmp_path / "k.db")
+    db = Database(database_for(tmp_path / "k.db"))
     await db.connect()
     try:
         await apply_migrations(db, clock.now())
@@ -148,7 +153,7 @@ async def test_the_schema_refuses_a_language_we_do_not_speak(
 ) -> None:
     async with database.transaction() as tx:
         await tx.people.record_seen(7, "fi", clock.now())
-    with pytest.raises(Exception, match="CHECK constraint failed"):
+    with pytest.raises(Exception, match=r"CHECK constraint failed|violates check constraint"):
         async with database.transaction() as tx:
             await tx.people.set_language(7, "de")
 
@@ -167,7 +172,7 @@ async def test_a_failed_commit_leaves_the_connection_usable(
         async with database.transaction() as tx:
             await tx.connection.execute("INSERT INTO children (parent) VALUES (42)")
 
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(Exception, match=r"FOREIGN KEY|violates foreign key constraint"):
         await orphan()  # the deferred check fails at COMMIT
 
     async with database.transaction() as tx:
@@ -178,7 +183,10 @@ async def test_a_failed_commit_leaves_the_connection_usable(
 async def test_two_processes_migrating_at_once_do_not_collide(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    first, second = Database(tmp_path / "k.db"), Database(tmp_path / "k.db")
+    first, second = (
+        Database(database_for(tmp_path / "k.db")),
+        Database(database_for(tmp_path / "k.db")),
+    )
     await first.connect()
     await second.connect()
     try:

@@ -1,0 +1,207 @@
+"""One way to talk to either database: SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+Repositories write their SQL once, in the subset both databases run, with ``:name`` (or
+``?``) parameters, and call ``fetch_one``, ``fetch_all``, ``execute`` and
+``execute_many`` on a ``Connection``. The PostgreSQL connection numbers the parameters the
+way asyncpg wants them (``$1``, ``$2``...), remembering each translation. Rows from both
+answer ``row["column"]`` and ``row[0]``.
+
+The few places where the two differ (the schema's migrations, a backup, locking a row for
+one instance) ask ``connection.dialect``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import aiosqlite
+
+Dialect = Literal["sqlite", "postgresql"]
+Params = Mapping[str, Any] | Sequence[Any]
+
+
+class Connection(ABC):
+    """A connection the repositories share inside one transaction."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def fetch_one(self, sql: str, params: Params = ()) -> Any: ...
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]: ...
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+
+    @abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    async def script(self, sql: str) -> None:
+        """Run several statements without parameters (a migration) in the open
+        transaction."""
+
+    @property
+    @abstractmethod
+    def in_transaction(self) -> bool: ...
+
+
+class SqliteConnection(Connection):
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Any:
+        async with self.raw.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]:
+        async with self.raw.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.raw.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.raw.executemany(sql, rows)
+
+    async def script(self, sql: str) -> None:
+        # executescript would commit the open transaction first, so split it here instead
+        for statement in split_statements(sql):
+            await self.raw.execute(statement)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+
+class PostgresConnection(Connection):
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw  # an asyncpg connection (from the pool)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Any:
+        query, names = numbered(sql)
+        return await self.raw.fetchrow(query, *arguments(names, params))
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]:
+        query, names = numbered(sql)
+        return list(await self.raw.fetch(query, *arguments(names, params)))
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        query, names = numbered(sql)
+        status = await self.raw.execute(query, *arguments(names, params))
+        return changed(status)
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        query, names = numbered(sql)
+        batch = [arguments(names, row) for row in rows]
+        if batch:
+            await self.raw.executemany(query, batch)
+
+    async def script(self, sql: str) -> None:
+        await self.raw.execute(sql)  # asyncpg runs a parameterless script as one message
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self.raw.is_in_transaction())
+
+
+# A parameter is :name (not ::type, a PostgreSQL cast) or ?; quoted text and comments are
+# copied as they are.
+_TOKENS = re.compile(
+    r"""(?P<quoted>'(?:[^']|'')*'|"(?:[^"]|"")*")"""
+    r"|(?P<comment>--[^\n]*)"
+    r"|(?P<cast>::)"
+    r"|:(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<mark>\?)"
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def numbered(sql: str) -> tuple[str, tuple[str | int, ...]]:
+    """``sql`` with its parameters as $1, $2...; and what each number takes: a name for a
+    mapping of parameters, a position for a sequence. A name used twice keeps its number."""
+    names: list[str | int] = []
+    marks = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal marks
+        if match["name"] is not None:
+            if match["name"] not in names:
+                names.append(match["name"])
+            return f"${names.index(match['name']) + 1}"
+        if match["mark"] is not None:
+            names.append(marks)
+            marks += 1
+            return f"${len(names)}"
+        return match[0]
+
+    query = _TOKENS.sub(replace, sql)
+    if marks and len(names) != marks:
+        raise ValueError("a statement mixes :name and ? parameters")
+    return query, tuple(names)
+
+
+def arguments(names: tuple[str | int, ...], params: Params) -> list[Any]:
+    values: Any = params  # a mapping for names, a sequence for positions
+    return [values[name] for name in names]
+
+
+def changed(status: str) -> int:
+    """Rows changed, from asyncpg's command status ("UPDATE 3", "INSERT 0 1")."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def split_statements(script: str) -> list[str]:
+    """A script's statements: split at semicolons outside quotes and comments."""
+    statements: list[str] = []
+    current: list[str] = []
+    for piece in re.split(r"""('(?:[^']|'')*'|--[^\n]*|;)""", script):
+        if piece == ";":
+            statements.append("".join(current))
+            current = []
+        elif not piece.startswith("--"):
+            current.append(piece)
+    statements.append("".join(current))
+    return [statement.strip() for statement in statements if statement.strip()]
+
+
+def decode_numeric(text: str) -> int | float | Decimal:
+    """PostgreSQL's SUM and AVG answer ``numeric``; SQLite gives int or float. Give the
+    same: an int for a whole number, else a float."""
+    if "." not in text and "e" not in text.lower() and text.lstrip("-").isdigit():
+        return int(text)
+    return float(text)
+
+
+async def prepare_postgres(raw: Any) -> None:
+    """Each new PostgreSQL connection: numbers come back as SQLite would give them."""
+    await raw.set_type_codec(
+        "numeric", encoder=str, decoder=decode_numeric, schema="pg_catalog", format="text"
+    )
+
+
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
+
+
+def redacted_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` as ``postgresql://user:***@host/db``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

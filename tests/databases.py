@@ -1,0 +1,100 @@
+"""Where the tests keep their data: SQLite files, or fresh PostgreSQL databases.
+
+By default every test gets SQLite files in its own temporary folder. With
+``KANNUSTIN_TEST_POSTGRES`` set to a server's URL (``postgresql://postgres@127.0.0.1:5432/
+postgres``, a user that may create databases), every database a test names by a file path
+is a new, empty PostgreSQL database instead: the same path gives the same database (so a
+test can stop the bot and start it again on its data), and it is dropped when the test
+ends. Tests that are about SQLite itself (its file, its pragmas, its backup) are marked
+``sqlite_only`` and skipped on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+# read once at import: the tests' clean environment removes every KANNUSTIN_* variable
+POSTGRES = os.environ.get("KANNUSTIN_TEST_POSTGRES") or None
+# a key for the tests' PostgreSQL runs, which cannot keep one beside a database file
+PSEUDONYM_KEY = "tests-pseudonym-key-0123456789abcdef"
+_created: set[str] = set()
+
+
+def on_postgres() -> bool:
+    return POSTGRES is not None
+
+
+def database_for(path: Path | str) -> str:
+    """What ``KANNUSTIN_DATABASE`` is for a test's database file ``path``."""
+    if POSTGRES is None or str(path) == ":memory:":
+        return str(path)
+    name = "kannustin_test_" + hashlib.sha256(str(path).encode()).hexdigest()[:20]
+    if name not in _created:
+        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+        _created.add(name)
+    return urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{name}"))
+
+
+def stored_bytes(path: Path) -> bytes:
+    """Everything the database at test path ``path`` holds, as bytes to search: the SQLite
+    file with its write-ahead log, or a dump of the PostgreSQL database."""
+    if POSTGRES is None:
+        return b"".join(
+            file.read_bytes() for file in path.parent.iterdir() if file.name.startswith(path.name)
+        )
+    dump = subprocess.run(
+        [pg_dump(), "--no-owner", database_for(path)], capture_output=True, check=True
+    )
+    return dump.stdout
+
+
+def pg_dump() -> str:
+    found = shutil.which("pg_dump") or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
+    )
+    if found is None:
+        raise RuntimeError("pg_dump not found: install the PostgreSQL client")
+    return found
+
+
+def drop_created() -> None:
+    """Drop every database made for the test that just ended."""
+    if _created:
+        _admin(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in sorted(_created)))
+        _created.clear()
+
+
+def _admin(*statements: str) -> None:
+    """Run statements on the server's maintenance database, outside any test's event loop
+    (a test may be in the middle of its own)."""
+    failure: list[BaseException] = []
+
+    async def run() -> None:
+        connection: Any = await asyncpg.connect(POSTGRES)
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    def in_thread() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # handed to the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
