@@ -6,6 +6,7 @@ tests only pass other settings (an emulator's URL, a temporary database) and a c
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,12 +17,14 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.context import KannustinApplication, KannustinContext
 from bot.i18n import Translator
+from bot.leadership import Leadership
 from bot.pacing import PacedRateLimiter
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram_setup import publish_bot_profile
 from content import Library, load_library
 from storage import Database, apply_migrations
+from storage.leadership import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +80,36 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     await services.events.start()
+    services.leadership = Leadership(
+        LeaderLock(services.database),
+        on_gain=functools.partial(_lead, application),
+        on_loss=functools.partial(_follow, application),
+        poll=services.settings.leader_poll,
+    )
+    await services.leadership.start()
+    log.info("bot @%s started", application.bot.username)
+
+
+async def _lead(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """This instance leads (always, on SQLite): it sends the outbox and fires the schedule."""
+    services = services_of(application)
     await services.outbox.start(application.bot)
     assert application.job_queue is not None  # the job-queue extra is a dependency
     await services.scheduler.start(application.job_queue)
-    log.info("bot @%s started", application.bot.username)
+
+
+async def _follow(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services = services_of(application)
+    services.scheduler.stop()
+    await services.outbox.stop()
 
 
 async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the HTTP client closes: let requests in flight finish (briefly)."""
-    await services_of(application).outbox.stop()
-    await services_of(application).events.stop()  # everything queued is written
+    services = services_of(application)
+    if services.leadership is not None:
+        await services.leadership.stop()
+    await services.events.stop()  # everything queued is written
 
 
 async def _close(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

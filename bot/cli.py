@@ -12,10 +12,14 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import shutil
 import sqlite3
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -446,21 +450,17 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
 
 
 def backup(settings: Settings, path: Path) -> int:
-    """``kannustin backup PATH``: SQLite's online backup, one consistent snapshot even while
-    the bot writes; the copy is checked before it is reported."""
-    if settings.is_postgres:
-        raise Failure(
-            "backup: a PostgreSQL database is backed up with its own tools "
-            "(pg_dump --format=custom, or the server's continuous archiving)",
-            EXIT_USAGE,
-        )
-    source = Path(settings.database)
-    if not source.is_file():
-        raise Failure(f"{source}: no database to back up")
+    """``kannustin backup PATH``: one consistent snapshot even while the bot writes (SQLite's
+    online backup, or pg_dump's); the copy is checked before it is reported."""
     if path.exists():
         raise Failure(f"{path} exists already: choose a new name", EXIT_USAGE)
     if not path.parent.is_dir():
         raise Failure(f"{path.parent}: no such folder", EXIT_USAGE)
+    if settings.is_postgres:
+        return _backup_postgres(settings, path)
+    source = Path(settings.database)
+    if not source.is_file():
+        raise Failure(f"{source}: no database to back up")
     with (
         contextlib.closing(sqlite3.connect(source, timeout=30)) as live,
         contextlib.closing(sqlite3.connect(path)) as copy,
@@ -477,6 +477,40 @@ def backup(settings: Settings, path: Path) -> int:
     if settings.pseudonym_key is None:
         key = source.parent / pseudonyms.KEY_FILE
         print(f"keep the pseudonym key ({key}) with your backups: it does not change")
+    return EXIT_OK
+
+
+def _backup_postgres(settings: Settings, path: Path) -> int:
+    """pg_dump in its custom format (restored with pg_restore); the password goes to it in
+    its environment, never on a command line that others on the machine can read."""
+    tools = {name: shutil.which(name) for name in ("pg_dump", "pg_restore")}
+    if None in tools.values():
+        raise Failure("backup: needs pg_dump and pg_restore (the PostgreSQL client) on PATH")
+    parts = urlsplit(settings.database)
+    env = dict(os.environ)
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+    url = urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@")))
+    dumped = subprocess.run(  # noqa: S603 - fixed tools, arguments we built
+        [str(tools["pg_dump"]), "--format=custom", "--no-owner", f"--file={path}", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if dumped.returncode != 0:
+        path.unlink(missing_ok=True)
+        last = (dumped.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise Failure(f"backup: pg_dump failed: {redact(last, settings.secrets())}")
+    listed = subprocess.run(  # noqa: S603
+        [str(tools["pg_restore"]), "--list", str(path)], capture_output=True, text=True, check=False
+    )
+    tables = sum(" TABLE DATA " in line for line in listed.stdout.splitlines())
+    if listed.returncode != 0 or tables == 0:
+        path.unlink(missing_ok=True)
+        raise Failure("backup: the copy cannot be read back by pg_restore; nothing kept")
+    size = path.stat().st_size / 2**20
+    print(f"backup: {path} ({size:.1f} MB, PostgreSQL custom format, {tables} tables): ok")
     return EXIT_OK
 
 

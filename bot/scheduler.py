@@ -10,7 +10,8 @@ same due time finds the item already done.
 Delays are measured on the bot's clock (so a test's clock and the jobs agree). A job never
 counts as "missed" however late it runs (a busy start-up must not lose a reminder), and a
 sweep every ``SWEEP`` seconds fires anything due that has no job left: a firing that
-failed, or one lost for any other reason.
+failed, or one lost for any other reason, and makes jobs for items planned by another
+instance. Only the leading instance (``bot/leadership.py``) has the jobs.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ class ScheduleRunner:
         log.info("scheduler: %d planned messages restored", len(items))
         return len(items)
 
+    def stop(self) -> None:
+        """Drop every job (this instance no longer leads); ``start`` rebuilds them."""
+        if self._queue is not None:
+            for job in self._queue.jobs():
+                if job.name and job.name.startswith("schedule-"):
+                    job.schedule_removal()
+        self._queue = None
+        self._scheduled.clear()
+
     def add_all(self, items: Sequence[ScheduleItem]) -> None:
         for item in items:
             self.add(item)
@@ -97,6 +107,8 @@ class ScheduleRunner:
         for item in await self._meetings.due():
             if (item.id, item.due_at) not in self._scheduled:
                 await self._fire_one(item.id, item.due_at)
+        # items another instance planned (it writes them, the leader fires them)
+        self.add_all(await self._meetings.pending())
         await self._run_chores()
 
     async def sweep_now(self) -> None:

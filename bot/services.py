@@ -14,6 +14,7 @@ from bot.exports import ExportService
 from bot.groups import GroupService
 from bot.i18n import Translator
 from bot.invitations import InvitationService
+from bot.leadership import Leadership
 from bot.meetings import MeetingService
 from bot.organisations import OrganisationService
 from bot.outbox import OutboxSender
@@ -57,6 +58,8 @@ class Services:
     stats: StatsService
     exports: ExportService
     privacy: PrivacyService
+    # set when the bot starts (it needs the running application): see bot/app.py
+    leadership: Leadership | None = None
 
 
 def build_services(

@@ -121,8 +121,8 @@ class AnalyticsRepository:
         marks = ", ".join("?" for _ in group_ids)
         sql = f"""
             SELECT c.group_id, m.number, COUNT(*),
-                   SUM(c.confidence IS NOT NULL),
-                   SUM(c.progress_mid = 'done' OR c.progress_end = 'done'),
+                   COUNT(c.confidence),
+                   COUNT(CASE WHEN 'done' IN (c.progress_mid, c.progress_end) THEN 1 END),
                    COALESCE(SUM(c.confidence), 0)
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
             WHERE c.group_id IN ({marks})

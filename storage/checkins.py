@@ -135,13 +135,16 @@ class CheckInRepository:
             """
             SELECT c.meeting_id,
                    COUNT(*) AS invited,
-                   SUM(c.confidence IS NOT NULL) AS planned,
+                   COUNT(c.confidence) AS planned,
                    AVG(c.confidence) AS average_confidence,
-                   SUM(COALESCE(c.progress_end, c.progress_mid) IS NOT NULL) AS reported,
-                   SUM(COALESCE(c.progress_end, c.progress_mid) = 'done') AS done,
-                   SUM(COALESCE(c.progress_end, c.progress_mid) = 'partly') AS partly,
-                   SUM(COALESCE(c.progress_end, c.progress_mid) = 'not-yet') AS not_yet,
-                   SUM(c.shared_at IS NOT NULL) AS shared
+                   COUNT(COALESCE(c.progress_end, c.progress_mid)) AS reported,
+                   COUNT(CASE COALESCE(c.progress_end, c.progress_mid) WHEN 'done' THEN 1 END)
+                       AS done,
+                   COUNT(CASE COALESCE(c.progress_end, c.progress_mid) WHEN 'partly' THEN 1 END)
+                       AS partly,
+                   COUNT(CASE COALESCE(c.progress_end, c.progress_mid) WHEN 'not-yet' THEN 1 END)
+                       AS not_yet,
+                   COUNT(c.shared_at) AS shared
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
             WHERE c.group_id = :id
             GROUP BY c.meeting_id, m.number ORDER BY m.number
@@ -173,7 +176,8 @@ class CheckInRepository:
             self._connection,
             """
             SELECT week, first, second FROM buddy_pairs
-            WHERE group_id = :id AND (:week IS NULL OR week = :week) ORDER BY week, id
+            WHERE group_id = :id AND (CAST(:week AS BIGINT) IS NULL OR week = :week)
+            ORDER BY week, id
             """,
             {"id": group_id, "week": week},
         )

@@ -145,10 +145,10 @@ class MeetingRepository:
             await execute(
                 self._connection,
                 f"""
-                UPDATE calendars SET {column} = NULLIF(:value, ''), updated_at = :now
+                UPDATE calendars SET {column} = :value, updated_at = :now
                 WHERE group_id = :group_id
                 """,
-                {"value": "" if value is None else value, "now": to_db(now), "group_id": group_id},
+                {"value": value, "now": to_db(now), "group_id": group_id},
             )
         calendar = await self.calendar(group_id)
         assert calendar is not None

@@ -46,7 +46,7 @@ class PeopleRepository:
             ON CONFLICT (telegram_id) DO UPDATE SET
                 telegram_language = COALESCE(excluded.telegram_language, people.telegram_language),
                 last_seen = excluded.last_seen,
-                stopped_at = CASE WHEN :wrote THEN NULL ELSE people.stopped_at END
+                stopped_at = CASE WHEN :wrote = 1 THEN NULL ELSE people.stopped_at END
             RETURNING {_COLUMNS}
             """,
             {

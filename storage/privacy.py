@@ -48,6 +48,14 @@ class ExpiredGroup:
     erase_events: str
 
 
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later; past the end of a shorter month, its last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
 def _rows(rows: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
@@ -202,16 +210,22 @@ class PrivacyRepository:
         rows = await fetch_all(
             self._connection,
             """
-            SELECT g.id, g.title, COALESCE(o.erase_events, 'unlink') AS erase_events
+            SELECT g.id, g.title, COALESCE(o.erase_events, 'unlink') AS erase_events,
+                   COALESCE(o.retention_months, 24) AS months,
+                   COALESCE((SELECT MAX(m.local_date) FROM meetings m WHERE m.group_id = g.id),
+                            substr(g.created_at, 1, 10)) AS last_day
             FROM groups g LEFT JOIN organisations o ON o.id = g.organisation_id
             WHERE g.anonymised_at IS NULL
-              AND date(COALESCE((SELECT MAX(m.local_date) FROM meetings m
-                                 WHERE m.group_id = g.id), substr(g.created_at, 1, 10)),
-                        '+' || COALESCE(o.retention_months, 24) || ' months') < date(:now)
+            ORDER BY g.id
             """,
-            {"now": to_db(now)},
+            {},
         )
-        return to_models(ExpiredGroup, rows)
+        today = now.astimezone(dt.UTC).date()
+        return [
+            ExpiredGroup(int(row["id"]), str(row["title"]), str(row["erase_events"]))
+            for row in rows
+            if months_after(dt.date.fromisoformat(row["last_day"]), int(row["months"])) < today
+        ]
 
     async def anonymise_group(self, group: ExpiredGroup, now: dt.datetime) -> dict[str, int]:
         """The group's people are forgotten: memberships with names, check-ins, buddies,
@@ -316,7 +330,7 @@ class AuditRepository:
             self._connection,
             """
             SELECT id, at, actor_id, action, target, details FROM audit_log
-            WHERE :action IS NULL OR action = :action ORDER BY id DESC LIMIT :limit
+            WHERE CAST(:action AS TEXT) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit
             """,
             {"action": action, "limit": limit},
         )

@@ -155,8 +155,12 @@ def numbered(sql: str) -> tuple[str, tuple[str | int, ...]]:
 
 
 def arguments(names: tuple[str | int, ...], params: Params) -> list[Any]:
+    """The values for $1, $2...; a bool as 0 or 1, as SQLite stores it (the schema keeps
+    flags in integer columns on both databases)."""
     values: Any = params  # a mapping for names, a sequence for positions
-    return [values[name] for name in names]
+    return [
+        int(value) if isinstance(value, bool) else value for value in map(values.__getitem__, names)
+    ]
 
 
 def changed(status: str) -> int:

@@ -221,13 +221,13 @@ class TipRepository:
                 JOIN sent_messages m ON m.broadcast_id = t.broadcast_id
                 JOIN outbox o ON o.id = m.outbox_id
                 JOIN groups g ON g.id = o.group_id
-                WHERE ({int(everywhere)} OR g.organisation_id = :org)
+                WHERE ({int(everywhere)} = 1 OR g.organisation_id = :org)
                 GROUP BY t.tip
             ), requested AS (
                 SELECT u.tip AS tip, COUNT(*) AS requested FROM tip_uses u
                 LEFT JOIN groups g ON g.id = u.group_id
                 WHERE u.kind = 'requested' AND u.tip IN ({marks})
-                  AND ({int(everywhere)} OR g.organisation_id = :org)
+                  AND ({int(everywhere)} = 1 OR g.organisation_id = :org)
                 GROUP BY u.tip
             )
             SELECT t.tip, COALESCE(d.sent, 0) AS n_sent, COALESCE(d.reactions, 0) AS n_reactions,
@@ -235,7 +235,8 @@ class TipRepository:
             FROM (SELECT tip FROM delivered UNION SELECT tip FROM requested) t
             LEFT JOIN delivered d ON d.tip = t.tip
             LEFT JOIN requested r ON r.tip = t.tip
-            ORDER BY n_reactions + n_replies DESC, n_requested DESC, n_sent DESC, t.tip
+            ORDER BY COALESCE(d.reactions, 0) + COALESCE(d.replies, 0) DESC,
+                     COALESCE(r.requested, 0) DESC, COALESCE(d.sent, 0) DESC, t.tip
             """,
             params,
         )

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage.sql import is_postgres_url
+
 # read once at import: the tests' clean environment removes every KANNUSTIN_* variable
 POSTGRES = os.environ.get("KANNUSTIN_TEST_POSTGRES") or None
 # a key for the tests' PostgreSQL runs, which cannot keep one beside a database file
@@ -45,25 +47,48 @@ def database_for(path: Path | str) -> str:
     return urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{name}"))
 
 
-def stored_bytes(path: Path) -> bytes:
-    """Everything the database at test path ``path`` holds, as bytes to search: the SQLite
-    file with its write-ahead log, or a dump of the PostgreSQL database."""
-    if POSTGRES is None:
+def stored_bytes(database: Path | str) -> bytes:
+    """Everything a database holds, as bytes to search: an SQLite file with its write-ahead
+    log, or a dump of a PostgreSQL database (given by a test's path or by its URL)."""
+    url = str(database) if is_postgres_url(str(database)) else database_for(database)
+    if not is_postgres_url(url):
+        path = Path(database)
         return b"".join(
             file.read_bytes() for file in path.parent.iterdir() if file.name.startswith(path.name)
         )
-    dump = subprocess.run(
-        [pg_dump(), "--no-owner", database_for(path)], capture_output=True, check=True
-    )
+    dump = subprocess.run([pg_tool("pg_dump"), "--no-owner", url], capture_output=True, check=True)
     return dump.stdout
 
 
-def pg_dump() -> str:
-    found = shutil.which("pg_dump") or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
+def restore_postgres(dump: Path, path: Path) -> str:
+    """A ``pg_dump --format=custom`` file restored into the (new) database of test path
+    ``path``; its URL."""
+    url = database_for(path)
+    subprocess.run(
+        [pg_tool("pg_restore"), "--no-owner", f"--dbname={url}", str(dump)],
+        capture_output=True,
+        check=True,
+    )
+    return url
+
+
+def cli_environment(database: str, **extra: str) -> dict[str, str]:
+    """The environment for a ``kannustin`` process of a test: this machine's, without any
+    KANNUSTIN_* setting but the database (and on PostgreSQL the pseudonym key)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KANNUSTIN_")}
+    env["KANNUSTIN_DATABASE"] = database
+    if is_postgres_url(database):
+        env["KANNUSTIN_PSEUDONYM_KEY"] = PSEUDONYM_KEY
+    env.update(extra)
+    return env
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None
     )
     if found is None:
-        raise RuntimeError("pg_dump not found: install the PostgreSQL client")
+        raise RuntimeError(f"{name} not found: install the PostgreSQL client")
     return found
 
 

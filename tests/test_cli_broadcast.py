@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FixedClock
+from tests.databases import cli_environment
 from tests.harness import RunningBot
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
@@ -30,8 +30,7 @@ def clock() -> FixedClock:
 
 
 async def kannustin(bot: RunningBot, *arguments: str) -> tuple[int, str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KANNUSTIN_")}
-    env["KANNUSTIN_DATABASE"] = bot.settings.database
+    env = cli_environment(bot.settings.database)
     process = await asyncio.create_subprocess_exec(
         KANNUSTIN,
         "broadcast",

@@ -9,7 +9,6 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import os
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ import openpyxl
 from bot.clock import FixedClock
 from bot.exports import DICTIONARY
 from emulator import ApiCall
+from tests.databases import cli_environment
 from tests.harness import RunningBot
 from tests.test_cli_broadcast import KANNUSTIN
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private, tap
@@ -172,8 +172,7 @@ async def test_a_coordinator_exports_what_the_log_holds(
 
     # the command line writes the same workbook
     out = tmp_path / "export.xlsx"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANNUSTIN_")}
-    env["KANNUSTIN_DATABASE"] = bot.settings.database
+    env = cli_environment(bot.settings.database)
     process = await asyncio.create_subprocess_exec(
         KANNUSTIN,
         "export",

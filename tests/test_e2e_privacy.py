@@ -9,14 +9,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from bot.clock import FixedClock
 from emulator import ApiCall, BotApiEmulator
+from storage import Database
 from storage.rows import fetch_all
+from tests.databases import cli_environment, on_postgres, restore_postgres
 from tests.harness import RunningBot, test_settings
 from tests.test_cli_broadcast import KANNUSTIN
 from tests.test_e2e_checkins import fire_at, helsinki, private, sent_since, tap, walking_group
@@ -178,8 +179,7 @@ async def test_too_many_commands_at_once_get_one_friendly_answer(
 
 async def kannustin(bot: RunningBot, *arguments: str) -> tuple[int, str]:
     """``kannustin ARGUMENTS`` as its own process on the running bot's database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANNUSTIN_")}
-    env["KANNUSTIN_DATABASE"] = bot.settings.database
+    env = cli_environment(bot.settings.database)
     process = await asyncio.create_subprocess_exec(
         KANNUSTIN,
         *arguments,
@@ -208,10 +208,19 @@ async def test_an_admin_backs_up_erases_and_reads_the_audit_log(
     await writing
     assert status == 0, output
     assert output.startswith(f"backup: {copy} (")
-    assert "schema version 11, " in output and "): ok" in output
-    with contextlib.closing(sqlite3.connect(copy)) as restored:
-        assert restored.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        people = {row[0] for row in restored.execute("SELECT telegram_id FROM people")}
+    if on_postgres():  # pg_dump's custom format, read back by pg_restore
+        assert "PostgreSQL custom format, " in output and "): ok" in output
+        restored = Database(restore_postgres(copy, tmp_path / "restored.db"))
+        await restored.connect()
+        async with restored.transaction() as tx:
+            found = await fetch_all(tx.connection, "SELECT telegram_id FROM people", {})
+        people = {row[0] for row in found}
+        await restored.close()
+    else:
+        assert "schema version 11, " in output and "): ok" in output
+        with contextlib.closing(sqlite3.connect(copy)) as backup:
+            assert backup.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            people = {row[0] for row in backup.execute("SELECT telegram_id FROM people")}
     assert {aino["id"], britt["id"]} <= people
     status, output = await kannustin(bot, "backup", str(copy))
     assert status == 2 and "exists already" in output

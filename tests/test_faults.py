@@ -13,15 +13,17 @@ middle of a broadcast and over a reminder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import signal
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.clock import FixedClock
@@ -31,6 +33,7 @@ from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
 from storage import Database
 from storage.outbox import OutboxRow
+from storage.sql import is_postgres_url
 from tests.databases import database_for
 from tests.harness import RunningBot, test_settings
 from tests.test_e2e_broadcast import compose, led, report_for, two_groups
@@ -163,10 +166,8 @@ async def test_a_database_locked_for_a_few_seconds_delays_answers_and_loses_noth
     )
     mark = emulator.mark()
 
-    # another program (a backup, an admin's sqlite3 shell) holds the write lock
-    locker = sqlite3.connect(bot.settings.database, isolation_level=None)
-    try:
-        locker.execute("BEGIN EXCLUSIVE")
+    # another program (a backup, an admin's shell) holds the database's locks
+    async with locked_database(bot.settings.database):
         for person in people:
             await emulator.send_text(person, "/start")
         composing = asyncio.create_task(compose(bot, ilkka))
@@ -174,9 +175,6 @@ async def test_a_database_locked_for_a_few_seconds_delays_answers_and_loses_noth
         await asyncio.sleep(3)
         answered = [c for c in emulator.sent("sendMessage")[mark:] if int(c.chat_id) > 0]
         assert answered == [], "answered without the database?"
-    finally:
-        locker.execute("COMMIT")
-        locker.close()
 
     sending = await asyncio.wait_for(composing, 30)
     assert sending.text == (
@@ -204,6 +202,32 @@ async def test_a_database_locked_for_a_few_seconds_delays_answers_and_loses_noth
     said = [c.text or "" for c in emulator.calls[mark:] if c.method.startswith("send")]
     assert not any("Sorry" in text or "Traceback" in text for text in said)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@contextlib.asynccontextmanager
+async def locked_database(database: str) -> AsyncIterator[None]:
+    """Another connection holds the whole database: SQLite's write lock, or every table
+    locked on PostgreSQL (readers wait too)."""
+    if not is_postgres_url(database):
+        locker = sqlite3.connect(database, isolation_level=None)
+        try:
+            locker.execute("BEGIN EXCLUSIVE")
+            yield
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        return
+    connection = await asyncpg.connect(database)
+    try:
+        async with connection.transaction():
+            tables = await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+            names = ", ".join(row[0] for row in tables)
+            await connection.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await connection.close()
 
 
 # Faults in the bot's own process ----------------------------------------------------------
