@@ -18,12 +18,14 @@ import datetime as dt
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from storage.pacing import SlotBook
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,45 @@ class Limits:
     private_per_window: int = 3
     private_window: float = 3.0
 
+    def window(self, *, group: bool) -> tuple[float, int]:
+        """A chat's sliding window (seconds, with the safety margin) and how many fit."""
+        if group:
+            return 60.0 * SAFETY, self.group_per_minute
+        return self.private_window * SAFETY, self.private_per_window
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two sends overall."""
+        return SAFETY / self.per_second
+
+
+def chat_free_at(
+    recent: Sequence[float], now: float, window: float, allowed: int, count: int
+) -> float:
+    """When a chat whose sends in the last ``window`` seconds were at ``recent`` (sorted)
+    has room for ``count`` more."""
+    recent = [at for at in recent if at > now - window]
+    # an album larger than the window (ten photos to a person) needs the window empty
+    count = min(count, allowed)
+    if len(recent) + count <= allowed:
+        return now
+    # the oldest message that must leave the window first
+    return recent[len(recent) + count - allowed - 1] + window
+
+
+def free_slot(
+    taken: Sequence[tuple[float, float]], earliest: float, count: int, spacing: float
+) -> float:
+    """The first time from ``earliest`` with room for ``count`` evenly spaced sends between
+    the overall reservations already made (sorted (start, end) intervals, which may lie in
+    the future, held by a chat waiting for its own window)."""
+    slot = earliest
+    for start, end in taken:
+        if slot + count * spacing <= start:
+            break
+        slot = max(slot, end)
+    return slot
+
 
 class Pacer:
     def __init__(
@@ -85,19 +126,11 @@ class Pacer:
     def chat_ready_at(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
         """When the chat's own window has room for ``count`` more (reserves nothing)."""
         now = self._clock()
-        if group:
-            window, allowed = 60.0, self.limits.group_per_minute
-        else:
-            window, allowed = self.limits.private_window, self.limits.private_per_window
+        window, allowed = self.limits.window(group=group)
         recent = self._recent.setdefault(chat_id, deque())
-        while recent and recent[0] <= now - window * SAFETY:
+        while recent and recent[0] <= now - window:
             recent.popleft()
-        # an album larger than the window (ten photos to a person) needs the window empty
-        count = min(count, allowed)
-        if len(recent) + count <= allowed:
-            return now
-        # the oldest message that must leave the window first
-        return recent[len(recent) + count - allowed - 1] + window * SAFETY
+        return chat_free_at(list(recent), now, window, allowed, count)
 
     def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
         """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
@@ -108,18 +141,11 @@ class Pacer:
         return slot
 
     def _free_overall_slot(self, earliest: float, count: int, now: float) -> float:
-        """The first time from ``earliest`` with room for ``count`` evenly spaced sends
-        between the overall reservations already made (which may lie in the future, held
-        by a chat waiting for its own window)."""
-        spacing = SAFETY / self.limits.per_second
         taken = self._taken
         while taken and taken[0][1] <= now:
             taken.pop(0)
-        slot = earliest
-        for start, end in taken:
-            if slot + count * spacing <= start:
-                break
-            slot = max(slot, end)
+        spacing = self.limits.spacing
+        slot = free_slot(taken, earliest, count, spacing)
         taken.append((slot, slot + count * spacing))
         taken.sort()
         return slot
@@ -146,6 +172,68 @@ class Pacer:
 
     def forget(self, chat_id: int | str) -> None:
         self._recent.pop(chat_id, None)
+
+
+class SharedPacer(Pacer):
+    """Several instances on one PostgreSQL database: every send is also booked in the
+    database (``storage/pacing.py``), so that the instances together keep the limits,
+    which Telegram counts per bot. The in-memory view still answers ``chat_ready_at`` (the
+    outbox sender's quick check); the booking decides when a message goes. A 429 pauses
+    every instance. If the database cannot be reached, this instance keeps to its own
+    pacing rather than stop answering."""
+
+    def __init__(
+        self,
+        book: SlotBook,
+        limits: Limits = Limits(),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(limits, clock=clock, sleep=sleep)
+        self._book = book
+        self._wall = wall
+        self._pausing: set[asyncio.Task[None]] = set()
+
+    async def acquire(self, chat_id: int | str, *, group: bool, count: int = 1) -> None:
+        local = self.reserve(chat_id, group=group, count=count)
+        now = self._wall()
+        earliest = now + max(local - self._clock(), 0.0)
+        window, allowed = self.limits.window(group=group)
+        spacing = self.limits.spacing
+
+        def place(
+            recent: Sequence[float], taken: Sequence[tuple[float, float]], start: float
+        ) -> float:
+            chat_free = chat_free_at(recent, now, window, allowed, count)
+            busy = sorted((at, at + messages * spacing) for at, messages in taken)
+            return free_slot([b for b in busy if b[1] > now], max(start, chat_free), count, spacing)
+
+        try:
+            slot = await self._book.book(
+                str(chat_id), count=count, earliest=earliest, now=now, window=window, place=place
+            )
+        except Exception as error:
+            log.warning("send slots unavailable (%s): pacing this instance alone", error)
+            slot = earliest
+        delay = slot - self._wall()
+        if delay > 0:
+            self.waited += delay
+            await self._sleep(delay)
+        await self.wait_while_paused()
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        task = asyncio.create_task(self._share_pause(self._wall() + seconds))
+        self._pausing.add(task)
+        task.add_done_callback(self._pausing.discard)
+
+    async def _share_pause(self, until: float) -> None:
+        try:
+            await self._book.pause_until(until)
+        except Exception as error:
+            log.warning("could not tell the other instances to pause (%s)", error)
 
 
 class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):

@@ -18,7 +18,7 @@ from bot.leadership import Leadership
 from bot.meetings import MeetingService
 from bot.organisations import OrganisationService
 from bot.outbox import OutboxSender
-from bot.pacing import Pacer
+from bot.pacing import Pacer, SharedPacer
 from bot.people import PeopleService
 from bot.privacy import PrivacyService
 from bot.pseudonyms import Pseudonyms, for_database
@@ -30,6 +30,7 @@ from bot.tips import TipService
 from content import Library
 from content.surveys import Surveys, load_surveys
 from storage import Database
+from storage.pacing import SlotBook
 
 
 @dataclass
@@ -77,7 +78,8 @@ def build_services(
     deep_links = DeepLinkRouter()
     deep_links.register("inv", invitations.accept)
     deep_links.register("consent", consent.open_link)
-    pacer = Pacer()
+    # one instance paces itself; several (PostgreSQL) book their slots together
+    pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
     outbox = OutboxSender(database, clock, pacer, translator)
     broadcasts = BroadcastService(
         database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake

@@ -249,6 +249,22 @@ class Database:
             yield PostgresConnection(raw)
 
     @asynccontextmanager
+    async def side_transaction(self) -> AsyncIterator[Connection]:
+        """PostgreSQL: a short transaction on a connection of its own, beside the units of
+        work (they may be waiting for a send that waits for this)."""
+        if self._pool is None:
+            raise DatabaseError(f"{self.label}: side transactions need PostgreSQL")
+        async with self._pool.acquire() as raw:
+            connection = PostgresConnection(raw)
+            await connection.execute("BEGIN")
+            try:
+                yield connection
+                await _finish(connection.execute("COMMIT"))
+            except BaseException:
+                await self._roll_back(connection)
+                raise
+
+    @asynccontextmanager
     async def locked(self) -> AsyncIterator[Connection]:
         """A connection with nobody else in this process using it, outside any
         transaction (migrations, backups)."""

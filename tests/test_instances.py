@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import itertools
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -55,6 +55,7 @@ SECRET = "shared-by-every-instance"
 async def proxy() -> AsyncIterator[tuple[str, list[str]]]:
     """The one webhook URL: forwards each update to the next instance that answers."""
     backends: list[str] = []
+    served = backends_served
     turn = itertools.count()
     session = aiohttp.ClientSession()
 
@@ -67,6 +68,7 @@ async def proxy() -> AsyncIterator[tuple[str, list[str]]]:
             backend = backends[(start + offset) % len(backends)]
             try:
                 async with session.post(backend, data=body, headers=headers) as answer:
+                    served[backend] = served.get(backend, 0) + 1
                     return web.Response(status=answer.status, body=await answer.read())
             except aiohttp.ClientConnectionError:
                 continue  # that instance is gone: the next one serves
@@ -78,6 +80,7 @@ async def proxy() -> AsyncIterator[tuple[str, list[str]]]:
     await runner.setup()
     port = _free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    served.clear()
     yield f"http://127.0.0.1:{port}/hook", backends
     await runner.cleanup()
     await session.close()
@@ -125,6 +128,17 @@ async def test_the_leader_dies_mid_broadcast_and_the_other_instance_finishes_onc
         await _wait_for_port(port, timeout=30)
         backends.append(f"http://127.0.0.1:{port}/hook")
 
+    # people write in a group: each update goes to one instance or the other, and every
+    # instance logs its engagement events into the one log
+    logged = await _count(tmp_path, "message", groups[0].id)  # the instructor's command
+    aino = emulator.user(5001, "Aino", language_code="en")
+    await emulator.member_joined(aino, groups[0])
+    for n in range(6):
+        await emulator.send_text(aino, f"Hello {n}", chat=groups[0])
+    await until_async(
+        lambda: _count(tmp_path, "message", groups[0].id), logged + 6, "the messages logged"
+    )
+
     await until(lambda: sum(copies(emulator, g.id, text) for g in groups) >= 20, "sending began")
     await until(lambda: all("bot @" in i.log for i in instances), "both instances started")
     leading = [i for i in instances if LEADING in i.log]
@@ -161,6 +175,36 @@ async def test_the_leader_dies_mid_broadcast_and_the_other_instance_finishes_onc
 
     assert await survivor.stop() == 0, survivor.log
     assert LEADING in survivor.log and "Traceback" not in survivor.log
+    assert await _count(tmp_path, "message", groups[0].id) == logged + 6
+    assert len(backends_served) == 2 and min(backends_served.values()) >= 3  # both served
+
+
+backends_served: dict[str, int] = {}  # updates each instance answered, per the proxy
+
+
+async def until_async(
+    value: Callable[[], Awaitable[int]], wanted: int, what: str, timeout: float = 30.0
+) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if await value() == wanted:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def _count(tmp_path: Path, kind: str, group_id: int) -> int:
+    database = Database(database_for(tmp_path / "data" / "kannustin.db"))
+    await database.connect()
+    try:
+        async with database.transaction() as tx:
+            row = await tx.connection.fetch_one(
+                "SELECT COUNT(*) FROM events e JOIN groups g ON g.id = e.group_id "
+                "WHERE e.kind = :kind AND g.chat_id = :chat",
+                {"kind": kind, "chat": group_id},
+            )
+    finally:
+        await database.close()
+    return int(row[0])
 
 
 class Instance:
