@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -42,7 +43,9 @@ from content import ContentError, Library, load_library
 from content.library import TIPS_DIR
 from content.surveys import SURVEYS_DIR, load_surveys
 from storage import Database, MigrationError, apply_migrations, migration_status
+from storage.copy import CopiedTable, CopyError, copy_database
 from storage.database import DatabaseError
+from storage.sql import is_postgres_url, redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,11 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="a consistent copy of the database, also while the bot runs"
     )
     backup.add_argument("path", type=Path, help="the copy to write (must not exist)")
+    copy = commands.add_parser(
+        "copy-db", help="move an SQLite deployment's data to an empty PostgreSQL database"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="SQLITE_PATH")
+    copy.add_argument("--to", dest="target", required=True, metavar="POSTGRES_URL")
     return parser
 
 
@@ -172,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "forget": lambda s: asyncio.run(forget(s, arguments.user_id)),
         "audit": lambda s: asyncio.run(show_audit(s, arguments.limit, arguments.action)),
         "backup": lambda s: backup(s, arguments.path),
+        "copy-db": lambda s: copy_db(arguments.source, arguments.target),
     }[arguments.command]
     try:
         return command(settings)
@@ -228,7 +237,7 @@ def run(settings: Settings, *, webhook: bool) -> int:
     translator, library = _load_texts_and_content(settings)
     key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     try:
-        pseudonyms.describe(settings.database, key)
+        pseudonyms.describe(settings.database, key, settings.pseudonym_key_file)
     except pseudonyms.PseudonymKeyError as error:
         raise Failure(f"pseudonyms: {error}") from None
     asyncio.run(_prepare_database(settings))
@@ -289,7 +298,8 @@ def check(settings: Settings) -> int:
         problems += 1
     key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     try:
-        print(f"pseudonyms: {pseudonyms.describe(settings.database, key)}")
+        source = pseudonyms.describe(settings.database, key, settings.pseudonym_key_file)
+        print(f"pseudonyms: {source}")
     except pseudonyms.PseudonymKeyError as error:
         print(f"pseudonyms: PROBLEM {error}")
         problems += 1
@@ -478,6 +488,46 @@ def backup(settings: Settings, path: Path) -> int:
         key = source.parent / pseudonyms.KEY_FILE
         print(f"keep the pseudonym key ({key}) with your backups: it does not change")
     return EXIT_OK
+
+
+def copy_db(source_path: str, target_url: str) -> int:
+    """``kannustin copy-db --from SQLITE_PATH --to POSTGRES_URL``, with the bot stopped."""
+    if not is_postgres_url(target_url):
+        raise Failure("--to: a postgresql://user:password@host/name URL", EXIT_USAGE)
+    if not Path(source_path).is_file():
+        raise Failure(f"--from {source_path}: no such database file", EXIT_USAGE)
+    started = time.monotonic()
+    copied = asyncio.run(_copy(source_path, target_url))
+    total = sum(table.rows for table in copied)
+    print(
+        f"copied {total} rows in {len(copied)} tables from {source_path} to "
+        f"{redacted_url(target_url)} in {time.monotonic() - started:.1f} s: every count matches"
+    )
+    key = Path(source_path).parent / pseudonyms.KEY_FILE
+    if key.exists():
+        print(
+            f"people keep their pseudonyms only with the same key: copy {key} to every "
+            "instance and set KANNUSTIN_PSEUDONYM_KEY_FILE to it"
+        )
+    return EXIT_OK
+
+
+async def _copy(source_path: str, target_url: str) -> list[CopiedTable]:
+    source, target = Database(source_path), Database(target_url)
+    try:
+        await source.connect()
+        await target.connect()
+        return await copy_database(
+            source,
+            target,
+            SystemClock().now(),
+            progress=lambda table, rows: print(f"  {table}: {rows} rows"),
+        )
+    except (DatabaseError, MigrationError, CopyError) as error:
+        raise Failure(f"copy-db: {error}; nothing was copied") from None
+    finally:
+        await source.close()
+        await target.close()
 
 
 def _backup_postgres(settings: Settings, path: Path) -> int:

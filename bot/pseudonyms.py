@@ -1,8 +1,10 @@
 """Pseudonyms: engagement is recorded under an HMAC of the Telegram user id, never the id.
 
-The key belongs to the deployment: ``KANNUSTIN_PSEUDONYM_KEY`` or, when that is unset, a
-random key created on first run in ``pseudonym.key`` beside the database (readable by its
-owner only). The same person gets the same pseudonym in every group and export; without
+The key belongs to the deployment: ``KANNUSTIN_PSEUDONYM_KEY``, a key file named by
+``KANNUSTIN_PSEUDONYM_KEY_FILE`` (the ``pseudonym.key`` of an SQLite deployment moved to
+PostgreSQL), or, when neither is set, a random key created on first run in
+``pseudonym.key`` beside the SQLite database (readable by its owner only). The same
+person gets the same pseudonym in every group and export; without
 the key a pseudonym cannot be turned back into a person. A copy of the database alone
 does not carry the key.
 """
@@ -41,9 +43,13 @@ class Pseudonyms:
         return self._key
 
 
-def for_database(database_path: str, configured: str | None) -> Pseudonyms:
+def for_database(
+    database_path: str, configured: str | None, key_file: Path | None = None
+) -> Pseudonyms:
     if configured is not None:
         return Pseudonyms(configured.encode())
+    if key_file is not None:
+        return Pseudonyms(_read(key_file))  # named by the admin: it must exist already
     if database_path == ":memory:":
         return Pseudonyms()
     return Pseudonyms(key_file=Path(database_path).parent / KEY_FILE)
@@ -53,10 +59,13 @@ class PseudonymKeyError(Exception):
     """The key file is unreadable or too short: never fall back to a weak key."""
 
 
-def describe(database_path: str, configured: str | None) -> str:
+def describe(database_path: str, configured: str | None, key_file: Path | None = None) -> str:
     """One line for ``kannustin check``; raises ``PseudonymKeyError`` for a bad key file."""
     if configured is not None:
         return "key from KANNUSTIN_PSEUDONYM_KEY"
+    if key_file is not None:
+        _read(key_file)
+        return f"key file {key_file} (KANNUSTIN_PSEUDONYM_KEY_FILE)"
     if database_path == ":memory:":
         return "a key for this run only (in-memory database)"
     path = Path(database_path).parent / KEY_FILE

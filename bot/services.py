@@ -85,7 +85,9 @@ def build_services(
         database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake
     )
     key = settings.pseudonym_key
-    pseudonyms = for_database(database.path, key.get_secret_value() if key else None)
+    pseudonyms = for_database(
+        database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
+    )
     tips = TipService(
         database,
         clock,

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # created on first run in ``pseudonym.key`` beside the SQLite database file. Required
     # with PostgreSQL, where every instance must use the same key.
     pseudonym_key: SecretStr | None = Field(default=None, min_length=16)
+    # ...or a key file (made by an SQLite deployment, beside its database): the same key,
+    # so people keep their pseudonyms after ``kannustin copy-db``
+    pseudonym_key_file: Path | None = None
     # Seconds a long poll waits at Telegram before answering empty.
     poll_timeout: int = Field(default=10, ge=1, le=50)
     # The before-and-after survey (the id of a file in content/surveys).
@@ -140,11 +143,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _postgres_needs_a_key(self) -> Settings:
-        if self.is_postgres and self.pseudonym_key is None:
+        if self.is_postgres and self.pseudonym_key is None and self.pseudonym_key_file is None:
             raise ValueError(
                 "pseudonym_key: required with a PostgreSQL database (every instance must use "
                 "the same key; make one with: python -c 'import secrets; "
-                "print(secrets.token_hex(32))')"
+                "print(secrets.token_hex(32))', or set KANNUSTIN_PSEUDONYM_KEY_FILE to the "
+                "pseudonym.key of an SQLite deployment)"
             )
         return self
 

@@ -25,16 +25,24 @@ SENTINEL_ID = 999_999
 START = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
 
 
-def test_settings(emulator: BotApiEmulator, database: Path | str, **overrides: Any) -> Settings:
+def test_settings(
+    emulator: BotApiEmulator,
+    database: Path | str,
+    *,
+    sqlite: bool = False,  # noqa: PT028 - not a test (see test_settings.__test__)
+    **overrides: Any,
+) -> Settings:
+    """The bot's settings for a test; its database is an SQLite file, or on a PostgreSQL
+    run a PostgreSQL database (``sqlite=True`` keeps the file)."""
     values: dict[str, Any] = {
         "bot_token": TOKEN,
         "api_base_url": emulator.base_url,
-        "database": database_for(database),
+        "database": str(database) if sqlite else database_for(database),
         "poll_timeout": 1,
         # tests talk faster than people; the flood control has its own test
         "command_limit": 10_000,
     }
-    if on_postgres():
+    if on_postgres() and not sqlite:
         values["pseudonym_key"] = PSEUDONYM_KEY
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
