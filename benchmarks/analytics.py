@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import resource
 import statistics
@@ -31,6 +30,7 @@ from pathlib import Path
 from bot.clock import SystemClock
 from emulator import BotApiEmulator
 from storage.timestamps import to_db
+from tests.databases import cli_environment, drop_created, which
 from tests.harness import TOKEN, RunningBot, test_settings
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
@@ -174,9 +174,7 @@ async def timed(bot: RunningBot, text: str, method: str) -> float:
 
 
 async def export(database: str, out: Path) -> tuple[float, float, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANNUSTIN_")}
-    env["KANNUSTIN_DATABASE"] = database
-    env["KANNUSTIN_LOG_LEVEL"] = "WARNING"
+    env = cli_environment(database, KANNUSTIN_LOG_LEVEL="WARNING")
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -242,7 +240,11 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=500)
     parser.add_argument("--people", type=int, default=10_000)
     arguments = parser.parse_args()
-    asyncio.run(measure(arguments.events, arguments.groups, arguments.people))
+    print(f"database: {which()}")
+    try:
+        asyncio.run(measure(arguments.events, arguments.groups, arguments.people))
+    finally:
+        drop_created()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.payload import TextContent
 from emulator import BotApiEmulator, RateLimits
+from tests.databases import drop_created, which
 from tests.harness import TOKEN, RunningBot, test_settings
 
 
@@ -104,7 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=1000)
     arguments = parser.parse_args()
-    asyncio.run(measure(arguments.groups))
+    print(f"database: {which()}")
+    try:
+        asyncio.run(measure(arguments.groups))
+    finally:
+        drop_created()
 
 
 if __name__ == "__main__":

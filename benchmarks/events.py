@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.events import Kind
 from emulator import BotApiEmulator
+from tests.databases import drop_created, which
 from tests.harness import TOKEN, RunningBot, test_settings
 
 TICK = 0.01  # events are produced in small bursts, a hundred a second
@@ -101,7 +102,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=int, default=6_000)
     arguments = parser.parse_args()
-    asyncio.run(measure(arguments.seconds, arguments.rate))
+    print(f"database: {which()}")
+    try:
+        asyncio.run(measure(arguments.seconds, arguments.rate))
+    finally:
+        drop_created()
 
 
 if __name__ == "__main__":

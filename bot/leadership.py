@@ -85,7 +85,8 @@ class Leadership:
 
     async def _step_down(self, why: str) -> None:
         self.leading = False
-        log.warning("no longer leading (%s): sending stops here", why)
+        level = logging.INFO if why == "stopping" else logging.WARNING
+        log.log(level, "no longer leading (%s): sending stops here", why)
         try:
             await self._on_loss()
         finally:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.sql import is_postgres_url
+from storage.sql import is_postgres_url, redacted_url
 
 # read once at import: the tests' clean environment removes every KANNUSTIN_* variable
 POSTGRES = os.environ.get("KANNUSTIN_TEST_POSTGRES") or None
@@ -34,6 +34,13 @@ _created: set[str] = set()
 
 def on_postgres() -> bool:
     return POSTGRES is not None
+
+
+def which() -> str:
+    """The database the tests (and the benchmarks) run on, for their reports."""
+    if POSTGRES is None:
+        return "SQLite (a file, WAL)"
+    return f"PostgreSQL ({redacted_url(POSTGRES).rsplit('/', 1)[0]})"
 
 
 def database_for(path: Path | str) -> str:
