@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import resource
 import statistics
@@ -209,9 +210,11 @@ async def measure(events: int, groups: int, people: int) -> None:
         await bot.start()
         built = time.perf_counter()
         await build(bot, groups, people, events)
+        took = time.perf_counter() - built
+        size = await database_size(bot)
         print(
             f"built {events:,} events, {groups} groups, {people:,} participants "
-            f"in {time.perf_counter() - built:.0f} s ({path.stat().st_size / 2**20:.0f} MB)"
+            f"in {took:.0f} s ({size / 2**20:.0f} MB)"
         )
         await timed(bot, "/stats", "sendMessage")  # warm the caches once
         stats = [await timed(bot, "/stats", "sendMessage") for _ in range(5)]
@@ -221,13 +224,22 @@ async def measure(events: int, groups: int, people: int) -> None:
         await bot.stop()
         for name in ("export.xlsx", "export.zip"):
             out = Path(folder) / name
-            elapsed, peak, summary = await export(str(path), out)
+            elapsed, peak, summary = await export(settings.database, out)
             size = out.stat().st_size / 2**20
             print(f"kannustin export {name}: {elapsed:.1f} s, peak {peak:.0f} MB, {size:.0f} MB")
             print(f"  {summary}")
     await emulator.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"benchmark process peak memory: {peak:.0f} MB")
+
+
+async def database_size(bot: RunningBot) -> int:
+    database = bot.services.database
+    if not database.is_postgres:
+        return await asyncio.to_thread(os.path.getsize, database.path)
+    async with database.transaction() as tx:
+        row = await tx.connection.fetch_one("SELECT pg_database_size(current_database())")
+    return int(row[0])
 
 
 def _ms(times: list[float]) -> str:

@@ -93,7 +93,8 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _lead(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """This instance leads (always, on SQLite): it sends the outbox and fires the schedule."""
     services = services_of(application)
-    await services.outbox.start(application.bot)
+    assert services.leadership is not None
+    await services.outbox.start(application.bot, services.leadership.instance)
     assert application.job_queue is not None  # the job-queue extra is a dependency
     await services.scheduler.start(application.job_queue)
 

@@ -40,8 +40,14 @@ class Leadership:
         self._on_loss = on_loss
         self._poll = poll
         self._task: asyncio.Task[None] | None = None
+        self._stepping = asyncio.Lock()  # a gain or loss runs to its end, even at a stop
         self.leading = False
         self.changed = asyncio.Event()  # set at each gain or loss (tests wait on it)
+
+    @property
+    def instance(self) -> int | None:
+        """This instance's presence key (None on SQLite, where there is one instance)."""
+        return self._lock.instance
 
     async def start(self) -> None:
         """Try once now (the usual single instance leads before its first update), then
@@ -50,6 +56,10 @@ class Leadership:
         self._task = asyncio.create_task(self._watch(), name="leadership")
 
     async def stop(self) -> None:
+        async with self._stepping:
+            await self._stop()
+
+    async def _stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -63,7 +73,8 @@ class Leadership:
         while True:
             await asyncio.sleep(self._poll)
             try:
-                await self._step()
+                async with self._stepping:
+                    await self._step()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -116,6 +116,7 @@ class OutboxSender:
         self._batch = batch
         self._slots = asyncio.Semaphore(max_in_flight)
         self._idle_poll = idle_poll
+        self._claimant: int | None = None
         self.max_attempts = max_attempts
         self._bot: Bot | None = None
         self._task: asyncio.Task[None] | None = None
@@ -137,8 +138,11 @@ class OutboxSender:
 
     # Lifecycle ------------------------------------------------------------------------------
 
-    async def start(self, bot: Bot) -> None:
+    async def start(self, bot: Bot, claimant: int | None = None) -> None:
+        """Start sending; ``claimant`` is this instance's presence key when several share
+        the database (its claims are recorded and hold only while it lives)."""
         self._bot = bot
+        self._claimant = claimant
         async with self._database.transaction() as tx:
             again = await tx.outbox.requeue_in_flight()
         if again:
@@ -228,7 +232,7 @@ class OutboxSender:
         if row.chat_id > 0 and await self._stopped(row.chat_id):
             # they blocked the bot: skipped until they write to it again
             async with self._database.transaction() as tx:
-                if await tx.outbox.start_sending(row.id):
+                if await tx.outbox.start_sending(row.id, self._claimant):
                     await tx.outbox.failed(row.id, "reason.blocked", now)
             await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])
             return False
@@ -245,7 +249,7 @@ class OutboxSender:
             # not after a database write of varying length (late requests bunch up and
             # earn 429s)
             async with self._database.transaction() as tx:
-                claimed = await tx.outbox.start_sending(row.id)
+                claimed = await tx.outbox.start_sending(row.id, self._claimant)
             if claimed:
                 await self._pacer.acquire(row.chat_id, group=group, count=count)
         except BaseException:
@@ -266,7 +270,7 @@ class OutboxSender:
     async def _give_up(self, row: OutboxRow, now: dt.datetime) -> None:
         with contextlib.suppress(Exception):
             async with self._database.transaction() as tx:
-                if await tx.outbox.start_sending(row.id):
+                if await tx.outbox.start_sending(row.id, self._claimant):
                     await tx.outbox.failed(row.id, "reason.error", now)
             self._failed += 1
             await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.sql import is_postgres_url, redacted_url
+from storage.sql import is_postgres_url, redacted_url, url_passwords
 
 ENV_PREFIX = "KANNUSTIN_"
 LANGUAGES = ("fi", "sv", "en")
@@ -195,8 +195,7 @@ class Settings(BaseSettings):
         """Secret values that must never reach a log."""
         found = [self.bot_token, self.webhook_secret]
         values = [secret.get_secret_value() for secret in found if secret is not None]
-        password = urlsplit(self.database).password if self.is_postgres else None
-        return values + ([password] if password else [])
+        return values + (url_passwords(self.database) if self.is_postgres else [])
 
     def require_token(self) -> str:
         if self.bot_token is None:

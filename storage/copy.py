@@ -9,6 +9,7 @@ counted on both sides: any difference undoes the whole copy.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,11 +63,15 @@ async def copy_database(
                 if there != here or here != done.rows:
                     raise CopyError(f"{done.name}: {here} rows in SQLite, {there} copied")
             await server.execute("COMMIT")
-        except BaseException:
-            await server.execute("ROLLBACK")
+        except BaseException as error:
+            with contextlib.suppress(Exception):  # the first error is the one to tell
+                await server.execute("ROLLBACK")
+            if isinstance(error, Exception) and not isinstance(error, CopyError):
+                raise CopyError(f"{type(error).__name__}: {error}") from error
             raise
         finally:
-            await lite.execute("ROLLBACK")
+            with contextlib.suppress(Exception):
+                await lite.execute("ROLLBACK")
     return copied
 
 

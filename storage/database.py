@@ -308,11 +308,15 @@ async def _finish(statement: Coroutine[Any, Any, int]) -> None:
     shutdown): the driver would finish it anyway, and only then is it known whether the
     unit of work is in the database. The cancellation goes on afterwards."""
     running = asyncio.ensure_future(statement)
-    try:
-        await asyncio.shield(running)
-    except asyncio.CancelledError:
-        await running
-        raise
+    cancelled = False
+    while not running.done():
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:
+            cancelled = True  # however often: the statement still runs to its end
+    running.result()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def _reason(error: Exception) -> str:

@@ -85,7 +85,8 @@ class EventRepository:
             VALUES (?, ?, ?, {", ".join("?" for _ in ACTIVITY)})
             ON CONFLICT (group_id, week, pseudonym) DO UPDATE SET {updates}
             """,
-            [(*key, *counts) for key, counts in sums.items()],
+            # in key order: two instances writing the same rows lock them in one order
+            [(*key, *counts) for key, counts in sorted(sums.items())],
         )
 
     async def sum_again(self, group_id: int, start: int) -> None:

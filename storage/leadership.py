@@ -9,9 +9,11 @@ there is one instance, and it always leads.
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from storage.database import Database
+from storage.presence import PRESENCE
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +22,15 @@ CHECK_TIMEOUT = 5.0
 
 
 class LeaderLock:
+    """Also this instance's presence: its session holds ``(PRESENCE, instance)`` from the
+    first try on, so the rows it claims are known to be in flight only while it lives."""
+
     def __init__(self, database: Database) -> None:
         self._database = database
         self._connection: Any = None  # an asyncpg connection, outside the pool
+        self.instance: int | None = (
+            secrets.randbelow(2**31 - 1) + 1 if database.is_postgres else None
+        )
 
     async def try_acquire(self) -> bool:
         """Take the lock if it is free (or already ours)."""
@@ -32,11 +40,26 @@ class LeaderLock:
 
         try:
             if self._connection is None or self._connection.is_closed():
-                self._connection = await asyncpg.connect(
+                self._connection = None
+                connection = await asyncpg.connect(
                     self._database.path,
                     timeout=CHECK_TIMEOUT,
-                    server_settings={"application_name": "kannustin-leader"},
+                    server_settings={
+                        "application_name": "kannustin-leader",
+                        # a leader whose host vanishes is dropped in about 25 s, not after
+                        # the system's two hours, so another can lead
+                        "tcp_keepalives_idle": "10",
+                        "tcp_keepalives_interval": "5",
+                        "tcp_keepalives_count": "3",
+                    },
                 )
+                await connection.execute(
+                    "SELECT pg_advisory_lock($1, $2)",
+                    PRESENCE,
+                    self.instance,
+                    timeout=CHECK_TIMEOUT,
+                )
+                self._connection = connection
             return bool(
                 await self._connection.fetchval(
                     "SELECT pg_try_advisory_lock($1)", LEADER_LOCK, timeout=CHECK_TIMEOUT

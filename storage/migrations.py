@@ -85,6 +85,7 @@ async def migration_status(database: Database, directory: Path | None = None) ->
     async with database.locked() as connection:
         if connection.dialect == "postgresql":
             await connection.execute("BEGIN")
+            await connection.execute("SET LOCAL lock_timeout = 0")  # another may migrate long
             await connection.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         await connection.execute(_CREATE_LEDGER)
         rows = await connection.fetch_all(
@@ -137,6 +138,7 @@ async def _apply_one(database: Database, migration: Migration, now: dt.datetime)
         try:
             if connection.dialect == "postgresql":
                 await connection.execute("BEGIN")
+                await connection.execute("SET LOCAL lock_timeout = 0")  # another may migrate long
                 await connection.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 if not await connection.execute(f"{ledger_row} ON CONFLICT DO NOTHING"):
                     await connection.execute("ROLLBACK")

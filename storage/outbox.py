@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from storage.presence import PRESENCE
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
 from storage.timestamps import from_db, to_db
@@ -51,6 +52,14 @@ class Tally:
 _COLUMNS = (
     "id, chat_id, group_id, person_id, broadcast_id, purpose, content, status, attempts, "
     "due_at, reason, message_ids, created_at, finished_at"
+)
+
+
+# PostgreSQL: is the instance with this presence key alive (does its session hold the
+# presence lock, storage/leadership.py)?
+_PRESENT = (
+    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+    f"AND classid = {PRESENCE} AND CAST(objid AS BIGINT) = {{key}}"
 )
 
 
@@ -115,16 +124,28 @@ class OutboxRepository:
         )
         return None if row is None else to_model(OutboxRow, row)
 
-    async def start_sending(self, row_id: int) -> bool:
-        """Mark in flight (one more attempt); False if it is no longer pending."""
-        changed = await execute(
-            self._connection,
-            """
-            UPDATE outbox SET status = 'sending', attempts = attempts + 1
-            WHERE id = :id AND status = 'pending'
-            """,
-            {"id": row_id},
-        )
+    async def start_sending(self, row_id: int, claimant: int | None = None) -> bool:
+        """Mark in flight (one more attempt); False if it is no longer pending. With several
+        instances, ``claimant`` (this instance's presence key) is recorded, and the claim
+        holds only while that instance is present (its database session lives)."""
+        if claimant is None:
+            changed = await execute(
+                self._connection,
+                """
+                UPDATE outbox SET status = 'sending', attempts = attempts + 1
+                WHERE id = :id AND status = 'pending'
+                """,
+                {"id": row_id},
+            )
+        else:
+            changed = await execute(
+                self._connection,
+                f"""
+                UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = :me
+                WHERE id = :id AND status = 'pending' AND EXISTS ({_PRESENT.format(key=":me")})
+                """,
+                {"id": row_id, "me": claimant},
+            )
         return changed > 0
 
     async def sent(self, row_id: int, message_ids: list[int], now: dt.datetime) -> None:
@@ -190,9 +211,22 @@ class OutboxRepository:
         )
 
     async def requeue_in_flight(self) -> int:
-        """At start-up: rows a crash left in flight go out again (they may repeat)."""
+        """When this instance starts sending: rows a crash left in flight go out again (they
+        may repeat). With several instances, only those of instances no longer present."""
+        if self._connection.dialect == "sqlite":
+            return await execute(
+                self._connection,
+                "UPDATE outbox SET status = 'pending' WHERE status = 'sending'",
+                {},
+            )
         return await execute(
-            self._connection, "UPDATE outbox SET status = 'pending' WHERE status = 'sending'", {}
+            self._connection,
+            f"""
+            UPDATE outbox SET status = 'pending'
+            WHERE status = 'sending'
+              AND (claimed_by IS NULL OR NOT EXISTS ({_PRESENT.format(key="claimed_by")}))
+            """,
+            {},
         )
 
     async def cancel_broadcast(self, broadcast_id: int, reason: str, now: dt.datetime) -> int:

@@ -17,3 +17,7 @@ CREATE TABLE send_pause (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     until DOUBLE PRECISION NOT NULL
 );
+
+-- Several instances: which instance claimed a row it is sending (its presence lock's key),
+-- so that a new leader sends again only what a dead instance had in flight. NULL on SQLite.
+ALTER TABLE outbox ADD COLUMN claimed_by BIGINT NULL;
