@@ -152,7 +152,10 @@ class Pacer:
 
     async def acquire(self, chat_id: int | str, *, group: bool, count: int = 1) -> None:
         slot = self.reserve(chat_id, group=group, count=count)
-        delay = slot - self._clock()
+        await self._wait(slot - self._clock())
+
+    async def _wait(self, delay: float) -> None:
+        """Sleep ``delay`` seconds (if any) until a slot, and past any pause."""
         if delay > 0:
             self.waited += delay
             await self._sleep(delay)
@@ -217,11 +220,7 @@ class SharedPacer(Pacer):
         except Exception as error:
             log.warning("send slots unavailable (%s): pacing this instance alone", error)
             slot = earliest
-        delay = slot - self._wall()
-        if delay > 0:
-            self.waited += delay
-            await self._sleep(delay)
-        await self.wait_while_paused()
+        await self._wait(slot - self._wall())
 
     def pause(self, seconds: float) -> None:
         super().pause(seconds)

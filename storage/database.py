@@ -254,15 +254,8 @@ class Database:
         work (they may be waiting for a send that waits for this)."""
         if self._pool is None:
             raise DatabaseError(f"{self.label}: side transactions need PostgreSQL")
-        async with self._pool.acquire() as raw:
-            connection = PostgresConnection(raw)
-            await connection.execute("BEGIN")
-            try:
-                yield connection
-                await _finish(connection.execute("COMMIT"))
-            except BaseException:
-                await self._roll_back(connection)
-                raise
+        async with self._pool.acquire() as raw, self._unit(PostgresConnection(raw)) as connection:
+            yield connection
 
     @asynccontextmanager
     async def locked(self) -> AsyncIterator[Connection]:
@@ -276,21 +269,27 @@ class Database:
         """A unit of work: commits when the block ends, rolls back if it (or the commit)
         fails. Whatever happens, the connection leaves without an open transaction, so one
         failure cannot wedge every later unit of work."""
-        async with self._lock, self._borrowed() as connection:
-            if connection.in_transaction:
+        async with self._lock, self._borrowed() as borrowed:
+            if borrowed.in_transaction:
                 log.warning("a transaction was left open on %s; rolling it back", self.label)
-                await connection.execute("ROLLBACK")
-            try:
-                # SQLite: take the write lock now, so the unit of work never fails halfway
-                # on another process's write
-                await connection.execute(
-                    "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
-                )
+                await borrowed.execute("ROLLBACK")
+            async with self._unit(borrowed) as connection:
                 yield Transaction(connection)
-                await _finish(connection.execute("COMMIT"))
-            except BaseException:
-                await self._roll_back(connection)
-                raise
+
+    @asynccontextmanager
+    async def _unit(self, connection: Connection) -> AsyncIterator[Connection]:
+        """BEGIN; COMMIT when the block ends, ROLLBACK if it (or the commit) fails."""
+        try:
+            # SQLite: take the write lock now, so the unit of work never fails halfway on
+            # another process's write
+            await connection.execute(
+                "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
+            )
+            yield connection
+            await _finish(connection.execute("COMMIT"))
+        except BaseException:
+            await self._roll_back(connection)
+            raise
 
     async def _roll_back(self, connection: Connection) -> None:
         # SQLite may have rolled back already (ON CONFLICT ROLLBACK, a full disk); a second
