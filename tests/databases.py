@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,25 @@ def restore_postgres(dump: Path, path: Path) -> str:
         check=True,
     )
     return url
+
+
+KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
+
+
+async def run_kannustin(
+    database: str, *arguments: str, timeout: float = 60
+) -> tuple[int, str, str]:
+    """``kannustin ARGUMENTS`` as its own process on ``database``: status, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        KANNUSTIN,
+        *arguments,
+        env=cli_environment(database),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 def cli_environment(database: str, **extra: str) -> dict[str, str]:

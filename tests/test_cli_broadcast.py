@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FixedClock
-from tests.databases import cli_environment
+from tests.databases import run_kannustin
 from tests.harness import RunningBot
-
-KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 
 
 class WallClock(FixedClock):
@@ -30,18 +26,7 @@ def clock() -> FixedClock:
 
 
 async def kannustin(bot: RunningBot, *arguments: str) -> tuple[int, str, str]:
-    env = cli_environment(bot.settings.database)
-    process = await asyncio.create_subprocess_exec(
-        KANNUSTIN,
-        "broadcast",
-        *arguments,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_kannustin(bot.settings.database, "broadcast", *arguments)
 
 
 async def test_text_and_file_from_the_command_line_reach_the_groups(

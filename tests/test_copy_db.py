@@ -3,7 +3,6 @@ the bot carries on there (same pseudonyms with the old key file, new ids after t
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,9 @@ from bot.clock import FixedClock
 from bot.payload import TextContent
 from emulator import BotApiEmulator
 from storage import Database
-from tests.databases import cli_environment, database_for, on_postgres
+from tests.databases import database_for, on_postgres, run_kannustin
 from tests.harness import RunningBot, test_settings
 from tests.test_access_matrix import snapshot
-from tests.test_cli_broadcast import KANNUSTIN
 from tests.test_e2e_checkins import walking_group
 
 pytestmark = pytest.mark.skipif(
@@ -25,20 +23,10 @@ pytestmark = pytest.mark.skipif(
 
 
 async def copy_db(source: Path, target: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        KANNUSTIN,
-        "copy-db",
-        "--from",
-        str(source),
-        "--to",
-        target,
-        env=cli_environment(str(source)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    status, out, err = await run_kannustin(
+        str(source), "copy-db", "--from", str(source), "--to", target, timeout=120
     )
-    output, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return status, out + err
 
 
 async def contents(target: str) -> dict[str, list[tuple[Any, ...]]]:

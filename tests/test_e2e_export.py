@@ -5,7 +5,6 @@ line writes the same; nobody else's groups are in it."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -19,9 +18,8 @@ import openpyxl
 from bot.clock import FixedClock
 from bot.exports import DICTIONARY
 from emulator import ApiCall
-from tests.databases import cli_environment
+from tests.databases import run_kannustin
 from tests.harness import RunningBot
-from tests.test_cli_broadcast import KANNUSTIN
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private, tap
 
 
@@ -172,23 +170,11 @@ async def test_a_coordinator_exports_what_the_log_holds(
 
     # the command line writes the same workbook
     out = tmp_path / "export.xlsx"
-    env = cli_environment(bot.settings.database)
-    process = await asyncio.create_subprocess_exec(
-        KANNUSTIN,
-        "export",
-        "--out",
-        str(out),
-        "--org",
-        "Espoo",
-        "--from",
-        "2026-11-01",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    status, stdout, stderr = await run_kannustin(
+        bot.settings.database, "export", "--out", str(out), "--org", "Espoo", "--from", "2026-11-01"
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-    assert stdout.decode().startswith(f"export: {out}: {len(events)} events")
+    assert status == 0, stderr
+    assert stdout.startswith(f"export: {out}: {len(events)} events")
     written = openpyxl.load_workbook(out, read_only=True)
     assert len(sheet(written, "events")) == len(events)
     written.close()

@@ -18,9 +18,8 @@ from emulator import ApiCall, BotApiEmulator
 from storage import Database
 from storage.migrations import load_migrations
 from storage.rows import fetch_all
-from tests.databases import cli_environment, on_postgres, restore_postgres
+from tests.databases import on_postgres, restore_postgres, run_kannustin
 from tests.harness import RunningBot, test_settings
-from tests.test_cli_broadcast import KANNUSTIN
 from tests.test_e2e_checkins import fire_at, helsinki, private, sent_since, tap, walking_group
 
 
@@ -179,18 +178,10 @@ async def test_too_many_commands_at_once_get_one_friendly_answer(
 
 
 async def kannustin(bot: RunningBot, *arguments: str) -> tuple[int, str]:
-    """``kannustin ARGUMENTS`` as its own process on the running bot's database."""
-    env = cli_environment(bot.settings.database)
-    process = await asyncio.create_subprocess_exec(
-        KANNUSTIN,
-        *arguments,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    """``kannustin ARGUMENTS`` as its own process on the running bot's database: its status,
+    and what it printed (stdout, then stderr)."""
+    status, out, err = await run_kannustin(bot.settings.database, *arguments)
+    return status, out + err
 
 
 async def test_an_admin_backs_up_erases_and_reads_the_audit_log(

@@ -32,6 +32,7 @@ from bot.payload import TextContent, content_from_json
 from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
 from storage import Database
+from storage.database import Transaction
 from storage.outbox import OutboxRow
 from storage.sql import is_postgres_url
 from tests.databases import database_for
@@ -277,14 +278,21 @@ async def outbox_rows(
     tmp_path: Path, groups: list[Chat], keep: Callable[[OutboxRow], bool]
 ) -> dict[int, str]:
     """What the database says of each group's row: sent, sending (in flight) or pending."""
+    async with process_database(tmp_path) as tx:
+        rows = [row for group in groups for row in await tx.outbox.of_chat(group.id)]
+    return {row.chat_id: row.status for row in rows if keep(row)}
+
+
+@contextlib.asynccontextmanager
+async def process_database(tmp_path: Path) -> AsyncIterator[Transaction]:
+    """A unit of work on the database the ``kannustin run`` processes use."""
     database = Database(database_for(tmp_path / "data" / "kannustin.db"))
     await database.connect()
     try:
         async with database.transaction() as tx:
-            rows = [row for group in groups for row in await tx.outbox.of_chat(group.id)]
+            yield tx
     finally:
         await database.close()
-    return {row.chat_id: row.status for row in rows if keep(row)}
 
 
 def is_broadcast(row: OutboxRow) -> bool:

@@ -24,10 +24,9 @@ from aiohttp import web
 from bot.clock import FixedClock
 from bot.meetings import WEEKDAYS
 from emulator import BotApiEmulator
-from storage import Database
 from storage.rows import execute
 from storage.timestamps import to_db
-from tests.databases import database_for, on_postgres
+from tests.databases import on_postgres
 from tests.test_e2e_process import Process, _environment, _free_port, _wait_for_port
 from tests.test_e2e_process import spawn as spawn  # noqa: PLC0414 - the fixture, shared
 from tests.test_faults import (
@@ -39,6 +38,7 @@ from tests.test_faults import (
     local_zone_at,
     outbox_rows,
     prepared_groups,
+    process_database,
     until,
 )
 
@@ -193,17 +193,12 @@ async def until_async(
 
 
 async def _count(tmp_path: Path, kind: str, group_id: int) -> int:
-    database = Database(database_for(tmp_path / "data" / "kannustin.db"))
-    await database.connect()
-    try:
-        async with database.transaction() as tx:
-            row = await tx.connection.fetch_one(
-                "SELECT COUNT(*) FROM events e JOIN groups g ON g.id = e.group_id "
-                "WHERE e.kind = :kind AND g.chat_id = :chat",
-                {"kind": kind, "chat": group_id},
-            )
-    finally:
-        await database.close()
+    async with process_database(tmp_path) as tx:
+        row = await tx.connection.fetch_one(
+            "SELECT COUNT(*) FROM events e JOIN groups g ON g.id = e.group_id "
+            "WHERE e.kind = :kind AND g.chat_id = :chat",
+            {"kind": kind, "chat": group_id},
+        )
     return int(row[0])
 
 
@@ -230,15 +225,10 @@ class Instance:
 
 
 async def _due_in(tmp_path: Path, kind: str, delay: dt.timedelta) -> None:
-    database = Database(database_for(tmp_path / "data" / "kannustin.db"))
-    await database.connect()
-    try:
-        async with database.transaction() as tx:
-            moved = await execute(
-                tx.connection,
-                "UPDATE schedule_items SET due_at = :now WHERE kind = :kind AND status = 'pending'",
-                {"now": to_db(dt.datetime.now(dt.UTC) + delay), "kind": kind},
-            )
-    finally:
-        await database.close()
+    async with process_database(tmp_path) as tx:
+        moved = await execute(
+            tx.connection,
+            "UPDATE schedule_items SET due_at = :now WHERE kind = :kind AND status = 'pending'",
+            {"now": to_db(dt.datetime.now(dt.UTC) + delay), "kind": kind},
+        )
     assert moved == GROUPS
