@@ -49,13 +49,15 @@ pytestmark = pytest.mark.skipif(
 GROUPS = 200
 LEADING = "leading: this instance sends"
 SECRET = "shared-by-every-instance"
+# the one URL, the instances behind it, and how many updates each answered
+Proxy = tuple[str, list[str], dict[str, int]]
 
 
 @pytest.fixture
-async def proxy() -> AsyncIterator[tuple[str, list[str]]]:
+async def proxy() -> AsyncIterator[Proxy]:
     """The one webhook URL: forwards each update to the next instance that answers."""
     backends: list[str] = []
-    served = backends_served
+    served: dict[str, int] = {}  # updates each instance answered
     turn = itertools.count()
     session = aiohttp.ClientSession()
 
@@ -80,16 +82,15 @@ async def proxy() -> AsyncIterator[tuple[str, list[str]]]:
     await runner.setup()
     port = _free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    served.clear()
-    yield f"http://127.0.0.1:{port}/hook", backends
+    yield f"http://127.0.0.1:{port}/hook", backends, served
     await runner.cleanup()
     await session.close()
 
 
 async def test_the_leader_dies_mid_broadcast_and_the_other_instance_finishes_once(
-    emulator: BotApiEmulator, tmp_path: Path, spawn: Spawn, proxy: tuple[str, list[str]]
+    emulator: BotApiEmulator, tmp_path: Path, spawn: Spawn, proxy: Proxy
 ) -> None:
-    url, backends = proxy
+    url, backends, served = proxy
     now = dt.datetime.now(dt.UTC)
     clock = FixedClock(now)
     # a meeting in each group next week (its reminders are far off until the test moves
@@ -176,10 +177,7 @@ async def test_the_leader_dies_mid_broadcast_and_the_other_instance_finishes_onc
     assert await survivor.stop() == 0, survivor.log
     assert LEADING in survivor.log and "Traceback" not in survivor.log
     assert await _count(tmp_path, "message", groups[0].id) == logged + 6
-    assert len(backends_served) == 2 and min(backends_served.values()) >= 3  # both served
-
-
-backends_served: dict[str, int] = {}  # updates each instance answered, per the proxy
+    assert len(served) == 2 and min(served.values()) >= 3  # both instances answered
 
 
 async def until_async(
