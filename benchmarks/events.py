@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.events import Kind
+from bot.runtime.events import Kind
 from emulator import BotApiEmulator
 from tests.databases import drop_created, which
 from tests.harness import TOKEN, RunningBot, test_settings

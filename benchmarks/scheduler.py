@@ -20,7 +20,7 @@ import tracemalloc
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.scheduler import ScheduleRunner
+from bot.runtime.scheduler import ScheduleRunner
 from emulator import BotApiEmulator
 from storage import Database, apply_migrations
 from storage.timestamps import to_db

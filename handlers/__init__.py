@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.context import KannustinApplication
+from bot.runtime.context import KannustinApplication
 from handlers import (
     broadcast,
     checkins,

@@ -12,11 +12,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcasts import AnyContent
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.outbox import deliver
 from bot.payload import MediaContent, TextContent, content_from_json
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.runtime.outbox import deliver
+from bot.services.broadcasts import AnyContent
 from bot.when import format_local
 from handlers.fallback import anything_else
 from handlers.rendering import show

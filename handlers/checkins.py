@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.checkins import KEEP, PROGRESS, RATE, SHARE
-from bot.context import KannustinApplication, KannustinContext
-from bot.meetings import meeting_when
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.checkins import KEEP, PROGRESS, RATE, SHARE
+from bot.services.meetings import meeting_when
 from handlers.meetings import group_and_args
 from handlers.rendering import keyboard
 

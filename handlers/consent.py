@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.consent import GIVE, WITHDRAW
-from bot.context import KannustinApplication, KannustinContext
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.consent import GIVE, WITHDRAW
 from handlers.rendering import answer
 
 

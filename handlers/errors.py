@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.people import resolve_language
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.people import resolve_language
 
 log = logging.getLogger(__name__)
 

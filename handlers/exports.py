@@ -7,8 +7,8 @@ import io
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.payload import UPLOAD_LIMIT
+from bot.runtime.context import KannustinApplication, KannustinContext
 
 CSV_WORDS = ("csv", "zip")
 

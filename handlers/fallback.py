@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
+from bot.runtime.context import KannustinApplication, KannustinContext
 from handlers.rendering import answer
 
 GROUP = 0  # same group as the journeys, registered after them: runs only when none matched

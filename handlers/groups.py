@@ -24,11 +24,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.consent import PREFIX as CONSENT_PREFIX
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.groups import Added
 from bot.i18n import normalize_language
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.consent import PREFIX as CONSENT_PREFIX
+from bot.services.groups import Added
 from bot.settings import LANGUAGES
 from storage.groups import Group
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.invitations import PREFIX
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.invitations import PREFIX
 
 REVOKE = "inv:revoke:"
 

@@ -13,9 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.meetings import GroupSchedule, meeting_when
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.meetings import GroupSchedule, meeting_when
 from bot.when import WhenError, format_local, parse_dates, parse_weekly
 from handlers.broadcast import CANCEL as CANCEL_BROADCAST
 from storage.groups import Group

@@ -7,8 +7,8 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.commands import commands_for
-from bot.context import KannustinApplication, KannustinContext
 from bot.roles import ChatKind
+from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.settings import LANGUAGES
 from handlers.rendering import answer
 

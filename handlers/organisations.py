@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
+from bot.runtime.context import KannustinApplication, KannustinContext
 from handlers.rendering import command_text
 
 

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
-from bot.events import Kind
-from bot.flood import WINDOW, FloodGuard, Verdict
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.runtime.events import Kind
+from bot.runtime.flood import WINDOW, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
-from bot.privacy import FORGET, KEEP
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.privacy import FORGET, KEEP
 from handlers.rendering import answer
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
-from bot.context import KannustinContext
 from bot.replies import Reply
+from bot.runtime.context import KannustinContext
 
 
 def keyboard(context: KannustinContext, reply: Reply) -> InlineKeyboardMarkup | None:

@@ -8,10 +8,10 @@ import asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.charts import Labels, weekly_chart
-from bot.context import KannustinApplication, KannustinContext
+from bot.formats.charts import Labels, weekly_chart
 from bot.payload import TEXT_LIMIT, fit_text
-from bot.stats import GroupWeeks, Scope, Week, chart_series, protect, totals
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.stats import GroupWeeks, Scope, Week, chart_series, protect, totals
 
 GROUP = "st:g:"  # st:g:GROUP — one group's weeks
 CHART = "st:c:"  # st:c:GROUP (0: every group the person sees)

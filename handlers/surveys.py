@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
-from bot.surveys import ANSWER, SKIP
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.surveys import ANSWER, SKIP
 from handlers.rendering import answer, keyboard
 
 

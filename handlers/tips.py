@@ -9,12 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KannustinApplication, KannustinContext
 from bot.errors import DomainError
-from bot.outbox import deliver
 from bot.payload import content_from_json
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.runtime.outbox import deliver
+from bot.services.tips import PAGE, THEME_NAMES
 from bot.settings import LANGUAGES
-from bot.tips import PAGE, THEME_NAMES
 from content.library import Theme
 from handlers.broadcast import SAVE_TO_LIBRARY, show_targets
 from handlers.rendering import show

@@ -7,13 +7,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
 from bot.clock import FixedClock
-from bot.context import KannustinApplication
 from bot.i18n import Translator
-from bot.services import Services, build_services
+from bot.runtime.app import build_application
+from bot.runtime.context import KannustinApplication
+from bot.runtime.telegram_setup import ALLOWED_UPDATES
+from bot.runtime.wiring import Services, build_services
 from bot.settings import Settings
-from bot.telegram_setup import ALLOWED_UPDATES
 from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database

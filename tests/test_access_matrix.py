@@ -19,7 +19,7 @@ from bot.clock import FixedClock
 from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.payload import TextContent
-from bot.services import Services, build_services
+from bot.runtime.wiring import Services, build_services
 from bot.settings import Settings
 from content import load_library
 from storage import Database

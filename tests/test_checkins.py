@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from bot.checkins import _pair, _teams_of
+from bot.services.checkins import _pair, _teams_of
 
 
 def matchings(people: list[str]) -> list[list[tuple[str, str]]]:

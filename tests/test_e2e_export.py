@@ -16,7 +16,7 @@ from typing import Any
 import openpyxl
 
 from bot.clock import FixedClock
-from bot.exports import DICTIONARY
+from bot.services.exports import DICTIONARY
 from emulator import ApiCall
 from tests.databases import run_kannustin
 from tests.harness import RunningBot

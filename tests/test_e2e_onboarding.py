@@ -8,7 +8,7 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import KannustinContext
+from bot.runtime.context import KannustinContext
 from emulator import BotApiEmulator
 from tests.databases import stored_bytes
 from tests.harness import RunningBot

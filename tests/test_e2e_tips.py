@@ -10,7 +10,7 @@ import itertools
 from typing import Any
 
 from bot.clock import FixedClock
-from bot.tips import CURATED
+from bot.services.tips import CURATED
 from emulator import ApiCall, Chat
 from tests.harness import RunningBot
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.events import EventLog, Kind
 from bot.pseudonyms import Pseudonyms
+from bot.runtime.events import EventLog, Kind
 from emulator import BotApiEmulator
 from storage import Database
 from tests.databases import database_for, stored_bytes

@@ -33,14 +33,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.checkins import KEEP, PROGRESS, RATE, SHARE
 from bot.clock import FixedClock
 from bot.commands import COMMANDS
-from bot.consent import GIVE, WITHDRAW
-from bot.privacy import FORGET
-from bot.privacy import KEEP as KEEP_DATA
-from bot.surveys import ANSWER, SKIP
-from bot.tips import CURATED, OWN
+from bot.services.checkins import KEEP, PROGRESS, RATE, SHARE
+from bot.services.consent import GIVE, WITHDRAW
+from bot.services.privacy import FORGET
+from bot.services.privacy import KEEP as KEEP_DATA
+from bot.services.surveys import ANSWER, SKIP
+from bot.services.tips import CURATED, OWN
 from content.library import Theme
 from emulator import BotApiEmulator, Chat
 from handlers import broadcast, groups, invitations, meetings, onboarding, stats, tips

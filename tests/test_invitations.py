@@ -11,8 +11,8 @@ from bot.clock import FixedClock
 from bot.deeplinks import PAYLOAD
 from bot.errors import DomainError
 from bot.i18n import Translator
-from bot.invitations import hash_token
-from bot.services import Services, build_services
+from bot.runtime.wiring import Services, build_services
+from bot.services.invitations import hash_token
 from bot.settings import Settings
 from content import load_library
 from storage import Database

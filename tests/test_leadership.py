@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.leadership import Leadership
+from bot.runtime.leadership import Leadership
 from storage import Database, apply_migrations
 from storage.leadership import LeaderLock
 from tests.databases import database_for, on_postgres

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import REDACTED, RedactingFormatter
+from bot.runtime.logs import REDACTED, RedactingFormatter
 from tests.harness import TOKEN
 
 

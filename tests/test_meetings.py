@@ -12,11 +12,11 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
-from bot.events import Kind
-from bot.meetings import CHECKINS as CHECK_INS
-from bot.meetings import out_of_quiet_hours
 from bot.payload import content_from_json
-from bot.services import Services
+from bot.runtime.events import Kind
+from bot.runtime.wiring import Services
+from bot.services.meetings import CHECKINS as CHECK_INS
+from bot.services.meetings import out_of_quiet_hours
 from storage import Database
 from storage.groups import Group
 from tests.harness import instructor_with_group

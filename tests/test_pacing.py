@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from bot.pacing import SAFETY, Pacer
+from bot.runtime.pacing import SAFETY, Pacer
 
 
 class FakeClock:

@@ -10,9 +10,9 @@ from bot.clock import FixedClock
 from bot.commands import COMMANDS, commands_for
 from bot.deeplinks import DeepLinkRouter
 from bot.errors import DomainError
-from bot.people import PeopleService, resolve_language
 from bot.replies import Reply
 from bot.roles import ChatKind, Role
+from bot.services.people import PeopleService, resolve_language
 from storage import Database
 from storage.people import Person
 

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from bot.clock import FixedClock
-from bot.events import Kind
-from bot.flood import FloodGuard, Verdict
+from bot.runtime.events import Kind
+from bot.runtime.flood import FloodGuard, Verdict
 from storage import Database
 from storage.rows import fetch_all
 from tests.harness import instructor_with_group

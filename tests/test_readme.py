@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.exports import DICTIONARY
+from bot.services.exports import DICTIONARY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ROW = re.compile(r"^\| `([a-z_]+)` \| `([A-Za-z_]+)` \| (.+) \|$")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.pacing import SAFETY, Limits, SharedPacer
+from bot.runtime.pacing import SAFETY, Limits, SharedPacer
 from storage import Database, apply_migrations
 from storage.pacing import SlotBook
 from storage.rows import fetch_all

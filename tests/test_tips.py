@@ -12,8 +12,8 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.pseudonyms import PseudonymKeyError, Pseudonyms, for_database
-from bot.services import Services
-from bot.tips import CURATED, TipService, programme_week
+from bot.runtime.wiring import Services
+from bot.services.tips import CURATED, TipService, programme_week
 from storage import Database
 from storage.groups import Group
 from tests.harness import instructor_with_group

@@ -2,7 +2,7 @@
 
 At start-up every pending item gets a one-off job in PTB's job queue (APScheduler); an
 item that fell due while the bot was down fires at once, and the firing rules in
-``bot/meetings.py`` decide whether it is still sent. Items planned later get their jobs
+``bot/services/meetings.py`` decide whether it is still sent. Items planned later get their jobs
 as they are planned. A job carries its item and the due time it was made for: a job left
 over from a time the item no longer has fires into nothing, and a second firing of the
 same due time finds the item already done.
@@ -11,7 +11,7 @@ Delays are measured on the bot's clock (so a test's clock and the jobs agree). A
 counts as "missed" however late it runs (a busy start-up must not lose a reminder), and a
 sweep every ``SWEEP`` seconds fires anything due that has no job left: a firing that
 failed, or one lost for any other reason, and makes jobs for items planned by another
-instance. Only the leading instance (``bot/leadership.py``) has the jobs.
+instance. Only the leading instance (``bot/runtime/leadership.py``) has the jobs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.clock import Clock
-from bot.meetings import MeetingService
+from bot.services.meetings import MeetingService
 from storage.meetings import ScheduleItem
 
 log = logging.getLogger(__name__)

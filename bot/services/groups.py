@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.access import load_actor, managed_group, require_admin, require_staff
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.services.access import load_actor, managed_group, require_admin, require_staff
 from bot.settings import LANGUAGES
 from storage import Database
 from storage.groups import Group, GroupSummary

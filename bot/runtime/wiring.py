@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.broadcasts import BroadcastService
-from bot.checkins import CheckInService
 from bot.clock import Clock
-from bot.consent import ConsentService
 from bot.deeplinks import DeepLinkRouter
-from bot.events import EventLog
-from bot.exports import ExportService
-from bot.groups import GroupService
 from bot.i18n import Translator
-from bot.invitations import InvitationService
-from bot.leadership import Leadership
-from bot.meetings import MeetingService
-from bot.organisations import OrganisationService
-from bot.outbox import OutboxSender
-from bot.pacing import Pacer, SharedPacer
-from bot.people import PeopleService
-from bot.privacy import PrivacyService
 from bot.pseudonyms import Pseudonyms, for_database
-from bot.scheduler import ScheduleRunner
+from bot.runtime.events import EventLog
+from bot.runtime.leadership import Leadership
+from bot.runtime.outbox import OutboxSender
+from bot.runtime.pacing import Pacer, SharedPacer
+from bot.runtime.scheduler import ScheduleRunner
+from bot.services.broadcasts import BroadcastService
+from bot.services.checkins import CheckInService
+from bot.services.consent import ConsentService
+from bot.services.exports import ExportService
+from bot.services.groups import GroupService
+from bot.services.invitations import InvitationService
+from bot.services.meetings import MeetingService
+from bot.services.organisations import OrganisationService
+from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
+from bot.services.stats import StatsService
+from bot.services.surveys import SurveyService
+from bot.services.tips import TipService
 from bot.settings import Settings
-from bot.stats import StatsService
-from bot.surveys import SurveyService
-from bot.tips import TipService
 from content import Library
 from content.surveys import Surveys, load_surveys
 from storage import Database
@@ -59,7 +59,7 @@ class Services:
     stats: StatsService
     exports: ExportService
     privacy: PrivacyService
-    # set when the bot starts (it needs the running application): see bot/app.py
+    # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
 
 

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.consent import NOTICE_VERSION
-from bot.events import EventLog, Kind
 from bot.i18n import Text, Translator, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
+from bot.runtime.events import EventLog, Kind
+from bot.services.consent import NOTICE_VERSION
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group

@@ -22,16 +22,16 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from bot.access import managed_group
 from bot.clock import Clock
-from bot.consent import NOTICE_VERSION
 from bot.errors import DomainError
-from bot.events import EventLog, Kind
 from bot.i18n import Text, Translator, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
-from bot.tips import local_date, programme_week
+from bot.runtime.events import EventLog, Kind
+from bot.services.access import managed_group
+from bot.services.consent import NOTICE_VERSION
+from bot.services.tips import local_date, programme_week
 from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant

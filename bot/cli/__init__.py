@@ -26,18 +26,18 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import pseudonyms
-from bot.app import build_application
-from bot.broadcasts import BroadcastService
 from bot.clock import SystemClock
 from bot.errors import DomainError
 from bot.i18n import CatalogError, Translator
-from bot.logs import configure_logging, redact
-from bot.organisations import OrganisationService
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
-from bot.privacy import EVENT_POLICIES
-from bot.services import Services, build_services
+from bot.runtime.app import build_application
+from bot.runtime.logs import configure_logging, redact
+from bot.runtime.telegram_setup import ALLOWED_UPDATES
+from bot.runtime.wiring import Services, build_services
+from bot.services.broadcasts import BroadcastService
+from bot.services.organisations import OrganisationService
+from bot.services.privacy import EVENT_POLICIES
 from bot.settings import Settings, SettingsError, load_settings
-from bot.telegram_setup import ALLOWED_UPDATES
 from bot.when import format_local, parse_when
 from content import ContentError, Library, load_library
 from content.library import TIPS_DIR

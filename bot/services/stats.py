@@ -14,10 +14,10 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from bot.access import load_actor, managed_group, require_staff
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.pseudonyms import Pseudonyms
+from bot.services.access import load_actor, managed_group, require_staff
 from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group

@@ -20,10 +20,10 @@ import secrets
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.events import EventLog
 from bot.i18n import Text
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
+from bot.runtime.events import EventLog
 from storage import Database
 
 log = logging.getLogger(__name__)

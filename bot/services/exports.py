@@ -24,15 +24,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import IO
 
-from bot.access import load_actor, require_coordinator
-from bot.charts import bar_chart
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.formats.charts import bar_chart
+from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
 from bot.i18n import Translator
 from bot.pseudonyms import Pseudonyms
-from bot.stats import GroupWeeks, StatsService, protect, start_day
-from bot.surveys import SurveyService
-from bot.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
+from bot.services.access import load_actor, require_coordinator
+from bot.services.stats import GroupWeeks, StatsService, protect, start_day
+from bot.services.surveys import SurveyService
 from storage import Database
 from storage.analytics import day_number
 from storage.groups import Group

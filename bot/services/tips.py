@@ -18,12 +18,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.access import Actor, load_actor, require_coordinator, require_staff
-from bot.broadcasts import AnyContent, BroadcastService
 from bot.clock import Clock
-from bot.consent import NOTICE_VERSION
 from bot.errors import DomainError
-from bot.events import EventLog, Kind
 from bot.i18n import Translator
 from bot.payload import (
     AlbumContent,
@@ -32,8 +28,12 @@ from bot.payload import (
     content_from_json,
     content_to_json,
 )
-from bot.people import resolve_language
 from bot.pseudonyms import Pseudonyms
+from bot.runtime.events import EventLog, Kind
+from bot.services.access import Actor, load_actor, require_coordinator, require_staff
+from bot.services.broadcasts import AnyContent, BroadcastService
+from bot.services.consent import NOTICE_VERSION
+from bot.services.people import resolve_language
 from bot.settings import LANGUAGES
 from content import Library, Tip
 from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme

@@ -14,11 +14,18 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.access import COORDINATOR, INSTRUCTOR, Actor, load_actor, require_manages, require_staff
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Reply
+from bot.services.access import (
+    COORDINATOR,
+    INSTRUCTOR,
+    Actor,
+    load_actor,
+    require_manages,
+    require_staff,
+)
 from storage import Database, Transaction
 from storage.invitations import Invitation
 from storage.people import Person

@@ -55,9 +55,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.events import EventLog, Kind
 from bot.i18n import Translator
-from bot.pacing import Pacer, seconds
 from bot.payload import (
     TEXT_LIMIT,
     AlbumContent,
@@ -69,7 +67,9 @@ from bot.payload import (
     describe,
     fit_text,
 )
-from bot.people import resolve_language
+from bot.runtime.events import EventLog, Kind
+from bot.runtime.pacing import Pacer, seconds
+from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.outbox import OutboxRow
 

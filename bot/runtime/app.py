@@ -15,13 +15,13 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.clock import Clock, SystemClock
-from bot.context import KannustinApplication, KannustinContext
 from bot.i18n import Translator
-from bot.leadership import Leadership
-from bot.pacing import PacedRateLimiter
-from bot.services import Services, build_services
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.runtime.leadership import Leadership
+from bot.runtime.pacing import PacedRateLimiter
+from bot.runtime.telegram_setup import publish_bot_profile
+from bot.runtime.wiring import Services, build_services
 from bot.settings import Settings
-from bot.telegram_setup import publish_bot_profile
 from content import Library, load_library
 from storage import Database, apply_migrations
 from storage.leadership import LeaderLock

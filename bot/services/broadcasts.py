@@ -9,7 +9,6 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from bot.access import Actor, load_actor, require_staff
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.payload import (
@@ -20,6 +19,7 @@ from bot.payload import (
     content_to_json,
     describe,
 )
+from bot.services.access import Actor, load_actor, require_staff
 from bot.when import parse_when
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast, Draft

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.access import load_actor, require_admin, require_coordinator
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.services.access import load_actor, require_admin, require_coordinator
 from storage import Database
 from storage.organisations import Organisation
 

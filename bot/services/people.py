@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.access import Actor, load_actor
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import normalize_language
 from bot.roles import Role
+from bot.services.access import Actor, load_actor
 from bot.settings import LANGUAGES
 from storage import Database
 from storage.people import Person

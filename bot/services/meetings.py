@@ -5,7 +5,7 @@ mid-week encouragement).
 The database is the source of truth. Each planned message is a ``schedule_items`` row,
 keyed by its meeting and kind; firing it marks the row and writes the outbox row in one
 transaction, so one due time never produces two messages, however often it fires. The
-scheduler's jobs are only derived from these rows (``bot/scheduler.py``).
+scheduler's jobs are only derived from these rows (``bot/runtime/scheduler.py``).
 
 Rules for a firing:
 - a reminder whose meeting has already started is skipped;
@@ -22,14 +22,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.access import load_actor, managed_group, require_staff
-from bot.checkins import CheckInService
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Translator
 from bot.payload import TextContent, content_to_json
-from bot.surveys import SurveyService
-from bot.tips import TipService
+from bot.services.access import load_actor, managed_group, require_staff
+from bot.services.checkins import CheckInService
+from bot.services.surveys import SurveyService
+from bot.services.tips import TipService
 from bot.when import parse_dates, parse_weekly
 from storage import Database, Transaction
 from storage.analytics import day_number

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.services import Services
+from bot.runtime.wiring import Services
 from storage.people import Person
 
 if TYPE_CHECKING:
