@@ -49,6 +49,27 @@ class Membership:
     left_at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class ActiveWeeks:
+    """How many programme weeks a person was active in, in one group."""
+
+    group_id: int
+    pseudonym: str
+    weeks: int
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One row of the event log as the research export writes it."""
+
+    id: int
+    at: str  # as stored: UTC, fixed-width ISO 8601 text (exported as it is)
+    group_id: int
+    pseudonym: str | None  # None: the group itself
+    kind: str
+    attributes: str | None  # JSON text
+
+
 def day_number(day: dt.date) -> int:
     return day.toordinal() - EPOCH_DAY
 
@@ -93,8 +114,8 @@ class AnalyticsRepository:
 
     async def active_weeks(
         self, group_ids: Collection[int], exclude: Collection[str]
-    ) -> list[tuple[int, str, int]]:
-        """(group id, pseudonym, weeks in which they were active) for everyone active."""
+    ) -> list[ActiveWeeks]:
+        """For everyone active: in how many weeks they were."""
         if not group_ids:
             return []
         marks = ", ".join("?" for _ in group_ids)
@@ -102,13 +123,13 @@ class AnalyticsRepository:
         staff_marks = ", ".join("?" for _ in staff)
         doing = " + ".join(column for column in ACTIVITY if column != "broadcasts")
         sql = f"""
-            SELECT group_id, pseudonym, COUNT(*) FROM weekly_activity
+            SELECT group_id, pseudonym, COUNT(*) AS weeks FROM weekly_activity
             WHERE group_id IN ({marks}) AND pseudonym <> '' AND {doing} > 0
               AND pseudonym NOT IN ({staff_marks})
             GROUP BY group_id, pseudonym
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
-        return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+        return to_models(ActiveWeeks, rows)
 
     async def last_event_id(self) -> int:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
@@ -176,10 +197,10 @@ class AnalyticsRepository:
         since: dt.datetime | None,
         until: dt.datetime | None,
         page: int = 20_000,
-    ) -> list[tuple[int, str, int, str | None, str, str | None]]:
-        """(id, at, group id, pseudonym, kind, attributes) of these groups with ids after
-        ``after_id`` up to ``up_to_id``, oldest first: one page of an export, read in its
-        own short transaction so the bot is not held up."""
+    ) -> list[LoggedEvent]:
+        """The events of these groups with ids after ``after_id`` up to ``up_to_id``,
+        oldest first: one page of an export, read in its own short transaction so the bot
+        is not held up."""
         wanted = sorted(group_ids)
         if not wanted:
             return []
@@ -196,7 +217,4 @@ class AnalyticsRepository:
             sql += " AND at < ?"
             params.append(to_db(until))
         sql += f" ORDER BY id LIMIT {int(page)}"
-        rows = await self._connection.fetch_all(sql, params)
-        return [
-            (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5]) for row in rows
-        ]
+        return to_models(LoggedEvent, await self._connection.fetch_all(sql, params))

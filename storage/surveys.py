@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
@@ -159,6 +160,18 @@ class SurveyRepository:
             {"id": response_id, "now": to_db(now)},
         )
         return changed > 0
+
+    async def rounds_of(self, group_ids: Collection[int]) -> list[SurveyRound]:
+        """The rounds sent to these groups."""
+        if not group_ids:
+            return []
+        marks = ", ".join("?" for _ in group_ids)
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id IN ({marks}) ORDER BY id",
+            list(group_ids),
+        )
+        return to_models(SurveyRound, rows)
 
     async def answers(self, group_ids: list[int] | None = None) -> list[AnswerRow]:
         """Every stored answer (of these groups), ordered for a wide table."""

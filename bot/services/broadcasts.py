@@ -63,10 +63,6 @@ class BroadcastService:
         """How a tip key becomes its content in each language (the tip service)."""
         self._variants = variants
 
-    def on_enqueue(self, notify: Callable[[], None]) -> None:
-        """Who to tell when rows were written (the sender, so it looks at once)."""
-        self._notify = notify
-
     # Who may send where ----------------------------------------------------------------
 
     async def may_broadcast(self, actor_id: int) -> bool:
