@@ -12,7 +12,7 @@ from bot.clock import SystemClock
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
 from bot.services.broadcasts import BroadcastService
 from bot.settings import Settings
-from bot.when import format_local, parse_when
+from bot.when import format_for_groups, parse_when
 
 _FILE_KINDS = {
     ".jpg": "photo",
@@ -81,7 +81,12 @@ async def enqueue_broadcast(settings: Settings, arguments: argparse.Namespace) -
             chosen = [by_chat[chat].id for chat in arguments.group]
         with refusals():
             broadcast, targets = await service.send(None, content, chosen, send_at)
-    when = "now" if send_at is None else format_local(broadcast.send_at, settings.timezone)
+    zones = [group.timezone for group in targets]
+    when = (
+        "now"
+        if send_at is None
+        else format_for_groups(broadcast.send_at, zones, typed_in=settings.timezone)
+    )
     print(f"broadcast {broadcast.id}: {len(targets)} groups, {when}")
     return EXIT_OK
 
