@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.rows import execute, fetch_all, fetch_one, marks, to_model, to_models
 from storage.sql import Connection
 from storage.timestamps import to_db
 
@@ -165,10 +165,9 @@ class SurveyRepository:
         """The rounds sent to these groups."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         rows = await fetch_all(
             self._connection,
-            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id IN ({marks}) ORDER BY id",
+            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id IN ({marks(group_ids)})",
             list(group_ids),
         )
         return to_models(SurveyRound, rows)

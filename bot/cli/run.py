@@ -63,9 +63,8 @@ def run(settings: Settings, *, webhook: bool) -> int:
     if webhook:
         settings.require_webhook()
     translator, library = load_texts_and_content(settings)
-    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     try:
-        pseudonyms.describe(settings.database, key, settings.pseudonym_key_file)
+        _pseudonym_key(settings)
     except pseudonyms.PseudonymKeyError as error:
         raise Failure(f"pseudonyms: {error}") from None
     asyncio.run(prepare_database(settings))
@@ -137,10 +136,8 @@ def check(settings: Settings) -> int:
     except (DatabaseError, MigrationError) as error:
         print(f"database: PROBLEM {error}")
         problems += 1
-    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     try:
-        source = pseudonyms.describe(settings.database, key, settings.pseudonym_key_file)
-        print(f"pseudonyms: {source}")
+        print(f"pseudonyms: {_pseudonym_key(settings)}")
     except pseudonyms.PseudonymKeyError as error:
         print(f"pseudonyms: PROBLEM {error}")
         problems += 1
@@ -160,6 +157,12 @@ def check(settings: Settings) -> int:
         problems += _content_problems("surveys", error)
     print("all good" if problems == 0 else f"{problems} problem(s) found")
     return EXIT_OK if problems == 0 else EXIT_PROBLEM
+
+
+def _pseudonym_key(settings: Settings) -> str:
+    """Where the pseudonym key comes from; raises if it cannot be had."""
+    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    return pseudonyms.describe(settings.database, key, settings.pseudonym_key_file)
 
 
 def _content_problems(what: str, error: ContentError) -> int:
