@@ -73,15 +73,6 @@ class Translator:
             template = self._catalogs[REFERENCE_LANGUAGE].gettext(key)
         return template.format(**params) if params else template
 
-    def plural(self, language: str | None, key: str, count: int, /, **params: object) -> str:
-        """A text that depends on a count: the catalog holds ``key`` with plural forms."""
-        catalog = self._catalogs.get(language or self.default, self._catalogs[self.default])
-        template = catalog.ngettext(key, key, count)
-        if template == key:
-            log.warning("plural message key %r missing for language %s", key, language)
-            template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, key, count)
-        return template.format(count=count, **params)
-
     def render(self, language: str | None, text: Text) -> str:
         """Render ``text``; parameters that are themselves ``Text`` are rendered first."""
         params = {

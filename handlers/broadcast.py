@@ -17,7 +17,7 @@ from bot.payload import MediaContent, TextContent, content_from_json
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.outbox import deliver
 from bot.services.broadcasts import AnyContent
-from bot.when import format_local
+from bot.when import format_for_groups
 from handlers.fallback import anything_else
 from handlers.rendering import show
 
@@ -198,13 +198,13 @@ async def _send(
             reply_markup=save,
         )
         return
-    zone = groups[0].timezone if groups else context.services.settings.timezone
+    zones = [group.timezone for group in groups] or [context.services.settings.timezone]
     await message.reply_text(
         context.t(
             "broadcast.scheduled",
             count=len(groups),
             number=broadcast.id,
-            when=format_local(broadcast.send_at, zone),
+            when=format_for_groups(broadcast.send_at, zones),
         ),
         reply_markup=save,
     )
@@ -219,7 +219,6 @@ async def list_scheduled(update: Update, context: KannustinContext) -> None:
     if not summaries:
         await message.reply_text(context.t("broadcast.none-scheduled"))
         return
-    zone = context.services.settings.timezone
     lines = [context.t("broadcast.scheduled-header")]
     buttons = []
     for summary in summaries:
@@ -228,7 +227,7 @@ async def list_scheduled(update: Update, context: KannustinContext) -> None:
             context.t(
                 "broadcast.scheduled-line",
                 number=broadcast.id,
-                when=format_local(broadcast.send_at, zone),
+                when=format_for_groups(broadcast.send_at, summary.timezones),
                 groups=", ".join(summary.group_names),
             )
         )
@@ -265,14 +264,13 @@ async def list_recent(update: Update, context: KannustinContext) -> None:
     if not summaries:
         await message.reply_text(context.t("broadcast.none-sent"))
         return
-    zone = context.services.settings.timezone
     lines = [context.t("broadcast.recent-header")]
     for summary in summaries:
         lines.append(
             context.t(
                 "broadcast.recent-line",
                 number=summary.broadcast.id,
-                when=format_local(summary.broadcast.send_at, zone),
+                when=format_for_groups(summary.broadcast.send_at, summary.timezones),
                 sent=summary.tally.sent,
                 total=summary.tally.total,
                 reactions=summary.reactions,

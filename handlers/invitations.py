@@ -83,7 +83,7 @@ async def invite(update: Update, context: KannustinContext) -> None:
         uses=uses,
     )
     link = services.deep_links.link(context.bot.username, PREFIX, created.token)
-    zone = ZoneInfo(services.settings.timezone)
+    zone = ZoneInfo(created.timezone)
     until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
     where = (
         context.t("invite.for-group", group=created.group_name)
@@ -111,7 +111,6 @@ async def list_invitations(update: Update, context: KannustinContext) -> None:
     if not found:
         await message.reply_text(context.t("invite.none-open"))
         return
-    zone = ZoneInfo(context.services.settings.timezone)
     lines = [context.t("invite.open-header")]
     buttons = []
     for item in found:
@@ -123,7 +122,9 @@ async def list_invitations(update: Update, context: KannustinContext) -> None:
                 role=context.t(_ROLE_KEYS[invitation.role]),
                 group=item.group_name or "-",
                 uses=invitation.max_uses - invitation.uses,
-                until=invitation.expires_at.astimezone(zone).strftime("%d.%m. %H:%M"),
+                until=invitation.expires_at.astimezone(ZoneInfo(item.timezone)).strftime(
+                    "%d.%m. %H:%M"
+                ),
             )
         )
         buttons.append(

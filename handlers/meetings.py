@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.meetings import GroupSchedule, meeting_when
-from bot.when import WhenError, format_local, parse_dates, parse_weekly
+from bot.when import WhenError, format_for_groups, format_local, parse_dates, parse_weekly
 from handlers.broadcast import CANCEL as CANCEL_BROADCAST
 from storage.groups import Group
 
@@ -265,7 +265,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
             context.t(
                 "broadcast.scheduled-line",
                 number=broadcast.id,
-                when=format_local(broadcast.send_at, services.settings.timezone),
+                when=format_for_groups(broadcast.send_at, summary.timezones),
                 groups=", ".join(summary.group_names),
             )
         )

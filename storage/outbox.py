@@ -33,10 +33,6 @@ class OutboxRow:
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
-    @property
-    def sent_message_ids(self) -> list[int]:
-        return [int(value) for value in json.loads(self.message_ids or "[]")]
-
 
 @dataclass(frozen=True)
 class Tally:

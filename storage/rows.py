@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from storage.sql import Connection, Params
@@ -34,6 +34,11 @@ async def insert(connection: Connection, sql: str, params: Params) -> int:
     row = await connection.fetch_one(sql, params)
     assert row is not None
     return int(row[0])
+
+
+def marks(values: Collection[object]) -> str:
+    """One ``?`` per value, for ``IN (...)``."""
+    return ", ".join("?" for _ in values)
 
 
 def to_model(cls: type[T], row: Any) -> T:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.rows import execute, fetch_all, fetch_one, marks, to_model, to_models
 from storage.sql import Connection
 from storage.timestamps import to_db
 
@@ -159,6 +160,17 @@ class SurveyRepository:
             {"id": response_id, "now": to_db(now)},
         )
         return changed > 0
+
+    async def rounds_of(self, group_ids: Collection[int]) -> list[SurveyRound]:
+        """The rounds sent to these groups."""
+        if not group_ids:
+            return []
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id IN ({marks(group_ids)})",
+            list(group_ids),
+        )
+        return to_models(SurveyRound, rows)
 
     async def answers(self, group_ids: list[int] | None = None) -> list[AnswerRow]:
         """Every stored answer (of these groups), ordered for a wide table."""

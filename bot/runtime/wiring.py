@@ -73,7 +73,7 @@ def build_services(
     survey_files: Surveys | None = None,
 ) -> Services:
     admins = settings.admins
-    invitations = InvitationService(database, clock, admins)
+    invitations = InvitationService(database, clock, admins, default_timezone=settings.timezone)
     consent = ConsentService(database, clock)
     deep_links = DeepLinkRouter()
     deep_links.register("inv", invitations.accept)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -40,6 +40,9 @@ class BroadcastSummary:
     group_names: list[str]
     reactions: int = 0
     replies: int = 0
+    # each group's time zone, in the order of group_names: its time is shown in them
+    # (bot.when.format_for_groups)
+    timezones: list[str] = field(default_factory=list)
 
 
 class BroadcastService:
@@ -62,10 +65,6 @@ class BroadcastService:
     def use_tips(self, variants: TipVariants) -> None:
         """How a tip key becomes its content in each language (the tip service)."""
         self._variants = variants
-
-    def on_enqueue(self, notify: Callable[[], None]) -> None:
-        """Who to tell when rows were written (the sender, so it looks at once)."""
-        self._notify = notify
 
     # Who may send where ----------------------------------------------------------------
 
@@ -171,14 +170,14 @@ class BroadcastService:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
-            return [await _summary(tx, broadcast) for broadcast in found]
+            return [await _summary(tx, b, self.default_timezone) for b in found]
 
     async def recent_for(self, actor_id: int, limit: int = 10) -> list[BroadcastSummary]:
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.recent(None if actor.is_admin else actor_id, limit)
-            return [await _summary(tx, broadcast) for broadcast in found]
+            return [await _summary(tx, b, self.default_timezone) for b in found]
 
     # Reception ------------------------------------------------------------------------------
 
@@ -353,13 +352,19 @@ async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
     return [group for group in groups if group.is_active]
 
 
-async def _summary(tx: Transaction, broadcast: Broadcast) -> BroadcastSummary:
+async def _summary(tx: Transaction, broadcast: Broadcast, default_zone: str) -> BroadcastSummary:
     rows = await tx.outbox.of_broadcast(broadcast.id)
-    names = []
+    names, zones = [], []
     for row in rows:
         group = await tx.groups.get(row.group_id) if row.group_id else None
         names.append(group.name if group else str(row.chat_id))
+        zones.append(group.timezone if group else default_zone)
     reactions, replies = await tx.outbox.reception(broadcast.id)
     return BroadcastSummary(
-        broadcast, await tx.outbox.tally(broadcast.id), names, reactions, replies
+        broadcast,
+        await tx.outbox.tally(broadcast.id),
+        names,
+        reactions,
+        replies,
+        zones or [default_zone],
     )

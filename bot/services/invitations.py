@@ -27,6 +27,7 @@ from bot.services.access import (
     require_staff,
 )
 from storage import Database, Transaction
+from storage.groups import Group
 from storage.invitations import Invitation
 from storage.people import Person
 
@@ -48,6 +49,7 @@ class NewInvitation:
     token: str
     organisation_name: str
     group_name: str | None
+    timezone: str  # its expiry is shown in it: the group's, else the deployment's
 
     @property
     def payload(self) -> str:
@@ -58,6 +60,7 @@ class NewInvitation:
 class OpenInvitation:
     invitation: Invitation
     group_name: str | None
+    timezone: str  # its expiry is shown in it: the group's, else the deployment's
 
 
 class InvitationService:
@@ -67,8 +70,10 @@ class InvitationService:
         clock: Clock,
         admins: Collection[int],
         *,
+        default_timezone: str,
         valid_for: dt.timedelta = dt.timedelta(days=7),
     ) -> None:
+        self.default_timezone = default_timezone
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
@@ -94,7 +99,7 @@ class InvitationService:
             if actor.is_instructor and not actor.is_admin and uses > 1:
                 # every holder becomes staff: only coordinators hand out links for many
                 raise DomainError("invite.instructor-single-use")
-            organisation_id, group_name = await self._check_may_invite(
+            organisation_id, group = await self._check_may_invite(
                 tx, actor, role, group_id, organisation_id
             )
             organisation = await tx.organisations.get(organisation_id)
@@ -122,7 +127,13 @@ class InvitationService:
                 uses=uses,
             )
         log.info("invitation %d (%s) created by %d", invitation.id, role, actor_id)
-        return NewInvitation(invitation, token, organisation.name, group_name)
+        return NewInvitation(
+            invitation,
+            token,
+            organisation.name,
+            None if group is None else group.name,
+            self._timezone(group),
+        )
 
     async def _check_may_invite(
         self,
@@ -131,8 +142,8 @@ class InvitationService:
         role: str,
         group_id: int | None,
         organisation_id: int | None,
-    ) -> tuple[int, str | None]:
-        """(organisation, group name) of the invitation, if the actor may give it."""
+    ) -> tuple[int, Group | None]:
+        """(organisation, group) of the invitation, if the actor may give it."""
         if role == COORDINATOR:
             if not actor.is_admin:
                 raise DomainError("access.admin-only")
@@ -154,7 +165,12 @@ class InvitationService:
         )
         if group.organisation_id is None:
             raise DomainError("group.pending")
-        return group.organisation_id, group.name
+        return group.organisation_id, group
+
+    def _timezone(self, group: Group | None) -> str:
+        """Where an invitation's times are shown: its group's zone; an invitation to an
+        organisation concerns no group, so the deployment's."""
+        return self.default_timezone if group is None else group.timezone
 
     async def _admins_organisation(
         self, tx: Transaction, actor: Actor, organisation_id: int | None
@@ -250,7 +266,11 @@ class InvitationService:
                     if invitation.group_id is None
                     else await tx.groups.get(invitation.group_id)
                 )
-                result.append(OpenInvitation(invitation, None if group is None else group.name))
+                result.append(
+                    OpenInvitation(
+                        invitation, None if group is None else group.name, self._timezone(group)
+                    )
+                )
         return result
 
     async def revoke(self, actor_id: int, invitation_id: int) -> Invitation:
