@@ -22,8 +22,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.runtime.events import Kind
 from emulator import BotApiEmulator
-from tests.databases import drop_created, which
-from tests.harness import TOKEN, RunningBot, test_settings
+from testing.databases import drop_created, which
+from testing.harness import TOKEN, RunningBot, test_settings
 
 TICK = 0.01  # events are produced in small bursts, a hundred a second
 GROUPS = 50

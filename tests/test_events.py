@@ -14,8 +14,8 @@ from bot.pseudonyms import Pseudonyms
 from bot.runtime.events import EventLog, Kind
 from emulator import BotApiEmulator
 from storage import Database
-from tests.databases import database_for, stored_bytes
-from tests.harness import RunningBot, test_settings
+from testing.databases import database_for, stored_bytes
+from testing.harness import RunningBot, test_settings
 
 
 async def test_events_are_queued_then_written_in_batches_and_all_at_stop(

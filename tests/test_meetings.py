@@ -19,7 +19,7 @@ from bot.services.meetings import CHECKINS as CHECK_INS
 from bot.services.meetings import out_of_quiet_hours
 from storage import Database
 from storage.groups import Group
-from tests.harness import instructor_with_group
+from testing.harness import instructor_with_group
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 INSTRUCTOR, STRANGER = 3, 9

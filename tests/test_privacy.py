@@ -10,7 +10,7 @@ from bot.runtime.events import Kind
 from bot.runtime.flood import FloodGuard, Verdict
 from storage import Database
 from storage.rows import fetch_all
-from tests.harness import instructor_with_group
+from testing.harness import instructor_with_group
 
 INSTRUCTOR = 3
 MEMBERS = (21, 22, 23)

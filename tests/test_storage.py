@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FixedClock
 from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.migrations import MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, load_migrations
-from tests.databases import database_for, on_postgres
+from testing.databases import database_for, on_postgres
 
 
 async def test_a_fresh_database_gets_every_migration_once(

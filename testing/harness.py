@@ -1,4 +1,6 @@
-"""Runs the real bot (``build_application``) against the emulator, as ``run_polling`` would."""
+"""Runs the real bot (``build_application``) against the emulator, as ``run_polling`` would:
+the settings of a test or benchmark run, ``RunningBot`` with helpers to talk to it, and
+services without Telegram for tests of one service."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
 from storage.groups import Group
-from tests.databases import PSEUDONYM_KEY, database_for, on_postgres
+from testing.databases import PSEUDONYM_KEY, database_for, on_postgres
 
 TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
 SENTINEL_ID = 999_999
@@ -162,7 +164,7 @@ async def instructor_with_group(
 ) -> tuple[Services, Group]:
     """Services without Telegram (admin 1 from the settings), and an instructor of Espoo
     who registered a group: for tests of one service."""
-    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg, arg-type]
     services = build_services(
         settings,
         clock=clock,
@@ -170,8 +172,8 @@ async def instructor_with_group(
         translator=Translator.load(),
         library=load_library(),
     )
-    for person in (1, instructor):
-        await services.people.record_contact(person, "fi")
+    for person_id in (1, instructor):
+        await services.people.record_contact(person_id, "fi")
     organisation = await services.organisations.create(1, "Espoo")
     made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
     person = await services.people.get(instructor)
