@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import BroadcastStatus, DraftStep
 from storage.timestamps import to_db
 
 
@@ -17,7 +18,7 @@ class Broadcast:
     created_by: int | None
     content: str
     send_at: dt.datetime
-    status: str
+    status: BroadcastStatus
     created_at: dt.datetime
     finished_at: dt.datetime | None
     tip: str | None = None
@@ -28,7 +29,7 @@ class Draft:
     person_id: int
     content: str
     targets: str
-    step: str
+    step: DraftStep
     media_group_id: str | None
     updated_at: dt.datetime
     tip: str | None = None

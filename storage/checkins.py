@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
+from storage.states import Progress
 from storage.timestamps import to_db
 
 
@@ -20,8 +21,8 @@ class CheckIn:
     confidence: int | None
     ratings: int
     rated_at: dt.datetime | None
-    progress_mid: str | None
-    progress_end: str | None
+    progress_mid: Progress | None
+    progress_end: Progress | None
     shared_at: dt.datetime | None
 
 

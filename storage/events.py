@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, to_models
 from storage.sql import Connection
+from storage.states import EventKind
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Event:
     at: dt.datetime
     group_id: int | None
     pseudonym: str | None
-    kind: str
+    kind: EventKind
     attributes: str | None
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import GroupStatus, Language
 from storage.timestamps import to_db
 
 
@@ -18,9 +19,9 @@ class Group:
     organisation_id: int | None
     title: str
     display_name: str | None
-    language: str
+    language: Language
     timezone: str
-    status: str
+    status: GroupStatus
     bot_is_admin: bool
     registered_by: int
     created_at: dt.datetime

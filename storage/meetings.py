@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
+from storage.states import MeetingStatus, ScheduleKind, ScheduleStatus
 from storage.timestamps import to_db
 
 
@@ -41,7 +42,7 @@ class Meeting:
     local_date: dt.date
     local_time: str
     starts_at: dt.datetime
-    status: str
+    status: MeetingStatus
     link: str | None
     reason: str | None
 
@@ -51,9 +52,9 @@ class ScheduleItem:
     id: int
     group_id: int
     meeting_id: int
-    kind: str
+    kind: ScheduleKind
     due_at: dt.datetime
-    status: str
+    status: ScheduleStatus
     reason: str | None
     finished_at: dt.datetime | None
 

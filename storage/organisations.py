@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import EventErasure, StaffRole
 from storage.timestamps import to_db
 
 
@@ -21,14 +22,14 @@ class Organisation:
     # personal data is kept this long after a group's last meeting
     retention_months: int = 24
     # what a person's erasure does to their events: "unlink" or "delete"
-    erase_events: str = "unlink"
+    erase_events: EventErasure = EventErasure.UNLINK
 
 
 @dataclass(frozen=True)
 class StaffMember:
     person_id: int
     organisation_id: int
-    role: str
+    role: StaffRole
     display_name: str
     since: dt.datetime
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from storage.presence import PRESENCE
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import OutboxStatus, Purpose
 from storage.timestamps import from_db, to_db
 
 FINAL = ("sent", "failed", "cancelled")
@@ -23,9 +24,9 @@ class OutboxRow:
     group_id: int | None
     person_id: int | None
     broadcast_id: int | None
-    purpose: str
+    purpose: Purpose
     content: str
-    status: str
+    status: OutboxStatus
     attempts: int
     due_at: dt.datetime
     reason: str | None
@@ -291,11 +292,11 @@ class OutboxRepository:
         )
         return to_models(OutboxRow, rows)[::-1]
 
-    async def counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[OutboxStatus, int]:
         rows = await fetch_all(
             self._connection, "SELECT status, COUNT(*) FROM outbox GROUP BY status", {}
         )
-        return {str(row[0]): int(row[1]) for row in rows}
+        return {OutboxStatus(row[0]): int(row[1]) for row in rows}
 
     # Reception: reactions and replies to what was sent -----------------------------------
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
+from storage.states import Round
 from storage.timestamps import to_db
 
 
@@ -15,7 +16,7 @@ class SurveyRound:
     id: int
     group_id: int
     survey: str
-    round: str
+    round: Round
     sent_at: dt.datetime
 
 
@@ -34,7 +35,7 @@ class AnswerRow:
     """One answer with where it belongs (for exports and outcomes)."""
 
     group_id: int
-    round: str
+    round: Round
     pseudonym: str
     item: str
     value: int | None
@@ -175,7 +176,7 @@ class SurveyRepository:
         )
         wanted = None if group_ids is None else set(group_ids)
         return [
-            AnswerRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
+            AnswerRow(int(row[0]), Round(row[1]), str(row[2]), str(row[3]), row[4])
             for row in rows
             if wanted is None or int(row[0]) in wanted
         ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import ContributionStatus, Language
 from storage.timestamps import to_db
 
 
@@ -17,9 +18,9 @@ class Contribution:
     author_id: int
     broadcast_id: int | None
     theme: str
-    language: str
+    language: Language
     content: str
-    status: str
+    status: ContributionStatus
     created_at: dt.datetime
     reviewed_by: int | None
     reviewed_at: dt.datetime | None

@@ -200,7 +200,7 @@ class InvitationService:
             if use == "full":
                 return Reply.of("invite.used")
             # A coordinator stays coordinator when accepting an instructor invitation.
-            role = invitation.role
+            role: str = invitation.role
             if current is not None and current.role == COORDINATOR:
                 role = COORDINATOR
             await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)

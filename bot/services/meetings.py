@@ -414,7 +414,9 @@ class MeetingService:
     ) -> list[ScheduleItem]:
         """Every future meeting's messages, from its status and the group's settings."""
         now = self._clock.now()
-        existing = {(i.meeting_id, i.kind): i for i in await tx.meetings.of_group(group.id)}
+        existing: dict[tuple[int, str], ScheduleItem] = {
+            (i.meeting_id, i.kind): i for i in await tx.meetings.of_group(group.id)
+        }
         for meeting in await tx.meetings.meetings(group.id):
             wanted = (
                 self._due_times(meeting, calendar, group.timezone)
