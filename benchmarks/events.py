@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.runtime.events import Kind
 from emulator import BotApiEmulator
+from storage.states import EventKind
 from testing.databases import drop_created, which
 from testing.harness import TOKEN, RunningBot, test_settings
 
@@ -61,7 +61,7 @@ async def measure(seconds: float, rate: int) -> None:
                 for n in range(produced, due):
                     person = 1_000 + n % 500
                     events.record(
-                        Kind.MESSAGE,
+                        EventKind.MESSAGE,
                         group_id=groups[person % GROUPS],
                         person_id=person,
                         type="text",

@@ -67,11 +67,12 @@ from bot.payload import (
     describe,
     fit_text,
 )
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.runtime.pacing import Pacer, seconds
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.outbox import OutboxRow
+from storage.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +382,7 @@ class OutboxSender:
                 await self._record_tip_use(tx, row, now)
                 if self._events is not None and row.purpose == "broadcast":
                     self._events.record(
-                        Kind.BROADCAST_DELIVERED,
+                        EventKind.BROADCAST_DELIVERED,
                         group_id=row.group_id,
                         broadcast=row.broadcast_id or 0,
                     )

@@ -28,7 +28,7 @@ from bot.i18n import Text, Translator, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import NOTICE_VERSION
 from bot.services.tips import local_date, programme_week
@@ -36,6 +36,7 @@ from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant
 from storage.meetings import Meeting
+from storage.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class CheckInService:
             checkin, group = found
             await tx.checkins.rate(checkin.id, value, now)
         self._events.record(
-            Kind.CHECK_IN,
+            EventKind.CHECK_IN,
             group_id=group.id,
             person_id=person_id,
             confidence=value,
@@ -178,7 +179,7 @@ class CheckInService:
             checkin, group = found
             await tx.checkins.report(checkin.id, stage, answer)
         self._events.record(
-            Kind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
+            EventKind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
         )
         if answer == "done" and checkin.shared_at is None:
             return Reply(
@@ -215,7 +216,7 @@ class CheckInService:
                 due_at=now,
                 now=now,
             )
-        self._events.record(Kind.SHARED, group_id=group.id, person_id=person_id)
+        self._events.record(EventKind.SHARED, group_id=group.id, person_id=person_id)
         log.info("a participant shared their progress in group %d", group.id)
         return Reply.of("checkin.shared")
 
@@ -285,7 +286,7 @@ class CheckInService:
         for team in teams:
             for pseudonym in team:
                 self._events.record(
-                    Kind.BUDDY,
+                    EventKind.BUDDY,
                     group_id=group.id,
                     person_id=by_pseudonym[pseudonym].person_id,
                     week=week,

@@ -21,11 +21,12 @@ from bot.i18n import Text, Translator, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.consent import NOTICE_VERSION
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group
+from storage.states import EventKind
 from storage.surveys import Response, SurveyRound
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class SurveyService:
             round_ = await tx.surveys.round(response.round_id)
         assert round_ is not None
         self._events.record(
-            Kind.SURVEY_ANSWERED,
+            EventKind.SURVEY_ANSWERED,
             group_id=group.id,
             person_id=person_id,
             round=round_.round,

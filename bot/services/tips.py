@@ -29,7 +29,7 @@ from bot.payload import (
     content_to_json,
 )
 from bot.pseudonyms import Pseudonyms
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService
 from bot.services.consent import NOTICE_VERSION
@@ -40,6 +40,7 @@ from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
+from storage.states import EventKind
 from storage.tips import Contribution, TipReception
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,10 @@ class TipService:
         if consented and self._events is not None:
             assert group is not None
             self._events.record(
-                Kind.TIP_REQUESTED, group_id=group.id, person_id=person_id, theme=tip.theme.value
+                EventKind.TIP_REQUESTED,
+                group_id=group.id,
+                person_id=person_id,
+                theme=tip.theme.value,
             )
         if not consented:
             self._unrecorded.pop(person_id, None)
