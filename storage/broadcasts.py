@@ -56,7 +56,7 @@ class BroadcastRepository:
         now: dt.datetime,
         tip: str | None = None,
     ) -> Broadcast:
-        status = "scheduled" if send_at > now else "sending"
+        status = BroadcastStatus.SCHEDULED if send_at > now else BroadcastStatus.SENDING
         new_id = await insert(
             self._connection,
             """

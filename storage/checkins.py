@@ -45,8 +45,7 @@ _CHECKIN = (
     "id, group_id, meeting_id, pseudonym, invited_at, confidence, ratings, rated_at, "
     "progress_mid, progress_end, shared_at"
 )
-STAGES = ("mid", "end")
-ANSWERS = ("done", "partly", "not-yet")
+STAGES = ("mid", "end")  # progress_mid, progress_end
 
 
 class CheckInRepository:
@@ -112,7 +111,7 @@ class CheckInRepository:
         )
 
     async def report(self, checkin_id: int, stage: str, answer: str) -> None:
-        if stage not in STAGES or answer not in ANSWERS:
+        if stage not in STAGES or answer not in tuple(Progress):
             raise ValueError(f"{stage}/{answer}")
         await execute(
             self._connection,

@@ -35,7 +35,7 @@ class Group:
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == GroupStatus.ACTIVE
 
     @property
     def programme_start(self) -> dt.date:

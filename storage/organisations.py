@@ -21,7 +21,7 @@ class Organisation:
     review_contributions: bool = True
     # personal data is kept this long after a group's last meeting
     retention_months: int = 24
-    # what a person's erasure does to their events: "unlink" or "delete"
+    # what a person's erasure does to their events
     erase_events: EventErasure = EventErasure.UNLINK
 
 

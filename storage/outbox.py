@@ -14,8 +14,6 @@ from storage.sql import Connection
 from storage.states import OutboxStatus, Purpose
 from storage.timestamps import from_db, to_db
 
-FINAL = ("sent", "failed", "cancelled")
-
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -252,7 +250,9 @@ class OutboxRepository:
             """,
             {"chat": chat_id, "reason": reason, "now": to_db(now)},
         )
-        return sorted({int(row[0]) for row in rows if row[0] is not None and row[1] == "broadcast"})
+        return sorted(
+            {int(row[0]) for row in rows if row[0] is not None and row[1] == Purpose.BROADCAST}
+        )
 
     async def tally(self, broadcast_id: int) -> Tally:
         row = await fetch_one(

@@ -256,7 +256,7 @@ class PrivacyRepository:
         finished = f"SELECT id FROM outbox WHERE group_id = :g AND status IN ({done})"
         await execute(c, f"DELETE FROM sent_messages WHERE outbox_id IN ({finished})", g)
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)
-        if group.erase_events == "delete":
+        if group.erase_events == EventErasure.DELETE:
             removed["events"] = await execute(c, "DELETE FROM events WHERE group_id = :g", g)
             await execute(c, "DELETE FROM weekly_activity WHERE group_id = :g", g)
         else:

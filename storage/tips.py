@@ -79,7 +79,7 @@ class TipRepository:
                 "theme": theme,
                 "language": language,
                 "content": content,
-                "status": "approved" if approved else "pending",
+                "status": ContributionStatus.APPROVED if approved else ContributionStatus.PENDING,
                 "now": to_db(now),
             },
         )
@@ -133,7 +133,7 @@ class TipRepository:
             WHERE id = :id AND status = 'pending'
             """,
             {
-                "status": "approved" if approve else "rejected",
+                "status": ContributionStatus.APPROVED if approve else ContributionStatus.REJECTED,
                 "reviewer": reviewer,
                 "now": to_db(now),
                 "id": contribution_id,
