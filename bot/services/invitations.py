@@ -18,24 +18,17 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Reply
-from bot.services.access import (
-    COORDINATOR,
-    INSTRUCTOR,
-    Actor,
-    load_actor,
-    require_manages,
-    require_staff,
-)
+from bot.services.access import Actor, load_actor, require_manages, require_staff
 from storage import Database, Transaction
 from storage.invitations import Invitation
 from storage.people import Person
+from storage.states import AuditAction, StaffRole
 
 log = logging.getLogger(__name__)
 
 PREFIX = "inv"
 TOKEN_BYTES = 16
 MAX_USES = 50
-ROLES = (COORDINATOR, INSTRUCTOR)
 
 
 def hash_token(token: str) -> str:
@@ -84,7 +77,7 @@ class InvitationService:
         organisation_id: int | None = None,
     ) -> NewInvitation:
         """An invitation the actor may give; raises with the reason when they may not."""
-        if role not in ROLES:
+        if role not in tuple(StaffRole):
             raise DomainError("invite.usage")
         if not 1 <= uses <= MAX_USES:
             raise DomainError("invite.uses-invalid", limit=MAX_USES)
@@ -114,7 +107,7 @@ class InvitationService:
             await tx.audit.add(
                 now,
                 actor_id,
-                "invitation-created",
+                AuditAction.INVITATION_CREATED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation_id,
@@ -133,7 +126,7 @@ class InvitationService:
         organisation_id: int | None,
     ) -> tuple[int, str | None]:
         """(organisation, group name) of the invitation, if the actor may give it."""
-        if role == COORDINATOR:
+        if role == StaffRole.COORDINATOR:
             if not actor.is_admin:
                 raise DomainError("access.admin-only")
             if group_id is not None:
@@ -200,14 +193,14 @@ class InvitationService:
             if use == "full":
                 return Reply.of("invite.used")
             # A coordinator stays coordinator when accepting an instructor invitation.
-            role: str = invitation.role
-            if current is not None and current.role == COORDINATOR:
-                role = COORDINATOR
+            role = invitation.role
+            if current is not None and current.role == StaffRole.COORDINATOR:
+                role = StaffRole.COORDINATOR
             await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
             await tx.audit.add(
                 now,
                 person.telegram_id,
-                "role-granted",
+                AuditAction.ROLE_GRANTED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation.id,
@@ -227,7 +220,11 @@ class InvitationService:
                     {"organisation": organisation.name, "group": group_name},
                 )
             )
-        key = "invite.accepted-coordinator" if role == COORDINATOR else "invite.accepted-instructor"
+        key = (
+            "invite.accepted-coordinator"
+            if role == StaffRole.COORDINATOR
+            else "invite.accepted-instructor"
+        )
         return Reply.of(key, organisation=organisation.name)
 
     async def open_for(self, actor_id: int) -> list[OpenInvitation]:
@@ -267,7 +264,9 @@ class InvitationService:
             if not invitation.is_open(now):
                 raise DomainError("invite.already-closed")
             await tx.invitations.revoke(invitation_id, now)
-            await tx.audit.add(now, actor_id, "invitation-revoked", f"invitation {invitation_id}")
+            await tx.audit.add(
+                now, actor_id, AuditAction.INVITATION_REVOKED, f"invitation {invitation_id}"
+            )
             revoked = await tx.invitations.get(invitation_id)
         assert revoked is not None
         log.info("invitation %d revoked by %d", invitation_id, actor_id)
