@@ -46,6 +46,7 @@ from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.copy import CopiedTable, CopyError, copy_database
 from storage.database import DatabaseError
 from storage.sql import is_postgres_url, redacted_url
+from storage.states import AuditAction, EventErasure
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     retention.add_argument(
         "--events",
         choices=EVENT_POLICIES,
-        default="unlink",
+        default=EventErasure.UNLINK,
         help="on erasure, unlink a person's events from them (default) or delete them",
     )
     forget = commands.add_parser(
@@ -450,7 +451,7 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
         await database.close()
     for entry in entries:
         actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
-        if entry.action == "retention" and entry.actor_id is None:
+        if entry.action == AuditAction.RETENTION and entry.actor_id is None:
             actor = "retention job"
         line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
         print(f"{line}  {entry.details}" if entry.details else line)
@@ -602,11 +603,11 @@ async def organisations(settings: Settings, arguments: argparse.Namespace) -> in
             organisation = await service.set_retention(
                 arguments.number, arguments.months, arguments.events
             )
+            deletes = organisation.erase_events == EventErasure.DELETE
             print(
                 f"organisation {organisation.id}: personal data kept "
                 f"{organisation.retention_months} months after a group's last meeting; "
-                f"an erasure {'deletes' if organisation.erase_events == 'delete' else 'unlinks'} "
-                "the person's events"
+                f"an erasure {'deletes' if deletes else 'unlinks'} the person's events"
             )
         elif arguments.org_command == "contact":
             organisation = await service.set_privacy_contact(
