@@ -31,7 +31,7 @@ from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.groups import Added
 from bot.settings import LANGUAGES
 from storage.groups import Group
-from storage.states import GroupStatus
+from storage.states import GroupStatus, Language
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
         change.from_user.id,
         chat.id,
         chat.title or "",
-        language=context.language or context.services.settings.language,
+        language=Language(context.language or context.services.settings.language),
         bot_is_admin=is_admin,
     )
     if (

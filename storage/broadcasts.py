@@ -85,7 +85,7 @@ class BroadcastRepository:
         return None if row is None else to_model(Broadcast, row)
 
     async def set_status(
-        self, broadcast_id: int, status: str, now: dt.datetime | None = None
+        self, broadcast_id: int, status: BroadcastStatus, now: dt.datetime | None = None
     ) -> None:
         await execute(
             self._connection,
@@ -144,7 +144,7 @@ class BroadcastRepository:
         *,
         content: str,
         targets: list[int],
-        step: str,
+        step: DraftStep,
         media_group_id: str | None,
         now: dt.datetime,
         tip: str | None = None,

@@ -110,7 +110,7 @@ class CheckInRepository:
             {"confidence": confidence, "now": to_db(now), "id": checkin_id},
         )
 
-    async def report(self, checkin_id: int, stage: str, answer: str) -> None:
+    async def report(self, checkin_id: int, stage: str, answer: Progress) -> None:
         if stage not in STAGES or answer not in tuple(Progress):
             raise ValueError(f"{stage}/{answer}")
         await execute(

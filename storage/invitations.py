@@ -43,7 +43,7 @@ class InvitationRepository:
         *,
         token_hash: str,
         organisation_id: int,
-        role: str,
+        role: StaffRole,
         group_id: int | None,
         created_by: int,
         now: dt.datetime,

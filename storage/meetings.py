@@ -263,7 +263,7 @@ class MeetingRepository:
         return None if row is None else to_model(Meeting, row)
 
     async def set_status(
-        self, meeting_id: int, status: str, *, link: str | None, reason: str | None
+        self, meeting_id: int, status: MeetingStatus, *, link: str | None, reason: str | None
     ) -> None:
         await execute(
             self._connection,
@@ -277,7 +277,9 @@ class MeetingRepository:
 
     # Planned messages ----------------------------------------------------------------------
 
-    async def plan(self, group_id: int, meeting_id: int, kind: str, due_at: dt.datetime) -> None:
+    async def plan(
+        self, group_id: int, meeting_id: int, kind: ScheduleKind, due_at: dt.datetime
+    ) -> None:
         """The message ``kind`` for this meeting is due at ``due_at``: created, moved, or
         brought back from dropped. One already sent or skipped, or cancelled by hand in
         /schedule, stays as it is."""
@@ -300,7 +302,7 @@ class MeetingRepository:
             },
         )
 
-    async def drop(self, meeting_id: int, kinds: tuple[str, ...], reason: str) -> None:
+    async def drop(self, meeting_id: int, kinds: tuple[ScheduleKind, ...], reason: str) -> None:
         """Pending messages of these kinds for the meeting will not be sent."""
         marks = ", ".join(f":k{index}" for index in range(len(kinds)))
         await execute(
@@ -356,7 +358,7 @@ class MeetingRepository:
         return to_models(ScheduleItem, rows)
 
     async def finish(
-        self, item_id: int, status: str, now: dt.datetime, reason: str | None = None
+        self, item_id: int, status: ScheduleStatus, now: dt.datetime, reason: str | None = None
     ) -> bool:
         """Mark a pending item sent or skipped; False if it was no longer pending (another
         firing got there first)."""

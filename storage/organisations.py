@@ -88,7 +88,9 @@ class OrganisationRepository:
             {"id": organisation_id, "contact": contact},
         )
 
-    async def set_retention(self, organisation_id: int, months: int, erase_events: str) -> None:
+    async def set_retention(
+        self, organisation_id: int, months: int, erase_events: EventErasure
+    ) -> None:
         await execute(
             self._connection,
             "UPDATE organisations SET retention_months = :months, erase_events = :events "
@@ -110,7 +112,12 @@ class StaffRepository:
         return None if row is None else to_model(StaffMember, row)
 
     async def put(
-        self, person_id: int, organisation_id: int, role: str, display_name: str, now: dt.datetime
+        self,
+        person_id: int,
+        organisation_id: int,
+        role: StaffRole,
+        display_name: str,
+        now: dt.datetime,
     ) -> StaffMember:
         """Give the person this role in this organisation (replacing a lower one)."""
         await execute(

@@ -70,7 +70,7 @@ class OutboxRepository:
         self,
         *,
         chat_id: int,
-        purpose: str,
+        purpose: Purpose,
         content: str,
         due_at: dt.datetime,
         now: dt.datetime,

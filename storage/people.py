@@ -67,7 +67,7 @@ class PeopleRepository:
         )
         return None if row is None else to_model(Person, row)
 
-    async def set_language(self, telegram_id: int, language: str) -> Person | None:
+    async def set_language(self, telegram_id: int, language: Language) -> Person | None:
         row = await fetch_one(
             self._connection,
             f"""

@@ -307,7 +307,7 @@ class AuditRepository:
         self,
         at: dt.datetime,
         actor_id: int | None,
-        action: str,
+        action: AuditAction,
         target: str | None = None,
         **details: object,
     ) -> int:

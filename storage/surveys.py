@@ -50,7 +50,7 @@ class SurveyRepository:
         self._connection = connection
 
     async def open_round(
-        self, group_id: int, survey: str, round_name: str, now: dt.datetime
+        self, group_id: int, survey: str, round_name: Round, now: dt.datetime
     ) -> SurveyRound:
         await execute(
             self._connection,

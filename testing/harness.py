@@ -20,6 +20,7 @@ from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
 from storage.groups import Group
+from storage.states import Language, StaffRole
 from testing.databases import PSEUDONYM_KEY, database_for, on_postgres
 
 TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
@@ -127,7 +128,9 @@ class RunningBot:
         existing = {o.name: o for o in await services.organisations.all()}
         org = existing.get(organisation) or await services.organisations.create(None, organisation)
         admin = next(iter(self.settings.admins))
-        invitation = await services.invitations.create(admin, role, organisation_id=org.id)
+        invitation = await services.invitations.create(
+            admin, StaffRole(role), organisation_id=org.id
+        )
         person = await services.people.record_contact(user["id"], user.get("language_code"))
         self.emulator.open_private_chat(user)  # they opened the invitation link
         await services.invitations.accept(person, invitation.token, user["first_name"])
@@ -175,12 +178,14 @@ async def instructor_with_group(
     for person_id in (1, instructor):
         await services.people.record_contact(person_id, "fi")
     organisation = await services.organisations.create(1, "Espoo")
-    made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
+    made = await services.invitations.create(
+        1, StaffRole.INSTRUCTOR, organisation_id=organisation.id
+    )
     person = await services.people.get(instructor)
     assert person is not None
     await services.invitations.accept(person, made.token, "Ilkka")
     added = await services.groups.bot_added(
-        instructor, -100, title, language=language, bot_is_admin=True
+        instructor, -100, title, language=Language(language), bot_is_admin=True
     )
     assert added.group is not None
     return services, added.group

@@ -16,7 +16,7 @@ from bot.settings import LANGUAGES
 from storage import Database
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
-from storage.states import GroupStatus
+from storage.states import GroupStatus, Language
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class GroupService:
         chat_id: int,
         title: str,
         *,
-        language: str,
+        language: Language,
         bot_is_admin: bool,
     ) -> AddOutcome:
         """Someone added the bot to a group chat (or re-added it)."""

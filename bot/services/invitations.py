@@ -70,7 +70,7 @@ class InvitationService:
     async def create(
         self,
         actor_id: int,
-        role: str,
+        role: StaffRole,
         *,
         group_id: int | None = None,
         uses: int = 1,
@@ -121,7 +121,7 @@ class InvitationService:
         self,
         tx: Transaction,
         actor: Actor,
-        role: str,
+        role: StaffRole,
         group_id: int | None,
         organisation_id: int | None,
     ) -> tuple[int, str | None]:

@@ -40,7 +40,7 @@ from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
-from storage.states import AuditAction, ContributionStatus, EventKind, Purpose, TipUse
+from storage.states import AuditAction, ContributionStatus, EventKind, Language, Purpose, TipUse
 from storage.tips import Contribution, TipReception
 
 log = logging.getLogger(__name__)
@@ -320,7 +320,7 @@ class TipService:
                 author_id=actor_id,
                 broadcast_id=broadcast_id,
                 theme=chosen,
-                language=language,
+                language=Language(language),
                 content=broadcast.content,
                 approved=not organisation.review_contributions,
                 now=now,
