@@ -19,11 +19,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.settings import LANGUAGES
+from storage.states import Language
 
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-REFERENCE_LANGUAGE = "fi"
+REFERENCE_LANGUAGE = Language.FI
 
 
 class CatalogError(Exception):
@@ -38,12 +39,12 @@ class Text:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
-def normalize_language(code: str | None) -> str | None:
+def normalize_language(code: str | None) -> Language | None:
     """Map Telegram's IETF tag (``fi``, ``sv-FI``, ``en-gb``) to one of ours, or None."""
     if not code:
         return None
     primary = code.replace("_", "-").split("-", 1)[0].lower()
-    return primary if primary in LANGUAGES else None
+    return Language(primary) if primary in LANGUAGES else None
 
 
 class Translator:
@@ -58,7 +59,9 @@ class Translator:
 
     @classmethod
     def load(cls, default: str = REFERENCE_LANGUAGE, directory: Path = LOCALES_DIR) -> Translator:
-        catalogs = {language: _load_po(directory / f"{language}.po") for language in LANGUAGES}
+        catalogs: dict[str, gettext.GNUTranslations] = {
+            language: _load_po(directory / f"{language}.po") for language in LANGUAGES
+        }
         return cls(catalogs, default)
 
     def languages(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from bot.services.broadcasts import AnyContent
 from bot.when import format_for_groups
 from handlers.fallback import anything_else
 from handlers.rendering import show
+from storage.states import DraftStep
 
 TOGGLE = "bc:t:"
 ALL = "bc:all"
@@ -74,14 +75,14 @@ async def content_received(update: Update, context: KannustinContext) -> None:
         await anything_else(update, context)
         return
     draft = await broadcasts.draft(user.id)
-    if draft is not None and draft.step == "time" and message.text:
+    if draft is not None and draft.step == DraftStep.TIME and message.text:
         await _send(message, context, user.id, message.text)
         return
     content = content_of(message)
     if content is None:
         await message.reply_text(context.t("broadcast.unsupported"))
         return
-    explicit = draft is not None and draft.step == "content"
+    explicit = draft is not None and draft.step == DraftStep.CONTENT
     draft, fresh = await broadcasts.take_content(user.id, content, message.media_group_id)
     if not fresh:
         return  # another item of the same album

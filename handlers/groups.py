@@ -31,6 +31,7 @@ from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.groups import Added
 from bot.settings import LANGUAGES
 from storage.groups import Group
+from storage.states import GroupStatus, Language
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ LANGUAGE = "grp:lang:"
 ORGANISATION = "grp:org:"
 _LANGUAGE_NAMES = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 _STATUS_KEYS = {
-    "active": "group.status-active",
-    "inactive": "group.status-inactive",
-    "pending": "group.status-pending",
+    GroupStatus.ACTIVE: "group.status-active",
+    GroupStatus.INACTIVE: "group.status-inactive",
+    GroupStatus.PENDING: "group.status-pending",
 }
 _IN_CHAT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
@@ -80,7 +81,7 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
         change.from_user.id,
         chat.id,
         chat.title or "",
-        language=context.language or context.services.settings.language,
+        language=Language(context.language or context.services.settings.language),
         bot_is_admin=is_admin,
     )
     if (

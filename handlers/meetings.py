@@ -19,15 +19,16 @@ from bot.services.meetings import GroupSchedule, meeting_when
 from bot.when import WhenError, format_for_groups, format_local, parse_dates, parse_weekly
 from handlers.broadcast import CANCEL as CANCEL_BROADCAST
 from storage.groups import Group
+from storage.states import MeetingStatus, ScheduleKind, ScheduleStatus
 
 CANCEL_MEETING = "mt:x:"
 CANCEL_ITEM = "mt:i:"
 MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
-    "planned": "meetings.status-planned",
-    "cancelled": "meetings.status-cancelled",
-    "remote": "meetings.status-remote",
+    MeetingStatus.PLANNED: "meetings.status-planned",
+    MeetingStatus.CANCELLED: "meetings.status-cancelled",
+    MeetingStatus.REMOTE: "meetings.status-remote",
 }
 _USAGE = {
     "cancel": "meetings.cancel-usage",
@@ -40,17 +41,17 @@ _DONE = {
     "uncancel": "meetings.uncancel-done",
 }
 _ITEM_KEYS = {
-    "evening": "meetings.item-evening",
-    "before": "meetings.item-before",
-    "at-home": "meetings.item-at-home",
-    "midweek": "meetings.item-midweek",
-    "plan": "meetings.item-plan",
-    "progress-mid": "meetings.item-progress-mid",
-    "progress-end": "meetings.item-progress-end",
-    "survey-before": "meetings.item-survey-before",
-    "survey-after": "meetings.item-survey-after",
-    "survey-month-3": "meetings.item-survey-month-3",
-    "survey-month-6": "meetings.item-survey-month-6",
+    ScheduleKind.EVENING: "meetings.item-evening",
+    ScheduleKind.BEFORE: "meetings.item-before",
+    ScheduleKind.AT_HOME: "meetings.item-at-home",
+    ScheduleKind.MIDWEEK: "meetings.item-midweek",
+    ScheduleKind.PLAN: "meetings.item-plan",
+    ScheduleKind.PROGRESS_MID: "meetings.item-progress-mid",
+    ScheduleKind.PROGRESS_END: "meetings.item-progress-end",
+    ScheduleKind.SURVEY_BEFORE: "meetings.item-survey-before",
+    ScheduleKind.SURVEY_AFTER: "meetings.item-survey-after",
+    ScheduleKind.SURVEY_MONTH_3: "meetings.item-survey-month-3",
+    ScheduleKind.SURVEY_MONTH_6: "meetings.item-survey-month-6",
 }
 
 
@@ -235,7 +236,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
             lines.append(
                 f"• {meeting_when(meeting, language)} {context.t(_STATUS_KEYS[meeting.status])}"
             )
-            if meeting.status != "cancelled" and len(buttons) < MAX_BUTTONS:
+            if meeting.status != MeetingStatus.CANCELLED and len(buttons) < MAX_BUTTONS:
                 label = context.t(
                     "schedule.cancel-meeting-button", when=meeting_when(meeting, language)
                 )
@@ -243,7 +244,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
                     [InlineKeyboardButton(label, callback_data=f"{CANCEL_MEETING}{meeting.id}")]
                 )
         for item in schedule.items:
-            if item.status == "pending" and len(lines) < 60:
+            if item.status == ScheduleStatus.PENDING and len(lines) < 60:
                 what = context.t(_ITEM_KEYS[item.kind])
                 at = format_local(item.due_at, zone)
                 lines.append(f"  ⏰ {at} {what}")
@@ -252,7 +253,7 @@ async def schedule_command(update: Update, context: KannustinContext) -> None:
                     buttons.append(
                         [InlineKeyboardButton(label[:60], callback_data=f"{CANCEL_ITEM}{item.id}")]
                     )
-            elif item.status == "skipped":
+            elif item.status == ScheduleStatus.SKIPPED:
                 lines.append(
                     f"  ⏭ {format_local(item.due_at, zone)} {context.t(_ITEM_KEYS[item.kind])}: "
                     + context.t(item.reason or "schedule.too-late")

@@ -11,8 +11,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.runtime.events import Kind
 from bot.runtime.flood import WINDOW, FloodGuard, Verdict
+from storage.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ async def remember_person(update: Update, context: KannustinContext) -> None:
     context.language = people.language_of(context.person, user.language_code)
     if private and update.callback_query is not None:
         name = (update.callback_query.data or "").split(":", 1)[0][:16]
-        services.events.record(Kind.BUTTON, person_id=user.id, button=name)
+        services.events.record(EventKind.BUTTON, person_id=user.id, button=name)
     if group is None or chat is None:
         return
     context.language = group.language
@@ -99,7 +99,7 @@ def _log_engagement(
             kind = "command"
         is_reply = message.reply_to_message is not None
         events.record(
-            Kind.REPLY if is_reply else Kind.MESSAGE,
+            EventKind.REPLY if is_reply else EventKind.MESSAGE,
             group_id=group_id,
             person_id=person_id,
             type=kind,
@@ -107,21 +107,21 @@ def _log_engagement(
     elif update.message_reaction is not None:
         change = update.message_reaction
         events.record(
-            Kind.REACTION,
+            EventKind.REACTION,
             group_id=group_id,
             person_id=person_id,
             change=len(change.new_reaction) - len(change.old_reaction),
         )
     elif update.callback_query is not None:
         name = (update.callback_query.data or "").split(":", 1)[0][:16]
-        events.record(Kind.BUTTON, group_id=group_id, person_id=person_id, button=name)
+        events.record(EventKind.BUTTON, group_id=group_id, person_id=person_id, button=name)
     elif update.chat_member is not None:
         member = update.chat_member
         was = member.old_chat_member.status in _IN
         now = member.new_chat_member.status in _IN
         if was != now:
             events.record(
-                Kind.JOINED if now else Kind.LEFT,
+                EventKind.JOINED if now else EventKind.LEFT,
                 group_id=group_id,
                 person_id=member.new_chat_member.user.id,
             )
@@ -145,7 +145,7 @@ async def _log_anonymous_reactions(update: Update, context: KannustinContext) ->
         return
     context.language = group.language
     total = sum(item.total_count for item in counted.reactions)
-    services.events.record(Kind.REACTION, group_id=group.id, total=total, anonymous=True)
+    services.events.record(EventKind.REACTION, group_id=group.id, total=total, anonymous=True)
 
 
 def _addressed_to_bot(update: Update) -> bool:

@@ -18,6 +18,7 @@ from bot.settings import LANGUAGES
 from content.library import Theme
 from handlers.broadcast import SAVE_TO_LIBRARY, show_targets
 from handlers.rendering import show
+from storage.states import ContributionStatus
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,11 @@ async def save_button_pressed(update: Update, context: KannustinContext) -> None
         contribution = await context.services.tips.contribute(
             query.from_user.id, int(broadcast), theme, language
         )
-        key = "tip.saved-shared" if contribution.status == "approved" else "tip.saved-pending"
+        key = (
+            "tip.saved-shared"
+            if contribution.status == ContributionStatus.APPROVED
+            else "tip.saved-pending"
+        )
         await show(
             message,
             context.t(key, number=contribution.id, theme=_theme_name(context, theme)),
@@ -295,7 +300,7 @@ async def review_button(update: Update, context: KannustinContext) -> None:
     approve = query.data.startswith(APPROVE)
     number = int(query.data.removeprefix(APPROVE if approve else REJECT))
     reviewed = await context.services.tips.review(query.from_user.id, number, approve)
-    key = "tip.approved" if reviewed.status == "approved" else "tip.rejected"
+    key = "tip.approved" if reviewed.status == ContributionStatus.APPROVED else "tip.rejected"
     await show(query.message, context.t(key, number=number), None, edit=True)
     await query.answer()
 

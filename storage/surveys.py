@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, marks, to_model, to_models
 from storage.sql import Connection
+from storage.states import Round
 from storage.timestamps import to_db
 
 
@@ -16,7 +17,7 @@ class SurveyRound:
     id: int
     group_id: int
     survey: str
-    round: str
+    round: Round
     sent_at: dt.datetime
 
 
@@ -35,7 +36,7 @@ class AnswerRow:
     """One answer with where it belongs (for exports and outcomes)."""
 
     group_id: int
-    round: str
+    round: Round
     pseudonym: str
     item: str
     value: int | None
@@ -50,7 +51,7 @@ class SurveyRepository:
         self._connection = connection
 
     async def open_round(
-        self, group_id: int, survey: str, round_name: str, now: dt.datetime
+        self, group_id: int, survey: str, round_name: Round, now: dt.datetime
     ) -> SurveyRound:
         await execute(
             self._connection,
@@ -187,7 +188,7 @@ class SurveyRepository:
         )
         wanted = None if group_ids is None else set(group_ids)
         return [
-            AnswerRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
+            AnswerRow(int(row[0]), Round(row[1]), str(row[2]), str(row[3]), row[4])
             for row in rows
             if wanted is None or int(row[0]) in wanted
         ]

@@ -14,7 +14,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.payload import TextContent
 from emulator import ApiCall, BotApiEmulator, Chat
-from tests.harness import RunningBot, test_settings
+from testing.harness import RunningBot, test_settings
 
 Json = dict[str, Any]
 

@@ -18,8 +18,8 @@ import openpyxl
 from bot.clock import FixedClock
 from bot.services.exports import DICTIONARY
 from emulator import ApiCall
-from tests.databases import run_kannustin
-from tests.harness import RunningBot
+from testing.databases import run_kannustin
+from testing.harness import RunningBot
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private, tap
 
 

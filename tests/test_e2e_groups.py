@@ -8,7 +8,7 @@ import re
 
 from emulator import ApiCall, BotApiEmulator, Chat
 from handlers.groups import MIGRATION_GRACE
-from tests.harness import RunningBot
+from testing.harness import RunningBot
 
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
 

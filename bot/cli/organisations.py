@@ -11,6 +11,7 @@ from bot.clock import SystemClock
 from bot.services.organisations import OrganisationService
 from bot.services.privacy import EVENT_POLICIES
 from bot.settings import Settings
+from storage.states import EventErasure
 
 
 def register(commands: Commands) -> None:
@@ -36,7 +37,7 @@ def register(commands: Commands) -> None:
     retention.add_argument(
         "--events",
         choices=EVENT_POLICIES,
-        default="unlink",
+        default=EventErasure.UNLINK,
         help="on erasure, unlink a person's events from them (default) or delete them",
     )
 
@@ -57,12 +58,11 @@ async def organisations(settings: Settings, arguments: argparse.Namespace) -> in
                 organisation = await service.set_retention(
                     arguments.number, arguments.months, arguments.events
                 )
+                deletes = organisation.erase_events == EventErasure.DELETE
                 print(
                     f"organisation {organisation.id}: personal data kept "
                     f"{organisation.retention_months} months after a group's last meeting; "
-                    f"an erasure "
-                    f"{'deletes' if organisation.erase_events == 'delete' else 'unlinks'} "
-                    "the person's events"
+                    f"an erasure {'deletes' if deletes else 'unlinks'} the person's events"
                 )
             elif arguments.org_command == "contact":
                 organisation = await service.set_privacy_contact(

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.cli.common import EXIT_OK, Commands, connected, services
 from bot.settings import Settings
+from storage.states import AuditAction
 
 
 def register(commands: Commands) -> None:
@@ -48,7 +49,7 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
         entries = await tx.audit.latest(max(1, limit), action=action)
     for entry in entries:
         actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
-        if entry.action == "retention" and entry.actor_id is None:
+        if entry.action == AuditAction.RETENTION and entry.actor_id is None:
             actor = "retention job"
         line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
         print(f"{line}  {entry.details}" if entry.details else line)

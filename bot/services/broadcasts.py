@@ -25,6 +25,7 @@ from storage import Database, Transaction
 from storage.broadcasts import Broadcast, Draft
 from storage.groups import Group
 from storage.outbox import Tally
+from storage.states import AuditAction, BroadcastStatus, DraftStep, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class BroadcastService:
                     chat_id=group.chat_id,
                     group_id=group.id,
                     broadcast_id=broadcast.id,
-                    purpose="broadcast",
+                    purpose=Purpose.BROADCAST,
                     content=encoded if variant is None else content_to_json(variant),
                     due_at=when,
                     now=now,
@@ -132,7 +133,7 @@ class BroadcastService:
             await tx.audit.add(
                 now,
                 actor_id,
-                "broadcast",
+                AuditAction.BROADCAST,
                 f"broadcast {broadcast.id}",
                 groups=len(groups),
                 send_at=when.isoformat(timespec="minutes"),
@@ -156,10 +157,10 @@ class BroadcastService:
             broadcast = await tx.broadcasts.get(broadcast_id)
             if broadcast is None or not (actor.is_admin or broadcast.created_by == actor_id):
                 raise DomainError("broadcast.not-yours")
-            if broadcast.status != "scheduled":
+            if broadcast.status != BroadcastStatus.SCHEDULED:
                 raise DomainError("broadcast.not-scheduled")
             await tx.outbox.cancel_broadcast(broadcast_id, "reason.cancelled", now)
-            await tx.broadcasts.set_status(broadcast_id, "cancelled", now)
+            await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.CANCELLED, now)
             cancelled = await tx.broadcasts.get(broadcast_id)
         assert cancelled is not None
         log.info("broadcast %d cancelled by %d", broadcast_id, actor_id)
@@ -211,7 +212,7 @@ class BroadcastService:
                 actor_id,
                 content=EMPTY,
                 targets=[],
-                step="content",
+                step=DraftStep.CONTENT,
                 media_group_id=None,
                 now=self._clock.now(),
             )
@@ -248,7 +249,7 @@ class BroadcastService:
                 actor_id,
                 content=content_to_json(content),
                 targets=[],
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=media_group_id,
                 now=now,
             )
@@ -263,7 +264,7 @@ class BroadcastService:
                 actor_id,
                 content=content_to_json(content),
                 targets=[],
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=None,
                 now=self._clock.now(),
                 tip=tip,
@@ -289,7 +290,7 @@ class BroadcastService:
                 actor_id,
                 content=draft.content,
                 targets=sorted(targets),
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=draft.media_group_id,
                 now=now,
                 tip=draft.tip,
@@ -306,7 +307,7 @@ class BroadcastService:
                 actor_id,
                 content=draft.content,
                 targets=draft.target_ids,
-                step="time",
+                step=DraftStep.TIME,
                 media_group_id=draft.media_group_id,
                 now=self._clock.now(),
                 tip=draft.tip,

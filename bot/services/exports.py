@@ -35,6 +35,7 @@ from bot.services.surveys import SurveyService
 from storage import Database
 from storage.analytics import ActiveWeeks, day_number
 from storage.groups import Group
+from storage.states import AuditAction, Round
 from storage.surveys import AnswerRow
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ class ExportService:
             await tx.audit.add(
                 self._clock.now(),
                 actor,
-                "export",
+                AuditAction.EXPORT,
                 f"{len(groups)} group(s)",
                 format=kind,
                 since=since.isoformat() if since else None,
@@ -324,7 +325,7 @@ class ExportService:
         self,
         writer: TableWriter,
         answers: list[AnswerRow],
-        rounds_sent: dict[tuple[int, str], dt.date],
+        rounds_sent: dict[tuple[int, Round], dt.date],
         since: dt.date | None,
         until: dt.date | None,
     ) -> dict[tuple[int, str, str], dict[str, int | None]]:
@@ -410,9 +411,9 @@ def _outcomes(
     """Rows of the outcome table, and mean change per engagement level for the chart."""
     pairs: dict[tuple[int, str], list[tuple[str, int, int]]] = defaultdict(list)
     for (group_id, pseudonym, round_name), values in wide.items():
-        if round_name != "before":
+        if round_name != Round.BEFORE:
             continue
-        after = wide.get((group_id, pseudonym, "after"), {})
+        after = wide.get((group_id, pseudonym, Round.AFTER), {})
         for item in items:
             before_value, after_value = values.get(item), after.get(item)
             if before_value is not None and after_value is not None:

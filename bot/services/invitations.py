@@ -18,25 +18,18 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Reply
-from bot.services.access import (
-    COORDINATOR,
-    INSTRUCTOR,
-    Actor,
-    load_actor,
-    require_manages,
-    require_staff,
-)
+from bot.services.access import Actor, load_actor, require_manages, require_staff
 from storage import Database, Transaction
 from storage.groups import Group
 from storage.invitations import Invitation
 from storage.people import Person
+from storage.states import AuditAction, StaffRole
 
 log = logging.getLogger(__name__)
 
 PREFIX = "inv"
 TOKEN_BYTES = 16
 MAX_USES = 50
-ROLES = (COORDINATOR, INSTRUCTOR)
 
 
 def hash_token(token: str) -> str:
@@ -82,14 +75,14 @@ class InvitationService:
     async def create(
         self,
         actor_id: int,
-        role: str,
+        role: StaffRole,
         *,
         group_id: int | None = None,
         uses: int = 1,
         organisation_id: int | None = None,
     ) -> NewInvitation:
         """An invitation the actor may give; raises with the reason when they may not."""
-        if role not in ROLES:
+        if role not in tuple(StaffRole):
             raise DomainError("invite.usage")
         if not 1 <= uses <= MAX_USES:
             raise DomainError("invite.uses-invalid", limit=MAX_USES)
@@ -119,7 +112,7 @@ class InvitationService:
             await tx.audit.add(
                 now,
                 actor_id,
-                "invitation-created",
+                AuditAction.INVITATION_CREATED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation_id,
@@ -139,12 +132,12 @@ class InvitationService:
         self,
         tx: Transaction,
         actor: Actor,
-        role: str,
+        role: StaffRole,
         group_id: int | None,
         organisation_id: int | None,
     ) -> tuple[int, Group | None]:
         """(organisation, group) of the invitation, if the actor may give it."""
-        if role == COORDINATOR:
+        if role == StaffRole.COORDINATOR:
             if not actor.is_admin:
                 raise DomainError("access.admin-only")
             if group_id is not None:
@@ -217,13 +210,13 @@ class InvitationService:
                 return Reply.of("invite.used")
             # A coordinator stays coordinator when accepting an instructor invitation.
             role = invitation.role
-            if current is not None and current.role == COORDINATOR:
-                role = COORDINATOR
+            if current is not None and current.role == StaffRole.COORDINATOR:
+                role = StaffRole.COORDINATOR
             await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
             await tx.audit.add(
                 now,
                 person.telegram_id,
-                "role-granted",
+                AuditAction.ROLE_GRANTED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation.id,
@@ -243,7 +236,11 @@ class InvitationService:
                     {"organisation": organisation.name, "group": group_name},
                 )
             )
-        key = "invite.accepted-coordinator" if role == COORDINATOR else "invite.accepted-instructor"
+        key = (
+            "invite.accepted-coordinator"
+            if role == StaffRole.COORDINATOR
+            else "invite.accepted-instructor"
+        )
         return Reply.of(key, organisation=organisation.name)
 
     async def open_for(self, actor_id: int) -> list[OpenInvitation]:
@@ -287,7 +284,9 @@ class InvitationService:
             if not invitation.is_open(now):
                 raise DomainError("invite.already-closed")
             await tx.invitations.revoke(invitation_id, now)
-            await tx.audit.add(now, actor_id, "invitation-revoked", f"invitation {invitation_id}")
+            await tx.audit.add(
+                now, actor_id, AuditAction.INVITATION_REVOKED, f"invitation {invitation_id}"
+            )
             revoked = await tx.invitations.get(invitation_id)
         assert revoked is not None
         log.info("invitation %d revoked by %d", invitation_id, actor_id)

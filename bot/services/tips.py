@@ -29,7 +29,7 @@ from bot.payload import (
     content_to_json,
 )
 from bot.pseudonyms import Pseudonyms
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService
 from bot.services.consent import NOTICE_VERSION
@@ -40,6 +40,7 @@ from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
+from storage.states import AuditAction, ContributionStatus, EventKind, Language, Purpose, TipUse
 from storage.tips import Contribution, TipReception
 
 log = logging.getLogger(__name__)
@@ -233,12 +234,15 @@ class TipService:
             if consented:
                 assert group is not None
                 await tx.tips.record_use(
-                    key, "requested", now, group_id=group.id, pseudonym=pseudonym
+                    key, TipUse.REQUESTED, now, group_id=group.id, pseudonym=pseudonym
                 )
         if consented and self._events is not None:
             assert group is not None
             self._events.record(
-                Kind.TIP_REQUESTED, group_id=group.id, person_id=person_id, theme=tip.theme.value
+                EventKind.TIP_REQUESTED,
+                group_id=group.id,
+                person_id=person_id,
+                theme=tip.theme.value,
             )
         if not consented:
             self._unrecorded.pop(person_id, None)
@@ -316,7 +320,7 @@ class TipService:
                 author_id=actor_id,
                 broadcast_id=broadcast_id,
                 theme=chosen,
-                language=language,
+                language=Language(language),
                 content=broadcast.content,
                 approved=not organisation.review_contributions,
                 now=now,
@@ -363,14 +367,16 @@ class TipService:
         language = resolve_language(author, None, self._translator.default)
         text = self._translator.text(
             language,
-            "tip.approved-notice" if reviewed.status == "approved" else "tip.rejected-notice",
+            "tip.approved-notice"
+            if reviewed.status == ContributionStatus.APPROVED
+            else "tip.rejected-notice",
             number=reviewed.id,
             theme=self._translator.text(language, THEME_NAMES[Theme(reviewed.theme)]),
         )
         await tx.outbox.add(
             chat_id=reviewed.author_id,
             person_id=reviewed.author_id,
-            purpose="notice",
+            purpose=Purpose.NOTICE,
             content=content_to_json(TextContent(text=text)),
             due_at=now,
             now=now,
@@ -387,7 +393,7 @@ class TipService:
             await tx.audit.add(
                 self._clock.now(),
                 actor_id,
-                "review-setting",
+                AuditAction.REVIEW_SETTING,
                 f"organisation {actor.organisation_id}",
                 review=review,
             )
@@ -408,15 +414,21 @@ class TipService:
     async def _own_approved(self, tx: Transaction, actor: Actor) -> list[Contribution]:
         if actor.organisation_id is None:
             return []
-        return await tx.tips.contributions(actor.organisation_id, status="approved")
+        return await tx.tips.contributions(
+            actor.organisation_id, status=ContributionStatus.APPROVED
+        )
 
     async def _pending(self, tx: Transaction, actor: Actor) -> list[Contribution]:
         if not actor.is_admin:
             assert actor.organisation_id is not None  # a coordinator's
-            return await tx.tips.contributions(actor.organisation_id, status="pending")
+            return await tx.tips.contributions(
+                actor.organisation_id, status=ContributionStatus.PENDING
+            )
         pending: list[Contribution] = []
         for organisation in await tx.organisations.all():  # an admin sees every one
-            pending += await tx.tips.contributions(organisation.id, status="pending")
+            pending += await tx.tips.contributions(
+                organisation.id, status=ContributionStatus.PENDING
+            )
         return pending
 
     async def _view(self, tx: Transaction, actor: Actor, key: str) -> TipView:
@@ -428,7 +440,7 @@ class TipService:
             contribution = await tx.tips.contribution(int(key.removeprefix(OWN)))
             if (
                 contribution is not None
-                and contribution.status == "approved"
+                and contribution.status == ContributionStatus.APPROVED
                 and (actor.is_admin or actor.organisation_id == contribution.organisation_id)
             ):
                 return TipView(key, contribution.theme, contribution=contribution)
