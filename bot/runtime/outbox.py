@@ -128,6 +128,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._wake = wake if wake is not None else asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._claiming = 0  # rows claimed and waiting for their pacing slot
         self._busy_chats: set[int] = set()
         self._held_until: float | None = None  # when the first held-back chat may send
         self._uploads: dict[str, str] = {}  # path -> file id after the first upload
@@ -173,7 +174,8 @@ class OutboxSender:
         while True:
             async with self._database.transaction() as tx:
                 due = await tx.outbox.due(self._clock.now(), 1)
-            if not due and not self._in_flight:
+            # a claimed row waiting for its slot is neither due nor yet in flight
+            if not due and not self._in_flight and not self._claiming:
                 return
             await asyncio.sleep(0.02)
 
@@ -242,6 +244,7 @@ class OutboxSender:
             self._hold(ready)
             return False
         await self._slots.acquire()
+        self._claiming += 1
         try:
             # claim first, then wait for the slot: the request leaves right at its slot,
             # not after a database write of varying length (late requests bunch up and
@@ -253,6 +256,8 @@ class OutboxSender:
         except BaseException:
             self._slots.release()
             raise
+        finally:
+            self._claiming -= 1
         if not claimed:
             self._slots.release()
             return False
