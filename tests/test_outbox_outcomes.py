@@ -9,6 +9,7 @@ changes nothing but the outbox), then with the services' own listeners as
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
@@ -477,3 +478,17 @@ async def test_rows_of_tip_broadcasts_written_before_the_tip_column_carry_their_
         ]
     finally:
         await db.close()
+
+
+async def test_the_sender_stops_even_when_woken_at_that_moment(
+    database: Database, clock: FixedClock, emulator: BotApiEmulator
+) -> None:
+    pacer = Pacer()
+    sender = bare_sender(database, clock, Heard(), pacer)
+    async with sending(emulator, sender, pacer):
+        await sender.drained()
+        await asyncio.sleep(0.1)  # idle, waiting to be woken
+        sender.wake()  # rows were written just as the bot stops
+        stopping = asyncio.create_task(sender.stop())
+        done, _ = await asyncio.wait({stopping}, timeout=5)
+        assert done == {stopping}, "the sender took the wake-up and missed the stop"

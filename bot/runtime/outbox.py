@@ -1,7 +1,7 @@
 """The sender: drains the outbox within Telegram's limits, records every row's fate and
 reports it. It only transports: what a delivery or a failure means for a broadcast, a tip,
 a group or a person is decided by the services that own them, through the hooks in
-``bot/runtime/outcomes.py`` (delivered, failed, chat gone, chat migrated, settled).
+``bot/runtime/outcomes.py`` (due, delivered, failed, chat gone, chat migrated, settled).
 
 Rules (DESIGN rule 5):
 
@@ -194,8 +194,11 @@ class OutboxSender:
                 log.exception("outbox round failed; trying again shortly")
                 idle = self._idle_poll
             if idle > 0:
+                # not asyncio.wait_for: it swallows a cancel that comes as the wake-up does
+                # (Python 3.11), and then ``stop`` would wait for this loop for ever
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle)
+                    async with asyncio.timeout(idle):
+                        await self._wake.wait()
 
     async def _idle_for(self) -> float:
         async with self._database.transaction() as tx:
