@@ -31,6 +31,8 @@ class OutboxRow:
     message_ids: str | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    # the tip it carries ('lib:<id>' or 'own:<n>'): counted as used when it is delivered
+    tip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Tally:
 
 _COLUMNS = (
     "id, chat_id, group_id, person_id, broadcast_id, purpose, content, status, attempts, "
-    "due_at, reason, message_ids, created_at, finished_at"
+    "due_at, reason, message_ids, created_at, finished_at, tip"
 )
 
 
@@ -73,17 +75,19 @@ class OutboxRepository:
         group_id: int | None = None,
         person_id: int | None = None,
         broadcast_id: int | None = None,
+        tip: str | None = None,
     ) -> int:
         return await insert(
             self._connection,
             """
             INSERT INTO outbox (chat_id, group_id, person_id, broadcast_id, purpose, content,
-                                status, due_at, created_at)
+                                status, due_at, created_at, tip)
             VALUES (:chat_id, :group_id, :person_id, :broadcast_id, :purpose, :content,
-                    'pending', :due_at, :now)
+                    'pending', :due_at, :now, :tip)
             RETURNING id
             """,
             {
+                "tip": tip,
                 "chat_id": chat_id,
                 "group_id": group_id,
                 "person_id": person_id,
@@ -234,21 +238,19 @@ class OutboxRepository:
             {"id": broadcast_id, "reason": reason, "now": to_db(now)},
         )
 
-    async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> list[int]:
-        """Nothing more goes to a chat that removed or blocked the bot; returns the
-        broadcasts that had rows to it (their reports may now be due)."""
+    async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> list[OutboxRow]:
+        """Nothing more goes to a chat that removed or blocked the bot: its pending rows
+        fail with ``reason``; returns them as they are now, in order."""
         rows = await fetch_all(
             self._connection,
-            """
+            f"""
             UPDATE outbox SET status = 'failed', reason = :reason, finished_at = :now
             WHERE chat_id = :chat AND status = 'pending'
-            RETURNING broadcast_id, purpose
+            RETURNING {_COLUMNS}
             """,
             {"chat": chat_id, "reason": reason, "now": to_db(now)},
         )
-        return sorted(
-            {int(row[0]) for row in rows if row[0] is not None and row[1] == Purpose.BROADCAST}
-        )
+        return sorted(to_models(OutboxRow, rows), key=lambda row: row.id)
 
     async def tally(self, broadcast_id: int) -> Tally:
         row = await fetch_one(

@@ -1,4 +1,7 @@
-"""The sender: drains the outbox within Telegram's limits and records every row's fate.
+"""The sender: drains the outbox within Telegram's limits, records every row's fate and
+reports it. It only transports: what a delivery or a failure means for a broadcast, a tip,
+a group or a person is decided by the services that own them, through the hooks in
+``bot/runtime/outcomes.py`` (due, delivered, failed, chat gone, chat migrated, settled).
 
 Rules (DESIGN rule 5):
 
@@ -10,17 +13,20 @@ Rules (DESIGN rule 5):
   window is full is skipped for now, not waited on, so one busy group holds up nobody.
 - 429: the pacer pauses everything for ``retry_after``; the row goes back to pending and
   the attempt does not count.
-- Group became a supergroup: the group's record and the row follow the new chat id and
-  the row is sent again at once.
-- Kicked, removed or blocked (403): final, no retry. A group becomes inactive, a person
-  stopped, and every other pending row to that chat fails with the same reason.
+- Group became a supergroup: the row follows the new chat id and is sent again at once;
+  reported as ``ChatMigrated``.
+- Kicked, removed or blocked (403), or the chat is not found: final, no retry. Every other
+  pending row to that chat fails with the same reason; reported as ``ChatGone``. A private
+  chat whose person stopped the bot is skipped (its row fails as blocked) until they write
+  to the bot again.
 - Other 400s: final, with Telegram's description in the log and a plain reason.
 - 5xx and network errors: retried with exponential backoff (2, 4, 8... s, at most 5 min),
   failed after ``max_attempts``.
 - A timeout after the request may have reached Telegram is treated like a network error:
   the row is sent again. A lost message is worse than a rare duplicate.
-- When the last row of a broadcast is final, the broadcast is done and its sender gets a
-  delivery report through the outbox: delivered to N of M, and each failure in words.
+- Every row's fate is reported in the transaction that records it (``Delivered`` or
+  ``Failed``), and once committed the final rows are reported again (``Settled``) for what
+  must never undo that fate, such as a broadcast's delivery report.
 """
 
 from __future__ import annotations
@@ -55,24 +61,20 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.i18n import Translator
 from bot.payload import (
-    TEXT_LIMIT,
     AlbumContent,
     MediaContent,
     OutboxButton,
     TextContent,
     content_from_json,
-    content_to_json,
     describe,
-    fit_text,
 )
-from bot.runtime.events import EventLog
+from bot.runtime import outcomes
+from bot.runtime.outcomes import ChatGone, Delivered, DeliveryListeners, Due, Failed, Settled
 from bot.runtime.pacing import Pacer, seconds
-from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.outbox import OutboxRow
-from storage.states import BroadcastStatus, EventKind, GroupStatus, OutboxStatus, Purpose, TipUse
+from storage.states import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +105,21 @@ class OutboxSender:
         database: Database,
         clock: Clock,
         pacer: Pacer,
-        translator: Translator,
+        listeners: DeliveryListeners,
         *,
+        wake: asyncio.Event | None = None,
         batch: int = 100,
         max_in_flight: int = 50,
         idle_poll: float = 1.0,
         max_attempts: int = 8,
     ) -> None:
+        """``listeners`` react to what happens to the rows; ``wake`` is set by whoever
+        writes rows (the services), so the sender looks at once instead of at its next
+        poll (``wake()`` sets it too)."""
         self._database = database
         self._clock = clock
         self._pacer = pacer
-        self._translator = translator
+        self._listeners = listeners
         self._batch = batch
         self._slots = asyncio.Semaphore(max_in_flight)
         self._idle_poll = idle_poll
@@ -121,17 +127,13 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self._bot: Bot | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._wake = wake if wake is not None else asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._claiming = 0  # rows claimed and waiting for their pacing slot
         self._busy_chats: set[int] = set()
         self._held_until: float | None = None  # when the first held-back chat may send
         self._uploads: dict[str, str] = {}  # path -> file id after the first upload
         self._sent = self._failed = self._retried = self._rate_limited = 0
-        self._events: EventLog | None = None
-
-    def on_delivered(self, events: EventLog) -> None:
-        """Where a broadcast's delivery to a group is logged."""
-        self._events = events
 
     @property
     def stats(self) -> SenderStats:
@@ -173,7 +175,8 @@ class OutboxSender:
         while True:
             async with self._database.transaction() as tx:
                 due = await tx.outbox.due(self._clock.now(), 1)
-            if not due and not self._in_flight:
+            # a claimed row waiting for its slot is neither due nor yet in flight
+            if not due and not self._in_flight and not self._claiming:
                 return
             await asyncio.sleep(0.02)
 
@@ -192,8 +195,11 @@ class OutboxSender:
                 log.exception("outbox round failed; trying again shortly")
                 idle = self._idle_poll
             if idle > 0:
+                # not asyncio.wait_for: it swallows a cancel that comes as the wake-up does
+                # (Python 3.11), and then ``stop`` would wait for this loop for ever
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle)
+                    async with asyncio.timeout(idle):
+                        await self._wake.wait()
 
     async def _idle_for(self) -> float:
         async with self._database.transaction() as tx:
@@ -209,7 +215,7 @@ class OutboxSender:
     async def _one_round(self) -> bool:
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            await tx.broadcasts.start_due(now)
+            await _tell(self._listeners.due, tx, Due(now))
             rows = await tx.outbox.due(now, self._batch)
         started = False
         self._held_until = None
@@ -221,7 +227,7 @@ class OutboxSender:
             except Exception:
                 # one bad row (unreadable content, say) must not hold up the rest
                 log.exception("outbox row %d could not be sent; marking it failed", row.id)
-                await self._give_up(row, now)
+                await self._give_up(row)
         return started
 
     async def _start(self, row: OutboxRow, now: dt.datetime) -> bool:
@@ -232,12 +238,7 @@ class OutboxSender:
             return False
         if row.chat_id > 0 and await self._stopped(row.chat_id):
             # they blocked the bot: skipped until they write to it again
-            async with self._database.transaction() as tx:
-                if await tx.outbox.start_sending(row.id, self._claimant):
-                    await tx.outbox.failed(row.id, "reason.blocked", now)
-            await self._report_if_done(
-                [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
-            )
+            await self._fail_unsent(row, "reason.blocked")
             return False
         count = _message_count(row)
         group = row.chat_id < 0
@@ -247,6 +248,7 @@ class OutboxSender:
             self._hold(ready)
             return False
         await self._slots.acquire()
+        self._claiming += 1
         try:
             # claim first, then wait for the slot: the request leaves right at its slot,
             # not after a database write of varying length (late requests bunch up and
@@ -258,6 +260,8 @@ class OutboxSender:
         except BaseException:
             self._slots.release()
             raise
+        finally:
+            self._claiming -= 1
         if not claimed:
             self._slots.release()
             return False
@@ -270,15 +274,20 @@ class OutboxSender:
     def _hold(self, until: float) -> None:
         self._held_until = until if self._held_until is None else min(self._held_until, until)
 
-    async def _give_up(self, row: OutboxRow, now: dt.datetime) -> None:
+    async def _give_up(self, row: OutboxRow) -> None:
         with contextlib.suppress(Exception):
-            async with self._database.transaction() as tx:
-                if await tx.outbox.start_sending(row.id, self._claimant):
-                    await tx.outbox.failed(row.id, "reason.error", now)
+            await self._fail_unsent(row, "reason.error")
             self._failed += 1
-            await self._report_if_done(
-                [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
-            )
+
+    async def _fail_unsent(self, row: OutboxRow, reason: str) -> None:
+        """Fail a due row without sending it (if it is still pending)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            if not await tx.outbox.start_sending(row.id, self._claimant):
+                return
+            await tx.outbox.failed(row.id, reason, now)
+            await _tell(self._listeners.failed, tx, Failed(row, reason, now))
+        await self._settled([row], now)
 
     async def _stopped(self, person_id: int) -> bool:
         async with self._database.transaction() as tx:
@@ -323,17 +332,17 @@ class OutboxSender:
                 )
             return None
         except ChatMigrated as error:
-            await self._follow_migration(row, int(error.new_chat_id))
+            await self._migrated(row, int(error.new_chat_id))
             return None
         except Forbidden as error:
             reason = _forbidden_reason(error.message)
             log.info("outbox row %d to chat %d refused: %s", row.id, row.chat_id, error.message)
-            await self._finish(row, failed=reason, chat_gone=True)
+            await self._failed_for_good(row, reason, chat_gone=True)
             return None
         except BadRequest as error:
             log.warning("outbox row %d to chat %d rejected: %s", row.id, row.chat_id, error.message)
             reason = "reason.chat-not-found" if "not found" in error.message else "reason.rejected"
-            await self._finish(row, failed=reason, chat_gone=reason == "reason.chat-not-found")
+            await self._failed_for_good(row, reason, chat_gone=reason == "reason.chat-not-found")
             return None
         except (NetworkError, TelegramError) as error:
             # includes TimedOut: the message may have arrived; sending again risks a
@@ -346,7 +355,12 @@ class OutboxSender:
         return messages
 
     async def _delivered(self, row: OutboxRow, messages: Sequence[Message]) -> None:
-        await self._finish(row, sent=[message.message_id for message in messages])
+        now = self._clock.now()
+        message_ids = [message.message_id for message in messages]
+        async with self._database.transaction() as tx:
+            await tx.outbox.sent(row.id, message_ids, now)
+            await _tell(self._listeners.delivered, tx, Delivered(row, tuple(message_ids), now))
+        await self._settled([row], now)
 
     async def _retry(self, row: OutboxRow, reason: str) -> None:
         async with self._database.transaction() as tx:
@@ -359,136 +373,54 @@ class OutboxSender:
                 delay = min(dt.timedelta(seconds=2**current.attempts), BACKOFF_CAP)
                 await tx.outbox.retry_at(row.id, self._clock.now() + delay, reason)
         if give_up:
-            await self._finish(row, failed=reason)
+            await self._failed_for_good(row, reason)
 
-    async def _follow_migration(self, row: OutboxRow, new_chat_id: int) -> None:
+    async def _migrated(self, row: OutboxRow, new_chat_id: int) -> None:
+        report = outcomes.ChatMigrated(row.chat_id, new_chat_id, self._clock.now())
         async with self._database.transaction() as tx:
-            group = await tx.groups.by_chat(row.chat_id)
-            if group is not None and await tx.groups.by_chat(new_chat_id) is None:
-                await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
-                log.info("group %d moved to chat %d (learnt while sending)", group.id, new_chat_id)
             await tx.outbox.retarget(row.id, new_chat_id)
             await tx.outbox.give_back_attempt(row.id)
+            await _tell(self._listeners.migrated, tx, report)
 
-    async def _finish(
-        self,
-        row: OutboxRow,
-        *,
-        sent: list[int] | None = None,
-        failed: str | None = None,
-        chat_gone: bool = False,
+    async def _failed_for_good(
+        self, row: OutboxRow, reason: str, *, chat_gone: bool = False
     ) -> None:
+        """The row failed; if its chat is gone, so does every other row waiting for it."""
         now = self._clock.now()
-        touched = [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
+        self._failed += 1
+        final = [row]
         async with self._database.transaction() as tx:
-            if sent is not None:
-                await tx.outbox.sent(row.id, sent, now)
-                await self._record_tip_use(tx, row, now)
-                if self._events is not None and row.purpose == Purpose.BROADCAST:
-                    self._events.record(
-                        EventKind.BROADCAST_DELIVERED,
-                        group_id=row.group_id,
-                        broadcast=row.broadcast_id or 0,
-                    )
-            else:
-                assert failed is not None
-                self._failed += 1
-                await tx.outbox.failed(row.id, failed, now)
-                if chat_gone:
-                    touched += await self._chat_gone(tx, row, failed, now)
-        await self._report_if_done(touched)
+            await tx.outbox.failed(row.id, reason, now)
+            await _tell(self._listeners.failed, tx, Failed(row, reason, now))
+            if chat_gone:
+                waiting = await tx.outbox.cancel_chat(row.chat_id, reason, now)
+                for other in waiting:
+                    await _tell(self._listeners.failed, tx, Failed(other, reason, now))
+                await _tell(self._listeners.chat_gone, tx, ChatGone(row.chat_id, reason, now))
+                final += waiting
+        await self._settled(final, now)
 
-    async def _record_tip_use(self, tx: Transaction, row: OutboxRow, now: dt.datetime) -> None:
-        """A library tip that reached a group counts as used there."""
-        if row.broadcast_id is None or row.purpose != Purpose.BROADCAST:
-            return
-        broadcast = await tx.broadcasts.get(row.broadcast_id)
-        if broadcast is not None and broadcast.tip is not None:
-            await tx.tips.record_use(
-                broadcast.tip,
-                TipUse.SENT,
-                now,
-                group_id=row.group_id,
-                broadcast_id=broadcast.id,
-            )
-
-    async def _report_if_done(self, broadcast_ids: Sequence[int | None]) -> None:
-        """A broadcast whose last row is final is done; its sender gets the report. Its own
-        transaction: a failure here never undoes a row's recorded fate."""
-        for broadcast_id in dict.fromkeys(broadcast_ids):
-            if broadcast_id is None:
-                continue
+    async def _settled(self, rows: Sequence[OutboxRow], now: dt.datetime) -> None:
+        """After the rows' fate committed: each listener on its own, and one that fails
+        never undoes that fate."""
+        report = Settled(tuple(rows), now)
+        for listener in self._listeners.settled:
             try:
-                async with self._database.transaction() as tx:
-                    await self._maybe_report(tx, broadcast_id, self._clock.now())
+                await listener(report)
             except Exception:
-                log.exception("delivery report for broadcast %d failed", broadcast_id)
-
-    async def _chat_gone(
-        self, tx: Transaction, row: OutboxRow, reason: str, now: dt.datetime
-    ) -> list[int]:
-        """Nothing more goes to a chat that removed or blocked the bot; returns the
-        broadcasts whose rows to it were cancelled."""
-        if row.chat_id < 0:
-            group = await tx.groups.by_chat(row.chat_id)
-            if group is not None and group.is_active:
-                await tx.groups.update(
-                    group.id, now, status=GroupStatus.INACTIVE, bot_is_admin=False
+                log.exception(
+                    "a listener to settled outbox rows %s failed", [row.id for row in rows]
                 )
-                log.info("group %d inactive: %s", group.id, reason)
-        else:
-            await tx.people.stop(row.chat_id, now)
-        return await tx.outbox.cancel_chat(row.chat_id, reason, now)
 
-    async def _maybe_report(self, tx: Transaction, broadcast_id: int, now: dt.datetime) -> None:
-        tally = await tx.outbox.tally(broadcast_id)
-        broadcast = await tx.broadcasts.get(broadcast_id)
-        if (
-            tally.open
-            or broadcast is None
-            or broadcast.status
-            in (
-                BroadcastStatus.DONE,
-                BroadcastStatus.CANCELLED,
-            )
-        ):
-            return
-        await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.DONE, now)
-        log.info("broadcast %d done: %d of %d delivered", broadcast_id, tally.sent, tally.total)
-        if broadcast.created_by is None:
-            return
-        person = await tx.people.get(broadcast.created_by)
-        language = resolve_language(person, None, self._translator.default)
-        text = await self._report_text(tx, broadcast_id, language)
-        await tx.outbox.add(
-            chat_id=broadcast.created_by,
-            person_id=broadcast.created_by,
-            broadcast_id=broadcast_id,
-            purpose=Purpose.REPORT,
-            content=content_to_json(TextContent(text=text)),
-            due_at=now,
-            now=now,
-        )
 
-    async def _report_text(self, tx: Transaction, broadcast_id: int, language: str) -> str:
-        rows = await tx.outbox.of_broadcast(broadcast_id)
-        sent = sum(1 for row in rows if row.status == OutboxStatus.SENT)
-        t = self._translator
-        lines = [t.text(language, "report.header", number=broadcast_id, sent=sent, total=len(rows))]
-        for row in rows:
-            if row.status == OutboxStatus.SENT:
-                continue
-            group = await tx.groups.get(row.group_id) if row.group_id else None
-            name = group.name if group else str(row.chat_id)
-            lines.append(
-                t.text(
-                    language,
-                    "report.failure",
-                    group=name,
-                    reason=t.text(language, row.reason or "reason.error"),
-                )
-            )
-        return fit_text("\n".join(lines), TEXT_LIMIT)
+async def _tell(
+    listeners: Sequence[outcomes.InTransaction[outcomes.Report]],
+    tx: Transaction,
+    report: outcomes.Report,
+) -> None:
+    """Call each listener inside the sender's transaction, in order."""
+    for listener in listeners:
+        await listener(tx, report)
 
 
 async def deliver(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -11,9 +12,10 @@ from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
 from bot.runtime.leadership import Leadership
 from bot.runtime.outbox import OutboxSender
+from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
 from bot.runtime.scheduler import ScheduleRunner
-from bot.services.broadcasts import BroadcastService
+from bot.services.broadcasts import BroadcastDeliveries, BroadcastService
 from bot.services.checkins import CheckInService
 from bot.services.consent import ConsentService
 from bot.services.exports import ExportService
@@ -80,9 +82,10 @@ def build_services(
     deep_links.register("consent", consent.open_link)
     # one instance paces itself; several (PostgreSQL) book their slots together
     pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
-    outbox = OutboxSender(database, clock, pacer, translator)
+    # rows written by the services wake the sender, which is built last: it reports to them
+    rows_written = asyncio.Event()
     broadcasts = BroadcastService(
-        database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake
+        database, clock, admins, default_timezone=settings.timezone, notify=rows_written.set
     )
     key = settings.pseudonym_key
     pseudonyms = for_database(
@@ -96,10 +99,9 @@ def build_services(
         pseudonyms=pseudonyms,
         broadcasts=broadcasts,
         translator=translator,
-        notify=outbox.wake,
+        notify=rows_written.set,
     )
     events = EventLog(database, clock, pseudonyms)
-    outbox.on_delivered(events)
     tips.use_events(events)
     checkins = CheckInService(
         database, clock, admins, translator, pseudonyms=pseudonyms, events=events
@@ -112,7 +114,7 @@ def build_services(
         survey_id=settings.survey,
         pseudonyms=pseudonyms,
         events=events,
-        notify=outbox.wake,
+        notify=rows_written.set,
     )
     meetings = MeetingService(
         database,
@@ -122,20 +124,37 @@ def build_services(
         tips,
         checkins=checkins,
         surveys=surveys,
-        notify=outbox.wake,
+        notify=rows_written.set,
     )
     stats = StatsService(database, clock, admins, pseudonyms, small_numbers=settings.small_numbers)
     privacy = PrivacyService(database, clock, pseudonyms, events)
+    people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    groups = GroupService(database, clock, admins, default_timezone=settings.timezone)
+    deliveries = BroadcastDeliveries(database, translator, events)
+    # who reacts to what the sender reports (bot/runtime/outcomes.py says when each runs)
+    outbox = OutboxSender(
+        database,
+        clock,
+        pacer,
+        DeliveryListeners(
+            due=(deliveries.due,),
+            delivered=(tips.delivered, deliveries.delivered),
+            chat_gone=(groups.chat_gone, people.chat_gone),
+            migrated=(groups.chat_migrated,),
+            settled=(deliveries.settled,),
+        ),
+        wake=rows_written,
+    )
     return Services(
         settings=settings,
         clock=clock,
         database=database,
         translator=translator,
         library=library,
-        people=PeopleService(database, clock, default_language=settings.language, admins=admins),
+        people=people,
         organisations=OrganisationService(database, clock, admins),
         invitations=invitations,
-        groups=GroupService(database, clock, admins, default_timezone=settings.timezone),
+        groups=groups,
         consent=consent,
         broadcasts=broadcasts,
         pacer=pacer,

@@ -1,6 +1,17 @@
 """Broadcasts: instructors (and coordinators, admins, the command line) send content to
 groups now or later. Everything goes through the outbox, written in the same transaction
-as the broadcast itself."""
+as the broadcast itself.
+
+What happens next is decided here too, from the outbox sender's reports
+(``BroadcastDeliveries``, hooked to the sender in ``bot/runtime/wiring.py``):
+
+- a scheduled broadcast is ``sending`` once the sender takes the rows due at its time;
+- each delivery to a group is logged as an engagement event (``broadcast-delivered``);
+- when the last row of a broadcast is final (sent or failed), the broadcast is ``done``
+  and its sender gets a delivery report through the outbox: delivered to N of M, and each
+  failure in words. The report is written after the row's fate is committed, in its own
+  transaction, so a failing report never undoes a delivery.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +22,27 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.i18n import Translator
 from bot.payload import (
+    TEXT_LIMIT,
     AlbumContent,
     MediaContent,
     TextContent,
     content_from_json,
     content_to_json,
     describe,
+    fit_text,
 )
+from bot.runtime.events import EventLog
+from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff
+from bot.services.people import resolve_language
 from bot.when import parse_when
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast, Draft
 from storage.groups import Group
 from storage.outbox import Tally
-from storage.states import AuditAction, BroadcastStatus, DraftStep, Purpose
+from storage.states import AuditAction, BroadcastStatus, DraftStep, EventKind, OutboxStatus, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +110,8 @@ class BroadcastService:
     ) -> tuple[Broadcast, list[Group]]:
         """Create the broadcast and one outbox row per group, in one transaction.
         ``actor_id`` None is the command line (an admin by definition). A ``tip`` from the
-        library goes to each group in the group's own language; each delivery is recorded as
-        a use of the tip (by the sender)."""
+        library goes to each group in the group's own language; each row carries the tip, so
+        its delivery counts as a use of the tip (``TipService.delivered``)."""
         now = self._clock.now()
         when = send_at or now
         if when < now - dt.timedelta(seconds=1):
@@ -127,6 +144,7 @@ class BroadcastService:
                     content=encoded if variant is None else content_to_json(variant),
                     due_at=when,
                     now=now,
+                    tip=tip,
                 )
             if actor_id is not None:
                 await tx.broadcasts.drop_draft(actor_id)
@@ -335,6 +353,89 @@ class BroadcastService:
     async def discard(self, actor_id: int) -> None:
         async with self._database.transaction() as tx:
             await tx.broadcasts.drop_draft(actor_id)
+
+
+class BroadcastDeliveries:
+    """What a broadcast makes of the outbox sender's reports (see the module docstring)."""
+
+    def __init__(self, database: Database, translator: Translator, events: EventLog) -> None:
+        self._database = database
+        self._translator = translator
+        self._events = events
+
+    async def due(self, tx: Transaction, report: Due) -> None:
+        """Inside the sender's transaction: scheduled broadcasts whose time has come are
+        now sending."""
+        await tx.broadcasts.start_due(report.at)
+
+    async def delivered(self, tx: Transaction, report: Delivered) -> None:
+        """Inside the sender's transaction: a broadcast reached a group."""
+        row = report.row
+        if row.purpose == Purpose.BROADCAST:
+            self._events.record(
+                EventKind.BROADCAST_DELIVERED,
+                group_id=row.group_id,
+                broadcast=row.broadcast_id or 0,
+            )
+
+    async def settled(self, report: Settled) -> None:
+        """After the sender's transaction: a broadcast whose last row is final is done and
+        its sender gets the report, each broadcast in its own transaction."""
+        touched = [row.broadcast_id for row in report.rows if row.purpose == Purpose.BROADCAST]
+        for broadcast_id in dict.fromkeys(touched):
+            if broadcast_id is None:
+                continue
+            try:
+                async with self._database.transaction() as tx:
+                    await self._maybe_report(tx, broadcast_id, report.at)
+            except Exception:
+                log.exception("delivery report for broadcast %d failed", broadcast_id)
+
+    async def _maybe_report(self, tx: Transaction, broadcast_id: int, now: dt.datetime) -> None:
+        tally = await tx.outbox.tally(broadcast_id)
+        broadcast = await tx.broadcasts.get(broadcast_id)
+        if (
+            tally.open
+            or broadcast is None
+            or broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED)
+        ):
+            return
+        await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.DONE, now)
+        log.info("broadcast %d done: %d of %d delivered", broadcast_id, tally.sent, tally.total)
+        if broadcast.created_by is None:
+            return
+        person = await tx.people.get(broadcast.created_by)
+        language = resolve_language(person, None, self._translator.default)
+        text = await self._report_text(tx, broadcast_id, language)
+        await tx.outbox.add(
+            chat_id=broadcast.created_by,
+            person_id=broadcast.created_by,
+            broadcast_id=broadcast_id,
+            purpose=Purpose.REPORT,
+            content=content_to_json(TextContent(text=text)),
+            due_at=now,
+            now=now,
+        )
+
+    async def _report_text(self, tx: Transaction, broadcast_id: int, language: str) -> str:
+        rows = await tx.outbox.of_broadcast(broadcast_id)
+        sent = sum(1 for row in rows if row.status == OutboxStatus.SENT)
+        t = self._translator
+        lines = [t.text(language, "report.header", number=broadcast_id, sent=sent, total=len(rows))]
+        for row in rows:
+            if row.status == OutboxStatus.SENT:
+                continue
+            group = await tx.groups.get(row.group_id) if row.group_id else None
+            name = group.name if group else str(row.chat_id)
+            lines.append(
+                t.text(
+                    language,
+                    "report.failure",
+                    group=name,
+                    reason=t.text(language, row.reason or "reason.error"),
+                )
+            )
+        return fit_text("\n".join(lines), TEXT_LIMIT)
 
 
 async def _no_tips(tx: Transaction, tip: str) -> Mapping[str, AnyContent]:

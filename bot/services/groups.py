@@ -1,4 +1,11 @@
-"""Group chats: registration when staff add the bot, membership, migration, settings."""
+"""Group chats: registration when staff add the bot, membership, migration, settings.
+
+A group's record also follows what the outbox sender learns while sending (hooked to it
+in ``bot/runtime/wiring.py``, inside the transaction that records the row's fate): a
+group that removed or kicked the bot, or no longer exists, becomes inactive and the bot
+no admin there (``chat_gone``); a group that became a supergroup follows its new chat id
+(``chat_migrated``).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.runtime.outcomes import ChatGone, ChatMigrated
 from bot.services.access import load_actor, managed_group, require_admin, require_staff
 from bot.settings import LANGUAGES
-from storage import Database
+from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
 from storage.states import GroupStatus, Language
@@ -168,6 +176,29 @@ class GroupService:
             updated = await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
         log.info("group %d moved from chat %d to %d", group.id, old_chat_id, new_chat_id)
         return updated
+
+    async def chat_gone(self, tx: Transaction, report: ChatGone) -> None:
+        """Inside the outbox sender's transaction: a group that removed the bot (or is no
+        more) becomes inactive; nothing more is sent there."""
+        if report.private:
+            return
+        group = await tx.groups.by_chat(report.chat_id)
+        if group is not None and group.is_active:
+            await tx.groups.update(
+                group.id, report.at, status=GroupStatus.INACTIVE, bot_is_admin=False
+            )
+            log.info("group %d inactive: %s", group.id, report.reason)
+
+    async def chat_migrated(self, tx: Transaction, report: ChatMigrated) -> None:
+        """Inside the outbox sender's transaction: the group became a supergroup and its
+        record follows the new chat id, unless a record for that chat exists already (then
+        the migration message merges the two: ``migrated``)."""
+        group = await tx.groups.by_chat(report.old_chat_id)
+        if group is not None and await tx.groups.by_chat(report.new_chat_id) is None:
+            await tx.groups.update(group.id, report.at, chat_id=report.new_chat_id)
+            log.info(
+                "group %d moved to chat %d (learnt while sending)", group.id, report.new_chat_id
+            )
 
     async def member_seen(
         self,

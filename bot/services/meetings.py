@@ -12,6 +12,9 @@ Rules for a firing:
 - anything more than 12 hours late (the bot was down) is skipped, and shown as skipped;
 - otherwise it is sent, late or not; nothing is ever sent during the group's quiet hours
   (default 21:00-08:00): a message that would fall there is planned for their end.
+
+A "meeting at home" carries a library tip for the group's week; its outbox row names the
+tip, which counts as used when the row is delivered, like a broadcast's (``bot/services/tips.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group
 from storage.meetings import Calendar, Meeting, ScheduleItem
-from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus, TipUse
+from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
 
@@ -403,9 +406,9 @@ class MeetingService:
                 stage = "mid" if item.kind == ScheduleKind.PROGRESS_MID else "end"
                 await self._checkins.ask_progress(tx, group, meeting, stage)
             else:
-                text = await self._message(tx, item, meeting, calendar, group)
+                text, tip = await self._message(tx, item, meeting, calendar, group)
                 # a late one (the bot was down) still keeps the quiet hours
-                await _tell_group(tx, group, calendar, text, now)
+                await _tell_group(tx, group, calendar, text, now, tip=tip)
         self._notify()
         log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
         return True
@@ -487,8 +490,11 @@ class MeetingService:
         meeting: Meeting,
         calendar: Calendar,
         group: Group,
-    ) -> str:
+    ) -> tuple[str, str | None]:
+        """The message's text, and the key of the tip it carries (counted as used in the
+        group when it is delivered: ``TipService.delivered``)."""
         t, language = self._translator, group.language
+        tip_key = None
         when = meeting_when(meeting, language)
         link = meeting.link or calendar.link
         if meeting.status == MeetingStatus.REMOTE and link:
@@ -513,15 +519,14 @@ class MeetingService:
         elif item.kind == ScheduleKind.BEFORE:
             text = t.text(language, "schedule.before", time=meeting.local_time, where=where)
         elif item.kind == ScheduleKind.AT_HOME:
-            key, tip = await self._tips.for_group_in(tx, group)
-            await tx.tips.record_use(key, TipUse.SENT, self._clock.now(), group_id=group.id)
+            tip_key, tip = await self._tips.for_group_in(tx, group)
             tip_text = (
                 tip.text if isinstance(tip, TextContent) else (getattr(tip, "caption", None) or "")
             )
             text = t.text(language, "schedule.at-home", tip=tip_text)
         else:
             text = t.text(language, "schedule.midweek")
-        return text.strip()
+        return text.strip(), tip_key
 
     async def _announce(
         self,
@@ -550,9 +555,16 @@ class MeetingService:
 
 
 async def _tell_group(
-    tx: Transaction, group: Group, calendar: Calendar, text: str, now: dt.datetime
+    tx: Transaction,
+    group: Group,
+    calendar: Calendar,
+    text: str,
+    now: dt.datetime,
+    *,
+    tip: str | None = None,
 ) -> None:
-    """A message to the group through the outbox, out of its quiet hours."""
+    """A message to the group through the outbox, out of its quiet hours; ``tip`` is the
+    key of the tip it carries, if any."""
     await tx.outbox.add(
         chat_id=group.chat_id,
         group_id=group.id,
@@ -560,6 +572,7 @@ async def _tell_group(
         content=content_to_json(TextContent(text=text)),
         due_at=out_of_quiet_hours(now, calendar, group.timezone),
         now=now,
+        tip=tip,
     )
 
 

@@ -1,4 +1,9 @@
-"""People: first contact, language choice and roles."""
+"""People: first contact, language choice and roles.
+
+A person who blocked the bot (or deleted their account) is stopped when the outbox sender
+learns it (``chat_gone``, hooked to the sender in ``bot/runtime/wiring.py``): their private
+chat is skipped until they write to the bot again (``record_contact`` lifts the stop).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import normalize_language
 from bot.roles import Role
+from bot.runtime.outcomes import ChatGone
 from bot.services.access import Actor, load_actor
 from bot.settings import LANGUAGES
-from storage import Database
+from storage import Database, Transaction
 from storage.people import Person
 from storage.states import Language
 
@@ -67,3 +73,9 @@ class PeopleService:
 
     async def roles_of(self, telegram_id: int) -> frozenset[Role]:
         return (await self.actor(telegram_id)).roles
+
+    async def chat_gone(self, tx: Transaction, report: ChatGone) -> None:
+        """Inside the outbox sender's transaction: a person's private chat refused the bot,
+        so they are stopped."""
+        if report.private:
+            await tx.people.stop(report.chat_id, report.at)

@@ -7,6 +7,12 @@ group in its own; a contribution is sent as it was written. Contributions are sh
 the organisation's other instructors once a coordinator approves them, or at once when the
 organisation has turned review off. Every use (sent to a group, asked for by a participant)
 is recorded; a participant only by pseudonym.
+
+A tip counts as sent to a group when, and only when, it is delivered there, wherever it
+went out from (a broadcast of a tip, a "meeting at home" message): the outbox row carries
+the tip's key, and ``delivered`` records the use inside the sender's transaction that marks
+the row sent, so the two commit together. A row that fails (the group removed the bot,
+say) leaves the tip unused.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from bot.payload import (
 )
 from bot.pseudonyms import Pseudonyms
 from bot.runtime.events import EventLog
+from bot.runtime.outcomes import Delivered
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService
 from bot.services.consent import NOTICE_VERSION
@@ -254,7 +261,8 @@ class TipService:
     async def for_group(self, group_id: int, week: int | None = None) -> tuple[str, AnyContent]:
         """The tip for a group's week (its current week by default), in its language: the
         one it has seen least, so a group does not get the same tip again while others
-        remain. Returns the tip key (pass it to ``BroadcastService.send``) and content."""
+        remain. Returns the tip key (pass it to ``BroadcastService.send``, or put it on the
+        outbox row) and content."""
         async with self._database.transaction() as tx:
             group = await tx.groups.get(group_id)
             if group is None:
@@ -280,6 +288,19 @@ class TipService:
         fresh = [tip for tip in suitable if CURATED + tip.id != avoid] or suitable
         fewest = min(used.get(CURATED + tip.id, 0) for tip in fresh)
         return self._random.choice([t for t in fresh if used.get(CURATED + t.id, 0) == fewest])
+
+    async def delivered(self, tx: Transaction, report: Delivered) -> None:
+        """Inside the outbox sender's transaction: a row carrying a tip reached its chat, so
+        the tip counts as used there."""
+        row = report.row
+        if row.tip is not None:
+            await tx.tips.record_use(
+                row.tip,
+                TipUse.SENT,
+                report.at,
+                group_id=row.group_id,
+                broadcast_id=row.broadcast_id,
+            )
 
     # Contributions -------------------------------------------------------------------------
 
