@@ -6,14 +6,13 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.invitations import PREFIX
-
-REVOKE = "inv:revoke:"
+from bot.services.invitations import PREFIX, REVOKE, ROLE_KEYS
+from handlers.rendering import answer
 
 # Role words people may type, in each of our languages.
 _ROLE_WORDS = {
@@ -26,7 +25,6 @@ _ROLE_WORDS = {
 }
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 _USES = re.compile(r"^(?:[x×](\d{1,3})|(\d{1,3})[x×])$", re.IGNORECASE)
-_ROLE_KEYS = {"coordinator": "invite.role-coordinator", "instructor": "invite.role-instructor"}
 
 
 _ORG_WORDS = {"org", "organisation", "organization", "organisaatio"}
@@ -93,7 +91,7 @@ async def invite(update: Update, context: KannustinContext) -> None:
     await message.reply_text(
         context.t(
             "invite.created",
-            role=context.t(_ROLE_KEYS[role]),
+            role=context.t(ROLE_KEYS[role]),
             where=where,
             until=until,
             uses=uses,
@@ -107,34 +105,7 @@ async def list_invitations(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    found = await context.services.invitations.open_for(user.id)
-    if not found:
-        await message.reply_text(context.t("invite.none-open"))
-        return
-    zone = ZoneInfo(context.services.settings.timezone)
-    lines = [context.t("invite.open-header")]
-    buttons = []
-    for item in found:
-        invitation = item.invitation
-        lines.append(
-            context.t(
-                "invite.open-line",
-                number=invitation.id,
-                role=context.t(_ROLE_KEYS[invitation.role]),
-                group=item.group_name or "-",
-                uses=invitation.max_uses - invitation.uses,
-                until=invitation.expires_at.astimezone(zone).strftime("%d.%m. %H:%M"),
-            )
-        )
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    context.t("invite.revoke-button", number=invitation.id),
-                    callback_data=f"{REVOKE}{invitation.id}",
-                )
-            ]
-        )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    await answer(message, context, await context.services.invitations.listing(user.id))
 
 
 async def revoke(update: Update, context: KannustinContext) -> None:

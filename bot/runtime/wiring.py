@@ -1,7 +1,10 @@
-"""The services the handlers call, built once per application."""
+"""The services the handlers call, built once per application in ``build_services``: the one
+place where services are made, each given its dependencies in its constructor (no setters,
+no service making another)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -15,9 +18,12 @@ from bot.runtime.pacing import Pacer, SharedPacer
 from bot.runtime.scheduler import ScheduleRunner
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
+from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.consent import ConsentService
+from bot.services.engagement import EngagementService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
+from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
 from bot.services.organisations import OrganisationService
@@ -25,11 +31,12 @@ from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
-from bot.services.tips import TipService
+from bot.services.tips import TipService, tip_variants
 from bot.settings import Settings
 from content import Library
 from content.surveys import Surveys, load_surveys
 from storage import Database
+from storage.meetings import ScheduleItem
 from storage.pacing import SlotBook
 
 
@@ -41,6 +48,7 @@ class Services:
     translator: Translator
     library: Library
     people: PeopleService
+    engagement: EngagementService
     organisations: OrganisationService
     invitations: InvitationService
     groups: GroupService
@@ -72,21 +80,38 @@ def build_services(
     library: Library,
     survey_files: Surveys | None = None,
 ) -> Services:
+    """Every service, each given what it needs in its constructor, in an order where each
+    comes after what it needs."""
     admins = settings.admins
-    invitations = InvitationService(database, clock, admins)
-    consent = ConsentService(database, clock)
-    deep_links = DeepLinkRouter()
-    deep_links.register("inv", invitations.accept)
-    deep_links.register("consent", consent.open_link)
-    # one instance paces itself; several (PostgreSQL) book their slots together
-    pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
-    outbox = OutboxSender(database, clock, pacer, translator)
-    broadcasts = BroadcastService(
-        database, clock, admins, default_timezone=settings.timezone, notify=outbox.wake
-    )
     key = settings.pseudonym_key
     pseudonyms = for_database(
         database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
+    )
+    events = EventLog(database, clock, pseudonyms)
+    people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    groups = GroupService(
+        database,
+        clock,
+        admins,
+        default_timezone=settings.timezone,
+        default_language=settings.language,
+    )
+    invitations = InvitationService(database, clock, admins, timezone=settings.timezone)
+    consent = ConsentService(database, clock)
+    deep_links = DeepLinkRouter()
+    deep_links.register(INVITATION_PREFIX, invitations.accept)
+    deep_links.register(CONSENT_PREFIX, consent.open_link)
+    # one instance paces itself; several (PostgreSQL) book their slots together
+    pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
+    outbox = OutboxSender(database, clock, pacer, translator)
+    outbox.on_delivered(events)
+    broadcasts = BroadcastService(
+        database,
+        clock,
+        admins,
+        default_timezone=settings.timezone,
+        notify=outbox.wake,
+        tip_variants=tip_variants(library),
     )
     tips = TipService(
         database,
@@ -96,11 +121,9 @@ def build_services(
         pseudonyms=pseudonyms,
         broadcasts=broadcasts,
         translator=translator,
+        events=events,
         notify=outbox.wake,
     )
-    events = EventLog(database, clock, pseudonyms)
-    outbox.on_delivered(events)
-    tips.use_events(events)
     checkins = CheckInService(
         database, clock, admins, translator, pseudonyms=pseudonyms, events=events
     )
@@ -114,6 +137,12 @@ def build_services(
         events=events,
         notify=outbox.wake,
     )
+
+    def plan_jobs(items: Sequence[ScheduleItem]) -> None:
+        # the scheduler is built below (it fires the meeting service's items), before
+        # anything can be planned
+        scheduler.add_all(items)
+
     meetings = MeetingService(
         database,
         clock,
@@ -122,20 +151,26 @@ def build_services(
         tips,
         checkins=checkins,
         surveys=surveys,
+        broadcasts=broadcasts,
         notify=outbox.wake,
+        planned=plan_jobs,
     )
-    stats = StatsService(database, clock, admins, pseudonyms, small_numbers=settings.small_numbers)
     privacy = PrivacyService(database, clock, pseudonyms, events)
+    scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
+    stats = StatsService(
+        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
+    )
     return Services(
         settings=settings,
         clock=clock,
         database=database,
         translator=translator,
         library=library,
-        people=PeopleService(database, clock, default_language=settings.language, admins=admins),
+        people=people,
+        engagement=EngagementService(people, groups, events),
         organisations=OrganisationService(database, clock, admins),
         invitations=invitations,
-        groups=GroupService(database, clock, admins, default_timezone=settings.timezone),
+        groups=groups,
         consent=consent,
         broadcasts=broadcasts,
         pacer=pacer,
@@ -144,7 +179,7 @@ def build_services(
         pseudonyms=pseudonyms,
         tips=tips,
         meetings=meetings,
-        scheduler=ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep]),
+        scheduler=scheduler,
         events=events,
         checkins=checkins,
         surveys=surveys,

@@ -13,11 +13,12 @@ import logging
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Text
-from bot.replies import Reply
+from bot.i18n import Lines, Text, Words
+from bot.replies import Button, Reply, column
 from bot.services.access import (
     COORDINATOR,
     INSTRUCTOR,
@@ -33,6 +34,8 @@ from storage.people import Person
 log = logging.getLogger(__name__)
 
 PREFIX = "inv"
+REVOKE = "inv:revoke:"  # inv:revoke:INVITATION
+ROLE_KEYS = {"coordinator": "invite.role-coordinator", "instructor": "invite.role-instructor"}
 TOKEN_BYTES = 16
 MAX_USES = 50
 ROLES = (COORDINATOR, INSTRUCTOR)
@@ -67,11 +70,13 @@ class InvitationService:
         clock: Clock,
         admins: Collection[int],
         *,
+        timezone: str,
         valid_for: dt.timedelta = dt.timedelta(days=7),
     ) -> None:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
+        self._timezone = timezone  # the deployment's, for the times in /invites
         self.valid_for = valid_for
 
     async def create(
@@ -252,6 +257,36 @@ class InvitationService:
                 )
                 result.append(OpenInvitation(invitation, None if group is None else group.name))
         return result
+
+    async def listing(self, actor_id: int) -> Reply:
+        """/invites: the open invitations the actor may see, each with a revoke button."""
+        found = await self.open_for(actor_id)
+        if not found:
+            return Reply.of("invite.none-open")
+        zone = ZoneInfo(self._timezone)
+        lines: list[Words] = [Text("invite.open-header")]
+        buttons = []
+        for item in found:
+            invitation = item.invitation
+            lines.append(
+                Text(
+                    "invite.open-line",
+                    {
+                        "number": invitation.id,
+                        "role": Text(ROLE_KEYS[invitation.role]),
+                        "group": item.group_name or "-",
+                        "uses": invitation.max_uses - invitation.uses,
+                        "until": invitation.expires_at.astimezone(zone).strftime("%d.%m. %H:%M"),
+                    },
+                )
+            )
+            buttons.append(
+                Button(
+                    Text("invite.revoke-button", {"number": invitation.id}),
+                    data=f"{REVOKE}{invitation.id}",
+                )
+            )
+        return Reply(Lines(tuple(lines)), column(buttons))
 
     async def revoke(self, actor_id: int, invitation_id: int) -> Invitation:
         """Close an invitation: its inviter, the organisation's coordinators or an admin."""

@@ -1,15 +1,22 @@
-"""People: first contact, language choice and roles."""
+"""People: first contact, language choice, roles, and /help (the commands a person may use
+where they are)."""
 
 from __future__ import annotations
 
 from bot.clock import Clock
+from bot.commands import commands_for
 from bot.errors import DomainError
-from bot.i18n import normalize_language
-from bot.roles import Role
+from bot.i18n import Lines, Text, Words, normalize_language
+from bot.replies import Button, Reply, column
+from bot.roles import ChatKind, Role
 from bot.services.access import Actor, load_actor
 from bot.settings import LANGUAGES
 from storage import Database
 from storage.people import Person
+
+LANGUAGE_CALLBACK = "lang:"  # lang:LANGUAGE
+# Each language is named in itself, so a person can find theirs whatever the current one.
+_LANGUAGE_NAME_KEYS = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 
 
 def resolve_language(person: Person | None, telegram_language: str | None, default: str) -> str:
@@ -65,3 +72,22 @@ class PeopleService:
 
     async def roles_of(self, telegram_id: int) -> frozenset[Role]:
         return (await self.actor(telegram_id)).roles
+
+    async def help_for(self, telegram_id: int, chat: ChatKind) -> Reply:
+        """The commands this person may use in this kind of chat, each with one line on what
+        it does."""
+        roles = await self.roles_of(telegram_id)
+        lines: list[Words] = [Text("help.header")]
+        lines += [
+            Lines((f"/{command.name} - ", Text(command.description_key)), sep="")
+            for command in commands_for(roles, chat)
+        ]
+        return Reply(Lines(tuple(lines)))
+
+
+def language_menu() -> Reply:
+    """Buttons for Suomi, Svenska and English."""
+    buttons = [
+        Button(Text(_LANGUAGE_NAME_KEYS[code]), data=LANGUAGE_CALLBACK + code) for code in LANGUAGES
+    ]
+    return Reply(Text("language.prompt"), column(buttons))
