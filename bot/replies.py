@@ -43,6 +43,15 @@ class Reply:
         return cls(Text(key, params))
 
 
+@dataclass(frozen=True)
+class File:
+    """A file to hand over in the chat, with its name and a caption."""
+
+    data: bytes
+    filename: str
+    caption: Words
+
+
 def in_rows(buttons: Sequence[Button], width: int) -> Keyboard:
     """``buttons`` laid out ``width`` to a row."""
     return tuple(tuple(buttons[start : start + width]) for start in range(0, len(buttons), width))

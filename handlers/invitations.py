@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.invitations import PREFIX, REVOKE, ROLE_KEYS
+from bot.services.invitations import PREFIX, REVOKE
 from handlers.rendering import answer
 
 # Role words people may type, in each of our languages.
@@ -71,33 +70,16 @@ async def invite(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     request = parse_invite(list(context.args or []))
-    role, uses = request.role, request.uses
     services = context.services
     created = await services.invitations.create(
         user.id,
-        role,
+        request.role,
         group_id=request.group_id,
         organisation_id=request.organisation_id,
-        uses=uses,
+        uses=request.uses,
     )
     link = services.deep_links.link(context.bot.username, PREFIX, created.token)
-    zone = ZoneInfo(services.settings.timezone)
-    until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-    where = (
-        context.t("invite.for-group", group=created.group_name)
-        if created.group_name
-        else context.t("invite.for-organisation", organisation=created.organisation_name)
-    )
-    await message.reply_text(
-        context.t(
-            "invite.created",
-            role=context.t(ROLE_KEYS[role]),
-            where=where,
-            until=until,
-            uses=uses,
-            link=link,
-        )
-    )
+    await answer(message, context, services.invitations.created(created, link))
 
 
 async def list_invitations(update: Update, context: KannustinContext) -> None:

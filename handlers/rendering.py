@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.deeplinks import start_link
 from bot.i18n import Words
 from bot.payload import TEXT_LIMIT, fit_text
-from bot.replies import Button, Reply
+from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
 
 
@@ -70,6 +70,13 @@ async def show(message: Message, context: KannustinContext, reply: Reply, *, edi
     except BadRequest as error:
         if "not modified" not in error.message:
             raise
+
+
+async def hand_over(message: Message, context: KannustinContext, file: File) -> None:
+    """Send the file in the same chat."""
+    await message.reply_document(
+        file.data, filename=file.filename, caption=render(context, file.caption)
+    )
 
 
 def command_text(message: Message) -> str:

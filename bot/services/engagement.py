@@ -129,6 +129,24 @@ class EngagementService:
                 log.exception("could not record participation for update %s", sighting.update_id)
         return Known(person, group.language)
 
+    async def language_for(
+        self, update_id: int, group_chat_id: int | None, person_id: int | None, code: str | None
+    ) -> str:
+        """The language to answer in when the update's handling failed (nothing it set can
+        be trusted): the group's in a registered group, else the person's; a failing
+        look-up leaves their app's language (``code``)."""
+        people = self._people
+        language = people.language_of(None, code)
+        try:
+            group = await self._groups.by_chat(group_chat_id) if group_chat_id else None
+            if group is not None:
+                language = group.language  # in a group the bot speaks the group's language
+            elif person_id is not None:
+                language = people.language_of(await people.get(person_id), code)
+        except Exception:
+            log.warning("update %s: could not look up the language to answer in", update_id)
+        return language
+
     async def _served(self, chat_id: int, update_id: int) -> Group | None:
         """The registered, active group of this chat, if any."""
         try:

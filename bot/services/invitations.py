@@ -76,7 +76,7 @@ class InvitationService:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
-        self._timezone = timezone  # the deployment's, for the times in /invites
+        self._timezone = timezone  # the deployment's, for the times shown
         self.valid_for = valid_for
 
     async def create(
@@ -257,6 +257,24 @@ class InvitationService:
                 )
                 result.append(OpenInvitation(invitation, None if group is None else group.name))
         return result
+
+    def created(self, created: NewInvitation, link: str) -> Reply:
+        """What the inviter is told: the role, where, until when, how many uses, the link."""
+        invitation = created.invitation
+        until = invitation.expires_at.astimezone(ZoneInfo(self._timezone))
+        where = (
+            Text("invite.for-group", {"group": created.group_name})
+            if created.group_name
+            else Text("invite.for-organisation", {"organisation": created.organisation_name})
+        )
+        return Reply.of(
+            "invite.created",
+            role=Text(ROLE_KEYS[invitation.role]),
+            where=where,
+            until=until.strftime("%d.%m.%Y %H:%M"),
+            uses=invitation.max_uses,
+            link=link,
+        )
 
     async def listing(self, actor_id: int) -> Reply:
         """/invites: the open invitations the actor may see, each with a revoke button."""
