@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.clock import FixedClock
 from bot.runtime.wiring import Services
 from bot.services.engagement import MemberChange, Sighting
@@ -13,6 +15,15 @@ from storage import Database
 from tests.harness import instructor_with_group
 
 AINO, MALLORY = 501, 666
+
+
+@pytest.fixture
+async def services(database: Database, clock: FixedClock) -> Services:
+    """Services with a Swedish-speaking group (chat -100) that an instructor registered."""
+    built, _ = await instructor_with_group(
+        database, clock, instructor=30, title="Kävelyryhmä", language="sv"
+    )
+    return built
 
 
 async def logged(services: Services, database: Database) -> list[tuple[str, dict[str, object]]]:
@@ -33,11 +44,8 @@ def in_group(chat_id: int = -100, **seen: object) -> Sighting:
 
 
 async def test_taking_part_in_a_served_group_is_logged_by_kind_never_by_text(
-    database: Database, clock: FixedClock
+    services: Services, database: Database
 ) -> None:
-    services, _ = await instructor_with_group(
-        database, clock, instructor=30, title="Kävelyryhmä", language="sv"
-    )
     engagement = services.engagement
 
     known = await engagement.seen(in_group(message=("text",)))
@@ -67,11 +75,8 @@ async def test_taking_part_in_a_served_group_is_logged_by_kind_never_by_text(
 
 
 async def test_a_group_the_bot_does_not_serve_leaves_no_trace(
-    database: Database, clock: FixedClock
+    services: Services, database: Database
 ) -> None:
-    services, _ = await instructor_with_group(
-        database, clock, instructor=30, title="Kävelyryhmä", language="sv"
-    )
     engagement = services.engagement
 
     known = await engagement.seen(
@@ -85,12 +90,8 @@ async def test_a_group_the_bot_does_not_serve_leaves_no_trace(
 
 
 async def test_in_private_the_person_is_remembered_and_their_buttons_logged(
-    database: Database, clock: FixedClock
+    services: Services, database: Database
 ) -> None:
-    services, _ = await instructor_with_group(
-        database, clock, instructor=30, title="Kävelyryhmä", language="sv"
-    )
-
     known = await services.engagement.seen(
         Sighting(
             3,
