@@ -102,8 +102,9 @@ def flood_control(guard: FloodGuard) -> Handler:
 
 def register(application: KannustinApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_person), group=GROUP)
-    guard = FloodGuard(application.services.settings.command_limit)
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, flood_control(guard)),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.COMMAND, flood_control(application.services.flood)
+        ),
         group=FLOOD_GROUP,
     )

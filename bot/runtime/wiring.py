@@ -12,6 +12,7 @@ from bot.deeplinks import DeepLinkRouter
 from bot.i18n import Translator
 from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
+from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.pacing import Pacer, SharedPacer
@@ -67,6 +68,7 @@ class Services:
     stats: StatsService
     exports: ExportService
     privacy: PrivacyService
+    flood: FloodGuard
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
 
@@ -188,4 +190,5 @@ def build_services(
             database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
         ),
         privacy=privacy,
+        flood=FloodGuard(settings.command_limit),
     )

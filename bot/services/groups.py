@@ -28,6 +28,7 @@ from bot.i18n import Lines, Text, normalize_language
 from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_admin, require_staff
 from bot.services.consent import PREFIX as CONSENT_PREFIX
+from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
 from storage import Database
 from storage.groups import Group, GroupSummary
@@ -41,7 +42,6 @@ MIGRATION_GRACE = dt.timedelta(seconds=5)  # to wait for a migration notice (see
 SHOW = "grp:show:"  # grp:show:GROUP
 LANGUAGE = "grp:lang:"  # grp:lang:GROUP:LANGUAGE
 ORGANISATION = "grp:org:"  # grp:org:GROUP:ORGANISATION
-LANGUAGE_NAMES = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 _STATUS_KEYS = {
     "active": "group.status-active",
     "inactive": "group.status-inactive",

@@ -16,7 +16,7 @@ from storage.people import Person
 
 LANGUAGE_CALLBACK = "lang:"  # lang:LANGUAGE
 # Each language is named in itself, so a person can find theirs whatever the current one.
-_LANGUAGE_NAME_KEYS = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
+LANGUAGE_NAMES = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 
 
 def resolve_language(person: Person | None, telegram_language: str | None, default: str) -> str:
@@ -88,6 +88,6 @@ class PeopleService:
 def language_menu() -> Reply:
     """Buttons for Suomi, Svenska and English."""
     buttons = [
-        Button(Text(_LANGUAGE_NAME_KEYS[code]), data=LANGUAGE_CALLBACK + code) for code in LANGUAGES
+        Button(Text(LANGUAGE_NAMES[code]), data=LANGUAGE_CALLBACK + code) for code in LANGUAGES
     ]
     return Reply(Text("language.prompt"), column(buttons))

@@ -1,5 +1,6 @@
 """Tips: the curated library and organisations' own contributions, for browsing, sending,
-asking and reviewing.
+asking and reviewing; the screens of /tip's browser, of saving a broadcast to the library
+and of /review.
 
 A tip is named by a key: ``lib:<id>`` for a curated tip (``content/tips``), ``own:<n>`` for
 an instructor's contribution. Curated tips exist in all three languages and go to each
