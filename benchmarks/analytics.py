@@ -31,8 +31,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from emulator import BotApiEmulator
 from storage.timestamps import to_db
-from tests.databases import cli_environment, drop_created, which
-from tests.harness import TOKEN, RunningBot, test_settings
+from testing.databases import cli_environment, drop_created, which
+from testing.harness import TOKEN, RunningBot, test_settings
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 KINDS = (

@@ -22,8 +22,8 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.payload import TextContent
 from emulator import BotApiEmulator, RateLimits
-from tests.databases import drop_created, which
-from tests.harness import TOKEN, RunningBot, test_settings
+from testing.databases import drop_created, which
+from testing.harness import TOKEN, RunningBot, test_settings
 
 
 async def measure(group_count: int) -> None:

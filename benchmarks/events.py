@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.runtime.events import Kind
 from emulator import BotApiEmulator
-from tests.databases import drop_created, which
-from tests.harness import TOKEN, RunningBot, test_settings
+from storage.states import EventKind
+from testing.databases import drop_created, which
+from testing.harness import TOKEN, RunningBot, test_settings
 
 TICK = 0.01  # events are produced in small bursts, a hundred a second
 GROUPS = 50
@@ -61,7 +61,7 @@ async def measure(seconds: float, rate: int) -> None:
                 for n in range(produced, due):
                     person = 1_000 + n % 500
                     events.record(
-                        Kind.MESSAGE,
+                        EventKind.MESSAGE,
                         group_id=groups[person % GROUPS],
                         person_id=person,
                         type="text",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from emulator import BotApiEmulator
-from tests.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, RunningBot, test_settings
 
 COMMANDS = ("/start", "/help", "/language")
 

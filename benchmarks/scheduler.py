@@ -24,7 +24,7 @@ from bot.runtime.scheduler import ScheduleRunner
 from emulator import BotApiEmulator
 from storage import Database, apply_migrations
 from storage.timestamps import to_db
-from tests.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, RunningBot, test_settings
 
 GROUPS = 1_000
 

@@ -25,11 +25,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.settings import LANGUAGES
+from storage.states import Language
 
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-REFERENCE_LANGUAGE = "fi"
+REFERENCE_LANGUAGE = Language.FI
 
 
 class CatalogError(Exception):
@@ -79,15 +80,17 @@ Words = str | Text | Lines | PerLanguage | Cut
 
 def decimal(number: str) -> PerLanguage:
     """A number written with a decimal point, shown with the comma Finnish and Swedish use."""
-    return PerLanguage.of(lambda language: number if language == "en" else number.replace(".", ","))
+    return PerLanguage.of(
+        lambda language: number if language == Language.EN else number.replace(".", ",")
+    )
 
 
-def normalize_language(code: str | None) -> str | None:
+def normalize_language(code: str | None) -> Language | None:
     """Map Telegram's IETF tag (``fi``, ``sv-FI``, ``en-gb``) to one of ours, or None."""
     if not code:
         return None
     primary = code.replace("_", "-").split("-", 1)[0].lower()
-    return primary if primary in LANGUAGES else None
+    return Language(primary) if primary in LANGUAGES else None
 
 
 class Translator:
@@ -102,7 +105,9 @@ class Translator:
 
     @classmethod
     def load(cls, default: str = REFERENCE_LANGUAGE, directory: Path = LOCALES_DIR) -> Translator:
-        catalogs = {language: _load_po(directory / f"{language}.po") for language in LANGUAGES}
+        catalogs: dict[str, gettext.GNUTranslations] = {
+            language: _load_po(directory / f"{language}.po") for language in LANGUAGES
+        }
         return cls(catalogs, default)
 
     def languages(self) -> tuple[str, ...]:
@@ -116,15 +121,6 @@ class Translator:
             log.warning("message key %r missing for language %s", key, language)
             template = self._catalogs[REFERENCE_LANGUAGE].gettext(key)
         return template.format(**params) if params else template
-
-    def plural(self, language: str | None, key: str, count: int, /, **params: object) -> str:
-        """A text that depends on a count: the catalog holds ``key`` with plural forms."""
-        catalog = self._catalogs.get(language or self.default, self._catalogs[self.default])
-        template = catalog.ngettext(key, key, count)
-        if template == key:
-            log.warning("plural message key %r missing for language %s", key, language)
-            template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, key, count)
-        return template.format(count=count, **params)
 
     def render(self, language: str | None, words: Words) -> str:
         """``words`` in ``language`` (None: the default); parameters that are themselves

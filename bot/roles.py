@@ -1,4 +1,7 @@
-"""Who may do what. Issue-by-issue the services grow; the role names are fixed here."""
+"""Who may do what. Issue-by-issue the services grow; the role names are fixed here.
+
+These are the roles commands are for (``bot/commands.py``), not what is stored: a staff
+member's stored role is ``storage.states.StaffRole``, whose two words Role shares."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,10 +19,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.sql import is_postgres_url, redacted_url, url_passwords
+from storage.states import Language
 
 ENV_PREFIX = "KANNUSTIN_"
-LANGUAGES = ("fi", "sv", "en")
-Language = Literal["fi", "sv", "en"]
+LANGUAGES = tuple(Language)  # the languages the bot speaks: fi, sv, en
 
 # BotFather tokens look like "123456789:AAH...": a numeric bot id, a colon, 35 url-safe characters.
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # an SQLite file, or a postgresql://user:password@host/name URL
     database: str = "data/kannustin.db"
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
-    language: Language = "fi"
+    language: Language = Language.FI
     timezone: str = "Europe/Helsinki"
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None

@@ -12,6 +12,9 @@ Accepted, case-insensitive, with ``klo``/``kl``/``at`` optional before the time 
 A date without a year is the next such date. The result is an aware UTC datetime; a time
 that does not exist locally (the hour skipped when clocks go forward) moves forward with
 the clock. Anything else raises ``WhenError`` with the message key to show.
+
+Times are shown the same way (``format_local``), in the zone of the group they concern;
+``format_for_groups`` says what a time that concerns groups in several zones shows.
 """
 
 from __future__ import annotations
@@ -182,6 +185,18 @@ def format_local(moment: dt.datetime, timezone: str) -> str:
     """``3.12.2026 klo 09:00``-style without words: ``3.12.2026 09:00``."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
+
+
+def format_for_groups(
+    moment: dt.datetime, zones: Sequence[str], *, typed_in: str | None = None
+) -> str:
+    """A time that concerns several groups (a broadcast's), shown once: in the zone it was
+    typed in, by default the first group's (where ``BroadcastService.send_draft`` reads
+    it); when that is not every group's zone, the zone is named,
+    ``3.12.2026 09:00 Europe/Helsinki``, so nobody takes it for their own local time."""
+    shown_in = typed_in or zones[0]
+    shown = format_local(moment, shown_in)
+    return shown if all(zone == shown_in for zone in zones) else f"{shown} {shown_in}"
 
 
 # the weekdays as a meeting's day is shown, Monday first

@@ -1142,9 +1142,6 @@ class BotApiEmulator:
         self.faults.append(fault)
         return fault
 
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     # Test side: reading what the bot did -----------------------------------------------------
 
     def sent(self, method: str | None = None, *, chat_id: int | None = None) -> list[ApiCall]:
@@ -1202,13 +1199,6 @@ class BotApiEmulator:
     @property
     def pending_updates(self) -> int:
         return len(self._pending)
-
-    async def wait_until_consumed(self, timeout: float = 10.0) -> None:
-        """Wait until the bot has fetched and confirmed every queued update."""
-        async with self._updates_changed:
-            await asyncio.wait_for(
-                self._updates_changed.wait_for(lambda: not self._pending), timeout
-            )
 
 
 def _as_int(value: Any) -> int:

@@ -23,6 +23,7 @@ from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.groups import LANGUAGE, ORGANISATION, SHOW, BotMembership, settings_card
 from handlers.rendering import answer, edit_pressed, send
+from storage.states import Language
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
             was_in=_is_in(change.old_chat_member),
             is_in=_is_in(change.new_chat_member),
             is_admin=change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR,
-            language=context.speaks,
+            language=Language(context.speaks),
         )
     )
     if decided.leave:

@@ -12,15 +12,16 @@ from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.invitations import PREFIX, REVOKE
 from handlers.rendering import answer
+from storage.states import StaffRole
 
 # Role words people may type, in each of our languages.
 _ROLE_WORDS = {
-    "coordinator": "coordinator",
-    "koordinaattori": "coordinator",
-    "koordinator": "coordinator",
-    "instructor": "instructor",
-    "ohjaaja": "instructor",
-    "handledare": "instructor",
+    "coordinator": StaffRole.COORDINATOR,
+    "koordinaattori": StaffRole.COORDINATOR,
+    "koordinator": StaffRole.COORDINATOR,
+    "instructor": StaffRole.INSTRUCTOR,
+    "ohjaaja": StaffRole.INSTRUCTOR,
+    "handledare": StaffRole.INSTRUCTOR,
 }
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 _USES = re.compile(r"^(?:[x×](\d{1,3})|(\d{1,3})[x×])$", re.IGNORECASE)
@@ -31,7 +32,7 @@ _ORG_WORDS = {"org", "organisation", "organization", "organisaatio"}
 
 @dataclass(frozen=True)
 class InviteRequest:
-    role: str
+    role: StaffRole
     group_id: int | None
     organisation_id: int | None
     uses: int
@@ -53,7 +54,7 @@ def parse_invite(arguments: list[str]) -> InviteRequest:
             rest.pop(0)
             organisation_id = int(match[1])
         elif (match := _NUMBER.match(argument)) and group_id is None and organisation_id is None:
-            if role == "coordinator":
+            if role == StaffRole.COORDINATOR:
                 organisation_id = int(match[1])
             else:
                 group_id = int(match[1])

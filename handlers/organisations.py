@@ -8,6 +8,7 @@ from telegram.ext import CommandHandler, filters
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from handlers.rendering import command_text
+from storage.states import StaffRole
 
 
 async def new_organisation(update: Update, context: KannustinContext) -> None:
@@ -21,7 +22,7 @@ async def new_organisation(update: Update, context: KannustinContext) -> None:
     services = context.services
     organisation = await services.organisations.create(user.id, name)
     invitation = await services.invitations.create(
-        user.id, "coordinator", organisation_id=organisation.id
+        user.id, StaffRole.COORDINATOR, organisation_id=organisation.id
     )
     link = services.deep_links.link(context.bot.username, "inv", invitation.token)
     await message.reply_text(

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from storage.events import ACTIVITY, EPOCH_DAY
 from storage.groups import _GROUP, Group
-from storage.rows import to_models
+from storage.rows import marks, to_models
 from storage.sql import Connection
 from storage.timestamps import from_db, to_db
 
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
+# the sum of a roll-up row's columns that count as taking part (a delivered broadcast does not)
+_DOING = " + ".join(column for column in ACTIVITY if column != "broadcasts")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,27 @@ class Membership:
     left_at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class ActiveWeeks:
+    """How many programme weeks a person was active in, in one group."""
+
+    group_id: int
+    pseudonym: str
+    weeks: int
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One row of the event log as the research export writes it."""
+
+    id: int
+    at: str  # as stored: UTC, fixed-width ISO 8601 text (exported as it is)
+    group_id: int
+    pseudonym: str | None  # None: the group itself
+    kind: str
+    attributes: str | None  # JSON text
+
+
 def day_number(day: dt.date) -> int:
     return day.toordinal() - EPOCH_DAY
 
@@ -61,9 +84,8 @@ class AnalyticsRepository:
         """Each group's first programme day (days since 1970), for the roll-up."""
         if not group_ids:
             return {}
-        marks = ", ".join("?" for _ in group_ids)
         rows = await self._connection.fetch_all(
-            f"SELECT {_GROUP} FROM groups WHERE id IN ({marks})", list(group_ids)
+            f"SELECT {_GROUP} FROM groups WHERE id IN ({marks(group_ids)})", list(group_ids)
         )
         return {group.id: day_number(group.programme_start) for group in to_models(Group, rows)}
 
@@ -74,17 +96,14 @@ class AnalyticsRepository:
         the ``exclude`` pseudonyms (the groups' staff)."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         staff = list(exclude) or [NOBODY]
-        staff_marks = ", ".join("?" for _ in staff)
         sums = ", ".join(f"SUM({column})" for column in ACTIVITY)
-        doing = " + ".join(column for column in ACTIVITY if column != "broadcasts")
         sql = f"""
             SELECT group_id, week,
-                   SUM(CASE WHEN pseudonym <> '' AND {doing} > 0 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN pseudonym <> '' AND {_DOING} > 0 THEN 1 ELSE 0 END),
                    {sums}
             FROM weekly_activity
-            WHERE group_id IN ({marks}) AND pseudonym NOT IN ({staff_marks})
+            WHERE group_id IN ({marks(group_ids)}) AND pseudonym NOT IN ({marks(staff)})
             GROUP BY group_id, week
             ORDER BY group_id, week
         """
@@ -93,22 +112,19 @@ class AnalyticsRepository:
 
     async def active_weeks(
         self, group_ids: Collection[int], exclude: Collection[str]
-    ) -> list[tuple[int, str, int]]:
-        """(group id, pseudonym, weeks in which they were active) for everyone active."""
+    ) -> list[ActiveWeeks]:
+        """For everyone active: in how many weeks they were."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         staff = list(exclude) or [NOBODY]
-        staff_marks = ", ".join("?" for _ in staff)
-        doing = " + ".join(column for column in ACTIVITY if column != "broadcasts")
         sql = f"""
-            SELECT group_id, pseudonym, COUNT(*) FROM weekly_activity
-            WHERE group_id IN ({marks}) AND pseudonym <> '' AND {doing} > 0
-              AND pseudonym NOT IN ({staff_marks})
+            SELECT group_id, pseudonym, COUNT(*) AS weeks FROM weekly_activity
+            WHERE group_id IN ({marks(group_ids)}) AND pseudonym <> '' AND {_DOING} > 0
+              AND pseudonym NOT IN ({marks(staff)})
             GROUP BY group_id, pseudonym
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
-        return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+        return to_models(ActiveWeeks, rows)
 
     async def last_event_id(self) -> int:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
@@ -118,14 +134,13 @@ class AnalyticsRepository:
         """Per group and meeting number (the week the plan was made in)."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         sql = f"""
             SELECT c.group_id, m.number, COUNT(*),
                    COUNT(c.confidence),
                    COUNT(CASE WHEN 'done' IN (c.progress_mid, c.progress_end) THEN 1 END),
                    COALESCE(SUM(c.confidence), 0)
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
-            WHERE c.group_id IN ({marks})
+            WHERE c.group_id IN ({marks(group_ids)})
             GROUP BY c.group_id, m.number
         """
         rows = await self._connection.fetch_all(sql, list(group_ids))
@@ -135,10 +150,9 @@ class AnalyticsRepository:
         """Participants past and present (not instructors) with when they joined and left."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         sql = f"""
             SELECT p.group_id, p.person_id, p.joined_at, p.left_at FROM group_participants p
-            WHERE p.group_id IN ({marks})
+            WHERE p.group_id IN ({marks(group_ids)})
               AND NOT EXISTS (SELECT 1 FROM group_instructors i
                               WHERE i.group_id = p.group_id AND i.person_id = p.person_id)
         """
@@ -157,10 +171,9 @@ class AnalyticsRepository:
         """Everyone who leads or oversees these groups: their own activity is not counted."""
         if not group_ids:
             return []
-        marks = ", ".join("?" for _ in group_ids)
         found = await self._connection.fetch_all(
             f"""
-            SELECT person_id FROM group_instructors WHERE group_id IN ({marks})
+            SELECT person_id FROM group_instructors WHERE group_id IN ({marks(group_ids)})
             UNION SELECT person_id FROM staff
             """,
             list(group_ids),
@@ -176,18 +189,17 @@ class AnalyticsRepository:
         since: dt.datetime | None,
         until: dt.datetime | None,
         page: int = 20_000,
-    ) -> list[tuple[int, str, int, str | None, str, str | None]]:
-        """(id, at, group id, pseudonym, kind, attributes) of these groups with ids after
-        ``after_id`` up to ``up_to_id``, oldest first: one page of an export, read in its
-        own short transaction so the bot is not held up."""
+    ) -> list[LoggedEvent]:
+        """The events of these groups with ids after ``after_id`` up to ``up_to_id``,
+        oldest first: one page of an export, read in its own short transaction so the bot
+        is not held up."""
         wanted = sorted(group_ids)
         if not wanted:
             return []
-        marks = ", ".join("?" for _ in wanted)
         params: list[object] = [after_id, up_to_id, *wanted]
         sql = f"""
             SELECT id, at, group_id, pseudonym, kind, attributes FROM events
-            WHERE id > ? AND id <= ? AND group_id IN ({marks})
+            WHERE id > ? AND id <= ? AND group_id IN ({marks(wanted)})
         """
         if since is not None:
             sql += " AND at >= ?"
@@ -196,7 +208,4 @@ class AnalyticsRepository:
             sql += " AND at < ?"
             params.append(to_db(until))
         sql += f" ORDER BY id LIMIT {int(page)}"
-        rows = await self._connection.fetch_all(sql, params)
-        return [
-            (int(row[0]), str(row[1]), int(row[2]), row[3], str(row[4]), row[5]) for row in rows
-        ]
+        return to_models(LoggedEvent, await self._connection.fetch_all(sql, params))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import BroadcastStatus, DraftStep
 from storage.timestamps import to_db
 
 
@@ -17,7 +18,7 @@ class Broadcast:
     created_by: int | None
     content: str
     send_at: dt.datetime
-    status: str
+    status: BroadcastStatus
     created_at: dt.datetime
     finished_at: dt.datetime | None
     tip: str | None = None
@@ -28,7 +29,7 @@ class Draft:
     person_id: int
     content: str
     targets: str
-    step: str
+    step: DraftStep
     media_group_id: str | None
     updated_at: dt.datetime
     tip: str | None = None
@@ -55,7 +56,7 @@ class BroadcastRepository:
         now: dt.datetime,
         tip: str | None = None,
     ) -> Broadcast:
-        status = "scheduled" if send_at > now else "sending"
+        status = BroadcastStatus.SCHEDULED if send_at > now else BroadcastStatus.SENDING
         new_id = await insert(
             self._connection,
             """
@@ -84,7 +85,7 @@ class BroadcastRepository:
         return None if row is None else to_model(Broadcast, row)
 
     async def set_status(
-        self, broadcast_id: int, status: str, now: dt.datetime | None = None
+        self, broadcast_id: int, status: BroadcastStatus, now: dt.datetime | None = None
     ) -> None:
         await execute(
             self._connection,
@@ -143,7 +144,7 @@ class BroadcastRepository:
         *,
         content: str,
         targets: list[int],
-        step: str,
+        step: DraftStep,
         media_group_id: str | None,
         now: dt.datetime,
         tip: str | None = None,

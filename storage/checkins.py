@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
+from storage.states import Progress
 from storage.timestamps import to_db
 
 
@@ -20,8 +21,8 @@ class CheckIn:
     confidence: int | None
     ratings: int
     rated_at: dt.datetime | None
-    progress_mid: str | None
-    progress_end: str | None
+    progress_mid: Progress | None
+    progress_end: Progress | None
     shared_at: dt.datetime | None
 
 
@@ -44,8 +45,7 @@ _CHECKIN = (
     "id, group_id, meeting_id, pseudonym, invited_at, confidence, ratings, rated_at, "
     "progress_mid, progress_end, shared_at"
 )
-STAGES = ("mid", "end")
-ANSWERS = ("done", "partly", "not-yet")
+STAGES = ("mid", "end")  # progress_mid, progress_end
 
 
 class CheckInRepository:
@@ -110,8 +110,8 @@ class CheckInRepository:
             {"confidence": confidence, "now": to_db(now), "id": checkin_id},
         )
 
-    async def report(self, checkin_id: int, stage: str, answer: str) -> None:
-        if stage not in STAGES or answer not in ANSWERS:
+    async def report(self, checkin_id: int, stage: str, answer: Progress) -> None:
+        if stage not in STAGES or answer not in tuple(Progress):
             raise ValueError(f"{stage}/{answer}")
         await execute(
             self._connection,

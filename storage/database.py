@@ -233,13 +233,6 @@ class Database:
             raise DatabaseError(f"{self.label}: not connected")
         return self._connection
 
-    @property
-    def sqlite(self) -> aiosqlite.Connection:
-        """The raw SQLite connection (backups)."""
-        connection = self.connection
-        assert isinstance(connection, SqliteConnection)
-        return connection.raw
-
     @asynccontextmanager
     async def _borrowed(self) -> AsyncIterator[Connection]:
         if self._pool is None:
@@ -260,7 +253,7 @@ class Database:
     @asynccontextmanager
     async def locked(self) -> AsyncIterator[Connection]:
         """A connection with nobody else in this process using it, outside any
-        transaction (migrations, backups)."""
+        transaction (migrations, copy-db)."""
         async with self._lock, self._borrowed() as connection:
             yield connection
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, to_models
 from storage.sql import Connection
+from storage.states import EventKind
 
 
 @dataclass(frozen=True)
@@ -17,23 +18,23 @@ class Event:
     at: dt.datetime
     group_id: int | None
     pseudonym: str | None
-    kind: str
+    kind: EventKind
     attributes: str | None
 
 
 _EVENT = "id, at, group_id, pseudonym, kind, attributes"
 # the roll-up's counters, and the event kind each one sums
 ACTIVITY = ("messages", "replies", "reactions", "taps", "checkins", "progress", "broadcasts")
-_ROLLED = {
+_ROLLED: dict[str, int] = {  # keyed by the stored word, as the rows to roll up carry it
     kind: ACTIVITY.index(column)
     for kind, column in (
-        ("message", "messages"),
-        ("reply", "replies"),
-        ("reaction", "reactions"),
-        ("button", "taps"),
-        ("check-in", "checkins"),
-        ("progress", "progress"),
-        ("broadcast-delivered", "broadcasts"),
+        (EventKind.MESSAGE, "messages"),
+        (EventKind.REPLY, "replies"),
+        (EventKind.REACTION, "reactions"),
+        (EventKind.BUTTON, "taps"),
+        (EventKind.CHECK_IN, "checkins"),
+        (EventKind.PROGRESS, "progress"),
+        (EventKind.BROADCAST_DELIVERED, "broadcasts"),
     )
 }
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
@@ -65,7 +66,7 @@ class EventRepository:
             if group_id is None or column is None or group_id not in starts:
                 continue
             amount = 1
-            if kind == "reaction":
+            if kind == EventKind.REACTION:
                 if pseudonym is None:
                     continue  # anonymous reactions come as totals, not changes
                 amount = max(int(json.loads(attributes or "{}").get("change", 0)), 0)

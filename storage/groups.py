@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import GroupStatus, Language
 from storage.timestamps import to_db
 
 
@@ -18,9 +19,9 @@ class Group:
     organisation_id: int | None
     title: str
     display_name: str | None
-    language: str
+    language: Language
     timezone: str
-    status: str
+    status: GroupStatus
     bot_is_admin: bool
     registered_by: int
     created_at: dt.datetime
@@ -34,7 +35,7 @@ class Group:
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == GroupStatus.ACTIVE
 
     @property
     def programme_start(self) -> dt.date:
@@ -73,9 +74,9 @@ class GroupRepository:
         chat_id: int,
         organisation_id: int | None,
         title: str,
-        language: str,
+        language: Language,
         timezone: str,
-        status: str,
+        status: GroupStatus,
         bot_is_admin: bool,
         registered_by: int,
         now: dt.datetime,

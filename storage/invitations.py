@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import StaffRole
 from storage.timestamps import to_db
 
 
@@ -14,7 +15,7 @@ from storage.timestamps import to_db
 class Invitation:
     id: int
     organisation_id: int
-    role: str
+    role: StaffRole
     group_id: int | None
     created_by: int
     created_at: dt.datetime
@@ -42,7 +43,7 @@ class InvitationRepository:
         *,
         token_hash: str,
         organisation_id: int,
-        role: str,
+        role: StaffRole,
         group_id: int | None,
         created_by: int,
         now: dt.datetime,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
+from storage.states import MeetingStatus, ScheduleKind, ScheduleStatus
 from storage.timestamps import to_db
 
 
@@ -41,7 +42,7 @@ class Meeting:
     local_date: dt.date
     local_time: str
     starts_at: dt.datetime
-    status: str
+    status: MeetingStatus
     link: str | None
     reason: str | None
 
@@ -51,9 +52,9 @@ class ScheduleItem:
     id: int
     group_id: int
     meeting_id: int
-    kind: str
+    kind: ScheduleKind
     due_at: dt.datetime
-    status: str
+    status: ScheduleStatus
     reason: str | None
     finished_at: dt.datetime | None
 
@@ -262,7 +263,7 @@ class MeetingRepository:
         return None if row is None else to_model(Meeting, row)
 
     async def set_status(
-        self, meeting_id: int, status: str, *, link: str | None, reason: str | None
+        self, meeting_id: int, status: MeetingStatus, *, link: str | None, reason: str | None
     ) -> None:
         await execute(
             self._connection,
@@ -276,7 +277,9 @@ class MeetingRepository:
 
     # Planned messages ----------------------------------------------------------------------
 
-    async def plan(self, group_id: int, meeting_id: int, kind: str, due_at: dt.datetime) -> None:
+    async def plan(
+        self, group_id: int, meeting_id: int, kind: ScheduleKind, due_at: dt.datetime
+    ) -> None:
         """The message ``kind`` for this meeting is due at ``due_at``: created, moved, or
         brought back from dropped. One already sent or skipped, or cancelled by hand in
         /schedule, stays as it is."""
@@ -299,7 +302,7 @@ class MeetingRepository:
             },
         )
 
-    async def drop(self, meeting_id: int, kinds: tuple[str, ...], reason: str) -> None:
+    async def drop(self, meeting_id: int, kinds: tuple[ScheduleKind, ...], reason: str) -> None:
         """Pending messages of these kinds for the meeting will not be sent."""
         marks = ", ".join(f":k{index}" for index in range(len(kinds)))
         await execute(
@@ -355,7 +358,7 @@ class MeetingRepository:
         return to_models(ScheduleItem, rows)
 
     async def finish(
-        self, item_id: int, status: str, now: dt.datetime, reason: str | None = None
+        self, item_id: int, status: ScheduleStatus, now: dt.datetime, reason: str | None = None
     ) -> bool:
         """Mark a pending item sent or skipped; False if it was no longer pending (another
         firing got there first)."""

@@ -2,10 +2,11 @@
 
 Files are ``storage/migrations/NNNN_name.sql`` for SQLite and
 ``storage/migrations/postgresql/NNNN_name.sql`` for PostgreSQL: the same numbers and names,
-each written in its database's own words, building the same tables and columns (a test
-compares the two schemas). The ``schema_migrations`` table remembers which ran and a
-checksum of each, so an edited old migration is caught instead of leaving databases that
-disagree about their schema.
+each written in its database's own words, building the same schema: ``tests/test_schema.py``
+migrates a fresh database with each tree and compares tables, columns, keys, constraints and
+indexes, and the CHECK lists with ``storage/states.py``. The ``schema_migrations`` table
+remembers which ran and a checksum of each, so an edited old migration is caught instead
+of leaving databases that disagree about their schema.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import EventErasure, StaffRole
 from storage.timestamps import to_db
 
 
@@ -20,15 +21,15 @@ class Organisation:
     review_contributions: bool = True
     # personal data is kept this long after a group's last meeting
     retention_months: int = 24
-    # what a person's erasure does to their events: "unlink" or "delete"
-    erase_events: str = "unlink"
+    # what a person's erasure does to their events
+    erase_events: EventErasure = EventErasure.UNLINK
 
 
 @dataclass(frozen=True)
 class StaffMember:
     person_id: int
     organisation_id: int
-    role: str
+    role: StaffRole
     display_name: str
     since: dt.datetime
 
@@ -87,7 +88,9 @@ class OrganisationRepository:
             {"id": organisation_id, "contact": contact},
         )
 
-    async def set_retention(self, organisation_id: int, months: int, erase_events: str) -> None:
+    async def set_retention(
+        self, organisation_id: int, months: int, erase_events: EventErasure
+    ) -> None:
         await execute(
             self._connection,
             "UPDATE organisations SET retention_months = :months, erase_events = :events "
@@ -109,7 +112,12 @@ class StaffRepository:
         return None if row is None else to_model(StaffMember, row)
 
     async def put(
-        self, person_id: int, organisation_id: int, role: str, display_name: str, now: dt.datetime
+        self,
+        person_id: int,
+        organisation_id: int,
+        role: StaffRole,
+        display_name: str,
+        now: dt.datetime,
     ) -> StaffMember:
         """Give the person this role in this organisation (replacing a lower one)."""
         await execute(

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from storage.presence import PRESENCE
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import OutboxStatus, Purpose
 from storage.timestamps import from_db, to_db
-
-FINAL = ("sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -23,19 +22,15 @@ class OutboxRow:
     group_id: int | None
     person_id: int | None
     broadcast_id: int | None
-    purpose: str
+    purpose: Purpose
     content: str
-    status: str
+    status: OutboxStatus
     attempts: int
     due_at: dt.datetime
     reason: str | None
     message_ids: str | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
-
-    @property
-    def sent_message_ids(self) -> list[int]:
-        return [int(value) for value in json.loads(self.message_ids or "[]")]
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ class OutboxRepository:
         self,
         *,
         chat_id: int,
-        purpose: str,
+        purpose: Purpose,
         content: str,
         due_at: dt.datetime,
         now: dt.datetime,
@@ -251,7 +246,9 @@ class OutboxRepository:
             """,
             {"chat": chat_id, "reason": reason, "now": to_db(now)},
         )
-        return sorted({int(row[0]) for row in rows if row[0] is not None and row[1] == "broadcast"})
+        return sorted(
+            {int(row[0]) for row in rows if row[0] is not None and row[1] == Purpose.BROADCAST}
+        )
 
     async def tally(self, broadcast_id: int) -> Tally:
         row = await fetch_one(
@@ -291,11 +288,11 @@ class OutboxRepository:
         )
         return to_models(OutboxRow, rows)[::-1]
 
-    async def counts(self) -> dict[str, int]:
+    async def counts(self) -> dict[OutboxStatus, int]:
         rows = await fetch_all(
             self._connection, "SELECT status, COUNT(*) FROM outbox GROUP BY status", {}
         )
-        return {str(row[0]): int(row[1]) for row in rows}
+        return {OutboxStatus(row[0]): int(row[1]) for row in rows}
 
     # Reception: reactions and replies to what was sent -----------------------------------
 

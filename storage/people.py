@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_one, to_model
 from storage.sql import Connection
+from storage.states import Language
 from storage.timestamps import to_db
 
 
 @dataclass(frozen=True)
 class Person:
     telegram_id: int
-    language: str | None
+    language: Language | None
     telegram_language: str | None
     first_seen: dt.datetime
     last_seen: dt.datetime
@@ -66,7 +67,7 @@ class PeopleRepository:
         )
         return None if row is None else to_model(Person, row)
 
-    async def set_language(self, telegram_id: int, language: str) -> Person | None:
+    async def set_language(self, telegram_id: int, language: Language) -> Person | None:
         row = await fetch_one(
             self._connection,
             f"""

@@ -17,6 +17,7 @@ from typing import Any
 
 from storage.rows import execute, fetch_all, insert, to_models
 from storage.sql import Connection
+from storage.states import AuditAction, EventErasure
 from storage.timestamps import to_db
 
 # tables keyed by the Telegram id, in the order they can be deleted (people last)
@@ -36,7 +37,7 @@ class AuditEntry:
     id: int
     at: dt.datetime
     actor_id: int | None
-    action: str
+    action: AuditAction
     target: str | None
     details: str | None
 
@@ -45,7 +46,7 @@ class AuditEntry:
 class ExpiredGroup:
     id: int
     title: str
-    erase_events: str
+    erase_events: EventErasure
 
 
 def months_after(day: dt.date, months: int) -> dt.date:
@@ -190,7 +191,7 @@ class PrivacyRepository:
         await execute(c, "UPDATE weekly_activity SET pseudonym = :new WHERE pseudonym = :p", who)
         return removed
 
-    async def event_policies(self, person_id: int, pseudonym: str) -> dict[int, str]:
+    async def event_policies(self, person_id: int, pseudonym: str) -> dict[int, EventErasure]:
         """For each group the person has events in: its organisation's ``erase_events``."""
         rows = await fetch_all(
             self._connection,
@@ -202,7 +203,7 @@ class PrivacyRepository:
             """,
             {"p": pseudonym, "id": person_id},
         )
-        return {int(row["group_id"]): str(row["policy"]) for row in rows}
+        return {int(row["group_id"]): EventErasure(row["policy"]) for row in rows}
 
     async def expired_groups(self, now: dt.datetime) -> list[ExpiredGroup]:
         """Groups whose last meeting (or, with no meetings, registration) lies further back
@@ -222,7 +223,7 @@ class PrivacyRepository:
         )
         today = now.astimezone(dt.UTC).date()
         return [
-            ExpiredGroup(int(row["id"]), str(row["title"]), str(row["erase_events"]))
+            ExpiredGroup(int(row["id"]), str(row["title"]), EventErasure(row["erase_events"]))
             for row in rows
             if months_after(dt.date.fromisoformat(row["last_day"]), int(row["months"])) < today
         ]
@@ -255,7 +256,7 @@ class PrivacyRepository:
         finished = f"SELECT id FROM outbox WHERE group_id = :g AND status IN ({done})"
         await execute(c, f"DELETE FROM sent_messages WHERE outbox_id IN ({finished})", g)
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)
-        if group.erase_events == "delete":
+        if group.erase_events == EventErasure.DELETE:
             removed["events"] = await execute(c, "DELETE FROM events WHERE group_id = :g", g)
             await execute(c, "DELETE FROM weekly_activity WHERE group_id = :g", g)
         else:
@@ -306,7 +307,7 @@ class AuditRepository:
         self,
         at: dt.datetime,
         actor_id: int | None,
-        action: str,
+        action: AuditAction,
         target: str | None = None,
         **details: object,
     ) -> int:

@@ -7,7 +7,8 @@ import datetime as dt
 import functools
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from storage.sql import Connection, Params
@@ -36,11 +37,17 @@ async def insert(connection: Connection, sql: str, params: Params) -> int:
     return int(row[0])
 
 
+def marks(values: Collection[object]) -> str:
+    """One ``?`` per value, for ``IN (...)``."""
+    return ", ".join("?" for _ in values)
+
+
 def to_model(cls: type[T], row: Any) -> T:
     """Build dataclass ``cls`` from a row whose column names are its field names.
 
     Fields typed ``datetime`` (or ``datetime | None``) are parsed from stored text; fields
-    typed ``date`` likewise; fields typed ``bool`` from 0/1.
+    typed ``date`` likewise; fields typed ``bool`` from 0/1; fields typed with an enum of
+    ``storage/states.py`` become its member (a word outside it is an error).
     """
     values: dict[str, Any] = {}
     for name, convert in _converters(typing.cast(Any, cls)):
@@ -63,12 +70,22 @@ def _converters(cls: Any) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]
             convert = dt.date.fromisoformat
         elif _is(kind, bool):
             convert = bool
+        else:
+            convert = _enum_of(kind)
         found.append((field.name, convert))
     return tuple(found)
 
 
 def to_models(cls: type[T], rows: Sequence[Any]) -> list[T]:
     return [to_model(cls, row) for row in rows]
+
+
+def _enum_of(kind: Any) -> type[StrEnum] | None:
+    """The StrEnum a field is typed with (alone or with None), if any."""
+    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
+        found = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        kind = found[0] if len(found) == 1 else None
+    return kind if isinstance(kind, type) and issubclass(kind, StrEnum) else None
 
 
 def _is(kind: Any, target: type) -> bool:

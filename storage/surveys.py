@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
+from storage.rows import execute, fetch_all, fetch_one, marks, to_model, to_models
 from storage.sql import Connection
+from storage.states import Round
 from storage.timestamps import to_db
 
 
@@ -15,7 +17,7 @@ class SurveyRound:
     id: int
     group_id: int
     survey: str
-    round: str
+    round: Round
     sent_at: dt.datetime
 
 
@@ -34,7 +36,7 @@ class AnswerRow:
     """One answer with where it belongs (for exports and outcomes)."""
 
     group_id: int
-    round: str
+    round: Round
     pseudonym: str
     item: str
     value: int | None
@@ -49,7 +51,7 @@ class SurveyRepository:
         self._connection = connection
 
     async def open_round(
-        self, group_id: int, survey: str, round_name: str, now: dt.datetime
+        self, group_id: int, survey: str, round_name: Round, now: dt.datetime
     ) -> SurveyRound:
         await execute(
             self._connection,
@@ -160,6 +162,17 @@ class SurveyRepository:
         )
         return changed > 0
 
+    async def rounds_of(self, group_ids: Collection[int]) -> list[SurveyRound]:
+        """The rounds sent to these groups."""
+        if not group_ids:
+            return []
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id IN ({marks(group_ids)})",
+            list(group_ids),
+        )
+        return to_models(SurveyRound, rows)
+
     async def answers(self, group_ids: list[int] | None = None) -> list[AnswerRow]:
         """Every stored answer (of these groups), ordered for a wide table."""
         rows = await fetch_all(
@@ -175,7 +188,7 @@ class SurveyRepository:
         )
         wanted = None if group_ids is None else set(group_ids)
         return [
-            AnswerRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
+            AnswerRow(int(row[0]), Round(row[1]), str(row[2]), str(row[3]), row[4])
             for row in rows
             if wanted is None or int(row[0]) in wanted
         ]

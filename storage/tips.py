@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
+from storage.states import ContributionStatus, Language, TipUse
 from storage.timestamps import to_db
 
 
@@ -17,9 +18,9 @@ class Contribution:
     author_id: int
     broadcast_id: int | None
     theme: str
-    language: str
+    language: Language
     content: str
-    status: str
+    status: ContributionStatus
     created_at: dt.datetime
     reviewed_by: int | None
     reviewed_at: dt.datetime | None
@@ -57,7 +58,7 @@ class TipRepository:
         author_id: int,
         broadcast_id: int | None,
         theme: str,
-        language: str,
+        language: Language,
         content: str,
         approved: bool,
         now: dt.datetime,
@@ -78,7 +79,7 @@ class TipRepository:
                 "theme": theme,
                 "language": language,
                 "content": content,
-                "status": "approved" if approved else "pending",
+                "status": ContributionStatus.APPROVED if approved else ContributionStatus.PENDING,
                 "now": to_db(now),
             },
         )
@@ -103,7 +104,7 @@ class TipRepository:
         return None if row is None else to_model(Contribution, row)
 
     async def contributions(
-        self, organisation_id: int, *, status: str, theme: str | None = None
+        self, organisation_id: int, *, status: ContributionStatus, theme: str | None = None
     ) -> list[Contribution]:
         theme_clause = "AND theme = :theme" if theme is not None else ""
         params: dict[str, object] = {"org": organisation_id, "status": status}
@@ -132,7 +133,7 @@ class TipRepository:
             WHERE id = :id AND status = 'pending'
             """,
             {
-                "status": "approved" if approve else "rejected",
+                "status": ContributionStatus.APPROVED if approve else ContributionStatus.REJECTED,
                 "reviewer": reviewer,
                 "now": to_db(now),
                 "id": contribution_id,
@@ -145,7 +146,7 @@ class TipRepository:
     async def record_use(
         self,
         tip: str,
-        kind: str,
+        kind: TipUse,
         now: dt.datetime,
         *,
         group_id: int | None = None,

@@ -9,8 +9,8 @@ import pytest
 from bot.clock import FixedClock
 from emulator import BotApiEmulator
 from storage import Database, apply_migrations
-from tests.databases import database_for, drop_created, on_postgres
-from tests.harness import START, TOKEN, RunningBot, test_settings
+from testing.databases import database_for, drop_created, on_postgres
+from testing.harness import START, TOKEN, RunningBot, test_settings
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 from content import load_library
 from content.surveys import SURVEYS_DIR
 from storage.migrations import load_migrations
-from tests.harness import TOKEN
+from testing.harness import TOKEN
 
 LATEST = len(load_migrations())
 SHIPPED = load_library()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from tests.databases import run_kannustin
-from tests.harness import RunningBot
+from testing.databases import run_kannustin
+from testing.harness import RunningBot
 
 
 class WallClock(FixedClock):

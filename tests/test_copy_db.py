@@ -12,8 +12,8 @@ from bot.clock import FixedClock
 from bot.payload import TextContent
 from emulator import BotApiEmulator
 from storage import Database
-from tests.databases import database_for, on_postgres, run_kannustin
-from tests.harness import RunningBot, test_settings
+from testing.databases import database_for, on_postgres, run_kannustin
+from testing.harness import RunningBot, test_settings
 from tests.test_access_matrix import snapshot
 from tests.test_e2e_checkins import walking_group
 

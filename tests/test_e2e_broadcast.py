@@ -7,13 +7,14 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.payload import TextContent
 from emulator import ApiCall, BotApiEmulator, Chat
-from tests.harness import RunningBot, test_settings
+from testing.harness import RunningBot, test_settings
 
 Json = dict[str, Any]
 
@@ -26,8 +27,11 @@ async def two_groups(bot: RunningBot) -> tuple[Json, Chat, Chat]:
     return ilkka, walking, yoga
 
 
-async def compose(bot: RunningBot, instructor: Json, *, send: str = "bc:now") -> ApiCall:
-    """From the offer under a sent content to the final button; returns the bot's answer."""
+async def compose(
+    bot: RunningBot, instructor: Json, *, send: str = "bc:now", pick: str = "bc:all"
+) -> ApiCall:
+    """From the offer under a sent content to the final button (``pick``: every group, or
+    ``bc:t:ID`` one); returns the bot's answer."""
     emulator = bot.emulator
     offer = await emulator.wait_for(
         "sendMessage",
@@ -35,7 +39,7 @@ async def compose(bot: RunningBot, instructor: Json, *, send: str = "bc:now") ->
         where=lambda c: "bc:start" in str(c.params.get("reply_markup")),
     )
     picker = await press_and_wait(bot, instructor, offer, "bc:start", "editMessageText")
-    picker = await press_and_wait(bot, instructor, picker, "bc:all", "editMessageText")
+    picker = await press_and_wait(bot, instructor, picker, pick, "editMessageText")
     mark = emulator.mark()
     await bot.press(instructor, picker.result, "bc:done")
     confirm = await emulator.wait_for(
@@ -214,6 +218,55 @@ async def test_scheduled_broadcasts_wait_and_a_cancelled_one_never_goes(
     assert [c.text for c in emulator.sent("sendMessage", chat_id=walking.id)].count(
         "First tip"
     ) == 0
+
+
+async def test_times_read_in_the_zone_of_the_groups_they_concern(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """Chair yoga meets in Stockholm, an hour behind Helsinki (the deployment's zone): a
+    time that concerns it reads in Stockholm time wherever it is shown; a broadcast to
+    groups in both zones shows the time it was typed in, with the zone's name."""
+    emulator = bot.emulator
+    ilkka, _, yoga = await two_groups(bot)
+    await bot.say(ilkka, "/group 2 timezone Europe/Stockholm")
+    moved = await bot.services.groups.by_chat(yoga.id)
+    assert moved is not None and moved.timezone == "Europe/Stockholm"
+
+    await emulator.send_text(ilkka, "Yoga tip")
+    await compose(bot, ilkka, send="bc:later", pick="bc:t:2")
+    only_yoga = await bot.say(ilkka, "tomorrow 9")  # 9:00 in Stockholm
+    assert (only_yoga.text or "").startswith("Scheduled: 29.11.2026 09:00, 1 groups")
+    listing = await bot.say(ilkka, "/scheduled")
+    assert listing.text == "Scheduled broadcasts:\n#1 29.11.2026 09:00: Chair yoga"
+    overview = await bot.say(ilkka, "/schedule")
+    assert "#1 29.11.2026 09:00: Chair yoga" in (overview.text or "").splitlines()
+
+    await emulator.send_text(ilkka, "Shared tip")
+    await compose(bot, ilkka, send="bc:later")
+    both = await bot.say(ilkka, "tomorrow 12")  # read in the first group's zone: Helsinki
+    assert (both.text or "").startswith(
+        "Scheduled: 29.11.2026 12:00 Europe/Helsinki, 2 groups (broadcast #2)."
+    )
+    lines = [
+        "#1 29.11.2026 09:00: Chair yoga",
+        "#2 29.11.2026 12:00 Europe/Helsinki: Walking group, Chair yoga",
+    ]
+    listing = await bot.say(ilkka, "/scheduled")
+    assert listing.text == "\n".join(["Scheduled broadcasts:", *lines])
+    overview = await bot.say(ilkka, "/schedule")
+    assert [line for line in (overview.text or "").splitlines() if line.startswith("#")] == lines
+
+    clock.set(dt.datetime(2026, 11, 29, 8, 30, tzinfo=dt.UTC))  # 9:30 in Stockholm
+    await report_for(bot, clock, ilkka, 1)
+    recent = await bot.say(ilkka, "/broadcasts")
+    assert "#1 29.11.2026 09:00: delivered 1/1" in (recent.text or "")
+
+    # an invitation to the Stockholm group is valid until a Stockholm time
+    expires = (clock.now() + dt.timedelta(days=7)).astimezone(ZoneInfo("Europe/Stockholm"))
+    invitation = await bot.say(ilkka, "/invite instructor 2")
+    assert f"Valid until {expires:%d.%m.%Y %H:%M}," in (invitation.text or "")
+    invitations = await bot.say(ilkka, "/invites")
+    assert f"valid until {expires:%d.%m. %H:%M}" in (invitations.text or "")
 
 
 async def test_bad_input_gets_a_clear_answer_and_sends_nothing(bot: RunningBot) -> None:

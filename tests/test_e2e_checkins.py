@@ -13,8 +13,8 @@ from typing import Any
 from bot.clock import FixedClock
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
-from tests.databases import stored_bytes
-from tests.harness import RunningBot, test_settings
+from testing.databases import stored_bytes
+from testing.harness import RunningBot, test_settings
 
 HELSINKI_OFFSET = dt.timedelta(hours=2)  # December: UTC+2
 

@@ -18,8 +18,8 @@ import openpyxl
 from bot.clock import FixedClock
 from bot.services.exports import DICTIONARY
 from emulator import ApiCall
-from tests.databases import run_kannustin
-from tests.harness import RunningBot
+from testing.databases import run_kannustin
+from testing.harness import RunningBot
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private, tap
 
 
@@ -177,6 +177,16 @@ async def test_a_coordinator_exports_what_the_log_holds(
     assert stdout.startswith(f"export: {out}: {len(events)} events")
     written = openpyxl.load_workbook(out, read_only=True)
     assert len(sheet(written, "events")) == len(events)
+    assert len(sheet(written, "surveys")) == len(surveys)
     written.close()
     assert out.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+    # --from after the "before" round was sent (1 December) leaves out its answers
+    later = tmp_path / "later.xlsx"
+    status, _, stderr = await run_kannustin(
+        bot.settings.database, "export", "--out", str(later), "--from", "2026-12-05"
+    )
+    assert status == 0, stderr
+    written = openpyxl.load_workbook(later, read_only=True)
+    assert Counter(row["round"] for row in sheet(written, "surveys")) == {"after": 5}
+    written.close()
     clock.set(clock.now() + dt.timedelta(minutes=1))

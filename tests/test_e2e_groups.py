@@ -9,7 +9,7 @@ import re
 from bot.services.groups import MIGRATION_GRACE
 from emulator import ApiCall, BotApiEmulator, Chat
 from handlers.groups import UNCLAIMED_JOB
-from tests.harness import RunningBot
+from testing.harness import RunningBot
 
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.clock import FixedClock
 from emulator import BotApiEmulator
-from tests.harness import RunningBot, test_settings
+from testing.harness import RunningBot, test_settings
 
 
 async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(

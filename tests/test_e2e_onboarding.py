@@ -10,8 +10,8 @@ from telegram.ext import CommandHandler
 
 from bot.runtime.context import KannustinContext
 from emulator import BotApiEmulator
-from tests.databases import stored_bytes
-from tests.harness import RunningBot
+from testing.databases import stored_bytes
+from testing.harness import RunningBot
 
 
 async def test_start_welcomes_in_the_language_of_the_persons_app(bot: RunningBot) -> None:

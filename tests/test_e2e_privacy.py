@@ -18,8 +18,8 @@ from emulator import ApiCall, BotApiEmulator
 from storage import Database
 from storage.migrations import load_migrations
 from storage.rows import fetch_all
-from tests.databases import on_postgres, restore_postgres, run_kannustin
-from tests.harness import RunningBot, test_settings
+from testing.databases import on_postgres, restore_postgres, run_kannustin
+from testing.harness import RunningBot, test_settings
 from tests.test_e2e_checkins import fire_at, helsinki, private, sent_since, tap, walking_group
 
 

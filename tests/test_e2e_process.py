@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from emulator import BotApiEmulator
-from tests.databases import cli_environment, database_for, on_postgres
-from tests.harness import TOKEN
+from testing.databases import cli_environment, database_for, on_postgres
+from testing.harness import TOKEN
 
 KANNUSTIN = Path(sys.executable).with_name("kannustin")
 

@@ -12,7 +12,7 @@ from matplotlib import image
 
 from bot.clock import FixedClock
 from emulator import Chat
-from tests.harness import RunningBot
+from testing.harness import RunningBot
 
 
 async def talk(bot: RunningBot, group: Chat, people: list[dict[str, Any]], each: int) -> None:

@@ -5,7 +5,7 @@ under the pseudonym, and nobody answering for someone else."""
 from __future__ import annotations
 
 from bot.clock import FixedClock
-from tests.harness import RunningBot
+from testing.harness import RunningBot
 from tests.test_e2e_checkins import fire_at, helsinki, private, sent_since, tap, walking_group
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.clock import FixedClock
 from bot.services.tips import CURATED
 from emulator import ApiCall, Chat
-from tests.harness import RunningBot
+from testing.harness import RunningBot
 
 Json = dict[str, Any]
 TIP = "plan-small-step"

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from emulator import BotApiEmulator, RateLimits
-from tests.harness import TOKEN
+from testing.harness import TOKEN
 
 
 class ManualClock:

@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.runtime.wiring import Services
 from bot.services.engagement import MemberChange, Sighting
 from storage import Database
-from tests.harness import instructor_with_group
+from testing.harness import instructor_with_group
 
 AINO, MALLORY = 501, 666
 

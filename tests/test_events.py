@@ -11,11 +11,12 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.pseudonyms import Pseudonyms
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from emulator import BotApiEmulator
 from storage import Database
-from tests.databases import database_for, stored_bytes
-from tests.harness import RunningBot, test_settings
+from storage.states import EventKind
+from testing.databases import database_for, stored_bytes
+from testing.harness import RunningBot, test_settings
 
 
 async def test_events_are_queued_then_written_in_batches_and_all_at_stop(
@@ -25,16 +26,16 @@ async def test_events_are_queued_then_written_in_batches_and_all_at_stop(
     log = EventLog(database, clock, pseudonyms, batch=3, interval=60)
     await log.start()
 
-    log.record(Kind.MESSAGE, person_id=555, type="photo")
-    log.record(Kind.REACTION, person_id=556, change=1)
+    log.record(EventKind.MESSAGE, person_id=555, type="photo")
+    log.record(EventKind.REACTION, person_id=556, change=1)
     assert log.waiting == 2  # nothing waits for the database
-    log.record(Kind.BUTTON, person_id=555, button="tip")  # the batch is full: written now
+    log.record(EventKind.BUTTON, person_id=555, button="tip")  # the batch is full: written now
     for _ in range(100):
         if log.written == 3:
             break
         await asyncio.sleep(0.01)
     assert log.written == 3
-    log.record(Kind.CHECK_IN, person_id=555, confidence=8)
+    log.record(EventKind.CHECK_IN, person_id=555, confidence=8)
     await log.stop()
 
     async with database.transaction() as tx:
@@ -44,7 +45,7 @@ async def test_events_are_queued_then_written_in_batches_and_all_at_stop(
     assert json.loads(events[3].attributes or "{}") == {"confidence": 8}
     assert events[0].at == clock.now()
     with pytest.raises(ValueError, match="never free text"):
-        log.record(Kind.MESSAGE, person_id=1, text="I walked to the lake today, it was lovely")
+        log.record(EventKind.MESSAGE, person_id=1, text="I walked to the lake today, it was lovely")
 
 
 async def test_a_conversation_leaves_no_text_in_the_database(

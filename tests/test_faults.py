@@ -35,8 +35,8 @@ from storage import Database
 from storage.database import Transaction
 from storage.outbox import OutboxRow
 from storage.sql import is_postgres_url
-from tests.databases import database_for
-from tests.harness import RunningBot, test_settings
+from testing.databases import database_for
+from testing.harness import RunningBot, test_settings
 from tests.test_e2e_broadcast import compose, led, report_for, two_groups
 from tests.test_e2e_process import Process, _environment
 from tests.test_e2e_process import spawn as spawn  # noqa: PLC0414 - the fixture, shared

@@ -45,7 +45,7 @@ from content.library import Theme
 from emulator import BotApiEmulator, Chat
 from handlers import broadcast, groups, invitations, meetings, onboarding, stats, tips
 from storage.rows import fetch_all
-from tests.harness import START, TOKEN, RunningBot, test_settings
+from testing.harness import START, TOKEN, RunningBot, test_settings
 from tests.test_e2e_checkins import participants
 
 # Every callback prefix a handler listens for; forged data starts with one of them.

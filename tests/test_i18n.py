@@ -33,7 +33,6 @@ TRANSLATING_CALLS = {
     "WhenError": 0,
     "of": 0,
     "text": 1,
-    "plural": 1,
 }
 
 CATALOGS = {language: catalog_keys(LOCALES_DIR / f"{language}.po") for language in LANGUAGES}

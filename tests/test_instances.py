@@ -26,7 +26,7 @@ from bot.when import SHORT_WEEKDAYS as WEEKDAYS
 from emulator import BotApiEmulator
 from storage.rows import execute
 from storage.timestamps import to_db
-from tests.databases import on_postgres
+from testing.databases import on_postgres
 from tests.test_e2e_process import Process, _environment, _free_port, _wait_for_port
 from tests.test_e2e_process import spawn as spawn  # noqa: PLC0414 - the fixture, shared
 from tests.test_faults import (

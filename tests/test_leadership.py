@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.runtime.leadership import Leadership
 from storage import Database, apply_migrations
 from storage.leadership import LeaderLock
-from tests.databases import database_for, on_postgres
+from testing.databases import database_for, on_postgres
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(), reason="several instances need PostgreSQL (KANNUSTIN_TEST_POSTGRES)"

@@ -6,7 +6,7 @@ import io
 import logging
 
 from bot.runtime.logs import REDACTED, RedactingFormatter
-from tests.harness import TOKEN
+from testing.harness import TOKEN
 
 
 def test_tokens_are_removed_from_messages_arguments_and_tracebacks() -> None:

@@ -13,13 +13,13 @@ import pytest
 from bot.clock import FixedClock
 from bot.errors import DomainError
 from bot.payload import content_from_json
-from bot.runtime.events import Kind
 from bot.runtime.wiring import Services
 from bot.services.meetings import CHECKINS as CHECK_INS
 from bot.services.meetings import out_of_quiet_hours
 from storage import Database
 from storage.groups import Group
-from tests.harness import instructor_with_group
+from storage.states import EventKind
+from testing.harness import instructor_with_group
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 INSTRUCTOR, STRANGER = 3, 9
@@ -451,10 +451,10 @@ async def test_moving_the_calendar_start_moves_the_weekly_figures(
             rows = await tx.analytics.activity_by_week([group.id], exclude=[])
         return [(row.week, row.active, row.messages) for row in rows]
 
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="text")
     clock.advance(dt.timedelta(days=8))  # Sunday 6.12.
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="photo")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="photo")
     await services.events.flush()
     # until a calendar is set, week 1 starts on the day the group came
     assert await weeks() == [(1, 1, 1), (2, 1, 2)]
@@ -464,8 +464,8 @@ async def test_moving_the_calendar_start_moves_the_weekly_figures(
     # the first meeting is on Monday 7.12.: everything before it counts as week 1
     assert await weeks() == [(1, 1, 3)]
     clock.advance(dt.timedelta(days=7))  # Sunday 13.12.: still week 1
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="text")
     clock.advance(dt.timedelta(days=1))  # Monday 14.12.: week 2
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="text")
     await services.events.flush()
     assert await weeks() == [(1, 1, 4), (2, 1, 1)]

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from bot.clock import FixedClock
-from bot.runtime.events import Kind
 from bot.runtime.flood import FloodGuard, Verdict
 from storage import Database
 from storage.rows import fetch_all
-from tests.harness import instructor_with_group
+from storage.states import EventKind
+from testing.harness import instructor_with_group
 
 INSTRUCTOR = 3
 MEMBERS = (21, 22, 23)
@@ -32,8 +32,8 @@ async def test_a_group_past_its_retention_period_is_made_anonymous(
     for member in MEMBERS:
         await services.groups.member_seen(group.chat_id, member, "fi", f"Osallistuja {member}")
         await services.consent.give(member, group.organisation_id)
-        services.events.record(Kind.MESSAGE, group_id=group.id, person_id=member, type="text")
-    services.events.record(Kind.MESSAGE, group_id=group.id, person_id=MEMBERS[0], type="text")
+        services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=member, type="text")
+    services.events.record(EventKind.MESSAGE, group_id=group.id, person_id=MEMBERS[0], type="text")
     await services.events.flush()
     async with database.transaction() as tx:  # a celebration that went out, naming someone
         sent = await tx.outbox.add(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.harness import TOKEN
+from testing.harness import TOKEN
 
 
 def test_defaults_need_nothing_but_are_complete() -> None:

@@ -14,7 +14,7 @@ from bot.runtime.pacing import SAFETY, Limits, SharedPacer
 from storage import Database, apply_migrations
 from storage.pacing import SlotBook
 from storage.rows import fetch_all
-from tests.databases import database_for, on_postgres
+from testing.databases import database_for, on_postgres
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(), reason="shared pacing needs PostgreSQL (KANNUSTIN_TEST_POSTGRES)"

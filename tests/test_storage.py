@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FixedClock
 from storage import Database, MigrationError, apply_migrations, migration_status
 from storage.migrations import MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, load_migrations
-from tests.databases import database_for, on_postgres
+from testing.databases import database_for, on_postgres
 
 
 async def test_a_fresh_database_gets_every_migration_once(
@@ -203,54 +203,3 @@ async def test_two_processes_migrating_at_once_do_not_collide(
 
     assert results == [False] * len(pending)
     assert status.pending == ()
-
-
-async def test_both_databases_get_the_same_tables_and_columns(
-    tmp_path: Path, clock: FixedClock
-) -> None:
-    """The PostgreSQL migrations build what the SQLite ones build: the same tables, the same
-    columns in the same order, of the same kind (text or number) and nullability."""
-    if not on_postgres():
-        pytest.skip("needs KANNUSTIN_TEST_POSTGRES")
-    schemas = {}
-    for target in (str(tmp_path / "lite.db"), database_for(tmp_path / "server.db")):
-        db = Database(target)
-        await db.connect()
-        try:
-            await apply_migrations(db, clock.now())
-            schemas[db.dialect] = await _schema(db)
-        finally:
-            await db.close()
-
-    assert schemas["postgresql"] == schemas["sqlite"]
-    assert "outbox" in schemas["sqlite"] and len(schemas["sqlite"]) > 20
-
-
-async def _schema(db: Database) -> dict[str, list[tuple[str, str, bool]]]:
-    """Each table's columns: (name, "text" or "number", nullable)."""
-    found: dict[str, list[tuple[str, str, bool]]] = {}
-    async with db.locked() as connection:
-        if connection.dialect == "sqlite":
-            tables = await connection.fetch_all(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-            for (table,) in tables:
-                columns = await connection.fetch_all(f"PRAGMA table_info({table})")
-                found[table] = [
-                    (c["name"], _kind(c["type"]), not c["notnull"] and not c["pk"]) for c in columns
-                ]
-        else:
-            columns = await connection.fetch_all(
-                "SELECT table_name, column_name, data_type, is_nullable FROM "
-                "information_schema.columns WHERE table_schema = current_schema() "
-                "ORDER BY table_name, ordinal_position"
-            )
-            for c in columns:
-                found.setdefault(c["table_name"], []).append(
-                    (c["column_name"], _kind(c["data_type"]), c["is_nullable"] == "YES")
-                )
-    return dict(sorted(found.items()))
-
-
-def _kind(declared: str) -> str:
-    return "text" if declared.upper() == "TEXT" else "number"

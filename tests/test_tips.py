@@ -16,7 +16,7 @@ from bot.runtime.wiring import Services
 from bot.services.tips import CURATED, TipService, programme_week
 from storage import Database
 from storage.groups import Group
-from tests.harness import instructor_with_group
+from testing.harness import instructor_with_group
 
 INSTRUCTOR = 3
 

@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from bot.when import WhenError, format_local, parse_dates, parse_weekly, parse_when
+from bot.when import (
+    WhenError,
+    format_for_groups,
+    format_local,
+    parse_dates,
+    parse_weekly,
+    parse_when,
+)
 
 HELSINKI = "Europe/Helsinki"
 # Saturday 28 November 2026, 12:00 in Helsinki (UTC+2)
@@ -139,3 +146,21 @@ def test_bad_weekly_slots(text: str) -> None:
     with pytest.raises(WhenError) as raised:
         parse_weekly(text)
     assert raised.value.key == "when.unparseable-weekly"
+
+
+def test_a_time_for_groups_in_several_zones_names_the_zone_it_is_shown_in() -> None:
+    moment = dt.datetime(2026, 12, 3, 7, 0, tzinfo=dt.UTC)
+    assert format_for_groups(moment, ["Europe/Stockholm"]) == "3.12.2026 08:00"
+    assert format_for_groups(moment, ["Europe/Helsinki"] * 2) == "3.12.2026 09:00"
+    assert (
+        format_for_groups(moment, ["Europe/Helsinki", "Europe/Stockholm"])
+        == "3.12.2026 09:00 Europe/Helsinki"
+    )
+    # typed elsewhere (the command line reads --at in the deployment's zone)
+    assert (
+        format_for_groups(moment, ["Europe/Stockholm"], typed_in="Europe/Helsinki")
+        == "3.12.2026 09:00 Europe/Helsinki"
+    )
+    assert format_for_groups(moment, ["Europe/Helsinki"], typed_in="Europe/Helsinki") == (
+        "3.12.2026 09:00"
+    )

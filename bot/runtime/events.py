@@ -14,34 +14,17 @@ import asyncio
 import contextlib
 import json
 import logging
-from enum import StrEnum
 
 from bot.clock import Clock
 from bot.pseudonyms import Pseudonyms
 from storage import Database
+from storage.states import EventKind
 from storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
 
 MAX_ATTRIBUTES = 8
 MAX_VALUE = 24  # characters: a label or a type, never a text someone wrote
-
-
-class Kind(StrEnum):
-    JOINED = "joined"
-    LEFT = "left"
-    MESSAGE = "message"
-    REPLY = "reply"
-    REACTION = "reaction"
-    BUTTON = "button"
-    CHECK_IN = "check-in"
-    PROGRESS = "progress"
-    TIP_REQUESTED = "tip-requested"
-    BROADCAST_DELIVERED = "broadcast-delivered"
-    SURVEY_ANSWERED = "survey-answered"
-    SHARED = "progress-shared"
-    BUDDY = "buddy-paired"
-
 
 Attribute = str | int | float | bool
 
@@ -68,7 +51,7 @@ class EventLog:
 
     def record(
         self,
-        kind: Kind,
+        kind: EventKind,
         *,
         group_id: int | None = None,
         person_id: int | None = None,

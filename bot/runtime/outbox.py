@@ -67,11 +67,12 @@ from bot.payload import (
     describe,
     fit_text,
 )
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.runtime.pacing import Pacer, seconds
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.outbox import OutboxRow
+from storage.states import BroadcastStatus, EventKind, GroupStatus, OutboxStatus, Purpose, TipUse
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,9 @@ class OutboxSender:
             async with self._database.transaction() as tx:
                 if await tx.outbox.start_sending(row.id, self._claimant):
                     await tx.outbox.failed(row.id, "reason.blocked", now)
-            await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])
+            await self._report_if_done(
+                [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
+            )
             return False
         count = _message_count(row)
         group = row.chat_id < 0
@@ -273,7 +276,9 @@ class OutboxSender:
                 if await tx.outbox.start_sending(row.id, self._claimant):
                     await tx.outbox.failed(row.id, "reason.error", now)
             self._failed += 1
-            await self._report_if_done([row.broadcast_id] if row.purpose == "broadcast" else [])
+            await self._report_if_done(
+                [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
+            )
 
     async def _stopped(self, person_id: int) -> bool:
         async with self._database.transaction() as tx:
@@ -346,7 +351,7 @@ class OutboxSender:
     async def _retry(self, row: OutboxRow, reason: str) -> None:
         async with self._database.transaction() as tx:
             current = await tx.outbox.get(row.id)
-            if current is None or current.status != "sending":
+            if current is None or current.status != OutboxStatus.SENDING:
                 return
             give_up = current.attempts >= self.max_attempts
             if not give_up:
@@ -374,14 +379,14 @@ class OutboxSender:
         chat_gone: bool = False,
     ) -> None:
         now = self._clock.now()
-        touched = [row.broadcast_id] if row.purpose == "broadcast" else []
+        touched = [row.broadcast_id] if row.purpose == Purpose.BROADCAST else []
         async with self._database.transaction() as tx:
             if sent is not None:
                 await tx.outbox.sent(row.id, sent, now)
                 await self._record_tip_use(tx, row, now)
-                if self._events is not None and row.purpose == "broadcast":
+                if self._events is not None and row.purpose == Purpose.BROADCAST:
                     self._events.record(
-                        Kind.BROADCAST_DELIVERED,
+                        EventKind.BROADCAST_DELIVERED,
                         group_id=row.group_id,
                         broadcast=row.broadcast_id or 0,
                     )
@@ -395,12 +400,16 @@ class OutboxSender:
 
     async def _record_tip_use(self, tx: Transaction, row: OutboxRow, now: dt.datetime) -> None:
         """A library tip that reached a group counts as used there."""
-        if row.broadcast_id is None or row.purpose != "broadcast":
+        if row.broadcast_id is None or row.purpose != Purpose.BROADCAST:
             return
         broadcast = await tx.broadcasts.get(row.broadcast_id)
         if broadcast is not None and broadcast.tip is not None:
             await tx.tips.record_use(
-                broadcast.tip, "sent", now, group_id=row.group_id, broadcast_id=broadcast.id
+                broadcast.tip,
+                TipUse.SENT,
+                now,
+                group_id=row.group_id,
+                broadcast_id=broadcast.id,
             )
 
     async def _report_if_done(self, broadcast_ids: Sequence[int | None]) -> None:
@@ -423,7 +432,9 @@ class OutboxSender:
         if row.chat_id < 0:
             group = await tx.groups.by_chat(row.chat_id)
             if group is not None and group.is_active:
-                await tx.groups.update(group.id, now, status="inactive", bot_is_admin=False)
+                await tx.groups.update(
+                    group.id, now, status=GroupStatus.INACTIVE, bot_is_admin=False
+                )
                 log.info("group %d inactive: %s", group.id, reason)
         else:
             await tx.people.stop(row.chat_id, now)
@@ -432,9 +443,17 @@ class OutboxSender:
     async def _maybe_report(self, tx: Transaction, broadcast_id: int, now: dt.datetime) -> None:
         tally = await tx.outbox.tally(broadcast_id)
         broadcast = await tx.broadcasts.get(broadcast_id)
-        if tally.open or broadcast is None or broadcast.status in ("done", "cancelled"):
+        if (
+            tally.open
+            or broadcast is None
+            or broadcast.status
+            in (
+                BroadcastStatus.DONE,
+                BroadcastStatus.CANCELLED,
+            )
+        ):
             return
-        await tx.broadcasts.set_status(broadcast_id, "done", now)
+        await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.DONE, now)
         log.info("broadcast %d done: %d of %d delivered", broadcast_id, tally.sent, tally.total)
         if broadcast.created_by is None:
             return
@@ -445,7 +464,7 @@ class OutboxSender:
             chat_id=broadcast.created_by,
             person_id=broadcast.created_by,
             broadcast_id=broadcast_id,
-            purpose="report",
+            purpose=Purpose.REPORT,
             content=content_to_json(TextContent(text=text)),
             due_at=now,
             now=now,
@@ -453,11 +472,11 @@ class OutboxSender:
 
     async def _report_text(self, tx: Transaction, broadcast_id: int, language: str) -> str:
         rows = await tx.outbox.of_broadcast(broadcast_id)
-        sent = sum(1 for row in rows if row.status == "sent")
+        sent = sum(1 for row in rows if row.status == OutboxStatus.SENT)
         t = self._translator
         lines = [t.text(language, "report.header", number=broadcast_id, sent=sent, total=len(rows))]
         for row in rows:
-            if row.status == "sent":
+            if row.status == OutboxStatus.SENT:
                 continue
             group = await tx.groups.get(row.group_id) if row.group_id else None
             name = group.name if group else str(row.chat_id)

@@ -117,7 +117,6 @@ class Pacer:
         self._taken: list[tuple[float, float]] = []
         self._paused_until = 0.0
         self._recent: dict[int | str, deque[float]] = {}
-        self.waited = 0.0  # seconds spent waiting, for benchmarks
         self.pauses = 0  # 429s that paused everything
 
     def now(self) -> float:
@@ -157,14 +156,12 @@ class Pacer:
     async def _wait(self, delay: float) -> None:
         """Sleep ``delay`` seconds (if any) until a slot, and past any pause."""
         if delay > 0:
-            self.waited += delay
             await self._sleep(delay)
         await self.wait_while_paused()
 
     async def wait_while_paused(self) -> None:
         """A 429 that arrived while we waited for our slot holds us too."""
         while (left := self._paused_until - self._clock()) > 0:
-            self.waited += left
             await self._sleep(left)
 
     def pause(self, seconds: float) -> None:

@@ -98,7 +98,7 @@ def build_services(
         default_timezone=settings.timezone,
         default_language=settings.language,
     )
-    invitations = InvitationService(database, clock, admins, timezone=settings.timezone)
+    invitations = InvitationService(database, clock, admins, default_timezone=settings.timezone)
     consent = ConsentService(database, clock)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)

@@ -11,9 +11,7 @@ from bot.roles import Role
 from storage import Transaction
 from storage.groups import Group
 from storage.organisations import StaffMember
-
-COORDINATOR = "coordinator"
-INSTRUCTOR = "instructor"
+from storage.states import StaffRole
 
 
 @dataclass(frozen=True)
@@ -31,11 +29,11 @@ class Actor:
 
     @property
     def is_coordinator(self) -> bool:
-        return self.staff is not None and self.staff.role == COORDINATOR
+        return self.staff is not None and self.staff.role == StaffRole.COORDINATOR
 
     @property
     def is_instructor(self) -> bool:
-        return self.staff is not None and self.staff.role == INSTRUCTOR
+        return self.staff is not None and self.staff.role == StaffRole.INSTRUCTOR
 
     @property
     def is_staff(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -23,11 +23,12 @@ from bot.payload import (
 )
 from bot.replies import Button, Reply, column
 from bot.services.access import Actor, load_actor, require_staff
-from bot.when import format_local, parse_when
+from bot.when import format_for_groups, parse_when
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast, Draft
 from storage.groups import Group
 from storage.outbox import Tally
+from storage.states import AuditAction, BroadcastStatus, DraftStep, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class BroadcastSummary:
     group_names: list[str]
     reactions: int = 0
     replies: int = 0
+    # each group's time zone, in the order of group_names: its time is shown in them
+    # (bot.when.format_for_groups)
+    timezones: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class BroadcastService:
                     chat_id=group.chat_id,
                     group_id=group.id,
                     broadcast_id=broadcast.id,
-                    purpose="broadcast",
+                    purpose=Purpose.BROADCAST,
                     content=encoded if variant is None else content_to_json(variant),
                     due_at=when,
                     now=now,
@@ -150,7 +154,7 @@ class BroadcastService:
             await tx.audit.add(
                 now,
                 actor_id,
-                "broadcast",
+                AuditAction.BROADCAST,
                 f"broadcast {broadcast.id}",
                 groups=len(groups),
                 send_at=when.isoformat(timespec="minutes"),
@@ -174,10 +178,10 @@ class BroadcastService:
             broadcast = await tx.broadcasts.get(broadcast_id)
             if broadcast is None or not (actor.is_admin or broadcast.created_by == actor_id):
                 raise DomainError("broadcast.not-yours")
-            if broadcast.status != "scheduled":
+            if broadcast.status != BroadcastStatus.SCHEDULED:
                 raise DomainError("broadcast.not-scheduled")
             await tx.outbox.cancel_broadcast(broadcast_id, "reason.cancelled", now)
-            await tx.broadcasts.set_status(broadcast_id, "cancelled", now)
+            await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.CANCELLED, now)
             cancelled = await tx.broadcasts.get(broadcast_id)
         assert cancelled is not None
         log.info("broadcast %d cancelled by %d", broadcast_id, actor_id)
@@ -188,7 +192,7 @@ class BroadcastService:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
-            return [await _summary(tx, broadcast) for broadcast in found]
+            return [await _summary(tx, b, self.default_timezone) for b in found]
 
     async def scheduled_listing(self, actor_id: int) -> Reply:
         """/scheduled: the actor's scheduled broadcasts, each with a button that cancels it."""
@@ -210,7 +214,7 @@ class BroadcastService:
             "broadcast.scheduled-line",
             {
                 "number": broadcast.id,
-                "when": format_local(broadcast.send_at, self.default_timezone),
+                "when": format_for_groups(broadcast.send_at, summary.timezones),
                 "groups": ", ".join(summary.group_names),
             },
         )
@@ -232,7 +236,7 @@ class BroadcastService:
                     "broadcast.recent-line",
                     {
                         "number": summary.broadcast.id,
-                        "when": format_local(summary.broadcast.send_at, self.default_timezone),
+                        "when": format_for_groups(summary.broadcast.send_at, summary.timezones),
                         "sent": summary.tally.sent,
                         "total": summary.tally.total,
                         "reactions": summary.reactions,
@@ -247,7 +251,7 @@ class BroadcastService:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.recent(None if actor.is_admin else actor_id, limit)
-            return [await _summary(tx, broadcast) for broadcast in found]
+            return [await _summary(tx, b, self.default_timezone) for b in found]
 
     # Reception ------------------------------------------------------------------------------
 
@@ -281,7 +285,7 @@ class BroadcastService:
                 actor_id,
                 content=EMPTY,
                 targets=[],
-                step="content",
+                step=DraftStep.CONTENT,
                 media_group_id=None,
                 now=self._clock.now(),
             )
@@ -294,11 +298,11 @@ class BroadcastService:
         Content after /broadcast goes on to the groups; content out of the blue is offered
         to be sent."""
         draft = await self.draft(actor_id)
-        if draft is not None and draft.step == "time" and text:
+        if draft is not None and draft.step == DraftStep.TIME and text:
             return await self.send_and_confirm(actor_id, text)
         if content is None:
             return Reply.of("broadcast.unsupported")
-        explicit = draft is not None and draft.step == "content"
+        explicit = draft is not None and draft.step == DraftStep.CONTENT
         _, fresh = await self.take_content(actor_id, content, album)
         if not fresh:
             return None
@@ -360,8 +364,9 @@ class BroadcastService:
         )
 
     async def send_and_confirm(self, actor_id: int, when_text: str | None) -> Reply:
-        """``send_draft``, and what it did: sending now, or scheduled (in the first group's
-        zone); one's own content (not a library tip) can then be saved to the library."""
+        """``send_draft``, and what it did: sending now, or scheduled (``format_for_groups``:
+        in the first group's zone, named when not all share it); one's own content (not a
+        library tip) can then be saved to the library."""
         broadcast, groups = await self.send_draft(actor_id, when_text)
         save = (
             ()
@@ -372,13 +377,13 @@ class BroadcastService:
             return Reply(
                 Text("broadcast.sending", {"count": len(groups), "number": broadcast.id}), save
             )
-        zone = groups[0].timezone if groups else self.default_timezone
+        zones = [group.timezone for group in groups] or [self.default_timezone]
         text = Text(
             "broadcast.scheduled",
             {
                 "count": len(groups),
                 "number": broadcast.id,
-                "when": format_local(broadcast.send_at, zone),
+                "when": format_for_groups(broadcast.send_at, zones),
             },
         )
         return Reply(text, save)
@@ -415,7 +420,7 @@ class BroadcastService:
                 actor_id,
                 content=content_to_json(content),
                 targets=[],
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=media_group_id,
                 now=now,
             )
@@ -430,7 +435,7 @@ class BroadcastService:
                 actor_id,
                 content=content_to_json(content),
                 targets=[],
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=None,
                 now=self._clock.now(),
                 tip=tip,
@@ -456,7 +461,7 @@ class BroadcastService:
                 actor_id,
                 content=draft.content,
                 targets=sorted(targets),
-                step="targets",
+                step=DraftStep.TARGETS,
                 media_group_id=draft.media_group_id,
                 now=now,
                 tip=draft.tip,
@@ -473,7 +478,7 @@ class BroadcastService:
                 actor_id,
                 content=draft.content,
                 targets=draft.target_ids,
-                step="time",
+                step=DraftStep.TIME,
                 media_group_id=draft.media_group_id,
                 now=self._clock.now(),
                 tip=draft.tip,
@@ -519,13 +524,19 @@ async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
     return [group for group in groups if group.is_active]
 
 
-async def _summary(tx: Transaction, broadcast: Broadcast) -> BroadcastSummary:
+async def _summary(tx: Transaction, broadcast: Broadcast, default_zone: str) -> BroadcastSummary:
     rows = await tx.outbox.of_broadcast(broadcast.id)
-    names = []
+    names, zones = [], []
     for row in rows:
         group = await tx.groups.get(row.group_id) if row.group_id else None
         names.append(group.name if group else str(row.chat_id))
+        zones.append(group.timezone if group else default_zone)
     reactions, replies = await tx.outbox.reception(broadcast.id)
     return BroadcastSummary(
-        broadcast, await tx.outbox.tally(broadcast.id), names, reactions, replies
+        broadcast,
+        await tx.outbox.tally(broadcast.id),
+        names,
+        reactions,
+        replies,
+        zones or [default_zone],
     )

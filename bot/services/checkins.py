@@ -28,7 +28,7 @@ from bot.i18n import Lines, Text, Translator, Words, decimal, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import NOTICE_VERSION
 from bot.services.tips import local_date, programme_week
@@ -37,6 +37,7 @@ from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant
 from storage.meetings import Meeting
+from storage.states import EventKind, Progress, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,11 @@ KEEP = "ck:k:"  # ck:k:MEETING
 CONFIDENT = 7  # under this, the bot suggests a smaller plan
 OPEN_FOR = dt.timedelta(days=7)  # a plan can be written and rated for a week
 STAGES = {"m": "mid", "e": "end"}
-ANSWERS = {"d": "done", "p": "partly", "n": "not-yet"}
+ANSWERS = {"d": Progress.DONE, "p": Progress.PARTLY, "n": Progress.NOT_YET}
 ANSWER_KEYS = {
-    "done": "checkin.done",
-    "partly": "checkin.partly",
-    "not-yet": "checkin.not-yet",
+    Progress.DONE: "checkin.done",
+    Progress.PARTLY: "checkin.partly",
+    Progress.NOT_YET: "checkin.not-yet",
 }
 SEARCH_LIMIT = 50_000  # steps of the buddy search (a group has at most a few dozen)
 
@@ -120,7 +121,7 @@ class CheckInService:
         sent = 0
         for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
             checkin = checkins.get(self._pseudonyms.of(person.person_id))
-            if checkin is None or (stage == "end" and checkin.progress_mid == "done"):
+            if checkin is None or (stage == "end" and checkin.progress_mid == Progress.DONE):
                 continue
             language = self._language(person, group)
             key = "checkin.ask-mid" if stage == "mid" else "checkin.ask-end"
@@ -156,7 +157,7 @@ class CheckInService:
             checkin, group = found
             await tx.checkins.rate(checkin.id, value, now)
         self._events.record(
-            Kind.CHECK_IN,
+            EventKind.CHECK_IN,
             group_id=group.id,
             person_id=person_id,
             confidence=value,
@@ -179,9 +180,9 @@ class CheckInService:
             checkin, group = found
             await tx.checkins.report(checkin.id, stage, answer)
         self._events.record(
-            Kind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
+            EventKind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
         )
-        if answer == "done" and checkin.shared_at is None:
+        if answer == Progress.DONE and checkin.shared_at is None:
             return Reply(
                 Text("checkin.done"),
                 (
@@ -191,7 +192,7 @@ class CheckInService:
                     ),
                 ),
             )
-        return Reply.of(ANSWER_KEYS[answer] if answer != "done" else "checkin.done-again")
+        return Reply.of(ANSWER_KEYS[answer] if answer != Progress.DONE else "checkin.done-again")
 
     async def share(self, person_id: int, data: str, first_name: str) -> Reply:
         """Tell the group (their choice): a short celebration with their first name."""
@@ -202,7 +203,7 @@ class CheckInService:
             if found is None:
                 return Reply.of("checkin.not-open")
             checkin, group = found
-            if "done" not in (checkin.progress_mid, checkin.progress_end):
+            if Progress.DONE not in (checkin.progress_mid, checkin.progress_end):
                 return Reply.of("checkin.not-open")
             if not await tx.checkins.shared(checkin.id, now):
                 return Reply.of("checkin.already-shared")
@@ -211,12 +212,12 @@ class CheckInService:
             await tx.outbox.add(
                 chat_id=group.chat_id,
                 group_id=group.id,
-                purpose="celebration",
+                purpose=Purpose.CELEBRATION,
                 content=content_to_json(TextContent(text=text)),
                 due_at=now,
                 now=now,
             )
-        self._events.record(Kind.SHARED, group_id=group.id, person_id=person_id)
+        self._events.record(EventKind.SHARED, group_id=group.id, person_id=person_id)
         log.info("a participant shared their progress in group %d", group.id)
         return Reply.of("checkin.shared")
 
@@ -327,7 +328,7 @@ class CheckInService:
         for team in teams:
             for pseudonym in team:
                 self._events.record(
-                    Kind.BUDDY,
+                    EventKind.BUDDY,
                     group_id=group.id,
                     person_id=by_pseudonym[pseudonym].person_id,
                     week=week,
@@ -370,7 +371,7 @@ class CheckInService:
         await tx.outbox.add(
             chat_id=person_id,
             group_id=group.id,
-            purpose="checkin",
+            purpose=Purpose.CHECKIN,
             content=content_to_json(TextContent(text=text, buttons=buttons)),
             due_at=now,
             now=now,

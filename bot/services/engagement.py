@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
 from storage.groups import Group
 from storage.people import Person
+from storage.states import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,9 @@ class EngagementService:
                 log.exception("could not record contact for update %s", sighting.update_id)
         language = self._people.language_of(person, sighting.language_code)
         if sighting.private and sighting.button is not None:
-            self._events.record(Kind.BUTTON, person_id=person_id, button=_name(sighting.button))
+            self._events.record(
+                EventKind.BUTTON, person_id=person_id, button=_name(sighting.button)
+            )
         if group is None or chat_id is None:
             return Known(person, language)
         self._log_engagement(sighting, group.id, person_id)
@@ -164,7 +167,7 @@ class EngagementService:
             group = await self._served(sighting.chat_id, sighting.update_id)
         if group is None:
             return Known(None, self._people.default_language)
-        self._events.record(Kind.REACTION, group_id=group.id, total=total, anonymous=True)
+        self._events.record(EventKind.REACTION, group_id=group.id, total=total, anonymous=True)
         return Known(None, group.language)
 
     def _log_engagement(self, sighting: Sighting, group_id: int, person_id: int) -> None:
@@ -178,28 +181,31 @@ class EngagementService:
             if kind == "text" and sighting.command:
                 kind = "command"
             events.record(
-                Kind.REPLY if sighting.reply else Kind.MESSAGE,
+                EventKind.REPLY if sighting.reply else EventKind.MESSAGE,
                 group_id=group_id,
                 person_id=person_id,
                 type=kind,
             )
         elif sighting.reaction_change is not None:
             events.record(
-                Kind.REACTION,
+                EventKind.REACTION,
                 group_id=group_id,
                 person_id=person_id,
                 change=sighting.reaction_change,
             )
         elif sighting.button is not None:
             events.record(
-                Kind.BUTTON, group_id=group_id, person_id=person_id, button=_name(sighting.button)
+                EventKind.BUTTON,
+                group_id=group_id,
+                person_id=person_id,
+                button=_name(sighting.button),
             )
         elif sighting.member is not None:
             was = sighting.member.old_status in _IN
             now = sighting.member.new_status in _IN
             if was != now:
                 events.record(
-                    Kind.JOINED if now else Kind.LEFT,
+                    EventKind.JOINED if now else EventKind.LEFT,
                     group_id=group_id,
                     person_id=sighting.member.person_id,
                 )

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection
@@ -37,8 +36,9 @@ from bot.services.access import load_actor, require_coordinator
 from bot.services.stats import GroupWeeks, StatsService, protect, start_day
 from bot.services.surveys import SurveyService
 from storage import Database
-from storage.analytics import day_number
+from storage.analytics import ActiveWeeks, day_number
 from storage.groups import Group
+from storage.states import AuditAction, Round
 from storage.surveys import AnswerRow
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ class ExportService:
             await tx.audit.add(
                 self._clock.now(),
                 actor,
-                "export",
+                AuditAction.EXPORT,
                 f"{len(groups)} group(s)",
                 format=kind,
                 since=since.isoformat() if since else None,
@@ -251,10 +251,8 @@ class ExportService:
             exclude = await self._stats.staff_pseudonyms(tx, ids)
             active_weeks = await tx.analytics.active_weeks(ids, exclude)
             rounds_sent = {
-                (row[0], row[1]): row[2]
-                for row in await tx.connection.fetch_all(
-                    "SELECT group_id, round, sent_at FROM survey_rounds"
-                )
+                (sent.group_id, sent.round): sent.sent_at.date()
+                for sent in await tx.surveys.rounds_of(ids)
             }
 
         written = await self._events(writer, ids, starts, last_id, since=since, until=until)
@@ -294,18 +292,18 @@ class ExportService:
                 )
             if not page:
                 break
-            cursor = page[-1][0]
+            cursor = page[-1].id
             writer.rows(
                 (
-                    event_id,
-                    at,
-                    group_id,
-                    _week(at, starts[group_id]),
-                    pseudonym or "",
-                    kind,
-                    attributes or "",
+                    event.id,
+                    event.at,
+                    event.group_id,
+                    _week(event.at, starts[event.group_id]),
+                    event.pseudonym or "",
+                    event.kind,
+                    event.attributes or "",
                 )
-                for event_id, at, group_id, pseudonym, kind, attributes in page
+                for event in page
             )
             written += len(page)
         return written
@@ -354,7 +352,7 @@ class ExportService:
         self,
         writer: TableWriter,
         answers: list[AnswerRow],
-        rounds_sent: dict[tuple[int, str], str],
+        rounds_sent: dict[tuple[int, Round], dt.date],
         since: dt.date | None,
         until: dt.date | None,
     ) -> dict[tuple[int, str, str], dict[str, int | None]]:
@@ -364,7 +362,7 @@ class ExportService:
         wide: dict[tuple[int, str, str], dict[str, int | None]] = defaultdict(dict)
         for answer in answers:
             sent = rounds_sent.get((answer.group_id, answer.round))
-            if sent is not None and not _within(sent[:10], since, until):
+            if sent is not None and not _within(sent, since, until):
                 continue
             wide[(answer.group_id, answer.pseudonym, answer.round)][answer.item] = answer.value
         writer.start("surveys", [*_columns("surveys")[:-1], *items, *extra])
@@ -387,13 +385,13 @@ class ExportService:
         writer: TableWriter,
         wide: dict[tuple[int, str, str], dict[str, int | None]],
         registered: list[Group],
-        active_weeks: list[tuple[int, str, int]],
+        active_weeks: list[ActiveWeeks],
         language: str,
     ) -> bytes | None:
         items = [item.id for item in self._surveys.survey.items]
         small = self._stats.small_numbers
         names = {g.id: g.name for g in registered}
-        levels = {(g, p): _level(n) for g, p, n in active_weeks}
+        levels = {(a.group_id, a.pseudonym): _level(a.weeks) for a in active_weeks}
         rows, chart_values = _outcomes(wide, items, names, levels, small)
         writer.start("outcomes", _columns("outcomes"))
         writer.rows(rows)
@@ -422,9 +420,8 @@ def _week(at: str, start: int) -> int:
     return max(1, (day_number(day) - start) // 7 + 1)
 
 
-def _within(day: str, since: dt.date | None, until: dt.date | None) -> bool:
-    date = dt.date.fromisoformat(day)
-    return (since is None or date >= since) and (until is None or date <= until)
+def _within(day: dt.date, since: dt.date | None, until: dt.date | None) -> bool:
+    return (since is None or day >= since) and (until is None or day <= until)
 
 
 def _level(active_weeks: int) -> str:
@@ -441,9 +438,9 @@ def _outcomes(
     """Rows of the outcome table, and mean change per engagement level for the chart."""
     pairs: dict[tuple[int, str], list[tuple[str, int, int]]] = defaultdict(list)
     for (group_id, pseudonym, round_name), values in wide.items():
-        if round_name != "before":
+        if round_name != Round.BEFORE:
             continue
-        after = wide.get((group_id, pseudonym, "after"), {})
+        after = wide.get((group_id, pseudonym, Round.AFTER), {})
         for item in items:
             before_value, after_value = values.get(item), after.get(item)
             if before_value is not None and after_value is not None:
@@ -474,7 +471,3 @@ def _means(found: list[tuple[str, int, int]], small: int) -> list[Cell]:
     before = sum(b for _, b, _ in found) / n
     after = sum(a for _, _, a in found) / n
     return [n, round(before, 3), round(after, 3), round(after - before, 3)]
-
-
-def attributes_of(raw: str | None) -> dict[str, object]:
-    return json.loads(raw) if raw else {}

@@ -33,6 +33,7 @@ from bot.settings import LANGUAGES
 from storage import Database
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
+from storage.states import GroupStatus, Language
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ SHOW = "grp:show:"  # grp:show:GROUP
 LANGUAGE = "grp:lang:"  # grp:lang:GROUP:LANGUAGE
 ORGANISATION = "grp:org:"  # grp:org:GROUP:ORGANISATION
 _STATUS_KEYS = {
-    "active": "group.status-active",
-    "inactive": "group.status-inactive",
-    "pending": "group.status-pending",
+    GroupStatus.ACTIVE: "group.status-active",
+    GroupStatus.INACTIVE: "group.status-inactive",
+    GroupStatus.PENDING: "group.status-pending",
 }
 
 
@@ -77,7 +78,7 @@ class BotMembership:
     was_in: bool
     is_in: bool
     is_admin: bool
-    language: str  # the language a group registered now starts with
+    language: Language  # the language a group registered now starts with
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class OrganisationChosen:
 @dataclass(frozen=True)
 class _Unclaimed:
     decide_at: dt.datetime
-    language: str  # the adder's, for the words before leaving
+    language: Language  # the adder's, for the words before leaving
 
 
 class GroupService:
@@ -123,7 +124,7 @@ class GroupService:
         admins: Collection[int],
         *,
         default_timezone: str,
-        default_language: str,
+        default_language: Language,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -216,7 +217,13 @@ class GroupService:
         return min((waiting.decide_at for waiting in self._unclaimed.values()), default=None)
 
     async def bot_added(
-        self, adder_id: int, chat_id: int, title: str, *, language: str, bot_is_admin: bool
+        self,
+        adder_id: int,
+        chat_id: int,
+        title: str,
+        *,
+        language: Language,
+        bot_is_admin: bool,
     ) -> AddOutcome:
         """Someone added the bot to a group chat (or re-added it)."""
         now = self._clock.now()
@@ -231,12 +238,12 @@ class GroupService:
                 group = await tx.groups.update(
                     existing.id,
                     now,
-                    status="active" if existing.organisation_id else "pending",
+                    status=GroupStatus.ACTIVE if existing.organisation_id else GroupStatus.PENDING,
                     title=title,
                     bot_is_admin=bot_is_admin,
                     join_code=existing.join_code or new_join_code(),
                 )
-                if group.status == "pending":
+                if group.status == GroupStatus.PENDING:
                     return AddOutcome(Added.PENDING, group, tuple(await tx.organisations.all()))
                 return AddOutcome(Added.ALREADY if was_active else Added.REACTIVATED, group)
             if not (actor.is_admin or actor.is_staff):
@@ -255,7 +262,7 @@ class GroupService:
                 title=title,
                 language=language,
                 timezone=self.default_timezone,
-                status="active" if organisation_id is not None else "pending",
+                status=GroupStatus.ACTIVE if organisation_id is not None else GroupStatus.PENDING,
                 bot_is_admin=bot_is_admin,
                 registered_by=adder_id,
                 now=now,
@@ -264,7 +271,7 @@ class GroupService:
             await tx.people.record_seen(adder_id, None, now)
             await tx.groups.add_instructor(group.id, adder_id, now)
         log.info("group %d (chat %d) registered by %d", group.id, chat_id, adder_id)
-        if group.status == "pending":
+        if group.status == GroupStatus.PENDING:
             return AddOutcome(Added.PENDING, group, organisations)
         return AddOutcome(Added.REGISTERED, group)
 
@@ -288,10 +295,13 @@ class GroupService:
             organisation = await tx.organisations.get(organisation_id)
             if group is None or organisation is None:
                 raise DomainError("access.not-your-group")
-            if group.status != "pending":
+            if group.status != GroupStatus.PENDING:
                 raise DomainError("group.not-pending")
             return await tx.groups.update(
-                group_id, self._clock.now(), organisation_id=organisation_id, status="active"
+                group_id,
+                self._clock.now(),
+                organisation_id=organisation_id,
+                status=GroupStatus.ACTIVE,
             )
 
     async def bot_removed(self, chat_id: int) -> Group | None:
@@ -301,7 +311,9 @@ class GroupService:
             if group is None:
                 return None
             # a group still waiting for its organisation stays waiting
-            status = "pending" if group.status == "pending" else "inactive"
+            status = (
+                GroupStatus.PENDING if group.status == GroupStatus.PENDING else GroupStatus.INACTIVE
+            )
             updated = await tx.groups.update(
                 group.id, self._clock.now(), status=status, bot_is_admin=False
             )

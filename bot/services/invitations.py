@@ -19,26 +19,23 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Lines, Text, Words
 from bot.replies import Button, Reply, column
-from bot.services.access import (
-    COORDINATOR,
-    INSTRUCTOR,
-    Actor,
-    load_actor,
-    require_manages,
-    require_staff,
-)
+from bot.services.access import Actor, load_actor, require_manages, require_staff
 from storage import Database, Transaction
+from storage.groups import Group
 from storage.invitations import Invitation
 from storage.people import Person
+from storage.states import AuditAction, StaffRole
 
 log = logging.getLogger(__name__)
 
 PREFIX = "inv"
 REVOKE = "inv:revoke:"  # inv:revoke:INVITATION
-ROLE_KEYS = {"coordinator": "invite.role-coordinator", "instructor": "invite.role-instructor"}
+ROLE_KEYS = {
+    StaffRole.COORDINATOR: "invite.role-coordinator",
+    StaffRole.INSTRUCTOR: "invite.role-instructor",
+}
 TOKEN_BYTES = 16
 MAX_USES = 50
-ROLES = (COORDINATOR, INSTRUCTOR)
 
 
 def hash_token(token: str) -> str:
@@ -51,6 +48,7 @@ class NewInvitation:
     token: str
     organisation_name: str
     group_name: str | None
+    timezone: str  # its expiry is shown in it: the group's, else the deployment's
 
     @property
     def payload(self) -> str:
@@ -61,6 +59,7 @@ class NewInvitation:
 class OpenInvitation:
     invitation: Invitation
     group_name: str | None
+    timezone: str  # its expiry is shown in it: the group's, else the deployment's
 
 
 class InvitationService:
@@ -70,26 +69,26 @@ class InvitationService:
         clock: Clock,
         admins: Collection[int],
         *,
-        timezone: str,
+        default_timezone: str,
         valid_for: dt.timedelta = dt.timedelta(days=7),
     ) -> None:
+        self.default_timezone = default_timezone
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
-        self._timezone = timezone  # the deployment's, for the times shown
         self.valid_for = valid_for
 
     async def create(
         self,
         actor_id: int,
-        role: str,
+        role: StaffRole,
         *,
         group_id: int | None = None,
         uses: int = 1,
         organisation_id: int | None = None,
     ) -> NewInvitation:
         """An invitation the actor may give; raises with the reason when they may not."""
-        if role not in ROLES:
+        if role not in tuple(StaffRole):
             raise DomainError("invite.usage")
         if not 1 <= uses <= MAX_USES:
             raise DomainError("invite.uses-invalid", limit=MAX_USES)
@@ -99,7 +98,7 @@ class InvitationService:
             if actor.is_instructor and not actor.is_admin and uses > 1:
                 # every holder becomes staff: only coordinators hand out links for many
                 raise DomainError("invite.instructor-single-use")
-            organisation_id, group_name = await self._check_may_invite(
+            organisation_id, group = await self._check_may_invite(
                 tx, actor, role, group_id, organisation_id
             )
             organisation = await tx.organisations.get(organisation_id)
@@ -119,7 +118,7 @@ class InvitationService:
             await tx.audit.add(
                 now,
                 actor_id,
-                "invitation-created",
+                AuditAction.INVITATION_CREATED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation_id,
@@ -127,18 +126,24 @@ class InvitationService:
                 uses=uses,
             )
         log.info("invitation %d (%s) created by %d", invitation.id, role, actor_id)
-        return NewInvitation(invitation, token, organisation.name, group_name)
+        return NewInvitation(
+            invitation,
+            token,
+            organisation.name,
+            None if group is None else group.name,
+            self._timezone(group),
+        )
 
     async def _check_may_invite(
         self,
         tx: Transaction,
         actor: Actor,
-        role: str,
+        role: StaffRole,
         group_id: int | None,
         organisation_id: int | None,
-    ) -> tuple[int, str | None]:
-        """(organisation, group name) of the invitation, if the actor may give it."""
-        if role == COORDINATOR:
+    ) -> tuple[int, Group | None]:
+        """(organisation, group) of the invitation, if the actor may give it."""
+        if role == StaffRole.COORDINATOR:
             if not actor.is_admin:
                 raise DomainError("access.admin-only")
             if group_id is not None:
@@ -159,7 +164,12 @@ class InvitationService:
         )
         if group.organisation_id is None:
             raise DomainError("group.pending")
-        return group.organisation_id, group.name
+        return group.organisation_id, group
+
+    def _timezone(self, group: Group | None) -> str:
+        """Where an invitation's times are shown: its group's zone; an invitation to an
+        organisation concerns no group, so the deployment's."""
+        return self.default_timezone if group is None else group.timezone
 
     async def _admins_organisation(
         self, tx: Transaction, actor: Actor, organisation_id: int | None
@@ -206,13 +216,13 @@ class InvitationService:
                 return Reply.of("invite.used")
             # A coordinator stays coordinator when accepting an instructor invitation.
             role = invitation.role
-            if current is not None and current.role == COORDINATOR:
-                role = COORDINATOR
+            if current is not None and current.role == StaffRole.COORDINATOR:
+                role = StaffRole.COORDINATOR
             await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
             await tx.audit.add(
                 now,
                 person.telegram_id,
-                "role-granted",
+                AuditAction.ROLE_GRANTED,
                 f"invitation {invitation.id}",
                 role=role,
                 organisation=organisation.id,
@@ -232,7 +242,11 @@ class InvitationService:
                     {"organisation": organisation.name, "group": group_name},
                 )
             )
-        key = "invite.accepted-coordinator" if role == COORDINATOR else "invite.accepted-instructor"
+        key = (
+            "invite.accepted-coordinator"
+            if role == StaffRole.COORDINATOR
+            else "invite.accepted-instructor"
+        )
         return Reply.of(key, organisation=organisation.name)
 
     async def open_for(self, actor_id: int) -> list[OpenInvitation]:
@@ -255,13 +269,17 @@ class InvitationService:
                     if invitation.group_id is None
                     else await tx.groups.get(invitation.group_id)
                 )
-                result.append(OpenInvitation(invitation, None if group is None else group.name))
+                result.append(
+                    OpenInvitation(
+                        invitation, None if group is None else group.name, self._timezone(group)
+                    )
+                )
         return result
 
     def created(self, created: NewInvitation, link: str) -> Reply:
         """What the inviter is told: the role, where, until when, how many uses, the link."""
         invitation = created.invitation
-        until = invitation.expires_at.astimezone(ZoneInfo(self._timezone))
+        until = invitation.expires_at.astimezone(ZoneInfo(created.timezone))
         where = (
             Text("invite.for-group", {"group": created.group_name})
             if created.group_name
@@ -281,11 +299,11 @@ class InvitationService:
         found = await self.open_for(actor_id)
         if not found:
             return Reply.of("invite.none-open")
-        zone = ZoneInfo(self._timezone)
         lines: list[Words] = [Text("invite.open-header")]
         buttons = []
         for item in found:
             invitation = item.invitation
+            until = invitation.expires_at.astimezone(ZoneInfo(item.timezone))
             lines.append(
                 Text(
                     "invite.open-line",
@@ -294,7 +312,7 @@ class InvitationService:
                         "role": Text(ROLE_KEYS[invitation.role]),
                         "group": item.group_name or "-",
                         "uses": invitation.max_uses - invitation.uses,
-                        "until": invitation.expires_at.astimezone(zone).strftime("%d.%m. %H:%M"),
+                        "until": until.strftime("%d.%m. %H:%M"),
                     },
                 )
             )
@@ -320,7 +338,9 @@ class InvitationService:
             if not invitation.is_open(now):
                 raise DomainError("invite.already-closed")
             await tx.invitations.revoke(invitation_id, now)
-            await tx.audit.add(now, actor_id, "invitation-revoked", f"invitation {invitation_id}")
+            await tx.audit.add(
+                now, actor_id, AuditAction.INVITATION_REVOKED, f"invitation {invitation_id}"
+            )
             revoked = await tx.invitations.get(invitation_id)
         assert revoked is not None
         log.info("invitation %d revoked by %d", invitation_id, actor_id)

@@ -46,18 +46,27 @@ from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group
 from storage.meetings import Calendar, Meeting, ScheduleItem
+from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus, TipUse
 
 log = logging.getLogger(__name__)
 
 LATE_LIMIT = dt.timedelta(hours=12)
-REMINDERS = ("evening", "before")
-KEEP_GOING = ("at-home", "midweek")
-CHECKINS = ("plan", "progress-mid", "progress-end")
+REMINDERS = (ScheduleKind.EVENING, ScheduleKind.BEFORE)
+KEEP_GOING = (ScheduleKind.AT_HOME, ScheduleKind.MIDWEEK)
+CHECKINS = (ScheduleKind.PLAN, ScheduleKind.PROGRESS_MID, ScheduleKind.PROGRESS_END)
 PLAN_AFTER = dt.timedelta(hours=2)  # a held meeting's plan invitation: after it ends
-PROGRESS_DAYS = {"progress-mid": 3, "progress-end": 6}  # after the meeting day, at noon
+# after the meeting day, at noon
+PROGRESS_DAYS = {ScheduleKind.PROGRESS_MID: 3, ScheduleKind.PROGRESS_END: 6}
 PROGRESS_AT = "12:00"
-SURVEYS = ("survey-before", "survey-after", "survey-month-3", "survey-month-6")
-FOLLOW_UP_DAYS = {"survey-month-3": 91, "survey-month-6": 182}  # after the last meeting
+# the survey rounds' planned messages, and the round each one opens
+SURVEYS = {
+    ScheduleKind.SURVEY_BEFORE: Round.BEFORE,
+    ScheduleKind.SURVEY_AFTER: Round.AFTER,
+    ScheduleKind.SURVEY_MONTH_3: Round.MONTH_3,
+    ScheduleKind.SURVEY_MONTH_6: Round.MONTH_6,
+}
+# after the last meeting
+FOLLOW_UP_DAYS = {ScheduleKind.SURVEY_MONTH_3: 91, ScheduleKind.SURVEY_MONTH_6: 182}
 MAX_MEETINGS = 52
 DEFAULT_COUNT = 6  # meetings in a calendar set without ``xCOUNT``
 # /schedule's buttons
@@ -69,9 +78,9 @@ SCHEDULE_LIMIT = 4000  # characters of /schedule
 LABEL_LIMIT = 60  # characters of a planned message's cancel button
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
-    "planned": "meetings.status-planned",
-    "cancelled": "meetings.status-cancelled",
-    "remote": "meetings.status-remote",
+    MeetingStatus.PLANNED: "meetings.status-planned",
+    MeetingStatus.CANCELLED: "meetings.status-cancelled",
+    MeetingStatus.REMOTE: "meetings.status-remote",
 }
 _USAGE = {
     "cancel": "meetings.cancel-usage",
@@ -84,17 +93,17 @@ _DONE = {
     "uncancel": "meetings.uncancel-done",
 }
 _ITEM_KEYS = {
-    "evening": "meetings.item-evening",
-    "before": "meetings.item-before",
-    "at-home": "meetings.item-at-home",
-    "midweek": "meetings.item-midweek",
-    "plan": "meetings.item-plan",
-    "progress-mid": "meetings.item-progress-mid",
-    "progress-end": "meetings.item-progress-end",
-    "survey-before": "meetings.item-survey-before",
-    "survey-after": "meetings.item-survey-after",
-    "survey-month-3": "meetings.item-survey-month-3",
-    "survey-month-6": "meetings.item-survey-month-6",
+    ScheduleKind.EVENING: "meetings.item-evening",
+    ScheduleKind.BEFORE: "meetings.item-before",
+    ScheduleKind.AT_HOME: "meetings.item-at-home",
+    ScheduleKind.MIDWEEK: "meetings.item-midweek",
+    ScheduleKind.PLAN: "meetings.item-plan",
+    ScheduleKind.PROGRESS_MID: "meetings.item-progress-mid",
+    ScheduleKind.PROGRESS_END: "meetings.item-progress-end",
+    ScheduleKind.SURVEY_BEFORE: "meetings.item-survey-before",
+    ScheduleKind.SURVEY_AFTER: "meetings.item-survey-after",
+    ScheduleKind.SURVEY_MONTH_3: "meetings.item-survey-month-3",
+    ScheduleKind.SURVEY_MONTH_6: "meetings.item-survey-month-6",
 }
 
 
@@ -300,11 +309,11 @@ class MeetingService:
             for meeting in upcoming:
                 when = days_of([meeting])
                 lines.append(Lines(("•", when, Text(_STATUS_KEYS[meeting.status])), sep=" "))
-                if meeting.status != "cancelled" and len(buttons) < MAX_BUTTONS:
+                if meeting.status != MeetingStatus.CANCELLED and len(buttons) < MAX_BUTTONS:
                     label = Text("schedule.cancel-meeting-button", {"when": when})
                     buttons.append(Button(label, data=f"{CANCEL_MEETING}{meeting.id}"))
             for item in schedule.items:
-                if item.status == "pending" and len(lines) < MAX_LINES:
+                if item.status == ScheduleStatus.PENDING and len(lines) < MAX_LINES:
                     what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
                     lines.append(Lines((f"  ⏰ {at}", what), sep=" "))
                     if len(buttons) < MAX_BUTTONS:
@@ -312,7 +321,7 @@ class MeetingService:
                         buttons.append(
                             Button(Cut(label, LABEL_LIMIT), data=f"{CANCEL_ITEM}{item.id}")
                         )
-                elif item.status == "skipped":
+                elif item.status == ScheduleStatus.SKIPPED:
                     what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
                     reason = Text(item.reason or "schedule.too-late")
                     lines.append(Lines((f"  ⏭ {at} ", what, ": ", reason), sep=""))
@@ -412,7 +421,7 @@ class MeetingService:
     ) -> list[Meeting]:
         """Meetings on these days are off: announced in the group, their reminders dropped,
         and the keep-going rhythm planned instead."""
-        return await self._change(actor_id, group_id, dates, "cancelled", reason=reason)
+        return await self._change(actor_id, group_id, dates, MeetingStatus.CANCELLED, reason=reason)
 
     async def rhythm(self, actor_id: int, group_id: int) -> Calendar:
         async with self._database.transaction() as tx:
@@ -448,7 +457,7 @@ class MeetingService:
         if meeting is None:
             raise DomainError("access.not-your-group")  # a forged id reads like a foreign one
         day = meeting.local_date
-        return await self._change(actor_id, meeting.group_id, (day, day), "cancelled")
+        return await self._change(actor_id, meeting.group_id, (day, day), MeetingStatus.CANCELLED)
 
     async def cancel_message(self, actor_id: int, item_id: int) -> tuple[ScheduleItem, Group]:
         """The cancel button under one planned message in /schedule: it will not be sent,
@@ -458,7 +467,7 @@ class MeetingService:
             if item is None:
                 raise DomainError("access.not-your-group")
             group = await self._managed(tx, actor_id, item.group_id)
-            if item.status != "pending":
+            if item.status != ScheduleStatus.PENDING:
                 raise DomainError("meetings.nothing-to-change")
             await tx.meetings.drop(item.meeting_id, (item.kind,), "schedule.cancelled-by-hand")
             dropped = await tx.meetings.item(item_id)
@@ -486,21 +495,21 @@ class MeetingService:
 
     async def restore(self, actor_id: int, group_id: int, dates: str) -> list[Meeting]:
         """Undo a cancellation (or a remote period): the reminders come back."""
-        return await self._change(actor_id, group_id, dates, "planned")
+        return await self._change(actor_id, group_id, dates, MeetingStatus.PLANNED)
 
     async def remote(self, actor_id: int, group_id: int, dates: str, link: str) -> list[Meeting]:
         """Meetings on these days are held online; reminders carry the link."""
         place, url = _place_or_link(link)
         if url is None or place is not None:
             raise DomainError("meetings.link-needed")
-        return await self._change(actor_id, group_id, dates, "remote", link=url)
+        return await self._change(actor_id, group_id, dates, MeetingStatus.REMOTE, link=url)
 
     async def _change(
         self,
         actor_id: int,
         group_id: int,
         dates: str | tuple[dt.date, dt.date],
-        status: str,
+        status: MeetingStatus,
         *,
         reason: str | None = None,
         link: str | None = None,
@@ -524,8 +533,8 @@ class MeetingService:
             ]
             if not upcoming:
                 raise DomainError("meetings.none-then")
-            if status == "planned":  # undo: only what was cancelled or remote
-                chosen = [m for m in upcoming if m.status != "planned"]
+            if status == MeetingStatus.PLANNED:  # undo: only what was cancelled or remote
+                chosen = [m for m in upcoming if m.status != MeetingStatus.PLANNED]
             else:
                 chosen = [m for m in upcoming if (m.status, m.link) != (status, link)]
             if not chosen:
@@ -586,7 +595,7 @@ class MeetingService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             item = await tx.meetings.item(item_id)
-            if item is None or item.status != "pending" or item.due_at != due_at:
+            if item is None or item.status != ScheduleStatus.PENDING or item.due_at != due_at:
                 return False
             meeting = await tx.meetings.meeting(item.meeting_id)
             group = await tx.groups.get(item.group_id)
@@ -600,17 +609,17 @@ class MeetingService:
             elif now - item.due_at > LATE_LIMIT:
                 skip = "schedule.too-late"
             if skip is not None:
-                await tx.meetings.finish(item.id, "skipped", now, skip)
+                await tx.meetings.finish(item.id, ScheduleStatus.SKIPPED, now, skip)
                 log.info("schedule item %d skipped: %s", item.id, skip)
                 return False
-            if not await tx.meetings.finish(item.id, "sent", now):
+            if not await tx.meetings.finish(item.id, ScheduleStatus.SENT, now):
                 return False
-            if item.kind == "plan":
+            if item.kind == ScheduleKind.PLAN:
                 await self._checkins.invite(tx, group, meeting)
             elif item.kind in SURVEYS:
-                await self._surveys.invite(tx, group, item.kind.removeprefix("survey-"))
+                await self._surveys.invite(tx, group, SURVEYS[item.kind])
             elif item.kind in CHECKINS:
-                stage = "mid" if item.kind == "progress-mid" else "end"
+                stage = "mid" if item.kind == ScheduleKind.PROGRESS_MID else "end"
                 await self._checkins.ask_progress(tx, group, meeting, stage)
             else:
                 text = await self._message(tx, item, meeting, calendar, group)
@@ -649,37 +658,41 @@ class MeetingService:
                     continue  # overdue but not yet fired: the firing rules decide
                 else:
                     await tx.meetings.drop(meeting.id, (kind,), "schedule.not-wanted")
-        return [item for item in await tx.meetings.of_group(group.id) if item.status == "pending"]
+        return [
+            item
+            for item in await tx.meetings.of_group(group.id)
+            if item.status == ScheduleStatus.PENDING
+        ]
 
     def _due_times(
         self, meeting: Meeting, calendar: Calendar, timezone: str
-    ) -> dict[str, dt.datetime]:
-        due: dict[str, dt.datetime] = {}
-        if meeting.status in ("planned", "remote"):
+    ) -> dict[ScheduleKind, dt.datetime]:
+        due: dict[ScheduleKind, dt.datetime] = {}
+        if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.REMOTE):
             if calendar.remind_evening_at is not None:
                 eve = meeting.local_date - dt.timedelta(days=1)
-                due["evening"] = wall_clock(eve, calendar.remind_evening_at, timezone)
+                due[ScheduleKind.EVENING] = wall_clock(eve, calendar.remind_evening_at, timezone)
             if calendar.remind_minutes_before is not None:
-                due["before"] = meeting.starts_at - dt.timedelta(
+                due[ScheduleKind.BEFORE] = meeting.starts_at - dt.timedelta(
                     minutes=calendar.remind_minutes_before
                 )
         else:
-            due["at-home"] = meeting.starts_at
+            due[ScheduleKind.AT_HOME] = meeting.starts_at
             if calendar.midweek_days_after is not None and calendar.midweek_at is not None:
                 day = meeting.local_date + dt.timedelta(days=calendar.midweek_days_after)
-                due["midweek"] = wall_clock(day, calendar.midweek_at, timezone)
+                due[ScheduleKind.MIDWEEK] = wall_clock(day, calendar.midweek_at, timezone)
         if calendar.checkins:
             # the week's plan: after a held meeting, or at a cancelled one's time
-            off = meeting.status == "cancelled"
-            due["plan"] = meeting.starts_at if off else meeting.starts_at + PLAN_AFTER
+            off = meeting.status == MeetingStatus.CANCELLED
+            due[ScheduleKind.PLAN] = meeting.starts_at if off else meeting.starts_at + PLAN_AFTER
             for kind, days in PROGRESS_DAYS.items():
                 day = meeting.local_date + dt.timedelta(days=days)
                 due[kind] = wall_clock(day, PROGRESS_AT, timezone)
         # the surveys: at the first meeting, after the last, and the chosen follow-ups
         if meeting.number == 1:
-            due["survey-before"] = meeting.starts_at
+            due[ScheduleKind.SURVEY_BEFORE] = meeting.starts_at
         if meeting.number == calendar.meetings:
-            due["survey-after"] = meeting.starts_at + PLAN_AFTER
+            due[ScheduleKind.SURVEY_AFTER] = meeting.starts_at + PLAN_AFTER
             if calendar.follow_ups:
                 for kind, days in FOLLOW_UP_DAYS.items():
                     day = meeting.local_date + dt.timedelta(days=days)
@@ -697,7 +710,7 @@ class MeetingService:
         t, language = self._translator, group.language
         when = meeting_when(meeting, language)
         link = meeting.link or calendar.link
-        if meeting.status == "remote" and link:
+        if meeting.status == MeetingStatus.REMOTE and link:
             where = t.text(language, "schedule.where-link", link=link)
         elif calendar.place:
             where = t.text(language, "schedule.where-place", place=calendar.place)
@@ -705,7 +718,7 @@ class MeetingService:
             where = t.text(language, "schedule.where-link", link=link)
         else:
             where = ""
-        if item.kind == "evening":
+        if item.kind == ScheduleKind.EVENING:
             sent_on = out_of_quiet_hours(self._clock.now(), calendar, group.timezone)
             same_day = sent_on.astimezone(ZoneInfo(group.timezone)).date() == meeting.local_date
             text = t.text(
@@ -716,11 +729,11 @@ class MeetingService:
                 total=calendar.meetings,
                 where=where,
             )
-        elif item.kind == "before":
+        elif item.kind == ScheduleKind.BEFORE:
             text = t.text(language, "schedule.before", time=meeting.local_time, where=where)
-        elif item.kind == "at-home":
+        elif item.kind == ScheduleKind.AT_HOME:
             key, tip = await self._tips.for_group_in(tx, group)
-            await tx.tips.record_use(key, "sent", self._clock.now(), group_id=group.id)
+            await tx.tips.record_use(key, TipUse.SENT, self._clock.now(), group_id=group.id)
             tip_text = (
                 tip.text if isinstance(tip, TextContent) else (getattr(tip, "caption", None) or "")
             )
@@ -736,19 +749,19 @@ class MeetingService:
         calendar: Calendar,
         meetings: list[Meeting],
         *,
-        status: str,
+        status: MeetingStatus,
         reason: str | None,
         now: dt.datetime,
     ) -> None:
         """Tell the group, in its language, through the outbox."""
         t, language = self._translator, group.language
         days = ", ".join(meeting_when(meeting, language) for meeting in meetings)
-        if status == "cancelled":
+        if status == MeetingStatus.CANCELLED:
             text = t.text(language, "schedule.cancelled", days=days)
             if reason:
                 text += "\n" + t.text(language, "schedule.reason", reason=reason)
             text += "\n" + t.text(language, "schedule.keep-going")
-        elif status == "remote":
+        elif status == MeetingStatus.REMOTE:
             text = t.text(language, "schedule.remote", days=days, link=meetings[0].link or "")
         else:
             text = t.text(language, "schedule.restored", days=days)
@@ -762,7 +775,7 @@ async def _tell_group(
     await tx.outbox.add(
         chat_id=group.chat_id,
         group_id=group.id,
-        purpose="schedule",
+        purpose=Purpose.SCHEDULE,
         content=content_to_json(TextContent(text=text)),
         due_at=out_of_quiet_hours(now, calendar, group.timezone),
         now=now,

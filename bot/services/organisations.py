@@ -9,6 +9,7 @@ from bot.errors import DomainError
 from bot.services.access import load_actor, require_admin, require_coordinator
 from storage import Database
 from storage.organisations import Organisation
+from storage.states import AuditAction, EventErasure
 
 NAME_LIMIT = 80
 CONTACT_LIMIT = 300
@@ -39,7 +40,7 @@ class OrganisationService:
             now = self._clock.now()
             organisation = await tx.organisations.create(name, now)
             target = f"organisation {organisation.id}"
-            await tx.audit.add(now, actor_id, "organisation-created", target)
+            await tx.audit.add(now, actor_id, AuditAction.ORGANISATION_CREATED, target)
             return organisation
 
     async def all(self) -> list[Organisation]:
@@ -53,19 +54,20 @@ class OrganisationService:
         whether an erasure unlinks or deletes a person's events (admins, command line)."""
         if not 1 <= months <= MAX_RETENTION_MONTHS:
             raise DomainError("org.retention-invalid", limit=MAX_RETENTION_MONTHS)
-        if erase_events not in ("unlink", "delete"):
+        if erase_events not in tuple(EventErasure):
             raise DomainError("org.retention-invalid", limit=MAX_RETENTION_MONTHS)
+        policy = EventErasure(erase_events)
         async with self._database.transaction() as tx:
             if await tx.organisations.get(organisation_id) is None:
                 raise DomainError("org.unknown")
-            await tx.organisations.set_retention(organisation_id, months, erase_events)
+            await tx.organisations.set_retention(organisation_id, months, policy)
             await tx.audit.add(
                 self._clock.now(),
                 None,
-                "retention-setting",
+                AuditAction.RETENTION_SETTING,
                 f"organisation {organisation_id}",
                 months=months,
-                events=erase_events,
+                events=policy,
             )
             updated = await tx.organisations.get(organisation_id)
         assert updated is not None
@@ -90,7 +92,10 @@ class OrganisationService:
                 raise DomainError("org.unknown")
             await tx.organisations.set_privacy_contact(organisation_id, contact)
             await tx.audit.add(
-                self._clock.now(), actor_id, "privacy-contact", f"organisation {organisation_id}"
+                self._clock.now(),
+                actor_id,
+                AuditAction.PRIVACY_CONTACT,
+                f"organisation {organisation_id}",
             )
             updated = await tx.organisations.get(organisation_id)
         assert updated is not None

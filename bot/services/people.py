@@ -13,6 +13,7 @@ from bot.services.access import Actor, load_actor
 from bot.settings import LANGUAGES
 from storage import Database
 from storage.people import Person
+from storage.states import Language
 
 LANGUAGE_CALLBACK = "lang:"  # lang:LANGUAGE
 # Each language is named in itself, so a person can find theirs whatever the current one.
@@ -54,11 +55,12 @@ class PeopleService:
         """Store the person's language choice; an unknown language changes nothing."""
         if language not in LANGUAGES:
             raise DomainError("language.unknown")
+        chosen = Language(language)
         async with self._database.transaction() as tx:
-            person = await tx.people.set_language(telegram_id, language)
+            person = await tx.people.set_language(telegram_id, chosen)
             if person is None:
                 person = await tx.people.record_seen(telegram_id, None, self._clock.now())
-                person = await tx.people.set_language(telegram_id, language)
+                person = await tx.people.set_language(telegram_id, chosen)
         assert person is not None
         return person
 

@@ -25,6 +25,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, File, Reply
 from bot.runtime.events import EventLog
 from storage import Database
+from storage.states import AuditAction, EventErasure
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ FORGET = "pv:forget:"  # + the minute the question was asked (the button's lifet
 KEEP = "pv:keep"
 BUTTON_MINUTES = 15
 DEFAULT_RETENTION_MONTHS = 24
-EVENT_POLICIES = ("unlink", "delete")
+EVENT_POLICIES = tuple(policy.value for policy in EventErasure)  # the words, for the CLI
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,16 @@ class PrivacyService:
         async with self._database.transaction() as tx:
             known = await tx.people.get(person_id) is not None
             policies = await tx.privacy.event_policies(person_id, pseudonym)
-            delete_in = {group for group, policy in policies.items() if policy == "delete"}
+            delete_in = {
+                group for group, policy in policies.items() if policy == EventErasure.DELETE
+            }
             removed = await tx.privacy.erase(person_id, pseudonym, _stand_in(), delete_in)
             found = known or any(removed.values())
             if found:
                 await tx.audit.add(
                     self._clock.now(),
                     by,
-                    "erase",
+                    AuditAction.ERASE,
                     "person (by an admin)" if by is not None else "person (own request)",
                     **{key: value for key, value in removed.items() if value},
                 )
@@ -157,7 +160,7 @@ class PrivacyService:
         async with self._database.transaction() as tx:
             for group in await tx.privacy.expired_groups(now):
                 removed = await tx.privacy.anonymise_group(group, now)
-                await tx.audit.add(now, None, "retention", f"group {group.id}", **removed)
+                await tx.audit.add(now, None, AuditAction.RETENTION, f"group {group.id}", **removed)
                 totals["groups"] += 1
             before = now - dt.timedelta(days=round(DEFAULT_RETENTION_MONTHS * 30.44))
             for person_id in await tx.privacy.strangers(before):
@@ -165,7 +168,9 @@ class PrivacyService:
                 await tx.privacy.erase(person_id, pseudonym, _stand_in(), set())
                 totals["people"] += 1
             if totals["people"]:
-                await tx.audit.add(now, None, "retention", "people", forgotten=totals["people"])
+                await tx.audit.add(
+                    now, None, AuditAction.RETENTION, "people", forgotten=totals["people"]
+                )
         if any(totals.values()):
             log.info(
                 "retention: %d group(s) made anonymous, %d person(s) forgotten",

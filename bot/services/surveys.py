@@ -21,11 +21,12 @@ from bot.i18n import Text, Translator, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.consent import NOTICE_VERSION
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group
+from storage.states import EventKind, Purpose, Round
 from storage.surveys import Response, SurveyRound
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ PREFIX = "sv"
 ANSWER = "sv:a:"  # sv:a:RESPONSE:ITEM_INDEX:VALUE
 SKIP = "sv:s:"  # sv:s:RESPONSE:ITEM_INDEX
 REMIND_AFTER = dt.timedelta(days=2)
-ROUNDS = ("before", "after", "month-3", "month-6")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class SurveyService:
 
     # Sent by the schedule ---------------------------------------------------------------------
 
-    async def invite(self, tx: Transaction, group: Group, round_name: str) -> int:
+    async def invite(self, tx: Transaction, group: Group, round_name: Round) -> int:
         """The round's first question to every consenting participant; returns how many."""
         now = self._clock.now()
         opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now)
@@ -148,7 +148,7 @@ class SurveyService:
             round_ = await tx.surveys.round(response.round_id)
         assert round_ is not None
         self._events.record(
-            Kind.SURVEY_ANSWERED,
+            EventKind.SURVEY_ANSWERED,
             group_id=group.id,
             person_id=person_id,
             round=round_.round,
@@ -247,7 +247,7 @@ async def _tell(
     await tx.outbox.add(
         chat_id=person_id,
         group_id=group_id,
-        purpose="survey",
+        purpose=Purpose.SURVEY,
         content=content_to_json(TextContent(text=text, buttons=buttons)),
         due_at=now,
         now=now,

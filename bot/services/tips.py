@@ -31,7 +31,7 @@ from bot.payload import (
 )
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
-from bot.runtime.events import EventLog, Kind
+from bot.runtime.events import EventLog
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
 from bot.services.consent import NOTICE_VERSION
@@ -42,6 +42,7 @@ from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
+from storage.states import AuditAction, ContributionStatus, EventKind, Language, Purpose, TipUse
 from storage.tips import Contribution, TipReception
 
 log = logging.getLogger(__name__)
@@ -330,12 +331,15 @@ class TipService:
             if consented:
                 assert group is not None
                 await tx.tips.record_use(
-                    key, "requested", now, group_id=group.id, pseudonym=pseudonym
+                    key, TipUse.REQUESTED, now, group_id=group.id, pseudonym=pseudonym
                 )
         if consented:
             assert group is not None
             self._events.record(
-                Kind.TIP_REQUESTED, group_id=group.id, person_id=person_id, theme=tip.theme.value
+                EventKind.TIP_REQUESTED,
+                group_id=group.id,
+                person_id=person_id,
+                theme=tip.theme.value,
             )
         if not consented:
             self._unrecorded.pop(person_id, None)
@@ -415,7 +419,11 @@ class TipService:
     async def save(self, actor_id: int, broadcast_id: int, theme: str, language: str) -> Reply:
         """Saved: shared with the organisation at once, or waiting for review."""
         contribution = await self.contribute(actor_id, broadcast_id, theme, language)
-        key = "tip.saved-shared" if contribution.status == "approved" else "tip.saved-pending"
+        key = (
+            "tip.saved-shared"
+            if contribution.status == ContributionStatus.APPROVED
+            else "tip.saved-pending"
+        )
         return Reply.of(key, number=contribution.id, theme=theme_name(theme))
 
     async def contribute(
@@ -437,7 +445,7 @@ class TipService:
                 author_id=actor_id,
                 broadcast_id=broadcast_id,
                 theme=chosen,
-                language=language,
+                language=Language(language),
                 content=broadcast.content,
                 approved=not organisation.review_contributions,
                 now=now,
@@ -484,7 +492,7 @@ class TipService:
     async def decide(self, actor_id: int, contribution_id: int, approve: bool) -> Reply:
         """The review buttons: approved or rejected, as the message under them now says."""
         reviewed = await self.review(actor_id, contribution_id, approve)
-        key = "tip.approved" if reviewed.status == "approved" else "tip.rejected"
+        key = "tip.approved" if reviewed.status == ContributionStatus.APPROVED else "tip.rejected"
         return Reply.of(key, number=contribution_id)
 
     async def review(self, actor_id: int, contribution_id: int, approve: bool) -> Contribution:
@@ -513,14 +521,16 @@ class TipService:
         language = resolve_language(author, None, self._translator.default)
         text = self._translator.text(
             language,
-            "tip.approved-notice" if reviewed.status == "approved" else "tip.rejected-notice",
+            "tip.approved-notice"
+            if reviewed.status == ContributionStatus.APPROVED
+            else "tip.rejected-notice",
             number=reviewed.id,
             theme=self._translator.text(language, THEME_NAMES[Theme(reviewed.theme)]),
         )
         await tx.outbox.add(
             chat_id=reviewed.author_id,
             person_id=reviewed.author_id,
-            purpose="notice",
+            purpose=Purpose.NOTICE,
             content=content_to_json(TextContent(text=text)),
             due_at=now,
             now=now,
@@ -537,7 +547,7 @@ class TipService:
             await tx.audit.add(
                 self._clock.now(),
                 actor_id,
-                "review-setting",
+                AuditAction.REVIEW_SETTING,
                 f"organisation {actor.organisation_id}",
                 review=review,
             )
@@ -558,15 +568,21 @@ class TipService:
     async def _own_approved(self, tx: Transaction, actor: Actor) -> list[Contribution]:
         if actor.organisation_id is None:
             return []
-        return await tx.tips.contributions(actor.organisation_id, status="approved")
+        return await tx.tips.contributions(
+            actor.organisation_id, status=ContributionStatus.APPROVED
+        )
 
     async def _pending(self, tx: Transaction, actor: Actor) -> list[Contribution]:
         if not actor.is_admin:
             assert actor.organisation_id is not None  # a coordinator's
-            return await tx.tips.contributions(actor.organisation_id, status="pending")
+            return await tx.tips.contributions(
+                actor.organisation_id, status=ContributionStatus.PENDING
+            )
         pending: list[Contribution] = []
         for organisation in await tx.organisations.all():  # an admin sees every one
-            pending += await tx.tips.contributions(organisation.id, status="pending")
+            pending += await tx.tips.contributions(
+                organisation.id, status=ContributionStatus.PENDING
+            )
         return pending
 
     async def _view(self, tx: Transaction, actor: Actor, key: str) -> TipView:
@@ -578,7 +594,7 @@ class TipService:
             contribution = await tx.tips.contribution(int(key.removeprefix(OWN)))
             if (
                 contribution is not None
-                and contribution.status == "approved"
+                and contribution.status == ContributionStatus.APPROVED
                 and (actor.is_admin or actor.organisation_id == contribution.organisation_id)
             ):
                 return TipView(key, contribution.theme, contribution=contribution)

@@ -1,4 +1,4 @@
-"""Where the tests keep their data: SQLite files, or fresh PostgreSQL databases.
+"""Where the tests and benchmarks keep their data: SQLite files, or fresh PostgreSQL databases.
 
 By default every test gets SQLite files in its own temporary folder. With
 ``KANNUSTIN_TEST_POSTGRES`` set to a server's URL (``postgresql://postgres@127.0.0.1:5432/

@@ -1,4 +1,6 @@
-"""Runs the real bot (``build_application``) against the emulator, as ``run_polling`` would."""
+"""Runs the real bot (``build_application``) against the emulator, as ``run_polling`` would:
+the settings of a test or benchmark run, ``RunningBot`` with helpers to talk to it, and
+services without Telegram for tests of one service."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
 from storage import Database
 from storage.groups import Group
-from tests.databases import PSEUDONYM_KEY, database_for, on_postgres
+from storage.states import Language, StaffRole
+from testing.databases import PSEUDONYM_KEY, database_for, on_postgres
 
 TOKEN = "123456789:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
 SENTINEL_ID = 999_999
@@ -125,7 +128,9 @@ class RunningBot:
         existing = {o.name: o for o in await services.organisations.all()}
         org = existing.get(organisation) or await services.organisations.create(None, organisation)
         admin = next(iter(self.settings.admins))
-        invitation = await services.invitations.create(admin, role, organisation_id=org.id)
+        invitation = await services.invitations.create(
+            admin, StaffRole(role), organisation_id=org.id
+        )
         person = await services.people.record_contact(user["id"], user.get("language_code"))
         self.emulator.open_private_chat(user)  # they opened the invitation link
         await services.invitations.accept(person, invitation.token, user["first_name"])
@@ -162,7 +167,7 @@ async def instructor_with_group(
 ) -> tuple[Services, Group]:
     """Services without Telegram (admin 1 from the settings), and an instructor of Espoo
     who registered a group: for tests of one service."""
-    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg, arg-type]
     services = build_services(
         settings,
         clock=clock,
@@ -170,15 +175,17 @@ async def instructor_with_group(
         translator=Translator.load(),
         library=load_library(),
     )
-    for person in (1, instructor):
-        await services.people.record_contact(person, "fi")
+    for person_id in (1, instructor):
+        await services.people.record_contact(person_id, "fi")
     organisation = await services.organisations.create(1, "Espoo")
-    made = await services.invitations.create(1, "instructor", organisation_id=organisation.id)
+    made = await services.invitations.create(
+        1, StaffRole.INSTRUCTOR, organisation_id=organisation.id
+    )
     person = await services.people.get(instructor)
     assert person is not None
     await services.invitations.accept(person, made.token, "Ilkka")
     added = await services.groups.bot_added(
-        instructor, -100, title, language=language, bot_is_admin=True
+        instructor, -100, title, language=Language(language), bot_is_admin=True
     )
     assert added.group is not None
     return services, added.group

@@ -1,0 +1,58 @@
+"""``kannustin forget`` and ``audit``: erase a person on request (the erasure /forgetme
+does, asked by an admin) and read the log of privileged actions."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.cli.common import EXIT_OK, Commands, connected, services
+from bot.settings import Settings
+from storage.states import AuditAction
+
+
+def register(commands: Commands) -> None:
+    forget_parser = commands.add_parser(
+        "forget", help="erase a person (by Telegram user id) and everything personal"
+    )
+    forget_parser.add_argument("user_id", type=int, help="their Telegram user id")
+    forget_parser.set_defaults(
+        handler=lambda settings, arguments: asyncio.run(forget(settings, arguments.user_id))
+    )
+    audit = commands.add_parser("audit", help="the log of privileged actions, newest first")
+    audit.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+    audit.add_argument("--action", help="only this action, e.g. export or erase")
+    audit.set_defaults(
+        handler=lambda settings, arguments: asyncio.run(
+            show_audit(settings, arguments.limit, arguments.action)
+        )
+    )
+
+
+async def forget(settings: Settings, user_id: int) -> int:
+    """``kannustin forget USER_ID``: the erasure /forgetme does, asked by an admin."""
+    async with services(settings) as bot:
+        erased = await bot.privacy.forget(user_id, by=0)
+    if not erased.found:
+        print(f"nothing stored about user {user_id}")
+        return EXIT_OK
+    print(
+        f"erased user {user_id}: {erased.groups} membership(s), {erased.consents} consent(s), "
+        f"{erased.check_ins} check-in(s), {erased.survey_answers} survey answer(s); "
+        f"{erased.events_unlinked} event(s) unlinked, {erased.events_deleted} deleted"
+    )
+    return EXIT_OK
+
+
+async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
+    """``kannustin audit``: privileged actions, newest first, one line each."""
+    async with connected(settings) as database, database.transaction() as tx:
+        entries = await tx.audit.latest(max(1, limit), action=action)
+    for entry in entries:
+        actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
+        if entry.action == AuditAction.RETENTION and entry.actor_id is None:
+            actor = "retention job"
+        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
+        print(f"{line}  {entry.details}" if entry.details else line)
+    if not entries:
+        print("no audit entries" + (f" for {action}" if action else ""))
+    return EXIT_OK
