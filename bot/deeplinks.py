@@ -22,6 +22,18 @@ _PREFIX = re.compile(r"^[a-z]{1,16}$")
 DeepLinkHandler = Callable[[Person, str, str], Awaitable[Reply]]
 
 
+def payload(prefix: str, argument: str) -> str:
+    """What follows ``/start`` for ``argument`` of the feature with ``prefix``."""
+    joined = f"{prefix}_{argument}"
+    if not PAYLOAD.match(joined):
+        raise ValueError("deep-link payload must be 1-64 characters of A-Za-z0-9_-")
+    return joined
+
+
+def start_link(bot_username: str | None, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
 class DeepLinkRouter:
     def __init__(self) -> None:
         self._routes: dict[str, DeepLinkHandler] = {}
@@ -35,10 +47,7 @@ class DeepLinkRouter:
 
     @staticmethod
     def link(bot_username: str | None, prefix: str, argument: str) -> str:
-        payload = f"{prefix}_{argument}"
-        if not PAYLOAD.match(payload):
-            raise ValueError("deep-link payload must be 1-64 characters of A-Za-z0-9_-")
-        return f"https://t.me/{bot_username}?start={payload}"
+        return start_link(bot_username, payload(prefix, argument))
 
     async def open(self, person: Person, payload: str, display_name: str) -> Reply:
         """What the person is told after opening the link; an unknown link changes nothing."""

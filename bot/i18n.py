@@ -1,9 +1,15 @@
-"""Message catalogs: gettext ``.po`` files in ``bot/locales``, read with Babel.
+"""Message catalogs: gettext ``.po`` files in ``bot/locales``, read with Babel, and the
+words services say before anyone knows the reader's language.
 
 Message ids are stable keys (``start.welcome``), not source sentences, so that a wording
 change in Finnish does not orphan the Swedish and English texts. Finnish is the reference:
 a key missing in another language falls back to Finnish and is logged. Placeholders use
 ``str.format`` names (``{name}``); a value is inserted as-is, never interpreted as a template.
+
+``Words`` is what a service hands back to be rendered in the reader's language: a plain
+``str`` (a name, an emoji: shown as it is), a catalog ``Text``, ``Lines`` of those, words
+that differ by language without being in the catalogs (``PerLanguage``: a weekday, a
+decimal comma, a tip's first words) and a ``Cut`` of any of them.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +39,50 @@ class CatalogError(Exception):
 
 @dataclass(frozen=True)
 class Text:
-    """A message key with its parameters, rendered later in the reader's language."""
+    """A message key with its parameters, rendered later in the reader's language.
+    A parameter that is itself ``Words`` (other than a ``str``) is rendered first."""
 
     key: str
     params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Words shown one after another, joined by ``sep`` (a list, a report, a label made of
+    a mark and a name)."""
+
+    parts: tuple[Words, ...]
+    sep: str = "\n"
+
+
+@dataclass(frozen=True)
+class PerLanguage:
+    """Words that depend on the reader's language but are not in the catalogs: a weekday,
+    a decimal comma, a tip's first words. One version per language."""
+
+    versions: Mapping[str, str]
+
+    @classmethod
+    def of(cls, words: Callable[[str], str]) -> PerLanguage:
+        return cls({language: words(language) for language in LANGUAGES})
+
+
+@dataclass(frozen=True)
+class Cut:
+    """At most ``limit`` characters of the rendered words (a long button label)."""
+
+    words: Words
+    limit: int
+
+
+Words = str | Text | Lines | PerLanguage | Cut
+
+
+def decimal(number: str) -> PerLanguage:
+    """A number written with a decimal point, shown with the comma Finnish and Swedish use."""
+    return PerLanguage.of(
+        lambda language: number if language == Language.EN else number.replace(".", ",")
+    )
 
 
 def normalize_language(code: str | None) -> Language | None:
@@ -76,13 +122,27 @@ class Translator:
             template = self._catalogs[REFERENCE_LANGUAGE].gettext(key)
         return template.format(**params) if params else template
 
-    def render(self, language: str | None, text: Text) -> str:
-        """Render ``text``; parameters that are themselves ``Text`` are rendered first."""
-        params = {
-            name: self.render(language, value) if isinstance(value, Text) else value
-            for name, value in text.params.items()
-        }
-        return self.text(language, text.key, **params)
+    def render(self, language: str | None, words: Words) -> str:
+        """``words`` in ``language`` (None: the default); parameters that are themselves
+        words are rendered first."""
+        match words:
+            case str():
+                return words
+            case Text(key, params):
+                rendered = {
+                    name: self.render(language, value)
+                    if isinstance(value, Text | Lines | PerLanguage | Cut)
+                    else value
+                    for name, value in params.items()
+                }
+                return self.text(language, key, **rendered)
+            case Lines(parts, sep):
+                return sep.join(self.render(language, part) for part in parts)
+            case PerLanguage(versions):
+                chosen = language or self.default
+                return versions[chosen] if chosen in versions else versions[self.default]
+            case Cut(inner, limit):
+                return self.render(language, inner)[:limit]
 
 
 def _load_po(path: Path) -> gettext.GNUTranslations:

@@ -1,31 +1,62 @@
-"""What a service says back: a text (by message key) and optional buttons, rendered later
-in the reader's language by the handler."""
+"""What a service says back: words and optional buttons, rendered later in the reader's
+language by the handler (``handlers/rendering.py``, the one place that turns a ``Reply``
+into Telegram's text and keyboard)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.i18n import Text
+from bot.i18n import Text, Words
 
 
 @dataclass(frozen=True)
 class Button:
-    label: Text
+    """An inline button: callback data, a web address, or a start link into this bot
+    (``start`` is the payload; the link needs the bot's name, which the renderer knows)."""
+
+    label: Words
     data: str | None = None  # callback data, at most 64 bytes
     url: str | None = None
+    start: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.data is None) == (self.url is None):
-            raise ValueError("a button has either callback data or a URL")
+        if [self.data, self.url, self.start].count(None) != 2:
+            raise ValueError("a button has either callback data, a URL or a start link")
         if self.data is not None and len(self.data.encode()) > 64:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
 
 
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
 @dataclass(frozen=True)
 class Reply:
-    text: Text
-    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    text: Words
+    buttons: Keyboard = field(default=())
+    # said in this language whoever reads it (a group's greeting speaks the group's language);
+    # None: the reader's
+    language: str | None = None
 
     @classmethod
     def of(cls, key: str, /, **params: object) -> Reply:
         return cls(Text(key, params))
+
+
+@dataclass(frozen=True)
+class File:
+    """A file to hand over in the chat, with its name and a caption."""
+
+    data: bytes
+    filename: str
+    caption: Words
+
+
+def in_rows(buttons: Sequence[Button], width: int) -> Keyboard:
+    """``buttons`` laid out ``width`` to a row."""
+    return tuple(tuple(buttons[start : start + width]) for start in range(0, len(buttons), width))
+
+
+def column(buttons: Sequence[Button]) -> Keyboard:
+    """One button per row."""
+    return in_rows(buttons, 1)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.errors import DomainError
+from bot.i18n import PerLanguage
 
 _WEEKDAYS = {
     # Finnish
@@ -196,6 +197,27 @@ def format_for_groups(
     shown_in = typed_in or zones[0]
     shown = format_local(moment, shown_in)
     return shown if all(zone == shown_in for zone in zones) else f"{shown} {shown_in}"
+
+
+# the weekdays as a meeting's day is shown, Monday first
+SHORT_WEEKDAYS = {
+    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def day_and_time(day: dt.date, time: str, language: str) -> str:
+    """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
+    name = SHORT_WEEKDAYS.get(language, SHORT_WEEKDAYS["fi"])[day.weekday()]
+    return f"{name} {day.day}.{day.month}. {time}"
+
+
+def days_and_times(days: Sequence[tuple[dt.date, str]]) -> PerLanguage:
+    """``day_and_time`` of each, in a sentence, in every language."""
+    return PerLanguage.of(
+        lambda language: ", ".join(day_and_time(day, time, language) for day, time in days)
+    )
 
 
 # Date ranges and weekly slots (the meeting calendar) -------------------------------------

@@ -1,4 +1,8 @@
-"""Telegram in, replies out. One module per user journey, registered in this order."""
+"""Telegram in, replies out. One module per user journey, registered in this order.
+
+A handler turns the update into plain values, calls its service and renders the ``Reply``
+it gets (``handlers/rendering.py``, the only place that builds Telegram's keyboards). It
+decides nothing: no counting, no sleeps, no privacy rules."""
 
 from __future__ import annotations
 

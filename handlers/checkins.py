@@ -8,9 +8,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.checkins import KEEP, PROGRESS, RATE, SHARE
-from bot.services.meetings import meeting_when
 from handlers.meetings import group_and_args
-from handlers.rendering import keyboard
+from handlers.rendering import answer, send
 
 
 async def button(update: Update, context: KannustinContext) -> None:
@@ -30,9 +29,7 @@ async def button(update: Update, context: KannustinContext) -> None:
     else:
         reply = await checkins.keep(user.id, data)
     await query.answer()
-    await context.bot.send_message(
-        user.id, context.render(reply.text), reply_markup=keyboard(context, reply)
-    )
+    await send(context, user.id, reply)
 
 
 async def checkins_command(update: Update, context: KannustinContext) -> None:
@@ -42,33 +39,9 @@ async def checkins_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     group, _ = await group_and_args(update, context)
-    group, weeks = await context.services.checkins.figures(user.id, group.id)
-    if not weeks:
-        await message.reply_text(context.t("checkin.figures-none", group=group.name))
-        return
-    lines = [context.t("checkin.figures-header", group=group.name)]
-    for week in weeks:
-        figures = week.figures
-        average = figures.average_confidence
-        shown = "–" if average is None else f"{average:.1f}"
-        if context.speaks != "en":
-            shown = shown.replace(".", ",")
-        lines.append(
-            context.t(
-                "checkin.figures-line",
-                number=week.meeting.number,
-                when=meeting_when(week.meeting, context.speaks),
-                planned=figures.planned,
-                invited=figures.invited,
-                confidence=shown,
-                reported=figures.reported,
-                done=figures.done,
-                partly=figures.partly,
-                not_yet=figures.not_yet,
-                shared=figures.shared,
-            )
-        )
-    await message.reply_text("\n\n".join(lines))
+    await answer(
+        message, context, await context.services.checkins.figures_report(user.id, group.id)
+    )
 
 
 async def buddies_command(update: Update, context: KannustinContext) -> None:
@@ -78,14 +51,7 @@ async def buddies_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     group, _ = await group_and_args(update, context)
-    made = await context.services.checkins.pair_buddies(user.id, group.id)
-    joiner = f" {context.t('buddies.and')} "
-    teams = "\n".join(f"• {joiner.join(team)}" for team in made.teams)
-    key = "buddies.made" if made.fresh else "buddies.already"
-    text = context.t(key, week=made.week, group=made.group.name, teams=teams)
-    if made.repeats:
-        text += "\n" + context.t("buddies.repeats", count=made.repeats)
-    await message.reply_text(text)
+    await answer(message, context, await context.services.checkins.buddies(user.id, group.id))
 
 
 def register(application: KannustinApplication) -> None:

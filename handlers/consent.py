@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.consent import GIVE, WITHDRAW
-from handlers.rendering import answer
+from handlers.rendering import answer, edit_pressed
 
 
 async def privacy(update: Update, context: KannustinContext) -> None:
@@ -52,7 +52,7 @@ async def consent_given(update: Update, context: KannustinContext) -> None:
     reply = await context.services.consent.give(
         query.from_user.id, int(query.data.removeprefix(GIVE))
     )
-    await query.edit_message_text(context.render(reply.text))
+    await edit_pressed(query, context, reply)
     await query.answer()
 
 
@@ -63,7 +63,7 @@ async def consent_withdrawn(update: Update, context: KannustinContext) -> None:
     reply = await context.services.consent.withdraw(
         query.from_user.id, int(query.data.removeprefix(WITHDRAW))
     )
-    await query.edit_message_text(context.render(reply.text))
+    await edit_pressed(query, context, reply)
     await query.answer()
 
 

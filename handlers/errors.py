@@ -10,7 +10,6 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.people import resolve_language
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +29,13 @@ async def on_error(update: object, context: KannustinContext) -> None:
         log.error("update %s failed: %r", update.update_id, error, exc_info=error)
         key, params = "error.apology", {}
     user = update.effective_user
-    language = resolve_language(
-        None, user.language_code if user else None, context.services.people.default_language
-    )
     chat = update.effective_chat
-    try:
-        group = (
-            await context.services.groups.by_chat(chat.id)
-            if chat is not None and chat.type != ChatType.PRIVATE
-            else None
-        )
-        if group is not None:
-            language = group.language  # in a group the bot speaks the group's language
-        elif user is not None:
-            language = context.services.people.language_of(
-                await context.services.people.get(user.id), user.language_code
-            )
-    except Exception:
-        log.warning("update %s: could not look up the language to answer in", update.update_id)
+    language = await context.services.engagement.language_for(
+        update.update_id,
+        chat.id if chat is not None and chat.type != ChatType.PRIVATE else None,
+        user.id if user is not None else None,
+        user.language_code if user is not None else None,
+    )
     text = context.services.translator.text(language, key, **params)
     try:
         await _tell(update, text)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.payload import UPLOAD_LIMIT
 from bot.runtime.context import KannustinApplication, KannustinContext
+from handlers.rendering import hand_over
 
 CSV_WORDS = ("csv", "zip")
 
@@ -27,26 +25,10 @@ async def export_command(update: Update, context: KannustinContext) -> None:
     exports = context.services.exports
     groups = await exports.groups_for(user.id)
     await message.reply_text(context.t("export.working"))
-    buffer = io.BytesIO()
-    result = await exports.write(buffer, groups, kind=kind, language=context.speaks, actor=user.id)
-    data = buffer.getvalue()
-    if len(data) > UPLOAD_LIMIT:
-        await message.reply_text(context.t("export.too-big"))
-        return
-    day = context.services.clock.now().date().isoformat()
-    await message.reply_document(
-        data,
-        filename=f"kannustin-{day}.{kind}",
-        caption=context.t(
-            "export.done",
-            events=result.events,
-            weeks=result.weeks,
-            responses=result.responses,
-            groups=len(groups),
-        ),
-    )
-    if result.chart is not None and kind == "xlsx":
-        await message.reply_photo(result.chart, caption=context.t("export.chart-title"))
+    file, chart = await exports.for_chat(user.id, groups, kind=kind, language=context.speaks)
+    await hand_over(message, context, file)
+    if chart is not None:
+        await message.reply_photo(chart, caption=context.t("export.chart-title"))
 
 
 def register(application: KannustinApplication) -> None:

@@ -1,51 +1,33 @@
 """Group chats: the bot added or removed, members coming and going, migration, /groups and
-/group settings."""
+/group settings. What the bot does about each is decided in ``bot/services/groups.py``."""
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import logging
-import re
+from typing import Any
 
-from telegram import (
-    ChatMember,
-    ChatMemberUpdated,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import ChatMember, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    JobQueue,
     MessageHandler,
     filters,
 )
 
-from bot.errors import DomainError
-from bot.i18n import normalize_language
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.consent import PREFIX as CONSENT_PREFIX
-from bot.services.groups import Added
-from bot.settings import LANGUAGES
-from storage.groups import Group
-from storage.states import GroupStatus, Language
+from bot.services.groups import LANGUAGE, ORGANISATION, SHOW, BotMembership, settings_card
+from handlers.rendering import answer, edit_pressed, send
+from storage.states import Language
 
 log = logging.getLogger(__name__)
 
-MIGRATION_GRACE = 5.0  # seconds to wait for a migration notice before refusing a supergroup
-
-SHOW = "grp:show:"
-LANGUAGE = "grp:lang:"
-ORGANISATION = "grp:org:"
-_LANGUAGE_NAMES = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
-_STATUS_KEYS = {
-    GroupStatus.ACTIVE: "group.status-active",
-    GroupStatus.INACTIVE: "group.status-inactive",
-    GroupStatus.PENDING: "group.status-pending",
-}
+UNCLAIMED_JOB = "unclaimed-supergroups"
 _IN_CHAT = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
@@ -66,123 +48,70 @@ async def bot_membership_changed(update: Update, context: KannustinContext) -> N
     chat = change.chat
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
-    was_in, is_in = _is_in(change.old_chat_member), _is_in(change.new_chat_member)
-    is_admin = change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR
-    groups = context.services.groups
-    if was_in and not is_in:
-        await groups.bot_removed(chat.id)
-        return
-    if was_in and is_in:
-        await groups.bot_rights_changed(chat.id, bot_is_admin=is_admin)
-        return
-    if not is_in:
-        return
-    outcome = await groups.bot_added(
-        change.from_user.id,
-        chat.id,
-        chat.title or "",
-        language=Language(context.language or context.services.settings.language),
-        bot_is_admin=is_admin,
+    decided = await context.services.groups.bot_membership(
+        BotMembership(
+            chat_id=chat.id,
+            title=chat.title or "",
+            supergroup=chat.type == ChatType.SUPERGROUP,
+            by=change.from_user.id,
+            by_language=change.from_user.language_code,
+            was_in=_is_in(change.old_chat_member),
+            is_in=_is_in(change.new_chat_member),
+            is_admin=change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR,
+            language=Language(context.speaks),
+        )
     )
-    if (
-        outcome.result == Added.REFUSED
-        and chat.type == ChatType.SUPERGROUP
-        and outcome.group is None
-    ):
-        # When a group becomes a supergroup, Telegram says the bot "joined" the new chat,
-        # from whoever upgraded it, possibly before the migration notice. Wait for that
-        # notice before deciding this is a stranger's chat.
-        context.application.create_task(
-            _refuse_unless_migrated(context, chat.id, change.from_user.language_code),
-            update=update,
-        )
+    if decided.leave:
+        await _say_and_leave(context, chat.id, *decided.to_group)
         return
-    if outcome.result in (Added.REFUSED, Added.NO_ORGANISATION):
-        if outcome.result == Added.NO_ORGANISATION:
-            key = "group.no-organisation"
-        else:
-            key = "group.refused-known" if outcome.group is not None else "group.refused"
-        await _say_and_leave(context, chat.id, context.t(key))
-        log.info(
-            "left chat %d: added by %d, who may not register groups", chat.id, change.from_user.id
-        )
-        return
-    assert outcome.group is not None
-    if outcome.result == Added.PENDING:
-        await context.bot.send_message(chat.id, context.t("group.pending-notice"))
-        buttons = [
-            [
-                InlineKeyboardButton(
-                    organisation.name,
-                    callback_data=f"{ORGANISATION}{outcome.group.id}:{organisation.id}",
-                )
-            ]
-            for organisation in outcome.organisations
-        ]
-        reached = await _tell_privately(
-            context,
-            change,
-            context.t("group.choose-organisation", group=outcome.group.name),
-            InlineKeyboardMarkup(buttons),
-        )
-        if not reached:
-            await context.bot.send_message(chat.id, context.t("group.pending-unreachable"))
-        return
-    if outcome.result in (Added.REGISTERED, Added.REACTIVATED):
-        await _greet(context, outcome.group)
-    if not is_admin and outcome.result != Added.ALREADY:
-        # Without admin rights Telegram sends no member updates and no reactions, and with
-        # group privacy on not even the messages: advise whatever BotFather says.
-        await _tell_privately(
-            context, change, context.t("group.make-admin", group=outcome.group.name)
-        )
+    for reply in decided.to_group:
+        await send(context, chat.id, reply)
+    if decided.to_adder is not None:
+        reached = await _tell_privately(context, change.from_user.id, chat.id, decided.to_adder)
+        if not reached and decided.if_adder_unreachable is not None:
+            await send(context, chat.id, decided.if_adder_unreachable)
+    if decided.decide_at is not None:
+        _check_unclaimed_at(context, decided.decide_at)
 
 
-async def _say_and_leave(context: KannustinContext, chat_id: int, text: str) -> None:
+async def _say_and_leave(context: KannustinContext, chat_id: int, *replies: Reply) -> None:
     try:
-        await context.bot.send_message(chat_id, text)
+        for reply in replies:
+            await send(context, chat_id, reply)
     except TelegramError as error:
         log.info("could not explain before leaving chat %d: %s", chat_id, error)
     await context.bot.leave_chat(chat_id)
 
 
-async def _refuse_unless_migrated(
-    context: KannustinContext, chat_id: int, language_code: str | None
-) -> None:
-    await asyncio.sleep(MIGRATION_GRACE)
-    if await context.services.groups.by_chat(chat_id) is not None:
-        return  # it was a registered group moving to its supergroup
-    translator = context.services.translator
-    language = normalize_language(language_code) or context.services.settings.language
-    await _say_and_leave(context, chat_id, translator.text(language, "group.refused"))
-    log.info("left supergroup %d: added by someone who may not register groups", chat_id)
+def _check_unclaimed_at(context: KannustinContext, moment: dt.datetime) -> None:
+    # the delay is measured on the bot's clock, as the scheduler's are
+    delay = max((moment - context.services.clock.now()).total_seconds(), 0.0)
+    queue: JobQueue[Any] | None = context.job_queue  # (PTB types it by the bot_data type)
+    assert queue is not None  # the job-queue extra is a dependency
+    queue.run_once(
+        check_unclaimed, when=delay, name=UNCLAIMED_JOB, job_kwargs={"misfire_grace_time": None}
+    )
 
 
-async def _greet(context: KannustinContext, group: Group) -> None:
-    translator = context.services.translator
-    assert group.join_code is not None
-    link = context.services.deep_links.link(context.bot.username, CONSENT_PREFIX, group.join_code)
-    button = InlineKeyboardButton(
-        translator.text(group.language, "group.greeting-button"), url=link
-    )
-    await context.bot.send_message(
-        group.chat_id,
-        translator.text(group.language, "group.greeting"),
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
+async def check_unclaimed(context: KannustinContext) -> None:
+    """A supergroup added by someone who may not register groups, when its grace is over:
+    the bot says why and leaves, unless the group's migration notice came meanwhile."""
+    groups = context.services.groups
+    for farewell in await groups.unclaimed_due():
+        await _say_and_leave(context, farewell.chat_id, farewell.reply)
+    waiting = groups.next_unclaimed()
+    if waiting is not None:  # another is still in its grace (or the job ran early)
+        _check_unclaimed_at(context, waiting)
 
 
 async def _tell_privately(
-    context: KannustinContext,
-    change: ChatMemberUpdated,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
+    context: KannustinContext, person_id: int, chat_id: int, reply: Reply
 ) -> bool:
     # The adder may never have opened a private chat with the bot; then Telegram refuses.
     try:
-        await context.bot.send_message(change.from_user.id, text, reply_markup=markup)
+        await send(context, person_id, reply)
     except TelegramError as error:
-        log.info("could not message the adder of chat %d privately: %s", change.chat.id, error)
+        log.info("could not message the adder of chat %d privately: %s", chat_id, error)
         return False
     return True
 
@@ -194,11 +123,11 @@ async def organisation_chosen(update: Update, context: KannustinContext) -> None
     group_id, organisation_id = (
         int(part) for part in query.data.removeprefix(ORGANISATION).split(":")
     )
-    group = await context.services.groups.choose_organisation(
+    chosen = await context.services.groups.organisation_chosen(
         query.from_user.id, group_id, organisation_id
     )
-    await query.edit_message_text(context.t("group.organisation-set", group=group.name))
-    await _greet(context, group)
+    await edit_pressed(query, context, chosen.answer)
+    await send(context, chosen.chat_id, chosen.greeting)
     await query.answer()
 
 
@@ -243,41 +172,7 @@ async def list_groups(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    summaries = await context.services.groups.summaries_for(user.id)
-    if not summaries:
-        await message.reply_text(context.t("group.none"))
-        return
-    blocks = [context.t("group.list-header")]
-    for summary in summaries:
-        group = summary.group
-        blocks.append(
-            context.t(
-                "group.list-entry",
-                number=group.id,
-                name=group.name,
-                status=context.t(_STATUS_KEYS[group.status]),
-                instructors=", ".join(summary.instructor_names) or "-",
-                participants=summary.participants,
-            )
-        )
-    await message.reply_text("\n\n".join(blocks))
-
-
-_SETTING = re.compile(
-    r"^#?(\d{1,9})?\s*(name|nimi|namn|timezone|aikavyöhyke|tidszon|language|kieli|språk)?\s*(.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-_SETTING_NAMES = {
-    "name": "display_name",
-    "nimi": "display_name",
-    "namn": "display_name",
-    "timezone": "timezone",
-    "aikavyöhyke": "timezone",
-    "tidszon": "timezone",
-    "language": "language",
-    "kieli": "language",
-    "språk": "language",
-}
+    await answer(message, context, await context.services.groups.listing(user.id))
 
 
 async def group_settings(update: Update, context: KannustinContext) -> None:
@@ -286,70 +181,13 @@ async def group_settings(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    groups = context.services.groups
-    text = (message.text or "").partition(" ")[2].strip()
-    match = _SETTING.match(text)
-    if match is None:
-        raise DomainError("group.settings-usage")
-    number, setting, value = match[1], match[2], match[3].strip()
-    if setting is None and value:
-        raise DomainError("group.settings-usage")
-    if message.chat.type == ChatType.PRIVATE:
-        if number is None:
-            await _pick_group(update, context)
-            return
-        group_id = int(number)
-    else:
-        here = await groups.by_chat(message.chat.id)
-        if here is None:
-            raise DomainError("access.not-your-group")
-        group_id = here.id
-    if setting is None:
-        group = await groups.manageable(user.id, group_id)
-    else:
-        if not value:
-            raise DomainError("group.settings-usage")
-        group = await groups.change_settings(
-            user.id, group_id, **{_SETTING_NAMES[setting.lower()]: value}
-        )
-    await _show_settings(context, message.chat.id, group)
-
-
-async def _pick_group(update: Update, context: KannustinContext) -> None:
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    summaries = await context.services.groups.summaries_for(user.id)
-    if not summaries:
-        await message.reply_text(context.t("group.none"))
-        return
-    buttons = [
-        [InlineKeyboardButton(summary.group.name, callback_data=f"{SHOW}{summary.group.id}")]
-        for summary in summaries
-    ]
-    await message.reply_text(context.t("group.pick"), reply_markup=InlineKeyboardMarkup(buttons))
-
-
-async def _show_settings(context: KannustinContext, chat_id: int, group: Group) -> None:
-    text = context.t(
-        "group.settings",
-        number=group.id,
-        name=group.name,
-        title=group.title,
-        status=context.t(_STATUS_KEYS[group.status]),
-        language=context.t(_LANGUAGE_NAMES[group.language]),
-        timezone=group.timezone,
+    reply = await context.services.groups.settings_command(
+        user.id,
+        message.chat.id,
+        private=message.chat.type == ChatType.PRIVATE,
+        words=(message.text or "").partition(" ")[2].strip(),
     )
-    buttons = [
-        [
-            InlineKeyboardButton(
-                ("✓ " if code == group.language else "") + context.t(_LANGUAGE_NAMES[code]),
-                callback_data=f"{LANGUAGE}{group.id}:{code}",
-            )
-            for code in LANGUAGES
-        ]
-    ]
-    await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(buttons))
+    await send(context, message.chat.id, reply)
 
 
 async def group_picked(update: Update, context: KannustinContext) -> None:
@@ -359,7 +197,7 @@ async def group_picked(update: Update, context: KannustinContext) -> None:
     group = await context.services.groups.manageable(
         query.from_user.id, int(query.data.removeprefix(SHOW))
     )
-    await _show_settings(context, query.message.chat.id, group)
+    await send(context, query.message.chat.id, settings_card(group))
     await query.answer()
 
 
@@ -371,7 +209,7 @@ async def group_language_chosen(update: Update, context: KannustinContext) -> No
     group = await context.services.groups.change_settings(
         query.from_user.id, int(group_id), language=code
     )
-    await _show_settings(context, query.message.chat.id, group)
+    await send(context, query.message.chat.id, settings_card(group))
     await query.answer(context.t("group.language-set", name=group.name))
 
 

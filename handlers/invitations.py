@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.invitations import PREFIX
+from bot.services.invitations import PREFIX, REVOKE
+from handlers.rendering import answer
 from storage.states import StaffRole
-
-REVOKE = "inv:revoke:"
 
 # Role words people may type, in each of our languages.
 _ROLE_WORDS = {
@@ -27,10 +25,6 @@ _ROLE_WORDS = {
 }
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 _USES = re.compile(r"^(?:[x×](\d{1,3})|(\d{1,3})[x×])$", re.IGNORECASE)
-_ROLE_KEYS = {
-    StaffRole.COORDINATOR: "invite.role-coordinator",
-    StaffRole.INSTRUCTOR: "invite.role-instructor",
-}
 
 
 _ORG_WORDS = {"org", "organisation", "organization", "organisaatio"}
@@ -77,33 +71,16 @@ async def invite(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     request = parse_invite(list(context.args or []))
-    role, uses = request.role, request.uses
     services = context.services
     created = await services.invitations.create(
         user.id,
-        role,
+        request.role,
         group_id=request.group_id,
         organisation_id=request.organisation_id,
-        uses=uses,
+        uses=request.uses,
     )
     link = services.deep_links.link(context.bot.username, PREFIX, created.token)
-    zone = ZoneInfo(created.timezone)
-    until = created.invitation.expires_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-    where = (
-        context.t("invite.for-group", group=created.group_name)
-        if created.group_name
-        else context.t("invite.for-organisation", organisation=created.organisation_name)
-    )
-    await message.reply_text(
-        context.t(
-            "invite.created",
-            role=context.t(_ROLE_KEYS[role]),
-            where=where,
-            until=until,
-            uses=uses,
-            link=link,
-        )
-    )
+    await answer(message, context, services.invitations.created(created, link))
 
 
 async def list_invitations(update: Update, context: KannustinContext) -> None:
@@ -111,35 +88,7 @@ async def list_invitations(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    found = await context.services.invitations.open_for(user.id)
-    if not found:
-        await message.reply_text(context.t("invite.none-open"))
-        return
-    lines = [context.t("invite.open-header")]
-    buttons = []
-    for item in found:
-        invitation = item.invitation
-        lines.append(
-            context.t(
-                "invite.open-line",
-                number=invitation.id,
-                role=context.t(_ROLE_KEYS[invitation.role]),
-                group=item.group_name or "-",
-                uses=invitation.max_uses - invitation.uses,
-                until=invitation.expires_at.astimezone(ZoneInfo(item.timezone)).strftime(
-                    "%d.%m. %H:%M"
-                ),
-            )
-        )
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    context.t("invite.revoke-button", number=invitation.id),
-                    callback_data=f"{REVOKE}{invitation.id}",
-                )
-            ]
-        )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    await answer(message, context, await context.services.invitations.listing(user.id))
 
 
 async def revoke(update: Update, context: KannustinContext) -> None:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.commands import commands_for
 from bot.roles import ChatKind
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.settings import LANGUAGES
+from bot.services.people import LANGUAGE_CALLBACK
+from bot.services.people import language_menu as menu
 from handlers.rendering import answer
-
-LANGUAGE_CALLBACK = "lang:"
-
-# Each language is named in itself, so a person can find theirs whatever the current one.
-_LANGUAGE_NAME_KEYS = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 
 
 async def start(update: Update, context: KannustinContext) -> None:
@@ -38,30 +33,14 @@ async def help_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     chat = ChatKind.PRIVATE if message.chat.type == ChatType.PRIVATE else ChatKind.GROUP
-    roles = await context.services.people.roles_of(user.id)
-    lines = [context.t("help.header")]
-    lines += [
-        f"/{command.name} - {context.t(command.description_key)}"
-        for command in commands_for(roles, chat)
-    ]
-    await message.reply_text("\n".join(lines))
+    await answer(message, context, await context.services.people.help_for(user.id, chat))
 
 
 async def language_menu(update: Update, context: KannustinContext) -> None:
     """Buttons for Suomi, Svenska and English."""
     message = update.effective_message
     assert message is not None
-    buttons = [
-        [
-            InlineKeyboardButton(
-                context.t(_LANGUAGE_NAME_KEYS[code]), callback_data=LANGUAGE_CALLBACK + code
-            )
-        ]
-        for code in LANGUAGES
-    ]
-    await message.reply_text(
-        context.t("language.prompt"), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    await answer(message, context, menu())
 
 
 async def language_chosen(update: Update, context: KannustinContext) -> None:

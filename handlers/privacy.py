@@ -9,10 +9,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.privacy import FORGET, KEEP
-from handlers.rendering import answer
+from handlers.rendering import answer, hand_over
 
 
 async def my_data(update: Update, context: KannustinContext) -> None:
+    """Everything stored about the person, as a JSON file (or that nothing is)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -20,16 +21,11 @@ async def my_data(update: Update, context: KannustinContext) -> None:
     if found is None:
         await message.reply_text(context.t("privacy.mydata-none"))
         return
-    document, events = found
-    day = context.services.clock.now().date().isoformat()
-    await message.reply_document(
-        document,
-        filename=f"kannustin-mydata-{day}.json",
-        caption=context.t("privacy.mydata-caption", events=events),
-    )
+    await hand_over(message, context, found)
 
 
 async def forget_me(update: Update, context: KannustinContext) -> None:
+    """The question before an erasure, with yes and no buttons."""
     message = update.effective_message
     assert message is not None
     await answer(message, context, context.services.privacy.ask_forget())
@@ -51,6 +47,7 @@ async def forget_confirmed(update: Update, context: KannustinContext) -> None:
 
 
 async def forget_declined(update: Update, context: KannustinContext) -> None:
+    """The no button: nothing is erased, and the message says so."""
     query = update.callback_query
     assert query is not None
     await query.edit_message_text(context.t("privacy.forget-kept"))

@@ -1,34 +1,81 @@
-"""Turning a service's ``Reply`` into Telegram text and buttons in the reader's language."""
+"""Turning a service's ``Reply`` into Telegram text and buttons in the reader's language: the
+one place that builds Telegram's keyboards. A text longer than a message may be is cut at a
+line, with "…"."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
-from bot.replies import Reply
+from bot.deeplinks import start_link
+from bot.i18n import Words
+from bot.payload import TEXT_LIMIT, fit_text
+from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
+
+
+def render(context: KannustinContext, words: Words, language: str | None = None) -> str:
+    """``words`` in ``language``, else in the reader's."""
+    return context.services.translator.render(language or context.language, words)
+
+
+def text_of(context: KannustinContext, reply: Reply) -> str:
+    return fit_text(render(context, reply.text, reply.language), TEXT_LIMIT)
 
 
 def keyboard(context: KannustinContext, reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(context.render(button.label), callback_data=button.data)
-                if button.data is not None
-                else InlineKeyboardButton(context.render(button.label), url=button.url)
-                for button in row
-            ]
-            for row in reply.buttons
-        ]
+        [[_button(context, button, reply.language) for button in row] for row in reply.buttons]
     )
+
+
+def _button(
+    context: KannustinContext, button: Button, language: str | None
+) -> InlineKeyboardButton:
+    label = render(context, button.label, language)
+    if button.data is not None:
+        return InlineKeyboardButton(label, callback_data=button.data)
+    if button.start is not None:
+        return InlineKeyboardButton(label, url=start_link(context.bot.username, button.start))
+    return InlineKeyboardButton(label, url=button.url)
 
 
 async def answer(message: Message, context: KannustinContext, reply: Reply) -> Message:
     """Reply in the same chat."""
-    return await message.reply_text(
-        context.render(reply.text), reply_markup=keyboard(context, reply)
+    return await message.reply_text(text_of(context, reply), reply_markup=keyboard(context, reply))
+
+
+async def send(context: KannustinContext, chat_id: int, reply: Reply) -> Message:
+    """Say it in ``chat_id`` (a group, or the person's private chat)."""
+    return await context.bot.send_message(
+        chat_id, text_of(context, reply), reply_markup=keyboard(context, reply)
+    )
+
+
+async def edit_pressed(query: CallbackQuery, context: KannustinContext, reply: Reply) -> None:
+    """The message under the pressed button now says this."""
+    await query.edit_message_text(text_of(context, reply), reply_markup=keyboard(context, reply))
+
+
+async def show(message: Message, context: KannustinContext, reply: Reply, *, edit: bool) -> None:
+    """Edit the message under a button (a double tap that changes nothing is fine), or
+    answer with a new one."""
+    if not edit:
+        await answer(message, context, reply)
+        return
+    try:
+        await message.edit_text(text_of(context, reply), reply_markup=keyboard(context, reply))
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+async def hand_over(message: Message, context: KannustinContext, file: File) -> None:
+    """Send the file in the same chat."""
+    await message.reply_document(
+        file.data, filename=file.filename, caption=render(context, file.caption)
     )
 
 
@@ -37,18 +84,3 @@ def command_text(message: Message) -> str:
     text = message.text or ""
     _, _, rest = text.partition(" ")
     return rest.strip()
-
-
-async def show(
-    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
-) -> None:
-    """Edit the message under a button (a double tap that changes nothing is fine), or
-    answer with a new one."""
-    if not edit:
-        await message.reply_text(text, reply_markup=markup)
-        return
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            raise

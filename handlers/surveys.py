@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.surveys import ANSWER, SKIP
-from handlers.rendering import answer, keyboard
+from handlers.rendering import answer, send
 
 
 async def button(update: Update, context: KannustinContext) -> None:
@@ -18,9 +18,7 @@ async def button(update: Update, context: KannustinContext) -> None:
     assert query is not None and user is not None
     reply = await context.services.surveys.answer(user.id, query.data or "", context.speaks)
     await query.answer()
-    await context.bot.send_message(
-        user.id, context.render(reply.text), reply_markup=keyboard(context, reply)
-    )
+    await send(context, user.id, reply)
 
 
 async def survey_command(update: Update, context: KannustinContext) -> None:

@@ -1,42 +1,44 @@
 """Tips: /tip browses the library (staff) or gives one (participants); saving a broadcast
-to the library; /review and /approval for coordinators."""
+to the library; /review and /approval for coordinators. The screens are made in
+``bot/services/tips.py``."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.payload import content_from_json
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.outbox import deliver
-from bot.services.tips import PAGE, THEME_NAMES
+from bot.services.broadcasts import SAVE_TO_LIBRARY
+from bot.services.tips import (
+    APPROVE,
+    HOME,
+    REJECT,
+    SAVE_LANGUAGE,
+    SAVE_THEME,
+    SEND,
+    THEME,
+    TOP,
+    VIEW,
+    view_menu,
+)
 from bot.settings import LANGUAGES
 from content.library import Theme
-from handlers.broadcast import SAVE_TO_LIBRARY, show_targets
-from handlers.rendering import show
-from storage.states import ContributionStatus
+from handlers.rendering import answer, show
 
 log = logging.getLogger(__name__)
 
-HOME = "tip:h"
-TOP = "tip:top"
-THEME = "tip:t:"  # tip:t:<theme>:<page>
-VIEW = "tip:v:"  # tip:v:<key>[:<language>]
-SEND = "tip:s:"  # tip:s:<key>
 SAVE = SAVE_TO_LIBRARY  # lib:save:<broadcast>
-SAVE_THEME = "lib:th:"  # lib:th:<broadcast>:<theme>
-SAVE_LANGUAGE = "lib:lg:"  # lib:lg:<broadcast>:<theme>:<language>
-APPROVE = "rv:a:"
-REJECT = "rv:r:"
 
 _KEY = r"(lib:[a-z0-9-]{1,48}|own:\d{1,9})"
 _THEMES = "|".join(theme.value for theme in Theme)
 _LANGUAGES = "|".join(LANGUAGES)
-_FLAGS = {"fi": "🇫🇮 suomi", "sv": "🇸🇪 svenska", "en": "🇬🇧 English"}
 
 
 # /tip ---------------------------------------------------------------------------------------
@@ -47,50 +49,11 @@ async def tip_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    if await context.services.broadcasts.may_broadcast(user.id):
-        await _home(message, context, user.id, edit=False)
+    asked = await context.services.tips.asked(user.id, context.speaks)
+    if isinstance(asked, Reply):
+        await answer(message, context, asked)
         return
-    content = await context.services.tips.for_participant(user.id, context.speaks)
-    await deliver(context.bot, message.chat.id, content, {}, outbox=False)
-
-
-async def _home(message: Message, context: KannustinContext, user_id: int, *, edit: bool) -> None:
-    themes = await context.services.tips.themes(user_id)
-    buttons = [
-        InlineKeyboardButton(
-            f"{context.t(THEME_NAMES[theme])} ({count})",
-            callback_data=f"{THEME}{theme.value}:0",
-        )
-        for theme, count in themes
-    ]
-    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(context.t("tip.top-button"), callback_data=TOP)])
-    await show(message, context.t("tip.home"), InlineKeyboardMarkup(rows), edit=edit)
-
-
-async def _theme(
-    message: Message, context: KannustinContext, user_id: int, theme: str, page: int
-) -> None:
-    views = await context.services.tips.in_theme(user_id, theme)
-    pages = max(1, -(-len(views) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = views[page * PAGE : (page + 1) * PAGE]
-    rows = [
-        [InlineKeyboardButton(view.label(context.speaks), callback_data=f"{VIEW}{view.key}")]
-        for view in shown
-    ]
-    paging = []
-    if page > 0:
-        paging.append(InlineKeyboardButton("◀️", callback_data=f"{THEME}{theme}:{page - 1}"))
-    if page < pages - 1:
-        paging.append(InlineKeyboardButton("▶️", callback_data=f"{THEME}{theme}:{page + 1}"))
-    if paging:
-        rows.append(paging)
-    rows.append([InlineKeyboardButton(context.t("tip.back-button"), callback_data=HOME)])
-    text = context.t(
-        "tip.theme-header", theme=_theme_name(context, theme), page=page + 1, pages=pages
-    )
-    await show(message, text, InlineKeyboardMarkup(rows), edit=True)
+    await deliver(context.bot, message.chat.id, asked, {}, outbox=False)
 
 
 async def _view(
@@ -102,78 +65,32 @@ async def _view(
     except TelegramError as error:
         log.warning("tip %s cannot be shown: %s", key, error)
         await message.reply_text(context.t("tip.cannot-show", number=key))
-    rows = []
-    if not view.own:
-        rows.append(
-            [
-                InlineKeyboardButton(_FLAGS[code], callback_data=f"{VIEW}{key}:{code}")
-                for code in LANGUAGES
-                if code != language
-            ]
-        )
-    rows.append([InlineKeyboardButton(context.t("tip.send-button"), callback_data=f"{SEND}{key}")])
-    rows.append(
-        [InlineKeyboardButton(context.t("tip.back-button"), callback_data=f"{THEME}{view.theme}:0")]
-    )
-    note = "tip.own-note" if view.own else "tip.curated-note"
-    await message.reply_text(
-        context.t(note, theme=_theme_name(context, view.theme)),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
-
-
-async def _top(message: Message, context: KannustinContext, user_id: int) -> None:
-    liked = await context.services.tips.popular(user_id)
-    if not liked:
-        rows = [[InlineKeyboardButton(context.t("tip.back-button"), callback_data=HOME)]]
-        await show(message, context.t("tip.top-none"), InlineKeyboardMarkup(rows), edit=True)
-        return
-    lines = [context.t("tip.top-header")]
-    rows = []
-    for number, (view, seen) in enumerate(liked, start=1):
-        lines.append(
-            context.t(
-                "tip.top-line",
-                number=number,
-                tip=view.label(context.speaks, width=60),
-                groups=seen.sent,
-                reactions=seen.reactions,
-                replies=seen.replies,
-                requested=seen.requested,
-            )
-        )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{number}. {view.label(context.speaks)}", callback_data=f"{VIEW}{view.key}"
-                )
-            ]
-        )
-    rows.append([InlineKeyboardButton(context.t("tip.back-button"), callback_data=HOME)])
-    await show(message, "\n".join(lines), InlineKeyboardMarkup(rows), edit=True)
+    await answer(message, context, view_menu(view, language))
 
 
 async def tip_button(update: Update, context: KannustinContext) -> None:
+    """The library's buttons: themes, pages, a tip in a language, the most liked, send."""
     query = update.callback_query
     assert query is not None and query.data is not None and isinstance(query.message, Message)
     user_id = query.from_user.id
     message = query.message
     data = query.data
+    tips = context.services.tips
     if data == HOME:
-        await _home(message, context, user_id, edit=True)
+        await show(message, context, await tips.home(user_id), edit=True)
     elif data == TOP:
-        await _top(message, context, user_id)
+        await show(message, context, await tips.top(user_id), edit=True)
     elif data.startswith(THEME):
         theme, page = data.removeprefix(THEME).split(":")
-        await _theme(message, context, user_id, theme, int(page))
+        await show(message, context, await tips.theme_page(user_id, theme, int(page)), edit=True)
     elif data.startswith(VIEW):
         key, _, language = data.removeprefix(VIEW).rpartition(":")
         if key in ("lib", "own"):  # no language given: the key's own colon split it
             key, language = data.removeprefix(VIEW), context.speaks
         await _view(message, context, user_id, key, language)
     elif data.startswith(SEND):
-        await context.services.tips.start_sending(user_id, data.removeprefix(SEND), context.speaks)
-        await show_targets(message, context, user_id, edit=False)
+        targets = await tips.start_sending(user_id, data.removeprefix(SEND), context.speaks)
+        await answer(message, context, targets)
     await query.answer()
 
 
@@ -189,63 +106,32 @@ async def save_command(update: Update, context: KannustinContext) -> None:
         raise DomainError("tip.save-usage")
     assert update.effective_user is not None
     number = int(args[0].lstrip("#"))
-    await context.services.tips.check_saveable(update.effective_user.id, number)
-    await _ask_theme(message, context, number, edit=False)
-
-
-async def _ask_theme(
-    message: Message, context: KannustinContext, broadcast_id: int, *, edit: bool
-) -> None:
-    buttons = [
-        InlineKeyboardButton(
-            context.t(THEME_NAMES[theme]),
-            callback_data=f"{SAVE_THEME}{broadcast_id}:{theme.value}",
-        )
-        for theme in Theme
-    ]
-    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
-    text = context.t("tip.save-theme", number=broadcast_id)
-    await show(message, text, InlineKeyboardMarkup(rows), edit=edit)
+    await answer(
+        message, context, await context.services.tips.offer_saving(update.effective_user.id, number)
+    )
 
 
 async def save_button_pressed(update: Update, context: KannustinContext) -> None:
+    """Saving to the library: the theme, then the language, then saved."""
     query = update.callback_query
     assert query is not None and query.data is not None and isinstance(query.message, Message)
     data = query.data
     message = query.message
+    user_id = query.from_user.id
     tips = context.services.tips
     if data.startswith(SAVE):
-        number = int(data.removeprefix(SAVE))
-        await tips.check_saveable(query.from_user.id, number)
-        await _ask_theme(message, context, number, edit=False)
+        await answer(
+            message, context, await tips.offer_saving(user_id, int(data.removeprefix(SAVE)))
+        )
     elif data.startswith(SAVE_THEME):
         broadcast, theme = data.removeprefix(SAVE_THEME).split(":")
-        await tips.check_saveable(query.from_user.id, int(broadcast))
-        rows = [
-            [
-                InlineKeyboardButton(
-                    _FLAGS[code], callback_data=f"{SAVE_LANGUAGE}{broadcast}:{theme}:{code}"
-                )
-                for code in LANGUAGES
-            ]
-        ]
-        await show(message, context.t("tip.save-language"), InlineKeyboardMarkup(rows), edit=True)
+        await show(
+            message, context, await tips.ask_language(user_id, int(broadcast), theme), edit=True
+        )
     else:
         broadcast, theme, language = data.removeprefix(SAVE_LANGUAGE).split(":")
-        contribution = await context.services.tips.contribute(
-            query.from_user.id, int(broadcast), theme, language
-        )
-        key = (
-            "tip.saved-shared"
-            if contribution.status == ContributionStatus.APPROVED
-            else "tip.saved-pending"
-        )
-        await show(
-            message,
-            context.t(key, number=contribution.id, theme=_theme_name(context, theme)),
-            None,
-            edit=True,
-        )
+        saved = await tips.save(user_id, int(broadcast), theme, language)
+        await show(message, context, saved, edit=True)
     await query.answer()
 
 
@@ -257,12 +143,12 @@ async def review_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    pending = await context.services.tips.pending(user.id)
-    if not pending:
-        await message.reply_text(context.t("tip.review-none"))
+    review = await context.services.tips.reviews(user.id)
+    if isinstance(review, Reply):
+        await answer(message, context, review)
         return
-    await message.reply_text(context.t("tip.review-header", count=len(pending)))
-    for contribution, author in pending[:10]:
+    await answer(message, context, review.header)
+    for contribution, buttons in review.items:
         try:
             await deliver(
                 context.bot,
@@ -274,34 +160,17 @@ async def review_command(update: Update, context: KannustinContext) -> None:
         except TelegramError as error:  # a file Telegram no longer has: it can still be rejected
             log.warning("contribution %d cannot be shown: %s", contribution.id, error)
             await message.reply_text(context.t("tip.cannot-show", number=contribution.id))
-        buttons = [
-            InlineKeyboardButton(
-                context.t("tip.approve-button"), callback_data=f"{APPROVE}{contribution.id}"
-            ),
-            InlineKeyboardButton(
-                context.t("tip.reject-button"), callback_data=f"{REJECT}{contribution.id}"
-            ),
-        ]
-        await message.reply_text(
-            context.t(
-                "tip.review-item",
-                number=contribution.id,
-                author=author,
-                theme=_theme_name(context, contribution.theme),
-                language=_FLAGS[contribution.language],
-            ),
-            reply_markup=InlineKeyboardMarkup([buttons]),
-        )
+        await answer(message, context, buttons)
 
 
 async def review_button(update: Update, context: KannustinContext) -> None:
+    """Approves or rejects the contribution; the author hears the verdict."""
     query = update.callback_query
     assert query is not None and query.data is not None and isinstance(query.message, Message)
     approve = query.data.startswith(APPROVE)
     number = int(query.data.removeprefix(APPROVE if approve else REJECT))
-    reviewed = await context.services.tips.review(query.from_user.id, number, approve)
-    key = "tip.approved" if reviewed.status == ContributionStatus.APPROVED else "tip.rejected"
-    await show(query.message, context.t(key, number=number), None, edit=True)
+    decided = await context.services.tips.decide(query.from_user.id, number, approve)
+    await show(query.message, context, decided, edit=True)
     await query.answer()
 
 
@@ -319,10 +188,6 @@ async def approval_command(update: Update, context: KannustinContext) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def _theme_name(context: KannustinContext, theme: str) -> str:
-    return context.t(THEME_NAMES[Theme(theme)])
 
 
 def register(application: KannustinApplication) -> None:

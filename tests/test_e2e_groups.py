@@ -3,14 +3,26 @@ kicks, migrations, members, settings and consent."""
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import re
 
+from bot.services.groups import MIGRATION_GRACE
 from emulator import ApiCall, BotApiEmulator, Chat
-from handlers.groups import MIGRATION_GRACE
+from handlers.groups import UNCLAIMED_JOB
 from testing.harness import RunningBot
 
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
+
+
+async def check_unclaimed_supergroups(bot: RunningBot) -> None:
+    """What the supergroup check does when its job fires (the job is due on the wall clock;
+    the bot's clock is the test's)."""
+    queue = bot.app.job_queue
+    assert queue is not None
+    jobs = queue.get_jobs_by_name(UNCLAIMED_JOB)
+    assert jobs, "no supergroup check is planned"
+    for job in jobs:
+        await job.run(bot.app)
 
 
 def payload_in(reply: ApiCall) -> str:
@@ -375,11 +387,34 @@ async def test_upgrading_to_a_supergroup_keeps_the_bot_whoever_upgrades(bot: Run
     await emulator.bot_added(aino, supergroup, admin=True)
     await emulator.migrate_to_supergroup(group, supergroup.id, by=aino, into=supergroup)
     await bot.handled_everything()
-    await asyncio.sleep(MIGRATION_GRACE + 0.5)
+    bot.clock.advance(MIGRATION_GRACE + dt.timedelta(seconds=0.5))
+    await check_unclaimed_supergroups(bot)
 
     after = await bot.services.groups.by_chat(supergroup.id)
     assert after is not None and after.id == before.id
     assert [c for c in emulator.calls if c.method == "leaveChat"] == []
+
+
+async def test_a_strangers_supergroup_is_left_when_no_migration_claims_it(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    mallory = emulator.user(66, "Mallory", language_code="en")
+    supergroup = emulator.group(-100888, "Random chat", supergroup=True)
+    await emulator.bot_added(mallory, supergroup, admin=True)
+    await bot.handled_everything()
+
+    # within the grace a migration notice may still come: nothing is said yet
+    bot.clock.advance(MIGRATION_GRACE - dt.timedelta(seconds=1))
+    await check_unclaimed_supergroups(bot)
+    assert [c for c in emulator.calls if c.chat_id == supergroup.id] == []
+
+    bot.clock.advance(dt.timedelta(seconds=1))
+    mark = emulator.mark()
+    await check_unclaimed_supergroups(bot)
+    said = await emulator.wait_for("sendMessage", chat_id=supergroup.id, after=mark)
+    assert (said.text or "").startswith("Hello! Only a registered instructor can add me")
+    await emulator.wait_for("leaveChat", chat_id=supergroup.id, after=mark)
+    assert await bot.services.groups.by_chat(supergroup.id) is None
+    assert await bot.services.people.get(66) is None
 
 
 async def test_nothing_is_stored_about_a_strangers_group(bot: RunningBot) -> None:

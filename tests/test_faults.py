@@ -28,7 +28,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.payload import TextContent, content_from_json
-from bot.services.meetings import WEEKDAYS
+from bot.when import SHORT_WEEKDAYS as WEEKDAYS
 from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
 from storage import Database

@@ -55,7 +55,7 @@ PREFIXES = (
     *(groups.SHOW, groups.LANGUAGE, groups.ORGANISATION, stats.GROUP, stats.CHART),
     *(meetings.CANCEL_MEETING, meetings.CANCEL_ITEM),
     *(broadcast.TOGGLE, broadcast.ALL, broadcast.DONE, broadcast.NOW, broadcast.LATER),
-    *(broadcast.DROP, broadcast.START, broadcast.CANCEL, broadcast.SAVE_TO_LIBRARY),
+    *(broadcast.DROP, broadcast.START, broadcast.CANCEL, tips.SAVE),
     *(tips.HOME, tips.TOP, tips.THEME, tips.VIEW, tips.SEND, tips.SAVE_THEME),
     *(tips.SAVE_LANGUAGE, tips.APPROVE, tips.REJECT),
 )

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LOCALES_DIR, Translator, catalog_keys, normalize_language
+from bot.i18n import (
+    LOCALES_DIR,
+    Cut,
+    Lines,
+    PerLanguage,
+    Text,
+    Translator,
+    catalog_keys,
+    decimal,
+    normalize_language,
+)
 from bot.settings import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +96,31 @@ def test_texts_render_with_their_parameters() -> None:
     assert translator.text("sv", "start.welcome", name="Britt").startswith("Hej Britt!")
     assert translator.text(None, "start.welcome", name="{oops}").startswith("Hei {oops}!")
     assert translator.text("en", "language.changed") == "Done! I will now speak English."
+
+
+def test_words_render_in_the_readers_language() -> None:
+    translator = Translator.load()
+    off = Text("meetings.off")
+    words = Lines(
+        (
+            "Kävelyryhmä",
+            Lines(("✓ ", Text("language.name.sv")), sep=""),
+            Text("stats.week", {"week": 2}),
+            decimal("7.5"),
+            PerLanguage({"fi": "ti", "sv": "tis", "en": "Tue"}),
+            Cut(Lines(("abcdef", off), sep=" "), 8),
+        )
+    )
+
+    fi = translator.render("fi", words).split("\n")
+    en = translator.render("en", words).split("\n")
+    assert fi[0] == en[0] == "Kävelyryhmä"  # a name is shown as it is
+    assert fi[1] == "✓ " + translator.text("fi", "language.name.sv")
+    assert fi[2] == translator.text("fi", "stats.week", week=2)
+    assert (fi[3], en[3]) == ("7,5", "7.5")
+    assert (fi[4], en[4]) == ("ti", "Tue")
+    assert en[5] == ("abcdef " + translator.text("en", "meetings.off"))[:8]
+    assert translator.render(None, words) == translator.render("fi", words)
 
 
 def test_a_missing_key_falls_back_to_finnish_and_is_logged(

@@ -7,10 +7,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, connected, refusals
+from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, refusals, services
 from bot.clock import SystemClock
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
-from bot.services.broadcasts import BroadcastService
 from bot.settings import Settings
 from bot.when import format_for_groups, parse_when
 
@@ -61,11 +60,9 @@ async def enqueue_broadcast(settings: Settings, arguments: argparse.Namespace) -
         send_at = None
         if arguments.at:
             send_at = parse_when(arguments.at, SystemClock().now(), settings.timezone)
-    async with connected(settings) as database:
-        service = BroadcastService(
-            database, SystemClock(), settings.admins, default_timezone=settings.timezone
-        )
-        async with database.transaction() as tx:
+    async with services(settings) as built:
+        service = built.broadcasts
+        async with built.database.transaction() as tx:
             groups = [group for group in await tx.groups.all() if group.is_active]
         by_chat = {group.chat_id: group for group in groups}
         if arguments.all:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import EXIT_OK, Commands, connected, refusals
-from bot.clock import SystemClock
-from bot.services.organisations import OrganisationService
+from bot.cli.common import EXIT_OK, Commands, refusals, services
 from bot.services.privacy import EVENT_POLICIES
 from bot.settings import Settings
 from storage.states import EventErasure
@@ -44,8 +42,8 @@ def register(commands: Commands) -> None:
 
 async def organisations(settings: Settings, arguments: argparse.Namespace) -> int:
     """``kannustin org ...``: the same service the bot's /neworg uses, as an admin."""
-    async with connected(settings) as database:
-        service = OrganisationService(database, SystemClock(), settings.admins)
+    async with services(settings) as built:
+        service = built.organisations
         with refusals():
             if arguments.org_command == "create":
                 organisation = await service.create(None, " ".join(arguments.name))

@@ -10,7 +10,7 @@ from bot.runtime.wiring import Services
 from storage.people import Person
 
 if TYPE_CHECKING:
-    from bot.i18n import Text
+    from bot.i18n import Words
 
 
 class KannustinApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -54,5 +54,6 @@ class KannustinContext(
         """The text for ``key`` in this person's language."""
         return self.services.translator.text(self.language, key, **params)
 
-    def render(self, text: Text) -> str:
-        return self.services.translator.render(self.language, text)
+    def render(self, words: Words) -> str:
+        """``words`` in this person's language."""
+        return self.services.translator.render(self.language, words)

@@ -3,7 +3,8 @@
 At start-up every pending item gets a one-off job in PTB's job queue (APScheduler); an
 item that fell due while the bot was down fires at once, and the firing rules in
 ``bot/services/meetings.py`` decide whether it is still sent. Items planned later get their jobs
-as they are planned. A job carries its item and the due time it was made for: a job left
+as they are planned (the meeting service calls ``add_all``; ``bot/runtime/wiring.py`` links
+the two). A job carries its item and the due time it was made for: a job left
 over from a time the item no longer has fires into nothing, and a second firing of the
 same due time finds the item already done.
 
@@ -45,7 +46,6 @@ class ScheduleRunner:
         self._chores = chores
         self._queue: JobQueue[Any] | None = None
         self._scheduled: set[tuple[int, dt.datetime]] = set()
-        meetings.on_planned(self.add_all)
 
     async def start(self, queue: JobQueue[Any]) -> int:
         """Rebuild the jobs of every pending item; returns how many."""

@@ -1,8 +1,11 @@
-"""The services the handlers call, built once per application."""
+"""The services the handlers call, built once per application in ``build_services``: the one
+place where services are made, each given its dependencies in its constructor (no setters,
+no service making another)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -10,6 +13,7 @@ from bot.deeplinks import DeepLinkRouter
 from bot.i18n import Translator
 from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
+from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
@@ -17,9 +21,12 @@ from bot.runtime.pacing import Pacer, SharedPacer
 from bot.runtime.scheduler import ScheduleRunner
 from bot.services.broadcasts import BroadcastDeliveries, BroadcastService
 from bot.services.checkins import CheckInService
+from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.consent import ConsentService
+from bot.services.engagement import EngagementService
 from bot.services.exports import ExportService
 from bot.services.groups import GroupService
+from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
 from bot.services.organisations import OrganisationService
@@ -27,11 +34,12 @@ from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
-from bot.services.tips import TipService
+from bot.services.tips import TipService, tip_variants
 from bot.settings import Settings
 from content import Library
 from content.surveys import Surveys, load_surveys
 from storage import Database
+from storage.meetings import ScheduleItem
 from storage.pacing import SlotBook
 
 
@@ -43,6 +51,7 @@ class Services:
     translator: Translator
     library: Library
     people: PeopleService
+    engagement: EngagementService
     organisations: OrganisationService
     invitations: InvitationService
     groups: GroupService
@@ -61,6 +70,7 @@ class Services:
     stats: StatsService
     exports: ExportService
     privacy: PrivacyService
+    flood: FloodGuard
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
 
@@ -74,22 +84,38 @@ def build_services(
     library: Library,
     survey_files: Surveys | None = None,
 ) -> Services:
+    """Every service, each given what it needs in its constructor, in an order where each
+    comes after what it needs."""
     admins = settings.admins
+    key = settings.pseudonym_key
+    pseudonyms = for_database(
+        database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
+    )
+    events = EventLog(database, clock, pseudonyms)
+    people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    groups = GroupService(
+        database,
+        clock,
+        admins,
+        default_timezone=settings.timezone,
+        default_language=settings.language,
+    )
     invitations = InvitationService(database, clock, admins, default_timezone=settings.timezone)
     consent = ConsentService(database, clock)
     deep_links = DeepLinkRouter()
-    deep_links.register("inv", invitations.accept)
-    deep_links.register("consent", consent.open_link)
+    deep_links.register(INVITATION_PREFIX, invitations.accept)
+    deep_links.register(CONSENT_PREFIX, consent.open_link)
     # one instance paces itself; several (PostgreSQL) book their slots together
     pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
     # rows written by the services wake the sender, which is built last: it reports to them
     rows_written = asyncio.Event()
     broadcasts = BroadcastService(
-        database, clock, admins, default_timezone=settings.timezone, notify=rows_written.set
-    )
-    key = settings.pseudonym_key
-    pseudonyms = for_database(
-        database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
+        database,
+        clock,
+        admins,
+        default_timezone=settings.timezone,
+        notify=rows_written.set,
+        tip_variants=tip_variants(library),
     )
     tips = TipService(
         database,
@@ -99,10 +125,9 @@ def build_services(
         pseudonyms=pseudonyms,
         broadcasts=broadcasts,
         translator=translator,
+        events=events,
         notify=rows_written.set,
     )
-    events = EventLog(database, clock, pseudonyms)
-    tips.use_events(events)
     checkins = CheckInService(
         database, clock, admins, translator, pseudonyms=pseudonyms, events=events
     )
@@ -116,6 +141,12 @@ def build_services(
         events=events,
         notify=rows_written.set,
     )
+
+    def plan_jobs(items: Sequence[ScheduleItem]) -> None:
+        # the scheduler is built below (it fires the meeting service's items), before
+        # anything can be planned
+        scheduler.add_all(items)
+
     meetings = MeetingService(
         database,
         clock,
@@ -124,12 +155,15 @@ def build_services(
         tips,
         checkins=checkins,
         surveys=surveys,
+        broadcasts=broadcasts,
         notify=rows_written.set,
+        planned=plan_jobs,
     )
-    stats = StatsService(database, clock, admins, pseudonyms, small_numbers=settings.small_numbers)
     privacy = PrivacyService(database, clock, pseudonyms, events)
-    people = PeopleService(database, clock, default_language=settings.language, admins=admins)
-    groups = GroupService(database, clock, admins, default_timezone=settings.timezone)
+    scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
+    stats = StatsService(
+        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
+    )
     deliveries = BroadcastDeliveries(database, translator, events)
     # who reacts to what the sender reports (bot/runtime/outcomes.py says when each runs)
     outbox = OutboxSender(
@@ -152,6 +186,7 @@ def build_services(
         translator=translator,
         library=library,
         people=people,
+        engagement=EngagementService(people, groups, events),
         organisations=OrganisationService(database, clock, admins),
         invitations=invitations,
         groups=groups,
@@ -163,7 +198,7 @@ def build_services(
         pseudonyms=pseudonyms,
         tips=tips,
         meetings=meetings,
-        scheduler=ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep]),
+        scheduler=scheduler,
         events=events,
         checkins=checkins,
         surveys=surveys,
@@ -172,4 +207,5 @@ def build_services(
             database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
         ),
         privacy=privacy,
+        flood=FloodGuard(settings.command_limit),
     )

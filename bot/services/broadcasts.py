@@ -1,6 +1,7 @@
 """Broadcasts: instructors (and coordinators, admins, the command line) send content to
 groups now or later. Everything goes through the outbox, written in the same transaction
-as the broadcast itself.
+as the broadcast itself. The composing conversation in the private chat (content, groups,
+preview, now or later), /scheduled and /broadcasts say what they say from here.
 
 What happens next is decided here too, from the outbox sender's reports
 (``BroadcastDeliveries``, hooked to the sender in ``bot/runtime/wiring.py``):
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Translator
+from bot.i18n import Lines, Text, Translator, Words
 from bot.payload import (
     TEXT_LIMIT,
     AlbumContent,
@@ -33,11 +34,12 @@ from bot.payload import (
     describe,
     fit_text,
 )
+from bot.replies import Button, Reply, column
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff
 from bot.services.people import resolve_language
-from bot.when import parse_when
+from bot.when import format_for_groups, parse_when
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast, Draft
 from storage.groups import Group
@@ -49,6 +51,16 @@ log = logging.getLogger(__name__)
 AnyContent = TextContent | MediaContent | AlbumContent
 TipVariants = Callable[[Transaction, str], Awaitable[Mapping[str, AnyContent]]]
 EMPTY = "{}"  # a draft waiting for its content
+# the composing buttons
+TOGGLE = "bc:t:"  # bc:t:GROUP
+ALL = "bc:all"
+DONE = "bc:done"
+NOW = "bc:now"
+LATER = "bc:later"
+DROP = "bc:drop"
+START = "bc:start"
+CANCEL = "bc:x:"  # bc:x:BROADCAST, a scheduled one
+SAVE_TO_LIBRARY = "lib:save:"  # lib:save:BROADCAST, handled by the tips
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,15 @@ class BroadcastSummary:
     timezones: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """Before sending: a header, the content as the groups will see it, then the choice."""
+
+    header: Reply
+    content: AnyContent
+    choice: Reply
+
+
 class BroadcastService:
     def __init__(
         self,
@@ -72,17 +93,16 @@ class BroadcastService:
         *,
         default_timezone: str,
         notify: Callable[[], None] = lambda: None,
+        tip_variants: TipVariants | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
         self.default_timezone = default_timezone
+        # who to tell when rows were written (the sender, so it looks at once)
         self._notify = notify
-        self._variants: TipVariants = _no_tips
-
-    def use_tips(self, variants: TipVariants) -> None:
-        """How a tip key becomes its content in each language (the tip service)."""
-        self._variants = variants
+        # how a tip key becomes its content in each language (``bot/services/tips.py``)
+        self._variants: TipVariants = tip_variants or _no_tips
 
     # Who may send where ----------------------------------------------------------------
 
@@ -191,6 +211,58 @@ class BroadcastService:
             found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
             return [await _summary(tx, b, self.default_timezone) for b in found]
 
+    async def scheduled_listing(self, actor_id: int) -> Reply:
+        """/scheduled: the actor's scheduled broadcasts, each with a button that cancels it."""
+        summaries = await self.scheduled_for(actor_id)
+        if not summaries:
+            return Reply.of("broadcast.none-scheduled")
+        lines: list[Words] = [Text("broadcast.scheduled-header")]
+        buttons = []
+        for summary in summaries:
+            line, button = self.scheduled_entry(summary)
+            lines.append(line)
+            buttons.append(button)
+        return Reply(Lines(tuple(lines)), column(buttons))
+
+    def scheduled_entry(self, summary: BroadcastSummary) -> tuple[Text, Button]:
+        """A scheduled broadcast's line in a list, and the button that cancels it."""
+        broadcast = summary.broadcast
+        line = Text(
+            "broadcast.scheduled-line",
+            {
+                "number": broadcast.id,
+                "when": format_for_groups(broadcast.send_at, summary.timezones),
+                "groups": ", ".join(summary.group_names),
+            },
+        )
+        button = Button(
+            Text("broadcast.cancel-scheduled-button", {"number": broadcast.id}),
+            data=f"{CANCEL}{broadcast.id}",
+        )
+        return line, button
+
+    async def recent_listing(self, actor_id: int) -> Reply:
+        """/broadcasts: the actor's recent broadcasts and how each was delivered."""
+        summaries = await self.recent_for(actor_id)
+        if not summaries:
+            return Reply.of("broadcast.none-sent")
+        lines: list[Words] = [Text("broadcast.recent-header")]
+        for summary in summaries:
+            lines.append(
+                Text(
+                    "broadcast.recent-line",
+                    {
+                        "number": summary.broadcast.id,
+                        "when": format_for_groups(summary.broadcast.send_at, summary.timezones),
+                        "sent": summary.tally.sent,
+                        "total": summary.tally.total,
+                        "reactions": summary.reactions,
+                        "replies": summary.replies,
+                    },
+                )
+            )
+        return Reply(Lines(tuple(lines)))
+
     async def recent_for(self, actor_id: int, limit: int = 10) -> list[BroadcastSummary]:
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
@@ -234,6 +306,104 @@ class BroadcastService:
                 media_group_id=None,
                 now=self._clock.now(),
             )
+
+    async def received(
+        self, actor_id: int, content: AnyContent | None, *, text: str | None, album: str | None
+    ) -> Reply | None:
+        """Staff sent something in private: the time asked for, or content for a draft (the
+        items of an album gathered; None: nothing to say, another item of the same album).
+        Content after /broadcast goes on to the groups; content out of the blue is offered
+        to be sent."""
+        draft = await self.draft(actor_id)
+        if draft is not None and draft.step == DraftStep.TIME and text:
+            return await self.send_and_confirm(actor_id, text)
+        if content is None:
+            return Reply.of("broadcast.unsupported")
+        explicit = draft is not None and draft.step == DraftStep.CONTENT
+        _, fresh = await self.take_content(actor_id, content, album)
+        if not fresh:
+            return None
+        if explicit:
+            return await self.targets(actor_id)
+        offer = Button(Text("broadcast.to-groups-button"), data=START)
+        return Reply(Text("broadcast.offer"), ((offer,),))
+
+    async def targets(self, actor_id: int) -> Reply:
+        """The groups the draft may go to, a tick box each, then all, next and cancel."""
+        groups = await self.targets_for(actor_id)
+        if not groups:
+            raise DomainError("broadcast.no-groups")
+        draft = await self.draft(actor_id)
+        chosen = set(draft.target_ids) if draft else set()
+        rows: list[tuple[Button, ...]] = [
+            (
+                Button(
+                    ("✅ " if group.id in chosen else "⬜ ") + group.name,
+                    data=f"{TOGGLE}{group.id}",
+                ),
+            )
+            for group in groups
+        ]
+        rows.append((Button(Text("broadcast.all-button"), data=ALL),))
+        rows.append(
+            (
+                Button(Text("broadcast.next-button"), data=DONE),
+                Button(Text("broadcast.cancel-button"), data=DROP),
+            )
+        )
+        return Reply(Text("broadcast.choose-groups", {"chosen": len(chosen)}), tuple(rows))
+
+    async def preview(self, actor_id: int) -> Preview:
+        """The draft as the groups will see it, and now, later or cancel."""
+        draft = await self.draft(actor_id)
+        if draft is None or draft.content == EMPTY:
+            raise DomainError("broadcast.no-draft")
+        if not draft.target_ids:
+            raise DomainError("broadcast.no-targets")
+        groups = {group.id: group for group in await self.targets_for(actor_id)}
+        names = ", ".join(
+            groups[group_id].name for group_id in draft.target_ids if group_id in groups
+        )
+        header = "broadcast.preview-header-tip" if draft.tip else "broadcast.preview-header"
+        choice = column(
+            [
+                Button(Text("broadcast.now-button"), data=NOW),
+                Button(Text("broadcast.later-button"), data=LATER),
+                Button(Text("broadcast.cancel-button"), data=DROP),
+            ]
+        )
+        return Preview(
+            Reply.of(header),
+            content_from_json(draft.content),
+            Reply(
+                Text("broadcast.confirm", {"groups": names, "count": len(draft.target_ids)}), choice
+            ),
+        )
+
+    async def send_and_confirm(self, actor_id: int, when_text: str | None) -> Reply:
+        """``send_draft``, and what it did: sending now, or scheduled (``format_for_groups``:
+        in the first group's zone, named when not all share it); one's own content (not a
+        library tip) can then be saved to the library."""
+        broadcast, groups = await self.send_draft(actor_id, when_text)
+        save = (
+            ()
+            if broadcast.tip is not None
+            else ((Button(Text("tip.save-button"), data=f"{SAVE_TO_LIBRARY}{broadcast.id}"),),)
+        )
+        if when_text is None:
+            return Reply(
+                Text("broadcast.sending", {"count": len(groups), "number": broadcast.id}), save
+            )
+        zones = [group.timezone for group in groups] or [self.default_timezone]
+        text = Text(
+            "broadcast.scheduled",
+            {
+                "count": len(groups),
+                "number": broadcast.id,
+                "when": format_for_groups(broadcast.send_at, zones),
+            },
+        )
+        return Reply(text, save)
 
     async def take_content(
         self, actor_id: int, content: AnyContent, media_group_id: str | None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Text, Translator, normalize_language
+from bot.i18n import Lines, Text, Translator, Words, decimal, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
@@ -32,6 +32,7 @@ from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import NOTICE_VERSION
 from bot.services.tips import local_date, programme_week
+from bot.when import days_and_times
 from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant
@@ -256,6 +257,47 @@ class CheckInService:
             ]
         return group, rows
 
+    async def figures_report(self, actor_id: int, group_id: int) -> Reply:
+        """/checkins: per week, how many set a plan, their average confidence and how many
+        reported progress. Counts only: the plans themselves are never stored."""
+        group, weeks = await self.figures(actor_id, group_id)
+        if not weeks:
+            return Reply.of("checkin.figures-none", group=group.name)
+        lines: list[Words] = [Text("checkin.figures-header", {"group": group.name})]
+        for week in weeks:
+            figures = week.figures
+            average = figures.average_confidence
+            lines.append(
+                Text(
+                    "checkin.figures-line",
+                    {
+                        "number": week.meeting.number,
+                        "when": days_and_times(
+                            [(week.meeting.local_date, week.meeting.local_time)]
+                        ),
+                        "planned": figures.planned,
+                        "invited": figures.invited,
+                        "confidence": decimal("–" if average is None else f"{average:.1f}"),
+                        "reported": figures.reported,
+                        "done": figures.done,
+                        "partly": figures.partly,
+                        "not_yet": figures.not_yet,
+                        "shared": figures.shared,
+                    },
+                )
+            )
+        return Reply(Lines(tuple(lines), sep="\n\n"))
+
+    async def buddies(self, actor_id: int, group_id: int) -> Reply:
+        """/buddies: this week's buddies (``pair_buddies``), one team a line."""
+        made = await self.pair_buddies(actor_id, group_id)
+        teams = Lines(tuple(_team_line(team) for team in made.teams))
+        key = "buddies.made" if made.fresh else "buddies.already"
+        text: Words = Text(key, {"week": made.week, "group": made.group.name, "teams": teams})
+        if made.repeats:
+            text = Lines((text, Text("buddies.repeats", {"count": made.repeats})))
+        return Reply(text)
+
     async def pair_buddies(self, actor_id: int, group_id: int) -> Buddies:
         """This programme week's buddies: consenting participants in pairs (one trio if the
         count is odd), avoiding earlier weeks' pairs where possible; each is told in private
@@ -414,6 +456,14 @@ def _pair(
         repeats += sum(cost(extra, p) for p in teams[joins])
         return [(*team, extra) if i == joins else team for i, team in enumerate(teams)], repeats
     return [tuple(team) for team in teams], repeats
+
+
+def _team_line(team: Sequence[str]) -> Lines:
+    """``• Aino and Britt`` (and a third)."""
+    words: list[Words] = [f"• {team[0]}"]
+    for name in team[1:]:
+        words += [Text("buddies.and"), name]
+    return Lines(tuple(words), sep=" ")
 
 
 def _teams_of(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:

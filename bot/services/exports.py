@@ -17,6 +17,7 @@ shown as "<5", in the table and the chart.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 from collections import defaultdict
 from collections.abc import Collection
@@ -27,8 +28,10 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.formats.charts import bar_chart
 from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
-from bot.i18n import Translator
+from bot.i18n import Text, Translator
+from bot.payload import UPLOAD_LIMIT
 from bot.pseudonyms import Pseudonyms
+from bot.replies import File
 from bot.services.access import load_actor, require_coordinator
 from bot.services.stats import GroupWeeks, StatsService, protect, start_day
 from bot.services.surveys import SurveyService
@@ -204,6 +207,30 @@ class ExportService:
                 events=result.events,
             )
         return result
+
+    async def for_chat(
+        self, actor_id: int, groups: list[Group], *, kind: str, language: str
+    ) -> tuple[File, bytes | None]:
+        """/export: the file named by today's date with a caption of what it holds, and the
+        outcome chart for a workbook (None without outcomes); refused when the file is too
+        big for a chat."""
+        buffer = io.BytesIO()
+        result = await self.write(buffer, groups, kind=kind, language=language, actor=actor_id)
+        data = buffer.getvalue()
+        if len(data) > UPLOAD_LIMIT:
+            raise DomainError("export.too-big")
+        day = self._clock.now().date().isoformat()
+        caption = Text(
+            "export.done",
+            {
+                "events": result.events,
+                "weeks": result.weeks,
+                "responses": result.responses,
+                "groups": len(groups),
+            },
+        )
+        chart = result.chart if kind == "xlsx" else None
+        return File(data, f"kannustin-{day}.{kind}", caption), chart
 
     async def _write(
         self,

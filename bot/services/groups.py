@@ -1,4 +1,13 @@
-"""Group chats: registration when staff add the bot, membership, migration, settings.
+"""Group chats: what the bot does when it is added, removed or promoted (register and
+greet, ask an admin for the organisation, advise admin rights, or explain and leave a
+stranger's chat), membership, migration to a supergroup, /groups and /group settings.
+
+When a group becomes a supergroup, Telegram may say the bot "joined" the new chat, from
+whoever upgraded it, before the migration notice that ties it to the registered group. A
+supergroup added by someone who may not register groups is therefore decided
+``MIGRATION_GRACE`` later on the bot's clock: ``unclaimed_due`` then refuses it, unless the
+migration notice arrived meanwhile. The pending decisions are kept in memory: the instance
+that saw the join decides it.
 
 A group's record also follows what the outbox sender learns while sending (hooked to it
 in ``bot/runtime/wiring.py``, inside the transaction that records the row's fate): a
@@ -9,7 +18,9 @@ no admin there (``chat_gone``); a group that became a supergroup follows its new
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -17,9 +28,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
+from bot.deeplinks import payload
 from bot.errors import DomainError
+from bot.i18n import Lines, Text, normalize_language
+from bot.replies import Button, Reply, column
 from bot.runtime.outcomes import ChatGone, ChatMigrated
 from bot.services.access import load_actor, managed_group, require_admin, require_staff
+from bot.services.consent import PREFIX as CONSENT_PREFIX
+from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
 from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
@@ -29,6 +45,16 @@ from storage.states import GroupStatus, Language
 log = logging.getLogger(__name__)
 
 DISPLAY_NAME_LIMIT = 64
+MIGRATION_GRACE = dt.timedelta(seconds=5)  # to wait for a migration notice (see above)
+
+SHOW = "grp:show:"  # grp:show:GROUP
+LANGUAGE = "grp:lang:"  # grp:lang:GROUP:LANGUAGE
+ORGANISATION = "grp:org:"  # grp:org:GROUP:ORGANISATION
+_STATUS_KEYS = {
+    GroupStatus.ACTIVE: "group.status-active",
+    GroupStatus.INACTIVE: "group.status-inactive",
+    GroupStatus.PENDING: "group.status-pending",
+}
 
 
 class Added(StrEnum):
@@ -47,6 +73,56 @@ class AddOutcome:
     organisations: tuple[Organisation, ...] = ()
 
 
+@dataclass(frozen=True)
+class BotMembership:
+    """Telegram says the bot's membership of a group chat changed, in plain values."""
+
+    chat_id: int
+    title: str
+    supergroup: bool
+    by: int  # who added, removed or promoted the bot
+    by_language: str | None  # their Telegram app's language
+    was_in: bool
+    is_in: bool
+    is_admin: bool
+    language: Language  # the language a group registered now starts with
+
+
+@dataclass(frozen=True)
+class MembershipAnswer:
+    """What the bot does about a change of its membership."""
+
+    to_group: tuple[Reply, ...] = ()  # said in the group chat, in this order
+    leave: bool = False  # then leave the chat (what was said may fail to arrive)
+    to_adder: Reply | None = None  # said privately to whoever added the bot
+    # said in the group when the private message cannot reach them (they never opened a
+    # private chat with the bot)
+    if_adder_unreachable: Reply | None = None
+    # an unclaimed supergroup: ``unclaimed_due`` decides it at this moment
+    decide_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Farewell:
+    """Said in a chat the bot then leaves."""
+
+    chat_id: int
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class OrganisationChosen:
+    answer: Reply  # to the admin who chose
+    chat_id: int  # the group's chat, which is greeted now
+    greeting: Reply
+
+
+@dataclass(frozen=True)
+class _Unclaimed:
+    decide_at: dt.datetime
+    language: Language  # the adder's, for the words before leaving
+
+
 class GroupService:
     def __init__(
         self,
@@ -55,11 +131,97 @@ class GroupService:
         admins: Collection[int],
         *,
         default_timezone: str,
+        default_language: Language,
     ) -> None:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
         self.default_timezone = default_timezone
+        self._default_language = default_language
+        # supergroups added by someone who may not register groups, by chat id
+        self._unclaimed: dict[int, _Unclaimed] = {}
+
+    # The bot itself ---------------------------------------------------------------------------
+
+    async def bot_membership(self, change: BotMembership) -> MembershipAnswer:
+        """Added by staff: register and greet (an admin without an organisation picks one;
+        without admin rights, advice to the adder). Added by anyone else: say why and
+        leave, or for a supergroup, decide after the grace for its migration notice.
+        Removed: the group goes quiet. Rights changed: remembered."""
+        if change.was_in and not change.is_in:
+            await self.bot_removed(change.chat_id)
+            return MembershipAnswer()
+        if change.was_in and change.is_in:
+            await self.bot_rights_changed(change.chat_id, bot_is_admin=change.is_admin)
+            return MembershipAnswer()
+        if not change.is_in:
+            return MembershipAnswer()
+        outcome = await self.bot_added(
+            change.by,
+            change.chat_id,
+            change.title,
+            language=change.language,
+            bot_is_admin=change.is_admin,
+        )
+        if outcome.result == Added.REFUSED and change.supergroup and outcome.group is None:
+            decide_at = self._clock.now() + MIGRATION_GRACE
+            language = normalize_language(change.by_language) or self._default_language
+            self._unclaimed[change.chat_id] = _Unclaimed(decide_at, language)
+            return MembershipAnswer(decide_at=decide_at)
+        if outcome.result in (Added.REFUSED, Added.NO_ORGANISATION):
+            if outcome.result == Added.NO_ORGANISATION:
+                key = "group.no-organisation"
+            else:
+                key = "group.refused-known" if outcome.group is not None else "group.refused"
+            log.info(
+                "leaving chat %d: added by %d, who may not register groups",
+                change.chat_id,
+                change.by,
+            )
+            return MembershipAnswer(to_group=(Reply.of(key),), leave=True)
+        group = outcome.group
+        assert group is not None
+        if outcome.result == Added.PENDING:
+            buttons = [
+                Button(organisation.name, data=f"{ORGANISATION}{group.id}:{organisation.id}")
+                for organisation in outcome.organisations
+            ]
+            return MembershipAnswer(
+                to_group=(Reply.of("group.pending-notice"),),
+                to_adder=Reply(
+                    Text("group.choose-organisation", {"group": group.name}), column(buttons)
+                ),
+                if_adder_unreachable=Reply.of("group.pending-unreachable"),
+            )
+        greeted = outcome.result in (Added.REGISTERED, Added.REACTIVATED)
+        # Without admin rights Telegram sends no member updates and no reactions, and with
+        # group privacy on not even the messages: advise whatever BotFather says.
+        advised = not change.is_admin and outcome.result != Added.ALREADY
+        return MembershipAnswer(
+            to_group=(greeting(group),) if greeted else (),
+            to_adder=Reply.of("group.make-admin", group=group.name) if advised else None,
+        )
+
+    async def unclaimed_due(self) -> list[Farewell]:
+        """The unclaimed supergroups whose grace is over: each is refused and left, unless
+        its migration notice tied it to a registered group meanwhile."""
+        now = self._clock.now()
+        due = {chat: wait for chat, wait in self._unclaimed.items() if wait.decide_at <= now}
+        for chat_id in due:  # taken before any await: a second check finds them gone
+            del self._unclaimed[chat_id]
+        farewells = []
+        for chat_id, waiting in due.items():
+            if await self.by_chat(chat_id) is not None:
+                continue  # it was a registered group moving to its supergroup
+            log.info("leaving supergroup %d: added by someone who may not register groups", chat_id)
+            farewells.append(
+                Farewell(chat_id, Reply(Text("group.refused"), language=waiting.language))
+            )
+        return farewells
+
+    def next_unclaimed(self) -> dt.datetime | None:
+        """When the next unclaimed supergroup is to be decided, if any waits."""
+        return min((waiting.decide_at for waiting in self._unclaimed.values()), default=None)
 
     async def bot_added(
         self,
@@ -119,6 +281,16 @@ class GroupService:
         if group.status == GroupStatus.PENDING:
             return AddOutcome(Added.PENDING, group, organisations)
         return AddOutcome(Added.REGISTERED, group)
+
+    async def organisation_chosen(
+        self, actor_id: int, group_id: int, organisation_id: int
+    ) -> OrganisationChosen:
+        """An admin picked the organisation of a group they added: it is registered and
+        greeted."""
+        group = await self.choose_organisation(actor_id, group_id, organisation_id)
+        return OrganisationChosen(
+            Reply.of("group.organisation-set", group=group.name), group.chat_id, greeting(group)
+        )
 
     async def choose_organisation(
         self, actor_id: int, group_id: int, organisation_id: int
@@ -249,6 +421,68 @@ class GroupService:
                 for group in groups
             ]
 
+    async def listing(self, actor_id: int) -> Reply:
+        """/groups: the groups the actor leads or oversees, with their instructors,
+        participants and status."""
+        summaries = await self.summaries_for(actor_id)
+        if not summaries:
+            return Reply.of("group.none")
+        blocks = [Text("group.list-header")]
+        for summary in summaries:
+            group = summary.group
+            blocks.append(
+                Text(
+                    "group.list-entry",
+                    {
+                        "number": group.id,
+                        "name": group.name,
+                        "status": Text(_STATUS_KEYS[group.status]),
+                        "instructors": ", ".join(summary.instructor_names) or "-",
+                        "participants": summary.participants,
+                    },
+                )
+            )
+        return Reply(Lines(tuple(blocks), sep="\n\n"))
+
+    async def settings_command(
+        self, actor_id: int, chat_id: int, *, private: bool, words: str
+    ) -> Reply:
+        """/group [N] [name|timezone|language VALUE]: the settings card of this chat's group
+        (in private: of group N, or buttons to pick one), after changing one setting."""
+        match = _SETTING.match(words)
+        if match is None:
+            raise DomainError("group.settings-usage")
+        number, setting, value = match[1], match[2], match[3].strip()
+        if setting is None and value:
+            raise DomainError("group.settings-usage")
+        if private:
+            if number is None:
+                return await self._pick(actor_id)
+            group_id = int(number)
+        else:
+            here = await self.by_chat(chat_id)
+            if here is None:
+                raise DomainError("access.not-your-group")
+            group_id = here.id
+        if setting is None:
+            group = await self.manageable(actor_id, group_id)
+        else:
+            if not value:
+                raise DomainError("group.settings-usage")
+            group = await self.change_settings(
+                actor_id, group_id, **{_SETTING_NAMES[setting.lower()]: value}
+            )
+        return settings_card(group)
+
+    async def _pick(self, actor_id: int) -> Reply:
+        summaries = await self.summaries_for(actor_id)
+        if not summaries:
+            return Reply.of("group.none")
+        buttons = [
+            Button(summary.group.name, data=f"{SHOW}{summary.group.id}") for summary in summaries
+        ]
+        return Reply(Text("group.pick"), column(buttons))
+
     async def manageable(self, actor_id: int, group_id: int) -> Group:
         """The group, if the actor may see and change its settings."""
         async with self._database.transaction() as tx:
@@ -282,6 +516,57 @@ class GroupService:
             group = await tx.groups.update(group_id, self._clock.now(), **changes)
         log.info("group %d settings changed by %d: %s", group_id, actor_id, sorted(changes))
         return group
+
+
+_SETTING = re.compile(
+    r"^#?(\d{1,9})?\s*(name|nimi|namn|timezone|aikavyöhyke|tidszon|language|kieli|språk)?\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SETTING_NAMES = {
+    "name": "display_name",
+    "nimi": "display_name",
+    "namn": "display_name",
+    "timezone": "timezone",
+    "aikavyöhyke": "timezone",
+    "tidszon": "timezone",
+    "language": "language",
+    "kieli": "language",
+    "språk": "language",
+}
+
+
+def settings_card(group: Group) -> Reply:
+    """A group's settings, with a button for each language (the current one ticked)."""
+    text = Text(
+        "group.settings",
+        {
+            "number": group.id,
+            "name": group.name,
+            "title": group.title,
+            "status": Text(_STATUS_KEYS[group.status]),
+            "language": Text(LANGUAGE_NAMES[group.language]),
+            "timezone": group.timezone,
+        },
+    )
+    buttons = tuple(
+        Button(
+            Lines(("✓ " if code == group.language else "", Text(LANGUAGE_NAMES[code])), sep=""),
+            data=f"{LANGUAGE}{group.id}:{code}",
+        )
+        for code in LANGUAGES
+    )
+    return Reply(text, (buttons,))
+
+
+def greeting(group: Group) -> Reply:
+    """The greeting in a newly registered group, in its language, with the start link that
+    opens the consent notice of its organisation."""
+    assert group.join_code is not None
+    return Reply(
+        Text("group.greeting"),
+        ((Button(Text("group.greeting-button"), start=payload(CONSENT_PREFIX, group.join_code)),),),
+        language=group.language,
+    )
 
 
 def new_join_code() -> str:

@@ -13,11 +13,12 @@ import logging
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Text
-from bot.replies import Reply
+from bot.i18n import Lines, Text, Words
+from bot.replies import Button, Reply, column
 from bot.services.access import Actor, load_actor, require_manages, require_staff
 from storage import Database, Transaction
 from storage.groups import Group
@@ -28,6 +29,11 @@ from storage.states import AuditAction, StaffRole
 log = logging.getLogger(__name__)
 
 PREFIX = "inv"
+REVOKE = "inv:revoke:"  # inv:revoke:INVITATION
+ROLE_KEYS = {
+    StaffRole.COORDINATOR: "invite.role-coordinator",
+    StaffRole.INSTRUCTOR: "invite.role-instructor",
+}
 TOKEN_BYTES = 16
 MAX_USES = 50
 
@@ -269,6 +275,54 @@ class InvitationService:
                     )
                 )
         return result
+
+    def created(self, created: NewInvitation, link: str) -> Reply:
+        """What the inviter is told: the role, where, until when, how many uses, the link."""
+        invitation = created.invitation
+        until = invitation.expires_at.astimezone(ZoneInfo(created.timezone))
+        where = (
+            Text("invite.for-group", {"group": created.group_name})
+            if created.group_name
+            else Text("invite.for-organisation", {"organisation": created.organisation_name})
+        )
+        return Reply.of(
+            "invite.created",
+            role=Text(ROLE_KEYS[invitation.role]),
+            where=where,
+            until=until.strftime("%d.%m.%Y %H:%M"),
+            uses=invitation.max_uses,
+            link=link,
+        )
+
+    async def listing(self, actor_id: int) -> Reply:
+        """/invites: the open invitations the actor may see, each with a revoke button."""
+        found = await self.open_for(actor_id)
+        if not found:
+            return Reply.of("invite.none-open")
+        lines: list[Words] = [Text("invite.open-header")]
+        buttons = []
+        for item in found:
+            invitation = item.invitation
+            until = invitation.expires_at.astimezone(ZoneInfo(item.timezone))
+            lines.append(
+                Text(
+                    "invite.open-line",
+                    {
+                        "number": invitation.id,
+                        "role": Text(ROLE_KEYS[invitation.role]),
+                        "group": item.group_name or "-",
+                        "uses": invitation.max_uses - invitation.uses,
+                        "until": until.strftime("%d.%m. %H:%M"),
+                    },
+                )
+            )
+            buttons.append(
+                Button(
+                    Text("invite.revoke-button", {"number": invitation.id}),
+                    data=f"{REVOKE}{invitation.id}",
+                )
+            )
+        return Reply(Lines(tuple(lines)), column(buttons))
 
     async def revoke(self, actor_id: int, invitation_id: int) -> Invitation:
         """Close an invitation: its inviter, the organisation's coordinators or an admin."""

@@ -1,6 +1,7 @@
 """The meeting calendar: when a group meets, cancelled and remote meetings, and the rhythm
 of messages around them (reminders, and while meetings are off a "meeting at home" and a
-mid-week encouragement).
+mid-week encouragement); what /meetings, /cancel, /uncancel, /remote, /rhythm and /schedule
+read from their words and say back.
 
 The database is the source of truth. Each planned message is a ``schedule_items`` row,
 keyed by its meeting and kind; firing it marks the row and writes the outbox row in one
@@ -21,19 +22,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Translator
+from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
+from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_staff
+from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
-from bot.when import parse_dates, parse_weekly
+from bot.when import (
+    WhenError,
+    day_and_time,
+    days_and_times,
+    format_local,
+    parse_dates,
+    parse_weekly,
+)
 from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group
@@ -60,10 +71,42 @@ SURVEYS = {
 # after the last meeting
 FOLLOW_UP_DAYS = {ScheduleKind.SURVEY_MONTH_3: 91, ScheduleKind.SURVEY_MONTH_6: 182}
 MAX_MEETINGS = 52
-WEEKDAYS = {
-    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
-    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+DEFAULT_COUNT = 6  # meetings in a calendar set without ``xCOUNT``
+# /schedule's buttons
+CANCEL_MEETING = "mt:x:"  # mt:x:MEETING
+CANCEL_ITEM = "mt:i:"  # mt:i:ITEM
+MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
+MAX_LINES = 60  # planned messages are listed while the list is shorter
+SCHEDULE_LIMIT = 4000  # characters of /schedule
+LABEL_LIMIT = 60  # characters of a planned message's cancel button
+_COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
+_STATUS_KEYS = {
+    MeetingStatus.PLANNED: "meetings.status-planned",
+    MeetingStatus.CANCELLED: "meetings.status-cancelled",
+    MeetingStatus.REMOTE: "meetings.status-remote",
+}
+_USAGE = {
+    "cancel": "meetings.cancel-usage",
+    "remote": "meetings.remote-usage",
+    "uncancel": "meetings.uncancel-usage",
+}
+_DONE = {
+    "cancel": "meetings.cancel-done",
+    "remote": "meetings.remote-done",
+    "uncancel": "meetings.uncancel-done",
+}
+_ITEM_KEYS = {
+    ScheduleKind.EVENING: "meetings.item-evening",
+    ScheduleKind.BEFORE: "meetings.item-before",
+    ScheduleKind.AT_HOME: "meetings.item-at-home",
+    ScheduleKind.MIDWEEK: "meetings.item-midweek",
+    ScheduleKind.PLAN: "meetings.item-plan",
+    ScheduleKind.PROGRESS_MID: "meetings.item-progress-mid",
+    ScheduleKind.PROGRESS_END: "meetings.item-progress-end",
+    ScheduleKind.SURVEY_BEFORE: "meetings.item-survey-before",
+    ScheduleKind.SURVEY_AFTER: "meetings.item-survey-after",
+    ScheduleKind.SURVEY_MONTH_3: "meetings.item-survey-month-3",
+    ScheduleKind.SURVEY_MONTH_6: "meetings.item-survey-month-6",
 }
 
 
@@ -83,9 +126,12 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
 
 def meeting_when(meeting: Meeting, language: str) -> str:
     """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
-    day = meeting.local_date
-    name = WEEKDAYS.get(language, WEEKDAYS["fi"])[day.weekday()]
-    return f"{name} {day.day}.{day.month}. {meeting.local_time}"
+    return day_and_time(meeting.local_date, meeting.local_time, language)
+
+
+def days_of(meetings: Sequence[Meeting]) -> PerLanguage:
+    """The meetings' days and times, in a sentence, in every language."""
+    return days_and_times([(meeting.local_date, meeting.local_time) for meeting in meetings])
 
 
 def local_today(now: dt.datetime, timezone: str) -> dt.date:
@@ -117,7 +163,9 @@ class MeetingService:
         *,
         checkins: CheckInService,
         surveys: SurveyService,
+        broadcasts: BroadcastService,
         notify: Callable[[], None] = lambda: None,
+        planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -126,12 +174,183 @@ class MeetingService:
         self._tips = tips
         self._checkins = checkins
         self._surveys = surveys
+        self._broadcasts = broadcasts  # their scheduled ones are listed in /schedule
         self._notify = notify
-        self._planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None
+        # who to tell about new or moved items (the scheduler adds their jobs)
+        self._planned = planned
 
-    def on_planned(self, callback: Callable[[Sequence[ScheduleItem]], None]) -> None:
-        """Who to tell about new or moved items (the scheduler adds their jobs)."""
-        self._planned = callback
+    # The commands ---------------------------------------------------------------------------
+
+    async def which_group(
+        self, actor_id: int, chat_id: int, *, private: bool, args: Sequence[str]
+    ) -> tuple[Group, list[str]]:
+        """The group a command acts on, and the command's other words: in a group chat that
+        group; in private the number given first, else the actor's only group."""
+        rest = list(args)
+        if not private:
+            return await self.group_of_chat(actor_id, chat_id), rest
+        if rest and rest[0].isdigit() and len(rest[0]) <= 9:
+            number = int(rest.pop(0))
+            async with self._database.transaction() as tx:
+                return await managed_group(tx, actor_id, number, self._admins), rest
+        return await self.only_group(actor_id), rest
+
+    async def calendar_command(self, actor_id: int, group: Group, args: Sequence[str]) -> Reply:
+        """``/meetings`` shows the calendar; ``/meetings DAY TIME FROM [xCOUNT] [PLACE]``
+        sets it first."""
+        if not args:
+            return await self.calendar(actor_id, group)
+        if len(args) < 3:
+            raise DomainError("meetings.usage")
+        # "ti 14:00" or "Tue 2 pm": the longest start that reads as a weekly slot
+        taken = next((n for n in (3, 2) if _reads(parse_weekly, " ".join(args[:n]))), 2)
+        weekly, rest = " ".join(args[:taken]), list(args[taken:])
+        if not rest:
+            raise DomainError("meetings.usage")
+        first, rest = rest[0], rest[1:]
+        count = DEFAULT_COUNT
+        if rest and (match := _COUNT.match(rest[0])):
+            count = int(match[1])
+            rest = rest[1:]
+        await self.set_calendar(
+            actor_id, group.id, weekly, first, count=count, where=" ".join(rest) or None
+        )
+        return await self.calendar(actor_id, group)
+
+    async def calendar(self, actor_id: int, group: Group) -> Reply:
+        """The group's meetings, one a line, with their status."""
+        schedule = await self.schedule(actor_id, group.id)
+        calendar = schedule.calendar
+        if calendar is None:
+            return Reply.of("meetings.none", group=group.name)
+        lines: list[Words] = [
+            Text(
+                "meetings.header",
+                {
+                    "group": schedule.group.name,
+                    "count": calendar.meetings,
+                    "where": calendar.place or calendar.link or "-",
+                },
+            )
+        ]
+        for meeting in schedule.meetings:
+            line: Words = Lines(
+                (f"{meeting.number}.", days_of([meeting]), Text(_STATUS_KEYS[meeting.status])),
+                sep=" ",
+            )
+            if meeting.reason:
+                line = Lines((line, f" ({meeting.reason})"), sep="")
+            lines.append(line)
+        return Reply(Lines(tuple(lines)))
+
+    async def change_command(
+        self, actor_id: int, group: Group, action: str, args: Sequence[str]
+    ) -> Reply:
+        """``/cancel DATES [REASON]``, ``/remote DATES LINK`` or ``/uncancel DATES``
+        (``action``): the meetings changed, in a sentence."""
+        if not args:
+            raise DomainError(_USAGE[action])
+        # "8.12.", "8.12.–15.12." or "8.12. – 15.12.": the longest start that reads as days
+        now = self._clock.now()
+        taken = next(
+            (
+                n
+                for n in (3, 2, 1)
+                if n <= len(args)
+                and _reads(lambda text: parse_dates(text, now, group.timezone), " ".join(args[:n]))
+            ),
+            1,
+        )
+        dates, rest = " ".join(args[:taken]), " ".join(args[taken:]).strip()
+        if action == "cancel":
+            changed = await self.cancel(actor_id, group.id, dates, rest or None)
+        elif action == "remote":
+            if not rest:
+                raise DomainError("meetings.link-needed")
+            changed = await self.remote(actor_id, group.id, dates, rest)
+        else:
+            changed = await self.restore(actor_id, group.id, dates)
+        return Reply.of(_DONE[action], group=group.name, days=days_of(changed))
+
+    async def rhythm_command(self, actor_id: int, group: Group, args: Sequence[str]) -> Reply:
+        """``/rhythm`` shows the reminder and keep-going settings; ``/rhythm SETTING VALUE``
+        changes one first."""
+        if args:
+            calendar = await self.set_rhythm(actor_id, group.id, args[0], args[1:])
+        else:
+            calendar = await self.rhythm(actor_id, group.id)
+        off = Text("meetings.off")
+        on = Text("meetings.on")
+        return Reply.of(
+            "meetings.rhythm",
+            group=group.name,
+            evening=calendar.remind_evening_at or off,
+            before=calendar.remind_minutes_before or off,
+            midweek=(
+                f"+{calendar.midweek_days_after} {calendar.midweek_at}"
+                if calendar.midweek_days_after is not None and calendar.midweek_at
+                else off
+            ),
+            quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
+            checkins=on if calendar.checkins else off,
+            follow_ups=on if calendar.follow_ups else off,
+        )
+
+    async def schedule_listing(self, actor_id: int) -> Reply:
+        """/schedule: the next meetings and every planned message of the actor's groups, and
+        their scheduled broadcasts; each meeting, message and broadcast with a cancel
+        button (as many as fit a phone's screen)."""
+        now = self._clock.now()
+        lines: list[Words] = []
+        buttons: list[Button] = []
+        for schedule in await self.overview(actor_id):
+            if schedule.calendar is None:
+                continue
+            zone = schedule.group.timezone
+            lines.append(Text("schedule.group-header", {"group": schedule.group.name}))
+            upcoming = [m for m in schedule.meetings if m.starts_at > now][:3]
+            for meeting in upcoming:
+                when = days_of([meeting])
+                lines.append(Lines(("•", when, Text(_STATUS_KEYS[meeting.status])), sep=" "))
+                if meeting.status != MeetingStatus.CANCELLED and len(buttons) < MAX_BUTTONS:
+                    label = Text("schedule.cancel-meeting-button", {"when": when})
+                    buttons.append(Button(label, data=f"{CANCEL_MEETING}{meeting.id}"))
+            for item in schedule.items:
+                if item.status == ScheduleStatus.PENDING and len(lines) < MAX_LINES:
+                    what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
+                    lines.append(Lines((f"  ⏰ {at}", what), sep=" "))
+                    if len(buttons) < MAX_BUTTONS:
+                        label = Text("schedule.cancel-message-button", {"when": at, "what": what})
+                        buttons.append(
+                            Button(Cut(label, LABEL_LIMIT), data=f"{CANCEL_ITEM}{item.id}")
+                        )
+                elif item.status == ScheduleStatus.SKIPPED:
+                    what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
+                    reason = Text(item.reason or "schedule.too-late")
+                    lines.append(Lines((f"  ⏭ {at} ", what, ": ", reason), sep=""))
+        for summary in await self._broadcasts.scheduled_for(actor_id):
+            if len(buttons) >= MAX_BUTTONS + 10:
+                break
+            line, button = self._broadcasts.scheduled_entry(summary)
+            lines.append(line)
+            buttons.append(button)
+        if not lines:
+            return Reply.of("schedule.empty")
+        return Reply(Cut(Lines(tuple(lines)), SCHEDULE_LIMIT), column(buttons))
+
+    async def meeting_cancelled(self, actor_id: int, meeting_id: int) -> Reply:
+        """The cancel button under a meeting in /schedule."""
+        changed = await self.cancel_meeting(actor_id, meeting_id)
+        return Reply.of("meetings.cancelled-one", days=days_of(changed))
+
+    async def message_cancelled(self, actor_id: int, item_id: int) -> Reply:
+        """The cancel button under a planned message in /schedule."""
+        item, group = await self.cancel_message(actor_id, item_id)
+        return Reply.of(
+            "schedule.message-cancelled",
+            when=format_local(item.due_at, group.timezone),
+            what=Text(_ITEM_KEYS[item.kind]),
+        )
 
     # Setting up ----------------------------------------------------------------------------
 
@@ -574,6 +793,15 @@ async def _tell_group(
         now=now,
         tip=tip,
     )
+
+
+def _reads(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except WhenError as error:
+        # a past or backwards range did read as dates: let the service say so
+        return error.key in ("when.past", "when.range-backwards")
+    return True
 
 
 def _rhythm_changes(setting: str, values: list[str]) -> dict[str, object]:

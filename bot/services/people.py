@@ -1,4 +1,5 @@
-"""People: first contact, language choice and roles.
+"""People: first contact, language choice, roles, and /help (the commands a person may use
+where they are).
 
 A person who blocked the bot (or deleted their account) is stopped when the outbox sender
 learns it (``chat_gone``, hooked to the sender in ``bot/runtime/wiring.py``): their private
@@ -8,15 +9,21 @@ chat is skipped until they write to the bot again (``record_contact`` lifts the 
 from __future__ import annotations
 
 from bot.clock import Clock
+from bot.commands import commands_for
 from bot.errors import DomainError
-from bot.i18n import normalize_language
-from bot.roles import Role
+from bot.i18n import Lines, Text, Words, normalize_language
+from bot.replies import Button, Reply, column
+from bot.roles import ChatKind, Role
 from bot.runtime.outcomes import ChatGone
 from bot.services.access import Actor, load_actor
 from bot.settings import LANGUAGES
 from storage import Database, Transaction
 from storage.people import Person
 from storage.states import Language
+
+LANGUAGE_CALLBACK = "lang:"  # lang:LANGUAGE
+# Each language is named in itself, so a person can find theirs whatever the current one.
+LANGUAGE_NAMES = {"fi": "language.name.fi", "sv": "language.name.sv", "en": "language.name.en"}
 
 
 def resolve_language(person: Person | None, telegram_language: str | None, default: str) -> str:
@@ -79,3 +86,22 @@ class PeopleService:
         so they are stopped."""
         if report.private:
             await tx.people.stop(report.chat_id, report.at)
+
+    async def help_for(self, telegram_id: int, chat: ChatKind) -> Reply:
+        """The commands this person may use in this kind of chat, each with one line on what
+        it does."""
+        roles = await self.roles_of(telegram_id)
+        lines: list[Words] = [Text("help.header")]
+        lines += [
+            Lines((f"/{command.name} - ", Text(command.description_key)), sep="")
+            for command in commands_for(roles, chat)
+        ]
+        return Reply(Lines(tuple(lines)))
+
+
+def language_menu() -> Reply:
+    """Buttons for Suomi, Svenska and English."""
+    buttons = [
+        Button(Text(LANGUAGE_NAMES[code]), data=LANGUAGE_CALLBACK + code) for code in LANGUAGES
+    ]
+    return Reply(Text("language.prompt"), column(buttons))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.i18n import Text
 from bot.pseudonyms import Pseudonyms
-from bot.replies import Button, Reply
+from bot.replies import Button, File, Reply
 from bot.runtime.events import EventLog
 from storage import Database
 from storage.states import AuditAction, EventErasure
@@ -74,9 +74,9 @@ class PrivacyService:
         self._events = events
         self._swept_on: dt.date | None = None
 
-    async def my_data(self, person_id: int) -> tuple[bytes, int] | None:
-        """The person's data as UTF-8 JSON and how many events it holds; None if nothing
-        is stored about them."""
+    async def my_data(self, person_id: int) -> File | None:
+        """/mydata: the person's data as a UTF-8 JSON file named by today's date, its
+        caption saying how many events it holds; None if nothing is stored about them."""
         pseudonym = self._pseudonyms.of(person_id)
         await self._events.flush()
         async with self._database.transaction() as tx:
@@ -90,7 +90,12 @@ class PrivacyService:
             **data,
         }
         encoded = json.dumps(document, ensure_ascii=False, indent=2, default=str)
-        return encoded.encode(), len(data["events"])
+        day = self._clock.now().date().isoformat()
+        return File(
+            encoded.encode(),
+            f"kannustin-mydata-{day}.json",
+            Text("privacy.mydata-caption", {"events": len(data["events"])}),
+        )
 
     def ask_forget(self) -> Reply:
         """The question before an erasure, with a button that works for a quarter hour."""

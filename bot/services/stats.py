@@ -1,28 +1,36 @@
 """How groups are doing, per programme week: members, active participants, messages,
-reactions, plans set and done, average confidence, broadcasts delivered.
+reactions, plans set and done, average confidence, broadcasts delivered; and /stats, the
+same as text that reads on a phone or as a chart.
 
 Figures come from the daily roll-up of the engagement log (``activity``), the check-ins
 and the membership records; the groups' instructors and other staff are left out, so
-"active" means participants. Everything here is exact; ``protect`` hides a figure about
+"active" means participants. The figures are exact; ``protect`` hides a figure about
 fewer than ``small_numbers`` people wherever one is shown (chat, charts, the outcome
-summary).
+summary), and a week's change is only shown when both weeks' figures may be.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.formats.charts import Labels, weekly_chart
+from bot.i18n import Lines, Text, Translator, Words, decimal
 from bot.pseudonyms import Pseudonyms
+from bot.replies import Button, Reply, in_rows
 from bot.services.access import load_actor, managed_group, require_staff
 from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group
 
 MAX_WEEKS = 52
+GROUP = "st:g:"  # st:g:GROUP — one group's weeks
+CHART = "st:c:"  # st:c:GROUP (0: every group the person sees)
+MAX_BUTTONS = 20
 
 
 @dataclass
@@ -94,6 +102,7 @@ class StatsService:
         clock: Clock,
         admins: Collection[int],
         pseudonyms: Pseudonyms,
+        translator: Translator,
         *,
         small_numbers: int = 5,
     ) -> None:
@@ -101,7 +110,49 @@ class StatsService:
         self._clock = clock
         self._admins = frozenset(admins)
         self._pseudonyms = pseudonyms
+        self._translator = translator
         self.small_numbers = small_numbers
+
+    async def report(self, actor_id: int, group_id: int | None) -> Reply:
+        """/stats: one group's weeks, or an overview of every group the actor sees, with a
+        chart button (and for an overview, a button per group)."""
+        scope = await self.scope(actor_id, group_id)
+        groups = await self.weekly(scope.groups)
+        small = self.small_numbers
+        text = (
+            _group_text(groups[0], small) if len(groups) == 1 else _overview(scope, groups, small)
+        )
+        rows: list[tuple[Button, ...]] = [
+            (Button(Text("stats.chart-button"), data=f"{CHART}{group_id or 0}"),)
+        ]
+        if len(groups) > 1:
+            choices = [
+                Button(g.group.name[:30], data=f"{GROUP}{g.group.id}") for g in groups[:MAX_BUTTONS]
+            ]
+            rows += in_rows(choices, 2)
+        return Reply(text, tuple(rows))
+
+    async def chart(self, actor_id: int, group_id: int | None, language: str) -> tuple[bytes, Text]:
+        """/stats chart: active participants and check-in completion per week as a picture
+        (drawn off the event loop), and its caption."""
+        scope = await self.scope(actor_id, group_id)
+        groups = await self.weekly(scope.groups)
+        small = self.small_numbers
+
+        def say(words: Words) -> str:
+            return self._translator.render(language, words)
+
+        title = _title(scope, groups)
+        active, completion = chart_series(groups, small, all_label=say(Text("stats.all-groups")))
+        labels = Labels(
+            title=say(title).removeprefix("📊 "),
+            active=say(Text("stats.chart-active")),
+            completion=say(Text("stats.chart-completion")),
+            week=say(Text("stats.chart-week")),
+            hidden=say(_small_note(small)),
+        )
+        picture = await asyncio.to_thread(weekly_chart, labels, active, completion)
+        return picture, title
 
     async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
         """One group the actor manages, or all they oversee: an admin every group, a
@@ -183,6 +234,106 @@ class StatsService:
                 )
             result.append(GroupWeeks(group, weeks))
         return result
+
+
+def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
+    if len(groups) == 1:
+        return Text("stats.group-header", {"group": groups[0].group.name})
+    return Text(
+        "stats.overview-header",
+        {"name": scope.organisation or Text("stats.your-groups"), "count": len(groups)},
+    )
+
+
+def _group_text(group: GroupWeeks, small: int) -> Lines:
+    lines: list[Words] = [Text("stats.group-header", {"group": group.group.name})]
+    previous: Week | None = None
+    for cell in group.weeks:
+        lines += ["", *_week_lines(cell, previous, small)]
+        previous = cell
+    lines += ["", _small_note(small)]
+    return Lines(tuple(lines))
+
+
+def _overview(scope: Scope, groups: list[GroupWeeks], small: int) -> Lines:
+    lines: list[Words] = [_title(scope, groups)]
+    previous: Week | None = None
+    for cell in totals(groups):
+        lines += ["", *_week_lines(cell, previous, small)]
+        previous = cell
+    lines += ["", Text("stats.groups-header")]
+    for g in groups:
+        latest = g.weeks[-1]
+        lines.append(
+            Text(
+                "stats.group-line",
+                {
+                    "number": g.group.id,
+                    "group": g.group.name,
+                    "week": latest.week,
+                    "active": protect(latest.active, latest.active, small),
+                    "members": protect(latest.members, latest.members, small),
+                    "messages": protect(latest.messages, latest.active, small),
+                },
+            )
+        )
+    lines += ["", _small_note(small)]
+    return Lines(tuple(lines))
+
+
+def _week_lines(cell: Week, previous: Week | None, small: int) -> list[Words]:
+    return [
+        Text("stats.week", {"week": cell.week}),
+        Text(
+            "stats.people",
+            {
+                "members": protect(cell.members, cell.members, small),
+                "active": protect(cell.active, cell.active, small),
+                "change": _change(
+                    cell.active,
+                    cell.active,
+                    None if previous is None else previous.active,
+                    previous,
+                    small,
+                ),
+            },
+        ),
+        Text(
+            "stats.talk",
+            {
+                "messages": protect(cell.messages, cell.active, small),
+                "change": _change(
+                    cell.messages,
+                    cell.active,
+                    None if previous is None else previous.messages,
+                    previous,
+                    small,
+                ),
+                "reactions": protect(cell.reactions, cell.active, small),
+            },
+        ),
+        Text(
+            "stats.plans",
+            {
+                "planned": protect(cell.planned, cell.planned, small),
+                "done": protect(cell.done, cell.done, small),
+                "confidence": decimal(protect(cell.confidence, cell.planned, small, decimals=1)),
+            },
+        ),
+        Text("stats.delivered", {"broadcasts": cell.broadcasts}),
+    ]
+
+
+def _change(value: int, people: int, before: int | None, previous: Week | None, small: int) -> str:
+    """`` (+2)`` against the week before, when both weeks' figures may be shown."""
+    if previous is None or before is None or people < small or previous.active < small:
+        return ""
+    difference = value - before
+    return f" ({difference:+d})" if difference else " (±0)"
+
+
+def _small_note(small: int) -> Text:
+    return Text("stats.small-note", {"small": small})
 
 
 def totals(groups: list[GroupWeeks]) -> list[Week]:

@@ -1,5 +1,6 @@
 """Tips: the curated library and organisations' own contributions, for browsing, sending,
-asking and reviewing.
+asking and reviewing; the screens of /tip's browser, of saving a broadcast to the library
+and of /review.
 
 A tip is named by a key: ``lib:<id>`` for a curated tip (``content/tips``), ``own:<n>`` for
 an instructor's contribution. Curated tips exist in all three languages and go to each
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Translator
+from bot.i18n import Lines, PerLanguage, Text, Translator, Words
 from bot.payload import (
     AlbumContent,
     MediaContent,
@@ -35,10 +36,11 @@ from bot.payload import (
     content_to_json,
 )
 from bot.pseudonyms import Pseudonyms
+from bot.replies import Button, Reply, in_rows
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
-from bot.services.broadcasts import AnyContent, BroadcastService
+from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
 from bot.services.consent import NOTICE_VERSION
 from bot.services.people import resolve_language
 from bot.settings import LANGUAGES
@@ -72,7 +74,30 @@ THEME_NAMES = {
 CURATED = "lib:"
 OWN = "own:"
 PAGE = 8  # tips per page in the browser
+REVIEW_PAGE = 10  # contributions shown by one /review
+# the browser's buttons
+HOME = "tip:h"
+TOP = "tip:top"
+THEME = "tip:t:"  # tip:t:<theme>:<page>
+VIEW = "tip:v:"  # tip:v:<key>[:<language>]
+SEND = "tip:s:"  # tip:s:<key>
+# saving a broadcast to the library (offered by lib:save:<broadcast>, SAVE_TO_LIBRARY)
+SAVE_THEME = "lib:th:"  # lib:th:<broadcast>:<theme>
+SAVE_LANGUAGE = "lib:lg:"  # lib:lg:<broadcast>:<theme>:<language>
+# reviewing contributions
+APPROVE = "rv:a:"
+REJECT = "rv:r:"
+FLAGS = {"fi": "🇫🇮 suomi", "sv": "🇸🇪 svenska", "en": "🇬🇧 English"}
 UNRECORDED_MEMORY = 10_000  # people without consent whose last tip is kept in memory
+
+
+@dataclass(frozen=True)
+class Review:
+    """/review: what to say first, then each contribution as it would be sent, followed by
+    its approve and reject buttons."""
+
+    header: Reply
+    items: list[tuple[Contribution, Reply]]
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,10 @@ class TipView:
         cut = text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
         return ("🏠 " if self.own else "") + cut
 
+    def labels(self, width: int = 48) -> PerLanguage:
+        """``label`` in each language."""
+        return PerLanguage.of(lambda language: self.label(language, width))
+
 
 def tip_content(tip: Tip, language: str) -> AnyContent:
     text = tip.text_in(language)
@@ -137,6 +166,7 @@ class TipService:
         pseudonyms: Pseudonyms,
         broadcasts: BroadcastService,
         translator: Translator,
+        events: EventLog,
         notify: Callable[[], None] = lambda: None,
         chooser: random.Random | None = None,
     ) -> None:
@@ -149,15 +179,80 @@ class TipService:
         self._pseudonyms = pseudonyms
         self._broadcasts = broadcasts
         self._unrecorded: dict[int, str] = {}  # person -> last tip, never stored
-        self._events: EventLog | None = None
-        self._random = chooser or random.Random()  # noqa: S311 - variety, not secrecy
-        broadcasts.use_tips(self._variants)
-
-    def use_events(self, events: EventLog) -> None:
-        """Where a participant's request is logged (with their consent only)."""
+        # where a participant's request is logged (with their consent only)
         self._events = events
+        self._random = chooser or random.Random()  # noqa: S311 - variety, not secrecy
 
     # Browsing (staff) ------------------------------------------------------------------------
+
+    async def asked(self, person_id: int, language: str) -> Reply | AnyContent:
+        """/tip: staff browse the library (its first screen); anyone else gets a tip for
+        their group's week (``for_participant``)."""
+        if await self._broadcasts.may_broadcast(person_id):
+            return await self.home(person_id)
+        return await self.for_participant(person_id, language)
+
+    async def home(self, actor_id: int) -> Reply:
+        """The browser's first screen: a button per theme with how many tips it has."""
+        buttons = [
+            Button(
+                Lines((Text(THEME_NAMES[theme]), f"({count})"), sep=" "),
+                data=f"{THEME}{theme.value}:0",
+            )
+            for theme, count in await self.themes(actor_id)
+        ]
+        rows = (*in_rows(buttons, 2), (Button(Text("tip.top-button"), data=TOP),))
+        return Reply(Text("tip.home"), rows)
+
+    async def theme_page(self, actor_id: int, theme: str, page: int) -> Reply:
+        """One page of a theme's tips, a button each (a page past the end shows the last)."""
+        views = await self.in_theme(actor_id, theme)
+        pages = max(1, -(-len(views) // PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = views[page * PAGE : (page + 1) * PAGE]
+        rows: list[tuple[Button, ...]] = [
+            (Button(view.labels(), data=f"{VIEW}{view.key}"),) for view in shown
+        ]
+        paging = []
+        if page > 0:
+            paging.append(Button("◀️", data=f"{THEME}{theme}:{page - 1}"))
+        if page < pages - 1:
+            paging.append(Button("▶️", data=f"{THEME}{theme}:{page + 1}"))
+        if paging:
+            rows.append(tuple(paging))
+        rows.append((Button(Text("tip.back-button"), data=HOME),))
+        text = Text(
+            "tip.theme-header", {"theme": theme_name(theme), "page": page + 1, "pages": pages}
+        )
+        return Reply(text, tuple(rows))
+
+    async def top(self, actor_id: int) -> Reply:
+        """The tips groups reacted to most, with how, a button each."""
+        liked = await self.popular(actor_id)
+        back = (Button(Text("tip.back-button"), data=HOME),)
+        if not liked:
+            return Reply(Text("tip.top-none"), (back,))
+        lines: list[Words] = [Text("tip.top-header")]
+        rows = []
+        for number, (view, seen) in enumerate(liked, start=1):
+            lines.append(
+                Text(
+                    "tip.top-line",
+                    {
+                        "number": number,
+                        "tip": view.labels(width=60),
+                        "groups": seen.sent,
+                        "reactions": seen.reactions,
+                        "replies": seen.replies,
+                        "requested": seen.requested,
+                    },
+                )
+            )
+            rows.append(
+                (Button(Lines((f"{number}.", view.labels()), sep=" "), data=f"{VIEW}{view.key}"),)
+            )
+        rows.append(back)
+        return Reply(Lines(tuple(lines)), tuple(rows))
 
     async def themes(self, actor_id: int) -> list[tuple[Theme, int]]:
         """Every theme with how many tips the actor can see in it."""
@@ -185,12 +280,14 @@ class TipService:
             actor = await self._staff(tx, actor_id)
             return await self._view(tx, actor, key)
 
-    async def start_sending(self, actor_id: int, key: str, language: str) -> None:
-        """The tip becomes the actor's broadcast draft; groups are picked next."""
+    async def start_sending(self, actor_id: int, key: str, language: str) -> Reply:
+        """The tip becomes the actor's broadcast draft; groups are picked next (the
+        returned buttons)."""
         view = await self.view(actor_id, key)
         if not await self._broadcasts.targets_for(actor_id):
             raise DomainError("broadcast.no-groups")  # before the draft they have is replaced
         await self._broadcasts.draft_from(actor_id, view.content(language), key)
+        return await self._broadcasts.targets(actor_id)
 
     async def popular(self, actor_id: int, limit: int = 5) -> list[tuple[TipView, TipReception]]:
         """The tips the actor can see that groups reacted to most (reactions and replies to
@@ -243,7 +340,7 @@ class TipService:
                 await tx.tips.record_use(
                     key, TipUse.REQUESTED, now, group_id=group.id, pseudonym=pseudonym
                 )
-        if consented and self._events is not None:
+        if consented:
             assert group is not None
             self._events.record(
                 EventKind.TIP_REQUESTED,
@@ -322,6 +419,34 @@ class TipService:
             raise DomainError("tip.no-organisation")
         return broadcast
 
+    async def offer_saving(self, actor_id: int, broadcast_id: int) -> Reply:
+        """Saving one's broadcast to the library: first, which theme."""
+        await self.check_saveable(actor_id, broadcast_id)
+        buttons = [
+            Button(Text(THEME_NAMES[theme]), data=f"{SAVE_THEME}{broadcast_id}:{theme.value}")
+            for theme in Theme
+        ]
+        return Reply(Text("tip.save-theme", {"number": broadcast_id}), in_rows(buttons, 2))
+
+    async def ask_language(self, actor_id: int, broadcast_id: int, theme: str) -> Reply:
+        """Then, which language it is written in."""
+        await self.check_saveable(actor_id, broadcast_id)
+        buttons = tuple(
+            Button(FLAGS[code], data=f"{SAVE_LANGUAGE}{broadcast_id}:{theme}:{code}")
+            for code in LANGUAGES
+        )
+        return Reply(Text("tip.save-language"), (buttons,))
+
+    async def save(self, actor_id: int, broadcast_id: int, theme: str, language: str) -> Reply:
+        """Saved: shared with the organisation at once, or waiting for review."""
+        contribution = await self.contribute(actor_id, broadcast_id, theme, language)
+        key = (
+            "tip.saved-shared"
+            if contribution.status == ContributionStatus.APPROVED
+            else "tip.saved-pending"
+        )
+        return Reply.of(key, number=contribution.id, theme=theme_name(theme))
+
     async def contribute(
         self, actor_id: int, broadcast_id: int, theme: str, language: str
     ) -> Contribution:
@@ -361,6 +486,35 @@ class TipService:
                 author = await tx.staff.get(contribution.author_id)
                 waiting.append((contribution, author.display_name if author else "?"))
             return waiting
+
+    async def reviews(self, actor_id: int) -> Review | Reply:
+        """/review: the contributions waiting (the first ``REVIEW_PAGE``), or that none is."""
+        pending = await self.pending(actor_id)
+        if not pending:
+            return Reply.of("tip.review-none")
+        items = []
+        for contribution, author in pending[:REVIEW_PAGE]:
+            buttons = (
+                Button(Text("tip.approve-button"), data=f"{APPROVE}{contribution.id}"),
+                Button(Text("tip.reject-button"), data=f"{REJECT}{contribution.id}"),
+            )
+            text = Text(
+                "tip.review-item",
+                {
+                    "number": contribution.id,
+                    "author": author,
+                    "theme": theme_name(contribution.theme),
+                    "language": FLAGS[contribution.language],
+                },
+            )
+            items.append((contribution, Reply(text, (buttons,))))
+        return Review(Reply.of("tip.review-header", count=len(pending)), items)
+
+    async def decide(self, actor_id: int, contribution_id: int, approve: bool) -> Reply:
+        """The review buttons: approved or rejected, as the message under them now says."""
+        reviewed = await self.review(actor_id, contribution_id, approve)
+        key = "tip.approved" if reviewed.status == ContributionStatus.APPROVED else "tip.rejected"
+        return Reply.of(key, number=contribution_id)
 
     async def review(self, actor_id: int, contribution_id: int, approve: bool) -> Contribution:
         """Approve or reject; only the organisation's coordinators (and admins) may."""
@@ -467,13 +621,41 @@ class TipService:
                 return TipView(key, contribution.theme, contribution=contribution)
         raise DomainError("tip.unknown")
 
-    async def _variants(self, tx: Transaction, key: str) -> Mapping[str, AnyContent]:
-        """A curated tip in each language; a contribution as written (no variants)."""
+
+def view_menu(view: TipView, language: str) -> Reply:
+    """Under a tip just shown in ``language``: the other languages (a curated tip), send,
+    and back to its theme."""
+    rows = []
+    if not view.own:
+        rows.append(
+            tuple(
+                Button(FLAGS[code], data=f"{VIEW}{view.key}:{code}")
+                for code in LANGUAGES
+                if code != language
+            )
+        )
+    rows.append((Button(Text("tip.send-button"), data=f"{SEND}{view.key}"),))
+    rows.append((Button(Text("tip.back-button"), data=f"{THEME}{view.theme}:0"),))
+    note = "tip.own-note" if view.own else "tip.curated-note"
+    return Reply(Text(note, {"theme": theme_name(view.theme)}), tuple(rows))
+
+
+def theme_name(theme: str) -> Text:
+    return Text(THEME_NAMES[Theme(theme)])
+
+
+def tip_variants(library: Library) -> TipVariants:
+    """How the broadcasts turn a tip key into its content in each language: a curated tip
+    in each; a contribution as written (no variants)."""
+
+    async def variants(tx: Transaction, key: str) -> Mapping[str, AnyContent]:
         if key.startswith(CURATED):
-            tip = self.library.get(key.removeprefix(CURATED))
+            tip = library.get(key.removeprefix(CURATED))
             if tip is not None:
                 return {language: tip_content(tip, language) for language in LANGUAGES}
         return {}
+
+    return variants
 
 
 def _theme(value: str) -> Theme:
