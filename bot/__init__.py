@@ -1,4 +1,8 @@
-"""Kannustin: services, settings, i18n, the application factory and the CLI."""
+"""Kannustin, the bot. Its rooms: ``services/`` (the rules, one module per journey),
+``runtime/`` (the running bot: factory, wiring, outbox sender, pacer, scheduler, leadership,
+event writer), ``formats/`` (charts and tables), ``cli/`` (the ``kannustin`` command); and
+at this level the vocabulary every room shares (settings, clock, errors, i18n, replies,
+payload, when, pseudonyms, roles, commands, deep links)."""
 
 import os
 

@@ -1,7 +1,8 @@
 """Telegram in, replies out. One module per user journey, registered in this order.
 
 A handler turns the update into plain values, calls its service and renders the ``Reply``
-it gets (``handlers/rendering.py``, the only place that builds Telegram's keyboards). It
+it gets (``handlers/rendering.py``, the only place that builds the keyboards of replies;
+the outbox sender builds those of stored messages). It
 decides nothing: no counting, no sleeps, no privacy rules."""
 
 from __future__ import annotations

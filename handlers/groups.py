@@ -80,7 +80,10 @@ async def _say_and_leave(context: KannustinContext, chat_id: int, *replies: Repl
             await send(context, chat_id, reply)
     except TelegramError as error:
         log.info("could not explain before leaving chat %d: %s", chat_id, error)
-    await context.bot.leave_chat(chat_id)
+    try:
+        await context.bot.leave_chat(chat_id)
+    except TelegramError as error:  # already out (removed meanwhile): nothing to leave
+        log.info("could not leave chat %d: %s", chat_id, error)
 
 
 def _check_unclaimed_at(context: KannustinContext, moment: dt.datetime) -> None:
@@ -88,6 +91,8 @@ def _check_unclaimed_at(context: KannustinContext, moment: dt.datetime) -> None:
     delay = max((moment - context.services.clock.now()).total_seconds(), 0.0)
     queue: JobQueue[Any] | None = context.job_queue  # (PTB types it by the bot_data type)
     assert queue is not None  # the job-queue extra is a dependency
+    for planned in queue.get_jobs_by_name(UNCLAIMED_JOB):
+        planned.schedule_removal()  # one check serves every waiting supergroup
     queue.run_once(
         check_unclaimed, when=delay, name=UNCLAIMED_JOB, job_kwargs={"misfire_grace_time": None}
     )

@@ -1,6 +1,7 @@
 """Turning a service's ``Reply`` into Telegram text and buttons in the reader's language: the
-one place that builds Telegram's keyboards. A text longer than a message may be is cut at a
-line, with "…"."""
+one place that builds the keyboards of replies (a message waiting in the outbox keeps its
+buttons as stored ``OutboxButton``s, which the sender turns into a keyboard when it sends).
+A text longer than a message may be is cut at a line, with "…"."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Every column that holds one of a fixed set of words has its type here, and the r
 dataclasses carry it (``storage/rows.py`` turns the stored text into the member). A member
 equals its word (``GroupStatus.ACTIVE == "active"``), so SQL parameters, JSON and
 formatting see the plain text. Most of these columns have a ``CHECK (... IN (...))`` in
-the migrations; ``tests/test_states.py`` reads the built schemas of both trees (SQLite and
+the migrations; ``tests/test_schema.py`` reads the built schemas of both trees (SQLite and
 PostgreSQL) and fails when a CHECK list and its enum disagree. The columns without a CHECK
 (``outbox.purpose``, ``events.kind``, ``audit_log.action``) are written only from these
 members. Values that SQL text itself writes (``UPDATE outbox SET status = 'sent'``) stay

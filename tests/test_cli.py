@@ -197,3 +197,19 @@ def test_content_validate_checks_the_surveys_too(tmp_path: Path) -> None:
     assert lines[0].startswith("short.toml: ")
     assert lines[-1].endswith(f" and {surveys}")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["forget", "7"], ["org", "list"], ["broadcast", "--all", "--text", "Hei"]]
+)
+def test_a_missing_pseudonym_key_file_is_one_line(command: list[str], tmp_path: Path) -> None:
+    result = kannustin(
+        *command,
+        cwd=tmp_path,
+        KANNUSTIN_DATABASE=str(tmp_path / "bot.db"),
+        KANNUSTIN_PSEUDONYM_KEY_FILE=str(tmp_path / "nowhere.key"),
+    )
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("kannustin: pseudonyms: ") and "nowhere.key" in line

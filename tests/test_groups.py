@@ -161,3 +161,18 @@ async def test_a_supergroup_claimed_by_its_migration_notice_is_kept(
     assert await groups.unclaimed_due() == []
     group = await groups.by_chat(-1001)
     assert group is not None and group.is_active
+
+
+async def test_a_strangers_supergroup_that_removes_the_bot_in_its_grace_is_not_left_again(
+    services: Services, clock: FixedClock
+) -> None:
+    groups = services.groups
+    await groups.bot_membership(added(STRANGER, -1001, supergroup=True))
+    await groups.bot_membership(added(STRANGER, -1002, supergroup=True))
+
+    # the first removes the bot before the grace is over: nothing is left to leave there
+    await groups.bot_membership(added(STRANGER, -1001, supergroup=True, was_in=True, is_in=False))
+    clock.advance(MIGRATION_GRACE)
+
+    assert [farewell.chat_id for farewell in await groups.unclaimed_due()] == [-1002]
+    assert groups.next_unclaimed() is None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from bot.clock import SystemClock
 from bot.errors import DomainError
 from bot.i18n import CatalogError, Translator
+from bot.pseudonyms import PseudonymKeyError
 from bot.runtime.wiring import Services, build_services
 from bot.settings import Settings
 from content import ContentError, Library, load_library
@@ -95,9 +96,17 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     """The bot's services on the configured database, for a command that does one job."""
     translator, library = load_texts_and_content(settings)
     async with connected(settings) as database:
-        yield build_services(
-            settings, clock=SystemClock(), database=database, translator=translator, library=library
-        )
+        try:
+            built = build_services(
+                settings,
+                clock=SystemClock(),
+                database=database,
+                translator=translator,
+                library=library,
+            )
+        except PseudonymKeyError as error:  # a key file named but missing or unreadable
+            raise Failure(f"pseudonyms: {error}") from None
+        yield built
 
 
 def load_texts_and_content(settings: Settings) -> tuple[Translator, Library]:

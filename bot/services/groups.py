@@ -312,7 +312,9 @@ class GroupService:
             )
 
     async def bot_removed(self, chat_id: int) -> Group | None:
-        """The bot was removed or kicked: nothing more is sent there."""
+        """The bot was removed or kicked: nothing more is sent there (and an unclaimed
+        supergroup it was waiting to leave need not be left)."""
+        self._unclaimed.pop(chat_id, None)
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None:
