@@ -9,9 +9,11 @@ means a constraint that a later migration redefines (SQLite rebuilds the table,
 PostgreSQL drops and adds the named constraint) is read as it finally is.
 
 Expressions (CHECKs, defaults, partial-index conditions) are normalized to the same text
-on both: casts (``'fi'::text``) and parentheses are dropped, PostgreSQL's
-``x = ANY (ARRAY[...])`` and SQLite's ``x IN (...)`` become ``x in [...]`` (values sorted)
-and ``x BETWEEN a AND b`` becomes ``x >= a and x <= b``, as PostgreSQL stores it.
+on both: casts (``'fi'::text``) are dropped, PostgreSQL's ``x = ANY (ARRAY[...])`` and
+SQLite's ``x IN (...)`` become ``x in [...]`` (values sorted), ``x <> ALL (ARRAY[...])``
+becomes ``x not in [...]``, ``x BETWEEN a AND b`` becomes ``x >= a and x <= b``, as
+PostgreSQL stores it, and only the parentheses that change the meaning stay (PostgreSQL
+wraps every comparison and the whole expression in its own).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from storage import Database
 from storage.sql import Connection
 
 # Declared column types, per database, and the kind of value they hold. SQLite stores every
-# integer in up to 8 bytes whatever the declared name, so INTEGER and BIGINT are one kind.
+# integer in up to 8 bytes whatever the declared name, so INTEGER and BIGINT are one kind,
+# and PostgreSQL's match is bigint: its 4-byte integer is a kind of its own (a Telegram
+# chat id such as -1001234567890 does not fit it), which the parity test names where meant.
 TYPES = {
     "sqlite": {
         "INTEGER": "integer",
@@ -35,7 +39,7 @@ TYPES = {
     },
     "postgresql": {
         "bigint": "integer",
-        "integer": "integer",
+        "integer": "integer32",
         "text": "text",
         "double precision": "real",
     },
@@ -110,6 +114,7 @@ def normalized(expression: str) -> str:
     """An SQL expression in one spelling for both databases (see the module docstring)."""
     text = re.sub(r"::\w+(?: precision| varying)?(?:\[\])?", "", expression)
     text = re.sub(r"=\s*ANY\s*\(\s*ARRAY\[(.*?)\]\s*\)", r" IN (\1)", text, flags=re.S)
+    text = re.sub(r"<>\s*ALL\s*\(\s*ARRAY\[(.*?)\]\s*\)", r" NOT IN (\1)", text, flags=re.S)
     text = re.sub(
         r"(\w+)\s+BETWEEN\s+(\S+)\s+AND\s+(\S+)", r"\1 >= \2 AND \1 <= \3", text, flags=re.I
     )
@@ -124,10 +129,51 @@ def normalized(expression: str) -> str:
             out.append(f"in [{', '.join(values)}]")
             index = end + 1
             continue
-        if part not in ("(", ")"):
-            out.append("<>" if part == "!=" else part if part.startswith("'") else part.lower())
+        out.append("<>" if part == "!=" else part if part.startswith("'") else part.lower())
         index += 1
-    return " ".join(out)
+    return " ".join(_meaningful(_nested(out)))
+
+
+_Nested = list["str | _Nested"]
+
+
+def _nested(tokens: list[str]) -> _Nested:
+    """Tokens with each parenthesised group as a list of its own."""
+    stack: list[_Nested] = [[]]
+    for part in tokens:
+        if part == "(":
+            stack.append([])
+        elif part == ")" and len(stack) > 1:
+            group = stack.pop()
+            stack[-1].append(group)
+        else:
+            stack[-1].append(part)
+    while len(stack) > 1:  # an unclosed group: read as if closed
+        group = stack.pop()
+        stack[-1].append(group)
+    return stack[0]
+
+
+def _meaningful(items: _Nested) -> list[str]:
+    """Flat tokens, keeping a group's parentheses only where they change the meaning: a
+    group joined by AND or OR inside an expression joined by the other one (or by a
+    function call or a comparison)."""
+    joins = {item for item in items if isinstance(item, str) and item in ("and", "or")}
+    own = next(iter(joins)) if len(joins) == 1 else ("mixed" if joins else None)
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        inner_joins = {part for part in item if isinstance(part, str) and part in ("and", "or")}
+        inner = _meaningful(item)
+        needed = bool(inner_joins) and (len(items) > 1) and inner_joins != {own}
+        if needed or (not inner_joins and out and out[-1] not in ("and", "or", "not")):
+            # a function's arguments (lower(x)) keep theirs
+            out += ["(", *inner, ")"]
+        else:
+            out += inner
+    return out
 
 
 # SQLite ---------------------------------------------------------------------------------
