@@ -30,7 +30,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
 from bot.runtime.events import EventLog
 from bot.services.access import managed_group
-from bot.services.consent import NOTICE_VERSION
+from bot.services.consent import consented, consenting
 from bot.services.tips import local_date, programme_week
 from bot.when import days_and_times
 from storage import Database, Transaction
@@ -101,7 +101,7 @@ class CheckInService:
         """The week's plan invitation to every consenting participant; returns how many."""
         now = self._clock.now()
         sent = 0
-        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+        for person in await consenting(tx, group.id):
             pseudonym = self._pseudonyms.of(person.person_id)
             if not await tx.checkins.invite(group.id, meeting.id, pseudonym, now):
                 continue
@@ -119,7 +119,7 @@ class CheckInService:
         checkins = {c.pseudonym: c for c in await tx.checkins.of_meeting(meeting.id) if c.ratings}
         code = next(code for code, name in STAGES.items() if name == stage)
         sent = 0
-        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+        for person in await consenting(tx, group.id):
             checkin = checkins.get(self._pseudonyms.of(person.person_id))
             if checkin is None or (stage == "end" and checkin.progress_mid == Progress.DONE):
                 continue
@@ -306,7 +306,7 @@ class CheckInService:
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
             week = programme_week(group, local_date(group, now))
-            people = await tx.groups.consenting(group.id, NOTICE_VERSION)
+            people = await consenting(tx, group.id)
             by_pseudonym = {self._pseudonyms.of(p.person_id): p for p in people}
             existing = await tx.checkins.pairs(group.id)
             this_week = [(a, b) for w, a, b in existing if w == week]
@@ -351,7 +351,7 @@ class CheckInService:
             return None
         if not await tx.groups.is_participant(group.id, person_id):
             return None
-        if await tx.consents.current(person_id, group.organisation_id, NOTICE_VERSION) is None:
+        if not await consented(tx, person_id, group.organisation_id):
             return None
         checkin = await tx.checkins.get(meeting_id, self._pseudonyms.of(person_id))
         return None if checkin is None else (checkin, group)

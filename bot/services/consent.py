@@ -15,12 +15,27 @@ from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply
 from storage import Database, Transaction
+from storage.groups import Participant
 from storage.organisations import Organisation
 from storage.people import Person
 
 log = logging.getLogger(__name__)
 
 NOTICE_VERSION = "2026-11"
+
+
+async def consented(tx: Transaction, person_id: int, organisation_id: int) -> bool:
+    """Whether the person has consented to this organisation's current notice: the one
+    rule every private feature asks (inside its own transaction)."""
+    return await tx.consents.current(person_id, organisation_id, NOTICE_VERSION) is not None
+
+
+async def consenting(tx: Transaction, group_id: int) -> list[Participant]:
+    """The group's current participants who consented to its organisation's current
+    notice: who the private features (check-ins, buddies, surveys) may write to."""
+    return await tx.groups.consenting(group_id, NOTICE_VERSION)
+
+
 PREFIX = "consent"
 GIVE = "consent:give:"
 WITHDRAW = "consent:withdraw:"
@@ -110,8 +125,7 @@ class ConsentService:
 
     async def has_consent(self, person_id: int, organisation_id: int) -> bool:
         async with self._database.transaction() as tx:
-            current = await tx.consents.current(person_id, organisation_id, NOTICE_VERSION)
-            return current is not None
+            return await consented(tx, person_id, organisation_id)
 
 
 def _notice_text(organisation: Organisation) -> Text:

@@ -22,7 +22,7 @@ from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
 from bot.runtime.events import EventLog
-from bot.services.consent import NOTICE_VERSION
+from bot.services.consent import consenting
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group
@@ -78,7 +78,7 @@ class SurveyService:
         opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now)
         survey = self._surveys.get(opened.survey) or self.survey
         sent = 0
-        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+        for person in await consenting(tx, group.id):
             response_id = await tx.surveys.invite(
                 opened.id, self._pseudonyms.of(person.person_id), now
             )
@@ -182,7 +182,7 @@ class SurveyService:
         group = await tx.groups.get(round_.group_id)
         if group is None:
             return None
-        for person in await tx.groups.consenting(group.id, NOTICE_VERSION):
+        for person in await consenting(tx, group.id):
             if self._pseudonyms.of(person.person_id) == response.pseudonym:
                 survey = self._surveys.get(round_.survey) or self.survey
                 answered = set(await tx.surveys.answered(response.id))

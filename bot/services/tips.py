@@ -41,7 +41,7 @@ from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
-from bot.services.consent import NOTICE_VERSION
+from bot.services.consent import consented
 from bot.services.people import resolve_language
 from bot.settings import LANGUAGES
 from content import Library, Tip
@@ -319,14 +319,13 @@ class TipService:
         async with self._database.transaction() as tx:
             groups = [g for g in await tx.groups.groups_of_participant(person_id) if g.is_active]
             group = groups[0] if groups else None
-            consented = (
+            agreed = (
                 group is not None
                 and group.organisation_id is not None
-                and await tx.consents.current(person_id, group.organisation_id, NOTICE_VERSION)
-                is not None
+                and await consented(tx, person_id, group.organisation_id)
             )
             week = programme_week(group, local_date(group, now)) if group else None
-            if consented:
+            if agreed:
                 assert group is not None
                 used = await tx.tips.use_counts(group.id, pseudonym)
                 last = await tx.tips.last_requested(pseudonym)
@@ -335,12 +334,12 @@ class TipService:
                 last = self._unrecorded.get(person_id)
             tip = self.pick(week, used, avoid=last)
             key = CURATED + tip.id
-            if consented:
+            if agreed:
                 assert group is not None
                 await tx.tips.record_use(
                     key, TipUse.REQUESTED, now, group_id=group.id, pseudonym=pseudonym
                 )
-        if consented:
+        if agreed:
             assert group is not None
             self._events.record(
                 EventKind.TIP_REQUESTED,
@@ -348,7 +347,7 @@ class TipService:
                 person_id=person_id,
                 theme=tip.theme.value,
             )
-        if not consented:
+        if not agreed:
             self._unrecorded.pop(person_id, None)
             self._unrecorded[person_id] = key
             while len(self._unrecorded) > UNRECORDED_MEMORY:
