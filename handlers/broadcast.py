@@ -27,7 +27,7 @@ from bot.services.broadcasts import (
     AnyContent,
 )
 from handlers.fallback import anything_else
-from handlers.rendering import answer, show
+from handlers.rendering import answer, send, show
 
 
 def content_of(message: Message) -> AnyContent | None:
@@ -57,8 +57,7 @@ async def begin(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    await context.services.broadcasts.begin(user.id)
-    await message.reply_text(context.t("broadcast.send-content"))
+    await answer(message, context, await context.services.broadcasts.begin(user.id))
 
 
 async def content_received(update: Update, context: KannustinContext) -> None:
@@ -100,11 +99,9 @@ async def button(update: Update, context: KannustinContext) -> None:
     elif data == NOW:
         await answer(message, context, await broadcasts.send_and_confirm(user_id, None))
     elif data == LATER:
-        await broadcasts.ask_time(user_id)
-        await message.reply_text(context.t("broadcast.ask-time"))
+        await answer(message, context, await broadcasts.ask_time(user_id))
     elif data == DROP:
-        await broadcasts.discard(user_id)
-        await message.edit_text(context.t("broadcast.discarded"))
+        await show(message, context, await broadcasts.discard(user_id), edit=True)
     await query.answer()
 
 
@@ -120,12 +117,10 @@ async def cancel_scheduled(update: Update, context: KannustinContext) -> None:
     """Cancels a scheduled broadcast; it will never be sent."""
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
-    broadcast = await context.services.broadcasts.cancel(
+    said = await context.services.broadcasts.cancel(
         query.from_user.id, int(query.data.removeprefix(CANCEL))
     )
-    await context.bot.send_message(
-        query.message.chat.id, context.t("broadcast.cancelled", number=broadcast.id)
-    )
+    await send(context, query.message.chat.id, said)
     await query.answer()
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from bot.errors import DomainError
+from bot.i18n import Text
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
-from handlers.rendering import hand_over
+from handlers.rendering import answer, hand_over, render
 
 CSV_WORDS = ("csv", "zip")
 
@@ -19,16 +22,15 @@ async def export_command(update: Update, context: KannustinContext) -> None:
     assert message is not None and user is not None
     args = [a.lower() for a in context.args or []]
     if len(args) > 1 or (args and args[0] not in CSV_WORDS):
-        await message.reply_text(context.t("export.usage"))
-        return
+        raise DomainError("export.usage")
     kind = "zip" if args else "xlsx"
     exports = context.services.exports
     groups = await exports.groups_for(user.id)
-    await message.reply_text(context.t("export.working"))
+    await answer(message, context, Reply.of("export.working"))
     file, chart = await exports.for_chat(user.id, groups, kind=kind, language=context.speaks)
     await hand_over(message, context, file)
     if chart is not None:
-        await message.reply_photo(chart, caption=context.t("export.chart-title"))
+        await message.reply_photo(chart, caption=render(context, Text("export.chart-title")))
 
 
 def register(application: KannustinApplication) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
-from handlers.rendering import answer
+from handlers.rendering import answer, toast
 
 GROUP = 0  # same group as the journeys, registered after them: runs only when none matched
 
@@ -15,7 +16,7 @@ async def unknown_command(update: Update, context: KannustinContext) -> None:
     """Says the command is unknown and points to /help."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(context.t("fallback.unknown-command"))
+    await answer(message, context, Reply.of("fallback.unknown-command"))
 
 
 async def anything_else(update: Update, context: KannustinContext) -> None:
@@ -29,14 +30,14 @@ async def anything_else(update: Update, context: KannustinContext) -> None:
         if plan is not None:
             await answer(message, context, plan)
             return
-    await message.reply_text(context.t("fallback.private-message"))
+    await answer(message, context, Reply.of("fallback.private-message"))
 
 
 async def stale_button(update: Update, context: KannustinContext) -> None:
     """A button nobody handles (old or forged): a short notice, nothing changes."""
     query = update.callback_query
     assert query is not None
-    await query.answer(context.t("fallback.stale-button"), show_alert=True)
+    await toast(query, context, Reply.of("fallback.stale-button"), alert=True)
 
 
 def register(application: KannustinApplication) -> None:

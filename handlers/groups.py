@@ -22,7 +22,7 @@ from telegram.ext import (
 from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.groups import LANGUAGE, ORGANISATION, SHOW, BotMembership, settings_card
-from handlers.rendering import answer, edit_pressed, send
+from handlers.rendering import answer, edit_pressed, send, toast
 from storage.states import Language
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ async def group_language_chosen(update: Update, context: KannustinContext) -> No
         query.from_user.id, int(group_id), language=code
     )
     await send(context, query.message.chat.id, settings_card(group))
-    await query.answer(context.t("group.language-set", name=group.name))
+    await toast(query, context, Reply.of("group.language-set", name=group.name))
 
 
 def register(application: KannustinApplication) -> None:

@@ -9,9 +9,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.invitations import PREFIX, REVOKE
-from handlers.rendering import answer
+from handlers.rendering import answer, send, toast
 from storage.states import StaffRole
 
 # Role words people may type, in each of our languages.
@@ -97,10 +98,10 @@ async def revoke(update: Update, context: KannustinContext) -> None:
     assert query is not None and query.data is not None
     invitation_id = int(query.data.removeprefix(REVOKE))
     await context.services.invitations.revoke(query.from_user.id, invitation_id)
-    text = context.t("invite.revoked-done", number=invitation_id)
+    said = Reply.of("invite.revoked-done", number=invitation_id)
     if query.message is not None:
-        await context.bot.send_message(query.message.chat.id, text)
-    await query.answer(text)
+        await send(context, query.message.chat.id, said)
+    await toast(query, context, said)
 
 
 def register(application: KannustinApplication) -> None:

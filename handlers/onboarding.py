@@ -6,11 +6,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.replies import Reply
 from bot.roles import ChatKind
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.people import LANGUAGE_CALLBACK
 from bot.services.people import language_menu as menu
-from handlers.rendering import answer
+from handlers.rendering import answer, edit_pressed
 
 
 async def start(update: Update, context: KannustinContext) -> None:
@@ -24,7 +25,7 @@ async def start(update: Update, context: KannustinContext) -> None:
         )
         await answer(message, context, outcome)
         return
-    await message.reply_text(context.t("start.welcome", name=user.first_name))
+    await answer(message, context, Reply.of("start.welcome", name=user.first_name))
 
 
 async def help_command(update: Update, context: KannustinContext) -> None:
@@ -51,7 +52,7 @@ async def language_chosen(update: Update, context: KannustinContext) -> None:
     person = await context.services.people.choose_language(query.from_user.id, code)
     context.person = person
     context.language = person.language
-    await query.edit_message_text(context.t("language.changed"))
+    await edit_pressed(query, context, Reply.of("language.changed"))
     await query.answer()
 
 

@@ -7,8 +7,8 @@ from telegram.ext import CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
-from handlers.rendering import command_text
-from storage.states import StaffRole
+from bot.services.invitations import PREFIX
+from handlers.rendering import answer, command_text
 
 
 async def new_organisation(update: Update, context: KannustinContext) -> None:
@@ -20,14 +20,9 @@ async def new_organisation(update: Update, context: KannustinContext) -> None:
     if not name:
         raise DomainError("org.usage")
     services = context.services
-    organisation = await services.organisations.create(user.id, name)
-    invitation = await services.invitations.create(
-        user.id, StaffRole.COORDINATOR, organisation_id=organisation.id
-    )
-    link = services.deep_links.link(context.bot.username, "inv", invitation.token)
-    await message.reply_text(
-        context.t("org.created", name=organisation.name, number=organisation.id, link=link)
-    )
+    founded = await services.organisations.found(user.id, name)
+    link = services.deep_links.link(context.bot.username, PREFIX, founded.invitation.token)
+    await answer(message, context, services.organisations.founded(founded, link))
 
 
 async def organisation_contact(update: Update, context: KannustinContext) -> None:
@@ -38,10 +33,9 @@ async def organisation_contact(update: Update, context: KannustinContext) -> Non
     contact = command_text(message)
     if not contact:
         raise DomainError("org.contact-usage")
-    organisation = await context.services.organisations.set_privacy_contact(user.id, contact)
-    await message.reply_text(
-        context.t("org.contact-set", name=organisation.name, contact=organisation.privacy_contact)
-    )
+    organisations = context.services.organisations
+    organisation = await organisations.set_privacy_contact(user.id, contact)
+    await answer(message, context, organisations.contact_set(organisation))
 
 
 def register(application: KannustinApplication) -> None:

@@ -11,9 +11,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.flood import WINDOW, FloodGuard, Verdict
 from bot.services.engagement import MESSAGE_TYPES, MemberChange, Sighting
+from handlers.rendering import answer
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ def flood_control(guard: FloodGuard) -> Handler:
             return
         if verdict is Verdict.WARN:
             log.info("a person sent more commands than the limit in %.0f s", WINDOW)
-            await message.reply_text(context.t("people.slow-down"))
+            await answer(message, context, Reply.of("people.slow-down"))
         raise ApplicationHandlerStop
 
     return check

@@ -7,9 +7,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.privacy import FORGET, KEEP
-from handlers.rendering import answer, hand_over
+from handlers.rendering import answer, edit_pressed, hand_over
 
 
 async def my_data(update: Update, context: KannustinContext) -> None:
@@ -18,8 +19,8 @@ async def my_data(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     found = await context.services.privacy.my_data(user.id)
-    if found is None:
-        await message.reply_text(context.t("privacy.mydata-none"))
+    if isinstance(found, Reply):
+        await answer(message, context, found)
         return
     await hand_over(message, context, found)
 
@@ -35,14 +36,11 @@ async def forget_confirmed(update: Update, context: KannustinContext) -> None:
     """The yes button: only the presser is erased, and only while the question is fresh."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    privacy = context.services.privacy
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
-    if not in_private or not privacy.button_is_fresh(query.data):
-        await query.edit_message_text(context.t("privacy.forget-expired"))
-        await query.answer()
-        return
-    erased = await privacy.forget(query.from_user.id)
-    await query.edit_message_text(context.render(erased.text()))
+    said = await context.services.privacy.confirm_forget(
+        query.from_user.id, query.data, in_private=in_private
+    )
+    await edit_pressed(query, context, said)
     await query.answer()
 
 
@@ -50,7 +48,7 @@ async def forget_declined(update: Update, context: KannustinContext) -> None:
     """The no button: nothing is erased, and the message says so."""
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(context.t("privacy.forget-kept"))
+    await edit_pressed(query, context, context.services.privacy.keep())
     await query.answer()
 
 

@@ -60,6 +60,14 @@ async def edit_pressed(query: CallbackQuery, context: KannustinContext, reply: R
     await query.edit_message_text(text_of(context, reply), reply_markup=keyboard(context, reply))
 
 
+async def toast(
+    query: CallbackQuery, context: KannustinContext, reply: Reply, *, alert: bool = False
+) -> None:
+    """Answer the button press with a short notice over the chat (an alert to dismiss, if
+    ``alert``)."""
+    await query.answer(text_of(context, reply), show_alert=alert)
+
+
 async def show(message: Message, context: KannustinContext, reply: Reply, *, edit: bool) -> None:
     """Edit the message under a button (a double tap that changes nothing is fine), or
     answer with a new one."""

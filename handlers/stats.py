@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.stats import CHART, GROUP
 from handlers.rendering import answer, render
@@ -22,8 +23,7 @@ async def stats_command(update: Update, context: KannustinContext) -> None:
     chart = any(a in CHART_WORDS for a in args)
     numbers = [a for a in args if a.isdigit() and len(a) <= 9]
     if len(args) != chart + len(numbers) or len(numbers) > 1:
-        await message.reply_text(context.t("stats.usage"))
-        return
+        raise DomainError("stats.usage")
     group_id = int(numbers[0]) if numbers else None
     await _show(message, context, user.id, group_id, chart=chart)
 

@@ -64,7 +64,7 @@ async def _view(
         await deliver(context.bot, message.chat.id, view.content(language), {}, outbox=False)
     except TelegramError as error:
         log.warning("tip %s cannot be shown: %s", key, error)
-        await message.reply_text(context.t("tip.cannot-show", number=key))
+        await answer(message, context, Reply.of("tip.cannot-show", number=key))
     await answer(message, context, view_menu(view, language))
 
 
@@ -159,7 +159,7 @@ async def review_command(update: Update, context: KannustinContext) -> None:
             )
         except TelegramError as error:  # a file Telegram no longer has: it can still be rejected
             log.warning("contribution %d cannot be shown: %s", contribution.id, error)
-            await message.reply_text(context.t("tip.cannot-show", number=contribution.id))
+            await answer(message, context, Reply.of("tip.cannot-show", number=contribution.id))
         await answer(message, context, buttons)
 
 
@@ -182,9 +182,7 @@ async def approval_command(update: Update, context: KannustinContext) -> None:
     args = [arg.lower() for arg in context.args or []]
     if args not in (["on"], ["off"]):
         raise DomainError("tip.approval-usage")
-    name = await context.services.tips.set_review(user.id, args[0] == "on")
-    key = "tip.approval-on" if args[0] == "on" else "tip.approval-off"
-    await message.reply_text(context.t(key, organisation=name))
+    await answer(message, context, await context.services.tips.set_review(user.id, args[0] == "on"))
 
 
 # ---------------------------------------------------------------------------------------------

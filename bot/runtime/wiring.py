@@ -187,7 +187,7 @@ def build_services(
         library=library,
         people=people,
         engagement=EngagementService(people, groups, events),
-        organisations=OrganisationService(database, clock, admins),
+        organisations=OrganisationService(database, clock, admins, invitations),
         invitations=invitations,
         groups=groups,
         consent=consent,

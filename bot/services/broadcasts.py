@@ -187,8 +187,8 @@ class BroadcastService:
         self._notify()
         return broadcast, groups
 
-    async def cancel(self, actor_id: int, broadcast_id: int) -> Broadcast:
-        """A scheduled broadcast is never sent once cancelled."""
+    async def cancel(self, actor_id: int, broadcast_id: int) -> Reply:
+        """A scheduled broadcast is never sent once cancelled; says so."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
@@ -199,10 +199,8 @@ class BroadcastService:
                 raise DomainError("broadcast.not-scheduled")
             await tx.outbox.cancel_broadcast(broadcast_id, "reason.cancelled", now)
             await tx.broadcasts.set_status(broadcast_id, BroadcastStatus.CANCELLED, now)
-            cancelled = await tx.broadcasts.get(broadcast_id)
-        assert cancelled is not None
         log.info("broadcast %d cancelled by %d", broadcast_id, actor_id)
-        return cancelled
+        return Reply.of("broadcast.cancelled", number=broadcast_id)
 
     async def scheduled_for(self, actor_id: int) -> list[BroadcastSummary]:
         async with self._database.transaction() as tx:
@@ -294,8 +292,9 @@ class BroadcastService:
         async with self._database.transaction() as tx:
             return await tx.broadcasts.draft(actor_id)
 
-    async def begin(self, actor_id: int) -> None:
-        """/broadcast: the next content the person sends is the broadcast."""
+    async def begin(self, actor_id: int) -> Reply:
+        """/broadcast: the next content the person sends is the broadcast (they are asked
+        for it)."""
         async with self._database.transaction() as tx:
             require_staff(await load_actor(tx, actor_id, self._admins))
             await tx.broadcasts.save_draft(
@@ -306,6 +305,7 @@ class BroadcastService:
                 media_group_id=None,
                 now=self._clock.now(),
             )
+        return Reply.of("broadcast.send-content")
 
     async def received(
         self, actor_id: int, content: AnyContent | None, *, text: str | None, album: str | None
@@ -484,14 +484,15 @@ class BroadcastService:
                 tip=draft.tip,
             )
 
-    async def ask_time(self, actor_id: int) -> Draft:
+    async def ask_time(self, actor_id: int) -> Reply:
+        """Schedule for later: the draft waits for a time, and the person is asked for it."""
         async with self._database.transaction() as tx:
             draft = await tx.broadcasts.draft(actor_id)
             if draft is None or draft.content == EMPTY:
                 raise DomainError("broadcast.no-draft")
             if not draft.target_ids:
                 raise DomainError("broadcast.no-targets")
-            return await tx.broadcasts.save_draft(
+            await tx.broadcasts.save_draft(
                 actor_id,
                 content=draft.content,
                 targets=draft.target_ids,
@@ -500,6 +501,7 @@ class BroadcastService:
                 now=self._clock.now(),
                 tip=draft.tip,
             )
+        return Reply.of("broadcast.ask-time")
 
     async def send_draft(
         self, actor_id: int, when_text: str | None = None
@@ -520,9 +522,11 @@ class BroadcastService:
             actor_id, content_from_json(draft.content), draft.target_ids, send_at, tip=draft.tip
         )
 
-    async def discard(self, actor_id: int) -> None:
+    async def discard(self, actor_id: int) -> Reply:
+        """Cancel in the preview: the draft is gone."""
         async with self._database.transaction() as tx:
             await tx.broadcasts.drop_draft(actor_id)
+        return Reply.of("broadcast.discarded")
 
 
 class BroadcastDeliveries:

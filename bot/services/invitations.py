@@ -88,43 +88,64 @@ class InvitationService:
         organisation_id: int | None = None,
     ) -> NewInvitation:
         """An invitation the actor may give; raises with the reason when they may not."""
+        async with self._database.transaction() as tx:
+            return await self.create_in(
+                tx,
+                actor_id,
+                role,
+                group_id=group_id,
+                uses=uses,
+                organisation_id=organisation_id,
+            )
+
+    async def create_in(
+        self,
+        tx: Transaction,
+        actor_id: int,
+        role: StaffRole,
+        *,
+        group_id: int | None = None,
+        uses: int = 1,
+        organisation_id: int | None = None,
+    ) -> NewInvitation:
+        """``create`` inside the caller's transaction (a new organisation and its first
+        coordinator's invitation commit together)."""
         if role not in tuple(StaffRole):
             raise DomainError("invite.usage")
         if not 1 <= uses <= MAX_USES:
             raise DomainError("invite.uses-invalid", limit=MAX_USES)
         now = self._clock.now()
-        async with self._database.transaction() as tx:
-            actor = await load_actor(tx, actor_id, self._admins)
-            if actor.is_instructor and not actor.is_admin and uses > 1:
-                # every holder becomes staff: only coordinators hand out links for many
-                raise DomainError("invite.instructor-single-use")
-            organisation_id, group = await self._check_may_invite(
-                tx, actor, role, group_id, organisation_id
-            )
-            organisation = await tx.organisations.get(organisation_id)
-            if organisation is None:
-                raise DomainError("org.unknown")
-            token = secrets.token_urlsafe(TOKEN_BYTES)
-            invitation = await tx.invitations.create(
-                token_hash=hash_token(token),
-                organisation_id=organisation_id,
-                role=role,
-                group_id=group_id,
-                created_by=actor_id,
-                now=now,
-                expires_at=now + self.valid_for,
-                max_uses=uses,
-            )
-            await tx.audit.add(
-                now,
-                actor_id,
-                AuditAction.INVITATION_CREATED,
-                f"invitation {invitation.id}",
-                role=role,
-                organisation=organisation_id,
-                group=group_id,
-                uses=uses,
-            )
+        actor = await load_actor(tx, actor_id, self._admins)
+        if actor.is_instructor and not actor.is_admin and uses > 1:
+            # every holder becomes staff: only coordinators hand out links for many
+            raise DomainError("invite.instructor-single-use")
+        organisation_id, group = await self._check_may_invite(
+            tx, actor, role, group_id, organisation_id
+        )
+        organisation = await tx.organisations.get(organisation_id)
+        if organisation is None:
+            raise DomainError("org.unknown")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        invitation = await tx.invitations.create(
+            token_hash=hash_token(token),
+            organisation_id=organisation_id,
+            role=role,
+            group_id=group_id,
+            created_by=actor_id,
+            now=now,
+            expires_at=now + self.valid_for,
+            max_uses=uses,
+        )
+        await tx.audit.add(
+            now,
+            actor_id,
+            AuditAction.INVITATION_CREATED,
+            f"invitation {invitation.id}",
+            role=role,
+            organisation=organisation_id,
+            group=group_id,
+            uses=uses,
+        )
         log.info("invitation %d (%s) created by %d", invitation.id, role, actor_id)
         return NewInvitation(
             invitation,

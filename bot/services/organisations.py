@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.errors import DomainError
+from bot.i18n import Text
+from bot.replies import Reply
 from bot.services.access import load_actor, require_admin, require_coordinator
-from storage import Database
+from bot.services.invitations import InvitationService, NewInvitation
+from storage import Database, Transaction
 from storage.organisations import Organisation
-from storage.states import AuditAction, EventErasure
+from storage.states import AuditAction, EventErasure, StaffRole
 
 NAME_LIMIT = 80
 CONTACT_LIMIT = 300
@@ -23,25 +27,74 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True)
+class Founded:
+    """A new organisation and the invitation for its first coordinator."""
+
+    organisation: Organisation
+    invitation: NewInvitation
+
+
 class OrganisationService:
-    def __init__(self, database: Database, clock: Clock, admins: Collection[int]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        invitations: InvitationService,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
+        self._invitations = invitations
 
     async def create(self, actor_id: int | None, name: str) -> Organisation:
         """A new organisation. ``actor_id`` None means the command line (an admin by definition)."""
-        name = clean_name(name)
         async with self._database.transaction() as tx:
-            if actor_id is not None:
-                require_admin(await load_actor(tx, actor_id, self._admins))
-            if await tx.organisations.by_name(name) is not None:
-                raise DomainError("org.exists", name=name)
-            now = self._clock.now()
-            organisation = await tx.organisations.create(name, now)
-            target = f"organisation {organisation.id}"
-            await tx.audit.add(now, actor_id, AuditAction.ORGANISATION_CREATED, target)
-            return organisation
+            return await self._create(tx, actor_id, name)
+
+    async def found(self, actor_id: int, name: str) -> Founded:
+        """/neworg: a new organisation and its first coordinator's invitation, committed
+        together (an organisation is never left without its link)."""
+        async with self._database.transaction() as tx:
+            organisation = await self._create(tx, actor_id, name)
+            invitation = await self._invitations.create_in(
+                tx, actor_id, StaffRole.COORDINATOR, organisation_id=organisation.id
+            )
+        return Founded(organisation, invitation)
+
+    @staticmethod
+    def founded(founded: Founded, link: str) -> Reply:
+        """What the admin is told: the organisation, its number and the coordinator's link."""
+        organisation = founded.organisation
+        return Reply(
+            Text(
+                "org.created",
+                {"name": organisation.name, "number": organisation.id, "link": link},
+            )
+        )
+
+    @staticmethod
+    def contact_set(organisation: Organisation) -> Reply:
+        """What the coordinator is told after setting the privacy contact."""
+        return Reply(
+            Text(
+                "org.contact-set",
+                {"name": organisation.name, "contact": organisation.privacy_contact},
+            )
+        )
+
+    async def _create(self, tx: Transaction, actor_id: int | None, name: str) -> Organisation:
+        name = clean_name(name)
+        if actor_id is not None:
+            require_admin(await load_actor(tx, actor_id, self._admins))
+        if await tx.organisations.by_name(name) is not None:
+            raise DomainError("org.exists", name=name)
+        now = self._clock.now()
+        organisation = await tx.organisations.create(name, now)
+        target = f"organisation {organisation.id}"
+        await tx.audit.add(now, actor_id, AuditAction.ORGANISATION_CREATED, target)
+        return organisation
 
     async def all(self) -> list[Organisation]:
         async with self._database.transaction() as tx:

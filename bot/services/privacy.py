@@ -74,15 +74,15 @@ class PrivacyService:
         self._events = events
         self._swept_on: dt.date | None = None
 
-    async def my_data(self, person_id: int) -> File | None:
+    async def my_data(self, person_id: int) -> File | Reply:
         """/mydata: the person's data as a UTF-8 JSON file named by today's date, its
-        caption saying how many events it holds; None if nothing is stored about them."""
+        caption saying how many events it holds; or that nothing is stored about them."""
         pseudonym = self._pseudonyms.of(person_id)
         await self._events.flush()
         async with self._database.transaction() as tx:
             data = await tx.privacy.personal_data(person_id, pseudonym)
         if not any(data.values()):
-            return None
+            return Reply.of("privacy.mydata-none")
         document = {
             "about": "Kannustin: everything stored about you",
             "made_at": self._clock.now().isoformat(timespec="seconds"),
@@ -108,10 +108,20 @@ class PrivacyService:
             ),
         )
 
-    def button_is_fresh(self, data: str) -> bool:
+    async def confirm_forget(self, person_id: int, data: str, *, in_private: bool) -> Reply:
+        """The yes button: only the presser is erased, only in their private chat and only
+        while the question is fresh (a quarter hour); otherwise nothing changes."""
         minute = int(data.removeprefix(FORGET))
         now = int(self._clock.now().timestamp() // 60)
-        return 0 <= now - minute <= BUTTON_MINUTES
+        if not in_private or not 0 <= now - minute <= BUTTON_MINUTES:
+            return Reply.of("privacy.forget-expired")
+        erased = await self.forget(person_id)
+        return Reply(erased.text())
+
+    @staticmethod
+    def keep() -> Reply:
+        """The no button: nothing is erased."""
+        return Reply.of("privacy.forget-kept")
 
     async def forget(self, person_id: int, *, by: int | None = None) -> Erased:
         """Erase the person (``by``: the admin who asked, None for the person themself)."""

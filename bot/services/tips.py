@@ -556,9 +556,9 @@ class TipService:
             now=now,
         )
 
-    async def set_review(self, actor_id: int, review: bool) -> str:
-        """Turn review of contributions on or off for the coordinator's organisation;
-        returns its name."""
+    async def set_review(self, actor_id: int, review: bool) -> Reply:
+        """Turn review of contributions on or off for the coordinator's organisation; says
+        which it now is."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             if not actor.is_coordinator or actor.organisation_id is None:
@@ -573,7 +573,8 @@ class TipService:
             )
             organisation = await tx.organisations.get(actor.organisation_id)
         assert organisation is not None
-        return organisation.name
+        key = "tip.approval-on" if review else "tip.approval-off"
+        return Reply(Text(key, {"organisation": organisation.name}))
 
     # Inside ---------------------------------------------------------------------------------
 
