@@ -4,10 +4,10 @@ into Telegram's text and keyboard)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.i18n import Text, Words
+from bot.i18n import Lines, Text, Words
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,14 @@ def in_rows(buttons: Sequence[Button], width: int) -> Keyboard:
 def column(buttons: Sequence[Button]) -> Keyboard:
     """One button per row."""
     return in_rows(buttons, 1)
+
+
+def lines_with_buttons(header: Words, entries: Iterable[tuple[Words, Button]]) -> Reply:
+    """A header, then a line per entry, with each entry's button in a column below
+    (``/scheduled``, ``/invites``: a thing to act on per line)."""
+    lines: list[Words] = [header]
+    buttons: list[Button] = []
+    for line, button in entries:
+        lines.append(line)
+        buttons.append(button)
+    return Reply(Lines(tuple(lines)), column(buttons))

@@ -34,7 +34,7 @@ from bot.payload import (
     describe,
     fit_text,
 )
-from bot.replies import Button, Reply, column
+from bot.replies import Button, Reply, column, lines_with_buttons
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff
@@ -214,13 +214,8 @@ class BroadcastService:
         summaries = await self.scheduled_for(actor_id)
         if not summaries:
             return Reply.of("broadcast.none-scheduled")
-        lines: list[Words] = [Text("broadcast.scheduled-header")]
-        buttons = []
-        for summary in summaries:
-            line, button = self.scheduled_entry(summary)
-            lines.append(line)
-            buttons.append(button)
-        return Reply(Lines(tuple(lines)), column(buttons))
+        entries = map(self.scheduled_entry, summaries)
+        return lines_with_buttons(Text("broadcast.scheduled-header"), entries)
 
     def scheduled_entry(self, summary: BroadcastSummary) -> tuple[Text, Button]:
         """A scheduled broadcast's line in a list, and the button that cancels it."""

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Lines, Text, Words
-from bot.replies import Button, Reply, column
+from bot.i18n import Text
+from bot.replies import Button, Reply, lines_with_buttons
 from bot.services.access import Actor, load_actor, require_manages, require_staff
 from storage import Database, Transaction
 from storage.groups import Group
@@ -320,30 +320,7 @@ class InvitationService:
         found = await self.open_for(actor_id)
         if not found:
             return Reply.of("invite.none-open")
-        lines: list[Words] = [Text("invite.open-header")]
-        buttons = []
-        for item in found:
-            invitation = item.invitation
-            until = invitation.expires_at.astimezone(ZoneInfo(item.timezone))
-            lines.append(
-                Text(
-                    "invite.open-line",
-                    {
-                        "number": invitation.id,
-                        "role": Text(ROLE_KEYS[invitation.role]),
-                        "group": item.group_name or "-",
-                        "uses": invitation.max_uses - invitation.uses,
-                        "until": until.strftime("%d.%m. %H:%M"),
-                    },
-                )
-            )
-            buttons.append(
-                Button(
-                    Text("invite.revoke-button", {"number": invitation.id}),
-                    data=f"{REVOKE}{invitation.id}",
-                )
-            )
-        return Reply(Lines(tuple(lines)), column(buttons))
+        return lines_with_buttons(Text("invite.open-header"), map(_open_entry, found))
 
     async def revoke(self, actor_id: int, invitation_id: int) -> Invitation:
         """Close an invitation: its inviter, the organisation's coordinators or an admin."""
@@ -366,3 +343,23 @@ class InvitationService:
         assert revoked is not None
         log.info("invitation %d revoked by %d", invitation_id, actor_id)
         return revoked
+
+
+def _open_entry(item: OpenInvitation) -> tuple[Text, Button]:
+    """An open invitation's line in /invites, and the button that revokes it."""
+    invitation = item.invitation
+    until = invitation.expires_at.astimezone(ZoneInfo(item.timezone))
+    line = Text(
+        "invite.open-line",
+        {
+            "number": invitation.id,
+            "role": Text(ROLE_KEYS[invitation.role]),
+            "group": item.group_name or "-",
+            "uses": invitation.max_uses - invitation.uses,
+            "until": until.strftime("%d.%m. %H:%M"),
+        },
+    )
+    button = Button(
+        Text("invite.revoke-button", {"number": invitation.id}), data=f"{REVOKE}{invitation.id}"
+    )
+    return line, button
