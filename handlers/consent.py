@@ -3,7 +3,7 @@ agree and withdraw buttons."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -24,12 +24,7 @@ async def privacy(update: Update, context: KannustinContext) -> None:
         text = context.render(group_notice) if group_notice else context.t("privacy.general")
         await message.reply_text(text)
         return
-    notices = await services.consent.status(user.id)
-    if not notices:
-        await message.reply_text(context.t("privacy.general"))
-        return
-    for notice in notices:
-        await answer(message, context, notice)
+    await _notices(message, context, user.id, none="privacy.general")
 
 
 async def consent_status(update: Update, context: KannustinContext) -> None:
@@ -37,9 +32,15 @@ async def consent_status(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    notices = await context.services.consent.status(user.id)
+    await _notices(message, context, user.id, none="consent.no-groups")
+
+
+async def _notices(message: Message, context: KannustinContext, person_id: int, none: str) -> None:
+    """The notice of each organisation the person's consent concerns, with its status and
+    button, one message each; the text ``none`` when there is no such organisation."""
+    notices = await context.services.consent.status(person_id)
     if not notices:
-        await message.reply_text(context.t("consent.no-groups"))
+        await message.reply_text(context.t(none))
         return
     for notice in notices:
         await answer(message, context, notice)
