@@ -62,6 +62,8 @@ _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
     "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
 )
+# the same columns of ``groups g`` in a join
+_GROUP_G = ", ".join("g." + column.strip() for column in _GROUP.split(","))
 
 
 class GroupRepository:
@@ -215,7 +217,7 @@ class GroupRepository:
         rows = await fetch_all(
             self._connection,
             f"""
-            SELECT {", ".join("g." + c.strip() for c in _GROUP.split(","))}
+            SELECT {_GROUP_G}
             FROM groups g JOIN group_instructors i ON i.group_id = g.id
             WHERE i.person_id = :person_id ORDER BY g.title
             """,
@@ -365,7 +367,7 @@ class GroupRepository:
         rows = await fetch_all(
             self._connection,
             f"""
-            SELECT {", ".join("g." + c.strip() for c in _GROUP.split(","))}
+            SELECT {_GROUP_G}
             FROM groups g JOIN group_participants p ON p.group_id = g.id
             WHERE p.person_id = :person_id AND p.status = 'member' ORDER BY g.title
             """,
