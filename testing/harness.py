@@ -157,6 +157,18 @@ class RunningBot:
         await self.say(sentinel, "/help")
 
 
+def services_without_telegram(database: Database, clock: FixedClock, **settings: Any) -> Services:
+    """Every service, built as the bot builds them (``build_services``) but without Telegram,
+    for tests of one service; ``settings`` as the environment gives them (``admins="1"``)."""
+    return build_services(
+        Settings(_env_file=None, **settings),  # type: ignore[call-arg]
+        clock=clock,
+        database=database,
+        translator=Translator.load(),
+        library=load_library(),
+    )
+
+
 async def instructor_with_group(
     database: Database,
     clock: FixedClock,
@@ -167,14 +179,7 @@ async def instructor_with_group(
 ) -> tuple[Services, Group]:
     """Services without Telegram (admin 1 from the settings), and an instructor of Espoo
     who registered a group: for tests of one service."""
-    settings = Settings(_env_file=None, admins="1")  # type: ignore[call-arg, arg-type]
-    services = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
-    )
+    services = services_without_telegram(database, clock, admins="1")
     for person_id in (1, instructor):
         await services.people.record_contact(person_id, "fi")
     organisation = await services.organisations.create(1, "Espoo")

@@ -17,12 +17,10 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import DomainError
-from bot.i18n import Translator
 from bot.payload import TextContent
-from bot.runtime.wiring import Services, build_services
-from bot.settings import Settings
-from content import load_library
+from bot.runtime.wiring import Services
 from storage import Database
+from testing.harness import services_without_telegram
 
 ADMIN, COORDINATOR, INSTRUCTOR, OTHER_INSTRUCTOR, FOREIGN_COORDINATOR = 1, 2, 3, 4, 5
 PARTICIPANT, STRANGER = 6, 7
@@ -52,14 +50,7 @@ class World:
 
 @pytest.fixture
 async def world(database: Database, clock: FixedClock) -> World:
-    settings = Settings(_env_file=None, admins=str(ADMIN))  # type: ignore[call-arg]
-    services = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
-    )
+    services = services_without_telegram(database, clock, admins=str(ADMIN))
     for person in ROLES.values():
         await services.people.record_contact(person, "fi")
     espoo = await services.organisations.create(ADMIN, "Espoo")

@@ -11,27 +11,19 @@ import datetime as dt
 import pytest
 
 from bot.clock import FixedClock
-from bot.i18n import Text, Translator
+from bot.i18n import Text
 from bot.replies import Button, Reply
-from bot.runtime.wiring import Services, build_services
+from bot.runtime.wiring import Services
 from bot.services.groups import MIGRATION_GRACE, ORGANISATION, BotMembership
-from bot.settings import Settings
-from content import load_library
 from storage import Database
+from testing.harness import services_without_telegram
 
 ADMIN, INSTRUCTOR, STRANGER = 1, 30, 66
 
 
 @pytest.fixture
 async def services(database: Database, clock: FixedClock) -> Services:
-    settings = Settings(_env_file=None, admins=str(ADMIN), language="fi")  # type: ignore[call-arg]
-    built = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
-    )
+    built = services_without_telegram(database, clock, admins=str(ADMIN), language="fi")
     await built.people.record_contact(ADMIN, "fi")
     return built
 

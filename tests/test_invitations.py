@@ -10,27 +10,18 @@ import pytest
 from bot.clock import FixedClock
 from bot.deeplinks import PAYLOAD
 from bot.errors import DomainError
-from bot.i18n import Translator
-from bot.runtime.wiring import Services, build_services
+from bot.runtime.wiring import Services
 from bot.services.invitations import hash_token
-from bot.settings import Settings
-from content import load_library
 from storage import Database
 from storage.people import Person
+from testing.harness import services_without_telegram
 
 ADMIN = 1
 
 
 @pytest.fixture
 async def services(database: Database, clock: FixedClock) -> Services:
-    settings = Settings(_env_file=None, admins=str(ADMIN))  # type: ignore[call-arg]
-    built = build_services(
-        settings,
-        clock=clock,
-        database=database,
-        translator=Translator.load(),
-        library=load_library(),
-    )
+    built = services_without_telegram(database, clock, admins=str(ADMIN))
     await built.people.record_contact(ADMIN, "fi")
     await built.organisations.create(ADMIN, "Espoo")
     return built
