@@ -18,12 +18,15 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage import Database
 from storage.sql import is_postgres_url, redacted_url
 
 # read once at import: the tests' clean environment removes every KANNUSTIN_* variable
@@ -53,6 +56,21 @@ def database_for(path: Path | str) -> str:
         _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
         _created.add(name)
     return urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{name}"))
+
+
+@asynccontextmanager
+async def two_instances(path: Path | str) -> AsyncIterator[list[Database]]:
+    """Two connected ``Database`` objects on the one database of test path ``path``, as two
+    instances of the bot hold it (several instances need PostgreSQL); closed at the end."""
+    url = database_for(path)
+    databases = [Database(url), Database(url)]
+    try:
+        for database in databases:
+            await database.connect()
+        yield databases
+    finally:
+        for database in databases:
+            await database.close()
 
 
 def stored_bytes(database: Path | str) -> bytes:

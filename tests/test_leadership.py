@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.runtime.leadership import Leadership
 from storage import Database, apply_migrations
 from storage.leadership import LeaderLock
-from testing.databases import database_for, on_postgres
+from testing.databases import database_for, on_postgres, two_instances
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(), reason="several instances need PostgreSQL (KANNUSTIN_TEST_POSTGRES)"
@@ -22,10 +22,6 @@ pytestmark = pytest.mark.skipif(
 async def test_one_leads_and_the_other_takes_over_when_it_stops(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    url = database_for(tmp_path / "bot.db")
-    databases = [Database(url), Database(url)]
-    for database in databases:
-        await database.connect()
     gained: list[str] = []
     lost: list[str] = []
 
@@ -38,20 +34,19 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(
 
         return Leadership(LeaderLock(database), on_gain=gain, on_loss=loss, poll=0.2)
 
-    first, second = leadership("first", databases[0]), leadership("second", databases[1])
-    try:
-        await first.start()
-        await second.start()
-        await asyncio.sleep(0.6)  # the second keeps trying
-        assert (first.leading, second.leading, gained) == (True, False, ["first"])
+    async with two_instances(tmp_path / "bot.db") as databases:
+        first, second = leadership("first", databases[0]), leadership("second", databases[1])
+        try:
+            await first.start()
+            await second.start()
+            await asyncio.sleep(0.6)  # the second keeps trying
+            assert (first.leading, second.leading, gained) == (True, False, ["first"])
 
-        await first.stop()
-        await asyncio.wait_for(second.changed.wait(), 5)
-        assert (second.leading, gained, lost) == (True, ["first", "second"], ["first"])
-    finally:
-        await second.stop()
-        for database in databases:
-            await database.close()
+            await first.stop()
+            await asyncio.wait_for(second.changed.wait(), 5)
+            assert (second.leading, gained, lost) == (True, ["first", "second"], ["first"])
+        finally:
+            await second.stop()
     assert lost == ["first", "second"]
 
 

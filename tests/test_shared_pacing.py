@@ -11,10 +11,10 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.runtime.pacing import SAFETY, Limits, SharedPacer
-from storage import Database, apply_migrations
+from storage import apply_migrations
 from storage.pacing import SlotBook
 from storage.rows import fetch_all
-from testing.databases import database_for, on_postgres
+from testing.databases import on_postgres, two_instances
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(), reason="shared pacing needs PostgreSQL (KANNUSTIN_TEST_POSTGRES)"
@@ -24,19 +24,12 @@ pytestmark = pytest.mark.skipif(
 async def test_two_instances_sending_at_once_stay_inside_the_limits_together(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    url = database_for(tmp_path / "bot.db")
-    databases = [Database(url), Database(url)]
-    for database in databases:
-        await database.connect()
-    await apply_migrations(
-        databases[0], __import__("datetime").datetime.now(__import__("datetime").UTC)
-    )
-
     async def no_wait(seconds: float) -> None:  # the booked slots are what is checked
         return None
 
-    pacers = [SharedPacer(SlotBook(database), sleep=no_wait) for database in databases]
-    try:
+    async with two_instances(tmp_path / "bot.db") as databases:
+        await apply_migrations(databases[0], clock.now())
+        pacers = [SharedPacer(SlotBook(database), sleep=no_wait) for database in databases]
         # each instance answers 40 people and posts 25 times in one group, all at once
         sends = [
             pacer.acquire(chat, group=chat < 0)
@@ -48,9 +41,6 @@ async def test_two_instances_sending_at_once_stay_inside_the_limits_together(
             slots = await fetch_all(
                 tx.connection, "SELECT chat, at FROM send_slots ORDER BY at", {}
             )
-    finally:
-        for database in databases:
-            await database.close()
 
     limits = Limits()
     assert len(slots) == 2 * 65
