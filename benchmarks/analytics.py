@@ -28,11 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.clock import SystemClock
 from emulator import BotApiEmulator
 from storage.timestamps import to_db
 from testing.databases import cli_environment, drop_created, which
-from testing.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, RunningBot, benchmark_bot
 
 KANNUSTIN = str(Path(sys.executable).with_name("kannustin"))
 KINDS = (
@@ -163,13 +162,8 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
 
 
 async def timed(bot: RunningBot, text: str, method: str) -> float:
-    emulator = bot.emulator
-    coordinator = emulator.user(COORDINATOR, "Kaisa", language_code="fi")
-    mark = emulator.mark()
-    started = time.perf_counter()
-    await emulator.send_text(coordinator, text)
-    await emulator.wait_for(method, chat_id=COORDINATOR, after=mark, timeout=60)
-    elapsed = time.perf_counter() - started
+    coordinator = bot.emulator.user(COORDINATOR, "Kaisa", language_code="fi")
+    elapsed = await bot.answer_time(coordinator, text, method=method, timeout=60)
     await asyncio.sleep(1.5)  # the private chat's own limit (3 in 3 s) must not be measured
     return elapsed
 
@@ -205,8 +199,7 @@ async def measure(events: int, groups: int, people: int) -> None:
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
-        settings = test_settings(emulator, path, admins="1000", log_level="WARNING")
-        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        bot = benchmark_bot(emulator, path, admins="1000")
         await bot.start()
         built = time.perf_counter()
         await build(bot, groups, people, events)
@@ -224,7 +217,7 @@ async def measure(events: int, groups: int, people: int) -> None:
         await bot.stop()
         for name in ("export.xlsx", "export.zip"):
             out = Path(folder) / name
-            elapsed, peak, summary = await export(settings.database, out)
+            elapsed, peak, summary = await export(bot.settings.database, out)
             size = out.stat().st_size / 2**20
             print(f"kannustin export {name}: {elapsed:.1f} s, peak {peak:.0f} MB, {size:.0f} MB")
             print(f"  {summary}")

@@ -19,21 +19,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.clock import SystemClock
 from bot.payload import TextContent
 from emulator import BotApiEmulator, RateLimits
 from testing.databases import drop_created, which
-from testing.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, benchmark_bot
 
 
 async def measure(group_count: int) -> None:
     emulator = BotApiEmulator(TOKEN, rate_limits=RateLimits.telegram())
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
-        settings = test_settings(
-            emulator, Path(folder) / "bench.db", admins="1000", log_level="WARNING"
-        )
-        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        bot = benchmark_bot(emulator, Path(folder) / "bench.db", admins="1000")
         await bot.start()
         services = bot.services
         organisation = await services.organisations.create(None, "Benchmark")
@@ -67,11 +63,7 @@ async def measure(group_count: int) -> None:
             if counts.get("pending", 0) + counts.get("sending", 0) == 0:
                 break
             if time.perf_counter() - started > 3 + 3 * len(latencies):
-                mark = emulator.mark()
-                asked = time.perf_counter()
-                await emulator.send_text(asker, "/help")
-                await emulator.wait_for("sendMessage", chat_id=77, after=mark, timeout=30)
-                latencies.append(time.perf_counter() - asked)
+                latencies.append(await bot.answer_time(asker, "/help", timeout=30))
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
         await bot.stop()

@@ -19,11 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.clock import SystemClock
 from emulator import BotApiEmulator
 from storage.states import EventKind
 from testing.databases import drop_created, which
-from testing.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, benchmark_bot
 
 TICK = 0.01  # events are produced in small bursts, a hundred a second
 GROUPS = 50
@@ -33,10 +32,7 @@ async def measure(seconds: float, rate: int) -> None:
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
-        settings = test_settings(
-            emulator, Path(folder) / "bench.db", admins="1000", log_level="WARNING"
-        )
-        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        bot = benchmark_bot(emulator, Path(folder) / "bench.db", admins="1000")
         await bot.start()
         events = bot.services.events
         instructor = emulator.user(3000, "Ilkka", language_code="fi")
@@ -72,11 +68,7 @@ async def measure(seconds: float, rate: int) -> None:
 
         async def ask() -> None:
             while time.perf_counter() - started < seconds:
-                mark = emulator.mark()
-                asked = time.perf_counter()
-                await emulator.send_text(asker, "/help")
-                await emulator.wait_for("sendMessage", chat_id=77, after=mark, timeout=30)
-                latencies.append(time.perf_counter() - asked)
+                latencies.append(await bot.answer_time(asker, "/help", timeout=30))
                 await asyncio.sleep(1.0)
 
         await asyncio.gather(produce(), ask())

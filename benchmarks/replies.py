@@ -16,10 +16,10 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bot.clock import SystemClock
 from emulator import BotApiEmulator
-from testing.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, benchmark_bot
 
 COMMANDS = ("/start", "/help", "/language")
 
@@ -28,17 +28,15 @@ async def measure(people: int, rounds: int) -> None:
     emulator = BotApiEmulator(TOKEN)
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
-        settings = test_settings(emulator, Path(folder) / "bench.db", log_level="WARNING")
-        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        bot = benchmark_bot(emulator, Path(folder) / "bench.db")
         await bot.start()
         users = [emulator.user(10_000 + n, f"P{n}", language_code="fi") for n in range(people)]
         latencies: list[float] = []
 
-        async def person(user: dict[str, object]) -> None:
+        async def person(user: dict[str, Any]) -> None:
             for index in range(rounds * len(COMMANDS)):
-                started = time.perf_counter()
-                await bot.say(user, COMMANDS[index % len(COMMANDS)])  # type: ignore[arg-type]
-                latencies.append(time.perf_counter() - started)
+                command = COMMANDS[index % len(COMMANDS)]
+                latencies.append(await bot.answer_time(user, command))
 
         began = time.perf_counter()
         await asyncio.gather(*(person(user) for user in users))

@@ -24,7 +24,7 @@ from bot.runtime.scheduler import ScheduleRunner
 from emulator import BotApiEmulator
 from storage import Database, apply_migrations
 from storage.timestamps import to_db
-from testing.harness import TOKEN, RunningBot, test_settings
+from testing.harness import TOKEN, benchmark_bot
 
 GROUPS = 1_000
 
@@ -95,8 +95,7 @@ async def measure(items: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         await fill(path, items)
-        settings = test_settings(emulator, path, admins="1000", log_level="WARNING")
-        bot = RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
+        bot = benchmark_bot(emulator, path, admins="1000")
         started = time.perf_counter()
         await bot.start()
         startup = time.perf_counter() - started

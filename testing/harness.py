@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.i18n import Translator
 from bot.runtime.app import build_application
 from bot.runtime.context import KannustinApplication
@@ -102,12 +103,21 @@ class RunningBot:
         *,
         chat: Chat | None = None,
         method: str = "sendMessage",
+        timeout: float = 10.0,
     ) -> ApiCall:
         """The person writes ``text``; returns the bot's next message to that chat."""
         mark = self.emulator.mark()
         chat_id = chat.id if chat else user["id"]
         await self.emulator.send_text(user, text, chat=chat)
-        return await self.emulator.wait_for(method, chat_id=chat_id, after=mark)
+        return await self.emulator.wait_for(method, chat_id=chat_id, after=mark, timeout=timeout)
+
+    async def answer_time(
+        self, user: dict[str, Any], text: str, *, method: str = "sendMessage", timeout: float = 10.0
+    ) -> float:
+        """Seconds from the person writing ``text`` to the bot's answer (for the benchmarks)."""
+        started = time.perf_counter()
+        await self.say(user, text, method=method, timeout=timeout)
+        return time.perf_counter() - started
 
     async def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> ApiCall:
         """The person taps a button; returns the bot's answer to the callback query."""
@@ -155,6 +165,13 @@ class RunningBot:
         """
         sentinel = self.emulator.user(SENTINEL_ID, "Sentinel", language_code="en")
         await self.say(sentinel, "/help")
+
+
+def benchmark_bot(emulator: BotApiEmulator, database: Path, **overrides: Any) -> RunningBot:
+    """The bot as a benchmark runs it, not yet started: on the real clock, logging warnings
+    only, its database at ``database`` (on a PostgreSQL run, a PostgreSQL database)."""
+    settings = test_settings(emulator, database, log_level="WARNING", **overrides)
+    return RunningBot(settings, emulator, SystemClock())  # type: ignore[arg-type]
 
 
 def services_without_telegram(database: Database, clock: FixedClock, **settings: Any) -> Services:
