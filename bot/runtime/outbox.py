@@ -36,7 +36,6 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +90,6 @@ _FORBIDDEN_REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class SenderStats:
-    sent: int
-    failed: int
-    retried: int
-    rate_limited: int
-
-
 class OutboxSender:
     def __init__(
         self,
@@ -133,11 +124,6 @@ class OutboxSender:
         self._busy_chats: set[int] = set()
         self._held_until: float | None = None  # when the first held-back chat may send
         self._uploads: dict[str, str] = {}  # path -> file id after the first upload
-        self._sent = self._failed = self._retried = self._rate_limited = 0
-
-    @property
-    def stats(self) -> SenderStats:
-        return SenderStats(self._sent, self._failed, self._retried, self._rate_limited)
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -277,7 +263,6 @@ class OutboxSender:
     async def _give_up(self, row: OutboxRow) -> None:
         with contextlib.suppress(Exception):
             await self._fail_unsent(row, "reason.error")
-            self._failed += 1
 
     async def _fail_unsent(self, row: OutboxRow, reason: str) -> None:
         """Fail a due row without sending it (if it is still pending)."""
@@ -323,7 +308,6 @@ class OutboxSender:
         try:
             messages = await deliver(self._bot, row.chat_id, content, self._uploads)
         except RetryAfter as error:
-            self._rate_limited += 1
             wait = seconds(error.retry_after)
             async with self._database.transaction() as tx:
                 await tx.outbox.give_back_attempt(row.id)
@@ -350,7 +334,6 @@ class OutboxSender:
             log.info("outbox row %d: %s; will retry", row.id, error)
             await self._retry(row, "reason.network")
             return None
-        self._sent += 1
         log.info("outbox row %d sent to chat %d (%s)", row.id, row.chat_id, describe(content))
         return messages
 
@@ -369,7 +352,6 @@ class OutboxSender:
                 return
             give_up = current.attempts >= self.max_attempts
             if not give_up:
-                self._retried += 1
                 delay = min(dt.timedelta(seconds=2**current.attempts), BACKOFF_CAP)
                 await tx.outbox.retry_at(row.id, self._clock.now() + delay, reason)
         if give_up:
@@ -387,7 +369,6 @@ class OutboxSender:
     ) -> None:
         """The row failed; if its chat is gone, so does every other row waiting for it."""
         now = self._clock.now()
-        self._failed += 1
         final = [row]
         async with self._database.transaction() as tx:
             await tx.outbox.failed(row.id, reason, now)
