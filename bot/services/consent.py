@@ -2,8 +2,10 @@
 
 The notice names the organisation (the controller) and its contact. Consent is stored with
 the notice version and time; withdrawing keeps the record (that consent existed and when it
-ended is itself needed to show lawful processing). Anything private the bot does with a
-participant (check-ins, surveys) asks ``has_consent`` first.
+ended is itself needed to show lawful processing). The rule lives here: check-ins, buddies
+and surveys write only to those ``consenting`` returns, and a tip asked for in private is
+recorded only when ``consented``; each asks inside its own transaction, and
+``has_consent`` asks the same of one person.
 """
 
 from __future__ import annotations
