@@ -412,41 +412,40 @@ class BotApiEmulator:
         return True
 
     def _m_setMyCommands(self, call: ApiCall) -> bool:
-        scope = call.params.get("scope") or {"type": "default"}
-        language = call.params.get("language_code") or ""
-        self.commands[(scope["type"], language)] = list(call.params["commands"])
+        self.commands[_menu_key(call)] = list(call.params["commands"])
         return True
 
     def _m_getMyCommands(self, call: ApiCall) -> list[Json]:
-        scope = call.params.get("scope") or {"type": "default"}
-        return self.commands.get((scope["type"], call.params.get("language_code") or ""), [])
+        return self.commands.get(_menu_key(call), [])
 
     def _m_deleteMyCommands(self, call: ApiCall) -> bool:
-        scope = call.params.get("scope") or {"type": "default"}
-        self.commands.pop((scope["type"], call.params.get("language_code") or ""), None)
+        self.commands.pop(_menu_key(call), None)
         return True
 
     def _m_setMyDescription(self, call: ApiCall) -> bool:
-        if len(str(call.params.get("description") or "")) > 512:
-            raise ApiError(400, "Bad Request: bot description is too long")
-        key = ("description", call.params.get("language_code") or "")
-        self.descriptions[key] = str(call.params.get("description") or "")
-        return True
+        return self._set_description(call, "description", 512)
 
     def _m_setMyShortDescription(self, call: ApiCall) -> bool:
-        if len(str(call.params.get("short_description") or "")) > 120:
-            raise ApiError(400, "Bad Request: bot short description is too long")
-        key = ("short_description", call.params.get("language_code") or "")
-        self.descriptions[key] = str(call.params.get("short_description") or "")
-        return True
+        return self._set_description(call, "short_description", 120)
 
     def _m_getMyDescription(self, call: ApiCall) -> Json:
-        key = ("description", call.params.get("language_code") or "")
-        return {"description": self.descriptions.get(key, "")}
+        return self._get_description(call, "description")
 
     def _m_getMyShortDescription(self, call: ApiCall) -> Json:
-        key = ("short_description", call.params.get("language_code") or "")
-        return {"short_description": self.descriptions.get(key, "")}
+        return self._get_description(call, "short_description")
+
+    def _set_description(self, call: ApiCall, field: str, limit: int) -> bool:
+        """The bot's description or short description (``field``) in one language, at most
+        ``limit`` characters."""
+        text = str(call.params.get(field) or "")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: bot {field.replace('_', ' ')} is too long")
+        self.descriptions[(field, call.params.get("language_code") or "")] = text
+        return True
+
+    def _get_description(self, call: ApiCall, field: str) -> Json:
+        key = (field, call.params.get("language_code") or "")
+        return {field: self.descriptions.get(key, "")}
 
     # Methods: updates -----------------------------------------------------------------------
 
@@ -1211,3 +1210,9 @@ def _as_int(value: Any) -> int:
 def _utf16_length(text: str) -> int:
     """Telegram measures text in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def _menu_key(call: ApiCall) -> tuple[str, str]:
+    """Which command menu a call means: its scope's type and language ("" for everyone)."""
+    scope = call.params.get("scope") or {"type": "default"}
+    return scope["type"], call.params.get("language_code") or ""
