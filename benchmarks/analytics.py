@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from emulator import BotApiEmulator
+from storage.states import Language
 from storage.timestamps import to_db
 from testing.databases import cli_environment, drop_created, which
 from testing.harness import TOKEN, RunningBot, benchmark_bot
@@ -60,7 +61,7 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
     group_ids = []
     for n in range(groups):
         added = await services.groups.bot_added(
-            3000, -1_000_000 - n, f"Ryhmä {n + 1}", language="fi", bot_is_admin=True
+            3000, -1_000_000 - n, f"Ryhmä {n + 1}", language=Language.FI, bot_is_admin=True
         )
         assert added.group is not None
         group_ids.append(added.group.id)
@@ -218,12 +219,14 @@ async def measure(events: int, groups: int, people: int) -> None:
         for name in ("export.xlsx", "export.zip"):
             out = Path(folder) / name
             elapsed, peak, summary = await export(bot.settings.database, out)
-            size = out.stat().st_size / 2**20
-            print(f"kannustin export {name}: {elapsed:.1f} s, peak {peak:.0f} MB, {size:.0f} MB")
+            megabytes = out.stat().st_size / 2**20
+            print(
+                f"kannustin export {name}: {elapsed:.1f} s, peak {peak:.0f} MB, {megabytes:.0f} MB"
+            )
             print(f"  {summary}")
     await emulator.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"benchmark process peak memory: {peak:.0f} MB")
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"benchmark process peak memory: {own_peak:.0f} MB")
 
 
 async def database_size(bot: RunningBot) -> int:

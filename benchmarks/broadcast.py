@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.payload import TextContent
 from emulator import BotApiEmulator, RateLimits
+from storage.states import GroupStatus, Language, OutboxStatus
 from testing.databases import drop_created, which
 from testing.harness import TOKEN, benchmark_bot
 
@@ -43,9 +44,9 @@ async def measure(group_count: int) -> None:
                     chat_id=chat_id,
                     organisation_id=organisation.id,
                     title=f"Group {n}",
-                    language="fi",
+                    language=Language.FI,
                     timezone="Europe/Helsinki",
-                    status="active",
+                    status=GroupStatus.ACTIVE,
                     bot_is_admin=True,
                     registered_by=1000,
                     now=now,
@@ -60,7 +61,7 @@ async def measure(group_count: int) -> None:
         while True:
             async with services.database.transaction() as tx:
                 counts = await tx.outbox.counts()
-            if counts.get("pending", 0) + counts.get("sending", 0) == 0:
+            if counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0) == 0:
                 break
             if time.perf_counter() - started > 3 + 3 * len(latencies):
                 latencies.append(await bot.answer_time(asker, "/help", timeout=30))

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from emulator import BotApiEmulator
-from storage.states import EventKind
+from storage.states import EventKind, Language
 from testing.databases import drop_created, which
 from testing.harness import TOKEN, benchmark_bot
 
@@ -40,7 +40,7 @@ async def measure(seconds: float, rate: int) -> None:
         groups = []
         for n in range(GROUPS):
             added = await bot.services.groups.bot_added(
-                3000, -1_000_000 - n, f"Ryhmä {n + 1}", language="fi", bot_is_admin=True
+                3000, -1_000_000 - n, f"Ryhmä {n + 1}", language=Language.FI, bot_is_admin=True
             )
             assert added.group is not None
             groups.append(added.group.id)

@@ -3,7 +3,7 @@ agree and withdraw buttons."""
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -18,13 +18,12 @@ async def privacy(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    services = context.services
+    consent = context.services.consent
     if message.chat.type != ChatType.PRIVATE:
-        group_notice = await services.consent.group_notice(message.chat.id)
-        text = context.render(group_notice) if group_notice else context.t("privacy.general")
-        await message.reply_text(text)
+        await answer(message, context, await consent.group_notice(message.chat.id))
         return
-    await _notices(message, context, user.id, none="privacy.general")
+    for notice in await consent.privacy_notices(user.id):
+        await answer(message, context, notice)
 
 
 async def consent_status(update: Update, context: KannustinContext) -> None:
@@ -32,17 +31,7 @@ async def consent_status(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    await _notices(message, context, user.id, none="consent.no-groups")
-
-
-async def _notices(message: Message, context: KannustinContext, person_id: int, none: str) -> None:
-    """The notice of each organisation the person's consent concerns, with its status and
-    button, one message each; the text ``none`` when there is no such organisation."""
-    notices = await context.services.consent.status(person_id)
-    if not notices:
-        await message.reply_text(context.t(none))
-        return
-    for notice in notices:
+    for notice in await context.services.consent.consent_notices(user.id):
         await answer(message, context, notice)
 
 

@@ -63,15 +63,25 @@ class ConsentService:
             assert organisation is not None
             return await self._notice(tx, person.telegram_id, organisation)
 
-    async def group_notice(self, chat_id: int) -> Text | None:
-        """The notice of the organisation a group chat belongs to, if it is registered."""
+    async def group_notice(self, chat_id: int) -> Reply:
+        """/privacy in a group: the notice of the organisation the group belongs to, or the
+        general notice where it is not registered."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None or group.organisation_id is None:
-                return None
+                return Reply.of("privacy.general")
             organisation = await tx.organisations.get(group.organisation_id)
         assert organisation is not None
-        return _notice_text(organisation)
+        return Reply(_notice_text(organisation))
+
+    async def privacy_notices(self, person_id: int) -> list[Reply]:
+        """/privacy in private: the notice of each organisation the person's consent
+        concerns, with its status and button; else the general notice."""
+        return await self.status(person_id) or [Reply.of("privacy.general")]
+
+    async def consent_notices(self, person_id: int) -> list[Reply]:
+        """/consent: as /privacy, or that the person is in no group yet."""
+        return await self.status(person_id) or [Reply.of("consent.no-groups")]
 
     async def status(self, person_id: int) -> list[Reply]:
         """One notice per organisation whose group the person is in, with its button."""
