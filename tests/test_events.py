@@ -91,3 +91,21 @@ async def test_a_conversation_leaves_no_text_in_the_database(
     for text in secrets:
         assert text.encode() not in stored, text
         assert text.encode("utf-16-le") not in stored, text
+
+
+async def test_the_writer_stops_even_when_a_batch_fills_at_that_moment(
+    database: Database, clock: FixedClock
+) -> None:
+    log = EventLog(
+        database, clock, Pseudonyms(b"a test key of enough length"), batch=3, interval=60
+    )
+    await log.start()
+    await asyncio.sleep(0.1)  # idle, waiting for a full batch or its interval
+
+    for person in (1, 2, 3):  # the batch fills just as the bot stops
+        log.record(EventKind.MESSAGE, person_id=person, type="text")
+    stopping = asyncio.create_task(log.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+
+    assert done == {stopping}, "the writer took the full batch and missed the stop"
+    assert log.written == 3 and log.waiting == 0

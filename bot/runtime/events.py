@@ -121,8 +121,11 @@ class EventLog:
 
     async def _run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # comes with a wake-up, and stop() would then wait for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._full.wait()
             try:
                 await self.flush()
             except asyncio.CancelledError:
