@@ -10,6 +10,7 @@ import json
 import logging
 from collections import Counter
 from pathlib import Path
+from random import Random
 
 import pytest
 
@@ -23,6 +24,7 @@ from testing.databases import database_for, stored_bytes
 from testing.harness import RunningBot, test_settings
 
 PSEUDONYMS = Pseudonyms(b"a test key of enough length")
+FORGED = "abcdefghijklmnopqrstuvwxyzäöå0123456789 :<>/&;'=-_"  # what forged data is made of
 
 
 async def test_events_are_queued_then_written_in_batches_and_all_at_stop(
@@ -191,3 +193,52 @@ async def test_the_writer_stops_even_when_a_batch_fills_at_that_moment(
 
     assert done == {stopping}, "the writer took the full batch and missed the stop"
     assert log.written == 3 and log.waiting == 0
+
+
+async def test_forged_presses_through_the_running_bot_leave_only_counts(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = tmp_path / "bot.db"
+    settings = test_settings(emulator, path, admins="1000", event_limit=20)
+    bot = RunningBot(settings, emulator, clock)
+    await bot.start()
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
+    aino = emulator.user(5001, "Aino", language_code="fi")
+    await emulator.member_joined(aino, group)
+    await emulator.send_text(aino, "Hei kaikki", chat=group)
+    greeting = next(call for call in emulator.calls if call.chat_id == group.id)  # the bot's
+    mallory = emulator.user(6666, "Mallory", language_code="en")
+    menu = await bot.say(mallory, "/language")  # a real message of the bot's to press under
+    random = Random(17)
+    forged = ["".join(random.choices(FORGED, k=random.randint(12, 60))) for _ in range(1_000)]
+
+    for data in forged:  # a stranger, in private
+        await emulator.press_button(mallory, menu.result, data)
+    for data in forged[:100]:  # a participant, in the group
+        await emulator.press_button(aino, greeting.result, data)
+    language = await bot.say(aino, "/language")
+    await bot.press(aino, language.result, dict(language.buttons())["Suomi"])  # her own
+    await bot.handled_everything()
+    await bot.stop()
+
+    database = Database(database_for(path))
+    await database.connect()
+    async with database.transaction() as tx:
+        events = await tx.events.latest(5_000)
+    await database.close()
+    presses = [
+        (e.kind, e.pseudonym, e.attributes)
+        for e in events
+        if e.kind in (EventKind.BUTTON, EventKind.UNRECOGNISED)
+    ]
+    mine = bot.services.pseudonyms.of(aino["id"])
+    strangers = bot.services.pseudonyms.of(mallory["id"])
+    assert [e for e in events if e.pseudonym == strangers] == []  # Mallory left none
+    assert Counter(presses) == {
+        ("unrecognised", mine, None): 20,  # the limit of an hour
+        ("button", mine, '{"button":"lang"}'): 1,
+    }
+    stored = stored_bytes(path)
+    for data in forged:
+        assert data.encode() not in stored
