@@ -96,6 +96,9 @@ class RunningBot:
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+        # every test that runs the bot checks that the engagement log knows its buttons
+        unlisted = unlisted_buttons(self.emulator)
+        assert unlisted == [], f"buttons missing from bot/services/buttons.py: {unlisted}"
 
     async def say(
         self,

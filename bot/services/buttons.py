@@ -7,8 +7,8 @@ first colon, a short fixed word), never the data itself; data the bot never issu
 (forged by a modified client, or of an unknown shape) is ``None`` here and is logged as an
 ``unrecognised`` event without any attribute.
 
-A new button's prefix goes into ``ISSUED``: the end-to-end tests fail on a button sent with
-data this list does not know (``tests/conftest.py``).
+A new button's prefix goes into ``ISSUED``: every test that runs the bot fails on a button
+sent with data this list does not know (``RunningBot.stop`` in ``testing/harness.py``).
 """
 
 from __future__ import annotations
