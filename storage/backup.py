@@ -73,6 +73,9 @@ def _back_up_sqlite(source: Path, path: Path) -> SqliteBackup:
             (check,) = copy.execute("PRAGMA integrity_check").fetchone()
             (version,) = copy.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
             (people,) = copy.execute("SELECT COUNT(*) FROM people").fetchone()
+    except sqlite3.Error as error:
+        path.unlink(missing_ok=True)
+        raise BackupError(f"backup: {source}: {error}; nothing kept") from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -248,3 +248,16 @@ def test_a_log_line_loses_the_whole_password(url: str, label: str) -> None:
 
     assert settings.database_label == label
     assert not any(piece in formatter.format(record) for piece in PIECES)
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_that_fails_leaves_nothing_and_says_why_in_one_line(tmp_path: Path) -> None:
+    bogus = tmp_path / "kannustin.db"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    bogus.chmod(0o600)
+
+    made = kannustin("backup", "copy.db", cwd=tmp_path, KANNUSTIN_DATABASE=str(bogus))
+
+    assert made.returncode == 1
+    assert made.stderr == f"kannustin: backup: {bogus}: file is not a database; nothing kept\n"
+    assert not (tmp_path / "copy.db").exists()
