@@ -3,10 +3,10 @@
 The key belongs to the deployment: ``KANNUSTIN_PSEUDONYM_KEY``, a key file named by
 ``KANNUSTIN_PSEUDONYM_KEY_FILE`` (the ``pseudonym.key`` of an SQLite deployment moved to
 PostgreSQL), or, when neither is set, a random key created on first run in
-``pseudonym.key`` beside the SQLite database (readable by its owner only). The same
-person gets the same pseudonym in every group and export; without
-the key a pseudonym cannot be turned back into a person. A copy of the database alone
-does not carry the key.
+``pseudonym.key`` beside the SQLite database (mode 600, in a folder made 700; an older key
+file open to others is made 600 when it is read). The same person gets the same pseudonym
+in every group and export; without the key a pseudonym cannot be turned back into a
+person. A copy of the database alone does not carry the key.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import logging
 import os
 import secrets
 from pathlib import Path
+
+from storage.files import make_private, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,9 @@ def _read(path: Path) -> bytes:
 
 def _read_or_create(path: Path) -> bytes:
     if path.exists():
+        make_private(path)  # one from an older version may be open to others
         return _read(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     key = secrets.token_bytes(32)
     # written whole to a private temporary file, then renamed: a crash never leaves a
     # half-written (weak) key behind

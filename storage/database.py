@@ -27,6 +27,7 @@ from storage.broadcasts import BroadcastRepository
 from storage.checkins import CheckInRepository
 from storage.consents import ConsentRepository
 from storage.events import EventRepository
+from storage.files import create_private, make_private, private_folder
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.meetings import MeetingRepository
@@ -41,12 +42,15 @@ from storage.sql import (
     is_postgres_url,
     prepare_postgres,
     redacted_url,
+    url_passwords,
+    url_problem,
 )
 from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
 
+SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's, beside the database file
 BUSY_TIMEOUT_MS = 5000
 POOL_SIZE = 4
 COMMAND_TIMEOUT_S = 60
@@ -162,12 +166,7 @@ class Database:
 
     async def _connect_sqlite(self) -> aiosqlite.Connection:
         if not self.is_memory:
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise DatabaseError(
-                    f"{self.path}: cannot create its folder ({error.strerror})"
-                ) from None
+            self._private_files()
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves.
             connection = await aiosqlite.connect(self.path, isolation_level=None)
@@ -190,9 +189,30 @@ class Database:
             raise DatabaseError(f"{self.path}: not a usable SQLite database ({error})") from None
         return connection
 
+    def _private_files(self) -> None:
+        """The database file, new or found, and its ``-wal`` and ``-shm`` are mode 600; a
+        folder made for it is 700 (``storage/files.py``)."""
+        path = Path(self.path)
+        try:
+            private_folder(path.parent)
+        except OSError as error:
+            raise DatabaseError(
+                f"{self.path}: cannot create its folder ({error.strerror})"
+            ) from None
+        try:
+            create_private(path)
+        except FileExistsError:
+            for file in (path, *(path.with_name(path.name + end) for end in SIDE_FILES)):
+                make_private(file)
+        except OSError as error:
+            raise DatabaseError(f"{self.path}: cannot create ({error.strerror})") from None
+
     async def _connect_postgres(self) -> None:
         import asyncpg  # noqa: PLC0415 - only PostgreSQL deployments load the driver
 
+        problem = url_problem(self.path)
+        if problem is not None:
+            raise DatabaseError(f"{self.label}: {problem}")
         try:
             # One connection does the units of work (they are serialised, as on SQLite);
             # the pool reconnects after the server restarts, and lends a second connection
@@ -211,7 +231,8 @@ class Database:
                 },
             )
         except Exception as error:
-            raise DatabaseError(f"{self.label}: cannot connect ({_reason(error)})") from None
+            reason = _reason(error, url_passwords(self.path))
+            raise DatabaseError(f"{self.label}: cannot connect ({reason})") from None
 
     async def close(self) -> None:
         if self._connection is None and self._pool is None:
@@ -311,6 +332,9 @@ async def _finish(statement: Coroutine[Any, Any, int]) -> None:
         raise asyncio.CancelledError
 
 
-def _reason(error: Exception) -> str:
-    """Why a connection failed, in one line without the URL (which may hold a password)."""
-    return f"{type(error).__name__}: {error}".splitlines()[0]
+def _reason(error: Exception, passwords: list[str]) -> str:
+    """Why a connection failed, in one line without the URL's passwords."""
+    line = f"{type(error).__name__}: {error}".splitlines()[0]
+    for password in passwords:
+        line = line.replace(password, "***")
+    return line

@@ -183,6 +183,49 @@ class EventKind(StrEnum):
     SURVEY_ANSWERED = "survey-answered"
     SHARED = "progress-shared"
     BUDDY = "buddy-paired"
+    # a button whose data the bot never issued (forged, or from a much older version):
+    # counted, with no attribute at all
+    UNRECOGNISED = "unrecognised"
+
+
+class MessageType(StrEnum):
+    """The ``type`` attribute of ``message`` and ``reply`` events: what a message holds (the
+    first of these it has, in this order; a message with none is a service message), or
+    ``command`` for a text that starts with "/"."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    VIDEO = "video"
+    VOICE = "voice"
+    VIDEO_NOTE = "video_note"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    ANIMATION = "animation"
+    STICKER = "sticker"
+    POLL = "poll"
+    LOCATION = "location"
+    CONTACT = "contact"
+    COMMAND = "command"
+
+
+class ButtonNamespace(StrEnum):
+    """The ``button`` attribute of ``button`` events: which part of the bot issued the
+    pressed button, the start of its callback data up to the first colon (never the data
+    itself). ``bot/services/buttons.py`` lists the callback data each one covers."""
+
+    BROADCAST = "bc"
+    CHECK_IN = "ck"
+    CONSENT = "consent"
+    GROUP = "grp"
+    INVITATION = "inv"
+    LANGUAGE = "lang"
+    LIBRARY = "lib"  # saving a broadcast to the tip library
+    MEETING = "mt"
+    PRIVACY = "pv"
+    REVIEW = "rv"
+    STATS = "st"
+    SURVEY = "sv"
+    TIP = "tip"
 
 
 class AuditAction(StrEnum):

@@ -91,7 +91,7 @@ def build_services(
     pseudonyms = for_database(
         database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
     )
-    events = EventLog(database, clock, pseudonyms)
+    events = EventLog(database, clock, pseudonyms, limit=settings.event_limit)
     people = PeopleService(database, clock, default_language=settings.language, admins=admins)
     groups = GroupService(
         database,
