@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import io
@@ -16,6 +17,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -25,7 +27,7 @@ from bot.errors import DomainError
 from bot.formats.tables import CsvZipWriter, XlsxWriter
 from bot.pseudonyms import Pseudonyms
 from bot.runtime.wiring import Services
-from bot.services.research import Request, clean_study
+from bot.services.research import LocalDays, Request, clean_study
 from storage import Database
 from storage.groups import Group
 from storage.organisations import Organisation
@@ -287,3 +289,25 @@ async def test_files_from_kannustin_export_are_for_their_owner_only(tmp_path: Pa
         status, _, stderr = await run_kannustin(database, "export", *arguments, "--out", str(out))
         assert status == 2 and line in stderr, stderr
         assert not out.exists()
+
+
+def test_a_local_day_is_the_groups_even_around_midnight_and_offset_changes() -> None:
+    days = LocalDays()
+    helsinki, kolkata = ZoneInfo("Europe/Helsinki"), ZoneInfo("Asia/Kolkata")
+
+    def day(zone: ZoneInfo, at: str) -> str:
+        return dt.date.fromordinal(days.of(zone, f"{at}.000000+00:00")).isoformat()
+
+    # Helsinki is UTC+2 in December: 21:59 UTC is the same day, 22:00 the next
+    assert day(helsinki, "2026-11-30T21:59:59") == "2026-11-30"
+    assert day(helsinki, "2026-11-30T22:00:00") == "2026-12-01"
+    # Kolkata is UTC+5:30: one UTC hour holds two local days
+    assert day(kolkata, "2026-11-30T18:20:00") == "2026-11-30"
+    assert day(kolkata, "2026-11-30T18:40:00") == "2026-12-01"
+    assert day(kolkata, "2026-11-30T18:10:00") == "2026-11-30"
+    # summer time ends in Helsinki at 01:00 UTC on 25 October 2026 (04:00 -> 03:00)
+    assert day(helsinki, "2026-10-24T20:59:00") == "2026-10-24"
+    assert day(helsinki, "2026-10-24T21:00:00") == "2026-10-25"
+    assert day(helsinki, "2026-10-25T01:30:00") == "2026-10-25"
+    assert day(helsinki, "2026-10-25T21:59:00") == "2026-10-25"
+    assert day(helsinki, "2026-10-25T22:00:00") == "2026-10-26"

@@ -24,6 +24,7 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 SHEET_ROWS = 1_048_576
+REMEMBERED = 50_000  # cells' XML remembered by a workbook writer (a few MB)
 Cell = str | int | float | None
 FORMULA_START = frozenset("=+-@\t\r")  # what a spreadsheet may run at a CSV cell's start
 # characters XML 1.0 cannot hold: a workbook with one would not open
@@ -110,6 +111,7 @@ class XlsxWriter(TableWriter):
         self._name = ""
         self._header: Sequence[str] = ()
         self._count = 0
+        self._remembered: dict[str | int, str] = {}
 
     def start(self, name: str, header: Sequence[str]) -> None:
         self._finish_sheet()
@@ -139,9 +141,22 @@ class XlsxWriter(TableWriter):
     def _write(self, rows: Sequence[Sequence[Cell]]) -> None:
         assert self._sheet is not None
         if rows:
-            text = "".join("<row>" + "".join(map(_cell, row)) + "</row>" for row in rows)
+            cell = self._cell
+            text = "".join("<row>" + "".join(map(cell, row)) + "</row>" for row in rows)
             self._sheet.write(text.encode("utf-8"))
             self._count += len(rows)
+
+    def _cell(self, value: Cell) -> str:
+        """A cell's XML; a text or whole number's remembered (tables repeat them: a
+        group's key, a kind), up to ``REMEMBERED`` of them."""
+        if type(value) is not str and type(value) is not int:
+            return _cell(value)
+        found = self._remembered.get(value)
+        if found is None:
+            found = _cell(value)
+            if len(self._remembered) < REMEMBERED:
+                self._remembered[value] = found
+        return found
 
     def _finish_sheet(self) -> None:
         if self._sheet is not None:

@@ -253,7 +253,6 @@ class _Scope:
     included: list[tuple[str, Group]]  # (study key, group), sorted by the key
     left_out: list[tuple[str, Group]]
     persons: dict[int, dict[str, str]]  # included group id -> {bot pseudonym: study pseudonym}
-    organisations: dict[int, str]
 
     def person(self, group_id: int, pseudonym: str) -> str | None:
         """The study pseudonym of someone in an included group, if they may appear."""
@@ -314,7 +313,7 @@ class ResearchService:
             answers = await tx.research.answers(ids)
             organisations = {o.id: o.name for o in await tx.organisations.all()}
             earlier = await tx.audit.count(AuditAction.STUDY_EXTRACT, request.study)
-        scope = self._scope(request.study, groups, consenting, staff, organisations)
+        scope = self._scope(request.study, groups, consenting, staff)
 
         writer = table_writer(kind, target)
         try:
@@ -380,7 +379,6 @@ class ResearchService:
         groups: list[Group],
         consenting: list[Participation],
         staff: set[int],
-        organisations: dict[int, str],
     ) -> _Scope:
         """Who may appear, under the study's keys; groups too small are left out whole."""
         keys = self._pseudonyms.study(study)
@@ -392,7 +390,7 @@ class ResearchService:
         keyed = sorted(((keys.group(g.id), g) for g in groups), key=lambda kg: (kg[0], kg[1].id))
         included = [(k, g) for k, g in keyed if len(people[g.id]) >= self._small]
         left_out = [(k, g) for k, g in keyed if len(people[g.id]) < self._small]
-        return _Scope(included, left_out, {g.id: people[g.id] for _, g in included}, organisations)
+        return _Scope(included, left_out, {g.id: people[g.id] for _, g in included})
 
     async def _events(
         self, writer: TableWriter, scope: _Scope, request: Request, last_id: int
@@ -402,10 +400,10 @@ class ResearchService:
         writer.start("events", _columns("events"))
         events = rows = 0
         shown = _attribute_filter()
+        days = LocalDays()
         for key, group in scope.included:
             zone = ZoneInfo(group.timezone)
             first, after = request.window(zone)
-            day_of = _local_day(zone)
             persons = scope.persons[group.id]
             counts: Counter[tuple[str, int, str, str]] = Counter()
             cursor = 0
@@ -421,7 +419,8 @@ class ResearchService:
                     # the group's own events have no person; others only if they may appear
                     person = "" if event.pseudonym is None else persons.get(event.pseudonym)
                     if person is not None and event.kind in KINDS:
-                        counts[(person, day_of(event.at), event.kind, shown(event.attributes))] += 1
+                        day = days.of(zone, event.at)
+                        counts[(person, day, event.kind, shown(event.attributes))] += 1
             start = group.programme_start.toordinal()
             writer.rows(
                 (
@@ -531,20 +530,27 @@ def _columns(table: str) -> list[str]:
     return [column for column, _ in DICTIONARY[table]]
 
 
-def _local_day(zone: ZoneInfo) -> Callable[[str], int]:
-    """Stored UTC time text -> the group's local day (as a date ordinal), remembered per
-    minute (time zones shift by whole minutes)."""
-    days: dict[str, int] = {}
+class LocalDays:
+    """Stored UTC time text -> the local day (a date's ordinal) in a time zone. Worked out
+    once per zone and UTC hour: an hour whose minutes all fall on one local day (nearly
+    all; not one that crosses local midnight in a zone with a half-hour offset, or holds a
+    change of offset) gives its day to every event in it; the others are worked out one by
+    one."""
 
-    def day_of(at: str) -> int:
-        minute = at[:16]
-        found = days.get(minute)
+    def __init__(self) -> None:
+        self._hours: dict[tuple[str, str], int] = {}
+
+    def of(self, zone: ZoneInfo, at: str) -> int:
+        key = (zone.key, at[:13])
+        found = self._hours.get(key)
         if found is None:
-            moment = dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)
-            found = days[minute] = moment.astimezone(zone).date().toordinal()
-        return found
-
-    return day_of
+            first = dt.datetime.fromisoformat(at[:13]).replace(tzinfo=dt.UTC).astimezone(zone)
+            last = (first + dt.timedelta(hours=1, microseconds=-1)).astimezone(zone)
+            same = first.utcoffset() == last.utcoffset() and first.date() == last.date()
+            found = self._hours[key] = first.date().toordinal() if same else 0
+        if found:
+            return found
+        return dt.datetime.fromisoformat(at).astimezone(zone).date().toordinal()
 
 
 def _attribute_filter() -> Callable[[str | None], str]:
