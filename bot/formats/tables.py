@@ -111,7 +111,7 @@ class XlsxWriter(TableWriter):
         self._name = ""
         self._header: Sequence[str] = ()
         self._count = 0
-        self._remembered: dict[str | int, str] = {}
+        self._remembered: dict[Cell, str] = {}
 
     def start(self, name: str, header: Sequence[str]) -> None:
         self._finish_sheet()
@@ -141,8 +141,11 @@ class XlsxWriter(TableWriter):
     def _write(self, rows: Sequence[Sequence[Cell]]) -> None:
         assert self._sheet is not None
         if rows:
-            cell = self._cell
-            text = "".join("<row>" + "".join(map(cell, row)) + "</row>" for row in rows)
+            known, cell = self._remembered.get, self._cell
+            text = "".join(
+                "<row>" + "".join([known(value) or cell(value) for value in row]) + "</row>"
+                for row in rows
+            )
             self._sheet.write(text.encode("utf-8"))
             self._count += len(rows)
 
