@@ -29,7 +29,7 @@ class Participation:
 
 @dataclass(frozen=True)
 class StudyEvent:
-    id: int  # to read the next page from; never written
+    id: int  # to read the next page from and to leave out newer ones; never written
     at: str  # as stored: UTC, fixed-width ISO 8601 text
     pseudonym: str | None  # None: the group itself
     kind: str
@@ -91,27 +91,27 @@ class ResearchRepository:
     async def events(
         self,
         group_id: int,
-        after_id: int,
-        up_to_id: int,
+        after: StudyEvent | None,
         *,
         since: dt.datetime | None,
         until: dt.datetime | None,
         page: int,
     ) -> list[StudyEvent]:
-        """One group's events with ids after ``after_id`` up to ``up_to_id`` and times in
-        [since, until), oldest first: one page, read in its own short transaction."""
-        params: list[object] = [group_id, after_id, up_to_id]
-        sql = """
-            SELECT id, at, pseudonym, kind, attributes FROM events
-            WHERE group_id = ? AND id > ? AND id <= ?
-        """
+        """One page of a group's events with times in [since, until), in time order (then
+        id), after the event ``after`` (None: from the first). Only the group's index is
+        usable, so the plan stays the same whatever the server knows of the table."""
+        params: list[object] = [group_id]
+        sql = "SELECT id, at, pseudonym, kind, attributes FROM events WHERE group_id = ?"
+        if after is not None:
+            sql += " AND at >= ? AND (at > ? OR id > ?)"
+            params += [after.at, after.at, after.id]
         if since is not None:
             sql += " AND at >= ?"
             params.append(to_db(since))
         if until is not None:
             sql += " AND at < ?"
             params.append(to_db(until))
-        sql += f" ORDER BY id LIMIT {int(page)}"
+        sql += f" ORDER BY at, id LIMIT {int(page)}"
         rows = await fetch_all(self._connection, sql, params)
         # built directly: a million rows, and no field needs converting
         return [StudyEvent(int(row[0]), row[1], row[2], row[3], row[4]) for row in rows]

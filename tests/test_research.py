@@ -27,6 +27,7 @@ from bot.errors import DomainError
 from bot.formats.tables import CsvZipWriter, XlsxWriter
 from bot.pseudonyms import Pseudonyms
 from bot.runtime.wiring import Services
+from bot.services import research
 from bot.services.research import LocalDays, Request, clean_study
 from storage import Database
 from storage.groups import Group
@@ -161,7 +162,7 @@ async def log_events(
 
 
 async def test_days_are_local_attributes_the_bots_own_and_people_only_with_consent(
-    database: Database, clock: FixedClock
+    database: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = await season(database, clock, consenting=6)
     group = await services.groups.by_chat(-100)
@@ -208,6 +209,11 @@ async def test_days_are_local_attributes_the_bots_own_and_people_only_with_conse
         ]
     )
     assert extract.events == 7 and extract.event_rows == 6
+    # read two events at a time (six share one moment), the extract is the same
+    monkeypatch.setattr(research, "PAGE", 2)
+    paged = io.BytesIO()
+    await services.research.extract(paged, Request("s1"))
+    assert workbook_tables(paged.getvalue())["events"] == tables["events"]
     # the organisation's name, typed by an admin, is text: no formula in the workbook
     assert tables["groups"][0]["organisation"] == FORMULA
 

@@ -406,19 +406,19 @@ class ResearchService:
             first, after = request.window(zone)
             persons = scope.persons[group.id]
             counts: Counter[tuple[str, int, str, str]] = Counter()
-            cursor = 0
+            cursor = None
             while True:
                 async with self._database.transaction() as tx:
                     page = await tx.research.events(
-                        group.id, cursor, last_id, since=first, until=after, page=PAGE
+                        group.id, cursor, since=first, until=after, page=PAGE
                     )
                 if not page:
                     break
-                cursor = page[-1].id
+                cursor = page[-1]
                 for event in page:
                     # the group's own events have no person; others only if they may appear
                     person = "" if event.pseudonym is None else persons.get(event.pseudonym)
-                    if person is not None and event.kind in KINDS:
+                    if person is not None and event.id <= last_id and event.kind in KINDS:
                         day = days.of(zone, event.at)
                         counts[(person, day, event.kind, shown(event.attributes))] += 1
             start = group.programme_start.toordinal()
