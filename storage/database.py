@@ -35,6 +35,7 @@ from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import AuditRepository, PrivacyRepository
+from storage.research import ResearchRepository
 from storage.sql import (
     Connection,
     PostgresConnection,
@@ -129,6 +130,10 @@ class Transaction:
     @cached_property
     def surveys(self) -> SurveyRepository:
         return SurveyRepository(self.connection)
+
+    @cached_property
+    def research(self) -> ResearchRepository:
+        return ResearchRepository(self.connection)
 
 
 class Database:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.rows import execute, fetch_all, insert, to_models
+from storage.rows import execute, fetch_all, fetch_one, insert, to_models
 from storage.sql import Connection
 from storage.states import AuditAction, EventErasure
 from storage.timestamps import to_db
@@ -336,3 +336,12 @@ class AuditRepository:
             {"action": action, "limit": limit},
         )
         return to_models(AuditEntry, rows)
+
+    async def count(self, action: AuditAction, target: str) -> int:
+        """How many times ``action`` was taken on ``target`` (a study's earlier extracts)."""
+        row = await fetch_one(
+            self._connection,
+            "SELECT COUNT(*) FROM audit_log WHERE action = :action AND target = :target",
+            {"action": action, "target": target},
+        )
+        return int(row[0])

@@ -239,6 +239,7 @@ class AuditAction(StrEnum):
     INVITATION_REVOKED = "invitation-revoked"
     ROLE_GRANTED = "role-granted"
     BROADCAST = "broadcast"
-    EXPORT = "export"
+    EXPORT = "export"  # the coordinators' export (/export, kannustin export)
+    STUDY_EXTRACT = "study-extract"  # a researchers' extract (kannustin export --study)
     ERASE = "erase"
     RETENTION = "retention"

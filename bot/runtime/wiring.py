@@ -32,6 +32,7 @@ from bot.services.meetings import MeetingService
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.research import ResearchService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService, tip_variants
@@ -69,6 +70,7 @@ class Services:
     surveys: SurveyService
     stats: StatsService
     exports: ExportService
+    research: ResearchService
     privacy: PrivacyService
     flood: FloodGuard
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
@@ -205,6 +207,14 @@ def build_services(
         stats=stats,
         exports=ExportService(
             database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
+        ),
+        research=ResearchService(
+            database,
+            clock,
+            admins,
+            pseudonyms,
+            surveys.survey,
+            small_numbers=settings.small_numbers,
         ),
         privacy=privacy,
         flood=FloodGuard(settings.command_limit),
