@@ -23,6 +23,7 @@ from storage.rows import fetch_all
 from testing.databases import on_postgres, restore_postgres, run_kannustin, stored_bytes
 from testing.harness import RunningBot, test_settings
 from testing.schema import read_schema
+from tests.test_e2e_broadcast import compose
 from tests.test_e2e_checkins import (
     fire_at,
     helsinki,
@@ -254,6 +255,17 @@ async def test_an_admin_backs_up_erases_and_reads_the_audit_log(
     status, output = await kannustin(bot, "audit", "--action", "export")
     assert [line.split()[2:5] for line in output.splitlines()] == [["export", "user", "1000"]]
 
+    # a staff member erased: their privileged actions stay on record, under a stand-in
+    status, output = await kannustin(bot, "forget", "3000")
+    assert status == 0, output
+    status, output = await kannustin(bot, "audit")
+    erasure = output.splitlines()[0]
+    assert erasure.split()[2:4] == ["erase", "command"]
+    number = erasure.rsplit("#", 1)[1].split()[0]
+    granted = [line for line in output.splitlines() if " role-granted " in line]
+    assert granted and all(f"erased #{number} " in line for line in granted)
+    assert "3000" not in output and str(aino["id"]) not in output
+
 
 # A whole season, then the erasure of one participant: nothing of her is left anywhere ------
 
@@ -357,6 +369,13 @@ async def a_season_with_zebulonia(
     assert ZEB_WORDS[0] in (told.text or "")
     assert f"tg://user?id={ZEB}" in [url for _, url in told.buttons()]
 
+    # Ilkka thanks her in a broadcast, with a mention that links to her account
+    thanks = "Kiitos viikosta, sinä olit upea!"
+    mention = {"type": "text_mention", "offset": 16, "length": 4, "user": zeb}
+    await emulator.send_text(ilkka, thanks, entities=[mention])
+    await compose(bot, ilkka)
+    await bot.services.outbox.drained()
+
     # the second meeting: a new week's plan
     mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
     await tap(bot, zeb, await private(bot, zeb, mark, "Tämän viikon pieni suunnitelma"), "9")
@@ -448,6 +467,7 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
         "group_participants.name",
         "outbox.content",
         "outbox_mentions.person_id",
+        "broadcasts.content",
     }
     stats_before = (await bot.say(ilkka, "/stats")).text
     checkins_before = (await bot.say(ilkka, "/checkins")).text
@@ -508,6 +528,10 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
         fault.times = 0
     mark = await fire_at(bot, clock, clock.now() + dt.timedelta(hours=1))
     assert all(ZEB_WORDS[0] not in (c.text or "") for c in sent_since(emulator, mark, dora["id"]))
+
+    # Ilkka's thanks keep his words; the link to her account is gone
+    (broadcast,) = await rows(bot, "SELECT content FROM broadcasts")
+    assert "sinä olit upea" in broadcast[0] and "text_mention" not in broadcast[0]
 
     # what stays in the figures has no key an export has shown, and nothing links it
     kept = await rows(

@@ -51,10 +51,13 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
     for entry in entries:
         actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
         if entry.actor_id is not None and entry.actor_id < 0:
-            actor = f"erased (#{-entry.actor_id})"  # the erasure's own entry
+            actor = f"erased #{-entry.actor_id}"  # a stand-in: the number of their erasure
         if entry.action == AuditAction.RETENTION and entry.actor_id is None:
             actor = "retention job"
-        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
+        target = entry.target or ""
+        if entry.action in (AuditAction.ERASE, AuditAction.RETENTION):
+            target = f"{target} #{entry.id}"
+        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {target}"
         print(f"{line}  {entry.details}" if entry.details else line)
     if not entries:
         print("no audit entries" + (f" for {action}" if action else ""))

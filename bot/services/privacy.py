@@ -90,6 +90,7 @@ class Erased:
     records: int = 0  # activity records deleted: events (and check-ins, weeks, if chosen so)
     kept: int = 0  # weekly figures and check-ins kept as counts under stand-ins
     messages: int = 0  # messages to others that named them, withdrawn or rewritten
+    links: int = 0  # stored contents whose Telegram mention of them was taken out
 
     def text(self) -> Text:
         if not self.found:
@@ -213,6 +214,7 @@ class PrivacyService:
                     records=erased.records,
                     kept=erased.kept,
                     messages=erased.messages,
+                    mentions=erased.links,
                 )
                 await tx.audit.replace_actor(person_id, -entry)
         await self._database.truncate_log()
@@ -225,7 +227,7 @@ class PrivacyService:
         self._events.discard(pseudonym)
         now = self._clock.now()
         messages = await self._unname(tx, person_id)
-        messages += await tx.privacy.drop_text_mentions(person_id)
+        links = await tx.privacy.drop_text_mentions(person_id)
         policies = await tx.privacy.event_policies(person_id, pseudonym)
         removed = await tx.privacy.erase(
             person_id,
@@ -237,13 +239,14 @@ class PrivacyService:
             never_counted=person_id in self._admins,
         )
         return Erased(
-            found=known or messages > 0 or any(removed.values()),
+            found=known or messages > 0 or links > 0 or any(removed.values()),
             groups=removed["group_participants"] + removed["group_instructors"],
             consents=removed["consents"],
             survey_answers=removed["survey_answers"],
             records=removed["events"] + removed["check_ins"],
             kept=removed["weeks_kept"] + removed["check_ins_kept"],
             messages=messages,
+            links=links,
         )
 
     async def _unname(self, tx: Transaction, person_id: int) -> int:
