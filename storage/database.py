@@ -235,8 +235,12 @@ class Database:
         PostgreSQL, whose dump never shows deleted rows."""
         if self.is_postgres or self.is_memory:
             return
-        async with self.locked() as connection:
-            row = await connection.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            async with self.locked() as connection:
+                row = await connection.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as error:  # the erasure itself is done: say so, do not undo it
+            log.warning("%s: emptying the write-ahead log failed (%s)", self.label, error)
+            return
         if row is not None and row[0]:
             log.warning("%s: the write-ahead log could not be emptied yet", self.label)
 

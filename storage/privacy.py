@@ -242,7 +242,7 @@ class PrivacyRepository:
             LEFT JOIN outbox_mentions m ON m.outbox_id = o.id AND m.person_id = :id
             WHERE o.chat_id <> :id AND (o.person_id IS NULL OR o.person_id <> :id) AND (
                 m.outbox_id IS NOT NULL
-                OR o.content LIKE :link
+                OR (o.purpose = :checkin AND o.content LIKE :link)
                 OR (o.purpose = :celebration AND o.group_id IN
                     (SELECT group_id FROM group_participants WHERE person_id = :id)))
             ORDER BY o.id
@@ -251,6 +251,7 @@ class PrivacyRepository:
                 "id": person_id,
                 "link": f'%"tg://user?id={int(person_id)}"%',
                 "celebration": Purpose.CELEBRATION,
+                "checkin": Purpose.CHECKIN,
             },
         )
         return [

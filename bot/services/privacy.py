@@ -320,8 +320,9 @@ class PrivacyService:
 
 
 def without_person(raw: str, person_id: int, names: Collection[str], stand_in: str) -> str:
-    """A stored message content with every one of ``names`` replaced by ``stand_in`` and
-    no button linking to the person (a content that cannot be read becomes the stand-in)."""
+    """A stored message content with every one of ``names`` replaced by ``stand_in`` (also
+    inside a longer word: the name must go, whatever the grammar around it) and no button
+    linking to the person; a content that cannot be read becomes the stand-in."""
     link = f"tg://user?id={person_id}"
     pattern = re.compile(
         "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True) if name)
