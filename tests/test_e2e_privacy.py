@@ -541,8 +541,9 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
     )
     assert len(kept) == 4 and len({key for (key,) in kept}) == 4  # 2 weeks, 2 check-ins
     times = await rows(
-        bot, "SELECT invited_at, rated_at, shared_at FROM checkins WHERE pseudonym LIKE 'e%'"
+        bot, "SELECT invited_at, rated_at, shared_at FROM checkins WHERE pseudonym LIKE 'erased:%'"
     )
+    assert len(times) == 2
     assert all(t is None or t.endswith("T00:00:00.000000+00:00") for row in times for t in row)
     assert await rows(bot, "SELECT COUNT(*) FROM erased_memberships") == [(1,)]
     # the audit log records the erasure, and no one's id but the admin's

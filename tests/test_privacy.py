@@ -208,7 +208,7 @@ async def test_summing_a_groups_weeks_again_keeps_what_an_erased_person_left(
     await services.events.flush()
     await services.privacy.forget(MEMBERS[0])
     kept = await table(
-        database, "SELECT week, messages FROM weekly_activity WHERE pseudonym LIKE 'e%'"
+        database, "SELECT week, messages FROM weekly_activity WHERE pseudonym LIKE 'erased:%'"
     )
     assert kept == [(1, 1)]
 
@@ -216,7 +216,7 @@ async def test_summing_a_groups_weeks_again_keeps_what_an_erased_person_left(
     await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "8.12.", count=2)
     assert (
         await table(
-            database, "SELECT week, messages FROM weekly_activity WHERE pseudonym LIKE 'e%'"
+            database, "SELECT week, messages FROM weekly_activity WHERE pseudonym LIKE 'erased:%'"
         )
         == kept
     )
