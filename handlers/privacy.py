@@ -1,5 +1,5 @@
-"""A person's rights in private: /mydata sends everything stored about them as a file,
-/forgetme erases them after a confirmation."""
+"""A person's rights in private: /mydata sends a summary and everything stored about them
+as a file, /forgetme erases them after a confirmation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from handlers.rendering import answer, edit_pressed, hand_over
 
 
 async def my_data(update: Update, context: KannustinContext) -> None:
-    """Everything stored about the person, as a JSON file (or that nothing is)."""
+    """How much of each kind is stored about the person, then all of it as a JSON file (or
+    that nothing is)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -22,7 +23,8 @@ async def my_data(update: Update, context: KannustinContext) -> None:
     if isinstance(found, Reply):
         await answer(message, context, found)
         return
-    await hand_over(message, context, found)
+    await answer(message, context, found.summary)
+    await hand_over(message, context, found.file)
 
 
 async def forget_me(update: Update, context: KannustinContext) -> None:

@@ -183,6 +183,9 @@ class Database:
             # up to 16 MB of pages kept between queries (statistics read the roll-up often)
             await connection.execute("PRAGMA cache_size = -16384")
             await connection.execute("PRAGMA foreign_keys = ON")
+            # deleted rows are overwritten with zeros, not left in free space: an erased
+            # person's data must not stay readable in the file
+            await connection.execute("PRAGMA secure_delete = ON")
             if not self.is_memory:
                 async with connection.execute("PRAGMA journal_mode = WAL") as cursor:
                     mode = await cursor.fetchone()
@@ -250,6 +253,22 @@ class Database:
                 await self._pool.close()
                 self._pool = None
         log.info("database closed: %s", self.label)
+
+    async def truncate_log(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so that the pages
+        from before an erasure are not left in it (waits up to the busy timeout for
+        readers; what it cannot copy now goes at the next checkpoint). Nothing to do on
+        PostgreSQL, whose dump never shows deleted rows."""
+        if self.is_postgres or self.is_memory:
+            return
+        try:
+            async with self.locked() as connection:
+                row = await connection.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as error:  # the erasure itself is done: say so, do not undo it
+            log.warning("%s: emptying the write-ahead log failed (%s)", self.label, error)
+            return
+        if row is not None and row[0]:
+            log.warning("%s: the write-ahead log could not be emptied yet", self.label)
 
     @property
     def connection(self) -> Connection:

@@ -161,7 +161,9 @@ def build_services(
         notify=rows_written.set,
         planned=plan_jobs,
     )
-    privacy = PrivacyService(database, clock, pseudonyms, events)
+    privacy = PrivacyService(
+        database, clock, pseudonyms, events, translator=translator, admins=admins
+    )
     scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
     stats = StatsService(
         database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
