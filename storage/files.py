@@ -1,6 +1,7 @@
 """Files that hold the deployment's data are its owner's alone: the SQLite database with its
-``-wal`` and ``-shm``, backups and the pseudonym key are created mode 600, and a folder the
-bot creates for them 700, whatever the process's umask.
+``-wal`` and ``-shm``, backups, the files ``kannustin export`` writes and the pseudonym key
+are created mode 600, and a folder the bot creates for them 700, whatever the process's
+umask.
 
 SQLite gives its ``-wal``, ``-shm`` and ``-journal`` files the database file's mode, so
 creating the database file itself private is enough. A file found readable or writable by
@@ -11,9 +12,12 @@ purpose, such as ``/var/backups``): the files in it are private anyway.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +65,17 @@ def make_private(path: Path) -> None:
         )
         return
     log.warning("%s was open to other users (mode %o): now mode 600", path, mode)
+
+
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for writing and readable by its owner only (mode 600, also when it
+    was there before); a file left half-written by a failure is removed."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    os.fchmod(descriptor, FILE_MODE)  # an existing file keeps its mode through os.open
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            yield file
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from bot.clock import SystemClock
 from bot.errors import DomainError
@@ -67,20 +65,6 @@ def refusals() -> Iterator[None]:
     except DomainError as error:
         english = Translator.load("en").text("en", error.key, **error.params)
         raise Failure(english, EXIT_USAGE) from None
-
-
-@contextlib.contextmanager
-def private_file(path: Path) -> Iterator[IO[bytes]]:
-    """``path`` opened for writing and readable by its owner only (mode 600, also when it
-    was there before); a file left half-written by a failure is removed."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through os.open
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            yield file
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
 
 
 async def prepare_database(settings: Settings) -> list[int]:

@@ -14,10 +14,11 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, private_file, refusals, services
+from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, refusals, services
 from bot.runtime.wiring import Services
 from bot.services.research import Request, clean_study
 from bot.settings import Settings
+from storage.files import private_file
 
 
 def register(commands: Commands) -> None:

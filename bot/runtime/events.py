@@ -41,7 +41,7 @@ PEOPLE_COUNTED = 10_000  # people whose hour is counted, the most recently activ
 
 
 def _whole(value: Attribute) -> bool:
-    return isinstance(value, int)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _flag(value: Attribute) -> bool:
@@ -78,6 +78,13 @@ ATTRIBUTES: dict[str, Callable[[Attribute], bool]] = {
     "size": _whole,
 }
 _KINDS = frozenset(EventKind)
+
+
+def allowed(name: str, value: object) -> bool:
+    """Whether ``value`` is one the log takes for the attribute ``name`` (also for reading
+    rows back: one an older version wrote may hold anything)."""
+    check = ATTRIBUTES.get(name)
+    return check is not None and isinstance(value, str | int | bool) and check(value)
 
 
 class PersonLimit:
@@ -160,8 +167,7 @@ class EventLog:
             kind, attributes = EventKind.UNRECOGNISED, {}
         own = {}
         for name, value in attributes.items():
-            allowed = ATTRIBUTES.get(name)
-            if allowed is not None and allowed(value):
+            if allowed(name, value):
                 own[name] = value
             else:
                 log.error(

@@ -43,6 +43,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.formats.tables import Cell, TableWriter, table_writer
 from bot.pseudonyms import Pseudonyms
+from bot.runtime.events import allowed
 from bot.services.consent import NOTICE_VERSION
 from content.surveys import Survey
 from storage import Database
@@ -57,38 +58,28 @@ PAGE = 20_000
 REMEMBERED = 10_000  # distinct stored attributes remembered while extracting
 STUDY_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _WORD = re.compile(r"[a-z][a-z0-9_-]{0,23}")
-# The bot's own button namespaces (callback data up to the first colon); a pressed button's
-# name outside them is someone's own text and is dropped.
-BUTTONS = frozenset(
-    {"bc", "ck", "consent", "grp", "inv", "lang", "lib", "mt", "pv", "rv", "st", "sv", "tip"}
-)
-KINDS = frozenset(EventKind)
+# the bot's own kinds; forged input (unrecognised) is not engagement
+KINDS = frozenset(EventKind) - {EventKind.UNRECOGNISED}
 ROUNDS = tuple(Round)
 
 
-def _word(value: object) -> bool:
-    return isinstance(value, str) and _WORD.fullmatch(value) is not None
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-# The event attributes an extract keeps, each with the test its value must pass.
-ATTRIBUTES: dict[str, Callable[[object], bool]] = {
-    "type": _word,  # a message's type: text, photo, ..., command
-    "change": _whole,  # a person's reactions: how many more or fewer
-    "total": _whole,  # anonymous reactions: the message's new count
-    "button": lambda value: value in BUTTONS,
-    "confidence": _whole,
-    "stage": _word,  # progress: mid, end
-    "answer": _word,  # progress: done, partly, not-yet
-    "theme": _word,  # a requested tip's theme
-    "round": _word,  # a survey answer's round
-    "item": _word,  # and item
-    "skipped": lambda value: isinstance(value, bool),
-    "size": _whole,  # a buddy team's size
-}
+# The event attributes an extract keeps (the log's own values, checked again on the way
+# out: a row an older version wrote may hold anything); an event's number in a broadcast,
+# a programme week, an attempt and "anonymous" stay out.
+EXTRACTED = (
+    "type",  # a message's type: text, photo, ..., command
+    "change",  # a person's reactions: how many more or fewer
+    "total",  # anonymous reactions: the message's new count
+    "button",  # a button's namespace
+    "confidence",
+    "stage",  # progress: mid, end
+    "answer",  # progress: done, partly, not-yet
+    "theme",  # a requested tip's theme
+    "round",  # a survey answer's round
+    "item",  # and item
+    "skipped",
+    "size",  # a buddy team's size
+)
 
 # Every column of the extract, by table: the dictionary table, and the README's table
 DICTIONARY: dict[str, list[tuple[str, str]]] = {
@@ -567,12 +558,12 @@ def _attribute_filter() -> Callable[[str | None], str]:
                 values = {}
             if not isinstance(values, dict):
                 values = {}
-            allowed = {
+            own = {
                 name: values[name]
-                for name, passes in ATTRIBUTES.items()
-                if name in values and passes(values[name])
+                for name in EXTRACTED
+                if name in values and allowed(name, values[name])
             }
-            found = json.dumps(allowed, separators=(",", ":"), sort_keys=True) if allowed else ""
+            found = json.dumps(own, separators=(",", ":"), sort_keys=True) if own else ""
             if len(kept) < REMEMBERED:
                 kept[stored] = found
         return found
