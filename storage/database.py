@@ -34,7 +34,7 @@ from storage.meetings import MeetingRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
-from storage.privacy import AuditRepository, PrivacyRepository
+from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
 from storage.research import ResearchRepository
 from storage.sql import (
     Connection,
@@ -106,6 +106,10 @@ class Transaction:
     @cached_property
     def audit(self) -> AuditRepository:
         return AuditRepository(self.connection)
+
+    @cached_property
+    def erasure_requests(self) -> ErasureRequestRepository:
+        return ErasureRequestRepository(self.connection)
 
     @cached_property
     def events(self) -> EventRepository:

@@ -9,7 +9,11 @@ becomes 0 or NULL; messages to others that name them are rewritten without the n
 ``messages_naming``), and leaves in the groups' figures only what no export has shown and
 nothing links together: the weekly roll-up rows and check-ins each under a fresh random
 stand-in (``erased:...``), a membership as the two days it began and ended. The events
-themselves are deleted (their counts stay in the roll-up)."""
+themselves are deleted (their counts stay in the roll-up).
+
+An erasure the person asks for in the chat goes through a stored request
+(``ErasureRequestRepository``): the question's buttons carry a random token, of which only
+the hash is kept, with whose request it is and until when it holds."""
 
 from __future__ import annotations
 
@@ -21,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.events import ERASED
-from storage.rows import execute, fetch_all, fetch_one, insert, to_models
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
-from storage.states import AuditAction, EventErasure, OutboxStatus, Purpose
+from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus, Purpose
 from storage.timestamps import from_db, to_db
 
 # tables keyed by the Telegram id, in the order they can be deleted (people last)
@@ -35,6 +39,7 @@ _BY_PERSON = (
     ("group_instructors", "person_id"),
     ("staff", "person_id"),
     ("contributions", "author_id"),
+    ("erasure_requests", "person_id"),
 )
 # what others did that mentions the person by id keeps only the fact: (table, column, value)
 _THEIR_DOING = (
@@ -65,6 +70,16 @@ class AuditEntry:
     action: AuditAction
     target: str | None
     details: str | None
+    channel: AuditChannel | None  # where it was asked for, where the entry records it
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """An open /forgetme question: whose it is, and until when its yes button holds."""
+
+    person_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -206,6 +221,9 @@ class PrivacyRepository:
             "ORDER BY group_id, week",
             "privileged_actions": "SELECT at, action, target, details FROM audit_log "
             "WHERE actor_id = :id ORDER BY id",
+            # an open /forgetme question (the file only: no line in the summary)
+            "erasure_requests": "SELECT created_at, expires_at FROM erasure_requests "
+            "WHERE person_id = :id ORDER BY created_at",
         }
         data = {name: await self._all(sql, who) for name, sql in queries.items()}
         for event in data["events"]:
@@ -543,17 +561,23 @@ class AuditRepository:
         actor_id: int | None,
         action: AuditAction,
         target: str | None = None,
+        channel: AuditChannel | None = None,
+        /,
         **details: object,
     ) -> int:
+        """A privileged action: when, who (a Telegram id; 0 or None the command line or a
+        job; a negative stand-in for an erased person), what, on what, where it was asked
+        for, and its details (plain values, stored as JSON)."""
         return await insert(
             self._connection,
-            "INSERT INTO audit_log (at, actor_id, action, target, details) "
-            "VALUES (:at, :actor, :action, :target, :details) RETURNING id",
+            "INSERT INTO audit_log (at, actor_id, action, target, details, channel) "
+            "VALUES (:at, :actor, :action, :target, :details, :channel) RETURNING id",
             {
                 "at": to_db(at),
                 "actor": actor_id,
                 "action": action,
                 "target": target,
+                "channel": channel,
                 "details": json.dumps(details, separators=(",", ":"), sort_keys=True)
                 if details
                 else None,
@@ -573,7 +597,7 @@ class AuditRepository:
         rows = await fetch_all(
             self._connection,
             """
-            SELECT id, at, actor_id, action, target, details FROM audit_log
+            SELECT id, at, actor_id, action, target, details, channel FROM audit_log
             WHERE CAST(:action AS TEXT) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit
             """,
             {"action": action, "limit": limit},
@@ -588,3 +612,54 @@ class AuditRepository:
             {"action": action, "target": target},
         )
         return int(row[0])
+
+
+class ErasureRequestRepository:
+    """Open /forgetme questions, by the SHA-256 of their token (the token itself is only in
+    the question's buttons). A row is an open request: using, declining or replacing it
+    deletes it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def open(
+        self, person_id: int, token_hash: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        """The person's new request; any older one of theirs is closed (deleted) with it."""
+        await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE person_id = :id",
+            {"id": person_id},
+        )
+        await execute(
+            self._connection,
+            "INSERT INTO erasure_requests (token_hash, person_id, created_at, expires_at) "
+            "VALUES (:hash, :id, :now, :expires)",
+            {"hash": token_hash, "id": person_id, "now": to_db(now), "expires": to_db(expires_at)},
+        )
+
+    async def get(self, token_hash: str) -> ErasureRequest | None:
+        row = await fetch_one(
+            self._connection,
+            "SELECT person_id, created_at, expires_at FROM erasure_requests "
+            "WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return None if row is None else to_model(ErasureRequest, row)
+
+    async def close(self, token_hash: str) -> bool:
+        """Delete the request; False if it was not there (any more: another press took it)."""
+        deleted = await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return deleted == 1
+
+    async def drop_expired(self, now: dt.datetime) -> int:
+        """Requests whose time ran out without an answer; returns how many went."""
+        return await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE expires_at <= :now",
+            {"now": to_db(now)},
+        )

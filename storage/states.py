@@ -243,3 +243,11 @@ class AuditAction(StrEnum):
     STUDY_EXTRACT = "study-extract"  # a researchers' extract (kannustin export --study)
     ERASE = "erase"
     RETENTION = "retention"
+
+
+class AuditChannel(StrEnum):
+    """``audit_log.channel``: where a privileged action was asked for (erasures record it;
+    NULL where an entry does not)."""
+
+    CHAT = "chat"  # in a chat with the bot (/forgetme)
+    COMMAND_LINE = "command-line"  # the kannustin command (kannustin forget)

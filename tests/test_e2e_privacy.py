@@ -1,13 +1,15 @@
 """A person's rights end to end: /mydata sends everything stored about them, /forgetme
-erases them after a confirmation (a "no" and an expired button change nothing), the
-organisation's choice to delete events instead of unlinking them, flood control, and
-names shown as written (no markup)."""
+erases them after a confirmation (a "no" and an expired button change nothing; only the
+person's own open request erases them, and no forged, replayed, replaced or expired press
+does), the organisation's choice to delete events instead of unlinking them, flood control,
+and names shown as written (no markup)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -45,6 +47,39 @@ async def press(bot: RunningBot, person: dict[str, Any], call: ApiCall, label: s
     mark = bot.emulator.mark()
     await bot.press(person, call.result, dict(call.buttons())[label])
     return await bot.emulator.wait_for("editMessageText", chat_id=person["id"], after=mark)
+
+
+async def refused(bot: RunningBot, person: dict[str, Any], call: ApiCall, data: str) -> str:
+    """The person presses ``data`` (real, replayed or forged) under the bot's message
+    ``call``: the answer is an alert, and the message stays as it was. Returns the alert."""
+    mark = bot.emulator.mark()
+    answered = await bot.press(person, call.result, data)
+    await bot.handled_everything()
+    assert answered.params.get("show_alert") is True, answered.params
+    assert [c.method for c in bot.emulator.calls[mark:] if c.method.startswith("edit")] == []
+    assert [c for c in bot.emulator.calls[mark:] if c.chat_id == person["id"]] == []
+    return str(answered.params["text"])
+
+
+# a press changes these without changing anything of the person's: the button event and
+# its weekly count (no text, only the namespace), when the person was last seen, and on
+# PostgreSQL the pacer's bookings for the answer
+BOOKKEEPING = {"events", "weekly_activity", "send_slots"}
+
+
+async def state(bot: RunningBot) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the press's bookkeeping (``people`` without
+    ``last_seen``), to compare before and after."""
+    await bot.handled_everything()
+    await bot.services.events.flush()
+    schema = await read_schema(bot.services.database)
+    found = {}
+    for name, table in sorted(schema.tables.items()):
+        if name in BOOKKEEPING:
+            continue
+        columns = [c.name for c in table.columns if (name, c.name) != ("people", "last_seen")]
+        found[name] = sorted(await rows(bot, f"SELECT {', '.join(columns)} FROM {name}"), key=str)
+    return found
 
 
 async def test_my_data_then_forget_me(bot: RunningBot, clock: FixedClock) -> None:
@@ -88,8 +123,8 @@ async def test_my_data_then_forget_me(bot: RunningBot, clock: FixedClock) -> Non
     # an old question's button has expired: nothing changes
     old = await bot.say(aino, "/forgetme")
     clock.set(clock.now() + dt.timedelta(minutes=16))
-    expired = await press(bot, aino, old, "Kyllä, poista tietoni")
-    assert (expired.text or "").startswith("Tämä painike ei ole enää voimassa.")
+    expired = await refused(bot, aino, old, dict(old.buttons())["Kyllä, poista tietoni"])
+    assert expired.startswith("Tämä painike ei ole enää voimassa.")
     assert await rows(bot, "SELECT 1 FROM consents WHERE person_id = :id", id=aino["id"])
 
     asked = await bot.say(aino, "/forgetme")
@@ -132,13 +167,127 @@ async def test_my_data_then_forget_me(bot: RunningBot, clock: FixedClock) -> Non
         "UNION ALL SELECT 'plan', NULL, confidence FROM checkins WHERE pseudonym LIKE 'erased:%'",
     )
     assert sorted(stand_ins, key=str) == [("plan", None, 8), ("week", 2, None)]
-    # Britt is untouched, and the audit log has the erasure without naming anyone
+    # Britt is untouched, and the audit log has the erasure without naming anyone: the
+    # actor is the stand-in for the person erased, and it was asked for in the chat
     assert await rows(bot, "SELECT 1 FROM consents WHERE person_id = :id", id=britt["id"])
-    audit = await rows(bot, "SELECT actor_id, target FROM audit_log WHERE action = 'erase'")
-    assert len(audit) == 1 and audit[0][0] is None and str(aino["id"]) not in str(audit)
+    audit = await rows(
+        bot, "SELECT id, actor_id, target, channel FROM audit_log WHERE action = 'erase'"
+    )
+    assert len(audit) == 1 and str(aino["id"]) not in str(audit)
+    assert audit[0][1:] == (-audit[0][0], "person (own request)", "chat")
 
     # names and texts go out as plain text: no request ever asks Telegram to parse markup
     assert all("parse_mode" not in call.params for call in emulator.calls)
+
+
+YES, NO = "Kyllä, poista tietoni", "Ei, säilytä"
+NOWHERE = 987_654_321_987  # a number no table holds (found_anywhere looks for words too)
+NO_LONGER = "Tämä painike ei ole enää voimassa. Lähetä /forgetme uudelleen"
+
+
+def token_of(asked: ApiCall) -> str:
+    """The request's token in the question's yes button (the no button below carries it
+    too)."""
+    yes, no = (data for _, data in asked.buttons())
+    token = yes.removeprefix("pv:forget:")
+    assert no == f"pv:keep:{token}"
+    return token
+
+
+async def test_only_the_persons_own_open_request_erases_them(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    _, group, (aino, britt, _) = await walking_group(bot)
+    await emulator.send_text(aino, "Hei kaikki", chat=group)
+    # today's sweep has run (the scheduler's, a real minute apart, does nothing more today):
+    # an expired request stays until tomorrow's
+    await bot.services.privacy.sweep()
+
+    # /forgetme stores a request: hers, for 15 minutes, by the hash of its token only
+    asked = await bot.say(aino, "/forgetme")
+    assert "Kyllä-painike toimii 15 minuuttia." in (asked.text or "")
+    mine = token_of(asked)
+    assert all(len(data.encode()) <= 64 for _, data in asked.buttons())
+    stored = await rows(
+        bot, "SELECT token_hash, person_id, created_at, expires_at FROM erasure_requests"
+    )
+    assert [row[:2] for row in stored] == [(hashlib.sha256(mine.encode()).hexdigest(), aino["id"])]
+    opened, expires = (dt.datetime.fromisoformat(t) for t in stored[0][2:])
+    assert (opened, expires - opened) == (clock.now(), dt.timedelta(minutes=15))
+    assert await found_anywhere(bot, NOWHERE, (mine,)) == []  # the token itself is nowhere
+    mark = emulator.mark()
+    await emulator.send_text(aino, "/mydata")  # her copy shows the open question
+    copy = await emulator.wait_for("sendDocument", chat_id=aino["id"], after=mark)
+    assert json.loads(copy.files["document"])["erasure_requests"] == [
+        {"created_at": stored[0][2], "expires_at": stored[0][3]}
+    ]
+    theirs = await bot.say(britt, "/forgetme")
+    hers = token_of(theirs)
+    before = await state(bot)
+
+    # a made-up token, another person's token (pressed under her own question), someone
+    # else's "no": each is refused kindly in the presser's language, and nothing changes
+    made_up = "pv:forget:" + "A" * len(mine)
+    assert (await refused(bot, aino, asked, made_up)).startswith(NO_LONGER)
+    said = await refused(bot, britt, theirs, f"pv:forget:{mine}")
+    assert said.startswith("Den här knappen gäller inte längre.")
+    assert await refused(bot, aino, asked, f"pv:keep:{hers}") == "Mitään ei poistettu."
+    assert await state(bot) == before
+    assert await found_anywhere(bot, NOWHERE, (mine, hers)) == []  # nor in any event
+
+    # a newer question replaces the older: the older's yes no longer holds
+    newer = await bot.say(aino, "/forgetme")
+    assert token_of(newer) != mine
+    before = await state(bot)
+    assert (await refused(bot, aino, asked, f"pv:forget:{mine}")).startswith(NO_LONGER)
+    # after 15 minutes the newer no longer holds either
+    clock.set(clock.now() + dt.timedelta(minutes=15))
+    assert (await refused(bot, aino, newer, dict(newer.buttons())[YES])).startswith(NO_LONGER)
+    assert await state(bot) == before
+
+    # "no" closes the request: its yes, replayed afterwards, no longer holds
+    declined = await bot.say(aino, "/forgetme")
+    kept = await press(bot, aino, declined, NO)
+    assert kept.text == "Mitään ei poistettu."
+    assert (
+        await rows(bot, "SELECT 1 FROM erasure_requests WHERE person_id = :id", id=aino["id"]) == []
+    )
+    before = await state(bot)
+    assert (await refused(bot, aino, declined, dict(declined.buttons())[YES])).startswith(NO_LONGER)
+    assert await state(bot) == before
+    assert await rows(bot, "SELECT 1 FROM consents WHERE person_id = :id", id=aino["id"])
+
+    # her own press of her open question, in time: she is erased, and the audit log says
+    # it was asked for in the chat
+    final = await bot.say(aino, "/forgetme")
+    clock.set(clock.now() + dt.timedelta(minutes=14))
+    done = await press(bot, aino, final, YES)
+    assert (done.text or "").startswith("Tietosi on poistettu.")
+    assert await rows(bot, "SELECT 1 FROM people WHERE telegram_id = :id", id=aino["id"]) == []
+    assert await rows(bot, "SELECT person_id FROM erasure_requests") == [(britt["id"],)]
+    audit = await rows(
+        bot, "SELECT id, actor_id, target, channel FROM audit_log WHERE action = 'erase'"
+    )
+    assert [entry[1:] for entry in audit] == [(-audit[0][0], "person (own request)", "chat")]
+    status, output = await kannustin(bot, "audit", "--action", "erase")
+    assert status == 0, output
+    assert f"erased #{audit[0][0]}" in output and " via chat " in output
+
+    # the same press again erases nothing more (she is a stranger now), and Britt, whose
+    # request has run out, is as she was
+    before = await state(bot)
+    replayed = await refused(bot, aino, final, dict(final.buttons())[YES])
+    assert replayed.startswith(NO_LONGER)
+    after = await state(bot)
+    assert {k: v for k, v in after.items() if k != "people"} == {
+        k: v for k, v in before.items() if k != "people"
+    }
+    assert await rows(bot, "SELECT COUNT(*) FROM audit_log WHERE action = 'erase'") == [(1,)]
+    assert await rows(bot, "SELECT 1 FROM consents WHERE person_id = :id", id=britt["id"])
+    # the next day's sweep deletes her expired request
+    await fire_at(bot, clock, clock.now() + dt.timedelta(days=1))
+    assert await rows(bot, "SELECT 1 FROM erasure_requests") == []
 
 
 async def test_an_organisation_can_have_events_deleted_on_erasure(
@@ -241,15 +390,22 @@ async def test_an_admin_backs_up_erases_and_reads_the_audit_log(
     status, output = await kannustin(bot, "forget", str(aino["id"]))
     assert status == 0, output
     assert output.startswith(f"erased user {aino['id']}: 1 membership(s), 1 consent(s), ")
+    assert await rows(bot, "SELECT actor_id, channel FROM audit_log WHERE action = 'erase'") == [
+        (0, "command-line")
+    ]
     assert await rows(bot, "SELECT 1 FROM people WHERE telegram_id = :id", id=aino["id"]) == []
     status, output = await kannustin(bot, "forget", str(aino["id"]))
     assert output == f"nothing stored about user {aino['id']}\n"
 
-    # the audit log: newest first, the privileged actions with their actors
+    # the audit log: newest first, the privileged actions with their actors; the erasure
+    # says where it was asked for
     status, output = await kannustin(bot, "audit")
     assert status == 0
     actions = [line.split()[2] for line in output.splitlines()]
     assert actions[0] == "erase" and "export" in actions and "role-granted" in actions
+    erasure = output.splitlines()[0]
+    assert erasure.split()[3:5] == ["command", "line"]
+    assert " person (by an admin) #" in erasure and " via command line " in erasure
     assert "invitation-created" in actions and "organisation-created" in actions
     assert str(aino["id"]) not in output
     status, output = await kannustin(bot, "audit", "--action", "export")
@@ -546,8 +702,13 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
     assert len(times) == 2
     assert all(t is None or t.endswith("T00:00:00.000000+00:00") for row in times for t in row)
     assert await rows(bot, "SELECT COUNT(*) FROM erased_memberships") == [(1,)]
-    # the audit log records the erasure, and no one's id but the admin's
-    audit = await rows(bot, "SELECT actor_id, target FROM audit_log WHERE action = 'erase'")
-    assert audit == [
-        (None, "person (own request)") if how == "/forgetme" else (0, "person (by an admin)")
+    # the audit log records the erasure, where it was asked for, and no one's id but the
+    # stand-in for her (her own request) or the command line's 0
+    audit = await rows(
+        bot, "SELECT id, actor_id, target, channel FROM audit_log WHERE action = 'erase'"
+    )
+    assert [entry[1:] for entry in audit] == [
+        (-audit[0][0], "person (own request)", "chat")
+        if how == "/forgetme"
+        else (0, "person (by an admin)", "command-line")
     ]

@@ -181,7 +181,7 @@ async def test_an_erased_staff_members_actions_keep_a_stand_in_and_their_activit
     mine = await table(database, f"SELECT id FROM audit_log WHERE actor_id = {INSTRUCTOR}")
     assert mine  # the role they were granted
 
-    await services.privacy.forget(INSTRUCTOR, by=0)
+    await services.privacy.forget(INSTRUCTOR)
 
     (erasure,) = await table(database, "SELECT id, actor_id FROM audit_log WHERE action = 'erase'")
     assert erasure[1] == 0  # the command line

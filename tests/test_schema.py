@@ -31,6 +31,7 @@ from storage.people import Person
 from storage.privacy import AuditEntry
 from storage.states import (
     AuditAction,
+    AuditChannel,
     BroadcastStatus,
     ButtonNamespace,
     ContributionStatus,
@@ -77,6 +78,7 @@ CHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("checkins", "progress_end"): Progress,
     ("survey_rounds", "round"): Round,
     ("organisations", "erase_events"): EventErasure,
+    ("audit_log", "channel"): AuditChannel,
 }
 # Columns with an enum but no CHECK: only code writes them, always from the enum.
 UNCHECKED: dict[tuple[str, str], type[StrEnum]] = {

@@ -7,7 +7,9 @@ import asyncio
 
 from bot.cli.common import EXIT_OK, Commands, connected, services
 from bot.settings import Settings
-from storage.states import AuditAction
+from storage.states import AuditAction, AuditChannel
+
+CHANNELS = {AuditChannel.CHAT: "chat", AuditChannel.COMMAND_LINE: "command line"}
 
 
 def register(commands: Commands) -> None:
@@ -31,7 +33,7 @@ def register(commands: Commands) -> None:
 async def forget(settings: Settings, user_id: int) -> int:
     """``kannustin forget USER_ID``: the erasure /forgetme does, asked by an admin."""
     async with services(settings) as bot:
-        erased = await bot.privacy.forget(user_id, by=0)
+        erased = await bot.privacy.forget(user_id)
     if not erased.found:
         print(f"nothing stored about user {user_id}")
         return EXIT_OK
@@ -57,6 +59,8 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
         target = entry.target or ""
         if entry.action in (AuditAction.ERASE, AuditAction.RETENTION):
             target = f"{target} #{entry.id}"
+        if entry.channel is not None:
+            target = f"{target} via {CHANNELS[entry.channel]}"
         line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {target}"
         print(f"{line}  {entry.details}" if entry.details else line)
     if not entries:

@@ -2,17 +2,26 @@
 
 - ``my_data``: everything linked to a person, as one JSON file (``/mydata``), after a short
   summary in their language (how many of each kind).
-- ``forget``: erasure after a confirmation (``/forgetme``) or by an admin
-  (``kannustin forget USER_ID``). Nothing that holds their Telegram id, name or a link to
-  them stays: what is theirs goes; messages to other people that name them are withdrawn
-  if still waiting, and otherwise (due, in flight or sent) rewritten without the name;
-  their privileged actions in the audit log keep a stand-in for them. What stays in the
-  groups' figures is kept under keys no export has shown, one per week and check-in, so
-  nothing links it to them or together (``storage/privacy.py: erase``); their events are
-  deleted, or everything goes, if the group's organisation chose so.
-- ``sweep``: once a day, groups past their organisation's retention period (24 months after
-  the last meeting by default) are made anonymous, and people who belong to nothing and
-  have not been in touch for as long are forgotten.
+- ``ask_forget`` and ``confirm_forget``: erasure after a confirmation (``/forgetme``). The
+  question is a stored request (``erasure_requests``): it names the person, holds for
+  ``REQUEST_MINUTES``, and its buttons carry a random token of which only the hash is
+  stored. Only that person's press within that time erases them; a newer question
+  replaces it, "no" closes it. Any other press (someone else's token, a made-up one, a
+  replayed, replaced or expired one) is told the button no longer holds, and nothing
+  changes. ``forget``: the same erasure asked by an admin (``kannustin forget USER_ID``).
+  The audit log records where it was asked for: the chat or the command line.
+
+  Nothing that holds their Telegram id, name or a link to them stays: what is theirs
+  goes; messages to other people that name them are withdrawn if still waiting, and
+  otherwise (due, in flight or sent) rewritten without the name; their privileged actions
+  in the audit log keep a stand-in for them. What stays in the groups' figures is kept
+  under keys no export has shown, one per week and check-in, so nothing links it to them
+  or together (``storage/privacy.py: erase``); their events are deleted, or everything
+  goes, if the group's organisation chose so.
+- ``sweep``: once a day, expired erasure requests are deleted, groups past their
+  organisation's retention period (24 months after the last meeting by default) are made
+  anonymous, and people who belong to nothing and have not been in touch for as long are
+  forgotten.
 - ``audit``: privileged actions, written in the transaction that does them.
 
 On SQLite, deleted rows are overwritten in the file (``secure_delete``) and after an
@@ -23,9 +32,11 @@ old pages do not outlive the erasure there either.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
+import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -40,18 +51,20 @@ from bot.runtime.events import EventLog
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.privacy import NamingMessage
-from storage.states import AuditAction, EventErasure, OutboxStatus
+from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-FORGET = "pv:forget:"  # + the minute the question was asked (the button's lifetime)
-KEEP = "pv:keep"
-BUTTON_MINUTES = 15
+FORGET = "pv:forget:"  # + the request's token
+KEEP = "pv:keep:"  # + the request's token
+TOKEN_BYTES = 16  # 128 random bits: 22 URL-safe characters, 32 bytes of callback data
+REQUEST_MINUTES = 15  # how long the question's yes button holds
 DEFAULT_RETENTION_MONTHS = 24
 EVENT_POLICIES = tuple(policy.value for policy in EventErasure)  # the words, for the CLI
 WITHDRAWN = "reason.erased"  # why a message that named an erased person was not sent
 
-# the sections of /mydata, each with its line in the summary (the person's record has none)
+# the sections of /mydata, each with its line in the summary (the person's record and an
+# open /forgetme question have none)
 SECTIONS = {
     "roles": "privacy.mydata-roles",
     "groups": "privacy.mydata-groups",
@@ -169,57 +182,95 @@ class PrivacyService:
             ),
         )
 
-    def ask_forget(self) -> Reply:
-        """The question before an erasure, with a button that works for a quarter hour."""
-        minute = int(self._clock.now().timestamp() // 60)
+    async def ask_forget(self, person_id: int) -> Reply:
+        """The question before an erasure: a new request of the person's (replacing any
+        older one), whose buttons carry its token; yes holds for ``REQUEST_MINUTES``."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            await tx.erasure_requests.open(
+                person_id, _hashed(token), now, now + dt.timedelta(minutes=REQUEST_MINUTES)
+            )
         return Reply(
-            Text("privacy.forget-ask"),
+            Text("privacy.forget-ask", {"minutes": REQUEST_MINUTES}),
             (
-                (Button(Text("privacy.forget-yes"), f"{FORGET}{minute}"),),
-                (Button(Text("privacy.forget-no"), KEEP),),
+                (Button(Text("privacy.forget-yes"), f"{FORGET}{token}"),),
+                (Button(Text("privacy.forget-no"), f"{KEEP}{token}"),),
             ),
         )
 
     async def confirm_forget(self, person_id: int, data: str, *, in_private: bool) -> Reply:
-        """The yes button: only the presser is erased, only in their private chat and only
-        while the question is fresh (a quarter hour); otherwise nothing changes."""
-        minute = int(data.removeprefix(FORGET))
-        now = int(self._clock.now().timestamp() // 60)
-        if not in_private or not 0 <= now - minute <= BUTTON_MINUTES:
-            return Reply.of("privacy.forget-expired")
-        erased = await self.forget(person_id)
-        return Reply(erased.text())
-
-    @staticmethod
-    def keep() -> Reply:
-        """The no button: nothing is erased."""
-        return Reply.of("privacy.forget-kept")
-
-    async def forget(self, person_id: int, *, by: int | None = None) -> Erased:
-        """Erase the person (``by``: the admin who asked, None for the person themself)."""
-        now = self._clock.now()
+        """The yes button: erases the presser only if its token is the presser's own open
+        request, in time, pressed in their private chat; the request is used up with the
+        erasure. Anything else (another's token, a made-up, replaced, declined, expired or
+        already used one) raises: the person is told the button no longer holds, and
+        nothing changes."""
+        token_hash = _hashed(data.removeprefix(FORGET))
         await self._events.flush()  # what they did so far counts in the weekly figures
         async with self._database.transaction() as tx:
-            known = await tx.people.get(person_id) is not None
-            erased = await self._erase(tx, person_id, known=known)
-            if erased.found:
-                entry = await tx.audit.add(
-                    now,
-                    by,
-                    AuditAction.ERASE,
-                    "person (by an admin)" if by is not None else "person (own request)",
-                    groups=erased.groups,
-                    consents=erased.consents,
-                    survey_answers=erased.survey_answers,
-                    records=erased.records,
-                    kept=erased.kept,
-                    messages=erased.messages,
-                    mentions=erased.links,
-                )
-                await tx.audit.replace_actor(person_id, -entry)
-        await self._database.truncate_log()
-        log.info("a person was erased (%s)", "by an admin" if by is not None else "own request")
+            request = await tx.erasure_requests.get(token_hash)
+            if (
+                not in_private
+                or request is None
+                or request.person_id != person_id
+                or self._clock.now() >= request.expires_at
+                or not await tx.erasure_requests.close(token_hash)
+            ):
+                raise DomainError("privacy.forget-expired")
+            erased = await self._forget(tx, person_id, channel=AuditChannel.CHAT)
+        await self._forgotten(erased, AuditChannel.CHAT)
+        return Reply(erased.text())
+
+    async def keep(self, person_id: int, data: str) -> Reply:
+        """The no button: the presser's request is closed and nothing is erased. A token
+        that is not the presser's open request (a replaced or used question, forged data)
+        closes nothing: it raises, and the person is told that nothing was erased."""
+        token_hash = _hashed(data.removeprefix(KEEP))
+        async with self._database.transaction() as tx:
+            request = await tx.erasure_requests.get(token_hash)
+            if request is None or request.person_id != person_id:
+                raise DomainError("privacy.forget-kept")
+            await tx.erasure_requests.close(token_hash)
+        return Reply.of("privacy.forget-kept")
+
+    async def forget(self, person_id: int) -> Erased:
+        """``kannustin forget``: erase the person, asked by an admin on the command line."""
+        await self._events.flush()  # what they did so far counts in the weekly figures
+        async with self._database.transaction() as tx:
+            erased = await self._forget(tx, person_id, channel=AuditChannel.COMMAND_LINE)
+        await self._forgotten(erased, AuditChannel.COMMAND_LINE)
         return erased
+
+    async def _forget(self, tx: Transaction, person_id: int, *, channel: AuditChannel) -> Erased:
+        """The erasure and its audit entry, in the caller's transaction. The entry's actor
+        is the command line (0) or the person, and then, like their other privileged
+        actions, the stand-in ``-entry``: the log never holds their id."""
+        known = await tx.people.get(person_id) is not None
+        erased = await self._erase(tx, person_id, known=known)
+        if erased.found:
+            own = channel == AuditChannel.CHAT
+            entry = await tx.audit.add(
+                self._clock.now(),
+                person_id if own else 0,
+                AuditAction.ERASE,
+                "person (own request)" if own else "person (by an admin)",
+                channel,
+                groups=erased.groups,
+                consents=erased.consents,
+                survey_answers=erased.survey_answers,
+                records=erased.records,
+                kept=erased.kept,
+                messages=erased.messages,
+                mentions=erased.links,
+            )
+            await tx.audit.replace_actor(person_id, -entry)
+        return erased
+
+    async def _forgotten(self, erased: Erased, channel: AuditChannel) -> None:
+        """After the erasure's commit: the old pages leave the SQLite log too."""
+        await self._database.truncate_log()
+        if erased.found:
+            log.info("a person was erased (asked for in the %s)", channel)
 
     async def _erase(self, tx: Transaction, person_id: int, *, known: bool) -> Erased:
         """The erasure itself, in the caller's transaction (``forget``, retention)."""
@@ -287,6 +338,8 @@ class PrivacyService:
         today = self._clock.now().date()
         if self._swept_on == today:
             return
+        async with self._database.transaction() as tx:
+            await tx.erasure_requests.drop_expired(self._clock.now())
         await self.apply_retention()
         self._swept_on = today
 
@@ -317,6 +370,11 @@ class PrivacyService:
                 totals["people"],
             )
         return totals
+
+
+def _hashed(token: str) -> str:
+    """What is stored of a request's token: its SHA-256 (the database cannot press)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def without_person(raw: str, person_id: int, names: Collection[str], stand_in: str) -> str:
