@@ -270,7 +270,7 @@ class PrivacyService:
         """After the erasure's commit: the old pages leave the SQLite log too."""
         await self._database.truncate_log()
         if erased.found:
-            log.info("a person was erased (asked for in the %s)", channel)
+            log.info("a person was erased (channel: %s)", channel)
 
     async def _erase(self, tx: Transaction, person_id: int, *, known: bool) -> Erased:
         """The erasure itself, in the caller's transaction (``forget``, retention)."""
