@@ -388,6 +388,13 @@ class PrivacyRepository:
             c, "SELECT group_id FROM group_instructors WHERE person_id = :id", who
         )
         staff = await fetch_all(c, "SELECT 1 FROM staff WHERE person_id = :id", who)
+        # a question to a reviewer about a rejection's reason: theirs, or about what they wrote
+        await execute(
+            c,
+            "DELETE FROM reasons_awaited WHERE reviewer_id = :id OR contribution_id IN "
+            "(SELECT id FROM contributions WHERE author_id = :id)",
+            who,
+        )
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)

@@ -29,6 +29,7 @@ from bot.services.groups import GroupService
 from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
+from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
@@ -63,6 +64,7 @@ class Services:
     deep_links: DeepLinkRouter
     pseudonyms: Pseudonyms
     tips: TipService
+    notices: StaffNotices
     meetings: MeetingService
     scheduler: ScheduleRunner
     events: EventLog
@@ -95,22 +97,28 @@ def build_services(
     )
     events = EventLog(database, clock, pseudonyms, limit=settings.event_limit)
     people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    # rows written by the services wake the sender, which is built last: it reports to them
+    rows_written = asyncio.Event()
+    notices = StaffNotices(
+        database, clock, translator, timezone=settings.timezone, notify=rows_written.set
+    )
     groups = GroupService(
         database,
         clock,
         admins,
         default_timezone=settings.timezone,
         default_language=settings.language,
+        notices=notices,
     )
-    invitations = InvitationService(database, clock, admins, default_timezone=settings.timezone)
+    invitations = InvitationService(
+        database, clock, admins, default_timezone=settings.timezone, notices=notices
+    )
     consent = ConsentService(database, clock)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)
     deep_links.register(CONSENT_PREFIX, consent.open_link)
     # one instance paces itself; several (PostgreSQL) book their slots together
     pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
-    # rows written by the services wake the sender, which is built last: it reports to them
-    rows_written = asyncio.Event()
     broadcasts = BroadcastService(
         database,
         clock,
@@ -128,6 +136,7 @@ def build_services(
         broadcasts=broadcasts,
         translator=translator,
         events=events,
+        notices=notices,
         notify=rows_written.set,
     )
     checkins = CheckInService(
@@ -162,9 +171,18 @@ def build_services(
         planned=plan_jobs,
     )
     privacy = PrivacyService(
-        database, clock, pseudonyms, events, translator=translator, admins=admins
+        database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
     )
-    scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
+    scheduler = ScheduleRunner(
+        meetings,
+        clock,
+        chores=[
+            surveys.remind,
+            privacy.sweep,
+            notices.remind_reviewers,
+            tips.close_old_questions,
+        ],
+    )
     stats = StatsService(
         database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
     )
@@ -201,6 +219,7 @@ def build_services(
         deep_links=deep_links,
         pseudonyms=pseudonyms,
         tips=tips,
+        notices=notices,
         meetings=meetings,
         scheduler=scheduler,
         events=events,

@@ -44,7 +44,7 @@ ISSUED = (
     *(stats.GROUP, stats.CHART),
     *(surveys.ANSWER, surveys.SKIP),
     *(tips.HOME, tips.TOP, tips.THEME, tips.VIEW, tips.SEND, tips.SAVE_THEME),
-    *(tips.SAVE_LANGUAGE, tips.APPROVE, tips.REJECT),
+    *(tips.SAVE_LANGUAGE, tips.APPROVE, tips.REJECT, tips.NO_REASON, tips.BACK),
 )
 # What the bot puts after a prefix: ids, language codes, themes, tip keys (lib:sleep-1).
 _REST = re.compile(r"[A-Za-z0-9_:-]*")

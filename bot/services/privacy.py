@@ -17,7 +17,8 @@
   in the audit log keep a stand-in for them. What stays in the groups' figures is kept
   under keys no export has shown, one per week and check-in, so nothing links it to them
   or together (``storage/privacy.py: erase``); their events are deleted, or everything
-  goes, if the group's organisation chose so.
+  goes, if the group's organisation chose so. The other instructors of groups they led
+  are told that an instructor left, without their name.
 - ``sweep``: once a day, expired erasure requests are deleted, groups past their
   organisation's retention period (24 months after the last meeting by default) are made
   anonymous, and people who belong to nothing and have not been in touch for as long are
@@ -48,6 +49,7 @@ from bot.payload import AlbumContent, MediaContent, TextContent, content_from_js
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, File, Reply
 from bot.runtime.events import EventLog
+from bot.services.notices import StaffNotices
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.privacy import NamingMessage
@@ -138,9 +140,11 @@ class PrivacyService:
         events: EventLog,
         *,
         translator: Translator,
+        notices: StaffNotices,
         admins: Collection[int] = (),
     ) -> None:
         self._database = database
+        self._notices = notices
         self._clock = clock
         self._pseudonyms = pseudonyms
         self._events = events
@@ -280,6 +284,7 @@ class PrivacyService:
         messages = await self._unname(tx, person_id)
         links = await tx.privacy.drop_text_mentions(person_id)
         policies = await tx.privacy.event_policies(person_id, pseudonym)
+        led = await tx.groups.led_by(person_id)
         removed = await tx.privacy.erase(
             person_id,
             pseudonym,
@@ -289,6 +294,8 @@ class PrivacyService:
             },
             never_counted=person_id in self._admins,
         )
+        for group in led:  # its other instructors hear that one left, not who
+            await self._notices.instructor_left(tx, group, person_id, None)
         return Erased(
             found=known or messages > 0 or links > 0 or any(removed.values()),
             groups=removed["group_participants"] + removed["group_instructors"],
