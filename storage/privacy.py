@@ -162,7 +162,8 @@ class PrivacyRepository:
         queries = {
             "person": "SELECT telegram_id, language, telegram_language, first_seen, last_seen, "
             "stopped_at FROM people WHERE telegram_id = :id",
-            "roles": "SELECT o.name AS organisation, s.role, s.display_name, s.since FROM staff s "
+            "roles": "SELECT o.name AS organisation, s.role, s.display_name, s.since, "
+            "s.review_reminded_on FROM staff s "
             "JOIN organisations o ON o.id = s.organisation_id WHERE s.person_id = :id",
             "groups": "SELECT g.id AS group_id, g.title AS group_name, p.name, p.status, "
             "p.joined_at, p.left_at FROM group_participants p "

@@ -78,7 +78,7 @@ class Purpose(StrEnum):
 
     BROADCAST = "broadcast"  # a row of a broadcast (has broadcast_id)
     REPORT = "report"  # a broadcast's delivery report to its sender
-    NOTICE = "notice"  # a notice to one person (a review's verdict)
+    NOTICE = "notice"  # a notice to one person (staff notices: bot/services/notices.py)
     SCHEDULE = "schedule"  # a reminder or keep-going message around a meeting
     CHECKIN = "checkin"  # a check-in or progress question in private
     CELEBRATION = "celebration"  # a shared celebration in the group
