@@ -1,5 +1,6 @@
-"""``kannustin export``: the research export /export makes, written to a file (XLSX, or a
-ZIP of CSV files for a ``.zip`` name), for all groups or one organisation's."""
+"""``kannustin export``: the coordinators' export /export makes (aggregates only), written
+to a file (XLSX, or a ZIP of CSV files for a ``.zip`` name), for all groups or one
+organisation's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.settings import Settings
 
 def register(commands: Commands) -> None:
     export_parser = commands.add_parser(
-        "export", help="write the research export (XLSX, or a ZIP of CSVs for a .zip name)"
+        "export", help="write the coordinators' export (XLSX, or a ZIP of CSVs for a .zip name)"
     )
     export_parser.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.zip")
     export_parser.add_argument("--org", metavar="NAME", help="one organisation (default: all)")
@@ -49,7 +50,7 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
     if result.chart is not None and kind == "xlsx":
         out.with_suffix(".png").write_bytes(result.chart)
     print(
-        f"export: {out}: {result.events} events, {result.weeks} group weeks, "
-        f"{result.responses} survey responses from {len(groups)} groups"
+        f"export: {out}: {result.weeks} group weeks, {result.outcomes} outcome rows, "
+        f"{result.broadcasts} broadcasts from {len(groups)} groups (aggregates only)"
     )
     return EXIT_OK

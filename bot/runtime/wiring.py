@@ -116,6 +116,7 @@ def build_services(
         default_timezone=settings.timezone,
         notify=rows_written.set,
         tip_variants=tip_variants(library),
+        small_numbers=settings.small_numbers,
     )
     tips = TipService(
         database,
@@ -128,8 +129,11 @@ def build_services(
         events=events,
         notify=rows_written.set,
     )
+    stats = StatsService(
+        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
+    )
     checkins = CheckInService(
-        database, clock, admins, translator, pseudonyms=pseudonyms, events=events
+        database, clock, admins, translator, pseudonyms=pseudonyms, events=events, stats=stats
     )
     surveys = SurveyService(
         database,
@@ -161,9 +165,6 @@ def build_services(
     )
     privacy = PrivacyService(database, clock, pseudonyms, events)
     scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
-    stats = StatsService(
-        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
-    )
     deliveries = BroadcastDeliveries(database, translator, events)
     # who reacts to what the sender reports (bot/runtime/outcomes.py says when each runs)
     outbox = OutboxSender(
@@ -203,9 +204,7 @@ def build_services(
         checkins=checkins,
         surveys=surveys,
         stats=stats,
-        exports=ExportService(
-            database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
-        ),
+        exports=ExportService(database, admins, stats, surveys, translator=translator, clock=clock),
         privacy=privacy,
         flood=FloodGuard(settings.command_limit),
     )
