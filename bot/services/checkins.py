@@ -274,7 +274,7 @@ class CheckInService:
         for week in weeks:
             cell = own.get(week.meeting.number)
             if cell is not None:
-                lines.append(_figures_line(week.meeting, cell, group.id, weekly.shown))
+                lines.append(figures_line(week.meeting, cell, group.id, weekly.shown))
         lines.append(note(weekly.shown.small))
         return Reply(Lines(tuple(lines), sep="\n\n"))
 
@@ -483,7 +483,7 @@ def _reply_confidence(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
     )
 
 
-def _figures_line(meeting: Meeting, cell: Week, group_id: int, shown: WeeklyPatterns) -> Text:
+def figures_line(meeting: Meeting, cell: Week, group_id: int, shown: WeeklyPatterns) -> Text:
     """One week of /checkins: the figures /stats has for that programme week, as shown."""
 
     def show(measure: str, value: float | None, decimals: int = 0) -> str:

@@ -234,8 +234,10 @@ def relations(
     cells: Collection[Cell], families: Sequence[Collection[Cell]] | None = None
 ) -> list[Relation]:
     """Every sum a reader can check among ``cells``: a cell that one family's cells add up
-    to, and a cell minus a smaller cell inside it that one family's cells add up to.
-    (Sums of more than that are the linear check's: ``_first_determined``.)"""
+    to, a cell minus a smaller cell inside it that one family's cells add up to, and a
+    cell made of smaller cells inside it (each with the largest that fit beside it) and
+    one family's cells. (Other sums are the linear check's: ``_first_determined``; the
+    bounds they carry, ``propagate``'s.)"""
     chosen = None if families is None else tuple(frozenset(f) for f in families)
     return _relations(frozenset(cells), chosen)
 
@@ -263,17 +265,44 @@ def _relations(
             parts = _cover(total, index)
             if parts is not None:
                 add(total, parts)
-    members = {cell for family in families for cell in family}
+    # smaller totals inside a larger one, whichever family they belong to (one plan answer
+    # over an instructor's groups is a part of the same answer over the organisation's)
+    inside: dict[Cell, list[Cell]] = {}
     for inner in totals:
-        if inner in members:
-            continue  # a family's cell inside a total is a part of that family's sum already
         for total in containing[min(inner, key=repr)]:
             if inner < total:
-                for index in indexes:
-                    rest = _cover(total - inner, index)
-                    if rest is not None:
-                        add(total, [inner, *rest])
+                inside.setdefault(total, []).append(inner)
+    for total, blocks in inside.items():
+        for parts in _made_of_smaller(total, blocks, indexes):
+            add(total, parts)
     return list(found.values())
+
+
+def _made_of_smaller(
+    total: Cell, blocks: list[Cell], indexes: Sequence[Mapping[Atom, Cell]]
+) -> Iterable[list[Cell]]:
+    """Sums of ``total`` with the smaller totals inside it (``blocks``): each of them and
+    the family's cells for the rest; and each (or none) with the largest others that fit
+    beside it, one after another (all groups = one organisation's + another's), and the
+    family's cells for what is left."""
+    blocks = sorted(blocks, key=lambda c: (-len(c), _order(c)))
+    for inner in blocks:
+        for index in indexes:
+            rest = _cover(total - inner, index)
+            if rest is not None:
+                yield [inner, *rest]
+    for first in [None, *blocks]:
+        parts = [] if first is None else [first]
+        left = set(total if first is None else total - first)
+        for block in blocks:
+            if block is not first and block <= left:
+                parts.append(block)
+                left -= block
+        for index in indexes:
+            rest = _cover(frozenset(left), index)
+            if rest is not None:
+                yield [*parts, *rest]
+                break
 
 
 def _cover(atoms: Cell, index: Mapping[Atom, Cell]) -> list[Cell] | None:
@@ -341,7 +370,10 @@ class _Audit:
                 queued.add(number)
                 waiting.append(number)
 
-        def hide(cell: Cell, reason: Reason = Reason.COMPLEMENTARY) -> None:
+        def hide(cell: Cell) -> None:
+            # what a reader is told: <5 for a small number, even one hidden first as a
+            # part of a hidden whole; x (at least ``small``) only for a figure that is
+            reason = Reason.SMALL if self.values[cell] < self.small else Reason.COMPLEMENTARY
             hidden[cell] = reason
             for number in as_part.get(cell, []):
                 state[number][0 if reason is Reason.SMALL else 1] += 1
@@ -353,11 +385,11 @@ class _Audit:
                 if part not in hidden:
                     hide(part)
 
-        first = dict(hidden)
+        first = list(hidden)
         hidden.clear()
-        for cell, reason in first.items():
+        for cell in first:
             if cell not in hidden:
-                hide(cell, reason)
+                hide(cell)
         while True:
             while waiting:
                 number = waiting.popleft()
@@ -443,7 +475,7 @@ class _Audit:
     def pinned(self, hidden: Mapping[Cell, Reason]) -> list[Cell]:
         """The hidden figures whose value the bounds, propagated through every sum and
         "part of" relation, leave no choice for."""
-        ranges = propagate(self.values, hidden, self.small, self.at_most)
+        ranges = propagate(self.values, hidden, self.small, self.at_most, self.sums)
         return [cell for cell in sorted(hidden, key=_order) if ranges[cell][0] >= ranges[cell][1]]
 
 
@@ -452,49 +484,96 @@ def propagate(
     hidden: Mapping[Cell, Reason],
     small: int,
     at_most: Sequence[tuple[Cell, Cell]] = (),
+    sums: Sequence[Relation] = (),
 ) -> dict[Cell, tuple[float, float]]:
     """What a reader can tell about every cell from the shown values, the hidden ones'
-    labels (``<5``: 0 to small-1; ``x``: small or more), the "part of" pairs and that
-    every atom is 0 or more: each cell's lowest and highest possible value, by
-    propagating bounds until nothing changes (a worklist of the cells to look at again)."""
-    bounds = _Bounds(values, hidden, small)
-    open_cells = set(bounds.open)
-    containing: dict[Atom, list[Cell]] = {}
-    for cell in bounds.open:
-        for atom in cell:
-            containing.setdefault(atom, []).append(cell)
-    partners: dict[Cell, list[tuple[Cell, Cell]]] = {}
-    for part, whole in at_most:
-        if part in bounds.ranges and whole in bounds.ranges:
-            partners.setdefault(part, []).append((part, whole))
-            partners.setdefault(whole, []).append((part, whole))
-            bounds.order(part, whole)
-    # small cells first: a large total is looked at again once they have settled
-    small_first, large_later = deque[Cell](), deque[Cell]()
-    queued: set[Cell] = set()
+    labels (``<5``: 0 to small-1; ``x``: small or more), the "part of" pairs, the sums
+    and that every atom is 0 or more: each cell's lowest and highest possible value, by
+    propagating bounds until nothing changes (worklists of the cells and the sums to look
+    at again). A sum carries what its atoms alone do not: in all = A + B with A and B
+    each below five, all = 8 makes both 4, though no one atom is pinned."""
+    return _Propagation(values, hidden, small, at_most, sums).run()
 
-    def look_again(cell: Cell) -> None:
-        if cell in open_cells and cell not in queued:
-            queued.add(cell)
-            (small_first if len(cell) <= LARGE else large_later).append(cell)
 
-    for cell in bounds.open:
-        look_again(cell)
-    budget = MAX_PASSES * max(len(queued), 1)
-    while (small_first or large_later) and budget:
-        budget -= 1
-        cell = small_first.popleft() if small_first else large_later.popleft()
-        queued.discard(cell)
-        atoms, moved = bounds.tighten(cell)
-        for atom in atoms:
-            for other in containing.get(atom, ()):
-                look_again(other)
-        if moved:
-            for part, whole in partners.get(cell, ()):
-                if bounds.order(part, whole):
-                    look_again(part)
-                    look_again(whole)
-    return bounds.ranges
+class _Propagation:
+    def __init__(
+        self,
+        values: Mapping[Cell, int],
+        hidden: Mapping[Cell, Reason],
+        small: int,
+        at_most: Sequence[tuple[Cell, Cell]],
+        sums: Sequence[Relation],
+    ) -> None:
+        self.bounds = bounds = _Bounds(values, hidden, small)
+        self.open_cells = set(bounds.open)
+        self.containing: dict[Atom, list[Cell]] = {}
+        for cell in bounds.open:
+            for atom in cell:
+                self.containing.setdefault(atom, []).append(cell)
+        self.partners: dict[Cell, list[tuple[Cell, Cell]]] = {}
+        for part, whole in at_most:
+            if part in bounds.ranges and whole in bounds.ranges:
+                self.partners.setdefault(part, []).append((part, whole))
+                self.partners.setdefault(whole, []).append((part, whole))
+                bounds.order(part, whole)
+        # a shown figure's range never moves: each sum keeps its shown parts as one number
+        # and looks only at its hidden ones (a few, where the shown are hundreds)
+        self.sums: list[tuple[Cell, tuple[Cell, ...], int]] = []
+        self.sums_of: dict[Cell, list[int]] = {}
+        for relation in sums:
+            varying = tuple(part for part in relation.parts if part in hidden)
+            if varying or relation.total in hidden:
+                shown = sum(values[part] for part in relation.parts if part not in hidden)
+                for cell in (relation.total, *varying):
+                    self.sums_of.setdefault(cell, []).append(len(self.sums))
+                self.sums.append((relation.total, varying, shown))
+        self.waiting_sums = deque(range(len(self.sums)))
+        self.sums_queued = set(self.waiting_sums)
+        # small cells first: a large total is looked at again once they have settled
+        self.small_first, self.large_later = deque[Cell](), deque[Cell]()
+        self.queued: set[Cell] = set()
+
+    def look_again(self, cell: Cell) -> None:
+        if cell in self.open_cells and cell not in self.queued:
+            self.queued.add(cell)
+            (self.small_first if len(cell) <= LARGE else self.large_later).append(cell)
+
+    def moved(self, cell: Cell, by: int | None = None) -> None:
+        """A cell's range moved (``by``: in that sum, which has it right): its atoms, its
+        sums and its "part of" partners."""
+        self.look_again(cell)
+        for number in self.sums_of.get(cell, ()):
+            if number != by and number not in self.sums_queued:
+                self.sums_queued.add(number)
+                self.waiting_sums.append(number)
+        for part, whole in self.partners.get(cell, ()):
+            if self.bounds.order(part, whole):
+                self.look_again(part)
+                self.look_again(whole)
+
+    def run(self) -> dict[Cell, tuple[float, float]]:
+        bounds = self.bounds
+        for cell in bounds.open:
+            self.look_again(cell)
+        budget = MAX_PASSES * max(len(self.queued) + len(self.sums), 1)
+        while (self.small_first or self.large_later or self.waiting_sums) and budget:
+            budget -= 1
+            if self.small_first or self.large_later:
+                cells = self.small_first if self.small_first else self.large_later
+                cell = cells.popleft()
+                self.queued.discard(cell)
+                atoms, changed = bounds.tighten(cell)
+                for atom in atoms:
+                    for other in self.containing.get(atom, ()):
+                        self.look_again(other)
+                if changed:
+                    self.moved(cell)
+            else:
+                number = self.waiting_sums.popleft()
+                self.sums_queued.discard(number)
+                for cell in bounds.settle(*self.sums[number]):
+                    self.moved(cell, number)
+        return bounds.ranges
 
 
 class _Bounds:
@@ -543,6 +622,31 @@ class _Bounds:
                 high[atom], low[atom] = min(high[atom], top), max(low[atom], bottom)
                 moved.append(atom)
         return moved, (least, most) != before
+
+    def settle(self, total: Cell, parts: Sequence[Cell], shown: int) -> list[Cell]:
+        """A sum (``total`` = hidden ``parts`` + ``shown``, the shown parts added up): the
+        total's range from the parts', and each part's from the total's and the other
+        parts': the cells whose range moved."""
+        ranges = [self.ranges[part] for part in parts]
+        lows = shown + sum(low for low, _ in ranges)
+        endless = sum(1 for _, high in ranges if high == math.inf)
+        finite = shown + sum(high for _, high in ranges if high != math.inf)
+        moved = []
+        before = self.ranges[total]
+        t_low, t_high = max(before[0], lows), min(before[1], math.inf if endless else finite)
+        if (t_low, t_high) != before:
+            self.ranges[total] = (t_low, t_high)
+            moved.append(total)
+        for part, (low, high) in zip(parts, ranges, strict=True):
+            if high == math.inf:
+                others_high = math.inf if endless > 1 else finite
+            else:
+                others_high = math.inf if endless else finite - high
+            new = (max(low, t_low - others_high), min(high, t_high - (lows - low)))
+            if new != (low, high):
+                self.ranges[part] = new
+                moved.append(part)
+        return moved
 
     def order(self, part: Cell, whole: Cell) -> bool:
         """A part's people are some of the whole's."""

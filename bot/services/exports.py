@@ -252,7 +252,7 @@ class ExportService:
             sent = await tx.analytics.broadcasts_to([g.id for g in exported])
             reached = await tx.analytics.broadcast_reach(sent)
         small = self._stats.small_numbers
-        weeks = _weekly(writer, weekly, exported, organisations, since=since, until=until)
+        weeks = weekly_table(writer, weekly, exported, organisations, since=since, until=until)
         items = {item.id: item.scale for item in self._surveys.survey.items}
         outcomes = Outcomes(_pairs(answers, items, active_weeks), everyone, items, small)
         scope = _scope(exported, everyone)
@@ -317,7 +317,7 @@ def shown(pattern: WeeklyPatterns, measure: str, week: int, ids: list[int], valu
     return pattern.text(measure, week, ids, value)
 
 
-def _weekly(
+def weekly_table(
     writer: TableWriter,
     weekly: Weekly,
     exported: list[Group],

@@ -185,7 +185,7 @@ class StatsService:
         groups = weekly.of(scope.groups)
         shown = weekly.shown
         one = len(groups) == 1
-        text = _group_text(groups[0], shown) if one else _overview(scope, groups, shown)
+        text = group_text(groups[0], shown) if one else overview(scope, groups, shown)
         rows: list[tuple[Button, ...]] = [
             (Button(Text("stats.chart-button"), data=f"{CHART}{group_id or 0}"),)
         ]
@@ -322,7 +322,7 @@ def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
     )
 
 
-def _group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
+def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
     lines: list[Words] = [Text("stats.group-header", {"group": group.group.name})]
     ids = [group.group.id]
     previous: Week | None = None
@@ -333,7 +333,7 @@ def _group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
     return Lines(tuple(lines))
 
 
-def _overview(scope: Scope, groups: list[GroupWeeks], shown: WeeklyPatterns) -> Lines:
+def overview(scope: Scope, groups: list[GroupWeeks], shown: WeeklyPatterns) -> Lines:
     lines: list[Words] = [_title(scope, groups)]
     ids = [g.group.id for g in groups]
     previous: Week | None = None
