@@ -1,6 +1,6 @@
 """Queries for statistics and exports: the weekly roll-up, check-ins by
-week, membership, and the raw event log in pages. Figures leave here exact; small-number
-protection is applied where they are shown."""
+week, membership, who leads which group, and the raw event log in pages. Figures leave
+here exact; the disclosure rule (bot/services/disclosure.py) decides what is shown."""
 
 from __future__ import annotations
 
@@ -39,7 +39,10 @@ class CheckInWeek:
     week: int
     invited: int
     planned: int
-    done: int
+    done: int  # the latest answer (the week's end, or mid-week if none then) is "done"
+    partly: int
+    not_yet: int
+    shared: int
     confidence_sum: int
 
 
@@ -70,6 +73,20 @@ class LoggedEvent:
     pseudonym: str | None  # None: the group itself
     kind: str
     attributes: str | None  # JSON text
+
+
+@dataclass(frozen=True)
+class BroadcastReach:
+    """A broadcast's delivery to one organisation's groups (None: groups of none)."""
+
+    broadcast_id: int
+    sent_at: dt.datetime  # when it was due (the export keeps the date only)
+    tip: str | None
+    organisation_id: int | None
+    groups: int  # groups it was addressed to
+    delivered: int
+    reactions: int
+    replies: int
 
 
 def day_number(day: dt.date) -> int:
@@ -134,10 +151,14 @@ class AnalyticsRepository:
         """Per group and meeting number (the week the plan was made in)."""
         if not group_ids:
             return []
+        latest = "COALESCE(c.progress_end, c.progress_mid)"
         sql = f"""
             SELECT c.group_id, m.number, COUNT(*),
                    COUNT(c.confidence),
-                   COUNT(CASE WHEN 'done' IN (c.progress_mid, c.progress_end) THEN 1 END),
+                   COUNT(CASE {latest} WHEN 'done' THEN 1 END),
+                   COUNT(CASE {latest} WHEN 'partly' THEN 1 END),
+                   COUNT(CASE {latest} WHEN 'not-yet' THEN 1 END),
+                   COUNT(c.shared_at),
                    COALESCE(SUM(c.confidence), 0)
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
             WHERE c.group_id IN ({marks(group_ids)})
@@ -183,6 +204,62 @@ class AnalyticsRepository:
         )
         return [
             (int(row[0]), dt.date.fromisoformat(row[1]), dt.date.fromisoformat(row[2]))
+            for row in rows
+        ]
+
+    async def instructor_groups(self) -> list[tuple[int, int]]:
+        """(instructor, group) for every group someone leads: each instructor sees their
+        groups' figures added up."""
+        rows = await self._connection.fetch_all(
+            "SELECT person_id, group_id FROM group_instructors ORDER BY person_id, group_id"
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
+
+    async def broadcasts_to(self, group_ids: Collection[int]) -> list[int]:
+        """The broadcasts (tips sent as broadcasts included) addressed to any of these
+        groups, oldest first."""
+        if not group_ids:
+            return []
+        rows = await self._connection.fetch_all(
+            f"""
+            SELECT DISTINCT broadcast_id FROM outbox
+            WHERE purpose = 'broadcast' AND broadcast_id IS NOT NULL
+              AND group_id IN ({marks(group_ids)})
+            ORDER BY broadcast_id
+            """,
+            list(group_ids),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def broadcast_reach(self, broadcast_ids: Collection[int]) -> list[BroadcastReach]:
+        """Per broadcast and organisation: groups addressed, delivered, and the reactions
+        and replies to what was delivered (counts, never who)."""
+        if not broadcast_ids:
+            return []
+        rows = await self._connection.fetch_all(
+            f"""
+            SELECT o.broadcast_id, b.send_at, b.tip, g.organisation_id, COUNT(*),
+                   SUM(CASE WHEN o.status = 'sent' THEN 1 ELSE 0 END),
+                   COALESCE(SUM(m.reactions), 0), COALESCE(SUM(m.replies), 0)
+            FROM outbox o
+            JOIN broadcasts b ON b.id = o.broadcast_id
+            LEFT JOIN groups g ON g.id = o.group_id
+            LEFT JOIN (SELECT outbox_id, SUM(reactions) AS reactions, SUM(replies) AS replies
+                       FROM sent_messages GROUP BY outbox_id) m ON m.outbox_id = o.id
+            WHERE o.purpose = 'broadcast' AND o.broadcast_id IN ({marks(broadcast_ids)})
+            GROUP BY o.broadcast_id, b.send_at, b.tip, g.organisation_id
+            ORDER BY o.broadcast_id
+            """,
+            list(broadcast_ids),
+        )
+        return [
+            BroadcastReach(
+                int(row[0]),
+                from_db(row[1]),
+                None if row[2] is None else str(row[2]),
+                None if row[3] is None else int(row[3]),
+                *(int(value or 0) for value in row[4:]),
+            )
             for row in rows
         ]
 

@@ -424,8 +424,14 @@ async def test_reactions_and_replies_are_counted_for_the_broadcast(bot: RunningB
     await emulator.send_text(aino, "Unrelated chat", chat=yoga)
     await bot.handled_everything()
 
+    # stored: one reaction left in one group, one reply in the other
+    async with bot.services.database.transaction() as tx:
+        reached = await tx.analytics.broadcast_reach([1])
+    assert (sum(r.reactions for r in reached), sum(r.replies for r in reached)) == (1, 1)
+    # shown: counts of fewer than five are hidden by the disclosure rule
     recent = await bot.say(ilkka, "/broadcasts")
-    assert (recent.text or "").endswith("delivered 2/2, reactions 1, replies 1")
+    assert (recent.text or "").splitlines()[1].endswith("delivered 2/2, reactions <5, replies <5")
+    assert (recent.text or "").splitlines()[2].startswith("Figures about fewer than 5 people")
 
 
 async def test_a_person_who_blocked_the_bot_is_skipped_until_they_write_again(

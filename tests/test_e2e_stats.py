@@ -1,6 +1,7 @@
 """/stats end to end: a coordinator sees the organisation's groups week by week and picks
 one, an instructor sees their own, another organisation's coordinator sees none of them,
-a chart is a real PNG, and figures about fewer than five people show as "<5"."""
+a chart is a real PNG, figures about fewer than five people show as "<5", and a figure
+that would give one of those away shows as "x"."""
 
 from __future__ import annotations
 
@@ -55,25 +56,35 @@ async def test_stats_by_week_with_small_numbers_hidden(bot: RunningBot, clock: F
     await bot.services.events.flush()
 
     walking_id = (await bot.services.groups.by_chat(walking.id)).id  # type: ignore[union-attr]
+    # Espoo shows 8 members in week 1; were the walking group's 6 shown too, the reading
+    # group's hidden 2 would be 8 - 6: its figures are hidden as well ("x": at least 5)
     mine = await bot.say(ilkka, "/stats")
-    assert (mine.text or "").split("\n\n")[:3] == [
+    blocks = (mine.text or "").split("\n\n")
+    assert blocks[:3] == [
         "📊 Kävelyryhmä: viikoittain",
         "Viikko 1\n"
-        "Jäseniä 6 · aktiivisia 6\n"
-        "Viestejä 12 · reaktioita 6\n"
-        "Suunnitelmia <5 · tehty <5 · varmuus –\n"
+        "Jäseniä x · aktiivisia x\n"
+        "Viestejä x · reaktioita x\n"
+        "Suunnitelmia <5 · tehty <5 · varmuus <5\n"
         "Tiedotteita perillä 0",
         "Viikko 2\n"
-        "Jäseniä 6 · aktiivisia <5\n"
+        "Jäseniä x · aktiivisia <5\n"
         "Viestejä <5 · reaktioita <5\n"
-        "Suunnitelmia <5 · tehty <5 · varmuus –\n"
+        "Suunnitelmia <5 · tehty <5 · varmuus <5\n"
         "Tiedotteita perillä 0",
     ]
+    assert blocks[3].startswith(
+        "Alle 5 hengen luvut näkyvät muodossa <5; x on luku, joka on piilotettu, jottei "
+        "piilotettua lukua voi laskea muista."
+    )
 
     overview = await bot.say(kaisa, "/stats")
     text = overview.text or ""
-    assert text.startswith("📊 Espoo: 2 ryhmää yhteensä\n\nViikko 1\nJäseniä 8 · aktiivisia 8\n")
-    assert f"• {walking_id}. Kävelyryhmä, vk 2: aktiivisia <5/6, viestejä <5" in text
+    assert text.startswith(
+        "📊 Espoo: 2 ryhmää yhteensä\n\nViikko 1\nJäseniä 8 · aktiivisia 8\n"
+        "Viestejä 14 · reaktioita 8\n"
+    )
+    assert f"• {walking_id}. Kävelyryhmä, vk 2: aktiivisia <5/x, viestejä <5" in text
     assert "Lukupiiri, vk 2: aktiivisia <5/<5, viestejä <5" in text
     labels = dict(overview.buttons())
     assert set(labels) == {"📈 Kaavio", "Kävelyryhmä", "Lukupiiri"}

@@ -1,7 +1,8 @@
-"""``kannustin export``: the coordinators' export /export makes, written to a file (XLSX, or
-a ZIP of CSV files for a ``.zip`` name), for all groups or one organisation's; with
-``--study NAME`` a researchers' extract instead (``bot/services/research.py``), which only
-this command line makes. Every file is written readable by its owner only (mode 600).
+"""``kannustin export``: the coordinators' export /export makes (aggregates only), written
+to a file (XLSX, or a ZIP of CSV files for a ``.zip`` name), for all groups or one
+organisation's; with ``--study NAME`` a researchers' extract instead
+(``bot/services/research.py``), which only this command line makes. Every file is written
+readable by its owner only (mode 600).
 
 ``--org`` names an organisation by its number (as ``kannustin org list`` shows it) or by its
 name; digits only are a number.
@@ -79,8 +80,8 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
         with private_file(out.with_suffix(".png")) as chart:
             chart.write(result.chart)
     print(
-        f"export: {out}: {result.events} events, {result.weeks} group weeks, "
-        f"{result.responses} survey responses from {len(groups)} groups"
+        f"export: {out}: {result.weeks} group weeks, {result.outcomes} outcome rows, "
+        f"{result.broadcasts} broadcasts from {len(groups)} groups (aggregates only)"
     )
     return EXIT_OK
 

@@ -126,6 +126,7 @@ def build_services(
         default_timezone=settings.timezone,
         notify=rows_written.set,
         tip_variants=tip_variants(library),
+        small_numbers=settings.small_numbers,
     )
     tips = TipService(
         database,
@@ -139,8 +140,11 @@ def build_services(
         notices=notices,
         notify=rows_written.set,
     )
+    stats = StatsService(
+        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
+    )
     checkins = CheckInService(
-        database, clock, admins, translator, pseudonyms=pseudonyms, events=events
+        database, clock, admins, translator, pseudonyms=pseudonyms, events=events, stats=stats
     )
     surveys = SurveyService(
         database,
@@ -183,9 +187,6 @@ def build_services(
             tips.close_old_questions,
         ],
     )
-    stats = StatsService(
-        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
-    )
     deliveries = BroadcastDeliveries(database, translator, events)
     # who reacts to what the sender reports (bot/runtime/outcomes.py says when each runs)
     outbox = OutboxSender(
@@ -226,9 +227,7 @@ def build_services(
         checkins=checkins,
         surveys=surveys,
         stats=stats,
-        exports=ExportService(
-            database, admins, stats, surveys, pseudonyms, translator=translator, clock=clock
-        ),
+        exports=ExportService(database, admins, stats, surveys, translator=translator, clock=clock),
         research=ResearchService(
             database,
             clock,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
@@ -38,9 +38,11 @@ from bot.replies import Button, Reply, column, lines_with_buttons
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff
+from bot.services.disclosure import Split, note, split
 from bot.services.people import resolve_language
 from bot.when import format_for_groups, parse_when
 from storage import Database, Transaction
+from storage.analytics import BroadcastReach
 from storage.broadcasts import Broadcast, Draft
 from storage.groups import Group
 from storage.outbox import Tally
@@ -68,8 +70,9 @@ class BroadcastSummary:
     broadcast: Broadcast
     tally: Tally
     group_names: list[str]
-    reactions: int = 0
-    replies: int = 0
+    # reactions and replies by organisation, as the disclosure rule lets them be shown
+    reactions: Split
+    replies: Split
     # each group's time zone, in the order of group_names: its time is shown in them
     # (bot.when.format_for_groups)
     timezones: list[str] = field(default_factory=list)
@@ -94,8 +97,10 @@ class BroadcastService:
         default_timezone: str,
         notify: Callable[[], None] = lambda: None,
         tip_variants: TipVariants | None = None,
+        small_numbers: int = 5,
     ) -> None:
         self._database = database
+        self.small_numbers = small_numbers
         self._clock = clock
         self._admins = frozenset(admins)
         self.default_timezone = default_timezone
@@ -207,7 +212,7 @@ class BroadcastService:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
-            return [await _summary(tx, b, self.default_timezone) for b in found]
+            return [await _summary(tx, b, self.default_timezone, self.small_numbers) for b in found]
 
     async def scheduled_listing(self, actor_id: int) -> Reply:
         """/scheduled: the actor's scheduled broadcasts, each with a button that cancels it."""
@@ -249,11 +254,12 @@ class BroadcastService:
                         "when": format_for_groups(summary.broadcast.send_at, summary.timezones),
                         "sent": summary.tally.sent,
                         "total": summary.tally.total,
-                        "reactions": summary.reactions,
-                        "replies": summary.replies,
+                        "reactions": summary.reactions.text(),
+                        "replies": summary.replies.text(),
                     },
                 )
             )
+        lines.append(note(self.small_numbers))
         return Reply(Lines(tuple(lines)))
 
     async def recent_for(self, actor_id: int, limit: int = 10) -> list[BroadcastSummary]:
@@ -261,7 +267,7 @@ class BroadcastService:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             found = await tx.broadcasts.recent(None if actor.is_admin else actor_id, limit)
-            return [await _summary(tx, b, self.default_timezone) for b in found]
+            return [await _summary(tx, b, self.default_timezone, self.small_numbers) for b in found]
 
     # Reception ------------------------------------------------------------------------------
 
@@ -623,19 +629,38 @@ async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
     return [group for group in groups if group.is_active]
 
 
-async def _summary(tx: Transaction, broadcast: Broadcast, default_zone: str) -> BroadcastSummary:
+async def _summary(
+    tx: Transaction, broadcast: Broadcast, default_zone: str, small: int
+) -> BroadcastSummary:
     rows = await tx.outbox.of_broadcast(broadcast.id)
     names, zones = [], []
     for row in rows:
         group = await tx.groups.get(row.group_id) if row.group_id else None
         names.append(group.name if group else str(row.chat_id))
         zones.append(group.timezone if group else default_zone)
-    reactions, replies = await tx.outbox.reception(broadcast.id)
+    reactions, replies = reach(await tx.analytics.broadcast_reach([broadcast.id]), small)
     return BroadcastSummary(
         broadcast,
         await tx.outbox.tally(broadcast.id),
         names,
-        reactions,
-        replies,
+        reactions.get(broadcast.id, split({}, small)),
+        replies.get(broadcast.id, split({}, small)),
         zones or [default_zone],
+    )
+
+
+def reach(
+    rows: Collection[BroadcastReach], small: int
+) -> tuple[dict[int, Split], dict[int, Split]]:
+    """Each broadcast's reactions and replies by organisation, as they may be shown. They
+    count acts, not people, but a few acts are a few people, so they follow the people
+    rule; how many groups got it is about groups and is shown as it is."""
+    reactions: dict[int, dict[Hashable, int]] = {}
+    replies: dict[int, dict[Hashable, int]] = {}
+    for row in rows:
+        reactions.setdefault(row.broadcast_id, {})[row.organisation_id] = row.reactions
+        replies.setdefault(row.broadcast_id, {})[row.organisation_id] = row.replies
+    return (
+        {number: split(counts, small) for number, counts in reactions.items()},
+        {number: split(counts, small) for number, counts in replies.items()},
     )

@@ -31,6 +31,8 @@ from bot.replies import Button, Reply
 from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import consented, consenting
+from bot.services.disclosure import WeeklyPatterns, note
+from bot.services.stats import StatsService, Week
 from bot.services.tips import local_date, programme_week
 from bot.when import days_and_times
 from storage import Database, Transaction
@@ -84,9 +86,11 @@ class CheckInService:
         *,
         pseudonyms: Pseudonyms,
         events: EventLog,
+        stats: StatsService,
         rng: random.Random | None = None,
     ) -> None:
         self._database = database
+        self._stats = stats
         self._clock = clock
         self._admins = frozenset(admins)
         self._translator = translator
@@ -247,7 +251,7 @@ class CheckInService:
     # Instructors ------------------------------------------------------------------------------
 
     async def figures(self, actor_id: int, group_id: int) -> tuple[Group, list[WeekRow]]:
-        """Per week: invited, set a plan, average confidence, reported progress."""
+        """Per week: invited, set a plan, average confidence, reported progress (exact)."""
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
             meetings = {m.id: m for m in await tx.meetings.meetings(group.id)}
@@ -260,33 +264,19 @@ class CheckInService:
 
     async def figures_report(self, actor_id: int, group_id: int) -> Reply:
         """/checkins: per week, how many set a plan, their average confidence and how many
-        reported progress. Counts only: the plans themselves are never stored."""
+        reported progress, as the disclosure rule lets them be shown (the same pattern as
+        /stats). Counts only: the plans themselves are never stored."""
         group, weeks = await self.figures(actor_id, group_id)
         if not weeks:
             return Reply.of("checkin.figures-none", group=group.name)
+        weekly = await self._stats.weekly()
+        own = {cell.week: cell for g in weekly.of([group]) for cell in g.weeks}
         lines: list[Words] = [Text("checkin.figures-header", {"group": group.name})]
         for week in weeks:
-            figures = week.figures
-            average = figures.average_confidence
-            lines.append(
-                Text(
-                    "checkin.figures-line",
-                    {
-                        "number": week.meeting.number,
-                        "when": days_and_times(
-                            [(week.meeting.local_date, week.meeting.local_time)]
-                        ),
-                        "planned": figures.planned,
-                        "invited": figures.invited,
-                        "confidence": decimal("–" if average is None else f"{average:.1f}"),
-                        "reported": figures.reported,
-                        "done": figures.done,
-                        "partly": figures.partly,
-                        "not_yet": figures.not_yet,
-                        "shared": figures.shared,
-                    },
-                )
-            )
+            cell = own.get(week.meeting.number)
+            if cell is not None:
+                lines.append(figures_line(week.meeting, cell, group.id, weekly.shown))
+        lines.append(note(weekly.shown.small))
         return Reply(Lines(tuple(lines), sep="\n\n"))
 
     async def buddies(self, actor_id: int, group_id: int) -> Reply:
@@ -496,6 +486,29 @@ def _reply_confidence(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
     return tuple(
         tuple(Button(Text("checkin.number", {"n": n}), data=f"{RATE}{meeting_id}:{n}") for n in row)
         for row in (range(0, 6), range(6, 11))
+    )
+
+
+def figures_line(meeting: Meeting, cell: Week, group_id: int, shown: WeeklyPatterns) -> Text:
+    """One week of /checkins: the figures /stats has for that programme week, as shown."""
+
+    def show(measure: str, value: float | None, decimals: int = 0) -> str:
+        return shown.text(measure, cell.week, [group_id], value, decimals=decimals)
+
+    return Text(
+        "checkin.figures-line",
+        {
+            "number": meeting.number,
+            "when": days_and_times([(meeting.local_date, meeting.local_time)]),
+            "planned": show("planned", cell.planned),
+            "invited": show("invited", cell.invited),
+            "confidence": decimal(show("confidence_sum", cell.confidence, 1)),
+            "reported": show("reported", cell.reported),
+            "done": show("done", cell.done),
+            "partly": show("partly", cell.partly),
+            "not_yet": show("not_yet", cell.not_yet),
+            "shared": show("shared", cell.shared),
+        },
     )
 
 

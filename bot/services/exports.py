@@ -1,17 +1,23 @@
-"""The research export: pseudonymised events, the weekly summary per group, survey answers
-(wide: one row per person and round), an outcome summary and a data dictionary, as an
-XLSX workbook or a ZIP of CSV files with the same tables.
+"""The coordinators' export (/export, /export csv, ``kannustin export`` without ``--study``):
+aggregates only, as an XLSX workbook or a ZIP of CSV files with the same tables.
 
-Nothing in it names a person: people appear as pseudonyms only. Events are read a page
-at a time in short transactions (up to the last event when the export began), so a
-million-event export neither holds up the bot nor fills the memory. The weekly summary
-and the event log agree: both are written in the same transaction by the event writer.
+- **weekly**: per group and programme week, the figures of /stats;
+- **outcomes**: per group, for all the exported groups together and per engagement level
+  (the programme weeks a person was active in: low 0-2, medium 3-4, high 5 or more), each
+  survey item's n (people who answered both before and after) and mean before, after and
+  change, with the chart of the change by engagement level;
+- **broadcasts**: each broadcast (and tip sent as one) to the exported groups: its day,
+  groups addressed and delivered to, reactions and replies;
+- **dictionary**: every column with its meaning.
 
-The outcome summary compares each person's "before" and "after" answers: per group and
-item the mean change with n (people who answered both), and per engagement level (the
-programme weeks they were active in: low 0-2, medium 3-4, high 5 or more) across the
-groups exported. A mean over fewer than ``small_numbers`` people is left empty and its n
-shown as "<5", in the table and the chart.
+No row is about one person: no pseudonym, no event, no survey answer, no time finer than
+a day. Every figure about people goes through the disclosure rule
+(``bot/services/disclosure.py``) with the same pattern as /stats: a figure about fewer
+than ``small_numbers`` people shows as ``<5``, one hidden so that another cannot be
+worked out as ``x``, and a mean over a hidden count is left empty. The pattern of every
+table is computed over all registered groups, whoever exports, so a coordinator's export
+and an admin's agree with each other and with /stats. The researchers' person-level
+extract is another module (``--study``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import datetime as dt
 import io
 import logging
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -30,13 +36,15 @@ from bot.formats.charts import bar_chart
 from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
 from bot.i18n import Text, Translator
 from bot.payload import UPLOAD_LIMIT
-from bot.pseudonyms import Pseudonyms
 from bot.replies import File
 from bot.services.access import load_actor, require_coordinator
-from bot.services.stats import GroupWeeks, StatsService, protect, start_day
+from bot.services.broadcasts import reach
+from bot.services.disclosure import Cell as Figure
+from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
+from bot.services.stats import StatsService, Weekly, start_day
 from bot.services.surveys import SurveyService
 from storage import Database
-from storage.analytics import ActiveWeeks, day_number
+from storage.analytics import ActiveWeeks, BroadcastReach
 from storage.groups import Group
 from storage.states import AuditAction, Round
 from storage.surveys import AnswerRow
@@ -49,37 +57,15 @@ LEVEL_KEYS = {
     "medium": "export.level-medium",
     "high": "export.level-high",
 }
-PAGE = 20_000
+ALL_GROUPS = "all groups"  # the outcome row over every exported group
 
 # Every exported column, by table: the data dictionary sheet, and the README's table
 DICTIONARY: dict[str, list[tuple[str, str]]] = {
-    "events": [
-        ("event_id", "running number of the event in the log"),
-        ("time_utc", "when it happened (UTC, ISO 8601)"),
-        ("group_id", "the group's number"),
-        ("week", "programme week: 1 from the first meeting's day (anything earlier counts as 1)"),
-        (
-            "pseudonym",
-            "the person (HMAC of their Telegram id with the deployment's key); empty for the "
-            "group itself",
-        ),
-        (
-            "kind",
-            "joined, left, message, reply, reaction, button, check-in, progress, progress-shared,"
-            " buddy-paired, tip-requested, broadcast-delivered, survey-answered",
-        ),
-        (
-            "attributes",
-            "a few short values as JSON: a message's type, a reaction's change or anonymous "
-            "total, a button's name, a confidence, a progress answer, a survey item (never text "
-            "anyone wrote)",
-        ),
-    ],
     "weekly": [
         ("group_id", "the group's number"),
         ("group", "the group's name"),
         ("organisation", "the organisation running it"),
-        ("week", "programme week"),
+        ("week", "programme week: 1 from the first meeting's day (anything earlier counts as 1)"),
         ("week_starts", "the first day of the week (the group's local date)"),
         ("members", "participants in the group during the week (instructors not counted)"),
         (
@@ -92,49 +78,63 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
         ("taps", "button taps by participants"),
         ("plans_invited", "participants invited to the week's plan (consenting)"),
         ("plans_set", "of them, those who rated their confidence"),
-        ("plans_done", "of them, those who reported the plan done (mid-week or at the week's end)"),
-        ("confidence_mean", "mean of the latest confidence ratings (0-10), empty if none"),
-        ("broadcasts", "broadcasts and tips delivered to the group"),
-    ],
-    "surveys": [
-        ("group_id", "the group's number"),
-        ("pseudonym", "the person"),
-        ("round", "before (first meeting), after (last meeting), month-3, month-6"),
-        ("survey", "the survey file's id"),
-        ("answered", "questions answered"),
-        ("skipped", "questions skipped"),
+        ("plans_done", "of them, those whose latest progress answer was done"),
+        ("confidence_mean", "mean of the latest confidence ratings (0-10)"),
         (
-            "ITEM",
-            "one column per survey item (e.g. health, quality_of_life, coping, loneliness, "
-            "health_confidence): the answer on the item's scale; empty if skipped or not reached",
+            "broadcasts",
+            "broadcasts and tips delivered to the group (about the group: never hidden)",
         ),
     ],
     "outcomes": [
-        ("group_id", "the group's number; empty for the engagement rows"),
+        ("group_id", "the group's number; empty for the rows over several groups"),
         (
             "group",
-            "the group's name, or 'engagement: low/medium/high' (active weeks 0-2, 3-4, 5+) "
-            "across the groups exported",
+            "the group's name, 'all groups' (every exported group), or 'engagement: "
+            "low/medium/high' (active weeks 0-2, 3-4, 5+) across the exported groups",
         ),
         ("item", "the survey item"),
-        ("n", 'people with both a before and an after answer ("<5" when too few to show)'),
-        ("mean_before", "mean before answer"),
-        ("mean_after", "mean after answer"),
-        ("mean_change", "mean of after minus before"),
+        ("n", "people with both a before and an after answer"),
+        ("mean_before", "mean before answer (empty when n is hidden)"),
+        ("mean_after", "mean after answer (empty when n is hidden)"),
+        ("mean_change", "mean of after minus before (empty when n is hidden)"),
+    ],
+    "broadcasts": [
+        ("broadcast", "the broadcast's number (as in /broadcasts)"),
+        ("day", "the day it was due (UTC date)"),
+        ("tip", "the tip it sent, if it was one"),
+        ("groups", "exported groups it was addressed to"),
+        ("delivered", "of them, groups it was delivered to"),
+        ("reactions", "reactions to it in those groups"),
+        ("replies", "replies to it in those groups"),
     ],
     "dictionary": [
         ("table", "the table a column belongs to"),
         ("column", "the column's name"),
-        ("meaning", "what it holds"),
+        (
+            "meaning",
+            "what it holds; in every table a figure about fewer than 5 people shows "
+            "as <5, and one hidden so that another cannot be worked out as x",
+        ),
     ],
 }
+# weekly columns and the figures they show (None: shown as it is, about the group)
+WEEKLY = (
+    ("members", "members"),
+    ("active", "active"),
+    ("messages", "messages"),
+    ("reactions", "reactions"),
+    ("taps", "taps"),
+    ("plans_invited", "invited"),
+    ("plans_set", "planned"),
+    ("plans_done", "done"),
+)
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    events: int
-    weeks: int
-    responses: int
+    weeks: int  # group weeks
+    outcomes: int  # outcome rows
+    broadcasts: int
     chart: bytes | None  # the outcome chart (PNG), if there were outcomes to draw
 
 
@@ -145,7 +145,6 @@ class ExportService:
         admins: Collection[int],
         stats: StatsService,
         surveys: SurveyService,
-        pseudonyms: Pseudonyms,
         *,
         translator: Translator,
         clock: Clock,
@@ -155,7 +154,6 @@ class ExportService:
         self._admins = frozenset(admins)
         self._stats = stats
         self._surveys = surveys
-        self._pseudonyms = pseudonyms
         self._translator = translator
 
     async def groups_for(
@@ -188,8 +186,9 @@ class ExportService:
         language: str = "en",
         actor: int | None = None,
     ) -> ExportResult:
-        """Write the export; ``since``/``until`` (inclusive) limit events, weeks and survey
-        rounds by date. ``actor``: who asked (None: the command line), for the audit log."""
+        """Write the export; ``since``/``until`` (inclusive) limit the weeks and broadcasts
+        by date (the outcome summary covers the whole programme). ``actor``: who asked
+        (None: the command line), for the audit log."""
         writer: TableWriter = XlsxWriter(target) if kind == "xlsx" else CsvZipWriter(target)
         try:
             result = await self._write(writer, groups, since, until, language)
@@ -204,7 +203,7 @@ class ExportService:
                 format=kind,
                 since=since.isoformat() if since else None,
                 until=until.isoformat() if until else None,
-                events=result.events,
+                weeks=result.weeks,
             )
         return result
 
@@ -223,10 +222,10 @@ class ExportService:
         caption = Text(
             "export.done",
             {
-                "events": result.events,
                 "weeks": result.weeks,
-                "responses": result.responses,
+                "broadcasts": result.broadcasts,
                 "groups": len(groups),
+                "small": self._stats.small_numbers,
             },
         )
         chart = result.chart if kind == "xlsx" else None
@@ -240,184 +239,62 @@ class ExportService:
         until: dt.date | None,
         language: str,
     ) -> ExportResult:
-        registered = [g for g in groups if g.organisation_id is not None]
-        ids = [g.id for g in registered]
+        exported = [g for g in groups if g.organisation_id is not None]
         async with self._database.transaction() as tx:
-            last_id = await tx.analytics.last_event_id()  # the same moment as the summary
-            weekly = await self._stats.weeks_of(tx, registered)
+            weekly = await self._stats.weekly_in(tx)
+            everyone = [g.group for g in weekly.groups]  # every registered group
+            ids = [g.id for g in everyone]
             answers = await tx.surveys.answers(ids)
+            active_weeks = await tx.analytics.active_weeks(
+                ids, await self._stats.staff_pseudonyms(tx, ids)
+            )
             organisations = {o.id: o.name for o in await tx.organisations.all()}
-            starts = {g.id: day_number(start_day(g)) for g in registered}
-            exclude = await self._stats.staff_pseudonyms(tx, ids)
-            active_weeks = await tx.analytics.active_weeks(ids, exclude)
-            rounds_sent = {
-                (sent.group_id, sent.round): sent.sent_at.date()
-                for sent in await tx.surveys.rounds_of(ids)
-            }
-
-        written = await self._events(writer, ids, starts, last_id, since=since, until=until)
-        weeks = self._weekly(writer, weekly, organisations, since, until)
-        wide = self._survey_table(writer, answers, rounds_sent, since, until)
-        chart = self._outcome_table(writer, wide, registered, active_weeks, language)
+            sent = await tx.analytics.broadcasts_to([g.id for g in exported])
+            reached = await tx.analytics.broadcast_reach(sent)
+        small = self._stats.small_numbers
+        weeks = weekly_table(writer, weekly, exported, organisations, since=since, until=until)
+        items = {item.id: item.scale for item in self._surveys.survey.items}
+        outcomes = Outcomes(_pairs(answers, items, active_weeks), everyone, items, small)
+        scope = _scope(exported, everyone)
+        rows, changes = outcomes.table(exported, scope)
+        writer.start("outcomes", _columns("outcomes"))
+        writer.rows(rows)
+        chart = self._chart(writer, list(items), changes, language)
+        broadcasts = _broadcasts(writer, reached, exported, small, since=since, until=until)
         writer.start("dictionary", _columns("dictionary"))
         writer.rows(
             (table, column, meaning)
             for table, columns in DICTIONARY.items()
             for column, meaning in columns
         )
-        log.info("export: %d events, %d weeks, %d survey rows", written, weeks, len(wide))
-        return ExportResult(written, weeks, len(wide), chart)
-
-    async def _events(
-        self,
-        writer: TableWriter,
-        ids: list[int],
-        starts: dict[int, int],
-        last_id: int,
-        *,
-        since: dt.date | None,
-        until: dt.date | None,
-    ) -> int:
-        """The events, a page at a time, each page read in its own short transaction."""
-        writer.start("events", _columns("events"))
-        first = dt.datetime.combine(since, dt.time(), dt.UTC) if since else None
-        after = (
-            dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC) if until else None
+        log.info(
+            "export: %d group weeks, %d outcome rows, %d broadcasts", weeks, len(rows), broadcasts
         )
-        written, cursor = 0, 0
-        while True:
-            async with self._database.transaction() as tx:
-                page = await tx.analytics.events_page(
-                    ids, cursor, last_id, since=first, until=after, page=PAGE
-                )
-            if not page:
-                break
-            cursor = page[-1].id
-            writer.rows(
-                (
-                    event.id,
-                    event.at,
-                    event.group_id,
-                    _week(event.at, starts[event.group_id]),
-                    event.pseudonym or "",
-                    event.kind,
-                    event.attributes or "",
-                )
-                for event in page
-            )
-            written += len(page)
-        return written
+        return ExportResult(weeks, len(rows), broadcasts, chart)
 
-    def _weekly(
+    def _chart(
         self,
         writer: TableWriter,
-        weekly: list[GroupWeeks],
-        organisations: dict[int, str],
-        since: dt.date | None,
-        until: dt.date | None,
-    ) -> int:
-        writer.start("weekly", _columns("weekly"))
-        weeks = 0
-        for group_weeks in weekly:
-            group = group_weeks.group
-            for cell in group_weeks.weeks:
-                begins = start_day(group) + dt.timedelta(weeks=cell.week - 1)
-                if (since and begins + dt.timedelta(days=6) < since) or (until and begins > until):
-                    continue
-                writer.rows(
-                    [
-                        (
-                            group.id,
-                            group.name,
-                            organisations.get(group.organisation_id or 0, ""),
-                            cell.week,
-                            begins.isoformat(),
-                            cell.members,
-                            cell.active,
-                            cell.messages,
-                            cell.reactions,
-                            cell.taps,
-                            cell.invited,
-                            cell.planned,
-                            cell.done,
-                            None if cell.confidence is None else round(cell.confidence, 2),
-                            cell.broadcasts,
-                        )
-                    ]
-                )
-                weeks += 1
-        return weeks
-
-    def _survey_table(
-        self,
-        writer: TableWriter,
-        answers: list[AnswerRow],
-        rounds_sent: dict[tuple[int, Round], dt.date],
-        since: dt.date | None,
-        until: dt.date | None,
-    ) -> dict[tuple[int, str, str], dict[str, int | None]]:
-        """One row per person and round, one column per item."""
-        items = [item.id for item in self._surveys.survey.items]
-        extra = sorted({a.item for a in answers} - set(items))
-        wide: dict[tuple[int, str, str], dict[str, int | None]] = defaultdict(dict)
-        for answer in answers:
-            sent = rounds_sent.get((answer.group_id, answer.round))
-            if sent is not None and not _within(sent, since, until):
-                continue
-            wide[(answer.group_id, answer.pseudonym, answer.round)][answer.item] = answer.value
-        writer.start("surveys", [*_columns("surveys")[:-1], *items, *extra])
-        writer.rows(
-            (
-                group_id,
-                pseudonym,
-                round_name,
-                self._surveys.survey.id,
-                sum(value is not None for value in values.values()),
-                sum(value is None for value in values.values()),
-                *(values.get(item) for item in [*items, *extra]),
-            )
-            for (group_id, pseudonym, round_name), values in sorted(wide.items())
-        )
-        return wide
-
-    def _outcome_table(
-        self,
-        writer: TableWriter,
-        wide: dict[tuple[int, str, str], dict[str, int | None]],
-        registered: list[Group],
-        active_weeks: list[ActiveWeeks],
+        items: list[str],
+        changes: dict[str, list[float | None]],
         language: str,
     ) -> bytes | None:
-        items = [item.id for item in self._surveys.survey.items]
-        small = self._stats.small_numbers
-        names = {g.id: g.name for g in registered}
-        levels = {(a.group_id, a.pseudonym): _level(a.weeks) for a in active_weeks}
-        rows, chart_values = _outcomes(wide, items, names, levels, small)
-        writer.start("outcomes", _columns("outcomes"))
-        writer.rows(rows)
-        chart = None
-        if any(value is not None for series in chart_values.values() for value in series):
-            t = self._translator
-            chart = bar_chart(
-                t.text(language, "export.chart-title"),
-                items,
-                {
-                    t.text(language, LEVEL_KEYS[level]): values
-                    for level, values in chart_values.items()
-                },
-                t.text(language, "stats.small-note", small=small),
-            )
-            writer.add_file("outcomes.png", chart)
+        """The mean change by engagement level as bars, if any may be shown."""
+        if not any(value is not None for series in changes.values() for value in series):
+            return None
+        t = self._translator
+        chart = bar_chart(
+            t.text(language, "export.chart-title"),
+            items,
+            {t.text(language, LEVEL_KEYS[level]): values for level, values in changes.items()},
+            t.render(language, note(self._stats.small_numbers)),
+        )
+        writer.add_file("outcomes.png", chart)
         return chart
 
 
 def _columns(table: str) -> list[str]:
     return [column for column, _ in DICTIONARY[table]]
-
-
-def _week(at: str, start: int) -> int:
-    day = dt.date.fromisoformat(at[:10])
-    return max(1, (day_number(day) - start) // 7 + 1)
 
 
 def _within(day: dt.date, since: dt.date | None, until: dt.date | None) -> bool:
@@ -428,46 +305,237 @@ def _level(active_weeks: int) -> str:
     return next(name for name, low, high in LEVELS if low <= active_weeks <= high)
 
 
-def _outcomes(
-    wide: dict[tuple[int, str, str], dict[str, int | None]],
-    items: list[str],
-    names: dict[int, str],
-    levels: dict[tuple[int, str], str],
-    small: int,
-) -> tuple[list[list[Cell]], dict[str, list[float | None]]]:
-    """Rows of the outcome table, and mean change per engagement level for the chart."""
-    pairs: dict[tuple[int, str], list[tuple[str, int, int]]] = defaultdict(list)
+def _scope(exported: list[Group], everyone: list[Group]) -> frozenset[int]:
+    """The groups an export adds up: the exported ones (all, or one organisation's)."""
+    return frozenset(g.id for g in exported) & frozenset(g.id for g in everyone)
+
+
+def shown(pattern: WeeklyPatterns, measure: str, week: int, ids: list[int], value: float) -> Cell:
+    """A weekly figure as an exported cell: the number, or ``<5`` / ``x``."""
+    if pattern.shows(measure, week, ids):
+        return value
+    return pattern.text(measure, week, ids, value)
+
+
+def weekly_table(
+    writer: TableWriter,
+    weekly: Weekly,
+    exported: list[Group],
+    organisations: dict[int, str],
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> int:
+    writer.start("weekly", _columns("weekly"))
+    pattern = weekly.shown
+    count = 0
+    for group_weeks in weekly.of(exported):
+        group = group_weeks.group
+        one = [group.id]
+        for cell in group_weeks.weeks:
+            begins = start_day(group) + dt.timedelta(weeks=cell.week - 1)
+            if (since and begins + dt.timedelta(days=6) < since) or (until and begins > until):
+                continue
+            confidence = cell.confidence  # shown only over enough ratings: never None then
+            writer.rows(
+                [
+                    (
+                        group.id,
+                        group.name,
+                        organisations.get(group.organisation_id or 0, ""),
+                        cell.week,
+                        begins.isoformat(),
+                        *(
+                            shown(pattern, measure, cell.week, one, getattr(cell, measure))
+                            for _, measure in WEEKLY
+                        ),
+                        shown(pattern, "confidence_sum", cell.week, one, round(confidence or 0, 2)),
+                        cell.broadcasts,
+                    )
+                ]
+            )
+            count += 1
+    return count
+
+
+# The outcome summary ----------------------------------------------------------------------------
+
+Pair = tuple[int, str, int, int]  # group, engagement level, before, after
+
+
+def _pairs(
+    answers: list[AnswerRow],
+    items: Mapping[str, tuple[int, int]],
+    active_weeks: list[ActiveWeeks],
+) -> dict[str, list[Pair]]:
+    """Per item: everyone's before and after answer, with their group and engagement level
+    (kept in memory only: never a row of the export)."""
+    levels = {(a.group_id, a.pseudonym): _level(a.weeks) for a in active_weeks}
+    wide: dict[tuple[int, str, str], dict[str, int | None]] = defaultdict(dict)
+    for answer in answers:
+        wide[(answer.group_id, answer.pseudonym, answer.round)][answer.item] = answer.value
+    pairs: dict[str, list[Pair]] = {item: [] for item in items}
     for (group_id, pseudonym, round_name), values in wide.items():
         if round_name != Round.BEFORE:
             continue
         after = wide.get((group_id, pseudonym, Round.AFTER), {})
+        level = levels.get((group_id, pseudonym), "low")
         for item in items:
             before_value, after_value = values.get(item), after.get(item)
             if before_value is not None and after_value is not None:
-                pairs[(group_id, item)].append((pseudonym, before_value, after_value))
-    rows: list[list[Cell]] = []
-    for (group_id, item), found in sorted(pairs.items()):
-        rows.append([group_id, names.get(group_id, ""), item, *_means(found, small)])
-    chart: dict[str, list[float | None]] = {name: [] for name, _, _ in LEVELS}
-    for name, _, _ in LEVELS:
-        for item in items:
-            found = [
-                pair
-                for (group_id, pair_item), group_pairs in pairs.items()
-                if pair_item == item
-                for pair in group_pairs
-                if levels.get((group_id, pair[0]), "low") == name
+                pairs[item].append((group_id, level, before_value, after_value))
+    return pairs
+
+
+class Outcomes:
+    """The outcome summary's figures for every registered group and every scope an export
+    can have (all groups, each organisation's), with one disclosure pattern per item over
+    all of them: n per group, per scope and per scope and engagement level, and the
+    before and after means following their n."""
+
+    def __init__(
+        self,
+        pairs: Mapping[str, list[Pair]],
+        groups: list[Group],
+        scales: Mapping[str, tuple[int, int]],
+        small: int,
+    ) -> None:
+        self.small = small
+        self.levels = [name for name, _, _ in LEVELS]
+        self.scopes: list[frozenset[int]] = [frozenset(g.id for g in groups)]
+        by_organisation: dict[int | None, set[int]] = defaultdict(set)
+        for group in groups:
+            by_organisation[group.organisation_id].add(group.id)
+        self.scopes += [frozenset(ids) for ids in by_organisation.values()]
+        self.groups = [g.id for g in groups]
+        self.figures: dict[
+            str, tuple[dict[Hashable, int], dict[Hashable, float], dict[Hashable, float]]
+        ] = {}
+        self.patterns: dict[str, tuple[Pattern, Pattern, Pattern]] = {}
+        for item, scale in scales.items():
+            counts: dict[Hashable, int] = defaultdict(int)
+            before: dict[Hashable, float] = defaultdict(float)
+            after: dict[Hashable, float] = defaultdict(float)
+            for group_id, level, first, last in pairs.get(item, []):
+                counts[(group_id, level)] += 1
+                before[(group_id, level)] += first
+                after[(group_id, level)] += last
+            cells, families = self._cells()
+            base = suppress(counts, cells, small, families=families)
+            self.figures[item] = (counts, before, after)
+            self.patterns[item] = (
+                base,
+                follow(base, counts, before, per_person=scale, families=families),
+                follow(base, counts, after, per_person=scale, families=families),
+            )
+
+    def group_cell(self, group_id: int) -> Figure:
+        return frozenset((group_id, level) for level in self.levels)
+
+    def scope_cell(self, scope: frozenset[int], level: str | None = None) -> Figure:
+        levels = self.levels if level is None else [level]
+        return frozenset((g, name) for g in scope for name in levels)
+
+    def _cells(self) -> tuple[list[Figure], list[list[Figure]]]:
+        groups = [self.group_cell(g) for g in self.groups]
+        families: list[list[Figure]] = [groups]
+        cells = list(groups)
+        for scope in self.scopes:
+            by_level = [self.scope_cell(scope, level) for level in self.levels]
+            families.append(by_level)
+            cells += [self.scope_cell(scope), *by_level]
+        organisations = self.scopes[1:]
+        families.append([self.scope_cell(scope) for scope in organisations])
+        for level in self.levels:
+            families.append([self.scope_cell(scope, level) for scope in organisations])
+        return cells, families
+
+    def row(self, item: str, cell: Figure) -> list[Cell]:
+        """n, mean before, mean after, mean change; a hidden n shows its mark, a mean over
+        a hidden n (or one that would give a hidden one away) is empty."""
+        counts, before, after = self.figures[item]
+        people, first, last = self.patterns[item]
+        n = sum(counts.get(atom, 0) for atom in cell)
+        if not people.shows(cell):
+            return [people.text(cell, n), None, None, None]
+        mean_before = sum(before.get(atom, 0) for atom in cell) / n
+        mean_after = sum(after.get(atom, 0) for atom in cell) / n
+        shows_before, shows_after = first.shows(cell), last.shows(cell)
+        return [
+            n,
+            round(mean_before, 3) if shows_before else None,
+            round(mean_after, 3) if shows_after else None,
+            round(mean_after - mean_before, 3) if shows_before and shows_after else None,
+        ]
+
+    def table(
+        self, exported: list[Group], scope: frozenset[int]
+    ) -> tuple[list[list[Cell]], dict[str, list[float | None]]]:
+        """The outcome rows of an export of ``exported`` (adding up ``scope``), and the mean
+        change per engagement level for the chart."""
+        rows: list[list[Cell]] = []
+        chart: dict[str, list[float | None]] = {level: [] for level in self.levels}
+        for item in self.figures:
+            for group in exported:
+                if group.id in self.groups:
+                    rows.append(
+                        [group.id, group.name, item, *self.row(item, self.group_cell(group.id))]
+                    )
+            if not scope:
+                continue
+            rows.append([None, ALL_GROUPS, item, *self.row(item, self.scope_cell(scope))])
+            for level in self.levels:
+                row = self.row(item, self.scope_cell(scope, level))
+                rows.append([None, f"engagement: {level}", item, *row])
+                change = row[3]
+                chart[level].append(float(change) if isinstance(change, int | float) else None)
+        return rows, chart
+
+
+# Broadcasts -------------------------------------------------------------------------------------
+
+
+def _broadcasts(
+    writer: TableWriter,
+    reached: list[BroadcastReach],
+    exported: list[Group],
+    small: int,
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> int:
+    """One row per broadcast: its groups among the exported ones, and the reactions and
+    replies there as the disclosure rule lets them be shown (by organisation, the same
+    pattern as /broadcasts)."""
+    writer.start("broadcasts", _columns("broadcasts"))
+    organisations = {g.organisation_id for g in exported}
+    reactions, replies = reach(reached, small)
+    by_broadcast: dict[int, list[BroadcastReach]] = defaultdict(list)
+    for row in reached:
+        by_broadcast[row.broadcast_id].append(row)
+    written = 0
+    for number, rows in sorted(by_broadcast.items()):
+        mine = [row for row in rows if row.organisation_id in organisations]
+        day = rows[0].sent_at.date()
+        if not mine or not _within(day, since, until):
+            continue
+        writer.rows(
+            [
+                (
+                    number,
+                    day.isoformat(),
+                    rows[0].tip or "",
+                    sum(row.groups for row in mine),
+                    sum(row.delivered for row in mine),
+                    _split_cell(reactions[number], organisations),
+                    _split_cell(replies[number], organisations),
+                )
             ]
-            rows.append([None, f"engagement: {name}", item, *_means(found, small)])
-            change = _means(found, small)[3]
-            chart[name].append(change if isinstance(change, float) else None)
-    return rows, chart
+        )
+        written += 1
+    return written
 
 
-def _means(found: list[tuple[str, int, int]], small: int) -> list[Cell]:
-    n = len(found)
-    if n < small:
-        return [protect(n, n, small), None, None, None]
-    before = sum(b for _, b, _ in found) / n
-    after = sum(a for _, _, a in found) / n
-    return [n, round(before, 3), round(after, 3), round(after - before, 3)]
+def _split_cell(figure: Split, within: Collection[Hashable]) -> Cell:
+    value = figure.value(within)
+    return figure.text(within) if value is None else value

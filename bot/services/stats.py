@@ -4,9 +4,10 @@ same as text that reads on a phone or as a chart.
 
 Figures come from the daily roll-up of the engagement log (``activity``), the check-ins
 and the membership records; the groups' instructors and other staff are left out, so
-"active" means participants. The figures are exact; ``protect`` hides a figure about
-fewer than ``small_numbers`` people wherever one is shown (chat, charts, the outcome
-summary), and a week's change is only shown when both weeks' figures may be.
+"active" means participants. The figures are exact; what may be shown of them is decided
+once for every registered group by the disclosure rule (``bot/services/disclosure.py``,
+``Weekly``): /stats (text and chart), /checkins and the coordinators' export all read the
+same pattern, so no view shows what another hides.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from bot.i18n import Lines, Text, Translator, Words, decimal
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
 from bot.services.access import load_actor, managed_group, require_staff
+from bot.services.disclosure import (
+    HIDDEN,
+    Measures,
+    PatternCache,
+    WeeklyPatterns,
+    both,
+    weekly_patterns,
+)
 from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.groups import Group
@@ -31,6 +40,31 @@ MAX_WEEKS = 52
 GROUP = "st:g:"  # st:g:GROUP — one group's weeks
 CHART = "st:c:"  # st:c:GROUP (0: every group the person sees)
 MAX_BUTTONS = 20
+
+
+# Which weekly figures count people, and how they relate (the disclosure rule's input).
+# "reported" (done + partly + not yet) is shown per group only, by /checkins.
+PEOPLE = ("members", "active", "invited", "planned", "done", "partly", "not_yet", "shared")
+MEASURES = Measures(
+    people=PEOPLE,
+    per_group=(("reported", ("done", "partly", "not_yet")),),
+    at_most=(
+        ("active", "members"),
+        ("planned", "invited"),
+        ("done", "invited"),
+        ("partly", "invited"),
+        ("not_yet", "invited"),
+        ("shared", "invited"),
+        ("reported", "invited"),
+    ),
+    derived=(
+        ("messages", "active", 0, None),
+        ("reactions", "active", 0, None),
+        ("taps", "active", 0, None),
+        ("confidence_sum", "planned", 0, 10),  # a rating is 0-10
+    ),
+)
+SUMMED = (*PEOPLE, "messages", "reactions", "taps", "confidence_sum", "broadcasts")
 
 
 @dataclass
@@ -43,28 +77,27 @@ class Week:
     taps: int = 0
     invited: int = 0  # to the week's plan
     planned: int = 0
-    done: int = 0
+    done: int = 0  # the latest progress answer
+    partly: int = 0
+    not_yet: int = 0
+    shared: int = 0  # told the group
     confidence_sum: int = 0
-    broadcasts: int = 0
+    broadcasts: int = 0  # about the group, not people: always shown
 
     @property
     def confidence(self) -> float | None:
         return self.confidence_sum / self.planned if self.planned else None
 
+    @property
+    def reported(self) -> int:
+        return self.done + self.partly + self.not_yet
+
     def add(self, other: Week) -> None:
-        for name in (
-            "members",
-            "active",
-            "messages",
-            "reactions",
-            "taps",
-            "invited",
-            "planned",
-            "done",
-            "confidence_sum",
-            "broadcasts",
-        ):
+        for name in SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in SUMMED}
 
 
 @dataclass
@@ -81,13 +114,43 @@ class Scope:
     organisation: str | None  # the organisation's name for an overview, None for one group
 
 
-def protect(value: int | float | None, people: int, small: int, *, decimals: int = 0) -> str:
-    """``value`` as text, or ``<small`` when it is about fewer than ``small`` people."""
-    if value is None:
-        return "–"
-    if people < small:
-        return f"<{small}"
-    return f"{value:.{decimals}f}"
+@dataclass(frozen=True)
+class Weekly:
+    """Every registered group's weeks and what may be shown of them: the one pattern that
+    /stats, its chart, /checkins and the coordinators' export all read."""
+
+    groups: list[GroupWeeks]
+    shown: WeeklyPatterns
+
+    def of(self, groups: Collection[Group]) -> list[GroupWeeks]:
+        """These groups' weeks, in the order given (registered groups only)."""
+        by_id = {g.group.id: g for g in self.groups}
+        return [by_id[group.id] for group in groups if group.id in by_id]
+
+
+def reader_scopes(groups: Collection[Group], led: Collection[tuple[int, int]]) -> list[set[int]]:
+    """The sets of groups some reader sees added up: all (admins), each organisation's
+    (its coordinators), each instructor's (``led``: (instructor, group))."""
+    ids = {g.id for g in groups}
+    scopes: dict[object, set[int]] = {"all": set(ids)}
+    for group in groups:
+        scopes.setdefault(("organisation", group.organisation_id), set()).add(group.id)
+    for person, group_id in led:
+        if group_id in ids:
+            scopes.setdefault(("instructor", person), set()).add(group_id)
+    return list(scopes.values())
+
+
+def disclose(
+    groups: list[GroupWeeks],
+    scopes: Collection[Collection[int]],
+    small: int,
+    cache: PatternCache | None = None,
+) -> WeeklyPatterns:
+    """The pattern of every group's weekly figures, one group at a time and added up over
+    each scope."""
+    figures = {(g.group.id, cell.week): cell.figures() for g in groups for cell in g.weeks}
+    return weekly_patterns(figures, scopes, small, MEASURES, cache)
 
 
 def start_day(group: Group) -> dt.date:
@@ -112,16 +175,17 @@ class StatsService:
         self._pseudonyms = pseudonyms
         self._translator = translator
         self.small_numbers = small_numbers
+        self._patterns = PatternCache()  # past weeks' patterns, while their figures stay
 
     async def report(self, actor_id: int, group_id: int | None) -> Reply:
         """/stats: one group's weeks, or an overview of every group the actor sees, with a
         chart button (and for an overview, a button per group)."""
         scope = await self.scope(actor_id, group_id)
-        groups = await self.weekly(scope.groups)
-        small = self.small_numbers
-        text = (
-            _group_text(groups[0], small) if len(groups) == 1 else _overview(scope, groups, small)
-        )
+        weekly = await self.weekly()
+        groups = weekly.of(scope.groups)
+        shown = weekly.shown
+        one = len(groups) == 1
+        text = group_text(groups[0], shown) if one else overview(scope, groups, shown)
         rows: list[tuple[Button, ...]] = [
             (Button(Text("stats.chart-button"), data=f"{CHART}{group_id or 0}"),)
         ]
@@ -136,20 +200,22 @@ class StatsService:
         """/stats chart: active participants and check-in completion per week as a picture
         (drawn off the event loop), and its caption."""
         scope = await self.scope(actor_id, group_id)
-        groups = await self.weekly(scope.groups)
-        small = self.small_numbers
+        weekly = await self.weekly()
+        groups = weekly.of(scope.groups)
 
         def say(words: Words) -> str:
             return self._translator.render(language, words)
 
         title = _title(scope, groups)
-        active, completion = chart_series(groups, small, all_label=say(Text("stats.all-groups")))
+        active, completion = chart_series(
+            groups, weekly.shown, all_label=say(Text("stats.all-groups"))
+        )
         labels = Labels(
             title=say(title).removeprefix("📊 "),
             active=say(Text("stats.chart-active")),
             completion=say(Text("stats.chart-completion")),
             week=say(Text("stats.chart-week")),
-            hidden=say(_small_note(small)),
+            hidden=say(small_note(self.small_numbers)),
         )
         picture = await asyncio.to_thread(weekly_chart, labels, active, completion)
         return picture, title
@@ -175,9 +241,17 @@ class StatsService:
             raise DomainError("stats.no-groups")
         return Scope(registered, name)
 
-    async def weekly(self, groups: list[Group]) -> list[GroupWeeks]:
+    async def weekly(self) -> Weekly:
         async with self._database.transaction() as tx:
-            return await self.weeks_of(tx, groups)
+            return await self.weekly_in(tx)
+
+    async def weekly_in(self, tx: Transaction) -> Weekly:
+        """Every registered group's weeks and the disclosure pattern over all of them (what
+        one reader sees added up, another may see group by group)."""
+        registered = [g for g in await tx.groups.all() if g.organisation_id is not None]
+        groups = await self.weeks_of(tx, registered)
+        scopes = reader_scopes(registered, await tx.analytics.instructor_groups())
+        return Weekly(groups, disclose(groups, scopes, self.small_numbers, self._patterns))
 
     async def staff_pseudonyms(self, tx: Transaction, group_ids: list[int]) -> list[str]:
         """Whose activity is not counted: the groups' instructors, all staff and admins."""
@@ -213,6 +287,9 @@ class StatsService:
             cell.invited = plans.invited
             cell.planned = plans.planned
             cell.done = plans.done
+            cell.partly = plans.partly
+            cell.not_yet = plans.not_yet
+            cell.shared = plans.shared
             cell.confidence_sum = plans.confidence_sum
         members: dict[int, list[tuple[int, int | None]]] = {g.id: [] for g in groups}
         for m in await tx.analytics.memberships(ids):
@@ -247,25 +324,28 @@ def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
     )
 
 
-def _group_text(group: GroupWeeks, small: int) -> Lines:
+def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
     lines: list[Words] = [Text("stats.group-header", {"group": group.group.name})]
+    ids = [group.group.id]
     previous: Week | None = None
     for cell in group.weeks:
-        lines += ["", *_week_lines(cell, previous, small)]
+        lines += ["", *_week_lines(cell, previous, ids, shown)]
         previous = cell
-    lines += ["", _small_note(small)]
+    lines += ["", small_note(shown.small)]
     return Lines(tuple(lines))
 
 
-def _overview(scope: Scope, groups: list[GroupWeeks], small: int) -> Lines:
+def overview(scope: Scope, groups: list[GroupWeeks], shown: WeeklyPatterns) -> Lines:
     lines: list[Words] = [_title(scope, groups)]
+    ids = [g.group.id for g in groups]
     previous: Week | None = None
     for cell in totals(groups):
-        lines += ["", *_week_lines(cell, previous, small)]
+        lines += ["", *_week_lines(cell, previous, ids, shown)]
         previous = cell
     lines += ["", Text("stats.groups-header")]
     for g in groups:
         latest = g.weeks[-1]
+        one = [g.group.id]
         lines.append(
             Text(
                 "stats.group-line",
@@ -273,69 +353,70 @@ def _overview(scope: Scope, groups: list[GroupWeeks], small: int) -> Lines:
                     "number": g.group.id,
                     "group": g.group.name,
                     "week": latest.week,
-                    "active": protect(latest.active, latest.active, small),
-                    "members": protect(latest.members, latest.members, small),
-                    "messages": protect(latest.messages, latest.active, small),
+                    "active": shown.text("active", latest.week, one, latest.active),
+                    "members": shown.text("members", latest.week, one, latest.members),
+                    "messages": shown.text("messages", latest.week, one, latest.messages),
                 },
             )
         )
-    lines += ["", _small_note(small)]
+    lines += ["", small_note(shown.small)]
     return Lines(tuple(lines))
 
 
-def _week_lines(cell: Week, previous: Week | None, small: int) -> list[Words]:
+def _week_lines(
+    cell: Week, previous: Week | None, groups: list[int], shown: WeeklyPatterns
+) -> list[Words]:
+    def show(measure: str, value: float | None, decimals: int = 0) -> str:
+        return shown.text(measure, cell.week, groups, value, decimals=decimals)
+
+    def change(measure: str) -> str:
+        return _change(measure, cell, previous, groups, shown)
+
     return [
         Text("stats.week", {"week": cell.week}),
         Text(
             "stats.people",
             {
-                "members": protect(cell.members, cell.members, small),
-                "active": protect(cell.active, cell.active, small),
-                "change": _change(
-                    cell.active,
-                    cell.active,
-                    None if previous is None else previous.active,
-                    previous,
-                    small,
-                ),
+                "members": show("members", cell.members),
+                "active": show("active", cell.active),
+                "change": change("active"),
             },
         ),
         Text(
             "stats.talk",
             {
-                "messages": protect(cell.messages, cell.active, small),
-                "change": _change(
-                    cell.messages,
-                    cell.active,
-                    None if previous is None else previous.messages,
-                    previous,
-                    small,
-                ),
-                "reactions": protect(cell.reactions, cell.active, small),
+                "messages": show("messages", cell.messages),
+                "change": change("messages"),
+                "reactions": show("reactions", cell.reactions),
             },
         ),
         Text(
             "stats.plans",
             {
-                "planned": protect(cell.planned, cell.planned, small),
-                "done": protect(cell.done, cell.done, small),
-                "confidence": decimal(protect(cell.confidence, cell.planned, small, decimals=1)),
+                "planned": show("planned", cell.planned),
+                "done": show("done", cell.done),
+                "confidence": decimal(show("confidence_sum", cell.confidence, 1)),
             },
         ),
         Text("stats.delivered", {"broadcasts": cell.broadcasts}),
     ]
 
 
-def _change(value: int, people: int, before: int | None, previous: Week | None, small: int) -> str:
-    """`` (+2)`` against the week before, when both weeks' figures may be shown."""
-    if previous is None or before is None or people < small or previous.active < small:
+def _change(
+    measure: str, cell: Week, previous: Week | None, groups: list[int], shown: WeeklyPatterns
+) -> str:
+    """`` (+2)`` against the week before, when both weeks' figures are shown."""
+    if previous is None or not both(
+        shown.shows(measure, cell.week, groups), shown.shows(measure, previous.week, groups)
+    ):
         return ""
-    difference = value - before
+    difference = int(getattr(cell, measure)) - int(getattr(previous, measure))
     return f" ({difference:+d})" if difference else " (±0)"
 
 
-def _small_note(small: int) -> Text:
-    return Text("stats.small-note", {"small": small})
+def small_note(small: int) -> Text:
+    """Under /stats and its chart: the disclosure rule's marks and who counts as active."""
+    return Text("stats.small-note", {"small": small, "hidden": HIDDEN})
 
 
 def totals(groups: list[GroupWeeks]) -> list[Week]:
@@ -347,22 +428,32 @@ def totals(groups: list[GroupWeeks]) -> list[Week]:
     return [summed[number] for number in sorted(summed)]
 
 
+Series = dict[str, list[tuple[int, float | None]]]
+
+
 def chart_series(
-    groups: list[GroupWeeks], small: int, *, all_label: str, max_lines: int = 8
-) -> tuple[dict[str, list[tuple[int, float | None]]], dict[str, list[tuple[int, float | None]]]]:
+    groups: list[GroupWeeks], shown: WeeklyPatterns, *, all_label: str, max_lines: int = 8
+) -> tuple[Series, Series]:
     """Active participants and check-in completion (% of plans done) per week, one line per
-    group, or one for all of them when there are more than ``max_lines``. A value about
-    fewer than ``small`` people is None (left out of the picture)."""
+    group, or one for all of them when there are more than ``max_lines``. A value the
+    disclosure rule hides is None (a gap); a percentage is shown only when both its
+    counts are."""
     lines = (
-        [(g.group.name, g.weeks) for g in groups]
+        [(g.group.name, [g.group.id], g.weeks) for g in groups]
         if len(groups) <= max_lines
-        else [(all_label, totals(groups))]
+        else [(all_label, [g.group.id for g in groups], totals(groups))]
     )
-    active: dict[str, list[tuple[int, float | None]]] = {}
-    completion: dict[str, list[tuple[int, float | None]]] = {}
-    for label, weeks in lines:
-        active[label] = [(w.week, None if w.active < small else float(w.active)) for w in weeks]
+    active: Series = {}
+    completion: Series = {}
+    for label, ids, weeks in lines:
+        active[label] = [(w.week, shown.value("active", w.week, ids, w.active)) for w in weeks]
         completion[label] = [
-            (w.week, None if w.planned < small else 100.0 * w.done / w.planned) for w in weeks
+            (
+                w.week,
+                100.0 * w.done / w.planned
+                if both(shown.shows("done", w.week, ids), shown.shows("planned", w.week, ids))
+                else None,
+            )
+            for w in weeks
         ]
     return active, completion
