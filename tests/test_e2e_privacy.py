@@ -629,7 +629,7 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
     checkins_before = (await bot.say(ilkka, "/checkins")).text
     assert "Jäseniä 7" in (stats_before or "")
     scope = await bot.services.stats.scope(ilkka["id"])
-    figures_before = await bot.services.stats.weekly(scope.groups)
+    figures_before = (await bot.services.stats.weekly()).of(scope.groups)
 
     if how == "/forgetme":
         asked = await bot.say(zeb, "/forgetme")
@@ -662,7 +662,7 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
     if how == "/forgetme":
         assert (await bot.say(ilkka, "/stats")).text == stats_before
         # (and exactly, behind the small-number protection)
-        assert await bot.services.stats.weekly(scope.groups) == figures_before
+        assert (await bot.services.stats.weekly()).of(scope.groups) == figures_before
 
     # the messages that named her: Dora's, still waiting, is withdrawn; Britt's and the
     # group's celebration, sent, keep their texts without her (in Telegram they stay)
