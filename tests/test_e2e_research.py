@@ -24,6 +24,7 @@ from typing import Any
 import openpyxl
 
 from bot.clock import FixedClock
+from bot.services.exports import DICTIONARY as EXPORTED
 from bot.services.research import DICTIONARY, Request
 from emulator import ApiCall
 from storage.groups import Group
@@ -317,7 +318,8 @@ async def test_a_played_season_cannot_be_joined_to_the_chat_by_time_or_id(
 ) -> None:
     """Done when (issue 17): the "🎉 <name> did this week's plan!" post in the group came at a
     moment the log knows to the microsecond; two studies' extracts hold no time finer than
-    a day, no id, and pseudonyms of their own."""
+    a day, no id, and pseudonyms of their own; the coordinators' export of the same season
+    holds no pseudonym, name, id or time of day at all."""
     season = await play_season(bot, clock)
     clock.set(helsinki("2027-01-15", "09:00"))
     extracts = {}
@@ -373,3 +375,28 @@ async def test_a_played_season_cannot_be_joined_to_the_chat_by_time_or_id(
     # two studies cannot be joined to each other by their pseudonyms either
     assert len(found["kavely-2027"]) == len(found["yksinaisyys-2027"]) == 6
     assert not found["kavely-2027"] & found["yksinaisyys-2027"]
+
+    # the coordinators' export of the same season: aggregates only, no pseudonym of any
+    # kind, no name, no id the chat shows, no time of day, no date but the weeks' first days
+    groups = [season.big, season.small]
+    names = [p["first_name"] for p in season.big_people + season.small_people]
+    keys = internal | found["kavely-2027"] | found["yksinaisyys-2027"]
+    for kind in ("xlsx", "zip"):
+        buffer = io.BytesIO()
+        result = await bot.services.exports.write(buffer, groups, kind=kind)
+        data = buffer.getvalue()
+        tables = workbook_tables(data) if kind == "xlsx" else zip_tables(data)
+        raw = unpacked(data).decode("utf-8")
+        assert result.weeks > 0 and tables["weekly"], kind
+        for text in (*times, *names, *keys):
+            assert text not in raw, (kind, text)
+        columns = {column for rows in tables.values() for row in rows[:1] for column in row}
+        assert columns <= {c for cs in EXPORTED.values() for c, _ in cs}, kind
+        assert not columns & {"person", "pseudonym", "event_id", "at", "time"}, kind
+        for table, column, value in cells(tables):
+            assert str(value) not in {str(i) for i in ids}, (kind, table, column, value)
+            if isinstance(value, str | dt.datetime):
+                assert not TIME_OF_DAY.search(str(value).replace(" 00:00:00", "")), value
+        # the weeks start on the first meeting's weekday (Tuesday 1.12.), never the share's
+        days = {dt.date.fromisoformat(str(row["week_starts"])[:10]) for row in tables["weekly"]}
+        assert dt.date(2026, 12, 1) in days and {d.weekday() for d in days} == {1}, kind
