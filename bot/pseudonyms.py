@@ -3,14 +3,22 @@
 The key belongs to the deployment: ``KANNUSTIN_PSEUDONYM_KEY``, a key file named by
 ``KANNUSTIN_PSEUDONYM_KEY_FILE`` (the ``pseudonym.key`` of an SQLite deployment moved to
 PostgreSQL), or, when neither is set, a random key created on first run in
-``pseudonym.key`` beside the SQLite database (readable by its owner only). The same
-person gets the same pseudonym in every group and export; without
-the key a pseudonym cannot be turned back into a person. A copy of the database alone
-does not carry the key.
+``pseudonym.key`` beside the SQLite database (mode 600, in a folder made 700; an older key
+file open to others is made 600 when it is read). The same person gets the same pseudonym
+in every group and export; without the key a pseudonym cannot be turned back into a
+person. A copy of the database alone does not carry the key.
+
+Research extracts never show these pseudonyms. Each study gets its own key, derived from
+the deployment's key and the study's name (HMAC(key, "study:" + name)), and in its extract
+a person is HMAC(study key, their pseudonym) and a group HMAC(study key, its number), as
+base32 text: the same in every extract of one study, unrelated between two studies, and
+unrelated to the bot's own pseudonyms for anyone without the deployment's key. No new key
+to keep.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -18,10 +26,14 @@ import os
 import secrets
 from pathlib import Path
 
+from storage.files import make_private, private_folder
+
 log = logging.getLogger(__name__)
 
 KEY_FILE = "pseudonym.key"
 MIN_KEY_BYTES = 16
+STUDY_PERSON = 16  # base32 characters (80 bits): no chance collision between studies
+STUDY_GROUP = 8  # base32 characters (40 bits): a study holds hundreds of groups, not millions
 
 
 class Pseudonyms:
@@ -33,6 +45,10 @@ class Pseudonyms:
         digest = hmac.new(self._load(), str(telegram_id).encode(), hashlib.sha256)
         return digest.hexdigest()[:24]
 
+    def study(self, name: str) -> StudyPseudonyms:
+        """The pseudonyms of one research study (``name`` as the extract records it)."""
+        return StudyPseudonyms(_mac(self._load(), f"study:{name}"))
+
     def _load(self) -> bytes:
         if self._key is None:
             self._key = (
@@ -41,6 +57,30 @@ class Pseudonyms:
                 else secrets.token_bytes(32)  # an in-memory database: pseudonyms die with it
             )
         return self._key
+
+
+class StudyPseudonyms:
+    """A study's own names for people and groups: stable within the study, unlinkable
+    across studies and to the bot's pseudonyms without the deployment's key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def person(self, pseudonym: str) -> str:
+        """The study pseudonym of the person the bot knows as ``pseudonym``."""
+        return _base32(_mac(self._key, f"person:{pseudonym}"), STUDY_PERSON)
+
+    def group(self, group_id: int) -> str:
+        """The study's key for the group numbered ``group_id`` in the database."""
+        return _base32(_mac(self._key, f"group:{group_id}"), STUDY_GROUP)
+
+
+def _mac(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+
+def _base32(digest: bytes, length: int) -> str:
+    return base64.b32encode(digest).decode("ascii")[:length]
 
 
 def for_database(
@@ -87,8 +127,9 @@ def _read(path: Path) -> bytes:
 
 def _read_or_create(path: Path) -> bytes:
     if path.exists():
+        make_private(path)  # one from an older version may be open to others
         return _read(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     key = secrets.token_bytes(32)
     # written whole to a private temporary file, then renamed: a crash never leaves a
     # half-written (weak) key behind

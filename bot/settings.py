@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     small_numbers: int = Field(default=5, ge=1, le=100)
     # Commands one person may send within 10 seconds; beyond that a "slow down" answer.
     command_limit: int = Field(default=8, ge=1, le=10_000)
+    # Events of one kind (messages, button presses...) one person leaves in the engagement
+    # log in a clock hour; beyond that they are not logged until the next hour.
+    event_limit: int = Field(default=300, ge=1, le=1_000_000)
     # Several instances on PostgreSQL: how often (seconds) each checks who leads; a dead
     # leader is replaced within this time.
     leader_poll: float = Field(default=5.0, ge=0.2, le=30.0)

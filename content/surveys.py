@@ -20,6 +20,7 @@ from content.library import ContentError, load_toml
 
 SURVEYS_DIR = Path(__file__).with_name("surveys")
 MAX_POINTS = 11  # buttons in two rows at most
+ITEM_ID = r"^[a-z][a-z0-9_]{0,23}$"  # a question's id: a short word (the event log keeps it)
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
 
 
@@ -43,7 +44,7 @@ class Texts(BaseModel):
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
+    id: Annotated[str, StringConstraints(pattern=ITEM_ID)]
     scale: tuple[int, int]
     question: Texts
     low: Texts

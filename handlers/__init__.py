@@ -29,9 +29,12 @@ from handlers import (
 
 # Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
 #   -2  people: remember who wrote and pick their language (every update)
-#   -1  flood control: a person over the command limit gets one "slow down", nothing more
+#   -1  flood control: a person over the command limit gets one "slow down", nothing more;
+#       beside it (text, not commands) a reason the bot asked a reviewer for (tips.py)
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
+#    1  after the journeys: a command or another button closes a question the person
+#       walked away from (tips.py: a rejection's reason)
 JOURNEYS = (
     onboarding,
     organisations,

@@ -1,5 +1,7 @@
-"""A person's rights in private: /mydata sends everything stored about them as a file,
-/forgetme erases them after a confirmation."""
+"""A person's rights in private: /mydata sends a summary and everything stored about them
+as a file, /forgetme erases them after a confirmation (the service decides whether a press
+holds: a press that does not is refused with a ``DomainError``, which the error handler
+shows as an alert, and the pressed message stays as it is)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,14 @@ from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.privacy import FORGET, KEEP
 from handlers.rendering import answer, edit_pressed, hand_over
 
+# what follows a prefix: a request's token (or an older version's minute, which no longer
+# holds; the service says so)
+_TAIL = r"[A-Za-z0-9_-]{1,43}"
+
 
 async def my_data(update: Update, context: KannustinContext) -> None:
-    """Everything stored about the person, as a JSON file (or that nothing is)."""
+    """How much of each kind is stored about the person, then all of it as a JSON file (or
+    that nothing is)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -22,18 +29,20 @@ async def my_data(update: Update, context: KannustinContext) -> None:
     if isinstance(found, Reply):
         await answer(message, context, found)
         return
-    await hand_over(message, context, found)
+    await answer(message, context, found.summary)
+    await hand_over(message, context, found.file)
 
 
 async def forget_me(update: Update, context: KannustinContext) -> None:
     """The question before an erasure, with yes and no buttons."""
     message = update.effective_message
-    assert message is not None
-    await answer(message, context, context.services.privacy.ask_forget())
+    user = update.effective_user
+    assert message is not None and user is not None
+    await answer(message, context, await context.services.privacy.ask_forget(user.id))
 
 
 async def forget_confirmed(update: Update, context: KannustinContext) -> None:
-    """The yes button: only the presser is erased, and only while the question is fresh."""
+    """The yes button: the presser is erased if it is their own question, still open."""
     query = update.callback_query
     assert query is not None and query.data is not None
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
@@ -47,8 +56,9 @@ async def forget_confirmed(update: Update, context: KannustinContext) -> None:
 async def forget_declined(update: Update, context: KannustinContext) -> None:
     """The no button: nothing is erased, and the message says so."""
     query = update.callback_query
-    assert query is not None
-    await edit_pressed(query, context, context.services.privacy.keep())
+    assert query is not None and query.data is not None
+    said = await context.services.privacy.keep(query.from_user.id, query.data)
+    await edit_pressed(query, context, said)
     await query.answer()
 
 
@@ -56,7 +66,5 @@ def register(application: KannustinApplication) -> None:
     private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("mydata", my_data, filters=private))
     application.add_handler(CommandHandler("forgetme", forget_me, filters=private))
-    application.add_handler(
-        CallbackQueryHandler(forget_confirmed, pattern=rf"^{FORGET}\d{{1,12}}$")
-    )
-    application.add_handler(CallbackQueryHandler(forget_declined, pattern=rf"^{KEEP}$"))
+    application.add_handler(CallbackQueryHandler(forget_confirmed, pattern=rf"^{FORGET}{_TAIL}$"))
+    application.add_handler(CallbackQueryHandler(forget_declined, pattern=rf"^{KEEP}{_TAIL}$"))

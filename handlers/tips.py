@@ -1,6 +1,6 @@
 """Tips: /tip browses the library (staff) or gives one (participants); saving a broadcast
-to the library; /review and /approval for coordinators. The screens are made in
-``bot/services/tips.py``."""
+to the library; /review (approve, or reject with an optional reason written as the next
+message) and /approval for coordinators. The screens are made in ``bot/services/tips.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import logging
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.errors import DomainError
 from bot.payload import content_from_json
@@ -18,7 +24,9 @@ from bot.runtime.outbox import deliver
 from bot.services.broadcasts import SAVE_TO_LIBRARY
 from bot.services.tips import (
     APPROVE,
+    BACK,
     HOME,
+    NO_REASON,
     REJECT,
     SAVE_LANGUAGE,
     SAVE_THEME,
@@ -35,6 +43,9 @@ from handlers.rendering import answer, show
 log = logging.getLogger(__name__)
 
 SAVE = SAVE_TO_LIBRARY  # lib:save:<broadcast>
+REVIEW_NAMESPACE = "rv:"  # the review's buttons (approve, reject, no reason, back)
+ANSWERS_GROUP = -1  # with flood control, before the journeys: a reason asked for
+AFTER_JOURNEYS = 1  # after the journeys: a question walked away from is closed
 
 _KEY = r"(lib:[a-z0-9-]{1,48}|own:\d{1,9})"
 _THEMES = "|".join(theme.value for theme in Theme)
@@ -164,14 +175,44 @@ async def review_command(update: Update, context: KannustinContext) -> None:
 
 
 async def review_button(update: Update, context: KannustinContext) -> None:
-    """Approves or rejects the contribution; the author hears the verdict."""
+    """Approve: approved, the author hears it. Reject: the reviewer is asked why (or presses
+    no reason, or goes back to the card)."""
     query = update.callback_query
     assert query is not None and query.data is not None and isinstance(query.message, Message)
-    approve = query.data.startswith(APPROVE)
-    number = int(query.data.removeprefix(APPROVE if approve else REJECT))
-    decided = await context.services.tips.decide(query.from_user.id, number, approve)
-    await show(query.message, context, decided, edit=True)
+    prefix, number = query.data[: len(APPROVE)], int(query.data[len(APPROVE) :])
+    tips = context.services.tips
+    user_id = query.from_user.id
+    if prefix == APPROVE:
+        reply = await tips.approve(user_id, number)
+    elif prefix == REJECT:
+        reply = await tips.ask_reason(user_id, number)
+    elif prefix == NO_REASON:
+        reply = await tips.reject_without_reason(user_id, number)
+    else:
+        reply = await tips.back_to_review(user_id, number)
+    await show(query.message, context, reply, edit=True)
     await query.answer()
+
+
+async def reason_written(update: Update, context: KannustinContext) -> None:
+    """A reviewer asked for a rejection's reason wrote it: the tip is rejected and its author
+    told why (nothing else handles the message). Anyone else's message goes on as usual."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    reply = await context.services.tips.reason_written(user.id, message.text or "")
+    if reply is None:
+        return
+    await answer(message, context, reply)
+    raise ApplicationHandlerStop
+
+
+async def something_else(update: Update, context: KannustinContext) -> None:
+    """After any command or other button in the private chat: a rejection's reason is no
+    longer awaited, so a later message is not taken for it."""
+    user = update.effective_user
+    if user is not None:
+        await context.services.tips.close_question(user.id)
 
 
 async def approval_command(update: Update, context: KannustinContext) -> None:
@@ -213,5 +254,21 @@ def register(application: KannustinApplication) -> None:
         )
     )
     application.add_handler(
-        CallbackQueryHandler(review_button, pattern=rf"^({APPROVE}|{REJECT})\d{{1,9}}$")
+        CallbackQueryHandler(
+            review_button, pattern=rf"^({APPROVE}|{REJECT}|{NO_REASON}|{BACK})\d{{1,9}}$"
+        )
+    )
+    # a reason asked for is read before the journeys (which would take staff's text for a
+    # broadcast), beside flood control (which takes only commands)
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, reason_written),
+        group=ANSWERS_GROUP,
+    )
+    # and a command or another button, once handled, closes the question
+    application.add_handler(
+        MessageHandler(private & filters.COMMAND, something_else), group=AFTER_JOURNEYS
+    )
+    application.add_handler(
+        CallbackQueryHandler(something_else, pattern=rf"^(?!{REVIEW_NAMESPACE})"),
+        group=AFTER_JOURNEYS,
     )

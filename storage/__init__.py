@@ -2,7 +2,7 @@
 a transaction (``database``); ``sql`` is the one seam over SQLite and PostgreSQL,
 ``states`` the stored words as enums, ``rows`` turns rows into dataclasses,
 ``migrations/`` (and ``migrations/postgresql/``) the schema, ``backup`` and ``copy`` whole
-databases."""
+databases, ``files`` the modes of the files that hold data (600, folders 700)."""
 
 from storage.database import Database, Transaction
 from storage.migrations import MigrationError, apply_migrations, migration_status

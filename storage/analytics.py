@@ -188,6 +188,25 @@ class AnalyticsRepository:
             for row in rows
         ]
 
+    async def erased_memberships(
+        self, group_ids: Collection[int]
+    ) -> list[tuple[int, dt.date, dt.date]]:
+        """Erased participants' time in these groups, without them: (group, the day they
+        joined, the day they left or were erased), so past member counts stay true."""
+        if not group_ids:
+            return []
+        rows = await self._connection.fetch_all(
+            f"""
+            SELECT group_id, joined_on, left_on FROM erased_memberships
+            WHERE group_id IN ({marks(group_ids)}) ORDER BY id
+            """,
+            list(group_ids),
+        )
+        return [
+            (int(row[0]), dt.date.fromisoformat(row[1]), dt.date.fromisoformat(row[2]))
+            for row in rows
+        ]
+
     async def instructor_groups(self) -> list[tuple[int, int]]:
         """(instructor, group) for every group someone leads: each instructor sees their
         groups' figures added up."""

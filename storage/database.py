@@ -27,13 +27,15 @@ from storage.broadcasts import BroadcastRepository
 from storage.checkins import CheckInRepository
 from storage.consents import ConsentRepository
 from storage.events import EventRepository
+from storage.files import create_private, make_private, private_folder
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.meetings import MeetingRepository
 from storage.organisations import OrganisationRepository, StaffRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
-from storage.privacy import AuditRepository, PrivacyRepository
+from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
+from storage.research import ResearchRepository
 from storage.sql import (
     Connection,
     PostgresConnection,
@@ -41,12 +43,15 @@ from storage.sql import (
     is_postgres_url,
     prepare_postgres,
     redacted_url,
+    url_passwords,
+    url_problem,
 )
 from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
 
+SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's, beside the database file
 BUSY_TIMEOUT_MS = 5000
 POOL_SIZE = 4
 COMMAND_TIMEOUT_S = 60
@@ -103,6 +108,10 @@ class Transaction:
         return AuditRepository(self.connection)
 
     @cached_property
+    def erasure_requests(self) -> ErasureRequestRepository:
+        return ErasureRequestRepository(self.connection)
+
+    @cached_property
     def events(self) -> EventRepository:
         return EventRepository(self.connection)
 
@@ -125,6 +134,10 @@ class Transaction:
     @cached_property
     def surveys(self) -> SurveyRepository:
         return SurveyRepository(self.connection)
+
+    @cached_property
+    def research(self) -> ResearchRepository:
+        return ResearchRepository(self.connection)
 
 
 class Database:
@@ -162,12 +175,7 @@ class Database:
 
     async def _connect_sqlite(self) -> aiosqlite.Connection:
         if not self.is_memory:
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise DatabaseError(
-                    f"{self.path}: cannot create its folder ({error.strerror})"
-                ) from None
+            self._private_files()
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves.
             connection = await aiosqlite.connect(self.path, isolation_level=None)
@@ -179,6 +187,9 @@ class Database:
             # up to 16 MB of pages kept between queries (statistics read the roll-up often)
             await connection.execute("PRAGMA cache_size = -16384")
             await connection.execute("PRAGMA foreign_keys = ON")
+            # deleted rows are overwritten with zeros, not left in free space: an erased
+            # person's data must not stay readable in the file
+            await connection.execute("PRAGMA secure_delete = ON")
             if not self.is_memory:
                 async with connection.execute("PRAGMA journal_mode = WAL") as cursor:
                     mode = await cursor.fetchone()
@@ -190,9 +201,30 @@ class Database:
             raise DatabaseError(f"{self.path}: not a usable SQLite database ({error})") from None
         return connection
 
+    def _private_files(self) -> None:
+        """The database file, new or found, and its ``-wal`` and ``-shm`` are mode 600; a
+        folder made for it is 700 (``storage/files.py``)."""
+        path = Path(self.path)
+        try:
+            private_folder(path.parent)
+        except OSError as error:
+            raise DatabaseError(
+                f"{self.path}: cannot create its folder ({error.strerror})"
+            ) from None
+        try:
+            create_private(path)
+        except FileExistsError:
+            for file in (path, *(path.with_name(path.name + end) for end in SIDE_FILES)):
+                make_private(file)
+        except OSError as error:
+            raise DatabaseError(f"{self.path}: cannot create ({error.strerror})") from None
+
     async def _connect_postgres(self) -> None:
         import asyncpg  # noqa: PLC0415 - only PostgreSQL deployments load the driver
 
+        problem = url_problem(self.path)
+        if problem is not None:
+            raise DatabaseError(f"{self.label}: {problem}")
         try:
             # One connection does the units of work (they are serialised, as on SQLite);
             # the pool reconnects after the server restarts, and lends a second connection
@@ -211,7 +243,8 @@ class Database:
                 },
             )
         except Exception as error:
-            raise DatabaseError(f"{self.label}: cannot connect ({_reason(error)})") from None
+            reason = _reason(error, url_passwords(self.path))
+            raise DatabaseError(f"{self.label}: cannot connect ({reason})") from None
 
     async def close(self) -> None:
         if self._connection is None and self._pool is None:
@@ -224,6 +257,22 @@ class Database:
                 await self._pool.close()
                 self._pool = None
         log.info("database closed: %s", self.label)
+
+    async def truncate_log(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so that the pages
+        from before an erasure are not left in it (waits up to the busy timeout for
+        readers; what it cannot copy now goes at the next checkpoint). Nothing to do on
+        PostgreSQL, whose dump never shows deleted rows."""
+        if self.is_postgres or self.is_memory:
+            return
+        try:
+            async with self.locked() as connection:
+                row = await connection.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as error:  # the erasure itself is done: say so, do not undo it
+            log.warning("%s: emptying the write-ahead log failed (%s)", self.label, error)
+            return
+        if row is not None and row[0]:
+            log.warning("%s: the write-ahead log could not be emptied yet", self.label)
 
     @property
     def connection(self) -> Connection:
@@ -311,6 +360,9 @@ async def _finish(statement: Coroutine[Any, Any, int]) -> None:
         raise asyncio.CancelledError
 
 
-def _reason(error: Exception) -> str:
-    """Why a connection failed, in one line without the URL (which may hold a password)."""
-    return f"{type(error).__name__}: {error}".splitlines()[0]
+def _reason(error: Exception, passwords: list[str]) -> str:
+    """Why a connection failed, in one line without the URL's passwords."""
+    line = f"{type(error).__name__}: {error}".splitlines()[0]
+    for password in passwords:
+        line = line.replace(password, "***")
+    return line

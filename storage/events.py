@@ -38,6 +38,9 @@ _ROLLED: dict[str, int] = {  # keyed by the stored word, as the rows to roll up 
     )
 }
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
+# the prefix of the keys an erased person's weekly rows and check-ins are kept under
+# (storage/privacy.py): one random key each, with no events behind them
+ERASED = "erased:"
 
 
 class EventRepository:
@@ -92,11 +95,12 @@ class EventRepository:
 
     async def sum_again(self, group_id: int, start: int) -> None:
         """The group's first programme day changed: its weekly rows are summed again from
-        its events (a group's events are a few thousand)."""
+        its events (a group's events are a few thousand). Rows kept for erased people have
+        no events behind them: they stay in the weeks they were counted in."""
         await execute(
             self._connection,
-            "DELETE FROM weekly_activity WHERE group_id = :id",
-            {"id": group_id},
+            "DELETE FROM weekly_activity WHERE group_id = :id AND pseudonym NOT LIKE :erased",
+            {"id": group_id, "erased": f"{ERASED}%"},
         )
         rows = await fetch_all(
             self._connection,

@@ -151,6 +151,33 @@ class GroupRepository:
         assert group is not None
         return group
 
+    async def deactivate(self, group_id: int, now: dt.datetime) -> bool:
+        """An active group becomes inactive (the bot is out), no longer with the bot as its
+        administrator; True only for the one call that changed it (a repeated or concurrent
+        report of the same removal finds it inactive already)."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE groups SET status = 'inactive', bot_is_admin = 0, updated_at = :now
+            WHERE id = :id AND status = 'active'
+            """,
+            {"id": group_id, "now": to_db(now)},
+        )
+        return changed > 0
+
+    async def set_bot_admin(self, group_id: int, is_admin: bool, now: dt.datetime) -> bool:
+        """Remember whether the bot is the group's administrator; True only for the one call
+        that changed it."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE groups SET bot_is_admin = :admin, updated_at = :now
+            WHERE id = :id AND bot_is_admin <> :admin
+            """,
+            {"id": group_id, "admin": int(is_admin), "now": to_db(now)},
+        )
+        return changed > 0
+
     async def by_join_code(self, code: str) -> Group | None:
         row = await fetch_one(
             self._connection,
@@ -231,8 +258,9 @@ class GroupRepository:
 
     # Instructors -------------------------------------------------------------------------
 
-    async def add_instructor(self, group_id: int, person_id: int, now: dt.datetime) -> None:
-        await execute(
+    async def add_instructor(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
+        """Make the person an instructor of the group; True if they were not one before."""
+        added = await execute(
             self._connection,
             """
             INSERT INTO group_instructors (group_id, person_id, since)
@@ -241,6 +269,7 @@ class GroupRepository:
             """,
             {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
         )
+        return added > 0
 
     async def instructor_ids(self, group_id: int) -> list[int]:
         rows = await fetch_all(

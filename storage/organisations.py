@@ -34,6 +34,16 @@ class StaffMember:
     since: dt.datetime
 
 
+@dataclass(frozen=True)
+class ReviewReminder:
+    """A coordinator to remind that contributions wait for review in their organisation."""
+
+    person_id: int
+    organisation_id: int
+    organisation_name: str
+    waiting: int
+
+
 _ORG = "id, name, privacy_contact, created_at, review_contributions, retention_months, erase_events"
 _STAFF = "person_id, organisation_id, role, display_name, since"
 
@@ -147,3 +157,49 @@ class StaffRepository:
             {"id": organisation_id},
         )
         return to_models(StaffMember, rows)
+
+    async def coordinators_of(self, organisation_id: int) -> list[int]:
+        """The organisation's coordinators (their Telegram ids)."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT person_id FROM staff WHERE organisation_id = :id AND role = :role
+            ORDER BY person_id
+            """,
+            {"id": organisation_id, "role": StaffRole.COORDINATOR},
+        )
+        return [int(row[0]) for row in rows]
+
+    async def reviewers_to_remind(self, today: dt.date) -> list[ReviewReminder]:
+        """Coordinators of organisations where contributions wait for review who have not
+        been reminded on ``today`` (a local date), with how many wait."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT s.person_id, s.organisation_id, o.name, COUNT(c.id) AS waiting
+            FROM staff s
+            JOIN organisations o ON o.id = s.organisation_id
+            JOIN contributions c ON c.organisation_id = s.organisation_id
+                                AND c.status = 'pending'
+            WHERE s.role = :role
+              AND (s.review_reminded_on IS NULL OR s.review_reminded_on < :today)
+            GROUP BY s.person_id, s.organisation_id, o.name
+            ORDER BY s.person_id
+            """,
+            {"role": StaffRole.COORDINATOR, "today": today.isoformat()},
+        )
+        return [ReviewReminder(int(row[0]), int(row[1]), str(row[2]), int(row[3])) for row in rows]
+
+    async def claim_review_reminder(self, person_id: int, today: dt.date) -> bool:
+        """Mark the coordinator reminded on ``today``; True only for the one call that did
+        (another instance, or a second run the same day, finds it claimed)."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE staff SET review_reminded_on = :today
+            WHERE person_id = :id
+              AND (review_reminded_on IS NULL OR review_reminded_on < :today)
+            """,
+            {"id": person_id, "today": today.isoformat()},
+        )
+        return changed > 0

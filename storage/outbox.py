@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.presence import PRESENCE
@@ -76,8 +77,11 @@ class OutboxRepository:
         person_id: int | None = None,
         broadcast_id: int | None = None,
         tip: str | None = None,
+        names: Sequence[tuple[int, str | None]] = (),
     ) -> int:
-        return await insert(
+        """A new pending row; ``names`` are the people its text names (their Telegram id
+        and the name as written), so that an erasure finds it (``outbox_mentions``)."""
+        row_id = await insert(
             self._connection,
             """
             INSERT INTO outbox (chat_id, group_id, person_id, broadcast_id, purpose, content,
@@ -98,6 +102,16 @@ class OutboxRepository:
                 "now": to_db(now),
             },
         )
+        for named, name in names:
+            await execute(
+                self._connection,
+                """
+                INSERT INTO outbox_mentions (outbox_id, person_id, name)
+                VALUES (:row, :person, :name) ON CONFLICT (outbox_id, person_id) DO NOTHING
+                """,
+                {"row": row_id, "person": named, "name": name},
+            )
+        return row_id
 
     async def due(self, now: dt.datetime, limit: int) -> list[OutboxRow]:
         rows = await fetch_all(

@@ -2,23 +2,33 @@
 anonymous; and the audit log of privileged actions.
 
 Personal data is of two kinds here: rows keyed by the Telegram id (the person, their
-roles, memberships, consents, drafts...) and rows keyed by their pseudonym (check-ins,
-survey answers, buddy pairs, events, the weekly roll-up). Erasure deletes the first kind
-and the personal rows of the second; events and their roll-up are either unlinked (their
-pseudonym replaced by a random one nobody can compute again) or deleted."""
+roles, memberships, consents, drafts, messages to them...) and rows keyed by their
+pseudonym (check-ins, survey answers, buddy pairs, requested tips, events, the weekly
+roll-up). Erasure deletes what is theirs, takes them out of what others did (the id
+becomes 0 or NULL; messages to others that name them are rewritten without the name,
+``messages_naming``), and leaves in the groups' figures only what no export has shown and
+nothing links together: the weekly roll-up rows and check-ins each under a fresh random
+stand-in (``erased:...``), a membership as the two days it began and ended. The events
+themselves are deleted (their counts stay in the roll-up).
+
+An erasure the person asks for in the chat goes through a stored request
+(``ErasureRequestRepository``): the question's buttons carry a random token, of which only
+the hash is kept, with whose request it is and until when it holds."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import secrets
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.rows import execute, fetch_all, insert, to_models
+from storage.events import ERASED
+from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
-from storage.states import AuditAction, EventErasure
-from storage.timestamps import to_db
+from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus, Purpose
+from storage.timestamps import from_db, to_db
 
 # tables keyed by the Telegram id, in the order they can be deleted (people last)
 _BY_PERSON = (
@@ -29,7 +39,27 @@ _BY_PERSON = (
     ("group_instructors", "person_id"),
     ("staff", "person_id"),
     ("contributions", "author_id"),
+    ("erasure_requests", "person_id"),
 )
+# what others did that mentions the person by id keeps only the fact: (table, column, value)
+_THEIR_DOING = (
+    ("broadcasts", "created_by", "NULL"),
+    ("invitations", "created_by", "0"),
+    ("contributions", "reviewed_by", "NULL"),
+    ("buddy_pairs", "made_by", "0"),
+    ("groups", "registered_by", "0"),
+    ("calendars", "set_by", "0"),
+)
+# stored message contents that may carry Telegram's text mentions (a user object with the
+# id, name and username): (table, key column)
+_CONTENTS = (
+    ("broadcasts", "id"),
+    ("outbox", "id"),
+    ("drafts", "person_id"),
+    ("contributions", "id"),
+)
+# a stored time cut to its day (UTC), for what is kept of an erased person's check-ins
+_DAY = "substr({0}, 1, 10) || 'T00:00:00.000000+00:00'"
 
 
 @dataclass(frozen=True)
@@ -40,6 +70,16 @@ class AuditEntry:
     action: AuditAction
     target: str | None
     details: str | None
+    channel: AuditChannel | None  # where it was asked for, where the entry records it
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """An open /forgetme question: whose it is, and until when its yes button holds."""
+
+    person_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -47,6 +87,21 @@ class ExpiredGroup:
     id: int
     title: str
     erase_events: EventErasure
+
+
+@dataclass(frozen=True)
+class NamingMessage:
+    """An outbox row to someone else whose text names the person being erased."""
+
+    id: int
+    chat_id: int
+    group_id: int | None
+    purpose: Purpose
+    status: OutboxStatus
+    due_at: dt.datetime
+    content: str
+    recorded: bool  # found by its outbox_mentions row (else: written before they existed)
+    name: str | None  # the name as written, when recorded
 
 
 def months_after(day: dt.date, months: int) -> dt.date:
@@ -57,8 +112,40 @@ def months_after(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+def stand_in() -> str:
+    """A key for what an erased person leaves in the figures: random, used once, never
+    computed again and never shown by an export before."""
+    return f"{ERASED}{secrets.token_hex(16)}"
+
+
 def _rows(rows: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
+
+
+def _without_text_mentions(value: Any, person_id: int) -> Any:
+    """``value`` (parsed JSON content) without Telegram text mentions of the person: the
+    entity goes (its user object holds their id, name and username), the text stays."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                [
+                    entity
+                    for entity in item
+                    if not (
+                        isinstance(entity, dict)
+                        and entity.get("type") == "text_mention"
+                        and isinstance(entity.get("user"), dict)
+                        and entity["user"].get("id") == person_id
+                    )
+                ]
+                if key in ("entities", "caption_entities") and isinstance(item, list)
+                else _without_text_mentions(item, person_id)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_text_mentions(item, person_id) for item in value]
+    return value
 
 
 class PrivacyRepository:
@@ -69,97 +156,261 @@ class PrivacyRepository:
         return _rows(await fetch_all(self._connection, sql, dict(params)))
 
     async def personal_data(self, person_id: int, pseudonym: str) -> dict[str, Any]:
-        """Everything stored about the person, table by table, as plain values."""
+        """Everything linked to the person, table by table, as plain values (``content``
+        fields as stored: JSON text)."""
         who = {"id": person_id, "p": pseudonym}
-        data: dict[str, Any] = {
-            "person": await self._all(
-                "SELECT telegram_id, language, telegram_language, first_seen, last_seen, "
-                "stopped_at FROM people WHERE telegram_id = :id",
-                who,
-            ),
-            "roles": await self._all(
-                "SELECT o.name AS organisation, s.role, s.display_name, s.since FROM staff s "
-                "JOIN organisations o ON o.id = s.organisation_id WHERE s.person_id = :id",
-                who,
-            ),
-            "groups": await self._all(
-                "SELECT g.id AS group_id, g.title AS group_name, p.name, p.status, "
-                "p.joined_at, p.left_at FROM group_participants p "
-                "JOIN groups g ON g.id = p.group_id WHERE p.person_id = :id",
-                who,
-            ),
-            "groups_led": await self._all(
-                "SELECT g.id AS group_id, g.title AS group_name, i.since FROM group_instructors i "
-                "JOIN groups g ON g.id = i.group_id WHERE i.person_id = :id",
-                who,
-            ),
-            "consents": await self._all(
-                "SELECT o.name AS organisation, c.version, c.given_at, c.withdrawn_at "
-                "FROM consents c JOIN organisations o ON o.id = c.organisation_id "
-                "WHERE c.person_id = :id ORDER BY c.given_at",
-                who,
-            ),
-            "invitations_used": await self._all(
-                "SELECT invitation_id, used_at FROM invitation_uses WHERE person_id = :id", who
-            ),
-            "tips_suggested": await self._all(
-                "SELECT id, theme, language, status, created_at FROM contributions "
-                "WHERE author_id = :id",
-                who,
-            ),
-            "check_ins": await self._all(
-                "SELECT c.group_id, m.number AS meeting, c.invited_at, c.confidence, c.ratings, "
-                "c.rated_at, c.progress_mid, c.progress_end, c.shared_at FROM checkins c "
-                "JOIN meetings m ON m.id = c.meeting_id WHERE c.pseudonym = :p ORDER BY c.id",
-                who,
-            ),
-            "buddy_weeks": await self._all(
-                "SELECT group_id, week, made_at FROM buddy_pairs "
-                "WHERE first = :p OR second = :p ORDER BY id",
-                who,
-            ),
-            "survey_answers": await self._all(
-                "SELECT r.group_id, r.round, a.item, a.value, a.answered_at "
-                "FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id "
-                "JOIN survey_rounds r ON r.id = s.round_id WHERE s.pseudonym = :p "
-                "ORDER BY a.answered_at",
-                who,
-            ),
-            "events": await self._all(
-                "SELECT at, group_id, kind, attributes FROM events WHERE pseudonym = :p "
-                "ORDER BY id",
-                who,
-            ),
+        queries = {
+            "person": "SELECT telegram_id, language, telegram_language, first_seen, last_seen, "
+            "stopped_at FROM people WHERE telegram_id = :id",
+            "roles": "SELECT o.name AS organisation, s.role, s.display_name, s.since, "
+            "s.review_reminded_on FROM staff s "
+            "JOIN organisations o ON o.id = s.organisation_id WHERE s.person_id = :id",
+            "groups": "SELECT g.id AS group_id, g.title AS group_name, p.name, p.status, "
+            "p.joined_at, p.left_at FROM group_participants p "
+            "JOIN groups g ON g.id = p.group_id WHERE p.person_id = :id ORDER BY g.id",
+            "groups_led": "SELECT g.id AS group_id, g.title AS group_name, i.since "
+            "FROM group_instructors i JOIN groups g ON g.id = i.group_id "
+            "WHERE i.person_id = :id ORDER BY g.id",
+            "consents": "SELECT o.name AS organisation, c.version, c.given_at, c.withdrawn_at "
+            "FROM consents c JOIN organisations o ON o.id = c.organisation_id "
+            "WHERE c.person_id = :id ORDER BY c.given_at",
+            "invitations_used": "SELECT invitation_id, used_at FROM invitation_uses "
+            "WHERE person_id = :id ORDER BY used_at",
+            "check_ins": "SELECT c.group_id, m.number AS meeting, c.invited_at, c.confidence, "
+            "c.ratings, c.rated_at, c.progress_mid, c.progress_end, c.shared_at FROM checkins c "
+            "JOIN meetings m ON m.id = c.meeting_id WHERE c.pseudonym = :p ORDER BY c.id",
+            "buddy_weeks": "SELECT group_id, week, made_at FROM buddy_pairs "
+            "WHERE first = :p OR second = :p ORDER BY id",
+            "surveys": "SELECT r.group_id, r.survey, r.round, s.invited_at, s.finished_at, "
+            "s.reminded_at FROM survey_responses s JOIN survey_rounds r ON r.id = s.round_id "
+            "WHERE s.pseudonym = :p ORDER BY s.invited_at, s.id",
+            "survey_answers": "SELECT r.group_id, r.round, a.item, a.value, a.answered_at "
+            "FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id "
+            "JOIN survey_rounds r ON r.id = s.round_id WHERE s.pseudonym = :p "
+            "ORDER BY a.answered_at, a.item",
+            "tips_requested": "SELECT tip, group_id, at FROM tip_uses "
+            "WHERE pseudonym = :p ORDER BY id",
+            "weekly_counts": "SELECT group_id, week, messages, replies, reactions, taps, "
+            "checkins, progress, broadcasts FROM weekly_activity WHERE pseudonym = :p "
+            "ORDER BY group_id, week",
+            "events": "SELECT at, group_id, kind, attributes FROM events WHERE pseudonym = :p "
+            "ORDER BY id",
+            "messages_to_you": "SELECT purpose, group_id, status, reason, created_at, due_at, "
+            "finished_at, content FROM outbox WHERE chat_id = :id OR person_id = :id "
+            "ORDER BY id",
+            "messages_naming_you": "SELECT o.purpose, o.group_id, o.status, o.created_at, "
+            "o.finished_at, m.name FROM outbox_mentions m JOIN outbox o ON o.id = m.outbox_id "
+            "WHERE m.person_id = :id ORDER BY o.id",
+            # what they did as staff
+            "drafts": "SELECT step, targets, updated_at, content FROM drafts WHERE person_id = :id",
+            "broadcasts": "SELECT id, status, send_at, created_at, finished_at, tip, content "
+            "FROM broadcasts WHERE created_by = :id ORDER BY id",
+            "tips_suggested": "SELECT id, theme, language, status, created_at, reviewed_at, "
+            "content FROM contributions WHERE author_id = :id ORDER BY id",
+            "tips_reviewed": "SELECT id, status, reviewed_at FROM contributions "
+            "WHERE reviewed_by = :id ORDER BY id",
+            "invitations_made": "SELECT i.id, o.name AS organisation, i.role, i.group_id, "
+            "i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at FROM invitations i "
+            "JOIN organisations o ON o.id = i.organisation_id WHERE i.created_by = :id "
+            "ORDER BY i.id",
+            "groups_registered": "SELECT id AS group_id, title AS group_name, created_at "
+            "FROM groups WHERE registered_by = :id ORDER BY id",
+            "calendars_set": "SELECT group_id, updated_at FROM calendars WHERE set_by = :id "
+            "ORDER BY group_id",
+            "buddies_made": "SELECT group_id, week, COUNT(*) AS pairs, MIN(made_at) AS made_at "
+            "FROM buddy_pairs WHERE made_by = :id GROUP BY group_id, week "
+            "ORDER BY group_id, week",
+            "privileged_actions": "SELECT at, action, target, details FROM audit_log "
+            "WHERE actor_id = :id ORDER BY id",
+            # an open /forgetme question (the file only: no line in the summary)
+            "erasure_requests": "SELECT created_at, expires_at FROM erasure_requests "
+            "WHERE person_id = :id ORDER BY created_at",
         }
+        data = {name: await self._all(sql, who) for name, sql in queries.items()}
         for event in data["events"]:
             event["attributes"] = json.loads(event["attributes"] or "{}")
+        for entry in data["privileged_actions"]:
+            entry["details"] = json.loads(entry["details"] or "{}")
+        for draft in data["drafts"]:
+            draft["targets"] = json.loads(draft["targets"] or "[]")
         return data
 
+    # Erasure -------------------------------------------------------------------------------
+
+    async def names_of(self, person_id: int) -> set[str]:
+        """Every name stored for the person: as each group knows them, as staff."""
+        rows = await fetch_all(
+            self._connection,
+            "SELECT name FROM group_participants WHERE person_id = :id AND name IS NOT NULL "
+            "UNION SELECT display_name FROM staff WHERE person_id = :id",
+            {"id": person_id},
+        )
+        return {str(row[0]) for row in rows if row[0] and str(row[0]).strip()}
+
+    async def messages_naming(self, person_id: int) -> list[NamingMessage]:
+        """Outbox rows to other people that may name the person: those recorded in
+        ``outbox_mentions``, and among rows written before mentions were recorded, buddy
+        messages with a link to them and celebrations in their groups (the caller looks
+        for their names in these)."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT o.id, o.chat_id, o.group_id, o.purpose, o.status, o.due_at, o.content,
+                   m.outbox_id IS NOT NULL AS recorded, m.name
+            FROM outbox o
+            LEFT JOIN outbox_mentions m ON m.outbox_id = o.id AND m.person_id = :id
+            WHERE o.chat_id <> :id AND (o.person_id IS NULL OR o.person_id <> :id) AND (
+                m.outbox_id IS NOT NULL
+                OR (o.purpose = :checkin AND o.content LIKE :link)
+                OR (o.purpose = :celebration AND o.group_id IN
+                    (SELECT group_id FROM group_participants WHERE person_id = :id)))
+            ORDER BY o.id
+            """,
+            {
+                "id": person_id,
+                "link": f'%"tg://user?id={int(person_id)}"%',
+                "celebration": Purpose.CELEBRATION,
+                "checkin": Purpose.CHECKIN,
+            },
+        )
+        return [
+            NamingMessage(
+                id=int(row["id"]),
+                chat_id=int(row["chat_id"]),
+                group_id=None if row["group_id"] is None else int(row["group_id"]),
+                purpose=Purpose(row["purpose"]),
+                status=OutboxStatus(row["status"]),
+                due_at=from_db(row["due_at"]),
+                content=str(row["content"]),
+                recorded=bool(row["recorded"]),
+                name=row["name"],
+            )
+            for row in rows
+        ]
+
+    async def rewrite_message(
+        self, row_id: int, content: str, *, withdraw: str | None, now: dt.datetime
+    ) -> None:
+        """A message that named an erased person gets ``content`` (without them); with
+        ``withdraw`` (a reason key) a row still waiting is cancelled too."""
+        await execute(
+            self._connection,
+            "UPDATE outbox SET content = :content WHERE id = :id",
+            {"id": row_id, "content": content},
+        )
+        if withdraw is not None:
+            await execute(
+                self._connection,
+                """
+                UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+                WHERE id = :id AND status = 'pending'
+                """,
+                {"id": row_id, "reason": withdraw, "now": to_db(now)},
+            )
+
+    async def drop_text_mentions(self, person_id: int) -> int:
+        """Telegram text mentions of the person in stored contents (a broadcast, a draft,
+        a contribution, an outbox row): the link goes, the words stay. Returns how many
+        contents changed."""
+        changed = 0
+        needle = f'%"id":{int(person_id)}%'
+        for table, key in _CONTENTS:
+            rows = await fetch_all(
+                self._connection,
+                f"SELECT {key}, content FROM {table} "
+                "WHERE content LIKE '%text_mention%' AND "
+                "(content LIKE :needle OR content LIKE :spaced)",
+                {"needle": needle, "spaced": f'%"id": {int(person_id)}%'},
+            )
+            for row in rows:
+                before = json.loads(row[1])
+                after = _without_text_mentions(before, person_id)
+                if after != before:
+                    await execute(
+                        self._connection,
+                        f"UPDATE {table} SET content = :content WHERE {key} = :key",
+                        {"content": json.dumps(after, ensure_ascii=False), "key": row[0]},
+                    )
+                    changed += 1
+        return changed
+
     async def erase(
-        self, person_id: int, pseudonym: str, replacement: str, delete_events_of: set[int]
+        self,
+        person_id: int,
+        pseudonym: str,
+        now: dt.datetime,
+        *,
+        delete_in: Collection[int],
+        never_counted: bool,
     ) -> dict[str, int]:
-        """Erase the person: what is theirs is deleted; events in the groups of
-        ``delete_events_of`` (and those in no group) are deleted, the rest get the
-        ``replacement`` pseudonym. Returns how many rows of each kind went."""
-        who = {"id": person_id, "p": pseudonym, "new": replacement}
+        """Erase the person. What is theirs is deleted. What stays in the groups' figures
+        keeps nothing that links it to them or together: each weekly roll-up row and each
+        check-in under a ``stand_in()`` of its own (check-in times cut to the day), each
+        membership as the days it began and ended. In the groups of ``delete_in`` (the
+        organisation chose so) those go too, and so do roll-up rows that the statistics
+        never counted (``never_counted``: an admin; staff; a group's own instructor). The
+        events are deleted: their counts are in the roll-up. Returns how many rows of each
+        kind went or were kept."""
+        who = {"id": person_id, "p": pseudonym, "now": to_db(now), "chat": str(person_id)}
         c = self._connection
         removed: dict[str, int] = {}
-        # what others did that mentions the person by id keeps only the fact
-        await execute(c, "UPDATE broadcasts SET created_by = NULL WHERE created_by = :id", who)
-        await execute(c, "UPDATE invitations SET created_by = 0 WHERE created_by = :id", who)
-        await execute(c, "UPDATE contributions SET reviewed_by = NULL WHERE reviewed_by = :id", who)
-        await execute(c, "UPDATE buddy_pairs SET made_by = 0 WHERE made_by = :id", who)
-        await execute(c, "UPDATE groups SET registered_by = 0 WHERE registered_by = :id", who)
-        await execute(c, "UPDATE calendars SET set_by = 0 WHERE set_by = :id", who)
+        # (no group has the number 0: an empty list still makes IN and NOT IN work)
+        deleting = ", ".join(str(int(group)) for group in sorted(delete_in)) or "0"
+        for table, column, value in _THEIR_DOING:
+            await execute(c, f"UPDATE {table} SET {column} = {value} WHERE {column} = :id", who)
+        # the messages to them, and where they are named in messages to others (rewritten
+        # by the caller before this) or in the shared pacing's bookings (PostgreSQL)
         theirs = "SELECT id FROM outbox WHERE person_id = :id OR chat_id = :id"
+        await execute(
+            c,
+            f"DELETE FROM outbox_mentions WHERE person_id = :id OR outbox_id IN ({theirs})",
+            who,
+        )
         await execute(
             c, f"DELETE FROM sent_messages WHERE chat_id = :id OR outbox_id IN ({theirs})", who
         )
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({theirs})", who)
+        await execute(c, "DELETE FROM send_slots WHERE chat = :chat", who)
+        # their time in each group stays in the member counts, as two days
+        removed["memberships_kept"] = await execute(
+            c,
+            f"""
+            INSERT INTO erased_memberships (group_id, joined_on, left_on)
+            SELECT p.group_id, substr(p.joined_at, 1, 10), substr(COALESCE(p.left_at, :now), 1, 10)
+            FROM group_participants p
+            WHERE p.person_id = :id AND p.group_id NOT IN ({deleting})
+              AND NOT EXISTS (SELECT 1 FROM group_instructors i
+                              WHERE i.group_id = p.group_id AND i.person_id = p.person_id)
+            ORDER BY p.group_id
+            """,
+            who,
+        )
+        led = await fetch_all(
+            c, "SELECT group_id FROM group_instructors WHERE person_id = :id", who
+        )
+        staff = await fetch_all(c, "SELECT 1 FROM staff WHERE person_id = :id", who)
+        # a question to a reviewer about a rejection's reason: theirs, or about what they wrote
+        await execute(
+            c,
+            "DELETE FROM reasons_awaited WHERE reviewer_id = :id OR contribution_id IN "
+            "(SELECT id FROM contributions WHERE author_id = :id)",
+            who,
+        )
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)
-        removed["check_ins"] = await execute(c, "DELETE FROM checkins WHERE pseudonym = :p", who)
+        # check-ins: counted in the week's figures, each under a stand-in of its own
+        removed["check_ins"] = await execute(
+            c, f"DELETE FROM checkins WHERE pseudonym = :p AND group_id IN ({deleting})", who
+        )
+        kept = await fetch_all(c, "SELECT id FROM checkins WHERE pseudonym = :p ORDER BY id", who)
+        await c.execute_many(
+            f"UPDATE checkins SET pseudonym = ?, invited_at = {_DAY.format('invited_at')}, "
+            f"rated_at = {_DAY.format('rated_at')}, shared_at = {_DAY.format('shared_at')} "
+            "WHERE id = ?",
+            [(stand_in(), row[0]) for row in kept],
+        )
+        removed["check_ins_kept"] = len(kept)
         removed["buddy_pairs"] = await execute(
             c, "DELETE FROM buddy_pairs WHERE first = :p OR second = :p", who
         )
@@ -173,22 +424,30 @@ class PrivacyRepository:
             c, "DELETE FROM survey_responses WHERE pseudonym = :p", who
         )
         await execute(c, "UPDATE tip_uses SET pseudonym = NULL WHERE pseudonym = :p", who)
-        deleting = ", ".join(str(int(group)) for group in sorted(delete_events_of)) or "NULL"
-        removed["events_deleted"] = await execute(
+        removed["events"] = await execute(c, "DELETE FROM events WHERE pseudonym = :p", who)
+        # the weekly roll-up: each (group, week) row under a stand-in of its own
+        uncounted = {int(row[0]) for row in led} | {int(g) for g in delete_in}
+        if never_counted or staff:
+            await execute(c, "DELETE FROM weekly_activity WHERE pseudonym = :p", who)
+        elif uncounted:
+            groups = ", ".join(str(group) for group in sorted(uncounted))
+            await execute(
+                c,
+                f"DELETE FROM weekly_activity WHERE pseudonym = :p AND group_id IN ({groups})",
+                who,
+            )
+        weeks = await fetch_all(
             c,
-            f"DELETE FROM events WHERE pseudonym = :p "
-            f"AND (group_id IS NULL OR group_id IN ({deleting}))",
+            "SELECT group_id, week FROM weekly_activity WHERE pseudonym = :p "
+            "ORDER BY group_id, week",
             who,
         )
-        removed["events_unlinked"] = await execute(
-            c, "UPDATE events SET pseudonym = :new WHERE pseudonym = :p", who
+        await c.execute_many(
+            "UPDATE weekly_activity SET pseudonym = ? "
+            "WHERE group_id = ? AND week = ? AND pseudonym = ?",
+            [(stand_in(), row[0], row[1], pseudonym) for row in weeks],
         )
-        await execute(
-            c,
-            f"DELETE FROM weekly_activity WHERE pseudonym = :p AND group_id IN ({deleting})",
-            who,
-        )
-        await execute(c, "UPDATE weekly_activity SET pseudonym = :new WHERE pseudonym = :p", who)
+        removed["weeks_kept"] = len(weeks)
         return removed
 
     async def event_policies(self, person_id: int, pseudonym: str) -> dict[int, EventErasure]:
@@ -254,6 +513,7 @@ class PrivacyRepository:
         # what went out for the group long ago (celebrations name people): its texts go
         done = "'sent', 'failed', 'cancelled'"
         finished = f"SELECT id FROM outbox WHERE group_id = :g AND status IN ({done})"
+        await execute(c, f"DELETE FROM outbox_mentions WHERE outbox_id IN ({finished})", g)
         await execute(c, f"DELETE FROM sent_messages WHERE outbox_id IN ({finished})", g)
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)
         if group.erase_events == EventErasure.DELETE:
@@ -309,30 +569,105 @@ class AuditRepository:
         actor_id: int | None,
         action: AuditAction,
         target: str | None = None,
+        channel: AuditChannel | None = None,
+        /,
         **details: object,
     ) -> int:
+        """A privileged action: when, who (a Telegram id; 0 or None the command line or a
+        job; a negative stand-in for an erased person), what, on what, where it was asked
+        for, and its details (plain values, stored as JSON)."""
         return await insert(
             self._connection,
-            "INSERT INTO audit_log (at, actor_id, action, target, details) "
-            "VALUES (:at, :actor, :action, :target, :details) RETURNING id",
+            "INSERT INTO audit_log (at, actor_id, action, target, details, channel) "
+            "VALUES (:at, :actor, :action, :target, :details, :channel) RETURNING id",
             {
                 "at": to_db(at),
                 "actor": actor_id,
                 "action": action,
                 "target": target,
+                "channel": channel,
                 "details": json.dumps(details, separators=(",", ":"), sort_keys=True)
                 if details
                 else None,
             },
         )
 
+    async def replace_actor(self, actor_id: int, stand_in: int) -> int:
+        """An erased person's privileged actions keep a stand-in for them (the log stays a
+        record of what one actor did, without their Telegram id). Returns how many."""
+        return await execute(
+            self._connection,
+            "UPDATE audit_log SET actor_id = :stand_in WHERE actor_id = :id",
+            {"id": actor_id, "stand_in": stand_in},
+        )
+
     async def latest(self, limit: int, *, action: str | None = None) -> list[AuditEntry]:
         rows = await fetch_all(
             self._connection,
             """
-            SELECT id, at, actor_id, action, target, details FROM audit_log
+            SELECT id, at, actor_id, action, target, details, channel FROM audit_log
             WHERE CAST(:action AS TEXT) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit
             """,
             {"action": action, "limit": limit},
         )
         return to_models(AuditEntry, rows)
+
+    async def count(self, action: AuditAction, target: str) -> int:
+        """How many times ``action`` was taken on ``target`` (a study's earlier extracts)."""
+        row = await fetch_one(
+            self._connection,
+            "SELECT COUNT(*) FROM audit_log WHERE action = :action AND target = :target",
+            {"action": action, "target": target},
+        )
+        return int(row[0])
+
+
+class ErasureRequestRepository:
+    """Open /forgetme questions, by the SHA-256 of their token (the token itself is only in
+    the question's buttons). A row is an open request: using, declining or replacing it
+    deletes it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def open(
+        self, person_id: int, token_hash: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        """The person's new request; any older one of theirs is closed (deleted) with it."""
+        await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE person_id = :id",
+            {"id": person_id},
+        )
+        await execute(
+            self._connection,
+            "INSERT INTO erasure_requests (token_hash, person_id, created_at, expires_at) "
+            "VALUES (:hash, :id, :now, :expires)",
+            {"hash": token_hash, "id": person_id, "now": to_db(now), "expires": to_db(expires_at)},
+        )
+
+    async def get(self, token_hash: str) -> ErasureRequest | None:
+        row = await fetch_one(
+            self._connection,
+            "SELECT person_id, created_at, expires_at FROM erasure_requests "
+            "WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return None if row is None else to_model(ErasureRequest, row)
+
+    async def close(self, token_hash: str) -> bool:
+        """Delete the request; False if it was not there (any more: another press took it)."""
+        deleted = await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return deleted == 1
+
+    async def drop_expired(self, now: dt.datetime) -> int:
+        """Requests whose time ran out without an answer; returns how many went."""
+        return await execute(
+            self._connection,
+            "DELETE FROM erasure_requests WHERE expires_at <= :now",
+            {"now": to_db(now)},
+        )

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import aiosqlite
 
@@ -202,23 +202,74 @@ def is_postgres_url(database: str) -> bool:
     return database.startswith(("postgresql://", "postgres://"))
 
 
+# Read as text, not parsed: a URL that does not parse (a password with an unencoded "/", "?",
+# "#" or "@") still loses its whole password. The user and password run from "://" to the
+# last "@"; a password may also come as a query parameter.
+_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&]*)")
+_UNPARSED = (
+    'the URL does not parse: write "/", "?", "#" and "@" in the password as %2F, %3F, %23 and %40'
+)
+
+
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where the user name and password are in ``url`` (from "://" to the last "@")."""
+    start = url.find("://") + 3
+    end = url.rfind("@")
+    return (start, end) if start >= 3 and end >= start else None
+
+
 def url_passwords(url: str) -> list[str]:
     """The passwords a database URL holds: after the user name, or as ``?password=``; as
-    written and decoded."""
-    parts = urlsplit(url)
-    found = [parts.password] if parts.password else []
-    found += [value for name, value in parse_qsl(parts.query) if name == "password" and value]
+    written and decoded, longest first."""
+    found = [match[2] for match in _QUERY_PASSWORD.finditer(url)]
+    span = _userinfo(url)
+    if span is not None:
+        found.append(url[span[0] : span[1]].partition(":")[2])
+    found = [password for password in found if password]
     return sorted({*found, *(unquote(p) for p in found)}, key=len, reverse=True)
 
 
 def redacted_url(url: str) -> str:
-    """``postgresql://user:secret@host/db`` as ``postgresql://user:***@host/db``."""
+    """``postgresql://user:secret@host/db?password=secret`` as
+    ``postgresql://user:***@host/db?password=***``, even when the URL does not parse."""
+    span = _userinfo(url)
+    if span is not None:
+        user, colon, _ = url[span[0] : span[1]].partition(":")
+        if colon:
+            url = f"{url[: span[0]]}{user}:***{url[span[1] :]}"
+    return _QUERY_PASSWORD.sub(r"\1***", url)
+
+
+def url_problem(url: str) -> str | None:
+    """Why a PostgreSQL URL cannot be read the same way by every client (asyncpg, pg_dump),
+    or ``None``: its password (or any part) holds an unencoded "/", "?", "#" or "@"."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        return _UNPARSED
+    after = url[url.find("//") + 2 + len(parts.netloc) :]  # the path and the query
+    if "#" in url or parts.netloc.count("@") > 1 or "@" in after:
+        return _UNPARSED
+    return None
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """A URL that parses (``url_problem`` is None) without its password, and the password
+    (decoded; a ``?password=`` wins over one after the user name, as in libpq)."""
     parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password is not None else None
     netloc = parts.netloc
     if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    query = "&".join(
-        f"{name}={'***' if name == 'password' else value}"
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-    )
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+        userinfo, _, host = netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        netloc = f"{user}@{host}" if user else host
+    start = url.find("//") + 2
+    path, _, query = url[start + len(parts.netloc) :].partition("?")
+    kept = []
+    for parameter in query.split("&") if query else []:
+        if parameter.startswith("password="):
+            password = unquote(parameter.removeprefix("password="))
+        else:
+            kept.append(parameter)
+    return f"{url[:start]}{netloc}{path}{'?' if kept else ''}{'&'.join(kept)}", password

@@ -78,7 +78,7 @@ class Purpose(StrEnum):
 
     BROADCAST = "broadcast"  # a row of a broadcast (has broadcast_id)
     REPORT = "report"  # a broadcast's delivery report to its sender
-    NOTICE = "notice"  # a notice to one person (a review's verdict)
+    NOTICE = "notice"  # a notice to one person (staff notices: bot/services/notices.py)
     SCHEDULE = "schedule"  # a reminder or keep-going message around a meeting
     CHECKIN = "checkin"  # a check-in or progress question in private
     CELEBRATION = "celebration"  # a shared celebration in the group
@@ -183,6 +183,49 @@ class EventKind(StrEnum):
     SURVEY_ANSWERED = "survey-answered"
     SHARED = "progress-shared"
     BUDDY = "buddy-paired"
+    # a button whose data the bot never issued (forged, or from a much older version):
+    # counted, with no attribute at all
+    UNRECOGNISED = "unrecognised"
+
+
+class MessageType(StrEnum):
+    """The ``type`` attribute of ``message`` and ``reply`` events: what a message holds (the
+    first of these it has, in this order; a message with none is a service message), or
+    ``command`` for a text that starts with "/"."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    VIDEO = "video"
+    VOICE = "voice"
+    VIDEO_NOTE = "video_note"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    ANIMATION = "animation"
+    STICKER = "sticker"
+    POLL = "poll"
+    LOCATION = "location"
+    CONTACT = "contact"
+    COMMAND = "command"
+
+
+class ButtonNamespace(StrEnum):
+    """The ``button`` attribute of ``button`` events: which part of the bot issued the
+    pressed button, the start of its callback data up to the first colon (never the data
+    itself). ``bot/services/buttons.py`` lists the callback data each one covers."""
+
+    BROADCAST = "bc"
+    CHECK_IN = "ck"
+    CONSENT = "consent"
+    GROUP = "grp"
+    INVITATION = "inv"
+    LANGUAGE = "lang"
+    LIBRARY = "lib"  # saving a broadcast to the tip library
+    MEETING = "mt"
+    PRIVACY = "pv"
+    REVIEW = "rv"
+    STATS = "st"
+    SURVEY = "sv"
+    TIP = "tip"
 
 
 class AuditAction(StrEnum):
@@ -196,6 +239,15 @@ class AuditAction(StrEnum):
     INVITATION_REVOKED = "invitation-revoked"
     ROLE_GRANTED = "role-granted"
     BROADCAST = "broadcast"
-    EXPORT = "export"
+    EXPORT = "export"  # the coordinators' export (/export, kannustin export)
+    STUDY_EXTRACT = "study-extract"  # a researchers' extract (kannustin export --study)
     ERASE = "erase"
     RETENTION = "retention"
+
+
+class AuditChannel(StrEnum):
+    """``audit_log.channel``: where a privileged action was asked for (erasures record it;
+    NULL where an entry does not)."""
+
+    CHAT = "chat"  # in a chat with the bot (/forgetme)
+    COMMAND_LINE = "command-line"  # the kannustin command (kannustin forget)

@@ -39,6 +39,15 @@ class TipReception:
     requested: int
 
 
+@dataclass(frozen=True)
+class AwaitedReason:
+    """A reviewer pressed Reject on a contribution and is asked why."""
+
+    reviewer_id: int
+    contribution_id: int
+    asked_at: dt.datetime
+
+
 _CONTRIBUTION = (
     "id, organisation_id, author_id, broadcast_id, theme, language, content, status, "
     "created_at, reviewed_by, reviewed_at"
@@ -140,6 +149,52 @@ class TipRepository:
             },
         )
         return changed > 0
+
+    # A reviewer asked for the reason of a rejection (never the reason itself) -------------------
+
+    async def await_reason(self, reviewer_id: int, contribution_id: int, now: dt.datetime) -> None:
+        """The reviewer pressed Reject: their next words are the reason (this replaces any
+        other question of theirs)."""
+        await execute(
+            self._connection,
+            """
+            INSERT INTO reasons_awaited (reviewer_id, contribution_id, asked_at)
+            VALUES (:reviewer, :contribution, :now)
+            ON CONFLICT (reviewer_id) DO UPDATE SET
+                contribution_id = excluded.contribution_id, asked_at = excluded.asked_at
+            """,
+            {"reviewer": reviewer_id, "contribution": contribution_id, "now": to_db(now)},
+        )
+
+    async def awaited_reason(self, reviewer_id: int) -> AwaitedReason | None:
+        row = await fetch_one(
+            self._connection,
+            """
+            SELECT reviewer_id, contribution_id, asked_at FROM reasons_awaited
+            WHERE reviewer_id = :reviewer
+            """,
+            {"reviewer": reviewer_id},
+        )
+        return None if row is None else to_model(AwaitedReason, row)
+
+    async def stop_awaiting(self, reviewer_id: int) -> bool:
+        """The reviewer's question is closed; True if one was open."""
+        return (
+            await execute(
+                self._connection,
+                "DELETE FROM reasons_awaited WHERE reviewer_id = :reviewer",
+                {"reviewer": reviewer_id},
+            )
+            > 0
+        )
+
+    async def stop_awaiting_before(self, before: dt.datetime) -> int:
+        """Questions asked before ``before`` are closed; returns how many."""
+        return await execute(
+            self._connection,
+            "DELETE FROM reasons_awaited WHERE asked_at < :before",
+            {"before": to_db(before)},
+        )
 
     # Uses --------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from bot.runtime.app import build_application
 from bot.runtime.context import KannustinApplication
 from bot.runtime.telegram_setup import ALLOWED_UPDATES
 from bot.runtime.wiring import Services, build_services
+from bot.services import buttons
 from bot.settings import Settings
 from content import load_library
 from emulator import ApiCall, BotApiEmulator, Chat
@@ -95,6 +96,9 @@ class RunningBot:
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+        # every test that runs the bot checks that the engagement log knows its buttons
+        unlisted = unlisted_buttons(self.emulator)
+        assert unlisted == [], f"buttons missing from bot/services/buttons.py: {unlisted}"
 
     async def say(
         self,
@@ -211,3 +215,17 @@ async def instructor_with_group(
     )
     assert added.group is not None
     return services, added.group
+
+
+def unlisted_buttons(server: BotApiEmulator) -> list[str]:
+    """The callback data of buttons the bot sent that the engagement log would not know as
+    its own (``bot/services/buttons.py``)."""
+    return sorted(
+        {
+            button["callback_data"]
+            for call in server.calls
+            for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+            if "callback_data" in button and buttons.namespace(button["callback_data"]) is None
+        }
+    )

@@ -168,6 +168,10 @@ async def approve_contribution(w: World, actor: int) -> Any:
     return await w.services.tips.review(actor, w.contribution, approve=True)
 
 
+async def reject_contribution(w: World, actor: int) -> Any:
+    return await w.services.tips.ask_reason(actor, w.contribution)
+
+
 async def turn_approval_off(w: World, actor: int) -> Any:
     return await w.services.tips.set_review(actor, review=False)
 
@@ -212,6 +216,7 @@ MATRIX: dict[str, tuple[Action, set[str]]] = {
     "/save": (save_to_library, {"instructor"}),
     "/review": (list_for_review, {"admin", "coordinator", "foreign-coordinator"}),
     "/review approve": (approve_contribution, {"admin", "coordinator"}),
+    "/review reject": (reject_contribution, {"admin", "coordinator"}),
     "/approval off": (turn_approval_off, {"coordinator", "foreign-coordinator"}),
     "/meetings set": (set_meetings, {"admin", "coordinator", "instructor"}),
     "/cancel": (cancel_meetings, {"admin", "coordinator", "instructor"}),

@@ -137,6 +137,7 @@ def test_a_database_path_that_cannot_be_created_is_one_line(tmp_path: Path) -> N
 def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.db"
     bogus.write_bytes(b"this is not sqlite" * 100)
+    bogus.chmod(0o600)  # private already: no warning that it was made so
 
     result = kannustin("migrate", cwd=tmp_path, KANNUSTIN_DATABASE=str(bogus))
 

@@ -125,7 +125,11 @@ async def test_kicked_group_goes_quiet_and_its_instructor_brings_it_back(bot: Ru
     assert original is not None
 
     await emulator.bot_removed(ilkka, group, kicked=True)
-    await bot.handled_everything()
+    await emulator.wait_for(  # its instructor is told (tests/test_e2e_notices.py)
+        "sendMessage",
+        chat_id=ilkka["id"],
+        where=lambda c: (c.text or "").startswith("I was removed from the group"),
+    )
     kicked = await bot.services.groups.by_chat(group.id)
     assert kicked is not None and kicked.status == "inactive"
     assert "(bot removed from the group)" in ((await bot.say(ilkka, "/groups")).text or "")

@@ -5,16 +5,22 @@ leaves no trace, and the language follows the group or the person."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from random import Random
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.runtime.wiring import Services
+from bot.services import buttons
 from bot.services.engagement import MemberChange, Sighting
 from storage import Database
+from testing.databases import stored_bytes
 from testing.harness import instructor_with_group
 
 AINO, MALLORY = 501, 666
+# what forged data is made of: letters of three languages, markup, spaces, emoji
+FORGED_ALPHABET = "abcdefghijklmnopqrstuvwxyzäöåÄÖÅ0123456789 :<>/&;'\"=-_😀"
 
 
 @pytest.fixture
@@ -26,10 +32,12 @@ async def services(database: Database, clock: FixedClock) -> Services:
     return built
 
 
-async def logged(services: Services, database: Database) -> list[tuple[str, dict[str, object]]]:
+async def logged(
+    services: Services, database: Database, limit: int = 100
+) -> list[tuple[str, dict[str, object]]]:
     await services.events.flush()
     async with database.transaction() as tx:
-        events = await tx.events.latest(100)
+        events = await tx.events.latest(limit)
     return [(event.kind, json.loads(event.attributes or "{}")) for event in events]
 
 
@@ -89,22 +97,70 @@ async def test_a_group_the_bot_does_not_serve_leaves_no_trace(
     assert await logged(services, database) == []
 
 
-async def test_in_private_the_person_is_remembered_and_their_buttons_logged(
+async def test_in_private_a_stranger_is_remembered_but_leaves_no_events(
     services: Services, database: Database
 ) -> None:
     known = await services.engagement.seen(
-        Sighting(
-            3,
-            AINO,
-            private=True,
-            person_id=AINO,
-            language_code="sv-FI",
-            button="averyveryverylongname:1",
-        )
+        Sighting(3, AINO, private=True, person_id=AINO, language_code="sv-FI", button="lang:sv")
     )
 
     assert known.person is not None and known.person.telegram_id == AINO
     assert known.language == "sv"
-    assert await logged(services, database) == [("button", {"button": "averyveryverylon"})]
+    assert await logged(services, database) == []  # no role, no group: nothing to count
     bot = await services.engagement.seen(Sighting(4, AINO, private=True, person_id=7, is_bot=True))
     assert bot.person is None and await services.people.get(7) is None
+
+
+async def test_own_buttons_are_logged_by_namespace_and_any_other_data_as_unrecognised(
+    services: Services, database: Database
+) -> None:
+    engagement = services.engagement
+
+    await engagement.seen(in_group(message=("text",)))  # Aino takes part in the group
+    for n, data in enumerate(("ck:c:12:8", "averyveryverylongname:1", "ck:c:12 <b>", "")):
+        await engagement.seen(Sighting(n, AINO, private=True, person_id=AINO, button=data))
+    await engagement.seen(in_group(button="tip:v:lib:sleep-1:fi"))
+    await engagement.seen(in_group(button="Kävelin järven ympäri"))
+    await engagement.seen(Sighting(9, 30, private=True, person_id=30, button="bc:all"))  # staff
+
+    assert await logged(services, database) == [
+        ("message", {"type": "text"}),
+        ("button", {"button": "ck"}),
+        ("unrecognised", {}),
+        ("unrecognised", {}),
+        ("unrecognised", {}),
+        ("button", {"button": "tip"}),
+        ("unrecognised", {}),
+        ("button", {"button": "bc"}),
+    ]
+
+
+async def test_a_thousand_forged_presses_leave_no_piece_of_their_data(
+    services: Services, database: Database, tmp_path: Path
+) -> None:
+    engagement = services.engagement
+    await engagement.seen(in_group(message=("text",)))  # Aino takes part in the group
+    random = Random(17)
+    junk = [
+        "".join(random.choices(FORGED_ALPHABET, k=random.randint(60, 300))) for _ in range(1_000)
+    ]
+    forged = [random.choice(("", *buttons.ISSUED)) + piece for piece in junk]  # some with our start
+
+    for n, data in enumerate(forged):  # a stranger, in private
+        await engagement.seen(Sighting(n, MALLORY, private=True, person_id=MALLORY, button=data))
+    strangers = await logged(services, database)
+    for n, data in enumerate(forged):  # a participant, in the group and in private
+        await engagement.seen(in_group(button=data))
+        await engagement.seen(Sighting(n, AINO, private=True, person_id=AINO, button=data))
+
+    assert strangers == [("message", {"type": "text"})]
+    limit = services.events.per_person.limit
+    assert await logged(services, database, 10_000) == [
+        ("message", {"type": "text"}),
+        *[("unrecognised", {})] * limit,
+    ]
+    stored = stored_bytes(tmp_path / "kannustin.db")
+    assert b"Aino" in stored  # the scan does see what is stored
+    for piece in junk:
+        for start in range(0, len(piece) - 8, 8):  # no piece of it, anywhere
+            assert piece[start : start + 8].encode() not in stored

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
+from bot.runtime.events import ATTRIBUTES
 from storage import Database, apply_migrations, states
 from storage.broadcasts import Broadcast, Draft
 from storage.checkins import CheckIn
@@ -30,7 +31,9 @@ from storage.people import Person
 from storage.privacy import AuditEntry
 from storage.states import (
     AuditAction,
+    AuditChannel,
     BroadcastStatus,
+    ButtonNamespace,
     ContributionStatus,
     DraftStep,
     EventErasure,
@@ -38,6 +41,7 @@ from storage.states import (
     GroupStatus,
     Language,
     MeetingStatus,
+    MessageType,
     OutboxStatus,
     ParticipantStatus,
     Progress,
@@ -74,12 +78,21 @@ CHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("checkins", "progress_end"): Progress,
     ("survey_rounds", "round"): Round,
     ("organisations", "erase_events"): EventErasure,
+    ("audit_log", "channel"): AuditChannel,
 }
 # Columns with an enum but no CHECK: only code writes them, always from the enum.
 UNCHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("outbox", "purpose"): Purpose,
     ("events", "kind"): EventKind,
     ("audit_log", "action"): AuditAction,
+}
+# Words kept inside ``events.attributes`` (JSON, no CHECK): ``EventLog.record`` drops any
+# other value of these attributes (``bot/runtime/events.py``: ATTRIBUTES).
+ATTRIBUTE_WORDS: dict[str, type[StrEnum]] = {
+    "type": MessageType,
+    "button": ButtonNamespace,
+    "answer": Progress,
+    "round": Round,
 }
 # The dataclass each table's rows are read into (tables read only as plain rows are absent).
 ROWS: dict[str, type] = {
@@ -153,7 +166,13 @@ def test_every_enum_of_the_vocabulary_types_a_stored_column() -> None:
         if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum
     }
 
-    assert declared == set(CHECKED.values()) | set(UNCHECKED.values())
+    assert declared == {*CHECKED.values(), *UNCHECKED.values(), *ATTRIBUTE_WORDS.values()}
+
+
+def test_the_event_attributes_take_their_enums_words_and_no_others() -> None:
+    for name, enum in ATTRIBUTE_WORDS.items():
+        assert all(ATTRIBUTES[name](member.value) for member in enum), name
+        assert not ATTRIBUTES[name]("not-one-of-them"), name
 
 
 def test_the_row_dataclasses_carry_the_enums() -> None:

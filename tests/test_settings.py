@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from testing.harness import TOKEN
 
 
@@ -136,3 +137,11 @@ def test_running_needs_a_token_and_webhooks_need_a_secret(monkeypatch: pytest.Mo
     monkeypatch.setenv("KANNUSTIN_WEBHOOK_URL", "https://bot.example.org/hook")
     with pytest.raises(SettingsError, match=r"^KANNUSTIN_WEBHOOK_SECRET: required for --webhook"):
         load_settings().require_webhook()
+
+
+def test_the_readme_lists_every_setting() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration") : readme.index("## Deployment")]
+    listed = set(re.findall(r"^\| `KANNUSTIN_([A-Z_]+)` \|", table, flags=re.MULTILINE))
+
+    assert listed == {name.upper() for name in Settings.model_fields}

@@ -58,6 +58,7 @@ async def test_a_group_gets_its_least_seen_tip_for_the_week_in_its_language(
         broadcasts=services.broadcasts,
         translator=services.translator,
         events=services.events,
+        notices=services.notices,
         chooser=random.Random(2026),
     )
 

@@ -1,6 +1,12 @@
 """``kannustin export``: the coordinators' export /export makes (aggregates only), written
 to a file (XLSX, or a ZIP of CSV files for a ``.zip`` name), for all groups or one
-organisation's."""
+organisation's; with ``--study NAME`` a researchers' extract instead
+(``bot/services/research.py``), which only this command line makes. Every file is written
+readable by its owner only (mode 600).
+
+``--org`` names an organisation by its number (as ``kannustin org list`` shows it) or by its
+name; digits only are a number.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,30 @@ import datetime as dt
 from pathlib import Path
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, refusals, services
+from bot.runtime.wiring import Services
+from bot.services.research import Request, clean_study
 from bot.settings import Settings
+from storage.files import private_file
 
 
 def register(commands: Commands) -> None:
     export_parser = commands.add_parser(
-        "export", help="write the coordinators' export (XLSX, or a ZIP of CSVs for a .zip name)"
+        "export",
+        help="write the coordinators' export, or with --study a researchers' extract "
+        "(XLSX, or a ZIP of CSVs for a .zip name)",
     )
     export_parser.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.zip")
-    export_parser.add_argument("--org", metavar="NAME", help="one organisation (default: all)")
+    export_parser.add_argument(
+        "--study",
+        metavar="NAME",
+        help="a researchers' extract for this study: person-level rows under the study's own "
+        "pseudonyms (the same name gives the same pseudonyms)",
+    )
+    export_parser.add_argument(
+        "--org",
+        metavar="N|NAME",
+        help="one organisation, by number (see org list) or name (default: all)",
+    )
     export_parser.add_argument(
         "--from", dest="since", metavar="DATE", help="from this day (2026-12-01)"
     )
@@ -29,7 +50,7 @@ def register(commands: Commands) -> None:
 
 
 async def export(settings: Settings, arguments: argparse.Namespace) -> int:
-    """``kannustin export``: the same export as /export, written to a file."""
+    """``kannustin export``: the same export as /export, or a study's extract, to a file."""
     out: Path = arguments.out
     kind = {".xlsx": "xlsx", ".zip": "zip"}.get(out.suffix.lower())
     if kind is None:
@@ -41,16 +62,47 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
         raise Failure("--from and --to are dates like 2026-12-01", EXIT_USAGE) from None
     if since and until and until < since:
         raise Failure("--to is before --from", EXIT_USAGE)
+    with refusals():
+        study = None if arguments.study is None else clean_study(arguments.study)
     async with services(settings) as bot:
         with refusals():
-            groups = await bot.exports.groups_for(None, arguments.org)
-        result = await bot.exports.write(
-            str(out), groups, kind=kind, since=since, until=until, language="en"
-        )
+            organisation = await bot.organisations.find(arguments.org) if arguments.org else None
+        if study is not None:
+            request = Request(study, organisation, since, until)
+            return await study_extract(bot, out, kind, request)
+        with refusals():
+            groups = await bot.exports.groups_for(None, organisation.name if organisation else None)
+        with private_file(out) as file:
+            result = await bot.exports.write(
+                file, groups, kind=kind, since=since, until=until, language="en"
+            )
     if result.chart is not None and kind == "xlsx":
-        out.with_suffix(".png").write_bytes(result.chart)
+        with private_file(out.with_suffix(".png")) as chart:
+            chart.write(result.chart)
     print(
         f"export: {out}: {result.weeks} group weeks, {result.outcomes} outcome rows, "
         f"{result.broadcasts} broadcasts from {len(groups)} groups (aggregates only)"
     )
+    return EXIT_OK
+
+
+async def study_extract(bot: Services, out: Path, kind: str, request: Request) -> int:
+    """``kannustin export --study NAME``: the extract, and what it holds and left out."""
+    with private_file(out) as file:
+        extract = await bot.research.extract(file, request, kind=kind)
+    print(
+        f"study {extract.study}: {out}: {extract.persons} persons in {extract.groups} groups; "
+        f"{extract.events} events in {extract.event_rows} rows, {extract.checkins} check-ins, "
+        f"{extract.responses} survey responses"
+    )
+    small = bot.settings.small_numbers
+    for group in extract.left_out:
+        print(
+            f"  left out: group {group.id} {group.name!r} "
+            f"(fewer than {small} consenting participants)"
+        )
+    if extract.earlier:
+        print(f"  extracted {extract.earlier} time(s) before: the same study pseudonyms as then")
+    else:
+        print("  the first extract of this study: its pseudonyms are new")
     return EXIT_OK

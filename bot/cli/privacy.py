@@ -7,7 +7,9 @@ import asyncio
 
 from bot.cli.common import EXIT_OK, Commands, connected, services
 from bot.settings import Settings
-from storage.states import AuditAction
+from storage.states import AuditAction, AuditChannel
+
+CHANNELS = {AuditChannel.CHAT: "chat", AuditChannel.COMMAND_LINE: "command line"}
 
 
 def register(commands: Commands) -> None:
@@ -31,14 +33,15 @@ def register(commands: Commands) -> None:
 async def forget(settings: Settings, user_id: int) -> int:
     """``kannustin forget USER_ID``: the erasure /forgetme does, asked by an admin."""
     async with services(settings) as bot:
-        erased = await bot.privacy.forget(user_id, by=0)
+        erased = await bot.privacy.forget(user_id)
     if not erased.found:
         print(f"nothing stored about user {user_id}")
         return EXIT_OK
     print(
         f"erased user {user_id}: {erased.groups} membership(s), {erased.consents} consent(s), "
-        f"{erased.check_ins} check-in(s), {erased.survey_answers} survey answer(s); "
-        f"{erased.events_unlinked} event(s) unlinked, {erased.events_deleted} deleted"
+        f"{erased.survey_answers} survey answer(s), {erased.records} activity record(s); "
+        f"{erased.kept} weekly figure(s) kept as counts under stand-ins; "
+        f"their name taken out of {erased.messages} message(s) to others"
     )
     return EXIT_OK
 
@@ -49,9 +52,16 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
         entries = await tx.audit.latest(max(1, limit), action=action)
     for entry in entries:
         actor = "command line" if entry.actor_id in (None, 0) else f"user {entry.actor_id}"
+        if entry.actor_id is not None and entry.actor_id < 0:
+            actor = f"erased #{-entry.actor_id}"  # a stand-in: the number of their erasure
         if entry.action == AuditAction.RETENTION and entry.actor_id is None:
             actor = "retention job"
-        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {entry.target or ''}"
+        target = entry.target or ""
+        if entry.action in (AuditAction.ERASE, AuditAction.RETENTION):
+            target = f"{target} #{entry.id}"
+        if entry.channel is not None:
+            target = f"{target} via {CHANNELS[entry.channel]}"
+        line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {target}"
         print(f"{line}  {entry.details}" if entry.details else line)
     if not entries:
         print("no audit entries" + (f" for {action}" if action else ""))

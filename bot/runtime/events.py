@@ -3,9 +3,16 @@
 ``EventLog.record`` never waits for the database: an event goes into a memory queue and a
 background task writes the queue in batches (one transaction each) every ``interval``
 seconds, or at once when ``batch`` events are waiting. Stopping writes what is left, so
-a clean shutdown loses nothing. A person is recorded only as a pseudonym; attributes are
-a few small values (a message's type, a confidence, a button's name), never text
-someone wrote.
+a clean shutdown loses nothing. A person is recorded only as a pseudonym.
+
+Only the bot's own values get in. The kind is an ``EventKind`` (anything else is counted
+as ``unrecognised``); each attribute is one of ``ATTRIBUTES``, a whole number, a yes or no,
+or a word of a fixed set (a message's type, a button's namespace, a progress answer): never
+text someone wrote or data a stranger sent. An attribute that breaks this is dropped with
+a log line that names it (never its value). And one person leaves at most ``limit`` events
+of each kind in a clock hour (``KANNUSTIN_EVENT_LIMIT``, far above what people do): the
+rest of that hour's are dropped, with one log line, so a flood of forged presses cannot
+grow the log without bound.
 """
 
 from __future__ import annotations
@@ -14,22 +21,116 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
 
 from bot.clock import Clock
 from bot.pseudonyms import Pseudonyms
+from content.library import Theme
+from content.surveys import ITEM_ID
 from storage import Database
-from storage.states import EventKind
+from storage.checkins import STAGES
+from storage.states import ButtonNamespace, EventKind, MessageType, Progress, Round
 from storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
 
-MAX_ATTRIBUTES = 8
-MAX_VALUE = 24  # characters: a label or a type, never a text someone wrote
+Attribute = str | int | bool
+PEOPLE_COUNTED = 10_000  # people whose hour is counted, the most recently active
 
-Attribute = str | int | float | bool
+
+def _whole(value: Attribute) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _flag(value: Attribute) -> bool:
+    return isinstance(value, bool)
+
+
+def _word(words: Iterable[str]) -> Callable[[Attribute], bool]:
+    allowed = frozenset(words)
+    return lambda value: isinstance(value, str) and value in allowed
+
+
+def _id(pattern: str) -> Callable[[Attribute], bool]:
+    compiled = re.compile(pattern)
+    return lambda value: isinstance(value, str) and compiled.fullmatch(value) is not None
+
+
+# Every attribute an event may carry (by the kinds that carry it) and the values it takes.
+ATTRIBUTES: dict[str, Callable[[Attribute], bool]] = {
+    "type": _word(MessageType),  # message, reply
+    "change": _whole,  # reaction: a person's reactions, how many more (or fewer)
+    "total": _whole,  # reaction: an anonymous message's count
+    "anonymous": _flag,
+    "button": _word(ButtonNamespace),
+    "confidence": _whole,  # check-in
+    "attempt": _whole,
+    "stage": _word(STAGES),  # progress
+    "answer": _word(Progress),
+    "theme": _word(Theme),  # tip-requested
+    "round": _word(Round),  # survey-answered
+    "item": _id(ITEM_ID),  # a question's id in the deployment's survey file
+    "skipped": _flag,
+    "broadcast": _whole,  # broadcast-delivered
+    "week": _whole,  # buddy-paired
+    "size": _whole,
+}
+_KINDS = frozenset(EventKind)
+
+
+def allowed(name: str, value: object) -> bool:
+    """Whether ``value`` is one the log takes for the attribute ``name`` (also for reading
+    rows back: one an older version wrote may hold anything)."""
+    check = ATTRIBUTES.get(name)
+    return check is not None and isinstance(value, str | int | bool) and check(value)
+
+
+class PersonLimit:
+    """At most ``limit`` events of each kind per person in each clock hour.
+
+    The counts of the ``people`` most recently active persons are kept, the least recently
+    active forgotten first, so a crowd of strangers cannot grow the memory; a person
+    forgotten starts the hour afresh, which lets more through, never fewer."""
+
+    def __init__(self, limit: int, *, people: int = PEOPLE_COUNTED) -> None:
+        self.limit = limit
+        self._people = people
+        self._hours: OrderedDict[int, tuple[int, Counter[str]]] = OrderedDict()
+        self.dropped = 0
+
+    @property
+    def people(self) -> int:
+        """How many people's counts are kept now."""
+        return len(self._hours)
+
+    def allow(self, person_id: int, kind: str, hour: int) -> bool:
+        """Count one event; whether it is within the limit."""
+        counted = self._hours.get(person_id)
+        if counted is None or counted[0] != hour:
+            counted = self._hours[person_id] = (hour, Counter())
+        self._hours.move_to_end(person_id)
+        if len(self._hours) > self._people:
+            self._hours.popitem(last=False)
+        counts = counted[1]
+        counts[kind] += 1
+        if counts[kind] <= self.limit:
+            return True
+        self.dropped += 1
+        if counts[kind] == self.limit + 1:
+            log.warning(
+                "a person reached %d %s events this hour: their further ones are not logged "
+                "until the next hour",
+                self.limit,
+                kind,
+            )
+        return False
 
 
 class EventLog:
+    """The engagement log; ``limit``: events of one kind per person in a clock hour."""
+
     def __init__(
         self,
         database: Database,
@@ -38,6 +139,7 @@ class EventLog:
         *,
         batch: int = 2_000,
         interval: float = 0.5,
+        limit: int,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -47,6 +149,7 @@ class EventLog:
         self._queue: list[tuple[str, int | None, str | None, str, str | None]] = []
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.per_person = PersonLimit(limit)
         self.written = 0
 
     def record(
@@ -57,19 +160,32 @@ class EventLog:
         person_id: int | None = None,
         **attributes: Attribute,
     ) -> None:
-        """Queue one event; returns at once."""
-        if len(attributes) > MAX_ATTRIBUTES or any(
-            isinstance(value, str) and len(value) > MAX_VALUE for value in attributes.values()
+        """Queue one event (only the bot's own kinds and values, within the person's
+        limit); returns at once."""
+        if kind not in _KINDS:
+            log.error("an event of a kind the bot does not know: counted as unrecognised")
+            kind, attributes = EventKind.UNRECOGNISED, {}
+        own = {}
+        for name, value in attributes.items():
+            if allowed(name, value):
+                own[name] = value
+            else:
+                log.error(
+                    "a %s event's attribute %r dropped: not one of the log's values", kind, name
+                )
+        now = self._clock.now()
+        if person_id is not None and not self.per_person.allow(
+            person_id, kind, int(now.timestamp()) // 3600
         ):
-            raise ValueError("event attributes are a few short values, never free text")
+            return
         pseudonym = self._pseudonyms.of(person_id) if person_id is not None else None
         self._queue.append(
             (
-                to_db(self._clock.now()),
+                to_db(now),
                 group_id,
                 pseudonym,
-                kind.value,
-                json.dumps(attributes, separators=(",", ":")) if attributes else None,
+                EventKind(kind).value,
+                json.dumps(own, separators=(",", ":")) if own else None,
             )
         )
         if len(self._queue) >= self._batch:

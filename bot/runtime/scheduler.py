@@ -42,7 +42,7 @@ class ScheduleRunner:
     ) -> None:
         self._meetings = meetings
         self._clock = clock
-        # run at every sweep: the survey reminders
+        # run at every sweep: the survey reminders, retention, the review reminders...
         self._chores = chores
         self._queue: JobQueue[Any] | None = None
         self._scheduled: set[tuple[int, dt.datetime]] = set()

@@ -29,9 +29,11 @@ from bot.services.groups import GroupService
 from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
+from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
+from bot.services.research import ResearchService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService, tip_variants
@@ -62,6 +64,7 @@ class Services:
     deep_links: DeepLinkRouter
     pseudonyms: Pseudonyms
     tips: TipService
+    notices: StaffNotices
     meetings: MeetingService
     scheduler: ScheduleRunner
     events: EventLog
@@ -69,6 +72,7 @@ class Services:
     surveys: SurveyService
     stats: StatsService
     exports: ExportService
+    research: ResearchService
     privacy: PrivacyService
     flood: FloodGuard
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
@@ -91,24 +95,30 @@ def build_services(
     pseudonyms = for_database(
         database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
     )
-    events = EventLog(database, clock, pseudonyms)
+    events = EventLog(database, clock, pseudonyms, limit=settings.event_limit)
     people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    # rows written by the services wake the sender, which is built last: it reports to them
+    rows_written = asyncio.Event()
+    notices = StaffNotices(
+        database, clock, translator, timezone=settings.timezone, notify=rows_written.set
+    )
     groups = GroupService(
         database,
         clock,
         admins,
         default_timezone=settings.timezone,
         default_language=settings.language,
+        notices=notices,
     )
-    invitations = InvitationService(database, clock, admins, default_timezone=settings.timezone)
+    invitations = InvitationService(
+        database, clock, admins, default_timezone=settings.timezone, notices=notices
+    )
     consent = ConsentService(database, clock)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)
     deep_links.register(CONSENT_PREFIX, consent.open_link)
     # one instance paces itself; several (PostgreSQL) book their slots together
     pacer = SharedPacer(SlotBook(database)) if database.is_postgres else Pacer()
-    # rows written by the services wake the sender, which is built last: it reports to them
-    rows_written = asyncio.Event()
     broadcasts = BroadcastService(
         database,
         clock,
@@ -127,6 +137,7 @@ def build_services(
         broadcasts=broadcasts,
         translator=translator,
         events=events,
+        notices=notices,
         notify=rows_written.set,
     )
     stats = StatsService(
@@ -163,8 +174,19 @@ def build_services(
         notify=rows_written.set,
         planned=plan_jobs,
     )
-    privacy = PrivacyService(database, clock, pseudonyms, events)
-    scheduler = ScheduleRunner(meetings, clock, chores=[surveys.remind, privacy.sweep])
+    privacy = PrivacyService(
+        database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
+    )
+    scheduler = ScheduleRunner(
+        meetings,
+        clock,
+        chores=[
+            surveys.remind,
+            privacy.sweep,
+            notices.remind_reviewers,
+            tips.close_old_questions,
+        ],
+    )
     deliveries = BroadcastDeliveries(database, translator, events)
     # who reacts to what the sender reports (bot/runtime/outcomes.py says when each runs)
     outbox = OutboxSender(
@@ -198,6 +220,7 @@ def build_services(
         deep_links=deep_links,
         pseudonyms=pseudonyms,
         tips=tips,
+        notices=notices,
         meetings=meetings,
         scheduler=scheduler,
         events=events,
@@ -205,6 +228,14 @@ def build_services(
         surveys=surveys,
         stats=stats,
         exports=ExportService(database, admins, stats, surveys, translator=translator, clock=clock),
+        research=ResearchService(
+            database,
+            clock,
+            admins,
+            pseudonyms,
+            surveys.survey,
+            small_numbers=settings.small_numbers,
+        ),
         privacy=privacy,
         flood=FloodGuard(settings.command_limit),
     )

@@ -211,8 +211,8 @@ class CheckInService:
                 return Reply.of("checkin.not-open")
             if not await tx.checkins.shared(checkin.id, now):
                 return Reply.of("checkin.already-shared")
-            name = (await tx.groups.participant_name(group.id, person_id)) or first_name
-            text = self._translator.text(group.language, "checkin.celebration", name=name[:64])
+            name = ((await tx.groups.participant_name(group.id, person_id)) or first_name)[:64]
+            text = self._translator.text(group.language, "checkin.celebration", name=name)
             await tx.outbox.add(
                 chat_id=group.chat_id,
                 group_id=group.id,
@@ -220,6 +220,7 @@ class CheckInService:
                 content=content_to_json(TextContent(text=text)),
                 due_at=now,
                 now=now,
+                names=[(person_id, name)],
             )
         self._events.record(EventKind.SHARED, group_id=group.id, person_id=person_id)
         log.info("a participant shared their progress in group %d", group.id)
@@ -356,7 +357,10 @@ class CheckInService:
         group: Group,
         text: str,
         buttons: list[list[OutboxButton]],
+        *,
+        names: Sequence[tuple[int, str | None]] = (),
     ) -> None:
+        """A private message through the outbox; ``names``: the others it names."""
         now = self._clock.now()
         await tx.outbox.add(
             chat_id=person_id,
@@ -365,6 +369,7 @@ class CheckInService:
             content=content_to_json(TextContent(text=text, buttons=buttons)),
             due_at=now,
             now=now,
+            names=names,
         )
 
     async def _tell_buddy(
@@ -388,7 +393,8 @@ class CheckInService:
             ]
             for other, name in zip(others, names, strict=True)
         ]
-        await self._tell(tx, person.person_id, group, text, buttons)
+        named = [(other.person_id, other.name) for other in others]
+        await self._tell(tx, person.person_id, group, text, buttons, names=named)
 
     def _names(
         self, teams: list[tuple[str, ...]], by_pseudonym: dict[str, Participant]

@@ -7,7 +7,12 @@ a participant of such a group. Nothing is stored about anyone in a group the bot
 serve. Taking part in a served group goes to the engagement log as metadata, never text: a
 message's type, a reply, a reaction (a person's change, or for anonymous reactions
 Telegram's count on the message), a button, joining and leaving; a button pressed in
-private is logged too.
+private is logged too, if the presser belongs somewhere (a role, or a group they take part
+in): a stranger's presses leave no event, as their messages leave none.
+
+A button is logged by its namespace only (``bot/services/buttons.py``: the bot's own
+buttons); data the bot never issued counts as one ``unrecognised`` event, with nothing of
+the data. ``EventLog`` bounds how many events of a kind one person can leave in an hour.
 
 The language: in a served group the group's; elsewhere the person's ``/language`` choice,
 else their Telegram app's language if we speak it, else the deployment's default. A
@@ -19,35 +24,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.roles import Role
 from bot.runtime.events import EventLog
+from bot.services import buttons
 from bot.services.groups import GroupService
 from bot.services.people import PeopleService
 from storage.groups import Group
 from storage.people import Person
-from storage.states import EventKind
+from storage.states import EventKind, MessageType
 
 log = logging.getLogger(__name__)
 
 # The kinds of message content logged, in the order a message is classified by (the first
 # it has); a message with none of them is a service message, whose joins and leaves come as
 # member updates.
-MESSAGE_TYPES = (
-    "text",
-    "photo",
-    "video",
-    "voice",
-    "video_note",
-    "audio",
-    "document",
-    "animation",
-    "sticker",
-    "poll",
-    "location",
-    "contact",
-)
+MESSAGE_TYPES = tuple(kind for kind in MessageType if kind is not MessageType.COMMAND)
 # Member statuses that count as being in the group, for the joined and left events.
 _IN = ("member", "administrator", "creator", "restricted")
-BUTTON_NAME = 16  # characters of a button's name (its data up to the first colon) logged
 
 
 @dataclass(frozen=True)
@@ -115,10 +108,12 @@ class EngagementService:
                 # Answering in the app's language beats not answering; the error is logged.
                 log.exception("could not record contact for update %s", sighting.update_id)
         language = self._people.language_of(person, sighting.language_code)
-        if sighting.private and sighting.button is not None:
-            self._events.record(
-                EventKind.BUTTON, person_id=person_id, button=_name(sighting.button)
-            )
+        if (
+            sighting.private
+            and sighting.button is not None
+            and await self._belongs(person_id, sighting.update_id)
+        ):
+            self._button(sighting.button, None, person_id)
         if group is None or chat_id is None:
             return Known(person, language)
         self._log_engagement(sighting, group.id, person_id)
@@ -150,6 +145,24 @@ class EngagementService:
             log.warning("update %s: could not look up the language to answer in", update_id)
         return language
 
+    async def _belongs(self, person_id: int, update_id: int) -> bool:
+        """Whether the person has a role or takes part in a group (not a stranger)."""
+        try:
+            return await self._people.roles_of(person_id) != {Role.EVERYONE}
+        except Exception:
+            log.exception("could not look up the roles of update %s", update_id)
+            return False
+
+    def _button(self, data: str, group_id: int | None, person_id: int) -> None:
+        """A press of the bot's own button, by its namespace; anything else, unrecognised."""
+        namespace = buttons.namespace(data)
+        if namespace is None:
+            self._events.record(EventKind.UNRECOGNISED, group_id=group_id, person_id=person_id)
+        else:
+            self._events.record(
+                EventKind.BUTTON, group_id=group_id, person_id=person_id, button=namespace
+            )
+
     async def _served(self, chat_id: int, update_id: int) -> Group | None:
         """The registered, active group of this chat, if any."""
         try:
@@ -178,8 +191,8 @@ class EngagementService:
             kind = sighting.message[0] if sighting.message else None
             if kind is None:
                 return  # a service message: joins and leaves come as member updates
-            if kind == "text" and sighting.command:
-                kind = "command"
+            if kind == MessageType.TEXT and sighting.command:
+                kind = MessageType.COMMAND
             events.record(
                 EventKind.REPLY if sighting.reply else EventKind.MESSAGE,
                 group_id=group_id,
@@ -194,12 +207,7 @@ class EngagementService:
                 change=sighting.reaction_change,
             )
         elif sighting.button is not None:
-            events.record(
-                EventKind.BUTTON,
-                group_id=group_id,
-                person_id=person_id,
-                button=_name(sighting.button),
-            )
+            self._button(sighting.button, group_id, person_id)
         elif sighting.member is not None:
             was = sighting.member.old_status in _IN
             now = sighting.member.new_status in _IN
@@ -209,8 +217,3 @@ class EngagementService:
                     group_id=group_id,
                     person_id=sighting.member.person_id,
                 )
-
-
-def _name(button: str) -> str:
-    """A button's name: its callback data up to the first colon."""
-    return button.split(":", 1)[0][:BUTTON_NAME]

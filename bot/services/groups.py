@@ -14,6 +14,10 @@ in ``bot/runtime/wiring.py``, inside the transaction that records the row's fate
 group that removed or kicked the bot, or no longer exists, becomes inactive and the bot
 no admin there (``chat_gone``); a group that became a supergroup follows its new chat id
 (``chat_migrated``).
+
+Staff hear what changes for them (``bot/services/notices.py``): the bot removed from a
+group, made its administrator or no longer one (told once, however often Telegram repeats
+the update), and an instructor added to a group when its records merge at a migration.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from bot.replies import Button, Reply, column
 from bot.runtime.outcomes import ChatGone, ChatMigrated
 from bot.services.access import load_actor, managed_group, require_admin, require_staff
 from bot.services.consent import PREFIX as CONSENT_PREFIX
+from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
 from storage import Database, Transaction
@@ -132,8 +137,10 @@ class GroupService:
         *,
         default_timezone: str,
         default_language: Language,
+        notices: StaffNotices,
     ) -> None:
         self._database = database
+        self._notices = notices
         self._clock = clock
         self._admins = frozenset(admins)
         self.default_timezone = default_timezone
@@ -147,7 +154,8 @@ class GroupService:
         """Added by staff: register and greet (an admin without an organisation picks one;
         without admin rights, advice to the adder). Added by anyone else: say why and
         leave, or for a supergroup, decide after the grace for its migration notice.
-        Removed: the group goes quiet. Rights changed: remembered."""
+        Removed: the group goes quiet. Rights changed: remembered. Either way the group's
+        staff are told (``bot/services/notices.py``), once."""
         if change.was_in and not change.is_in:
             await self.bot_removed(change.chat_id)
             return MembershipAnswer()
@@ -312,28 +320,33 @@ class GroupService:
             )
 
     async def bot_removed(self, chat_id: int) -> Group | None:
-        """The bot was removed or kicked: nothing more is sent there (and an unclaimed
-        supergroup it was waiting to leave need not be left)."""
+        """The bot was removed or kicked: nothing more is sent there, and the group's
+        instructors and coordinators are told, once however often Telegram says so (an
+        unclaimed supergroup it was waiting to leave need not be left)."""
         self._unclaimed.pop(chat_id, None)
+        now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None:
                 return None
-            # a group still waiting for its organisation stays waiting
-            status = (
-                GroupStatus.PENDING if group.status == GroupStatus.PENDING else GroupStatus.INACTIVE
-            )
-            updated = await tx.groups.update(
-                group.id, self._clock.now(), status=status, bot_is_admin=False
-            )
-        log.info("group %d (chat %d) inactive: the bot was removed", group.id, chat_id)
-        return updated
+            if await tx.groups.deactivate(group.id, now):
+                await self._notices.bot_changed(tx, group, BotChange.REMOVED)
+                log.info("group %d (chat %d) inactive: the bot was removed", group.id, chat_id)
+            else:  # inactive already, or still waiting for its organisation (it stays so)
+                await tx.groups.set_bot_admin(group.id, False, now)
+            return await tx.groups.get(group.id)
 
     async def bot_rights_changed(self, chat_id: int, *, bot_is_admin: bool) -> None:
+        """The bot was made the group's administrator, or is no longer one: remembered, and
+        an active group's instructors and coordinators are told what it means, once."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
-            if group is not None and group.bot_is_admin != bot_is_admin:
-                await tx.groups.update(group.id, self._clock.now(), bot_is_admin=bot_is_admin)
+            if group is None:
+                return
+            changed = await tx.groups.set_bot_admin(group.id, bot_is_admin, self._clock.now())
+            if changed and group.is_active:
+                change = BotChange.ADMIN if bot_is_admin else BotChange.NOT_ADMIN
+                await self._notices.bot_changed(tx, group, change)
 
     async def migrated(self, old_chat_id: int, new_chat_id: int) -> Group | None:
         """The group became a supergroup: the record follows the new chat id."""
@@ -345,22 +358,29 @@ class GroupService:
             if duplicate is not None:
                 # Telegram's "joined the new supergroup" arrived first and made a record;
                 # the history belongs to the old one.
+                leading = set(await tx.groups.instructor_ids(group.id))
                 await tx.groups.merge_into(group.id, duplicate.id)
                 log.info("group %d: merged the record made for chat %d", group.id, new_chat_id)
+                # whoever the new record made its instructor now leads this group too
+                for person_id in await tx.groups.instructor_ids(group.id):
+                    member = await tx.staff.get(person_id)
+                    if person_id not in leading and member is not None:
+                        await self._notices.instructor_joined(
+                            tx, group, person_id, member.display_name
+                        )
             updated = await tx.groups.update(group.id, self._clock.now(), chat_id=new_chat_id)
         log.info("group %d moved from chat %d to %d", group.id, old_chat_id, new_chat_id)
         return updated
 
     async def chat_gone(self, tx: Transaction, report: ChatGone) -> None:
         """Inside the outbox sender's transaction: a group that removed the bot (or is no
-        more) becomes inactive; nothing more is sent there."""
+        more) becomes inactive, nothing more is sent there, and its instructors and
+        coordinators are told (unless they were told already, when Telegram said so)."""
         if report.private:
             return
         group = await tx.groups.by_chat(report.chat_id)
-        if group is not None and group.is_active:
-            await tx.groups.update(
-                group.id, report.at, status=GroupStatus.INACTIVE, bot_is_admin=False
-            )
+        if group is not None and await tx.groups.deactivate(group.id, report.at):
+            await self._notices.bot_changed(tx, group, BotChange.REMOVED)
             log.info("group %d inactive: %s", group.id, report.reason)
 
     async def chat_migrated(self, tx: Transaction, report: ChatMigrated) -> None:

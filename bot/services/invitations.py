@@ -1,4 +1,5 @@
-"""Invitations: deep links that give a staff role in the inviter's organisation.
+"""Invitations: deep links that give a staff role in the inviter's organisation (and, from a
+co-instructor's link, a group to lead: its other instructors are told who joined).
 
 A token is 128 random bits (22 URL-safe characters); only its SHA-256 is stored, so the
 database cannot hand out working links. The link payload is ``inv_<token>``: 26 characters,
@@ -20,6 +21,7 @@ from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply, lines_with_buttons
 from bot.services.access import Actor, load_actor, require_manages, require_staff
+from bot.services.notices import StaffNotices
 from storage import Database, Transaction
 from storage.groups import Group
 from storage.invitations import Invitation
@@ -70,8 +72,10 @@ class InvitationService:
         admins: Collection[int],
         *,
         default_timezone: str,
+        notices: StaffNotices,
         valid_for: dt.timedelta = dt.timedelta(days=7),
     ) -> None:
+        self._notices = notices
         self.default_timezone = default_timezone
         self._database = database
         self._clock = clock
@@ -239,7 +243,9 @@ class InvitationService:
             role = invitation.role
             if current is not None and current.role == StaffRole.COORDINATOR:
                 role = StaffRole.COORDINATOR
-            await tx.staff.put(person.telegram_id, organisation.id, role, display_name, now)
+            member = await tx.staff.put(
+                person.telegram_id, organisation.id, role, display_name, now
+            )
             await tx.audit.add(
                 now,
                 person.telegram_id,
@@ -253,7 +259,10 @@ class InvitationService:
             if invitation.group_id is not None:
                 group = await tx.groups.get(invitation.group_id)
                 if group is not None:
-                    await tx.groups.add_instructor(group.id, person.telegram_id, now)
+                    if await tx.groups.add_instructor(group.id, person.telegram_id, now):
+                        await self._notices.instructor_joined(
+                            tx, group, person.telegram_id, member.display_name
+                        )
                     group_name = group.name
         log.info("invitation %d accepted by %d", invitation.id, person.telegram_id)
         if group_name is not None:

@@ -18,6 +18,7 @@ from storage.states import AuditAction, EventErasure, StaffRole
 NAME_LIMIT = 80
 CONTACT_LIMIT = 300
 MAX_RETENTION_MONTHS = 120
+NUMBER_DIGITS = 9  # an organisation's number fits the database's INTEGER
 
 
 def clean_name(name: str) -> str:
@@ -99,6 +100,19 @@ class OrganisationService:
     async def all(self) -> list[Organisation]:
         async with self._database.transaction() as tx:
             return await tx.organisations.all()
+
+    async def find(self, number_or_name: str) -> Organisation:
+        """An organisation by its number (as ``kannustin org list`` shows it) or by its
+        name: digits only are a number (an organisation named so is chosen by number)."""
+        text = " ".join(number_or_name.split())
+        async with self._database.transaction() as tx:
+            if text.isascii() and text.isdigit() and len(text) <= NUMBER_DIGITS:
+                found = await tx.organisations.get(int(text))
+            else:
+                found = await tx.organisations.by_name(text)
+        if found is None:
+            raise DomainError("org.not-found", name=text)
+        return found
 
     async def set_retention(
         self, organisation_id: int, months: int, erase_events: str

@@ -295,6 +295,8 @@ class StatsService:
         for m in await tx.analytics.memberships(ids):
             left = None if m.left_at is None else day_number(m.left_at.date())
             members[m.group_id].append((day_number(m.joined_at.date()), left))
+        for group_id, joined, until in await tx.analytics.erased_memberships(ids):
+            members[group_id].append((day_number(joined), day_number(until)))
         result = []
         for group in groups:
             start = starts[group.id]

@@ -9,6 +9,13 @@ the organisation's other instructors once a coordinator approves them, or at onc
 organisation has turned review off. Every use (sent to a group, asked for by a participant)
 is recorded; a participant only by pseudonym.
 
+Reviewing: Approve approves at once. Reject first asks the reviewer why: their next message
+in the private chat (at most ``REASON_LIMIT`` characters, within ``REASON_WAIT``) is the
+reason, or they press "no reason", or go back. Only the question is stored
+(``reasons_awaited``: who, which contribution, when), never the reason: that goes straight
+into the author's notice. Any other command or button of theirs closes the question, so a
+later message is not taken for a reason. The author hears the verdict through the outbox.
+
 A tip counts as sent to a group when, and only when, it is delivered there, wherever it
 went out from (a broadcast of a tip, a "meeting at home" message): the outbox row carries
 the tip's key, and ``delivered`` records the use inside the sender's transaction that marks
@@ -33,7 +40,6 @@ from bot.payload import (
     MediaContent,
     TextContent,
     content_from_json,
-    content_to_json,
 )
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
@@ -42,14 +48,14 @@ from bot.runtime.outcomes import Delivered
 from bot.services.access import Actor, load_actor, require_coordinator, require_staff
 from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
 from bot.services.consent import consented
-from bot.services.people import resolve_language
+from bot.services.notices import StaffNotices
 from bot.settings import LANGUAGES
 from content import Library, Tip
 from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
-from storage.states import AuditAction, ContributionStatus, EventKind, Language, Purpose, TipUse
+from storage.states import AuditAction, ContributionStatus, EventKind, Language, TipUse
 from storage.tips import Contribution, TipReception
 
 log = logging.getLogger(__name__)
@@ -84,9 +90,13 @@ SEND = "tip:s:"  # tip:s:<key>
 # saving a broadcast to the library (offered by lib:save:<broadcast>, SAVE_TO_LIBRARY)
 SAVE_THEME = "lib:th:"  # lib:th:<broadcast>:<theme>
 SAVE_LANGUAGE = "lib:lg:"  # lib:lg:<broadcast>:<theme>:<language>
-# reviewing contributions
+# reviewing contributions: approve, or reject and then say why (or not, or go back)
 APPROVE = "rv:a:"
 REJECT = "rv:r:"
+NO_REASON = "rv:n:"
+BACK = "rv:b:"
+REASON_LIMIT = 300  # characters of a rejection's reason
+REASON_WAIT = dt.timedelta(minutes=15)  # a reason asked for is awaited this long
 FLAGS = {"fi": "🇫🇮 suomi", "sv": "🇸🇪 svenska", "en": "🇬🇧 English"}
 UNRECORDED_MEMORY = 10_000  # people without consent whose last tip is kept in memory
 
@@ -167,10 +177,12 @@ class TipService:
         broadcasts: BroadcastService,
         translator: Translator,
         events: EventLog,
+        notices: StaffNotices,
         notify: Callable[[], None] = lambda: None,
         chooser: random.Random | None = None,
     ) -> None:
         self._translator = translator
+        self._notices = notices
         self._notify = notify
         self._database = database
         self._clock = clock
@@ -491,70 +503,156 @@ class TipService:
         pending = await self.pending(actor_id)
         if not pending:
             return Reply.of("tip.review-none")
-        items = []
-        for contribution, author in pending[:REVIEW_PAGE]:
-            buttons = (
-                Button(Text("tip.approve-button"), data=f"{APPROVE}{contribution.id}"),
-                Button(Text("tip.reject-button"), data=f"{REJECT}{contribution.id}"),
-            )
-            text = Text(
-                "tip.review-item",
-                {
-                    "number": contribution.id,
-                    "author": author,
-                    "theme": theme_name(contribution.theme),
-                    "language": FLAGS[contribution.language],
-                },
-            )
-            items.append((contribution, Reply(text, (buttons,))))
+        items = [
+            (contribution, review_card(contribution, author))
+            for contribution, author in pending[:REVIEW_PAGE]
+        ]
         return Review(Reply.of("tip.review-header", count=len(pending)), items)
 
-    async def decide(self, actor_id: int, contribution_id: int, approve: bool) -> Reply:
-        """The review buttons: approved or rejected, as the message under them now says."""
-        reviewed = await self.review(actor_id, contribution_id, approve)
-        key = "tip.approved" if reviewed.status == ContributionStatus.APPROVED else "tip.rejected"
-        return Reply.of(key, number=contribution_id)
+    async def approve(self, actor_id: int, contribution_id: int) -> Reply:
+        """The approve button: approved, as the message under it now says."""
+        await self.review(actor_id, contribution_id, approve=True)
+        return Reply.of("tip.approved", number=contribution_id)
 
-    async def review(self, actor_id: int, contribution_id: int, approve: bool) -> Contribution:
-        """Approve or reject; only the organisation's coordinators (and admins) may."""
-        now = self._clock.now()
+    async def review(
+        self, actor_id: int, contribution_id: int, approve: bool, reason: str | None = None
+    ) -> Contribution:
+        """Approve or reject (with the reviewer's reason, if any); only the organisation's
+        coordinators (and admins) may. The author hears the verdict."""
         async with self._database.transaction() as tx:
-            actor = await load_actor(tx, actor_id, self._admins)
-            require_coordinator(actor)
-            contribution = await tx.tips.contribution(contribution_id)
-            if contribution is None or not actor.coordinates(contribution.organisation_id):
-                raise DomainError("tip.unknown")
-            if not await tx.tips.review(
-                contribution_id, approve=approve, reviewer=actor_id, now=now
-            ):
-                raise DomainError("tip.already-reviewed")
-            reviewed = await tx.tips.contribution(contribution_id)
-            assert reviewed is not None
-            await self._tell_author(tx, reviewed, now)
+            reviewed = await self._review_in(tx, actor_id, contribution_id, approve, reason)
         self._notify()
         log.info("contribution %d %s by %s", contribution_id, reviewed.status, actor_id)
         return reviewed
 
-    async def _tell_author(self, tx: Transaction, reviewed: Contribution, now: dt.datetime) -> None:
-        """The author hears the verdict, through the outbox like every other message."""
-        author = await tx.people.get(reviewed.author_id)
-        language = resolve_language(author, None, self._translator.default)
-        text = self._translator.text(
-            language,
-            "tip.approved-notice"
-            if reviewed.status == ContributionStatus.APPROVED
-            else "tip.rejected-notice",
-            number=reviewed.id,
-            theme=self._translator.text(language, THEME_NAMES[Theme(reviewed.theme)]),
+    async def _review_in(
+        self,
+        tx: Transaction,
+        actor_id: int,
+        contribution_id: int,
+        approve: bool,
+        reason: str | None,
+    ) -> Contribution:
+        await self._reviewable(tx, actor_id, contribution_id)
+        now = self._clock.now()
+        if not await tx.tips.review(contribution_id, approve=approve, reviewer=actor_id, now=now):
+            raise DomainError("tip.already-reviewed")  # reviewed meanwhile
+        reviewed = await tx.tips.contribution(contribution_id)
+        assert reviewed is not None
+        await self._tell_author(tx, reviewed, reason)
+        return reviewed
+
+    async def _reviewable(
+        self, tx: Transaction, actor_id: int, contribution_id: int
+    ) -> Contribution:
+        """The contribution, if the actor may review it and it still waits; a forged or
+        foreign number reads as unknown."""
+        actor = await load_actor(tx, actor_id, self._admins)
+        require_coordinator(actor)
+        contribution = await tx.tips.contribution(contribution_id)
+        if contribution is None or not actor.coordinates(contribution.organisation_id):
+            raise DomainError("tip.unknown")
+        if contribution.status != ContributionStatus.PENDING:
+            raise DomainError("tip.already-reviewed")
+        return contribution
+
+    async def _tell_author(
+        self, tx: Transaction, reviewed: Contribution, reason: str | None
+    ) -> None:
+        """The author hears the verdict (a rejection with the reviewer's reason, if given),
+        through the outbox like every other message. The reason is kept nowhere else."""
+        params = {"number": reviewed.id, "theme": theme_name(reviewed.theme)}
+        if reviewed.status == ContributionStatus.APPROVED:
+            words = Text("tip.approved-notice", params)
+        elif reason is None:
+            words = Text("tip.rejected-notice", params)
+        else:
+            words = Text("tip.rejected-notice-reason", {**params, "reason": reason})
+        await self._notices.tell(tx, reviewed.author_id, words)
+
+    # Rejecting with a reason ---------------------------------------------------------------
+
+    async def ask_reason(self, actor_id: int, contribution_id: int) -> Reply:
+        """The reject button: nothing is rejected yet; the reviewer is asked to write the
+        reason for the author in their next message, or to reject without one, or to go
+        back. A forged or foreign number, or a contribution reviewed already, changes
+        nothing."""
+        async with self._database.transaction() as tx:
+            await self._reviewable(tx, actor_id, contribution_id)
+            await tx.tips.await_reason(actor_id, contribution_id, self._clock.now())
+        return Reply(
+            Text("tip.reason-ask", {"number": contribution_id, "limit": REASON_LIMIT}),
+            _reason_buttons(contribution_id),
         )
-        await tx.outbox.add(
-            chat_id=reviewed.author_id,
-            person_id=reviewed.author_id,
-            purpose=Purpose.NOTICE,
-            content=content_to_json(TextContent(text=text)),
-            due_at=now,
-            now=now,
-        )
+
+    async def reject_without_reason(self, actor_id: int, contribution_id: int) -> Reply:
+        """The "no reason" button: rejected, if that is the reviewer's open question."""
+        async with self._database.transaction() as tx:
+            await self._reviewable(tx, actor_id, contribution_id)
+            if await self._open_question(tx, actor_id) != contribution_id:
+                raise DomainError("tip.reason-not-asked")
+            await tx.tips.stop_awaiting(actor_id)
+            await self._review_in(tx, actor_id, contribution_id, approve=False, reason=None)
+        self._notify()
+        log.info("contribution %d rejected by %s, without a reason", contribution_id, actor_id)
+        return Reply.of("tip.rejected", number=contribution_id)
+
+    async def back_to_review(self, actor_id: int, contribution_id: int) -> Reply:
+        """The back button: the question is closed and the contribution's card is shown
+        again, with approve and reject."""
+        async with self._database.transaction() as tx:
+            contribution = await self._reviewable(tx, actor_id, contribution_id)
+            if await self._open_question(tx, actor_id) == contribution_id:
+                await tx.tips.stop_awaiting(actor_id)
+            author = await tx.staff.get(contribution.author_id)
+        return review_card(contribution, author.display_name if author else "?")
+
+    async def reason_written(self, actor_id: int, text: str) -> Reply | None:
+        """A message in the private chat: if the person was asked for a rejection's reason
+        (within ``REASON_WAIT``), it is the reason: the contribution is rejected and its
+        author told why. None: nobody asked, the message is something else. A reason that
+        is empty or longer than ``REASON_LIMIT`` is refused kindly and the question stays
+        open; a contribution reviewed meanwhile is said so, and the question is closed."""
+        reason = text.strip()
+        async with self._database.transaction() as tx:
+            contribution_id = await self._open_question(tx, actor_id)
+        if contribution_id is None:
+            return None
+        if not reason or len(reason) > REASON_LIMIT:
+            return Reply(
+                Text("tip.reason-invalid", {"limit": REASON_LIMIT, "length": len(reason)}),
+                _reason_buttons(contribution_id),
+            )
+        try:
+            async with self._database.transaction() as tx:
+                if not await tx.tips.stop_awaiting(actor_id):
+                    return None  # answered meanwhile (another of their devices)
+                await self._review_in(tx, actor_id, contribution_id, approve=False, reason=reason)
+        except DomainError as refused:  # reviewed meanwhile, or no longer theirs to review
+            async with self._database.transaction() as tx:
+                await tx.tips.stop_awaiting(actor_id)
+            return Reply(Text(refused.key, refused.params))
+        self._notify()
+        log.info("contribution %d rejected by %s, with a reason", contribution_id, actor_id)
+        return Reply.of("tip.rejected-with-reason", number=contribution_id)
+
+    async def close_question(self, actor_id: int) -> None:
+        """The person did something else (a command, another button): a reason they were
+        asked for is no longer awaited, so a later message is not taken for it."""
+        async with self._database.transaction() as tx:
+            await tx.tips.stop_awaiting(actor_id)
+
+    async def close_old_questions(self) -> int:
+        """A chore of the scheduler's sweep: questions older than ``REASON_WAIT`` go."""
+        async with self._database.transaction() as tx:
+            return await tx.tips.stop_awaiting_before(self._clock.now() - REASON_WAIT)
+
+    async def _open_question(self, tx: Transaction, actor_id: int) -> int | None:
+        """The contribution whose rejection's reason the actor is asked for, if still in time."""
+        awaited = await tx.tips.awaited_reason(actor_id)
+        if awaited is None or self._clock.now() - awaited.asked_at > REASON_WAIT:
+            return None
+        return awaited.contribution_id
 
     async def set_review(self, actor_id: int, review: bool) -> Reply:
         """Turn review of contributions on or off for the coordinator's organisation; says
@@ -638,6 +736,31 @@ def view_menu(view: TipView, language: str) -> Reply:
     rows.append((Button(Text("tip.back-button"), data=f"{THEME}{view.theme}:0"),))
     note = "tip.own-note" if view.own else "tip.curated-note"
     return Reply(Text(note, {"theme": theme_name(view.theme)}), tuple(rows))
+
+
+def review_card(contribution: Contribution, author: str) -> Reply:
+    """A contribution's line in /review, under it as it would be sent: approve or reject."""
+    text = Text(
+        "tip.review-item",
+        {
+            "number": contribution.id,
+            "author": author,
+            "theme": theme_name(contribution.theme),
+            "language": FLAGS[contribution.language],
+        },
+    )
+    buttons = (
+        Button(Text("tip.approve-button"), data=f"{APPROVE}{contribution.id}"),
+        Button(Text("tip.reject-button"), data=f"{REJECT}{contribution.id}"),
+    )
+    return Reply(text, (buttons,))
+
+
+def _reason_buttons(contribution_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button(Text("tip.no-reason-button"), data=f"{NO_REASON}{contribution_id}"),),
+        (Button(Text("tip.back-button"), data=f"{BACK}{contribution_id}"),),
+    )
 
 
 def theme_name(theme: str) -> Text:

@@ -1,0 +1,192 @@
+"""Staff notices: what instructors and coordinators are told about their groups and their
+organisation's tip library, each in the reader's own language, through the outbox.
+
+- a co-instructor joined or left a group: its other instructors (``instructor_joined``,
+  ``instructor_left``);
+- the bot was removed from a group, made its administrator, or is no longer one: the
+  group's instructors and its organisation's coordinators, with what that means for what
+  the bot sees and sends (``bot_changed``);
+- contributions wait for review: the organisation's coordinators, at most once a day each
+  (``remind_reviewers``, a chore of the scheduler's sweep);
+- a contribution was approved or rejected, with the reviewer's reason if they gave one:
+  its author (``tell``, from ``bot/services/tips.py``).
+
+Each notice is sent once: it is written in the transaction that makes the change it tells
+of, and only when that transaction changed something (``add_instructor``, ``deactivate``
+and ``set_bot_admin`` in ``storage/groups.py`` say whether they did). A repeated Telegram
+update, a second instance or a retried firing finds nothing changed and tells nobody. The
+daily reminder claims its day on the coordinator's row (``staff.review_reminded_on``) in the
+transaction that writes it, so restarts and several instances do not double it.
+
+A notice that names a colleague records the name with the outbox row (``names``), so an
+erasure of that colleague takes it out again; a colleague who left by erasure is not named.
+Callers that change who leads a group (an invitation accepted, a supergroup's records
+merged, an erasure; later a role that ends) call these functions inside their own
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.i18n import Text, Translator, Words
+from bot.payload import TextContent, content_to_json
+from bot.services.people import resolve_language
+from storage import Database, Transaction
+from storage.groups import Group
+from storage.states import Purpose
+
+log = logging.getLogger(__name__)
+
+# the deployment's local hours in which the review reminder may go out (not at night)
+REMIND_FROM = dt.time(9, 0)
+REMIND_UNTIL = dt.time(20, 0)
+
+
+class BotChange(StrEnum):
+    """What happened to the bot in a group (not stored: it picks the notice)."""
+
+    REMOVED = "removed"  # removed or kicked, or the chat is gone
+    ADMIN = "admin"  # made an administrator
+    NOT_ADMIN = "not-admin"  # no longer an administrator
+
+
+# each change's words: what it means for what the bot sees and sends
+_BOT_CHANGE_KEYS = {
+    BotChange.REMOVED: "notice.bot-removed",
+    BotChange.ADMIN: "notice.bot-admin",
+    BotChange.NOT_ADMIN: "notice.bot-not-admin",
+}
+
+
+class StaffNotices:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        translator: Translator,
+        *,
+        timezone: str,
+        notify: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``timezone``: where the reminder's day and hours are counted (the deployment's);
+        ``notify`` wakes the outbox sender."""
+        self._database = database
+        self._clock = clock
+        self._translator = translator
+        self._zone = ZoneInfo(timezone)
+        self._notify = notify
+
+    async def tell(
+        self,
+        tx: Transaction,
+        person_id: int,
+        words: Words,
+        *,
+        group_id: int | None = None,
+        names: Sequence[tuple[int, str | None]] = (),
+    ) -> bool:
+        """One notice to one person, in their language, written to the outbox in the
+        caller's transaction; ``names``: the colleagues it names (id, name as written).
+        False for someone the bot has never met (it cannot write to them)."""
+        person = await tx.people.get(person_id)
+        if person is None:
+            return False
+        language = resolve_language(person, None, self._translator.default)
+        now = self._clock.now()
+        await tx.outbox.add(
+            chat_id=person_id,
+            person_id=person_id,
+            group_id=group_id,
+            purpose=Purpose.NOTICE,
+            content=content_to_json(TextContent(text=self._translator.render(language, words))),
+            due_at=now,
+            now=now,
+            names=names,
+        )
+        self._notify()  # (a sender woken before the commit finds the row at its next look)
+        return True
+
+    async def instructor_joined(
+        self, tx: Transaction, group: Group, person_id: int, name: str
+    ) -> int:
+        """``person_id`` now leads ``group`` too: its other instructors are told who.
+        Returns how many were told."""
+        words = Text("notice.instructor-joined", {"name": name, "group": group.name})
+        return await self._tell_all(
+            tx,
+            await self._other_instructors(tx, group, person_id),
+            words,
+            group,
+            ((person_id, name),),
+        )
+
+    async def instructor_left(
+        self, tx: Transaction, group: Group, person_id: int, name: str | None
+    ) -> int:
+        """``person_id`` no longer leads ``group``: its other instructors are told (by name,
+        unless ``name`` is None: someone erased is not named again). Returns how many."""
+        if name is None:
+            words = Text("notice.instructor-left-unnamed", {"group": group.name})
+            names: tuple[tuple[int, str | None], ...] = ()
+        else:
+            words = Text("notice.instructor-left", {"name": name, "group": group.name})
+            names = ((person_id, name),)
+        return await self._tell_all(
+            tx, await self._other_instructors(tx, group, person_id), words, group, names
+        )
+
+    async def bot_changed(self, tx: Transaction, group: Group, change: BotChange) -> int:
+        """The bot was removed from ``group``, or made or unmade its administrator: its
+        instructors and its organisation's coordinators are told what that means for what
+        the bot sees and sends. Returns how many were told."""
+        people = list(await tx.groups.instructor_ids(group.id))
+        if group.organisation_id is not None:
+            people += await tx.staff.coordinators_of(group.organisation_id)
+        words = Text(_BOT_CHANGE_KEYS[change], {"group": group.name})
+        told = await self._tell_all(tx, list(dict.fromkeys(people)), words, group)
+        log.info("group %d: the bot %s; %d staff told", group.id, change, told)
+        return told
+
+    async def remind_reviewers(self) -> int:
+        """A chore of the scheduler's sweep: coordinators of organisations where
+        contributions wait for review are reminded, each at most once a local day and only
+        between ``REMIND_FROM`` and ``REMIND_UNTIL``. Returns how many were reminded."""
+        local = self._clock.now().astimezone(self._zone)
+        if not REMIND_FROM <= local.time() < REMIND_UNTIL:
+            return 0
+        today = local.date()
+        told = 0
+        async with self._database.transaction() as tx:
+            for due in await tx.staff.reviewers_to_remind(today):
+                if not await tx.staff.claim_review_reminder(due.person_id, today):
+                    continue  # another instance reminded them meanwhile
+                words = Text(
+                    "notice.review-waiting",
+                    {"count": due.waiting, "organisation": due.organisation_name},
+                )
+                told += await self.tell(tx, due.person_id, words)
+        if told:
+            log.info("%d coordinators reminded of contributions waiting for review", told)
+        return told
+
+    async def _other_instructors(self, tx: Transaction, group: Group, person_id: int) -> list[int]:
+        return [other for other in await tx.groups.instructor_ids(group.id) if other != person_id]
+
+    async def _tell_all(
+        self,
+        tx: Transaction,
+        people: Sequence[int],
+        words: Words,
+        group: Group,
+        names: Sequence[tuple[int, str | None]] = (),
+    ) -> int:
+        told = 0
+        for person_id in people:
+            told += await self.tell(tx, person_id, words, group_id=group.id, names=names)
+        return told
