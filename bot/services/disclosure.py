@@ -301,9 +301,10 @@ def _made_of_smaller(
             rest = _cover(total - inner, index)
             if rest is not None:
                 yield [inner, *rest], False
+    ordered = sorted(blocks, key=lambda c: (-len(c), _order(c)))
     largest: list[Cell] = []
     by_atom: dict[Atom, list[Cell]] = {}
-    for block in sorted(blocks, key=lambda c: (-len(c), _order(c))):
+    for block in ordered:
         atom = next(iter(block))
         if not any(block < other for other in by_atom.get(atom, ())):
             largest.append(block)
@@ -312,8 +313,8 @@ def _made_of_smaller(
     for first in [None, *largest]:
         parts = [] if first is None else [first]
         left = set(total if first is None else total - first)
-        for block in largest:
-            if block is not first and block <= left:
+        for block in ordered:  # the largest that fit in what is left, one after another
+            if block is not first and len(block) <= len(left) and block <= left:
                 parts.append(block)
                 left -= block
         for index in indexes:
