@@ -164,3 +164,16 @@ async def test_a_thousand_forged_presses_leave_no_piece_of_their_data(
     for piece in junk:
         for start in range(0, len(piece) - 8, 8):  # no piece of it, anywhere
             assert piece[start : start + 8].encode() not in stored
+
+
+async def test_forged_presses_count_in_no_figure(services: Services, database: Database) -> None:
+    engagement = services.engagement
+    for data in ("Kävelin järven ympäri", "ck:c:12 <b>", "averyveryverylongname:1"):
+        await engagement.seen(in_group(button=data))  # Aino: forged presses only
+    britt = in_group(person_id=AINO + 1, first_name="Britt", button="tip:v:lib:sleep-1:fi")
+    await engagement.seen(britt)  # Britt: one press of the bot's own button
+
+    kinds = [kind for kind, _ in await logged(services, database)]
+    assert kinds.count("unrecognised") == 3 and kinds.count("button") == 1
+    (group,) = (await services.stats.weekly()).groups
+    assert [(week.active, week.taps) for week in group.weeks] == [(1, 1)]

@@ -63,6 +63,9 @@ class Relation:
 
     total: Cell
     parts: tuple[Cell, ...]
+    # the family's own sums and those made of the largest smaller totals, which the bounds
+    # are carried through; a total minus one smaller total inside it is checked on its own
+    carried: bool = True
 
 
 @dataclass(frozen=True)
@@ -235,9 +238,10 @@ def relations(
 ) -> list[Relation]:
     """Every sum a reader can check among ``cells``: a cell that one family's cells add up
     to, a cell minus a smaller cell inside it that one family's cells add up to, and a
-    cell made of smaller cells inside it (each with the largest that fit beside it) and
-    one family's cells. (Other sums are the linear check's: ``_first_determined``; the
-    bounds they carry, ``propagate``'s.)"""
+    cell made of the largest smaller cells inside it and one family's cells. Bounds are
+    carried through the first and the last kind (a tree of sums: few, however many groups);
+    every sum is checked on its own. Any other combination is the linear check's
+    (``_first_determined``)."""
     chosen = None if families is None else tuple(frozenset(f) for f in families)
     return _relations(frozenset(cells), chosen)
 
@@ -256,9 +260,11 @@ def _relations(
             containing.setdefault(atom, []).append(total)
     found: dict[tuple[Cell, frozenset[Cell]], Relation] = {}
 
-    def add(total: Cell, parts: list[Cell]) -> None:
+    def add(total: Cell, parts: list[Cell], carried: bool = True) -> None:
         if len(parts) >= 2:
-            found.setdefault((total, frozenset(parts)), Relation(total, tuple(parts)))
+            key = (total, frozenset(parts))
+            if key not in found or carried:
+                found[key] = Relation(total, tuple(parts), carried)
 
     for total in totals:
         for index in indexes:
@@ -273,35 +279,48 @@ def _relations(
             if inner < total:
                 inside.setdefault(total, []).append(inner)
     for total, blocks in inside.items():
-        for parts in _made_of_smaller(total, blocks, indexes):
-            add(total, parts)
+        for parts, carried in _made_of_smaller(total, blocks, indexes):
+            add(total, parts, carried)
     return list(found.values())
 
 
 def _made_of_smaller(
     total: Cell, blocks: list[Cell], indexes: Sequence[Mapping[Atom, Cell]]
-) -> Iterable[list[Cell]]:
+) -> Iterable[tuple[list[Cell], bool]]:
     """Sums of ``total`` with the smaller totals inside it (``blocks``): each of them and
-    the family's cells for the rest; and each (or none) with the largest others that fit
-    beside it, one after another (all groups = one organisation's + another's), and the
-    family's cells for what is left."""
-    blocks = sorted(blocks, key=lambda c: (-len(c), _order(c)))
+    one family's cells for the rest (unless that family holds the smaller total and adds
+    up to the total: then this is that family's sum); and the largest ones, one after
+    another, as many as fit (all groups = one organisation's + another's), with one
+    family's cells for what is left, also starting from each of the largest (they may
+    overlap: an instructor's groups in two organisations)."""
+    covering = [index for index in indexes if _cover(total, index) is not None]
     for inner in blocks:
+        if any(index.get(next(iter(inner))) == inner for index in covering):
+            continue
         for index in indexes:
             rest = _cover(total - inner, index)
             if rest is not None:
-                yield [inner, *rest]
-    for first in [None, *blocks]:
+                yield [inner, *rest], False
+    ordered = sorted(blocks, key=lambda c: (-len(c), _order(c)))
+    largest: list[Cell] = []
+    by_atom: dict[Atom, list[Cell]] = {}
+    for block in ordered:
+        atom = next(iter(block))
+        if not any(block < other for other in by_atom.get(atom, ())):
+            largest.append(block)
+            for one in block:
+                by_atom.setdefault(one, []).append(block)
+    for first in [None, *largest]:
         parts = [] if first is None else [first]
         left = set(total if first is None else total - first)
-        for block in blocks:
-            if block is not first and block <= left:
+        for block in ordered:  # the largest that fit in what is left, one after another
+            if block is not first and len(block) <= len(left) and block <= left:
                 parts.append(block)
                 left -= block
         for index in indexes:
             rest = _cover(frozenset(left), index)
             if rest is not None:
-                yield [*parts, *rest]
+                yield [*parts, *rest], True
                 break
 
 
@@ -337,9 +356,11 @@ class _Audit:
     at_most: Sequence[tuple[Cell, Cell]]
     cells: frozenset[Cell] = field(init=False)
     rank: dict[Cell, int] = field(init=False)  # smallest first, then fewest atoms
+    index: _SumIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.cells = frozenset(self.values)
+        self.index = _SumIndex.of(self.values, [r for r in self.sums if r.carried])
         ordered = sorted(self.cells, key=lambda c: (self.values[c], len(c), _order(c)))
         self.rank = {cell: number for number, cell in enumerate(ordered)}
 
@@ -475,7 +496,7 @@ class _Audit:
     def pinned(self, hidden: Mapping[Cell, Reason]) -> list[Cell]:
         """The hidden figures whose value the bounds, propagated through every sum and
         "part of" relation, leave no choice for."""
-        ranges = propagate(self.values, hidden, self.small, self.at_most, self.sums)
+        ranges = propagate(self.values, hidden, self.small, self.at_most, self.index)
         return [cell for cell in sorted(hidden, key=_order) if ranges[cell][0] >= ranges[cell][1]]
 
 
@@ -484,7 +505,7 @@ def propagate(
     hidden: Mapping[Cell, Reason],
     small: int,
     at_most: Sequence[tuple[Cell, Cell]] = (),
-    sums: Sequence[Relation] = (),
+    sums: Sequence[Relation] | _SumIndex = (),
 ) -> dict[Cell, tuple[float, float]]:
     """What a reader can tell about every cell from the shown values, the hidden ones'
     labels (``<5``: 0 to small-1; ``x``: small or more), the "part of" pairs, the sums
@@ -492,7 +513,8 @@ def propagate(
     propagating bounds until nothing changes (worklists of the cells and the sums to look
     at again). A sum carries what its atoms alone do not: in all = A + B with A and B
     each below five, all = 8 makes both 4, though no one atom is pinned."""
-    return _Propagation(values, hidden, small, at_most, sums).run()
+    index = sums if isinstance(sums, _SumIndex) else _SumIndex.of(values, sums)
+    return _Propagation(values, hidden, small, at_most, index).run()
 
 
 class _Propagation:
@@ -502,7 +524,7 @@ class _Propagation:
         hidden: Mapping[Cell, Reason],
         small: int,
         at_most: Sequence[tuple[Cell, Cell]],
-        sums: Sequence[Relation],
+        sums: _SumIndex,
     ) -> None:
         self.bounds = bounds = _Bounds(values, hidden, small)
         self.open_cells = set(bounds.open)
@@ -516,19 +538,7 @@ class _Propagation:
                 self.partners.setdefault(part, []).append((part, whole))
                 self.partners.setdefault(whole, []).append((part, whole))
                 bounds.order(part, whole)
-        # a shown figure's range never moves: each sum keeps its shown parts as one number
-        # and looks only at its hidden ones (a few, where the shown are hundreds)
-        self.sums: list[tuple[Cell, tuple[Cell, ...], int]] = []
-        self.sums_of: dict[Cell, list[int]] = {}
-        for relation in sums:
-            varying = tuple(part for part in relation.parts if part in hidden)
-            if varying or relation.total in hidden:
-                shown = sum(values[part] for part in relation.parts if part not in hidden)
-                for cell in (relation.total, *varying):
-                    self.sums_of.setdefault(cell, []).append(len(self.sums))
-                self.sums.append((relation.total, varying, shown))
-        self.waiting_sums = deque(range(len(self.sums)))
-        self.sums_queued = set(self.waiting_sums)
+        self.sums = _Sums(bounds, hidden, sums)
         # small cells first: a large total is looked at again once they have settled
         self.small_first, self.large_later = deque[Cell](), deque[Cell]()
         self.queued: set[Cell] = set()
@@ -542,21 +552,18 @@ class _Propagation:
         """A cell's range moved (``by``: in that sum, which has it right): its atoms, its
         sums and its "part of" partners."""
         self.look_again(cell)
-        for number in self.sums_of.get(cell, ()):
-            if number != by and number not in self.sums_queued:
-                self.sums_queued.add(number)
-                self.waiting_sums.append(number)
+        self.sums.moved(cell, by)
         for part, whole in self.partners.get(cell, ()):
             if self.bounds.order(part, whole):
-                self.look_again(part)
-                self.look_again(whole)
+                self.moved(part)
+                self.moved(whole)
 
     def run(self) -> dict[Cell, tuple[float, float]]:
-        bounds = self.bounds
+        bounds, sums = self.bounds, self.sums
         for cell in bounds.open:
             self.look_again(cell)
-        budget = MAX_PASSES * max(len(self.queued) + len(self.sums), 1)
-        while (self.small_first or self.large_later or self.waiting_sums) and budget:
+        budget = MAX_PASSES * max(len(self.queued) + len(sums.totals), 1)
+        while (self.small_first or self.large_later or sums.waiting) and budget:
             budget -= 1
             if self.small_first or self.large_later:
                 cells = self.small_first if self.small_first else self.large_later
@@ -569,11 +576,136 @@ class _Propagation:
                 if changed:
                     self.moved(cell)
             else:
-                number = self.waiting_sums.popleft()
-                self.sums_queued.discard(number)
-                for cell in bounds.settle(*self.sums[number]):
+                number = sums.waiting.popleft()
+                sums.queued.discard(number)
+                for cell in sums.settle(number):
                     self.moved(cell, number)
         return bounds.ranges
+
+
+@dataclass
+class _SumIndex:
+    """The sums as ``propagate`` reads them, worked out once for many calls: each total,
+    its parts' figures added up, and which sums each cell is the total or a part of."""
+
+    values: Mapping[Cell, int]
+    totals: list[Cell]
+    part_sums: list[int]
+    of_total: dict[Cell, list[int]]
+    of_part: dict[Cell, list[int]]
+
+    @classmethod
+    def of(cls, values: Mapping[Cell, int], relations: Sequence[Relation]) -> _SumIndex:
+        index = cls(values, [], [], {}, {})
+        for number, relation in enumerate(relations):
+            index.totals.append(relation.total)
+            index.part_sums.append(sum(values[part] for part in relation.parts))
+            index.of_total.setdefault(relation.total, []).append(number)
+            for part in relation.parts:
+                index.of_part.setdefault(part, []).append(number)
+        return index
+
+
+class _Sums:
+    """The sums for ``propagate``, each kept as its total, its hidden parts and its shown
+    parts added up (a shown figure's range never moves), with its hidden parts' lows and
+    highs added up as they move: a sum of hundreds of groups is looked at in a few steps
+    unless one of its parts can actually move."""
+
+    def __init__(self, bounds: _Bounds, hidden: Mapping[Cell, Reason], index: _SumIndex) -> None:
+        self.ranges = bounds.ranges
+        varying: dict[int, list[Cell]] = {}
+        for cell in hidden:
+            for number in index.of_part.get(cell, ()):
+                varying.setdefault(number, []).append(cell)
+            for number in index.of_total.get(cell, ()):
+                varying.setdefault(number, [])
+        self.totals: list[Cell] = []
+        self.parts: list[tuple[Cell, ...]] = []
+        self.shown: list[int] = []
+        self.of_total: dict[Cell, list[int]] = {}
+        self.of_part: dict[Cell, list[int]] = {}
+        for old, parts in sorted(varying.items()):
+            number = len(self.totals)
+            self.totals.append(index.totals[old])
+            self.parts.append(tuple(parts))
+            self.shown.append(index.part_sums[old] - sum(index.values[p] for p in parts))
+            self.of_total.setdefault(index.totals[old], []).append(number)
+            for part in parts:
+                self.of_part.setdefault(part, []).append(number)
+        # per sum: its hidden parts' lows, finite highs, infinite highs, widest finite range
+        self.lows = [0.0] * len(self.totals)
+        self.finite = [0.0] * len(self.totals)
+        self.endless = [0] * len(self.totals)
+        self.widest = [0.0] * len(self.totals)
+        self.counted: dict[Cell, tuple[float, float]] = {}
+        for part, numbers in self.of_part.items():
+            low, high = self.counted[part] = self.ranges[part]
+            for number in numbers:
+                self.lows[number] += low
+                if high == math.inf:
+                    self.endless[number] += 1
+                else:
+                    self.finite[number] += high
+                    self.widest[number] = max(self.widest[number], high - low)
+        self.waiting = deque(range(len(self.totals)))
+        self.queued = set(self.waiting)
+
+    def moved(self, cell: Cell, by: int | None) -> None:
+        """Count the cell's new range in its sums, and look at them again."""
+        before = self.counted.get(cell)
+        if before is not None and before != self.ranges[cell]:
+            low, high = self.counted[cell] = self.ranges[cell]
+            for number in self.of_part[cell]:
+                self.lows[number] += low - before[0]
+                if before[1] == math.inf:
+                    self.endless[number] -= 1
+                else:
+                    self.finite[number] -= before[1]
+                if high == math.inf:
+                    self.endless[number] += 1
+                else:
+                    self.finite[number] += high
+                    if before[1] == math.inf:  # widths only narrow, but this one is new
+                        self.widest[number] = max(self.widest[number], high - low)
+        for number in (*self.of_part.get(cell, ()), *self.of_total.get(cell, ())):
+            if number != by and number not in self.queued:
+                self.queued.add(number)
+                self.waiting.append(number)
+
+    def settle(self, number: int) -> list[Cell]:
+        """The total's range from the parts', and each part's from the total's and the
+        other parts': the cells whose range moved."""
+        total = self.totals[number]
+        lows = self.shown[number] + self.lows[number]
+        endless = self.endless[number]
+        finite = self.shown[number] + self.finite[number]
+        moved = []
+        before = self.ranges[total]
+        t_low, t_high = max(before[0], lows), min(before[1], math.inf if endless else finite)
+        if (t_low, t_high) != before:
+            self.ranges[total] = (t_low, t_high)
+            moved.append(total)
+        # a part's low rises only past the room the others leave, its high falls only
+        # below what the total leaves it: nothing to do while every part fits in both
+        room = min(math.inf if endless else finite - t_low, t_high - lows)
+        if not endless and self.widest[number] <= room:
+            return moved
+        widest = 0.0
+        for part in self.parts[number]:
+            low, high = self.ranges[part]
+            if high == math.inf:
+                others_high = math.inf if endless > 1 else finite
+            else:
+                others_high = math.inf if endless else finite - high
+            new = (max(low, t_low - others_high), min(high, t_high - (lows - low)))
+            if new != (low, high):
+                self.ranges[part] = new
+                moved.append(part)
+            if new[1] != math.inf:
+                widest = max(widest, new[1] - new[0])
+        self.widest[number] = widest
+        return moved
 
 
 class _Bounds:
@@ -622,31 +754,6 @@ class _Bounds:
                 high[atom], low[atom] = min(high[atom], top), max(low[atom], bottom)
                 moved.append(atom)
         return moved, (least, most) != before
-
-    def settle(self, total: Cell, parts: Sequence[Cell], shown: int) -> list[Cell]:
-        """A sum (``total`` = hidden ``parts`` + ``shown``, the shown parts added up): the
-        total's range from the parts', and each part's from the total's and the other
-        parts': the cells whose range moved."""
-        ranges = [self.ranges[part] for part in parts]
-        lows = shown + sum(low for low, _ in ranges)
-        endless = sum(1 for _, high in ranges if high == math.inf)
-        finite = shown + sum(high for _, high in ranges if high != math.inf)
-        moved = []
-        before = self.ranges[total]
-        t_low, t_high = max(before[0], lows), min(before[1], math.inf if endless else finite)
-        if (t_low, t_high) != before:
-            self.ranges[total] = (t_low, t_high)
-            moved.append(total)
-        for part, (low, high) in zip(parts, ranges, strict=True):
-            if high == math.inf:
-                others_high = math.inf if endless > 1 else finite
-            else:
-                others_high = math.inf if endless else finite - high
-            new = (max(low, t_low - others_high), min(high, t_high - (lows - low)))
-            if new != (low, high):
-                self.ranges[part] = new
-                moved.append(part)
-        return moved
 
     def order(self, part: Cell, whole: Cell) -> bool:
         """A part's people are some of the whole's."""
