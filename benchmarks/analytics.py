@@ -2,8 +2,9 @@
 
     python -m benchmarks.analytics [--events 1000000] [--groups 500] [--people 10000]
 
-Builds one organisation with ``--groups`` groups (led by one instructor, six weekly
-meetings that started six weeks ago) and ``--people`` participants spread over them, then
+Builds one organisation with ``--groups`` groups (registered by one instructor, each
+co-led by two more who each lead two neighbouring groups, six weekly meetings that started
+six weeks ago) and ``--people`` participants spread over them, then
 ``--events`` engagement events over the six weeks, written through the event writer's own
 statements (log and weekly roll-up), with every participant's check-ins and before/after
 survey answers. Then, with the real bot over HTTP against the emulator:
@@ -94,6 +95,18 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
             "INSERT INTO group_participants (group_id, person_id, status, joined_at, name) "
             "VALUES (?, ?, 'member', ?, ?)",
             [(g, p, joined, f"P{p}") for p, g in person_group.items()],
+        )
+        # co-instructors: the k-th leads groups k and k+1 beside Ilkka (who registered them
+        # all), so every group has two and the instructors' sums overlap in a chain: the
+        # disclosure rule's hardest case, each instructor a reader of their own total
+        co = {4_000 + k: (group_ids[k], group_ids[(k + 1) % groups]) for k in range(groups)}
+        await db.execute_many(
+            "INSERT INTO people (telegram_id, first_seen, last_seen) VALUES (?, ?, ?)",
+            [(person, joined, joined) for person in co],
+        )
+        await db.execute_many(
+            "INSERT INTO group_instructors (group_id, person_id, since) VALUES (?, ?, ?)",
+            [(g, person, joined) for person, led in co.items() for g in set(led)],
         )
         await db.execute_many(
             "INSERT INTO consents (person_id, organisation_id, version, given_at) "

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -957,6 +958,16 @@ class WeeklyPatterns:
     ) -> float | None:
         return value if self.shows(measure, week, groups) else None
 
+    def adds_up(self, groups: Collection[int]) -> bool:
+        """Whether these groups' figures are known added up in every week (a reader's
+        scope); otherwise they may be shown only one group at a time."""
+        return all(
+            self.cell(measure, week, groups) in self.pattern(measure, week).cells
+            for week in self.present
+            for measure in self.measures.people[:1]
+            if self.cell(measure, week, groups)
+        )
+
 
 def _holding(pairs: list[tuple[Cell, Cell]], counts: Mapping[Atom, int]) -> list[tuple[Cell, Cell]]:
     def total(cell: Cell) -> int:
@@ -974,17 +985,20 @@ class PatternCache:
         self.size = size
         self._weeks: OrderedDict[bytes, dict[str, dict[Cell, Reason]]] = OrderedDict()
         self.last: tuple[bytes, WeeklyPatterns] | None = None  # the latest whole answer
+        self._lock = threading.Lock()  # patterns are computed in worker threads
 
     def get(self, key: bytes) -> dict[str, dict[Cell, Reason]] | None:
-        found = self._weeks.get(key)
-        if found is not None:
-            self._weeks.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._weeks.get(key)
+            if found is not None:
+                self._weeks.move_to_end(key)
+            return found
 
     def put(self, key: bytes, hidden: dict[str, dict[Cell, Reason]]) -> None:
-        self._weeks[key] = hidden
-        while len(self._weeks) > self.size:
-            self._weeks.popitem(last=False)
+        with self._lock:
+            self._weeks[key] = hidden
+            while len(self._weeks) > self.size:
+                self._weeks.popitem(last=False)
 
 
 def weekly_patterns(

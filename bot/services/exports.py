@@ -241,8 +241,8 @@ class ExportService:
     ) -> ExportResult:
         exported = [g for g in groups if g.organisation_id is not None]
         async with self._database.transaction() as tx:
-            weekly = await self._stats.weekly_in(tx)
-            everyone = [g.group for g in weekly.groups]  # every registered group
+            figures = await self._stats.figures_in(tx)
+            everyone = [g.group for g in figures.groups]  # every registered group
             ids = [g.id for g in everyone]
             answers = await tx.surveys.answers(ids)
             active_weeks = await tx.analytics.active_weeks(
@@ -251,6 +251,7 @@ class ExportService:
             organisations = {o.id: o.name for o in await tx.organisations.all()}
             sent = await tx.analytics.broadcasts_to([g.id for g in exported])
             reached = await tx.analytics.broadcast_reach(sent)
+        weekly = await self._stats.disclosed(figures)
         small = self._stats.small_numbers
         weeks = weekly_table(writer, weekly, exported, organisations, since=since, until=until)
         items = {item.id: item.scale for item in self._surveys.survey.items}

@@ -115,6 +115,14 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """Every registered group's weeks and the sets of groups some reader sees added up."""
+
+    groups: list[GroupWeeks]
+    scopes: list[set[int]]
+
+
+@dataclass(frozen=True)
 class Weekly:
     """Every registered group's weeks and what may be shown of them: the one pattern that
     /stats, its chart, /checkins and the coordinators' export all read."""
@@ -130,15 +138,28 @@ class Weekly:
 
 def reader_scopes(groups: Collection[Group], led: Collection[tuple[int, int]]) -> list[set[int]]:
     """The sets of groups some reader sees added up: all (admins), each organisation's
-    (its coordinators), each instructor's (``led``: (instructor, group))."""
+    (its coordinators), and each instructor's (``led``: (instructor, group)) that nests
+    with all the others: inside, around or apart from each. An instructor whose groups
+    cross another's set (two co-instructors who share one group of two each) sees their
+    groups one by one, never added up: crossing sums are what lets one figure be worked
+    out from several, and they make the rule's search grow with every overlap (a chain
+    of 500 co-led groups took minutes)."""
     ids = {g.id for g in groups}
-    scopes: dict[object, set[int]] = {"all": set(ids)}
+    fixed: dict[object, set[int]] = {"all": set(ids)}
     for group in groups:
-        scopes.setdefault(("organisation", group.organisation_id), set()).add(group.id)
+        fixed.setdefault(("organisation", group.organisation_id), set()).add(group.id)
+    own: dict[int, set[int]] = {}
     for person, group_id in led:
         if group_id in ids:
-            scopes.setdefault(("instructor", person), set()).add(group_id)
-    return list(scopes.values())
+            own.setdefault(person, set()).add(group_id)
+    theirs = {frozenset(groups) for groups in own.values()}
+    others = [frozenset(scope) for scope in fixed.values()] + list(theirs)
+    nested = [scope for scope in theirs if all(_nests(scope, other) for other in others)]
+    return [*fixed.values(), *(set(scope) for scope in sorted(nested, key=sorted))]
+
+
+def _nests(one: frozenset[int], other: frozenset[int]) -> bool:
+    return one <= other or other <= one or not one & other
 
 
 def disclose(
@@ -243,15 +264,24 @@ class StatsService:
 
     async def weekly(self) -> Weekly:
         async with self._database.transaction() as tx:
-            return await self.weekly_in(tx)
+            figures = await self.figures_in(tx)
+        return await self.disclosed(figures)
 
-    async def weekly_in(self, tx: Transaction) -> Weekly:
-        """Every registered group's weeks and the disclosure pattern over all of them (what
-        one reader sees added up, another may see group by group)."""
+    async def figures_in(self, tx: Transaction) -> Figures:
+        """Every registered group's weeks, and the sets of groups readers see added up."""
         registered = [g for g in await tx.groups.all() if g.organisation_id is not None]
         groups = await self.weeks_of(tx, registered)
-        scopes = reader_scopes(registered, await tx.analytics.instructor_groups())
-        return Weekly(groups, disclose(groups, scopes, self.small_numbers, self._patterns))
+        return Figures(groups, reader_scopes(registered, await tx.analytics.instructor_groups()))
+
+    async def disclosed(self, figures: Figures) -> Weekly:
+        """The figures with the disclosure pattern over all of them (what one reader sees
+        added up, another may see group by group), worked out in a thread after the
+        transaction: over hundreds of groups it takes seconds, which the event loop and
+        the database must not wait for."""
+        shown = await asyncio.to_thread(
+            disclose, figures.groups, figures.scopes, self.small_numbers, self._patterns
+        )
+        return Weekly(figures.groups, shown)
 
     async def staff_pseudonyms(self, tx: Transaction, group_ids: list[int]) -> list[str]:
         """Whose activity is not counted: the groups' instructors, all staff and admins."""
@@ -336,12 +366,17 @@ def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
 
 
 def overview(scope: Scope, groups: list[GroupWeeks], shown: WeeklyPatterns) -> Lines:
+    """Several groups: their weeks added up (when the reader's groups add up, see
+    ``reader_scopes``; otherwise a line says why not), then each group's latest week."""
     lines: list[Words] = [_title(scope, groups)]
     ids = [g.group.id for g in groups]
-    previous: Week | None = None
-    for cell in totals(groups):
-        lines += ["", *_week_lines(cell, previous, ids, shown)]
-        previous = cell
+    if shown.adds_up(ids):
+        previous: Week | None = None
+        for cell in totals(groups):
+            lines += ["", *_week_lines(cell, previous, ids, shown)]
+            previous = cell
+    else:
+        lines += ["", Text("stats.one-by-one")]
     lines += ["", Text("stats.groups-header")]
     for g in groups:
         latest = g.weeks[-1]
@@ -435,13 +470,14 @@ def chart_series(
     groups: list[GroupWeeks], shown: WeeklyPatterns, *, all_label: str, max_lines: int = 8
 ) -> tuple[Series, Series]:
     """Active participants and check-in completion (% of plans done) per week, one line per
-    group, or one for all of them when there are more than ``max_lines``. A value the
-    disclosure rule hides is None (a gap); a percentage is shown only when both its
-    counts are."""
+    group, or one for all of them when there are more than ``max_lines`` and they add up.
+    A value the disclosure rule hides is None (a gap); a percentage is shown only when
+    both its counts are."""
+    everyone = [g.group.id for g in groups]
     lines = (
         [(g.group.name, [g.group.id], g.weeks) for g in groups]
-        if len(groups) <= max_lines
-        else [(all_label, [g.group.id for g in groups], totals(groups))]
+        if len(groups) <= max_lines or not shown.adds_up(everyone)
+        else [(all_label, everyone, totals(groups))]
     )
     active: Series = {}
     completion: Series = {}
