@@ -51,6 +51,7 @@ NONE = "–"  # shown for a mean over nobody (never for a hidden one)
 MAX_PASSES = 200  # bound propagation rounds: far more than any real table needs
 TRIALS = 12  # candidates tried for one problem before the smallest is simply hidden
 LARGE = 8  # cells of more atoms wait in bound propagation until the smaller ones settle
+TRY_CELLS = 150  # in tables of at most this many figures every value of a small one is tried
 
 
 class Reason(Enum):
@@ -492,13 +493,44 @@ class _Audit:
         return True
 
     def still_pinned(self, hidden: Mapping[Cell, Reason], pinned: Cell, extra: Cell) -> bool:
-        return pinned in self.pinned({**hidden, extra: Reason.COMPLEMENTARY})
+        return pinned in self.pinned({**hidden, extra: Reason.COMPLEMENTARY}, only=pinned)
 
-    def pinned(self, hidden: Mapping[Cell, Reason]) -> list[Cell]:
+    def pinned(self, hidden: Mapping[Cell, Reason], only: Cell | None = None) -> list[Cell]:
         """The hidden figures whose value the bounds, propagated through every sum and
-        "part of" relation, leave no choice for."""
+        "part of" relation, leave no choice for (``only``: whether this one is). Bounds
+        carried sum by sum miss what takes several inequalities at once (a + c < 5,
+        b + c >= 5, a + b <= 2: a is 0), so in a small table (where a reader can try every
+        value by hand) each value a narrowly bounded hidden figure could take is tried as
+        well: one that leads the bounds into a contradiction is ruled out, and a figure
+        left with one value is pinned."""
         ranges = propagate(self.values, hidden, self.small, self.at_most, self.index)
-        return [cell for cell in sorted(hidden, key=_order) if ranges[cell][0] >= ranges[cell][1]]
+        cells = sorted(hidden, key=_order) if only is None else [only]
+        found = [cell for cell in cells if ranges[cell][0] >= ranges[cell][1]]
+        if found or len(self.values) > TRY_CELLS:
+            return found
+        for cell in cells:
+            low, high = ranges[cell]
+            if high - low < self.small and len(self._possible(hidden, cell, low, high)) == 1:
+                found.append(cell)
+        return found
+
+    def _possible(
+        self, hidden: Mapping[Cell, Reason], cell: Cell, low: float, high: float
+    ) -> list[int]:
+        """The values of ``low``..``high`` that the bounds do not rule out for ``cell``
+        (stopping at two)."""
+        possible: list[int] = []
+        for value in range(int(low), int(high) + 1):
+            try:
+                propagate(
+                    self.values, hidden, self.small, self.at_most, self.index, trying=(cell, value)
+                )
+            except _Impossible:
+                continue
+            possible.append(value)
+            if len(possible) > 1:
+                break
+        return possible
 
 
 def propagate(
@@ -507,6 +539,8 @@ def propagate(
     small: int,
     at_most: Sequence[tuple[Cell, Cell]] = (),
     sums: Sequence[Relation] | _SumIndex = (),
+    *,
+    trying: tuple[Cell, int] | None = None,
 ) -> dict[Cell, tuple[float, float]]:
     """What a reader can tell about every cell from the shown values, the hidden ones'
     labels (``<5``: 0 to small-1; ``x``: small or more), the "part of" pairs, the sums
@@ -515,7 +549,11 @@ def propagate(
     at again). A sum carries what its atoms alone do not: in all = A + B with A and B
     each below five, all = 8 makes both 4, though no one atom is pinned."""
     index = sums if isinstance(sums, _SumIndex) else _SumIndex.of(values, sums)
-    return _Propagation(values, hidden, small, at_most, index).run()
+    return _Propagation(values, hidden, small, at_most, index, trying=trying).run()
+
+
+class _Impossible(Exception):
+    """The bounds contradict each other: what was tried cannot be."""
 
 
 class _Propagation:
@@ -526,8 +564,16 @@ class _Propagation:
         small: int,
         at_most: Sequence[tuple[Cell, Cell]],
         sums: _SumIndex,
+        *,
+        trying: tuple[Cell, int] | None = None,
     ) -> None:
         self.bounds = bounds = _Bounds(values, hidden, small)
+        if trying is not None:  # what follows if this hidden figure were this value
+            cell, value = trying
+            low, high = bounds.ranges[cell]
+            if not low <= value <= high:
+                raise _Impossible
+            bounds.ranges[cell] = (value, value)
         self.open_cells = set(bounds.open)
         self.containing: dict[Atom, list[Cell]] = {}
         for cell in bounds.open:
@@ -684,6 +730,8 @@ class _Sums:
         moved = []
         before = self.ranges[total]
         t_low, t_high = max(before[0], lows), min(before[1], math.inf if endless else finite)
+        if t_low > t_high:
+            raise _Impossible
         if (t_low, t_high) != before:
             self.ranges[total] = (t_low, t_high)
             moved.append(total)
@@ -700,6 +748,8 @@ class _Sums:
             else:
                 others_high = math.inf if endless else finite - high
             new = (max(low, t_low - others_high), min(high, t_high - (lows - low)))
+            if new[0] > new[1]:
+                raise _Impossible
             if new != (low, high):
                 self.ranges[part] = new
                 moved.append(part)
@@ -742,6 +792,8 @@ class _Bounds:
         before = self.ranges[cell]
         least = max(before[0], lows)
         most = min(before[1], math.inf if endless else finite)
+        if least > most:
+            raise _Impossible
         self.ranges[cell] = (least, most)
         moved: list[Atom] = []
         for atom in cell:
@@ -753,6 +805,8 @@ class _Bounds:
             bottom = least - others
             if top < high[atom] or bottom > low[atom]:
                 high[atom], low[atom] = min(high[atom], top), max(low[atom], bottom)
+                if low[atom] > high[atom]:
+                    raise _Impossible
                 moved.append(atom)
         return moved, (least, most) != before
 
@@ -761,6 +815,8 @@ class _Bounds:
         (p_low, p_high), (w_low, w_high) = self.ranges[part], self.ranges[whole]
         if w_high >= p_high and p_low <= w_low:
             return False
+        if p_low > min(p_high, w_high) or max(w_low, p_low) > w_high:
+            raise _Impossible
         self.ranges[part] = (p_low, min(p_high, w_high))
         self.ranges[whole] = (max(w_low, p_low), w_high)
         return True
