@@ -12,7 +12,7 @@ from storage.events import ACTIVITY, EPOCH_DAY
 from storage.groups import _GROUP, Group
 from storage.rows import marks, to_models
 from storage.sql import Connection
-from storage.timestamps import from_db, to_db
+from storage.timestamps import from_db
 
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
 # the sum of a roll-up row's columns that count as taking part (a delivered broadcast does not)
@@ -61,18 +61,6 @@ class ActiveWeeks:
     group_id: int
     pseudonym: str
     weeks: int
-
-
-@dataclass(frozen=True)
-class LoggedEvent:
-    """One row of the event log as the research export writes it."""
-
-    id: int
-    at: str  # as stored: UTC, fixed-width ISO 8601 text (exported as it is)
-    group_id: int
-    pseudonym: str | None  # None: the group itself
-    kind: str
-    attributes: str | None  # JSON text
 
 
 @dataclass(frozen=True)
@@ -275,33 +263,3 @@ class AnalyticsRepository:
             list(group_ids),
         )
         return [int(row[0]) for row in found]
-
-    async def events_page(
-        self,
-        group_ids: Collection[int],
-        after_id: int,
-        up_to_id: int,
-        *,
-        since: dt.datetime | None,
-        until: dt.datetime | None,
-        page: int = 20_000,
-    ) -> list[LoggedEvent]:
-        """The events of these groups with ids after ``after_id`` up to ``up_to_id``,
-        oldest first: one page of an export, read in its own short transaction so the bot
-        is not held up."""
-        wanted = sorted(group_ids)
-        if not wanted:
-            return []
-        params: list[object] = [after_id, up_to_id, *wanted]
-        sql = f"""
-            SELECT id, at, group_id, pseudonym, kind, attributes FROM events
-            WHERE id > ? AND id <= ? AND group_id IN ({marks(wanted)})
-        """
-        if since is not None:
-            sql += " AND at >= ?"
-            params.append(to_db(since))
-        if until is not None:
-            sql += " AND at < ?"
-            params.append(to_db(until))
-        sql += f" ORDER BY id LIMIT {int(page)}"
-        return to_models(LoggedEvent, await self._connection.fetch_all(sql, params))
