@@ -37,7 +37,7 @@ from bot.payload import (
 from bot.replies import Button, Reply, column, lines_with_buttons
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered, Due, Settled
-from bot.services.access import Actor, load_actor, require_staff
+from bot.services.access import Actor, load_actor, require_staff, visible_groups
 from bot.services.disclosure import Split, note, split
 from bot.services.people import resolve_language
 from bot.when import format_for_groups, parse_when
@@ -618,15 +618,9 @@ async def _no_tips(tx: Transaction, tip: str) -> Mapping[str, AnyContent]:
 
 
 async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
-    """Active groups the actor may send to: admins all, coordinators their organisation's,
-    instructors the ones they lead."""
-    if actor.is_admin:
-        groups = await tx.groups.all()
-    elif actor.is_coordinator and actor.organisation_id is not None:
-        groups = await tx.groups.of_organisation(actor.organisation_id)
-    else:
-        groups = await tx.groups.led_by(actor.telegram_id)
-    return [group for group in groups if group.is_active]
+    """The groups the actor may send to: those they see (``bot/services/access.py``) that
+    are active."""
+    return [group for group in await visible_groups(tx, actor) if group.is_active]
 
 
 async def _summary(

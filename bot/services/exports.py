@@ -37,7 +37,7 @@ from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
 from bot.i18n import Text, Translator
 from bot.payload import UPLOAD_LIMIT
 from bot.replies import File
-from bot.services.access import load_actor, require_coordinator
+from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
@@ -159,15 +159,15 @@ class ExportService:
     async def groups_for(
         self, actor_id: int | None, organisation: str | None = None
     ) -> list[Group]:
-        """The groups an export may hold: a coordinator's organisation's; an admin's (or the
-        command line's, ``actor_id`` None) all, or one organisation's by name."""
+        """The groups an export may hold: those a coordinator sees (their organisation's,
+        ``bot/services/access.py``); an admin's (or the command line's, ``actor_id`` None)
+        all, or one organisation's by name."""
         async with self._database.transaction() as tx:
             if actor_id is not None:
                 actor = await load_actor(tx, actor_id, self._admins)
                 require_coordinator(actor)
                 if not actor.is_admin:
-                    assert actor.organisation_id is not None
-                    return await tx.groups.of_organisation(actor.organisation_id)
+                    return await visible_groups(tx, actor)
             if organisation is None:
                 return await tx.groups.all()
             found = [o for o in await tx.organisations.all() if o.name == organisation]

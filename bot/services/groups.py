@@ -37,7 +37,14 @@ from bot.errors import DomainError
 from bot.i18n import Lines, Text, normalize_language
 from bot.replies import Button, Reply, column
 from bot.runtime.outcomes import ChatGone, ChatMigrated
-from bot.services.access import load_actor, managed_group, require_admin, require_staff
+from bot.services.access import (
+    load_actor,
+    managed_group,
+    may_register_groups,
+    require_admin,
+    require_staff,
+    visible_groups,
+)
 from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
@@ -246,8 +253,7 @@ class GroupService:
             actor = await load_actor(tx, adder_id, self._admins)
             existing = await tx.groups.by_chat(chat_id)
             if existing is not None:
-                instructors = await tx.groups.instructor_ids(existing.id)
-                if not actor.manages(existing, instructors):
+                if not actor.manages(existing):
                     return AddOutcome(Added.REFUSED, existing)
                 was_active = existing.is_active
                 group = await tx.groups.update(
@@ -261,7 +267,7 @@ class GroupService:
                 if group.status == GroupStatus.PENDING:
                     return AddOutcome(Added.PENDING, group, tuple(await tx.organisations.all()))
                 return AddOutcome(Added.ALREADY if was_active else Added.REACTIVATED, group)
-            if not (actor.is_admin or actor.is_staff):
+            if not may_register_groups(actor):
                 return AddOutcome(Added.REFUSED)
             organisation_id = actor.organisation_id
             organisations: tuple[Organisation, ...] = ()
@@ -422,25 +428,18 @@ class GroupService:
             return await tx.groups.by_chat(chat_id)
 
     async def summaries_for(self, actor_id: int) -> list[GroupSummary]:
-        """The groups the actor oversees: admins all, coordinators their organisation's,
-        instructors those they lead."""
+        """The groups the actor sees (``bot/services/access.py``), with their instructors'
+        names and how many take part."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
-            if actor.is_admin:
-                groups = await tx.groups.all()
-            elif actor.is_coordinator:
-                assert actor.organisation_id is not None
-                groups = await tx.groups.of_organisation(actor.organisation_id)
-            else:
-                groups = await tx.groups.led_by(actor_id)
             return [
                 GroupSummary(
                     group,
                     await tx.groups.instructor_names(group.id),
                     await tx.groups.participant_count(group.id),
                 )
-                for group in groups
+                for group in await visible_groups(tx, actor)
             ]
 
     async def listing(self, actor_id: int) -> Reply:

@@ -20,7 +20,13 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply, lines_with_buttons
-from bot.services.access import Actor, load_actor, require_manages, require_staff
+from bot.services.access import (
+    Actor,
+    load_actor,
+    own_organisation,
+    require_manages,
+    require_staff,
+)
 from bot.services.notices import StaffNotices
 from storage import Database, Transaction
 from storage.groups import Group
@@ -176,17 +182,15 @@ class InvitationService:
             return await self._admins_organisation(tx, actor, organisation_id), None
         require_staff(actor)
         if group_id is None:
-            if actor.is_instructor and not actor.is_admin:
-                raise DomainError("invite.instructor-needs-group")
-            if organisation_id is not None and not actor.coordinates(organisation_id):
-                raise DomainError("access.not-your-organisation")
             if actor.is_admin:
                 return await self._admins_organisation(tx, actor, organisation_id), None
-            assert actor.organisation_id is not None
-            return actor.organisation_id, None
-        group = require_manages(
-            actor, await tx.groups.get(group_id), await tx.groups.instructor_ids(group_id)
-        )
+            if actor.is_instructor:
+                raise DomainError("invite.instructor-needs-group")
+            own = own_organisation(actor)
+            if organisation_id is not None and organisation_id != own:
+                raise DomainError("access.not-your-organisation")
+            return own, None
+        group = require_manages(actor, await tx.groups.get(group_id))
         if group.organisation_id is None:
             raise DomainError("group.pending")
         return group.organisation_id, group
@@ -280,15 +284,15 @@ class InvitationService:
         return Reply.of(key, organisation=organisation.name)
 
     async def open_for(self, actor_id: int) -> list[OpenInvitation]:
-        """Open invitations the actor may see: admins all, coordinators their organisation's,
-        instructors their own."""
+        """Open invitations the actor may see (``Actor.sees_invitation``): admins all,
+        coordinators their organisation's, anyone else their own."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             if actor.is_admin:
                 found = await tx.invitations.open_ones(now)
-            elif actor.is_coordinator:
+            elif actor.coordinates(actor.organisation_id):
                 found = await tx.invitations.open_ones(now, organisation_id=actor.organisation_id)
             else:
                 found = await tx.invitations.open_ones(now, created_by=actor_id)
@@ -337,10 +341,7 @@ class InvitationService:
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             invitation = await tx.invitations.get(invitation_id)
-            allowed = invitation is not None and (
-                invitation.created_by == actor_id or actor.coordinates(invitation.organisation_id)
-            )
-            if invitation is None or not allowed:
+            if invitation is None or not actor.sees_invitation(invitation):
                 raise DomainError("invite.not-yours")
             if not invitation.is_open(now):
                 raise DomainError("invite.already-closed")

@@ -32,7 +32,7 @@ from bot.errors import DomainError
 from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
 from bot.replies import Button, Reply, column
-from bot.services.access import load_actor, managed_group, require_staff
+from bot.services.access import load_actor, managed_group, require_staff, visible_groups
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
 from bot.services.surveys import SurveyService
@@ -487,14 +487,14 @@ class MeetingService:
             return await self._managed(tx, actor_id, group.id)
 
     async def only_group(self, actor_id: int) -> Group:
-        """The one active group the actor leads; with several the number must be given."""
+        """The one active group the actor sees; with several the number must be given."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
-            led = [g for g in await tx.groups.led_by(actor_id) if g.is_active]
-        if len(led) != 1:
+            active = [g for g in await visible_groups(tx, actor) if g.is_active]
+        if len(active) != 1:
             raise DomainError("meetings.which-group")
-        return led[0]
+        return active[0]
 
     async def restore(self, actor_id: int, group_id: int, dates: str) -> list[Meeting]:
         """Undo a cancellation (or a remote period): the reminders come back."""
@@ -556,16 +556,11 @@ class MeetingService:
         return changed
 
     async def overview(self, actor_id: int) -> list[GroupSchedule]:
-        """The calendars and planned messages of every group the actor manages."""
+        """The calendars and planned messages of every active group the actor sees."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
-            if actor.is_admin:
-                groups = await tx.groups.all()
-            elif actor.is_coordinator and actor.organisation_id is not None:
-                groups = await tx.groups.of_organisation(actor.organisation_id)
-            else:
-                groups = await tx.groups.led_by(actor_id)
+            groups = await visible_groups(tx, actor)
             return [await self._schedule_of(tx, group) for group in groups if group.is_active]
 
     async def schedule(self, actor_id: int, group_id: int) -> GroupSchedule:

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.i18n import Text, Translator, Words
 from bot.payload import TextContent, content_to_json
+from bot.services.access import group_staff
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.groups import Group
@@ -145,11 +146,8 @@ class StaffNotices:
         """The bot was removed from ``group``, or made or unmade its administrator: its
         instructors and its organisation's coordinators are told what that means for what
         the bot sees and sends. Returns how many were told."""
-        people = list(await tx.groups.instructor_ids(group.id))
-        if group.organisation_id is not None:
-            people += await tx.staff.coordinators_of(group.organisation_id)
         words = Text(_BOT_CHANGE_KEYS[change], {"group": group.name})
-        told = await self._tell_all(tx, list(dict.fromkeys(people)), words, group)
+        told = await self._tell_all(tx, await group_staff(tx, group), words, group)
         log.info("group %d: the bot %s; %d staff told", group.id, change, told)
         return told
 

@@ -23,7 +23,13 @@ from bot.formats.charts import Labels, weekly_chart
 from bot.i18n import Lines, Text, Translator, Words, decimal
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
-from bot.services.access import load_actor, managed_group, require_staff
+from bot.services.access import (
+    coordinated_organisations,
+    load_actor,
+    managed_group,
+    require_staff,
+    visible_groups,
+)
 from bot.services.disclosure import (
     HIDDEN,
     Measures,
@@ -242,21 +248,18 @@ class StatsService:
         return picture, title
 
     async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
-        """One group the actor manages, or all they oversee: an admin every group, a
-        coordinator their organisation's, an instructor those they lead."""
+        """One group the actor manages, or every registered group they see
+        (``bot/services/access.py``)."""
         async with self._database.transaction() as tx:
             if group_id is not None:
                 return Scope([await managed_group(tx, actor_id, group_id, self._admins)], None)
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
-            if actor.is_admin:
-                groups, name = await tx.groups.all(), None
-            elif actor.is_coordinator and actor.organisation_id is not None:
-                organisation = await tx.organisations.get(actor.organisation_id)
-                groups = await tx.groups.of_organisation(actor.organisation_id)
-                name = organisation.name if organisation else None
-            else:
-                groups, name = await tx.groups.led_by(actor_id), None
+            groups, name = await visible_groups(tx, actor), None
+            if not actor.is_admin and actor.is_coordinator:
+                # a coordinator's overview is titled by their organisation
+                organisations = await coordinated_organisations(tx, actor)
+                name = organisations[0].name if organisations else None
         registered = [g for g in groups if g.organisation_id is not None]
         if not registered:
             raise DomainError("stats.no-groups")

@@ -45,7 +45,14 @@ from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered
-from bot.services.access import Actor, load_actor, require_coordinator, require_staff
+from bot.services.access import (
+    Actor,
+    coordinated_organisations,
+    load_actor,
+    own_organisation,
+    require_coordinator,
+    require_staff,
+)
 from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
 from bot.services.consent import consented
 from bot.services.notices import StaffNotices
@@ -312,8 +319,9 @@ class TipService:
                 for tip in self.library
             }
             views.update({c.key: TipView(c.key, c.theme, contribution=c) for c in own})
-            organisation = None if actor.is_admin else actor.organisation_id
-            received = await tx.tips.reception(list(views), organisation)
+            received = []
+            if actor.is_admin or actor.organisation_id is not None:  # none without one
+                received = await tx.tips.reception(list(views), actor.organisation_id)
         return [(views[r.tip], r) for r in received if r.reactions + r.replies + r.requested][
             :limit
         ]
@@ -469,9 +477,8 @@ class TipService:
         async with self._database.transaction() as tx:
             broadcast = await self._saveable(tx, actor_id, broadcast_id)
             actor = await self._staff(tx, actor_id)
-            assert actor.organisation_id is not None
-            organisation = await tx.organisations.get(actor.organisation_id)
-            assert organisation is not None
+            organisation = await tx.organisations.get(own_organisation(actor))
+            assert organisation is not None  # load_actor found it in this transaction
             contribution = await tx.tips.contribute(
                 organisation_id=organisation.id,
                 author_id=actor_id,
@@ -659,17 +666,18 @@ class TipService:
         which it now is."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
-            if not actor.is_coordinator or actor.organisation_id is None:
+            if not actor.is_coordinator:  # an organisation's own choice, not an admin's
                 raise DomainError("access.coordinator-only")
-            await tx.organisations.set_review(actor.organisation_id, review)
+            organisation_id = own_organisation(actor)
+            await tx.organisations.set_review(organisation_id, review)
             await tx.audit.add(
                 self._clock.now(),
                 actor_id,
                 AuditAction.REVIEW_SETTING,
-                f"organisation {actor.organisation_id}",
+                f"organisation {organisation_id}",
                 review=review,
             )
-            organisation = await tx.organisations.get(actor.organisation_id)
+            organisation = await tx.organisations.get(organisation_id)
         assert organisation is not None
         key = "tip.approval-on" if review else "tip.approval-off"
         return Reply(Text(key, {"organisation": organisation.name}))
@@ -692,13 +700,9 @@ class TipService:
         )
 
     async def _pending(self, tx: Transaction, actor: Actor) -> list[Contribution]:
-        if not actor.is_admin:
-            assert actor.organisation_id is not None  # a coordinator's
-            return await tx.tips.contributions(
-                actor.organisation_id, status=ContributionStatus.PENDING
-            )
+        """What waits in the organisations the actor coordinates (an admin: every one)."""
         pending: list[Contribution] = []
-        for organisation in await tx.organisations.all():  # an admin sees every one
+        for organisation in await coordinated_organisations(tx, actor):
             pending += await tx.tips.contributions(
                 organisation.id, status=ContributionStatus.PENDING
             )
