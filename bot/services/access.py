@@ -154,13 +154,10 @@ async def visible_groups(tx: Transaction, actor: Actor) -> list[Group]:
 
 
 async def group_staff(tx: Transaction, group: Group) -> list[int]:
-    """The rule read the other way: who, admins aside, sees this group (its instructors who
-    are staff, then its organisation's coordinators). Whom its notices go to."""
-    people = [
-        person
-        for person in await tx.groups.instructor_ids(group.id)
-        if await tx.staff.get(person) is not None
-    ]
+    """The rule read the other way: who sees this group because of it, admins aside (its
+    instructors, then its organisation's coordinators). Whom its notices go to; an admin
+    who registered the group leads it and is told too."""
+    people = list(await tx.groups.instructor_ids(group.id))
     if group.organisation_id is not None:
         people += await tx.staff.coordinators_of(group.organisation_id)
     return list(dict.fromkeys(people))
