@@ -63,6 +63,11 @@ _CONTENT_KEYS = (
     "contact",
 )
 # Telegram sends these only when asked for by name in allowed_updates.
+# How long a test waits for the bot's request before it fails. Generous: the tests run side
+# by side (pytest-xdist) on a busy machine, and a wait returns as soon as the request comes,
+# so a long limit costs nothing when the bot is right.
+WAIT_TIMEOUT = 30.0
+
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
 
@@ -1160,9 +1165,10 @@ class BotApiEmulator:
         chat_id: int | None = None,
         where: Callable[[ApiCall], bool] | None = None,
         after: int = 0,
-        timeout: float = 10.0,
+        timeout: float = WAIT_TIMEOUT,
     ) -> ApiCall:
-        """The first successful matching request at index ``after`` or later in ``calls``."""
+        """The first successful matching request at index ``after`` or later in ``calls``;
+        an ``AssertionError`` naming the last requests if none comes within ``timeout``."""
 
         def matches(call: ApiCall) -> bool:
             return (
