@@ -14,7 +14,7 @@ from typing import Any
 from emulator import ApiCall
 from testing.harness import RunningBot
 from tests.test_e2e_notices import payload_in, settled, told
-from tests.test_e2e_privacy import refused, rows
+from tests.test_e2e_privacy import found_anywhere, refused, rows
 
 Json = dict[str, Any]
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
@@ -394,3 +394,27 @@ async def test_an_admin_sees_every_organisation_and_long_lists_come_in_pages(
         [],  # the same page again: Telegram says "not modified", nothing changes
         ["editMessageText"],
     )
+
+
+async def test_an_ended_role_leaves_nothing_of_the_person_once_they_are_erased(
+    bot: RunningBot,
+) -> None:
+    kaisa, _, ilkka, tuula = await espoo(bot)
+    await bot.say(ilkka, "/leave 1")  # his own question, left open
+    listing = await bot.say(kaisa, "/staff")
+    await confirm(bot, kaisa, await asked(bot, kaisa, listing, f"staff:role:{ilkka['id']}"))
+    await asked(bot, kaisa, listing, f"staff:off:{tuula['id']}:1")  # open, not about him
+    assert len(await rows(bot, "SELECT 1 FROM staff_requests")) == 2
+
+    erase = await bot.say(ilkka, "/forgetme")
+    mark = bot.emulator.mark()
+    await bot.press(ilkka, erase.result, erase.buttons()[0][1])
+    await bot.emulator.wait_for("editMessageText", chat_id=ilkka["id"], after=mark)
+    await settled(bot)
+
+    # the notices that named him, the audit entry about him: no id, no name
+    assert await found_anywhere(bot, ilkka["id"], ("Ilkka",)) == []
+    assert [subject < 0 for *_, subject in await audit(bot)] == [True]
+    assert await rows(bot, "SELECT asked_by, person_id FROM staff_requests") == [
+        (kaisa["id"], tuula["id"])
+    ]
