@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.payload import TextContent
 from emulator import ApiCall
 from testing.harness import RunningBot
 from tests.test_e2e_notices import payload_in, settled, told
@@ -74,6 +75,10 @@ async def test_a_coordinator_ends_an_instructors_role_and_everyone_hears_once(
     bot: RunningBot,
 ) -> None:
     kaisa, cora, ilkka, tuula = await espoo(bot)
+    tomorrow = bot.clock.now() + dt.timedelta(days=1)
+    for text in ("Tomorrow from Ilkka", "Tomorrow from Tuula"):
+        sender = ilkka if "Ilkka" in text else tuula
+        await bot.services.broadcasts.send(sender["id"], TextContent(text=text), [1], tomorrow)
 
     listing = await bot.say(kaisa, "/staff")
     assert listing.text == (
@@ -138,6 +143,18 @@ async def test_a_coordinator_ends_an_instructors_role_and_everyone_hears_once(
     await settled(bot)
     assert len(await audit(bot)) == 1
     assert len(told(bot, ilkka, "Your role")) == 1
+    # what he scheduled for the group does not go; what Tuula scheduled does
+    bot.clock.advance(dt.timedelta(days=1, minutes=1))
+    await settled(bot)
+    sent = [c.text for c in bot.emulator.sent("sendMessage", chat_id=-100)]
+    assert "Tomorrow from Tuula" in sent
+    assert "Tomorrow from Ilkka" not in sent
+    assert await rows(
+        bot,
+        "SELECT o.status, o.reason, b.status FROM outbox o "
+        "JOIN broadcasts b ON b.id = o.broadcast_id WHERE b.created_by = :id",
+        id=ilkka["id"],
+    ) == [("cancelled", "reason.sender-left", "cancelled")]
 
 
 async def test_an_instructor_taken_off_one_group_keeps_the_role_and_the_last_one_flags_it(

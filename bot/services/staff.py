@@ -19,11 +19,12 @@ steps down from a group they lead. The last coordinator of an organisation keeps
 (bot and command line alike): the organisation would have nobody to run it.
 
 Ending a role takes the person off every group they lead and closes the invitations they
-made that are still open; their staff commands refuse from then on. Every change is in the
-audit log (who did it, whom it was about, where: a chat or the command line) and told
-(``StaffNotices.staff_changed``) to the person, the groups' other instructors and the
-organisation's coordinators, with the groups nobody leads now flagged; /staff and /groups
-show those groups too.
+made that are still open; their staff commands refuse from then on. What they scheduled
+(broadcasts) for a group they no longer manage is withdrawn: it is never sent. Every
+change is in the audit log (who did it, whom it was about, where: a chat or the command
+line) and told (``StaffNotices.staff_changed``) to the person, the groups' other
+instructors and the organisation's coordinators, with the groups nobody leads now flagged;
+/staff and /groups show those groups too.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ ASK_GROUP = "staff:off:"  # staff:off:PERSON:GROUP
 CONFIRM = "staff:yes:"  # + the request's token
 DECLINE = "staff:no:"  # + the request's token
 _IN_THE_CHAT = (RoleEnd.LEFT_CHAT, RoleEnd.REMOVED_FROM_CHAT)
+# why a scheduled broadcast's row was not sent: its sender no longer leads the group
+WITHDRAWN = "reason.sender-left"
 TOKEN_BYTES = 16  # 128 random bits: 22 URL-safe characters
 REQUEST_MINUTES = 15
 # a page of /staff: at most this many people, and about this many characters of names
@@ -359,6 +362,15 @@ class StaffService:
 
     # The changes -------------------------------------------------------------------------
 
+    async def _withdraw(self, tx: Transaction, person_id: int, group_id: int | None) -> int:
+        """What the person scheduled for groups they no longer manage does not go (to
+        ``group_id``, or anywhere when their role ended); an admin's still does."""
+        if person_id in self._admins:
+            return 0
+        return await tx.broadcasts.withdraw_scheduled(
+            person_id, group_id, WITHDRAWN, self._clock.now()
+        )
+
     async def _end_role(
         self,
         tx: Transaction,
@@ -386,6 +398,7 @@ class StaffService:
         for invitation in await tx.invitations.open_ones(now, created_by=person_id):
             await tx.invitations.revoke(invitation.id, now)
             closed += 1
+        withdrawn = await self._withdraw(tx, person_id, None)
         change = StaffChange(
             person_id=person_id,
             name=member.display_name,
@@ -407,6 +420,7 @@ class StaffService:
             groups=[group.id for group in groups],
             unled=[group.id for group in change.unled],
             invitations_closed=closed,
+            scheduled_withdrawn=withdrawn,
         )
         await self._notices.staff_changed(tx, change)
         log.info("person %d: %s role ended (%s)", person_id, member.role, how)
@@ -435,6 +449,8 @@ class StaffService:
         )
         now = self._clock.now()
         unled = await _unled(tx, [group])
+        manages = (await load_actor(tx, person_id, self._admins)).manages(group)
+        withdrawn = 0 if manages else await self._withdraw(tx, person_id, group.id)
         await tx.audit.add(
             now,
             actor_id,
@@ -444,6 +460,7 @@ class StaffService:
             subject_id=person_id,
             how=how,
             unled=bool(unled),
+            scheduled_withdrawn=withdrawn,
         )
         name = member.display_name if member is not None else fallback_name or "-"
         # whoever made the change reads their reply; a departure from the chat has none
