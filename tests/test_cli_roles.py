@@ -86,11 +86,12 @@ async def test_an_admin_lists_and_ends_roles_on_the_command_line(bot: RunningBot
     newest, older = (line.split("Z  ", 1)[1] for line in out.splitlines())
     assert newest == (
         "role-revoked         command line     coordinator of organisation 1 of user 2000 via "
-        'command line  {"groups":[],"how":"by-admin","invitations_closed":0,"unled":[]}'
+        'command line  {"groups":[],"how":"by-admin","invitations_closed":0,'
+        '"scheduled_withdrawn":0,"unled":[]}'
     )
     assert older.endswith(
         "instructor of organisation 1 of user 3001 via command line  "
-        '{"groups":[1],"how":"by-admin","invitations_closed":0,"unled":[1]}'
+        '{"groups":[1],"how":"by-admin","invitations_closed":0,"scheduled_withdrawn":0,"unled":[1]}'
     )
     assert await rows(
         bot, "SELECT actor_id, channel, subject_id FROM audit_log WHERE action = 'role-revoked'"
