@@ -77,7 +77,8 @@ async def confirmed(update: Update, context: KannustinContext) -> None:
     message then says what was done."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    said = await context.services.staff.confirm(query.from_user.id, query.data)
+    user = query.from_user
+    said = await context.services.staff.confirm(user.id, query.data, name=user.first_name)
     await edit_pressed(query, context, said)
     await query.answer()
 

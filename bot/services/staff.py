@@ -254,10 +254,11 @@ class StaffService:
 
     # Answering ---------------------------------------------------------------------------
 
-    async def confirm(self, actor_id: int, data: str) -> Reply:
+    async def confirm(self, actor_id: int, data: str, *, name: str = "") -> Reply:
         """The yes button: does what the presser's own open question asked, in time, once,
         if they may still do it and the role or group is still as asked. Anything else
-        raises with the reason, and nothing changes."""
+        raises with the reason, and nothing changes. ``name``: the presser's, for one who
+        steps down without a staff role (an admin who registered the group)."""
         token_hash = _hashed(data.removeprefix(CONFIRM))
         async with self._database.transaction() as tx:
             request = await tx.staff_requests.get(token_hash)
@@ -301,6 +302,7 @@ class StaffService:
                     how=how,
                     actor_id=actor_id,
                     channel=AuditChannel.CHAT,
+                    fallback_name=name,
                 )
         return _done(change)
 
