@@ -70,8 +70,11 @@ class Settings(BaseSettings):
     survey: str = "kannustin-default"
     # In statistics, a figure about fewer people than this shows as "<N".
     small_numbers: int = Field(default=5, ge=1, le=100)
-    # Commands one person may send within 10 seconds; beyond that a "slow down" answer.
-    command_limit: int = Field(default=8, ge=1, le=10_000)
+    # Updates one person may send the bot within 10 seconds (private messages, commands in
+    # a group, button presses, reactions); beyond that one "slow down", then silence.
+    flood_limit: int = Field(default=20, ge=1, le=10_000)
+    # The same for a stranger (no role, no group): lower.
+    stranger_limit: int = Field(default=6, ge=1, le=10_000)
     # Events of one kind (messages, button presses...) one person leaves in the engagement
     # log in a clock hour; beyond that they are not logged until the next hour.
     event_limit: int = Field(default=300, ge=1, le=1_000_000)

@@ -145,6 +145,15 @@ class Fault:
     # For a delay or a drop: perform the request first (the message is delivered) and then
     # stall or drop, as when Telegram got the message but the answer never reached the bot.
     deliver_first: bool = True
+    # A hold: the request waits (before it is performed) until the test lets it go;
+    # ``arrived`` is set when one has come.
+    gate: asyncio.Event | None = None
+    arrived: asyncio.Event | None = None
+
+    def release(self) -> None:
+        """Let a held request (and any later one it matches) go."""
+        assert self.gate is not None
+        self.gate.set()
 
     def matches(self, method: str, params: Json) -> bool:
         if self.times is not None and self.times <= 0:
@@ -357,15 +366,7 @@ class BotApiEmulator:
             raise ApiError(400, f"Bad Request: {problems[0]}")
         fault = next((fault for fault in self.faults if fault.matches(method, params)), None)
         if fault is not None:
-            if fault.times is not None:
-                fault.times -= 1
-            self.counters.faults += 1
-            if fault.error is not None:
-                raise fault.error
-            if not fault.deliver_first:
-                if fault.drop:
-                    raise ConnectionDropped
-                await asyncio.sleep(fault.delay)
+            await self._before(fault)
         if method in SEND_METHODS:
             self._check_rate(params)
         handler = getattr(self, f"_m_{method}", None)
@@ -381,6 +382,21 @@ class BotApiEmulator:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
         return result
+
+    async def _before(self, fault: Fault) -> None:
+        """What a fault does before the request is performed."""
+        if fault.times is not None:
+            fault.times -= 1
+        self.counters.faults += 1
+        if fault.error is not None:
+            raise fault.error
+        if fault.gate is not None and fault.arrived is not None:
+            fault.arrived.set()
+            await fault.gate.wait()
+        if not fault.deliver_first:
+            if fault.drop:
+                raise ConnectionDropped
+            await asyncio.sleep(fault.delay)
 
     def _check_answer(self, method: str, result: Any, returns: list[str]) -> None:
         problems = self.spec._check_value(f"{method} answer", result, returns, set())
@@ -1129,6 +1145,16 @@ class BotApiEmulator:
     ) -> Fault:
         """Answer late. With ``deliver`` the message is delivered before the stall."""
         fault = Fault(method, chat_id, times, delay=seconds, deliver_first=deliver)
+        self.faults.append(fault)
+        return fault
+
+    def hold(
+        self, *, method: str | None = None, chat_id: int | None = None, times: int | None = 1
+    ) -> Fault:
+        """Keep matching requests waiting, unanswered and undelivered, until the test calls
+        ``release()`` on the fault (``arrived`` tells when one came): a slow request,
+        without a clock."""
+        fault = Fault(method, chat_id, times, gate=asyncio.Event(), arrived=asyncio.Event())
         self.faults.append(fault)
         return fault
 

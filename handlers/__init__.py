@@ -29,9 +29,9 @@ from handlers import (
 )
 
 # Handler groups: PTB runs the first matching handler of each group, groups in ascending order.
+#   -3  flood control: a person over their limit gets one "slow down", nothing more
 #   -2  people: remember who wrote and pick their language (every update)
-#   -1  flood control: a person over the command limit gets one "slow down", nothing more;
-#       beside it (text, not commands) a reason the bot asked a reviewer for (tips.py)
+#   -1  a reason the bot asked a reviewer for (tips.py), before the journeys
 #    0  the journeys (onboarding; later groups, broadcast, check-ins, coordinator...) and,
 #       registered last in the same group, the fallback: it runs only when no journey matched
 #    1  after the journeys: a command or another button closes a question the person

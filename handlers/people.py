@@ -1,5 +1,5 @@
-"""Before anything else: remember the person, note group participation, pick the language
-(decided in ``bot/services/engagement.py``); then flood control."""
+"""Before anything else: flood control, then remember the person, note group participation
+and pick the language (decided in ``bot/services/engagement.py``)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.flood import WINDOW, FloodGuard, Verdict
 from bot.services.engagement import MESSAGE_TYPES, MemberChange, Sighting
-from handlers.rendering import answer
+from handlers.rendering import answer, toast
 
 log = logging.getLogger(__name__)
 
+FLOOD_GROUP = -3  # first of all: an update over the person's limit goes no further
 GROUP = -2
-FLOOD_GROUP = -1  # after the person is known (their language), before any journey
 
 
 async def remember_person(update: Update, context: KannustinContext) -> None:
@@ -83,30 +83,72 @@ def sighting(update: Update) -> Sighting:
 Handler = Callable[[Update, KannustinContext], Coroutine[Any, Any, None]]
 
 
+def flooding(update: Update) -> tuple[int, str | None] | None:
+    """Who sent an update that flood control counts (and the album of a message): a
+    message in a private chat, a command in a group, a button press, a reaction. None for
+    what it lets be (people talking in a group, member updates, anonymous counts)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    if update.callback_query is not None or update.message_reaction is not None:
+        return user.id, None
+    message = update.message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return None
+    if chat.type == ChatType.PRIVATE or (message.text or "").startswith("/"):
+        return user.id, message.media_group_id
+    return None
+
+
 def flood_control(guard: FloodGuard) -> Handler:
     async def check(update: Update, context: KannustinContext) -> None:
-        """Over the command limit: one friendly "slow down", then silence until there is
-        room again; the commands are not handled."""
-        user = update.effective_user
-        message = update.effective_message
-        if user is None or message is None:
+        """Over their limit (``bot/runtime/flood.py``): one friendly "slow down", then
+        silence until there is room again; nothing they send meanwhile is handled."""
+        counted = flooding(update)
+        if counted is None:
             return
-        verdict = guard.check(user.id)
+        person_id, album = counted
+        engagement = context.services.engagement
+
+        async def belongs() -> bool:
+            return await engagement.belongs(person_id, update.update_id)
+
+        verdict = await guard.check(person_id, belongs=belongs, album=album)
         if verdict is Verdict.GO:
             return
         if verdict is Verdict.WARN:
-            log.info("a person sent more commands than the limit in %.0f s", WINDOW)
-            await answer(message, context, Reply.of("people.slow-down"))
+            log.info(
+                "update %s: a person sent more than their limit in %.0f s", update.update_id, WINDOW
+            )
+            await slow_down(update, context)
         raise ApplicationHandlerStop
 
     return check
 
 
-def register(application: KannustinApplication) -> None:
-    application.add_handler(TypeHandler(Update, remember_person), group=GROUP)
-    application.add_handler(
-        MessageHandler(
-            filters.UpdateType.MESSAGE & filters.COMMAND, flood_control(application.services.flood)
-        ),
-        group=FLOOD_GROUP,
+async def slow_down(update: Update, context: KannustinContext) -> None:
+    """The one notice, in the person's language: a toast on a button, an answer to a
+    message; a reaction expects no answer and gets none."""
+    chat = update.effective_chat
+    user = update.effective_user
+    assert user is not None
+    context.language = await context.services.engagement.language_for(
+        update.update_id,
+        chat.id if chat is not None and chat.type != ChatType.PRIVATE else None,
+        user.id,
+        user.language_code,
     )
+    notice = Reply.of("people.slow-down")
+    if update.callback_query is not None:
+        await toast(update.callback_query, context, notice)
+    elif update.message is not None:
+        await answer(update.message, context, notice)
+
+
+def register(application: KannustinApplication) -> None:
+    # before the person is remembered: an update let go costs no database work
+    application.add_handler(
+        TypeHandler(Update, flood_control(application.services.flood)), group=FLOOD_GROUP
+    )
+    application.add_handler(TypeHandler(Update, remember_person), group=GROUP)

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 SAVE = SAVE_TO_LIBRARY  # lib:save:<broadcast>
 REVIEW_NAMESPACE = "rv:"  # the review's buttons (approve, reject, no reason, back)
-ANSWERS_GROUP = -1  # with flood control, before the journeys: a reason asked for
+ANSWERS_GROUP = -1  # before the journeys: a reason asked for
 AFTER_JOURNEYS = 1  # after the journeys: a question walked away from is closed
 
 _KEY = r"(lib:[a-z0-9-]{1,48}|own:\d{1,9})"
@@ -259,7 +259,7 @@ def register(application: KannustinApplication) -> None:
         )
     )
     # a reason asked for is read before the journeys (which would take staff's text for a
-    # broadcast), beside flood control (which takes only commands)
+    # broadcast)
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, reason_written),
         group=ANSWERS_GROUP,

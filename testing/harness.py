@@ -45,7 +45,8 @@ def test_settings(
         "database": str(database) if sqlite else database_for(database),
         "poll_timeout": 1,
         # tests talk faster than people; the flood control has its own test
-        "command_limit": 10_000,
+        "flood_limit": 10_000,
+        "stranger_limit": 10_000,
     }
     if on_postgres() and not sqlite:
         values["pseudonym_key"] = PSEUDONYM_KEY
@@ -169,11 +170,23 @@ class RunningBot:
     async def handled_everything(self) -> None:
         """Wait until every update injected so far has been handled.
 
-        Updates are handled one at a time in order, so once the bot answers a /help sent
-        now, everything before it is done. The sentinel is a person of its own.
+        Updates from different chats are handled side by side: once the bot answers a
+        /help sent now, everything before it has been fetched (Telegram hands updates out
+        in order), and then the application's queue tells when all of them are done. The
+        sentinel is a person of its own.
         """
         sentinel = self.emulator.user(SENTINEL_ID, "Sentinel", language_code="en")
         await self.say(sentinel, "/help")
+        await self.app.update_queue.join()
+
+    async def handled_quietly(self) -> None:
+        """Wait until every update injected so far has been handled, without a sentinel's
+        /help (a flood control test counts every update): the emulator forgets an update
+        once the bot has fetched it, and the application's queue then tells when it is
+        done."""
+        while self.emulator.pending_updates:  # noqa: ASYNC110 - a plain attribute
+            await asyncio.sleep(0.01)
+        await self.app.update_queue.join()
 
 
 def benchmark_bot(emulator: BotApiEmulator, database: Path, **overrides: Any) -> RunningBot:

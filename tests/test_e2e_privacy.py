@@ -324,7 +324,7 @@ async def test_a_stranger_can_be_forgotten_too(bot: RunningBot) -> None:
 async def test_too_many_commands_at_once_get_one_friendly_answer(
     emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
 ) -> None:
-    settings = test_settings(emulator, tmp_path / "bot.db", admins="1000", command_limit=3)
+    settings = test_settings(emulator, tmp_path / "bot.db", admins="1000", flood_limit=3)
     bot = RunningBot(settings, emulator, clock)
     await bot.start()
     try:

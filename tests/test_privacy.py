@@ -84,21 +84,21 @@ async def test_a_group_past_its_retention_period_is_made_anonymous(
     assert len(await table(database, "SELECT * FROM audit_log WHERE action = 'retention'")) == 3
 
 
-def test_the_flood_guard_warns_once_then_lets_go_when_there_is_room() -> None:
+async def test_the_flood_guard_warns_once_then_lets_go_when_there_is_room() -> None:
     now = [0.0]
     guard = FloodGuard(3, window=10.0, now=lambda: now[0])
 
     for second in (0.0, 1.0, 2.0):
         now[0] = second
-        assert guard.check(7) is Verdict.GO
-    assert guard.check(7) is Verdict.WARN
-    assert guard.check(7) is Verdict.DROP
-    assert guard.check(8) is Verdict.GO  # someone else is not held up
+        assert await guard.check(7) is Verdict.GO
+    assert await guard.check(7) is Verdict.WARN
+    assert await guard.check(7) is Verdict.DROP
+    assert await guard.check(8) is Verdict.GO  # someone else is not held up
     now[0] = 9.9
-    assert guard.check(7) is Verdict.DROP
-    now[0] = 10.0  # the first command has left the window
-    assert guard.check(7) is Verdict.GO
-    assert guard.check(7) is Verdict.WARN  # over again: warned again
+    assert await guard.check(7) is Verdict.DROP
+    now[0] = 10.0  # the first update has left the window
+    assert await guard.check(7) is Verdict.GO
+    assert await guard.check(7) is Verdict.WARN  # over again: warned again
 
 
 async def test_messages_that_name_an_erased_person_lose_the_name_wherever_they_stand(

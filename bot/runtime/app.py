@@ -20,6 +20,7 @@ from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.leadership import Leadership
 from bot.runtime.pacing import PacedRateLimiter
 from bot.runtime.telegram_setup import publish_bot_profile
+from bot.runtime.updates import ChatOrderedProcessor
 from bot.runtime.wiring import Services, build_services
 from bot.settings import Settings
 from content import Library, load_library
@@ -54,6 +55,8 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .context_types(ContextTypes(context=KannustinContext))
         .rate_limiter(PacedRateLimiter(services.pacer))
+        # different chats side by side, each chat's updates in order (bot/runtime/updates.py)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_open)
         .post_stop(_stop_sending)
         .post_shutdown(_close)

@@ -25,6 +25,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.runtime.updates import stepping_aside
 from storage.pacing import SlotBook
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,10 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 count = (
                     len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
                 )
-                await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
+                # a private chat's own slot may be a second away: meanwhile this
+                # update's worker handles other chats' updates
+                async with stepping_aside():
+                    await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
             else:
                 await self.pacer.wait_while_paused()
             try:

@@ -240,5 +240,7 @@ def build_services(
         ),
         privacy=privacy,
         staff=StaffService(database, clock, admins, notices),
-        flood=FloodGuard(settings.command_limit),
+        flood=FloodGuard(
+            settings.flood_limit, settings.stranger_limit, now=lambda: clock.now().timestamp()
+        ),
     )

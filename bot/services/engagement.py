@@ -111,7 +111,7 @@ class EngagementService:
         if (
             sighting.private
             and sighting.button is not None
-            and await self._belongs(person_id, sighting.update_id)
+            and await self.belongs(person_id, sighting.update_id)
         ):
             self._button(sighting.button, None, person_id)
         if group is None or chat_id is None:
@@ -145,7 +145,7 @@ class EngagementService:
             log.warning("update %s: could not look up the language to answer in", update_id)
         return language
 
-    async def _belongs(self, person_id: int, update_id: int) -> bool:
+    async def belongs(self, person_id: int, update_id: int) -> bool:
         """Whether the person has a role or takes part in a group (not a stranger)."""
         try:
             return await self._people.roles_of(person_id) != {Role.EVERYONE}
