@@ -15,6 +15,7 @@ from telegram import Update
 
 from bot.clock import FixedClock
 from bot.runtime.flood import FloodGuard, Verdict
+from bot.runtime.pacing import PacedRateLimiter, Pacer
 from bot.runtime.updates import ChatOrderedProcessor, order_keys
 from emulator import ApiCall, BotApiEmulator
 from testing.harness import RunningBot, test_settings
@@ -36,6 +37,16 @@ def update(payload: Json) -> Update:
     return Update.de_json({"update_id": 1, **payload}, None)
 
 
+AINO = {"id": 5001, "is_bot": False, "first_name": "Aino"}
+BRITT = {"id": 5002, "is_bot": False, "first_name": "Britt"}
+
+
+def message(person: Json, text: str) -> Update:
+    """A private message of ``person``."""
+    chat = {"id": person["id"], "type": "private", "first_name": person["first_name"]}
+    return update({"message": {"message_id": 1, "date": 0, "chat": chat, "text": text}})
+
+
 def test_an_update_waits_for_its_chat_and_a_group_press_for_its_presser_too() -> None:
     aino = {"id": 5001, "is_bot": False, "first_name": "Aino"}
     group = {"id": -100, "type": "group", "title": "Walking group"}
@@ -54,13 +65,6 @@ def test_an_update_waits_for_its_chat_and_a_group_press_for_its_presser_too() ->
 
 async def test_the_processor_keeps_a_chats_order_and_lets_other_chats_pass() -> None:
     processor = ChatOrderedProcessor(workers=2)
-    aino = {"id": 5001, "is_bot": False, "first_name": "Aino"}
-    britt = {"id": 5002, "is_bot": False, "first_name": "Britt"}
-
-    def message(person: Json, text: str) -> Update:
-        chat = {"id": person["id"], "type": "private", "first_name": person["first_name"]}
-        return update({"message": {"message_id": 1, "date": 0, "chat": chat, "text": text}})
-
     done: list[str] = []
     slow = asyncio.Event()
 
@@ -70,10 +74,10 @@ async def test_the_processor_keeps_a_chats_order_and_lets_other_chats_pass() -> 
         done.append(name)
 
     first = asyncio.create_task(
-        processor.process_update(message(aino, "1"), handle("aino 1", slow))
+        processor.process_update(message(AINO, "1"), handle("aino 1", slow))
     )
-    second = asyncio.create_task(processor.process_update(message(aino, "2"), handle("aino 2")))
-    other = asyncio.create_task(processor.process_update(message(britt, "1"), handle("britt")))
+    second = asyncio.create_task(processor.process_update(message(AINO, "2"), handle("aino 2")))
+    other = asyncio.create_task(processor.process_update(message(BRITT, "1"), handle("britt")))
     await other  # Britt is not held by Aino's slow first update
     assert done == ["britt"]
     assert processor.waiting_keys == 1  # Aino's
@@ -81,6 +85,36 @@ async def test_the_processor_keeps_a_chats_order_and_lets_other_chats_pass() -> 
     await asyncio.gather(first, second)
     assert done == ["britt", "aino 1", "aino 2"]
     assert processor.waiting_keys == 0  # nothing kept once nothing waits
+
+
+async def test_a_reply_waiting_for_its_chats_slot_gives_its_worker_to_other_chats() -> None:
+    opened = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        if seconds > 1:  # a private chat's window, not the overall spacing
+            await opened.wait()
+
+    pacer = Pacer(clock=lambda: 100.0, sleep=sleep)
+    for _ in range(3):
+        pacer.reserve(AINO["id"], group=False)  # Aino's chat has had its three a moment ago
+    limiter = PacedRateLimiter(pacer)
+    processor = ChatOrderedProcessor(workers=1)  # one worker: nobody could pass otherwise
+    sent: list[int] = []
+
+    async def reply(chat_id: int) -> None:
+        async def request() -> bool:
+            sent.append(chat_id)
+            return True
+
+        data = {"chat_id": chat_id, "text": "hi"}
+        await limiter.process_request(request, (), {}, "sendMessage", data, None)
+
+    waiting = asyncio.create_task(processor.process_update(message(AINO, "4"), reply(5001)))
+    await asyncio.wait_for(processor.process_update(message(BRITT, "1"), reply(5002)), 10)
+    assert sent == [5002]  # Britt's reply went while Aino's waited for her slot
+    opened.set()
+    await waiting
+    assert sent == [5002, 5001]
 
 
 # Over the emulator --------------------------------------------------------------------------
@@ -146,8 +180,7 @@ async def test_many_participants_pressing_check_in_at_once_are_all_counted(
         await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
         mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
         invitations: list[ApiCall] = [
-            await private(bot, person, mark, "Tämän viikon pieni suunnitelma")
-            for person in people
+            await private(bot, person, mark, "Tämän viikon pieni suunnitelma") for person in people
         ]
 
         # everyone presses "8" in the same instant

@@ -1,0 +1,161 @@
+"""Whether one busy person holds up everybody: the admins' /help answered while others
+load the bot, end to end over HTTP through the Bot API emulator.
+
+    python -m benchmarks.responsive [--texts 200] [--pressers 50] [--seconds 8]
+
+Admins who take no part in the load ask /help over and over (five of them in turn, each
+every 1.3 s, inside their private chat's own limit), and the time to each
+answer is measured: quiet, then while a stranger sends ``--texts`` private messages as
+fast as they go, then while ``--pressers`` participants press their check-in button in
+the same second. Prints p50, p99 and max of each (target: p99 < 300 ms, max < 1 s), then
+``benchmarks.replies`` for 200 people sending commands at once (the replies-per-second
+ceiling and the latency percentiles). The deployment's own flood limits are used (the
+tests turn them off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import replies
+from bot.settings import Settings
+from emulator import BotApiEmulator
+from testing.harness import TOKEN, RunningBot, benchmark_bot
+
+ADMINS = [1000 + n for n in range(5)]
+PROBE_EVERY = 1.3  # seconds between one admin's questions: within their chat's limits
+GIVE_UP = 30.0  # a /help unanswered this long counts as this long
+
+
+def deployment_limits() -> dict[str, Any]:
+    """The default flood limits (the test settings raise them), by whichever names this
+    version of the settings has."""
+    fields = Settings.model_fields
+    return {
+        name: fields[name].default
+        for name in ("flood_limit", "stranger_limit", "command_limit")
+        if name in fields
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def probing(bot: RunningBot, seconds: float, load: Callable[[], Awaitable[None]]) -> str:
+    """Run ``load`` while the admins ask /help for ``seconds``; their latencies, summed up."""
+    emulator = bot.emulator
+    admins = [emulator.user(person, f"Admin {person}", language_code="en") for person in ADMINS]
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def ask(admin: dict[str, Any], delay: float) -> None:
+        await asyncio.sleep(delay)
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            try:
+                await bot.say(admin, "/help", timeout=GIVE_UP)
+                latencies.append(time.perf_counter() - began)
+            except AssertionError:
+                latencies.append(GIVE_UP)
+            await asyncio.sleep(max(0.0, PROBE_EVERY - (time.perf_counter() - began)))
+
+    stagger = PROBE_EVERY / len(admins)
+    await asyncio.gather(load(), *(ask(admin, n * stagger) for n, admin in enumerate(admins)))
+    return (
+        f"{len(latencies)} answers: p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+    )
+
+
+async def check_in_invitations(bot: RunningBot, people: list[dict[str, Any]]) -> list[Any]:
+    """A registered group whose ``people`` consented; their week's check-in invitation."""
+    emulator, services = bot.emulator, bot.services
+    instructor = emulator.user(3000, "Ilkka", language_code="fi")
+    group_chat = await bot.registered_group(instructor, -100, "Kävelyryhmä")
+    for person in people:
+        await emulator.member_joined(person, group_chat)
+        emulator.open_private_chat(person)
+    await bot.say(instructor, "/meetings ti 14:00 1.12. x2", chat=group_chat)
+    group = await services.groups.by_chat(group_chat.id)
+    assert group is not None and group.organisation_id is not None
+    for person in people:
+        await services.consent.give(person["id"], group.organisation_id)
+    mark = emulator.mark()
+    async with services.database.transaction() as tx:
+        meeting = (await tx.meetings.meetings(group.id))[0]
+        await services.checkins.invite(tx, group, meeting)
+    services.outbox.wake()
+    return [
+        await emulator.wait_for(
+            "sendMessage",
+            chat_id=person["id"],
+            after=mark,
+            where=lambda call: "ck:c:" in str(call.params.get("reply_markup")),
+        )
+        for person in people
+    ]
+
+
+async def measure(texts: int, pressers: int, seconds: float) -> None:
+    emulator = BotApiEmulator(TOKEN)
+    await emulator.start()
+    with tempfile.TemporaryDirectory() as folder:
+        bot = benchmark_bot(
+            emulator,
+            Path(folder) / "bench.db",
+            admins=",".join(map(str, ADMINS)),
+            **deployment_limits(),
+        )
+        await bot.start()
+        people = [emulator.user(6000 + n, f"P{n}", language_code="fi") for n in range(pressers)]
+        invitations = await check_in_invitations(bot, people)
+
+        async def nothing() -> None:
+            return None
+
+        stranger = emulator.user(7777, "Stranger", language_code="en")
+
+        async def flood() -> None:
+            for n in range(texts):
+                await emulator.send_text(stranger, f"hello {n}")
+
+        async def press() -> None:
+            await asyncio.gather(
+                *(
+                    emulator.press_button(person, call.result, dict(call.buttons())["8"])
+                    for person, call in zip(people, invitations, strict=True)
+                )
+            )
+
+        print(f"admins' /help, quiet: {await probing(bot, seconds, nothing)}")
+        flooded = await probing(bot, seconds, flood)
+        print(f"admins' /help, a stranger sends {texts} texts: {flooded}")
+        print(
+            f"admins' /help, {pressers} check-in presses at once: "
+            f"{await probing(bot, seconds, press)}"
+        )
+        await bot.stop()
+    await emulator.stop()
+    print("200 people sending commands at once (3 each):")
+    await replies.measure(200, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=200)
+    parser.add_argument("--pressers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    arguments = parser.parse_args()
+    asyncio.run(measure(arguments.texts, arguments.pressers, arguments.seconds))
+
+
+if __name__ == "__main__":
+    main()
