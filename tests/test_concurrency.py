@@ -16,7 +16,7 @@ from telegram import Update
 from bot.clock import FixedClock
 from bot.runtime.flood import FloodGuard, Verdict
 from bot.runtime.pacing import PacedRateLimiter, Pacer
-from bot.runtime.updates import ChatOrderedProcessor, order_keys
+from bot.runtime.updates import ChatOrderedProcessor, answering_a_press, order_keys
 from emulator import ApiCall, BotApiEmulator
 from testing.harness import RunningBot, test_settings
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
@@ -115,6 +115,46 @@ async def test_a_reply_waiting_for_its_chats_slot_gives_its_worker_to_other_chat
     opened.set()
     await waiting
     assert sent == [5002, 5001]
+
+
+async def test_a_message_answering_a_press_lets_others_answers_go_first() -> None:
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
+    for chat_id in range(1, 31):  # a second's worth of answers, reserved
+        pacer.reserve(chat_id, group=False)
+    pressed: list[float] = []
+
+    async def press() -> None:
+        await pacer.acquire_behind(99, group=False)
+        pressed.append(now[0])
+
+    waiting = asyncio.create_task(press())
+    await asyncio.sleep(0)  # the press's message waits for room
+    command = pacer.reserve(100, group=False)  # a command's answer asked for meanwhile
+    await waiting
+    assert command < pressed[0]  # the command's answer went first
+    assert command - 30 * pacer.limits.spacing < 0.01  # right after those reserved before
+
+
+async def test_the_processor_says_which_updates_answer_a_press() -> None:
+    processor = ChatOrderedProcessor()
+    seen: list[bool] = []
+
+    async def handle() -> None:
+        seen.append(answering_a_press())
+
+    chat = {"id": 5001, "type": "private", "first_name": "Aino"}
+    posted = {"message_id": 2, "date": 0, "chat": chat, "text": "Plan?"}
+    query = {"id": "q", "from": AINO, "chat_instance": "c", "message": posted, "data": "x"}
+    await processor.process_update(update({"callback_query": query}), handle())
+    await processor.process_update(message(AINO, "hi"), handle())
+    assert seen == [True, False]
+    assert not answering_a_press()  # outside an update
 
 
 # Over the emulator --------------------------------------------------------------------------

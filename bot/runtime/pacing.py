@@ -25,7 +25,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.runtime.updates import stepping_aside
+from bot.runtime.updates import answering_a_press, stepping_aside
 from storage.pacing import SlotBook
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,22 @@ class Pacer:
         slot = self.reserve(chat_id, group=group, count=count)
         await self._wait(slot - self._clock())
 
+    def overall_free_at(self, count: int = 1) -> float:
+        """When the overall spacing next has room for ``count`` sends (reserves nothing)."""
+        now = self._clock()
+        earliest = max(now, self._paused_until)
+        return free_slot(
+            [t for t in self._taken if t[1] > now], earliest, count, self.limits.spacing
+        )
+
+    async def acquire_behind(self, chat_id: int | str, *, group: bool, count: int = 1) -> None:
+        """``acquire``, but only once the overall spacing has room now: every send asked for
+        while this one waits goes first. One caller at a time (the rate limiter's lane)."""
+        spacing = self.limits.spacing
+        while (wait := self.overall_free_at(count) - self._clock()) > spacing:
+            await self._sleep(wait - spacing)
+        await self.acquire(chat_id, group=group, count=count)
+
     async def _wait(self, delay: float) -> None:
         """Sleep ``delay`` seconds (if any) until a slot, and past any pause."""
         if delay > 0:
@@ -244,6 +260,9 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
     def __init__(self, pacer: Pacer, retries: int = 2) -> None:
         self.pacer = pacer
         self.retries = retries
+        # messages sent while answering a button press wait here, one at a time, for a
+        # moment the overall budget has room (``bot/runtime/updates.py``)
+        self._behind = asyncio.Lock()
 
     async def initialize(self) -> None:
         return None
@@ -274,7 +293,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 # a private chat's own slot may be a second away: meanwhile this
                 # update's worker handles other chats' updates
                 async with stepping_aside():
-                    await self.pacer.acquire(chat_id, group=_is_group(chat_id), count=count)
+                    await self._acquire(chat_id, count)
             else:
                 await self.pacer.wait_while_paused()
             try:
@@ -284,6 +303,14 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 attempt += 1
                 if from_outbox or attempt > self.retries:
                     raise
+
+    async def _acquire(self, chat_id: int | str, count: int) -> None:
+        group = _is_group(chat_id)
+        if not answering_a_press():
+            await self.pacer.acquire(chat_id, group=group, count=count)
+            return
+        async with self._behind:
+            await self.pacer.acquire_behind(chat_id, group=group, count=count)
 
 
 def _is_group(chat_id: int | str) -> bool:

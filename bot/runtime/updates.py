@@ -21,7 +21,10 @@ the services keep nothing in memory that another chat could change.
 
 A handler waiting for a send slot (``bot/runtime/pacing.py``: a private chat may receive
 about one message a second) gives its worker back while it waits (``stepping_aside``),
-so a reply that must wait holds back nobody else's.
+so a reply that must wait holds back nobody else's. And a message sent while handling a
+button press lets the answers to other updates go first when the overall budget is full
+(``answering_a_press``): the press was answered at once by its callback answer, while a
+command's answer is the only sign the bot heard it.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ ACCEPTED = 100_000
 class _Turn:
     """The worker an update holds; given back while it waits for something slow."""
 
-    def __init__(self, workers: asyncio.Semaphore) -> None:
+    def __init__(self, workers: asyncio.Semaphore, *, press: bool) -> None:
         self._workers = workers
         self.held = False
+        self.press = press
 
     async def take(self) -> None:
         await self._workers.acquire()
@@ -99,7 +103,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         earlier = [self._last[key] for key in keys if key in self._last]
         for key in keys:
             self._last[key] = finished
-        turn = _Turn(self._workers)
+        turn = _Turn(
+            self._workers, press=isinstance(update, Update) and update.callback_query is not None
+        )
         started = False
         try:
             for event in earlier:
@@ -142,3 +148,11 @@ async def stepping_aside() -> AsyncIterator[None]:
         yield
     finally:
         await turn.take()
+
+
+def answering_a_press() -> bool:
+    """Whether the update being handled is a button press: its callback answer tells the
+    presser at once that they were heard, so a message it sends may let others' answers
+    go first when the overall budget is full (``bot/runtime/pacing.py``)."""
+    turn = _TURN.get()
+    return turn is not None and turn.press
