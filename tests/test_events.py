@@ -242,3 +242,21 @@ async def test_forged_presses_through_the_running_bot_leave_only_counts(
     stored = stored_bytes(path)
     for data in forged:
         assert data.encode() not in stored
+
+
+async def test_an_erasure_while_a_batch_waits_for_the_database_leaves_none_of_its_events(
+    database: Database, clock: FixedClock
+) -> None:
+    """Two chats at once: a batch is about to be written while another chat's erasure holds
+    the database; the erased person's events in that batch are not written after it."""
+    log = EventLog(database, clock, PSEUDONYMS, limit=100)
+    log.record(EventKind.MESSAGE, person_id=555, type="text")
+    log.record(EventKind.MESSAGE, person_id=556, type="text")
+    async with database.transaction():  # the erasure's transaction
+        writing = asyncio.create_task(log.flush())
+        await asyncio.sleep(0)  # the writer now waits for the database
+        log.discard(PSEUDONYMS.of(555))
+    await writing
+    async with database.transaction() as tx:
+        events = await tx.events.latest()
+    assert [e.pseudonym for e in events] == [PSEUDONYMS.of(556)]

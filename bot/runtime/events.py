@@ -220,13 +220,19 @@ class EventLog:
             log.error("%d events could not be written at shutdown", len(self._queue))
 
     async def flush(self) -> None:
-        """Write what is queued now, in one transaction."""
-        rows, self._queue = self._queue, []
-        self._full.clear()
-        if not rows:
+        """Write what is queued now, in one transaction. The queue is taken once the
+        transaction has begun: an erasure (which ``discard``s in its own transaction) comes
+        wholly before or wholly after, so no event of an erased person is written after
+        it."""
+        if not self._queue:
             return
+        rows: list[tuple[str, int | None, str | None, str, str | None]] = []
         try:
             async with self._database.transaction() as tx:
+                rows, self._queue = self._queue, []
+                self._full.clear()
+                if not rows:
+                    return
                 await tx.events.append(rows)
                 groups = {row[1] for row in rows if row[1] is not None}
                 await tx.events.roll_up(rows, await tx.analytics.start_days(groups))
