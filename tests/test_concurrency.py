@@ -87,6 +87,34 @@ async def test_the_processor_keeps_a_chats_order_and_lets_other_chats_pass() -> 
     assert processor.waiting_keys == 0  # nothing kept once nothing waits
 
 
+async def test_a_free_worker_goes_to_a_waiting_command_before_waiting_presses() -> None:
+    processor = ChatOrderedProcessor(workers=1)
+    done: list[str] = []
+    first = asyncio.Event()
+
+    def pressed(person: Json) -> Update:
+        chat = {"id": person["id"], "type": "private", "first_name": person["first_name"]}
+        posted = {"message_id": 2, "date": 0, "chat": chat, "text": "Plan?"}
+        query = {"id": "q", "from": person, "chat_instance": "c", "message": posted, "data": "x"}
+        return update({"callback_query": query})
+
+    async def handle(name: str, wait: asyncio.Event | None = None) -> None:
+        if wait is not None:
+            await wait.wait()
+        done.append(name)
+
+    eve = {"id": 5003, "is_bot": False, "first_name": "Eve"}
+    tasks = [
+        asyncio.create_task(processor.process_update(pressed(AINO), handle("press 1", first))),
+        asyncio.create_task(processor.process_update(pressed(BRITT), handle("press 2"))),
+        asyncio.create_task(processor.process_update(message(eve, "/help"), handle("command"))),
+    ]
+    await asyncio.sleep(0)  # all three handed over: the first press holds the only worker
+    first.set()
+    await asyncio.gather(*tasks)
+    assert done == ["press 1", "command", "press 2"]
+
+
 async def test_a_reply_waiting_for_its_chats_slot_gives_its_worker_to_other_chats() -> None:
     opened = asyncio.Event()
 

@@ -2,7 +2,8 @@
 
 PTB hands every update to ``ChatOrderedProcessor``. An update waits only for the earlier
 updates that share one of its *order keys*, then for a worker (at most ``WORKERS`` updates
-run at once), and runs:
+run at once; a free worker goes to a waiting message or command before a waiting button
+press), and runs:
 
 - every update is keyed by its chat: a person's quick sequence of messages in a private
   chat (the steps of a compose, a plan and then its rating) and a group's commands are
@@ -33,34 +34,74 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-WORKERS = 32  # updates handled at once (the rest wait for a worker)
+WORKERS = 16  # updates handled at once (the rest wait for a worker)
 # updates PTB may hand over at once, most of them waiting for their chat's turn; a bound
 # far above WORKERS, so that one busy chat's queue never takes the places of other chats
 ACCEPTED = 100_000
 
 
+class _Workers:
+    """At most ``size`` updates at once. A worker that comes free goes to a waiting message
+    or command before a waiting button press: a press is acknowledged by its spinner and
+    its callback answer, while a command's answer is the only sign it was heard, so fifty
+    presses in one second do not queue an instructor's command behind all of them."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),  # messages, commands, everything but presses
+            deque(),  # button presses
+        )
+
+    async def take(self, *, press: bool) -> None:
+        if self.free > 0 and not any(self._waiting):
+            self.free -= 1
+            return
+        waiting = asyncio.get_running_loop().create_future()
+        queue = self._waiting[press]
+        queue.append(waiting)
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled():
+                self.give_back()  # handed over just as the update was cancelled
+            elif waiting in queue:
+                queue.remove(waiting)
+            raise
+
+    def give_back(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                waiting = queue.popleft()
+                if not waiting.done():
+                    waiting.set_result(None)
+                    return
+        self.free += 1
+
+
 class _Turn:
     """The worker an update holds; given back while it waits for something slow."""
 
-    def __init__(self, workers: asyncio.Semaphore, *, press: bool) -> None:
+    def __init__(self, workers: _Workers, *, press: bool) -> None:
         self._workers = workers
         self.held = False
         self.press = press
 
     async def take(self) -> None:
-        await self._workers.acquire()
+        await self._workers.take(press=self.press)
         self.held = True
 
     def give_back(self) -> None:
         if self.held:
             self.held = False
-            self._workers.release()
+            self._workers.give_back()
 
 
 _TURN: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar("update_turn", default=None)
@@ -86,7 +127,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, workers: int = WORKERS, accepted: int = ACCEPTED) -> None:
         super().__init__(accepted)
         self.workers = workers
-        self._workers = asyncio.Semaphore(workers)
+        self._workers = _Workers(workers)
         # the last update of each key: an update waits for the one before it to finish
         self._last: dict[int, asyncio.Event] = {}
         self.running = 0  # updates holding a worker now (for the tests and benchmarks)
