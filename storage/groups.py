@@ -28,6 +28,8 @@ class Group:
     updated_at: dt.datetime
     join_code: str | None = None
     starts_on: dt.date | None = None
+    # archived for lack of activity (``bot/services/seasons.py``): nothing is sent there
+    archived_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -35,7 +37,12 @@ class Group:
 
     @property
     def is_active(self) -> bool:
-        return self.status == GroupStatus.ACTIVE
+        """Served: registered, the bot in it, and not archived."""
+        return self.status == GroupStatus.ACTIVE and self.archived_at is None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def programme_start(self) -> dt.date:
@@ -60,7 +67,7 @@ class Participant:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on, archived_at"
 )
 # the same columns of ``groups g`` in a join
 _GROUP_G = ", ".join("g." + column.strip() for column in _GROUP.split(","))
@@ -103,6 +110,13 @@ class GroupRepository:
                 "registered_by": registered_by,
                 "now": to_db(now),
             },
+        )
+        # every group runs its programme in seasons (storage/seasons.py): the first begins
+        await execute(
+            self._connection,
+            "INSERT INTO seasons (group_id, number, status, started_at) "
+            "VALUES (:id, 1, 'running', :now)",
+            {"id": new_id, "now": to_db(now)},
         )
         group = await self.get(new_id)
         assert group is not None
@@ -209,7 +223,8 @@ class GroupRepository:
             """,
             params,
         )
-        for table in ("group_instructors", "group_participants"):
+        # (the duplicate's season 1 began with it and holds nothing)
+        for table in ("group_instructors", "group_participants", "seasons"):
             await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
         for table in ("invitations", "outbox"):
             await execute(
