@@ -365,9 +365,9 @@ class GroupRepository:
         return int(row[0])
 
     async def consenting(self, group_id: int, notice_version: str) -> list[Participant]:
-        """The group's current participants (not its instructors) who consent to its
-        organisation's notice and have not blocked the bot: who check-ins and buddies
-        are for."""
+        """The group's current participants (not its instructors) who joined its current
+        season, consent to its organisation's notice and have not blocked the bot: who
+        check-ins and buddies are for."""
         rows = await fetch_all(
             self._connection,
             """
@@ -376,6 +376,7 @@ class GroupRepository:
             JOIN groups g ON g.id = p.group_id
             JOIN people pe ON pe.telegram_id = p.person_id
             WHERE p.group_id = :id AND p.status = 'member' AND pe.stopped_at IS NULL
+              AND p.season = (SELECT MAX(number) FROM seasons WHERE group_id = :id)
               AND p.person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
               AND EXISTS (
                   SELECT 1 FROM consents c
