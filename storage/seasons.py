@@ -158,7 +158,7 @@ class SeasonRepository:
         rows = await fetch_all(
             self._connection,
             f"""
-            SELECT {_SEASON_S}, m.starts_at FROM seasons s
+            SELECT {_SEASON_S}, m.starts_at AS last_start FROM seasons s
             JOIN groups g ON g.id = s.group_id
             JOIN calendars c ON c.group_id = s.group_id
             JOIN meetings m ON m.group_id = s.group_id AND m.season = s.number
@@ -169,7 +169,7 @@ class SeasonRepository:
             """,
             {"now": to_db(now)},
         )
-        return [(to_model(Season, row[:-1]), from_db(row[-1])) for row in rows]
+        return [(to_model(Season, row), from_db(row["last_start"])) for row in rows]
 
     async def ended_with_rhythm(self) -> list[Season]:
         """Ended current seasons of active groups that keep an after-programme rhythm."""
