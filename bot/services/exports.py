@@ -65,6 +65,11 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
         ("group_id", "the group's number"),
         ("group", "the group's name"),
         ("organisation", "the organisation running it"),
+        (
+            "season",
+            "the group's season (its programme run again in the same chat); the weeks are"
+            " those of its current season, earlier seasons' never added in",
+        ),
         ("week", "programme week: 1 from the first meeting's day (anything earlier counts as 1)"),
         ("week_starts", "the first day of the week (the group's local date)"),
         ("members", "participants in the group during the week (instructors not counted)"),
@@ -344,6 +349,7 @@ def weekly_table(
                         group.id,
                         group.name,
                         organisations.get(group.organisation_id or 0, ""),
+                        group_weeks.season,
                         cell.week,
                         begins.isoformat(),
                         *(

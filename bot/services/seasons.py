@@ -70,6 +70,7 @@ CHOICES = {"w": AfterRhythm.WEEKLY, "m": AfterRhythm.MONTHLY, "o": AfterRhythm.O
 EVERY = {AfterRhythm.WEEKLY: 7, AfterRhythm.MONTHLY: 28}  # days between after-programme messages
 END_AFTER = PLAN_AFTER  # a season ends when its last meeting's after-survey goes
 DEFAULT_ARCHIVE_AFTER = dt.timedelta(days=180)
+IDLE_CHECK = dt.timedelta(hours=1)
 _RHYTHM_KEYS = {
     AfterRhythm.WEEKLY: "season.after-weekly",
     AfterRhythm.MONTHLY: "season.after-monthly",
@@ -113,6 +114,7 @@ class SeasonService:
         self._notices = notices
         self._archive_after = archive_after
         self._notify = notify
+        self._idle_checked: dt.datetime | None = None  # when idle groups were last looked for
 
     # /season ---------------------------------------------------------------------------------
 
@@ -153,7 +155,9 @@ class SeasonService:
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
             season = await self._current(tx, group)
-            meetings = await tx.meetings.meetings(group.id)
+            calendar = await tx.meetings.calendar(group.id)
+            meetings = await tx.meetings.meetings(group.id)  # none yet in a new season
+        planned = calendar.meetings if calendar is not None and meetings else 0
         if group.is_archived:
             return Reply.of("season.status-archived", group=group.name, season=season.number)
         if season.is_running:
@@ -161,7 +165,7 @@ class SeasonService:
                 "season.status-running",
                 group=group.name,
                 season=season.number,
-                meetings=len(meetings),
+                meetings=planned,
             )
         return Reply.of(
             "season.status-ended",
@@ -277,10 +281,12 @@ class SeasonService:
             for season in await tx.seasons.ended_with_rhythm():
                 group = await tx.groups.get(season.group_id)
                 calendar = await tx.meetings.calendar(season.group_id)
-                meetings = await tx.meetings.meetings(season.group_id)
-                if group is None or calendar is None or not meetings:
+                if group is None or calendar is None:
                     continue
-                last = meetings[-1]
+                meetings = await tx.meetings.meetings(season.group_id)
+                last = next((m for m in meetings if m.number == calendar.meetings), None)
+                if last is None:
+                    continue
                 due = latest_due(
                     last.local_date, last.local_time, EVERY[season.after_rhythm], now, group
                 )
@@ -308,8 +314,12 @@ class SeasonService:
         return sent
 
     async def archive_idle(self) -> int:
-        """Groups with nothing happening for ``archive_after`` are archived."""
+        """Groups with nothing happening for ``archive_after`` are archived (looked for
+        once an hour: a day more or less of idleness changes nothing)."""
         now = self._clock.now()
+        if self._idle_checked is not None and now - self._idle_checked < IDLE_CHECK:
+            return 0
+        self._idle_checked = now
         async with self._database.transaction() as tx:
             archived = [
                 group_id

@@ -110,6 +110,7 @@ class Week:
 class GroupWeeks:
     group: Group
     weeks: list[Week] = field(default_factory=list)
+    season: int = 1  # the weeks are this season's (the group's current: bot/services/seasons.py)
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,8 @@ class StatsService:
         exclude = await self.staff_pseudonyms(tx, ids)
         today = day_number(self._clock.now().date())
         table: dict[int, dict[int, Week]] = {g.id: {} for g in groups}
+        # (by number: the last of each group's is its current season)
+        seasons = {s.group_id: s.number for s in await tx.seasons.of_groups(ids)}
 
         def week(group_id: int, number: int) -> Week:
             return table[group_id].setdefault(number, Week(number))
@@ -344,7 +347,7 @@ class StatsService:
                     for joined, left in members[group.id]
                     if joined < ends and (left is None or left >= begins)
                 )
-            result.append(GroupWeeks(group, weeks))
+            result.append(GroupWeeks(group, weeks, seasons.get(group.id, 1)))
         return result
 
 
