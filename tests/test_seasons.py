@@ -112,3 +112,22 @@ async def test_an_archived_group_is_still_made_anonymous_after_its_last_meeting(
     assert (await services.privacy.apply_retention())["groups"] == 0
     clock.set(utc("2028-12-15", "12:00"))
     assert (await services.privacy.apply_retention())["groups"] == 1
+
+
+async def test_a_season_found_over_long_after_its_end_ends_quietly_with_nothing_after(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Kävelyryhmä", language="fi"
+    )
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=2)
+    clock.set(utc("2026-12-09", "12:00"))  # the bot was down: found 20 hours late
+    assert await services.seasons.end_finished() == 1
+    async with database.transaction() as tx:
+        season = await tx.seasons.current(group.id)
+        said = [row for row in await tx.outbox.of_chat(group.chat_id) if row.purpose == "season"]
+    assert season is not None and not season.is_running
+    assert season.after_rhythm == "off"
+    assert said == []  # no farewell a day late
+    clock.set(utc("2026-12-15", "14:00"))
+    assert await services.seasons.keep_after_rhythm() == 0

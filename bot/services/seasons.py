@@ -10,7 +10,8 @@ are archived; what /season reads from its words and says back.
   so there are no more reminders; whatever the calendar planned around the last meeting
   (its plan, progress questions, the after-survey, the follow-ups) goes as planned. A season
   found ended more than 12 hours late (the bot was down, or the season ended before seasons
-  existed) ends without a farewell or a question.
+  existed) ends without a farewell or a question, and with no rhythm after it (nothing
+  starts that nobody chose; ``/season after`` turns one on).
 - **After the programme.** A weekly or monthly message at the usual meeting time, counted
   from the last meeting's day, out of the quiet hours; each due time is claimed on the
   season's row (``after_last_at``) in the transaction that writes it, so it goes once
@@ -254,6 +255,8 @@ class SeasonService:
                 assert group is not None and calendar is not None
                 due = out_of_quiet_hours(last_start + END_AFTER, calendar, group.timezone)
                 if now - due > LATE_LIMIT:
+                    # nobody was asked: nothing starts unasked (/season after turns it on)
+                    await tx.seasons.set_after_rhythm(season.id, AfterRhythm.OFF)
                     log.info("group %d: season %d ended quietly (late)", group.id, season.number)
                     continue
                 farewell = self._translator.text(group.language, "season.farewell")
