@@ -181,6 +181,9 @@ async def test_a_new_season_starts_in_the_same_chat(bot: RunningBot, clock: Fixe
     (weeks,) = weekly.of([stored])
     assert [(cell.week, cell.messages) for cell in weeks.weeks] == [(1, 1)]
     assert weeks.weeks[0].invited == 1  # the plan went to Aino alone
+    shown = await bot.say(ilkka, f"/stats {stored.id}")
+    assert (shown.text or "").startswith("📊 Kävelyryhmä, kausi 2: viikoittain\n\nViikko 1\n")
+    assert "Viikko 2" not in (shown.text or "")
 
 
 async def test_an_idle_group_is_archived_and_gets_nothing_more(

@@ -353,15 +353,24 @@ class StatsService:
 
 def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
     if len(groups) == 1:
-        return Text("stats.group-header", {"group": groups[0].group.name})
+        return group_header(groups[0])
     return Text(
         "stats.overview-header",
         {"name": scope.organisation or Text("stats.your-groups"), "count": len(groups)},
     )
 
 
+def group_header(group: GroupWeeks) -> Text:
+    """The group's name; from its second season on, the season its weeks are."""
+    if group.season > 1:
+        return Text(
+            "stats.group-season-header", {"group": group.group.name, "season": group.season}
+        )
+    return Text("stats.group-header", {"group": group.group.name})
+
+
 def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
-    lines: list[Words] = [Text("stats.group-header", {"group": group.group.name})]
+    lines: list[Words] = [group_header(group)]
     ids = [group.group.id]
     previous: Week | None = None
     for cell in group.weeks:
