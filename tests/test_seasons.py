@@ -131,3 +131,28 @@ async def test_a_season_found_over_long_after_its_end_ends_quietly_with_nothing_
     assert said == []  # no farewell a day late
     clock.set(utc("2026-12-15", "14:00"))
     assert await services.seasons.keep_after_rhythm() == 0
+
+
+async def test_a_new_seasons_first_week_gets_its_own_buddies(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Kävelyryhmä", language="fi"
+    )
+    assert group.organisation_id is not None
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=1)
+    for person, name in ((AINO, "Aino"), (AINO + 1, "Britt")):
+        await services.groups.member_seen(group.chat_id, person, "fi", name)
+        await services.consent.give(person, group.organisation_id)
+    clock.set(utc("2026-12-01", "15:00"))
+    assert (await services.checkins.pair_buddies(INSTRUCTOR, group.id)).fresh
+
+    clock.set(utc("2026-12-02", "12:00"))
+    await services.seasons.end_finished()
+    await services.seasons.start_new(INSTRUCTOR, group.id)
+    async with database.transaction() as tx:  # both join season 2 through the link
+        for person in (AINO, AINO + 1):
+            await tx.seasons.join(group.id, person, 2)
+    second = await services.checkins.pair_buddies(INSTRUCTOR, group.id)
+    assert second.week == 1 and second.fresh  # not season 1's week 1 shown again
+    assert second.repeats == 1  # only one pair can be made: the old one, said so
