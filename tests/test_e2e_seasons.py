@@ -65,6 +65,10 @@ async def test_a_season_ends_and_the_group_goes_on_as_its_instructor_chose(
     )
     shown = await bot.say(ilkka, "/season", chat=group)
     assert (shown.text or "").startswith("Kävelyryhmä: kausi 1 on käynnissä (2 tapaamista")
+    stored = await bot.services.groups.by_chat(group.id)
+    assert stored is not None
+    async with bot.services.database.transaction() as tx:
+        assert [s.number for s in await tx.seasons.of_groups([stored.id])] == [1]
 
     # the last meeting: reminded as ever; two hours after it begins, the season ends
     mark = await fire_at(bot, clock, helsinki("2026-12-08", "13:00"))
@@ -158,6 +162,8 @@ async def test_a_new_season_starts_in_the_same_chat(bot: RunningBot, clock: Fixe
     # a second /season new while season 2 runs: refused, one season 2
     again = await bot.say(ilkka, "/season uusi", chat=group)
     assert (again.text or "").startswith("Ryhmän Kävelyryhmä kausi 2 on vielä käynnissä.")
+    async with bot.services.database.transaction() as tx:
+        assert [s.number for s in await tx.seasons.of_groups([stored.id])] == [1, 2]
 
     # a new calendar: meetings 1 and 2 of season 2
     await bot.say(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)

@@ -5,6 +5,7 @@ made anonymous its retention period after its last meeting, whichever season."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from bot.clock import FixedClock
 from bot.services.seasons import latest_due
@@ -156,3 +157,21 @@ async def test_a_new_seasons_first_week_gets_its_own_buddies(
     second = await services.checkins.pair_buddies(INSTRUCTOR, group.id)
     assert second.week == 1 and second.fresh  # not season 1's week 1 shown again
     assert second.repeats == 1  # only one pair can be made: the old one, said so
+
+
+async def test_the_farewell_speaks_the_groups_language(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Promenadgruppen", language="sv"
+    )
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=1)
+    clock.set(utc("2026-12-01", "16:00"))
+    await services.seasons.end_finished()
+    async with database.transaction() as tx:
+        said = [row for row in await tx.outbox.of_chat(group.chat_id) if row.purpose == "season"]
+        asked = [row for row in await tx.outbox.of_chat(INSTRUCTOR) if row.purpose == "notice"]
+    assert [json.loads(row.content)["text"][:22] for row in said] == ["Programmet är nu slut."]
+    # the instructor is asked in their own language (Finnish), whatever the group's
+    (notice,) = asked
+    assert json.loads(notice.content)["text"].startswith("Ryhmän Promenadgruppen ohjelma")
