@@ -17,6 +17,9 @@ from storage.timestamps import from_db
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
 # ``seasons s`` is its group's current season (storage/seasons.py)
 _CURRENT = "s.number = (SELECT MAX(x.number) FROM seasons x WHERE x.group_id = s.group_id)"
+# ``seasons s`` is an earlier season of its group (the weekly roll-up's ``w`` in its weeks)
+_PAST = f"""NOT {_CURRENT} AND w.week < (SELECT MIN(n.first_week) FROM seasons n
+                                        WHERE n.group_id = s.group_id AND n.number > s.number)"""
 # the sum of a roll-up row's columns that count as taking part (a delivered broadcast does not)
 _DOING = " + ".join(f"w.{column}" for column in ACTIVITY if column != "broadcasts")
 
@@ -33,6 +36,7 @@ class ActivityWeek:
     checkins: int
     progress: int
     broadcasts: int
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class CheckInWeek:
     not_yet: int
     shared: int
     confidence_sum: int
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,12 @@ class AnalyticsRepository:
         return {int(row[0]): int(row[1]) for row in rows}
 
     async def activity_by_week(
-        self, group_ids: Collection[int], exclude: Collection[str]
+        self, group_ids: Collection[int], exclude: Collection[str], *, past: bool = False
     ) -> list[ActivityWeek]:
         """Per group and programme week of its current season (earlier seasons' weeks
-        are not in it): distinct active people and the sums, leaving out the ``exclude``
-        pseudonyms (the groups' staff)."""
+        are not in it; with ``past``, per group, earlier season and week in it): distinct
+        active people and the sums, leaving out the ``exclude`` pseudonyms (the groups'
+        staff)."""
         if not group_ids:
             return []
         staff = list(exclude) or [NOBODY]
@@ -132,12 +138,13 @@ class AnalyticsRepository:
         sql = f"""
             SELECT w.group_id, w.week - s.first_week + 1,
                    SUM(CASE WHEN w.pseudonym <> '' AND {_DOING} > 0 THEN 1 ELSE 0 END),
-                   {sums}
-            FROM weekly_activity w JOIN seasons s ON s.group_id = w.group_id AND {_CURRENT}
+                   {sums}, s.number
+            FROM weekly_activity w JOIN seasons s ON s.group_id = w.group_id
+                                               AND {_PAST if past else _CURRENT}
             WHERE w.group_id IN ({marks(group_ids)}) AND w.pseudonym NOT IN ({marks(staff)})
               AND w.week >= s.first_week
-            GROUP BY w.group_id, w.week, s.first_week
-            ORDER BY w.group_id, w.week
+            GROUP BY w.group_id, s.number, w.week, s.first_week
+            ORDER BY w.group_id, s.number, w.week
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
@@ -163,9 +170,11 @@ class AnalyticsRepository:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
         return int(row[0]) if row else 0
 
-    async def checkins_by_week(self, group_ids: Collection[int]) -> list[CheckInWeek]:
-        """Per group and meeting number in its current season (the week the plan was made
-        in)."""
+    async def checkins_by_week(
+        self, group_ids: Collection[int], *, past: bool = False
+    ) -> list[CheckInWeek]:
+        """Per group and meeting number in its current season (with ``past``: per group,
+        earlier season and meeting number in it; the week the plan was made in)."""
         if not group_ids:
             return []
         latest = "COALESCE(c.progress_end, c.progress_mid)"
@@ -176,11 +185,12 @@ class AnalyticsRepository:
                    COUNT(CASE {latest} WHEN 'partly' THEN 1 END),
                    COUNT(CASE {latest} WHEN 'not-yet' THEN 1 END),
                    COUNT(c.shared_at),
-                   COALESCE(SUM(c.confidence), 0)
+                   COALESCE(SUM(c.confidence), 0), s.number
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
-            JOIN seasons s ON s.group_id = m.group_id AND s.number = m.season AND {_CURRENT}
+            JOIN seasons s ON s.group_id = m.group_id AND s.number = m.season
+                          AND {"NOT " if past else ""}{_CURRENT}
             WHERE c.group_id IN ({marks(group_ids)})
-            GROUP BY c.group_id, m.number, s.first_meeting
+            GROUP BY c.group_id, s.number, m.number, s.first_meeting
         """
         rows = await self._connection.fetch_all(sql, list(group_ids))
         return [CheckInWeek(*(int(value or 0) for value in row)) for row in rows]

@@ -87,6 +87,24 @@ class SeasonRepository:
         )
         return to_models(Season, rows)
 
+    async def first_days(self, group_ids: list[int]) -> dict[tuple[int, int], dt.date]:
+        """(group, season) -> the local date of the season's first meeting, for the seasons
+        of these groups that have one."""
+        if not group_ids:
+            return {}
+        marks = ", ".join(f":g{index}" for index in range(len(group_ids)))
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT s.group_id, s.number, m.local_date FROM seasons s
+            JOIN meetings m ON m.group_id = s.group_id AND m.season = s.number
+                           AND m.number = s.first_meeting
+            WHERE s.group_id IN ({marks})
+            """,
+            {f"g{index}": group_id for index, group_id in enumerate(group_ids)},
+        )
+        return {(int(row[0]), int(row[1])): dt.date.fromisoformat(row[2]) for row in rows}
+
     async def start(
         self,
         group_id: int,

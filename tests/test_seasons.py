@@ -4,8 +4,11 @@ made anonymous its retention period after its last meeting, whichever season."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import zipfile
 
 from bot.clock import FixedClock
 from bot.services.seasons import latest_due
@@ -175,3 +178,34 @@ async def test_the_farewell_speaks_the_groups_language(
     # the instructor is asked in their own language (Finnish), whatever the group's
     (notice,) = asked
     assert json.loads(notice.content)["text"].startswith("Ryhmän Promenadgruppen ohjelma")
+
+
+async def test_the_coordinators_export_keeps_every_seasons_weeks(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Kävelyryhmä", language="fi"
+    )
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=2)
+    clock.set(utc("2026-12-08", "16:00"))
+    await services.seasons.end_finished()
+    clock.set(utc("2026-12-20", "12:00"))
+    await services.seasons.start_new(INSTRUCTOR, group.id)
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "5.1.", count=2)
+    clock.set(utc("2027-01-13", "12:00"))
+    stored = await services.groups.by_chat(group.chat_id)
+    assert stored is not None
+
+    buffer = io.BytesIO()
+    await services.exports.write(buffer, [stored], kind="csv")
+    archive = zipfile.ZipFile(buffer)
+    text = archive.read("weekly.csv").decode("utf-8-sig")
+    weekly = list(csv.DictReader(io.StringIO(text)))
+    # season 1 to the day before season 2 began, then season 2 from its first meeting
+    assert [(row["season"], row["week"], row["week_starts"]) for row in weekly] == [
+        ("1", "1", "2026-12-01"),
+        ("1", "2", "2026-12-08"),
+        ("1", "3", "2026-12-15"),
+        ("2", "1", "2027-01-05"),
+        ("2", "2", "2027-01-12"),
+    ]
