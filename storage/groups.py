@@ -312,7 +312,9 @@ class GroupRepository:
         self, group_id: int, person_id: int, now: dt.datetime, name: str | None = None
     ) -> bool:
         """Mark the person a current member (and remember their first name, for a buddy's
-        message); True if they were not a member before."""
+        message); True if they were not a member before. Someone new (or back after
+        leaving) joins the group's current season; a member stays in theirs until they
+        join a new one through the group's link (storage/seasons.py)."""
         if name:
             await execute(
                 self._connection,
@@ -326,10 +328,12 @@ class GroupRepository:
         changed = await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, name)
-            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''))
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, name, season)
+            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''),
+                    (SELECT COALESCE(MAX(number), 1) FROM seasons WHERE group_id = :group_id))
             ON CONFLICT (group_id, person_id) DO UPDATE SET
-                status = 'member', joined_at = excluded.joined_at, left_at = NULL
+                status = 'member', joined_at = excluded.joined_at, left_at = NULL,
+                season = excluded.season
             WHERE group_participants.status = 'left'
             """,
             {

@@ -11,6 +11,7 @@ import json
 import zipfile
 
 from bot.clock import FixedClock
+from bot.services.consent import consenting
 from bot.services.seasons import latest_due
 from storage import Database
 from storage.states import EventKind, Round
@@ -209,3 +210,24 @@ async def test_the_coordinators_export_keeps_every_seasons_weeks(
         ("2", "1", "2027-01-05"),
         ("2", "2", "2027-01-12"),
     ]
+
+
+async def test_someone_new_in_a_new_season_joins_it_and_old_members_are_asked_again(
+    database: Database, clock: FixedClock
+) -> None:
+    services, group = await instructor_with_group(
+        database, clock, instructor=INSTRUCTOR, title="Kävelyryhmä", language="fi"
+    )
+    assert group.organisation_id is not None
+    await services.meetings.set_calendar(INSTRUCTOR, group.id, "ti 14:00", "1.12.", count=1)
+    await services.groups.member_seen(group.chat_id, AINO, "fi", "Aino")
+    await services.consent.give(AINO, group.organisation_id)
+    clock.set(utc("2026-12-02", "12:00"))
+    await services.seasons.end_finished()
+    await services.seasons.start_new(INSTRUCTOR, group.id)
+    carl = AINO + 2
+    await services.groups.member_seen(group.chat_id, carl, "en", "Carl")  # new in the chat
+    await services.consent.give(carl, group.organisation_id)
+    async with database.transaction() as tx:
+        joined = [person.person_id for person in await consenting(tx, group.id)]
+    assert joined == [carl]  # Aino is asked again; Carl came in season 2
