@@ -28,6 +28,8 @@ class Group:
     updated_at: dt.datetime
     join_code: str | None = None
     starts_on: dt.date | None = None
+    # archived for lack of activity (``bot/services/seasons.py``): nothing is sent there
+    archived_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -35,7 +37,12 @@ class Group:
 
     @property
     def is_active(self) -> bool:
-        return self.status == GroupStatus.ACTIVE
+        """Served: registered, the bot in it, and not archived."""
+        return self.status == GroupStatus.ACTIVE and self.archived_at is None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def programme_start(self) -> dt.date:
@@ -61,7 +68,7 @@ class Participant:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on, archived_at"
 )
 # the same columns of ``groups g`` in a join
 _GROUP_G = ", ".join("g." + column.strip() for column in _GROUP.split(","))
@@ -104,6 +111,13 @@ class GroupRepository:
                 "registered_by": registered_by,
                 "now": to_db(now),
             },
+        )
+        # every group runs its programme in seasons (storage/seasons.py): the first begins
+        await execute(
+            self._connection,
+            "INSERT INTO seasons (group_id, number, status, started_at) "
+            "VALUES (:id, 1, 'running', :now)",
+            {"id": new_id, "now": to_db(now)},
         )
         group = await self.get(new_id)
         assert group is not None
@@ -210,7 +224,8 @@ class GroupRepository:
             """,
             params,
         )
-        for table in ("group_instructors", "group_participants"):
+        # (the duplicate's season 1 began with it and holds nothing)
+        for table in ("group_instructors", "group_participants", "seasons"):
             await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
         for table in ("invitations", "outbox"):
             await execute(
@@ -323,7 +338,9 @@ class GroupRepository:
         self, group_id: int, person_id: int, now: dt.datetime, name: str | None = None
     ) -> bool:
         """Mark the person a current member (and remember their first name, for a buddy's
-        message); True if they were not a member before."""
+        message); True if they were not a member before. Someone new (or back after
+        leaving) joins the group's current season; a member stays in theirs until they
+        join a new one through the group's link (storage/seasons.py)."""
         if name:
             await execute(
                 self._connection,
@@ -337,10 +354,12 @@ class GroupRepository:
         changed = await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, name)
-            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''))
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, name, season)
+            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''),
+                    (SELECT COALESCE(MAX(number), 1) FROM seasons WHERE group_id = :group_id))
             ON CONFLICT (group_id, person_id) DO UPDATE SET
-                status = 'member', joined_at = excluded.joined_at, left_at = NULL
+                status = 'member', joined_at = excluded.joined_at, left_at = NULL,
+                season = excluded.season
             WHERE group_participants.status = 'left'
             """,
             {
@@ -376,9 +395,9 @@ class GroupRepository:
         return int(row[0])
 
     async def consenting(self, group_id: int, notice_version: str) -> list[Participant]:
-        """The group's current participants (not its instructors) who consent to its
-        organisation's notice and have not blocked the bot: who check-ins and buddies
-        are for."""
+        """The group's current participants (not its instructors) who joined its current
+        season, consent to its organisation's notice and have not blocked the bot: who
+        check-ins and buddies are for."""
         rows = await fetch_all(
             self._connection,
             """
@@ -387,6 +406,7 @@ class GroupRepository:
             JOIN groups g ON g.id = p.group_id
             JOIN people pe ON pe.telegram_id = p.person_id
             WHERE p.group_id = :id AND p.status = 'member' AND pe.stopped_at IS NULL
+              AND p.season = (SELECT MAX(number) FROM seasons WHERE group_id = :id)
               AND p.person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
               AND EXISTS (
                   SELECT 1 FROM consents c

@@ -5,6 +5,7 @@ no service making another)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.research import ResearchService
+from bot.services.seasons import SeasonService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
@@ -67,6 +69,7 @@ class Services:
     tips: TipService
     notices: StaffNotices
     meetings: MeetingService
+    seasons: SeasonService
     scheduler: ScheduleRunner
     events: EventLog
     checkins: CheckInService
@@ -176,6 +179,17 @@ def build_services(
         notify=rows_written.set,
         planned=plan_jobs,
     )
+    seasons = SeasonService(
+        database,
+        clock,
+        admins,
+        translator,
+        meetings=meetings,
+        tips=tips,
+        notices=notices,
+        archive_after=dt.timedelta(days=settings.archive_after_days),
+        notify=rows_written.set,
+    )
     privacy = PrivacyService(
         database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
     )
@@ -183,6 +197,7 @@ def build_services(
         meetings,
         clock,
         chores=[
+            seasons.sweep,
             surveys.remind,
             privacy.sweep,
             notices.remind_reviewers,
@@ -224,6 +239,7 @@ def build_services(
         tips=tips,
         notices=notices,
         meetings=meetings,
+        seasons=seasons,
         scheduler=scheduler,
         events=events,
         checkins=checkins,

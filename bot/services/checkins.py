@@ -297,10 +297,14 @@ class CheckInService:
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
             week = programme_week(group, local_date(group, now))
+            # pairs are kept by the group's running week count (its weeks run on across
+            # seasons, bot/services/seasons.py): season 2's week 1 is not season 1's
+            season = await tx.seasons.current(group.id)
+            stored_week = week + (season.first_week - 1 if season else 0)
             people = await consenting(tx, group.id)
             by_pseudonym = {self._pseudonyms.of(p.person_id): p for p in people}
             existing = await tx.checkins.pairs(group.id)
-            this_week = [(a, b) for w, a, b in existing if w == week]
+            this_week = [(a, b) for w, a, b in existing if w == stored_week]
             if this_week:
                 teams = _teams_of(this_week)
                 return Buddies(group, week, self._names(teams, by_pseudonym), 0, fresh=False)
@@ -310,7 +314,9 @@ class CheckInService:
             teams, repeats = _pair(sorted(by_pseudonym), earlier, self._rng)
             for team in teams:
                 for first, second in itertools.combinations(team, 2):
-                    await tx.checkins.add_pair(group.id, week, (first, second), actor_id, now)
+                    await tx.checkins.add_pair(
+                        group.id, stored_week, (first, second), actor_id, now
+                    )
             for team in teams:
                 for pseudonym in team:
                     person = by_pseudonym[pseudonym]

@@ -59,6 +59,9 @@ class ConsentService:
             await tx.groups.participant_seen(
                 group.id, person.telegram_id, self._clock.now(), display_name
             )
+            season = await tx.seasons.current(group.id)
+            if season is not None:  # the link joins them to the group's current season
+                await tx.seasons.join(group.id, person.telegram_id, season.number)
             organisation = await tx.organisations.get(group.organisation_id)
             assert organisation is not None
             return await self._notice(tx, person.telegram_id, organisation)

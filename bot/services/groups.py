@@ -69,6 +69,12 @@ _STATUS_KEYS = {
 }
 
 
+def status_key(group: Group) -> str:
+    """How /groups and /group name the group's state: archived (``bot/services/seasons.py``)
+    or its status."""
+    return "group.status-archived" if group.is_archived else _STATUS_KEYS[group.status]
+
+
 class Added(StrEnum):
     REGISTERED = "registered"  # a new group, greeted
     REACTIVATED = "reactivated"  # back after being removed, history kept
@@ -458,7 +464,7 @@ class GroupService:
                     {
                         "number": group.id,
                         "name": group.name,
-                        "status": Text(_STATUS_KEYS[group.status]),
+                        "status": Text(status_key(group)),
                         "instructors": Text("group.no-instructor")
                         if summary.unled
                         else ", ".join(summary.instructor_names) or "-",
@@ -567,7 +573,7 @@ def settings_card(group: Group) -> Reply:
             "number": group.id,
             "name": group.name,
             "title": group.title,
-            "status": Text(_STATUS_KEYS[group.status]),
+            "status": Text(status_key(group)),
             "language": Text(LANGUAGE_NAMES[group.language]),
             "timezone": group.timezone,
         },

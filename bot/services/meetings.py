@@ -46,7 +46,7 @@ from bot.when import (
     parse_weekly,
 )
 from storage import Database, Transaction
-from storage.analytics import day_number
+from storage.analytics import season_origin
 from storage.groups import Group
 from storage.meetings import Calendar, Meeting, ScheduleItem
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
@@ -221,7 +221,7 @@ class MeetingService:
         """The group's meetings, one a line, with their status."""
         schedule = await self.schedule(actor_id, group.id)
         calendar = schedule.calendar
-        if calendar is None:
+        if calendar is None or not schedule.meetings:  # (a new season has none yet)
             return Reply.of("meetings.none", group=group.name)
         lines: list[Words] = [
             Text(
@@ -372,6 +372,10 @@ class MeetingService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await self._managed(tx, actor_id, group_id)
+            season = await tx.seasons.current(group.id)
+            assert season is not None  # every group has one from its registration
+            if not season.is_running:  # its programme is over: a new one is a new season
+                raise DomainError("season.calendar-ended", season=season.number)
             start, end = parse_dates(first, now, group.timezone)
             if end != start:
                 raise DomainError("meetings.one-first-date")
@@ -411,8 +415,12 @@ class MeetingService:
             await tx.meetings.remove_meetings_after(group.id, count)
             if group.starts_on != start:
                 await tx.groups.update(group.id, now, starts_on=start)
-                # the programme weeks moved: the weekly roll-up follows
-                await tx.events.sum_again(group.id, day_number(start))
+                # the programme weeks of the current season moved: its roll-up follows
+                await tx.events.sum_again(
+                    group.id,
+                    season_origin(start, season.first_week),
+                    since=season.started_at if season.number > 1 else None,
+                )
             items = await self._replan(tx, group, calendar)
             meetings = await tx.meetings.meetings(group.id)
         log.info("group %d meets %d times from %s", group.id, count, start)
@@ -615,7 +623,7 @@ class MeetingService:
             if item.kind == ScheduleKind.PLAN:
                 await self._checkins.invite(tx, group, meeting)
             elif item.kind in SURVEYS:
-                await self._surveys.invite(tx, group, SURVEYS[item.kind])
+                await self._surveys.invite(tx, group, SURVEYS[item.kind], meeting.season)
             elif item.kind in CHECKINS:
                 stage = "mid" if item.kind == ScheduleKind.PROGRESS_MID else "end"
                 await self._checkins.ask_progress(tx, group, meeting, stage)
@@ -631,6 +639,8 @@ class MeetingService:
 
     async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
         group = await managed_group(tx, actor_id, group_id, self._admins)
+        if group.is_archived:
+            raise DomainError("meetings.group-archived", number=group.id)
         if not group.is_active:
             raise DomainError("meetings.group-inactive")
         return group

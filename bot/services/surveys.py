@@ -72,10 +72,13 @@ class SurveyService:
 
     # Sent by the schedule ---------------------------------------------------------------------
 
-    async def invite(self, tx: Transaction, group: Group, round_name: Round) -> int:
-        """The round's first question to every consenting participant; returns how many."""
+    async def invite(
+        self, tx: Transaction, group: Group, round_name: Round, season: int = 1
+    ) -> int:
+        """The round (of the group's ``season``) first question to every consenting
+        participant; returns how many."""
         now = self._clock.now()
-        opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now)
+        opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now, season)
         survey = self._surveys.get(opened.survey) or self.survey
         sent = 0
         for person in await consenting(tx, group.id):
