@@ -5,6 +5,7 @@ no service making another)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
 from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
+from bot.runtime.membership import TelegramMembers
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
@@ -29,6 +31,7 @@ from bot.services.groups import GroupService
 from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
+from bot.services.membership import MembershipService
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
@@ -58,6 +61,8 @@ class Services:
     invitations: InvitationService
     groups: GroupService
     consent: ConsentService
+    membership: MembershipService
+    members: TelegramMembers  # Telegram, for the membership rules (attached at start)
     broadcasts: BroadcastService
     pacer: Pacer
     outbox: OutboxSender
@@ -113,7 +118,11 @@ def build_services(
     invitations = InvitationService(
         database, clock, admins, default_timezone=settings.timezone, notices=notices
     )
-    consent = ConsentService(database, clock)
+    members = TelegramMembers()
+    membership = MembershipService(
+        database, clock, members, fresh=dt.timedelta(minutes=settings.membership_fresh)
+    )
+    consent = ConsentService(database, clock, membership)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)
     deep_links.register(CONSENT_PREFIX, consent.open_link)
@@ -144,7 +153,14 @@ def build_services(
         database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
     )
     checkins = CheckInService(
-        database, clock, admins, translator, pseudonyms=pseudonyms, events=events, stats=stats
+        database,
+        clock,
+        admins,
+        translator,
+        pseudonyms=pseudonyms,
+        events=events,
+        stats=stats,
+        recheck=membership.recheck,
     )
     surveys = SurveyService(
         database,
@@ -155,6 +171,7 @@ def build_services(
         pseudonyms=pseudonyms,
         events=events,
         notify=rows_written.set,
+        recheck=membership.recheck,
     )
 
     def plan_jobs(items: Sequence[ScheduleItem]) -> None:
@@ -173,6 +190,7 @@ def build_services(
         broadcasts=broadcasts,
         notify=rows_written.set,
         planned=plan_jobs,
+        recheck=membership.recheck,
     )
     privacy = PrivacyService(
         database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
@@ -214,6 +232,8 @@ def build_services(
         invitations=invitations,
         groups=groups,
         consent=consent,
+        membership=membership,
+        members=members,
         broadcasts=broadcasts,
         pacer=pacer,
         outbox=outbox,

@@ -32,6 +32,7 @@ from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import consented, consenting
 from bot.services.disclosure import WeeklyPatterns, note
+from bot.services.membership import RecheckGroup
 from bot.services.stats import StatsService, Week
 from bot.services.tips import local_date, programme_week
 from bot.when import days_and_times
@@ -87,9 +88,12 @@ class CheckInService:
         pseudonyms: Pseudonyms,
         events: EventLog,
         stats: StatsService,
+        recheck: RecheckGroup,
         rng: random.Random | None = None,
     ) -> None:
         self._database = database
+        # asks Telegram who is still in the group before buddies are paired
+        self._recheck = recheck
         self._stats = stats
         self._clock = clock
         self._admins = frozenset(admins)
@@ -292,8 +296,16 @@ class CheckInService:
     async def pair_buddies(self, actor_id: int, group_id: int) -> Buddies:
         """This programme week's buddies: consenting participants in pairs (one trio if the
         count is odd), avoiding earlier weeks' pairs where possible; each is told in private
-        with a button to write to their buddy. Once per week: again shows the same."""
+        with a button to write to their buddy. Once per week: again shows the same. Before
+        pairing, Telegram is asked who is still in the group: someone who left is never
+        paired and never named to anyone."""
         now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await managed_group(tx, actor_id, group_id, self._admins)
+            week = programme_week(group, local_date(group, now))
+            paired = any(w == week for w, _, _ in await tx.checkins.pairs(group.id))
+        if not paired:
+            await self._recheck(group.id)
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
             week = programme_week(group, local_date(group, now))
