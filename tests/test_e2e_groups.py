@@ -231,6 +231,8 @@ async def test_coordinators_privacy_contact_reaches_the_notice(bot: RunningBot) 
     assert "Responsible for the data: Espoo. Contact: Espoo city, privacy@espoo.example." in (
         in_group.text or ""
     )
+    # the greeting's button comes with it: the way to the group's current link
+    assert in_group.buttons() == [("Open Kannustin", "consent:join")]
 
 
 async def test_group_settings_change_only_for_those_who_manage_it(bot: RunningBot) -> None:

@@ -181,6 +181,10 @@ async def test_a_removed_members_old_link_is_no_pass_and_the_button_gives_a_fres
 
     fresh = await link_from_button(bot, aino, chat)  # a current member presses the button
     assert fresh != old_link
+    # /privacy in the group carries the same button (for a greeting older than the button)
+    notice_in_group = await bot.say(aino, "/privacy", chat=chat)
+    pressed = await bot.press(aino, notice_in_group.result, JOIN)
+    assert str(pressed.params["url"]).endswith(f"?start={fresh}")
     # the fresh link in a removed person's hands is no pass either: Telegram says kicked
     refused = await bot.say(dora, f"/start {fresh}")
     assert (refused.text or "").startswith("I can't add you to this group")

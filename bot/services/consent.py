@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply
-from bot.services.membership import PREFIX, MembershipService
+from bot.services.membership import JOIN, PREFIX, MembershipService
 from storage import Database, Transaction
 from storage.groups import Participant
 from storage.organisations import Organisation
@@ -63,14 +63,20 @@ class ConsentService:
 
     async def group_notice(self, chat_id: int) -> Reply:
         """/privacy in a group: the notice of the organisation the group belongs to, or the
-        general notice where it is not registered."""
+        general notice where it is not registered. In a served group it carries the
+        greeting's button, which opens the bot with the group's current link (a greeting
+        from before the link rotated may carry an old one)."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None or group.organisation_id is None:
                 return Reply.of("privacy.general")
             organisation = await tx.organisations.get(group.organisation_id)
         assert organisation is not None
-        return Reply(_notice_text(organisation))
+        if not group.is_active:
+            return Reply(_notice_text(organisation))
+        return Reply(
+            _notice_text(organisation), ((Button(Text("group.greeting-button"), data=JOIN),),)
+        )
 
     async def privacy_notices(self, person_id: int) -> list[Reply]:
         """/privacy in private: the notice of each organisation the person's consent
