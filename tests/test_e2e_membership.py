@@ -210,7 +210,11 @@ async def test_the_recheck_before_sends_drops_a_silent_leaver_and_is_paced(
     await bot.start()
     try:
         ilkka = emulator.user(3000, "Ilkka", language_code="fi")
-        chat = await bot.registered_group(ilkka, -100, "Iso ryhmä")
+        await bot.make_staff(ilkka)
+        chat = emulator.group(-100, "Iso ryhmä")
+        mark = emulator.mark()
+        await emulator.bot_added(ilkka, chat, admin=False)  # it hears no one leave
+        await emulator.wait_for("sendMessage", chat_id=chat.id, after=mark)
         people = [emulator.user(6000 + n, f"Osallistuja{n}") for n in range(40)]
         for person in people:
             await emulator.member_joined(person, chat)
@@ -221,7 +225,7 @@ async def test_the_recheck_before_sends_drops_a_silent_leaver_and_is_paced(
             await bot.services.consent.give(person["id"], group.organisation_id or 0)
         await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
         quiet = people[7]
-        emulator.member_left_unseen(quiet, chat)  # no update reaches the bot
+        emulator.member_left_unseen(quiet, chat)  # no update or notice reaches the bot
 
         mark = emulator.mark()
         clock.set(helsinki("2026-12-01", "16:00"))  # days after they were last seen
