@@ -69,6 +69,10 @@ _CONTENT_KEYS = (
 IN_CHAT = ("member", "administrator", "creator")
 # answerCallbackQuery's url: a bot without a game may only open itself with a start parameter
 _START_URL = r"^(?:https?://)?t\.me/{username}\?start=[A-Za-z0-9_-]{{1,64}}$"
+# How long a test waits for the bot's request before it fails. Generous: the tests run side
+# by side (pytest-xdist) on a busy machine, and a wait returns as soon as the request comes,
+# so a long limit costs nothing when the bot is right.
+WAIT_TIMEOUT = 30.0
 # Telegram sends these only when asked for by name in allowed_updates.
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
@@ -1215,9 +1219,10 @@ class BotApiEmulator:
         chat_id: int | None = None,
         where: Callable[[ApiCall], bool] | None = None,
         after: int = 0,
-        timeout: float = 10.0,
+        timeout: float = WAIT_TIMEOUT,
     ) -> ApiCall:
-        """The first successful matching request at index ``after`` or later in ``calls``."""
+        """The first successful matching request at index ``after`` or later in ``calls``;
+        an ``AssertionError`` naming the last requests if none comes within ``timeout``."""
 
         def matches(call: ApiCall) -> bool:
             return (

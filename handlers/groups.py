@@ -23,6 +23,7 @@ from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.groups import LANGUAGE, ORGANISATION, SHOW, BotMembership, settings_card
 from handlers.rendering import answer, edit_pressed, send, toast
+from handlers.staff import left_chat
 from storage.states import Language
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ async def member_changed(update: Update, context: KannustinContext) -> None:
         await groups.member_seen(change.chat.id, person.id, person.language_code, person.first_name)
     else:
         await groups.member_left(change.chat.id, person.id)
+        await left_chat(context, change.chat.id, person, change.from_user)
 
 
 async def service_message(update: Update, context: KannustinContext) -> None:
@@ -165,6 +167,7 @@ async def service_message(update: Update, context: KannustinContext) -> None:
             )
     if message.left_chat_member is not None and not message.left_chat_member.is_bot:
         await groups.member_left(message.chat.id, message.left_chat_member.id)
+        await left_chat(context, message.chat.id, message.left_chat_member, message.from_user)
     if message.migrate_to_chat_id:
         await groups.migrated(message.chat.id, message.migrate_to_chat_id)
     if message.migrate_from_chat_id:

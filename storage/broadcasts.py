@@ -93,6 +93,39 @@ class BroadcastRepository:
             {"id": broadcast_id, "status": status, "now": to_db(now) if now else None},
         )
 
+    async def withdraw_scheduled(
+        self, created_by: int, group_id: int | None, reason: str, now: dt.datetime
+    ) -> int:
+        """The sender's scheduled broadcasts no longer go to ``group_id`` (None: anywhere):
+        those rows are cancelled with ``reason``, and a broadcast left with nothing to send
+        is cancelled. Returns how many rows were cancelled."""
+        params = {"by": created_by, "group": group_id, "reason": reason, "now": to_db(now)}
+        cancelled = await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+            WHERE status = 'pending'
+              AND (CAST(:group AS BIGINT) IS NULL OR group_id = :group)
+              AND broadcast_id IN (
+                  SELECT id FROM broadcasts WHERE created_by = :by AND status = 'scheduled'
+              )
+            """,
+            params,
+        )
+        await execute(
+            self._connection,
+            """
+            UPDATE broadcasts SET status = 'cancelled', finished_at = :now
+            WHERE created_by = :by AND status = 'scheduled'
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox o WHERE o.broadcast_id = broadcasts.id
+                    AND o.status = 'pending'
+              )
+            """,
+            {"by": created_by, "now": to_db(now)},
+        )
+        return cancelled
+
     async def scheduled(self, created_by: int | None) -> list[Broadcast]:
         """Scheduled broadcasts (of one sender, or all when ``created_by`` is None)."""
         mine = "" if created_by is None else "AND created_by = :created_by"

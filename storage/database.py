@@ -31,7 +31,11 @@ from storage.files import create_private, make_private, private_folder
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.meetings import MeetingRepository
-from storage.organisations import OrganisationRepository, StaffRepository
+from storage.organisations import (
+    OrganisationRepository,
+    StaffRepository,
+    StaffRequestRepository,
+)
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
@@ -78,6 +82,10 @@ class Transaction:
     @cached_property
     def staff(self) -> StaffRepository:
         return StaffRepository(self.connection)
+
+    @cached_property
+    def staff_requests(self) -> StaffRequestRepository:
+        return StaffRequestRepository(self.connection)
 
     @cached_property
     def groups(self) -> GroupRepository:

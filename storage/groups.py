@@ -49,6 +49,7 @@ class GroupSummary:
     group: Group
     instructor_names: list[str]
     participants: int
+    unled: bool = False  # active, and nobody leads it
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,31 @@ class GroupRepository:
             {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
         )
         return added > 0
+
+    async def remove_instructor(self, group_id: int, person_id: int) -> bool:
+        """The person no longer leads the group; True only for the one call that changed it
+        (a repeated report of the same departure finds nothing to remove)."""
+        removed = await execute(
+            self._connection,
+            "DELETE FROM group_instructors WHERE group_id = :group_id AND person_id = :person_id",
+            {"group_id": group_id, "person_id": person_id},
+        )
+        return removed > 0
+
+    async def without_instructors(self, organisation_id: int | None = None) -> list[Group]:
+        """Active groups (of the organisation, or every one) that nobody leads, by title."""
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_GROUP} FROM groups g
+            WHERE status = 'active'
+              AND (CAST(:org AS BIGINT) IS NULL OR organisation_id = :org)
+              AND NOT EXISTS (SELECT 1 FROM group_instructors i WHERE i.group_id = g.id)
+            ORDER BY title, id
+            """,
+            {"org": organisation_id},
+        )
+        return to_models(Group, rows)
 
     async def instructor_ids(self, group_id: int) -> list[int]:
         rows = await fetch_all(

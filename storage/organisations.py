@@ -1,4 +1,5 @@
-"""Organisations and their staff (coordinators and instructors)."""
+"""Organisations, their staff (coordinators and instructors), and the removals of staff
+roles that wait for a confirming press (``staff_requests``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ class StaffMember:
     role: StaffRole
     display_name: str
     since: dt.datetime
+
+
+@dataclass(frozen=True)
+class StaffRequest:
+    """A removal asked for and waiting for its confirming press: who asked, whose role (the
+    role it had when asked) or which of their groups it ends, and until when it holds."""
+
+    asked_by: int
+    person_id: int
+    organisation_id: int
+    role: StaffRole | None  # the role to end; None: only ``group_id``
+    group_id: int | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,19 @@ class StaffRepository:
         assert member is not None
         return member
 
+    async def remove(self, person_id: int) -> StaffMember | None:
+        """End the person's staff role; the role it was, or None for the one call that
+        finds none (a repeated or concurrent removal changes nothing)."""
+        member = await self.get(person_id)
+        if member is None:
+            return None
+        removed = await execute(
+            self._connection,
+            "DELETE FROM staff WHERE person_id = :id AND role = :role",
+            {"id": person_id, "role": member.role},
+        )
+        return member if removed > 0 else None
+
     async def of_organisation(self, organisation_id: int) -> list[StaffMember]:
         rows = await fetch_all(
             self._connection,
@@ -203,3 +231,58 @@ class StaffRepository:
             {"id": person_id, "today": today.isoformat()},
         )
         return changed > 0
+
+
+_REQUEST = "asked_by, person_id, organisation_id, role, group_id, created_at, expires_at"
+
+
+class StaffRequestRepository:
+    """Open removal questions (/staff, /leave), by the SHA-256 of their token (the token
+    itself is only in the question's buttons). A row is an open question: confirming,
+    declining or replacing it deletes it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def open(self, token_hash: str, request: StaffRequest) -> None:
+        """The asker's new question; their older one, and every expired one, go with it."""
+        await execute(
+            self._connection,
+            "DELETE FROM staff_requests WHERE asked_by = :id OR expires_at <= :now",
+            {"id": request.asked_by, "now": to_db(request.created_at)},
+        )
+        await execute(
+            self._connection,
+            f"""
+            INSERT INTO staff_requests (token_hash, {_REQUEST})
+            VALUES (:hash, :asked_by, :person_id, :organisation_id, :role, :group_id,
+                    :created_at, :expires_at)
+            """,
+            {
+                "hash": token_hash,
+                "asked_by": request.asked_by,
+                "person_id": request.person_id,
+                "organisation_id": request.organisation_id,
+                "role": request.role,
+                "group_id": request.group_id,
+                "created_at": to_db(request.created_at),
+                "expires_at": to_db(request.expires_at),
+            },
+        )
+
+    async def get(self, token_hash: str) -> StaffRequest | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_REQUEST} FROM staff_requests WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return None if row is None else to_model(StaffRequest, row)
+
+    async def close(self, token_hash: str) -> bool:
+        """Delete the question; False if it was not there (any more: another press took it)."""
+        deleted = await execute(
+            self._connection,
+            "DELETE FROM staff_requests WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return deleted == 1

@@ -40,6 +40,8 @@ _BY_PERSON = (
     ("staff", "person_id"),
     ("contributions", "author_id"),
     ("erasure_requests", "person_id"),
+    ("staff_requests", "asked_by"),
+    ("staff_requests", "person_id"),
 )
 # what others did that mentions the person by id keeps only the fact: (table, column, value)
 _THEIR_DOING = (
@@ -71,6 +73,7 @@ class AuditEntry:
     target: str | None
     details: str | None
     channel: AuditChannel | None  # where it was asked for, where the entry records it
+    subject_id: int | None = None  # whom it was about (a role that ended), where recorded
 
 
 @dataclass(frozen=True)
@@ -571,21 +574,25 @@ class AuditRepository:
         target: str | None = None,
         channel: AuditChannel | None = None,
         /,
+        *,
+        subject_id: int | None = None,
         **details: object,
     ) -> int:
         """A privileged action: when, who (a Telegram id; 0 or None the command line or a
         job; a negative stand-in for an erased person), what, on what, where it was asked
-        for, and its details (plain values, stored as JSON)."""
+        for, whom it was about (a Telegram id, replaced like the actor's on their erasure),
+        and its details (plain values, stored as JSON)."""
         return await insert(
             self._connection,
-            "INSERT INTO audit_log (at, actor_id, action, target, details, channel) "
-            "VALUES (:at, :actor, :action, :target, :details, :channel) RETURNING id",
+            "INSERT INTO audit_log (at, actor_id, action, target, details, channel, subject_id) "
+            "VALUES (:at, :actor, :action, :target, :details, :channel, :subject) RETURNING id",
             {
                 "at": to_db(at),
                 "actor": actor_id,
                 "action": action,
                 "target": target,
                 "channel": channel,
+                "subject": subject_id,
                 "details": json.dumps(details, separators=(",", ":"), sort_keys=True)
                 if details
                 else None,
@@ -593,8 +600,14 @@ class AuditRepository:
         )
 
     async def replace_actor(self, actor_id: int, stand_in: int) -> int:
-        """An erased person's privileged actions keep a stand-in for them (the log stays a
-        record of what one actor did, without their Telegram id). Returns how many."""
+        """An erased person's privileged actions, and those about them, keep a stand-in for
+        them (the log stays a record of what one actor did, and to whom, without their
+        Telegram id). Returns how many entries they acted in."""
+        await execute(
+            self._connection,
+            "UPDATE audit_log SET subject_id = :stand_in WHERE subject_id = :id",
+            {"id": actor_id, "stand_in": stand_in},
+        )
         return await execute(
             self._connection,
             "UPDATE audit_log SET actor_id = :stand_in WHERE actor_id = :id",
@@ -605,7 +618,7 @@ class AuditRepository:
         rows = await fetch_all(
             self._connection,
             """
-            SELECT id, at, actor_id, action, target, details, channel FROM audit_log
+            SELECT id, at, actor_id, action, target, details, channel, subject_id FROM audit_log
             WHERE CAST(:action AS TEXT) IS NULL OR action = :action ORDER BY id DESC LIMIT :limit
             """,
             {"action": action, "limit": limit},

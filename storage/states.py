@@ -29,7 +29,8 @@ class Language(StrEnum):
 
 
 class StaffRole(StrEnum):
-    """A staff member's role in their organisation: ``staff.role``, ``invitations.role``."""
+    """A staff member's role in their organisation: ``staff.role``, ``invitations.role``,
+    ``staff_requests.role`` (the role a removal waiting for confirmation ends)."""
 
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
@@ -223,6 +224,7 @@ class ButtonNamespace(StrEnum):
     MEETING = "mt"
     PRIVACY = "pv"
     REVIEW = "rv"
+    STAFF = "staff"  # /staff and /leave: removing a role or an instructor from a group
     STATS = "st"
     SURVEY = "sv"
     TIP = "tip"
@@ -238,6 +240,8 @@ class AuditAction(StrEnum):
     INVITATION_CREATED = "invitation-created"
     INVITATION_REVOKED = "invitation-revoked"
     ROLE_GRANTED = "role-granted"
+    ROLE_REVOKED = "role-revoked"  # a coordinator's or instructor's role ended
+    INSTRUCTOR_REMOVED = "instructor-removed"  # an instructor no longer leads one group
     BROADCAST = "broadcast"
     EXPORT = "export"  # the coordinators' export (/export, kannustin export)
     STUDY_EXTRACT = "study-extract"  # a researchers' extract (kannustin export --study)
@@ -249,5 +253,5 @@ class AuditChannel(StrEnum):
     """``audit_log.channel``: where a privileged action was asked for (erasures record it;
     NULL where an entry does not)."""
 
-    CHAT = "chat"  # in a chat with the bot (/forgetme)
-    COMMAND_LINE = "command-line"  # the kannustin command (kannustin forget)
+    CHAT = "chat"  # in a chat with the bot (/forgetme, /staff, /leave, leaving a group chat)
+    COMMAND_LINE = "command-line"  # the kannustin command (kannustin forget, role revoke)

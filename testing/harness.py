@@ -19,7 +19,7 @@ from bot.runtime.wiring import Services, build_services
 from bot.services import buttons
 from bot.settings import Settings
 from content import load_library
-from emulator import ApiCall, BotApiEmulator, Chat
+from emulator import WAIT_TIMEOUT, ApiCall, BotApiEmulator, Chat
 from storage import Database
 from storage.groups import Group
 from storage.states import Language, StaffRole
@@ -107,7 +107,7 @@ class RunningBot:
         *,
         chat: Chat | None = None,
         method: str = "sendMessage",
-        timeout: float = 10.0,
+        timeout: float = WAIT_TIMEOUT,
     ) -> ApiCall:
         """The person writes ``text``; returns the bot's next message to that chat."""
         mark = self.emulator.mark()
@@ -116,7 +116,12 @@ class RunningBot:
         return await self.emulator.wait_for(method, chat_id=chat_id, after=mark, timeout=timeout)
 
     async def answer_time(
-        self, user: dict[str, Any], text: str, *, method: str = "sendMessage", timeout: float = 10.0
+        self,
+        user: dict[str, Any],
+        text: str,
+        *,
+        method: str = "sendMessage",
+        timeout: float = WAIT_TIMEOUT,
     ) -> float:
         """Seconds from the person writing ``text`` to the bot's answer (for the benchmarks)."""
         started = time.perf_counter()

@@ -35,7 +35,7 @@ from bot.errors import DomainError
 from bot.payload import TextContent, content_to_json
 from bot.replies import Reply
 from bot.runtime.wiring import Services
-from bot.services import broadcasts, groups, invitations, meetings, stats, tips
+from bot.services import broadcasts, groups, invitations, meetings, staff, stats, tips
 from bot.services.access import Actor, group_staff, load_actor, visible_groups
 from bot.services.buttons import ISSUED, namespace
 from storage import Database
@@ -71,7 +71,7 @@ SEES: dict[str, set[str]] = {
 }
 ACTIVE = {G, H, V}
 # The first words of a refusal's message key: each is said to the person in their language.
-REFUSALS = {"access", "invite", "org", "group", "tip", "broadcast", "stats", "meetings"}
+REFUSALS = {"access", "invite", "org", "group", "tip", "broadcast", "stats", "meetings", "staff"}
 
 
 @dataclass
@@ -419,6 +419,35 @@ async def change_rhythm(w: World, actor: int) -> Any:
     return await w.services.meetings.set_rhythm(actor, w.group, "before", ["30"])
 
 
+async def end_a_role(w: World, actor: int) -> Any:
+    """/staff's button, then yes: the other instructor's role ends."""
+    asked = await w.services.staff.ask_role(actor, OTHER_INSTRUCTOR)
+    return await w.services.staff.confirm(actor, _yes(asked))
+
+
+async def take_off_g(w: World, actor: int) -> Any:
+    """/staff's button, then yes: the instructor no longer leads G."""
+    asked = await w.services.staff.ask_group(actor, INSTRUCTOR, w.group)
+    return await w.services.staff.confirm(actor, _yes(asked))
+
+
+async def keep_as_it_is(w: World, actor: int) -> Any:
+    asked = await w.services.staff.ask_role(actor, OTHER_INSTRUCTOR)
+    return await w.services.staff.decline(actor, asked.buttons[1][0].data or "")
+
+
+async def step_down_from_g(w: World, actor: int) -> Any:
+    """/leave G, then yes."""
+    asked = await w.services.staff.ask_leave(actor, w.group)
+    return await w.services.staff.confirm(actor, _yes(asked))
+
+
+def _yes(asked: Reply) -> str:
+    data = asked.buttons[0][0].data
+    assert data is not None and data.startswith(staff.CONFIRM)
+    return data
+
+
 ADMIN_ONLY = {"admin"}
 ESPOO = {"admin", "coordinator"}
 COORDINATORS = {"admin", "coordinator", "foreign-coordinator"}
@@ -559,6 +588,19 @@ MATRIX: dict[str, Entry] = {
     # the chart's check, without drawing it
     "chart of G": on_g(lambda w, a: w.services.stats.scope(a, w.group), stats.CHART),
     "/export": entry(lambda w, a: w.services.exports.groups_for(a), COORDINATORS, "/export"),
+    "/staff": entry(lambda w, a: w.services.staff.listing(a), COORDINATORS, "/staff", staff.PAGE),
+    # a role or a group of Espoo's: its coordinators and the admins, asked and then done
+    "end a role (asked)": entry(
+        lambda w, a: w.services.staff.ask_role(a, OTHER_INSTRUCTOR), ESPOO, staff.ASK_ROLE
+    ),
+    "end a role": entry(end_a_role, ESPOO, staff.CONFIRM),
+    "take an instructor off G (asked)": entry(
+        lambda w, a: w.services.staff.ask_group(a, INSTRUCTOR, w.group), ESPOO, staff.ASK_GROUP
+    ),
+    "take an instructor off G": entry(take_off_g, ESPOO, staff.CONFIRM),
+    "keep a role": entry(keep_as_it_is, ESPOO, staff.DECLINE),
+    # only whoever leads G steps down from it
+    "/leave G": entry(step_down_from_g, {"instructor"}, "/leave", staff.CONFIRM),
 }
 # Commands and buttons about the person's own things only, never anyone else's group.
 OWN_COMMANDS = {

@@ -101,6 +101,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "buddies",
         "invite",
         "invites",
+        "leave",
         "stats",
     ]
     assert names({Role.EVERYONE}, ChatKind.PRIVATE) == everyone
@@ -111,6 +112,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         *staff,
         "export",
         "review",
+        "staff",
         "approval",
         "orgcontact",
     ]
@@ -119,6 +121,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         *staff,
         "export",
         "review",
+        "staff",
         "neworg",
     ]
     assert names({Role.EVERYONE}, ChatKind.GROUP) == ["help", "privacy"]

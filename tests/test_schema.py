@@ -79,6 +79,7 @@ CHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("survey_rounds", "round"): Round,
     ("organisations", "erase_events"): EventErasure,
     ("audit_log", "channel"): AuditChannel,
+    ("staff_requests", "role"): StaffRole,
 }
 # Columns with an enum but no CHECK: only code writes them, always from the enum.
 UNCHECKED: dict[tuple[str, str], type[StrEnum]] = {

@@ -2,8 +2,8 @@
 command group.
 
 Each module (``run``: run, check, migrate; ``content``; ``broadcast``; ``export``;
-``organisations``: org; ``privacy``: forget, audit; ``database``: backup, copy-db) has a
-``register(commands)`` that adds its parsers and sets the handler each runs, so a new
+``organisations``: org; ``roles``: role; ``privacy``: forget, audit; ``database``: backup,
+copy-db) has a ``register(commands)`` that adds its parsers and sets the handler each runs, so a new
 command touches one module and the list below. What they share (exit statuses,
 ``Failure``, opening the database and the services) lives in ``bot.cli.common``.
 
@@ -18,13 +18,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import broadcast, content, database, export, organisations, privacy, run
+from bot.cli import broadcast, content, database, export, organisations, privacy, roles, run
 from bot.cli.common import EXIT_OK, EXIT_USAGE, Failure, Handler
 from bot.runtime.logs import configure_logging, redact
 from bot.settings import SettingsError, load_settings
 
 # in the order the help lists them
-COMMAND_GROUPS = (run, content, broadcast, export, organisations, privacy, database)
+COMMAND_GROUPS = (run, content, broadcast, export, organisations, roles, privacy, database)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -59,6 +59,9 @@ async def show_audit(settings: Settings, limit: int, action: str | None) -> int:
         target = entry.target or ""
         if entry.action in (AuditAction.ERASE, AuditAction.RETENTION):
             target = f"{target} #{entry.id}"
+        if entry.subject_id is not None:  # whom it was about (a stand-in once erased)
+            subject = entry.subject_id
+            target = f"{target} of " + (f"user {subject}" if subject > 0 else f"erased #{-subject}")
         if entry.channel is not None:
             target = f"{target} via {CHANNELS[entry.channel]}"
         line = f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.action:<20} {actor:<16} {target}"

@@ -37,6 +37,7 @@ from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.research import ResearchService
+from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService, tip_variants
@@ -79,6 +80,7 @@ class Services:
     exports: ExportService
     research: ResearchService
     privacy: PrivacyService
+    staff: StaffService
     flood: FloodGuard
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
@@ -257,5 +259,6 @@ def build_services(
             small_numbers=settings.small_numbers,
         ),
         privacy=privacy,
+        staff=StaffService(database, clock, admins, notices),
         flood=FloodGuard(settings.command_limit),
     )

@@ -430,7 +430,7 @@ class GroupService:
 
     async def summaries_for(self, actor_id: int) -> list[GroupSummary]:
         """The groups the actor sees (``bot/services/access.py``), with their instructors'
-        names and how many take part."""
+        names (or that nobody leads an active one) and how many take part."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
@@ -439,6 +439,7 @@ class GroupService:
                     group,
                     await tx.groups.instructor_names(group.id),
                     await tx.groups.participant_count(group.id),
+                    unled=group.is_active and not await tx.groups.instructor_ids(group.id),
                 )
                 for group in await visible_groups(tx, actor)
             ]
@@ -459,7 +460,9 @@ class GroupService:
                         "number": group.id,
                         "name": group.name,
                         "status": Text(_STATUS_KEYS[group.status]),
-                        "instructors": ", ".join(summary.instructor_names) or "-",
+                        "instructors": Text("group.no-instructor")
+                        if summary.unled
+                        else ", ".join(summary.instructor_names) or "-",
                         "participants": summary.participants,
                     },
                 )

@@ -27,7 +27,7 @@ from bot.services.access import (
     require_manages,
     require_staff,
 )
-from bot.services.notices import StaffNotices
+from bot.services.notices import ROLE_KEYS, StaffNotices
 from storage import Database, Transaction
 from storage.groups import Group
 from storage.invitations import Invitation
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "inv"
 REVOKE = "inv:revoke:"  # inv:revoke:INVITATION
-ROLE_KEYS = {
-    StaffRole.COORDINATOR: "invite.role-coordinator",
-    StaffRole.INSTRUCTOR: "invite.role-instructor",
-}
 TOKEN_BYTES = 16
 MAX_USES = 50
 

@@ -3,6 +3,11 @@ organisation's tip library, each in the reader's own language, through the outbo
 
 - a co-instructor joined or left a group: its other instructors (``instructor_joined``,
   ``instructor_left``);
+- a staff role ended, or an instructor no longer leads a group (removed in /staff or on the
+  command line, stepped down with /leave, left or removed from the group chat): the person,
+  the groups' other instructors and the organisation's coordinators, each once, with the
+  groups nobody leads now flagged to the coordinators (``staff_changed``; whoever made the
+  change reads it in their reply instead);
 - the bot was removed from a group, made its administrator, or is no longer one: the
   group's instructors and its organisation's coordinators, with what that means for what
   the bot sees and sends (``bot_changed``);
@@ -21,26 +26,28 @@ transaction that writes it, so restarts and several instances do not double it.
 A notice that names a colleague records the name with the outbox row (``names``), so an
 erasure of that colleague takes it out again; a colleague who left by erasure is not named.
 Callers that change who leads a group (an invitation accepted, a supergroup's records
-merged, an erasure; later a role that ends) call these functions inside their own
-transaction.
+merged, an erasure, a role that ends: ``bot/services/staff.py``) call these functions
+inside their own transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Text, Translator, Words
+from bot.i18n import Lines, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
 from bot.services.access import group_staff
 from bot.services.people import resolve_language
 from storage import Database, Transaction
 from storage.groups import Group
-from storage.states import Purpose
+from storage.organisations import Organisation
+from storage.states import Purpose, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +70,74 @@ _BOT_CHANGE_KEYS = {
     BotChange.ADMIN: "notice.bot-admin",
     BotChange.NOT_ADMIN: "notice.bot-not-admin",
 }
+
+
+class RoleEnd(StrEnum):
+    """How a staff role, or the lead of a group, ended (not stored: it picks the words)."""
+
+    BY_COORDINATOR = "by-coordinator"  # removed in /staff by a coordinator
+    BY_ADMIN = "by-admin"  # removed in /staff by an admin, or on the command line
+    STEPPED_DOWN = "stepped-down"  # /leave N
+    LEFT_CHAT = "left-chat"  # left the group chat
+    REMOVED_FROM_CHAT = "removed-from-chat"  # someone removed them from the group chat
+
+
+# how it ended, as said after the change, e.g. "(removed by a coordinator)"
+_HOW_KEYS = {
+    RoleEnd.BY_COORDINATOR: "staff.how-by-coordinator",
+    RoleEnd.BY_ADMIN: "staff.how-by-admin",
+    RoleEnd.STEPPED_DOWN: "staff.how-stepped-down",
+    RoleEnd.LEFT_CHAT: "staff.how-left-chat",
+    RoleEnd.REMOVED_FROM_CHAT: "staff.how-removed-from-chat",
+}
+ROLE_KEYS = {
+    StaffRole.COORDINATOR: "invite.role-coordinator",
+    StaffRole.INSTRUCTOR: "invite.role-instructor",
+}
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """A staff role that ended, or groups a person no longer leads, in plain values."""
+
+    person_id: int
+    name: str  # their name as staff know it
+    organisation: Organisation
+    role: StaffRole | None  # the role that ended; None: only ``groups`` ended
+    groups: tuple[Group, ...]  # the groups they no longer lead
+    unled: tuple[Group, ...]  # active groups of the organisation that nobody leads now
+    how: RoleEnd
+    actor_id: int | None  # who made the change (they read it in their reply); None: nobody
+
+
+def how_words(how: RoleEnd) -> Text:
+    return Text(_HOW_KEYS[how])
+
+
+def numbered(groups: Iterable[Group]) -> str:
+    """Groups as staff find them in /groups: ``#3 Walking group, #5 Readers``."""
+    return ", ".join(f"#{group.id} {group.name}" for group in groups)
+
+
+def unled_words(groups: Sequence[Group]) -> Words | None:
+    """The warning that groups have nobody leading them now, or None if none has."""
+    return Text("staff.unled-now", {"groups": numbered(groups)}) if groups else None
+
+
+def change_words(change: StaffChange, *, to_person: bool) -> Words:
+    """What the change is, said to the person (``to_person``) or to their colleagues."""
+    how = how_words(change.how)
+    names = {"name": change.name, "organisation": change.organisation.name, "how": how}
+    if change.role is not None:
+        role = Text(ROLE_KEYS[change.role])
+        key = "notice.your-role-ended" if to_person else "notice.staff-role-ended"
+        lines: list[Words] = [Text(key, {**names, "role": role})]
+        if change.groups:
+            led = "notice.you-led" if to_person else "notice.they-led"
+            lines.append(Text(led, {"groups": numbered(change.groups)}))
+        return Lines(tuple(lines))
+    key = "notice.your-group-ended" if to_person else "notice.staff-group-ended"
+    return Text(key, {**names, "group": numbered(change.groups)})
 
 
 class StaffNotices:
@@ -128,19 +203,67 @@ class StaffNotices:
         )
 
     async def instructor_left(
-        self, tx: Transaction, group: Group, person_id: int, name: str | None
+        self,
+        tx: Transaction,
+        group: Group,
+        person_id: int,
+        name: str | None,
+        *,
+        how: RoleEnd = RoleEnd.STEPPED_DOWN,
+        skip: Iterable[int] = (),
     ) -> int:
-        """``person_id`` no longer leads ``group``: its other instructors are told (by name,
-        unless ``name`` is None: someone erased is not named again). Returns how many."""
+        """``person_id`` no longer leads ``group``: its other instructors (but ``skip``) are
+        told, by name and how, unless ``name`` is None: someone erased is not named again.
+        Returns how many."""
         if name is None:
             words = Text("notice.instructor-left-unnamed", {"group": group.name})
             names: tuple[tuple[int, str | None], ...] = ()
         else:
-            words = Text("notice.instructor-left", {"name": name, "group": group.name})
+            words = Text(
+                "notice.instructor-left", {"name": name, "group": group.name, "how": how_words(how)}
+            )
             names = ((person_id, name),)
-        return await self._tell_all(
-            tx, await self._other_instructors(tx, group, person_id), words, group, names
+        skipped = set(skip)
+        others = [
+            p for p in await self._other_instructors(tx, group, person_id) if p not in skipped
+        ]
+        return await self._tell_all(tx, others, words, group, names)
+
+    async def staff_changed(self, tx: Transaction, change: StaffChange) -> int:
+        """A role ended or groups are no longer led by the person: the person, the
+        organisation's coordinators (with the groups nobody leads now) and the groups'
+        other instructors are told, each once; whoever made the change is told by their
+        reply instead. In the caller's transaction, after the change. Returns how many."""
+        told: set[int] = set() if change.actor_id is None else {change.actor_id}
+        names = ((change.person_id, change.name),)
+        count = 0
+        if change.person_id not in told:
+            told.add(change.person_id)
+            count += await self.tell(tx, change.person_id, change_words(change, to_person=True))
+        colleagues = Lines(
+            tuple(
+                words
+                for words in (change_words(change, to_person=False), unled_words(change.unled))
+                if words is not None
+            )
         )
+        for coordinator in await tx.staff.coordinators_of(change.organisation.id):
+            if coordinator not in told:
+                told.add(coordinator)
+                count += await self.tell(tx, coordinator, colleagues, names=names)
+        for group in change.groups:
+            count += await self.instructor_left(
+                tx, group, change.person_id, change.name, how=change.how, skip=told
+            )
+        log.info(
+            "person %d: %s ended (%s) in organisation %d; %d told",
+            change.person_id,
+            change.role or f"{len(change.groups)} group(s)",
+            change.how,
+            change.organisation.id,
+            count,
+        )
+        return count
 
     async def bot_changed(self, tx: Transaction, group: Group, change: BotChange) -> int:
         """The bot was removed from ``group``, or made or unmade its administrator: its
