@@ -14,11 +14,11 @@ A person becomes a participant only while Telegram says they are in the group's 
 - before something group-specific goes to participants (the weekly plan and progress
   questions, survey rounds and reminders, buddy pairing with its names and buttons),
   ``recheck`` asks Telegram about every current participant not confirmed within the
-  freshness window (``KANNUSTIN_MEMBERSHIP_FRESH``): one read, the look-ups paced by the
-  one pacer (``bot/runtime/pacing.py``: they share the overall spacing with every send),
-  one write. Whoever Telegram says has left or was removed is ended at once; a look-up that
-  fails leaves the person as they were (Telegram said nothing new; the send that follows
-  would meet the same outage) and is logged;
+  freshness window (``KANNUSTIN_MEMBERSHIP_FRESH``): one read, the look-ups one at a time
+  paced by the one pacer (``bot/runtime/pacing.py``: they share the overall spacing with
+  every send), one write. Whoever Telegram says has left or was removed is ended at once;
+  a look-up that fails leaves the person as they were (Telegram said nothing new; the send
+  that follows would meet the same outage) and is logged;
 - leaving or being removed (a ``chat_member`` update, Telegram's "left the group" notice,
   or a look-up saying left/kicked) ends participation at once (``end_participation``):
   from then on they are in no list that invitations, surveys or buddies are written for.
