@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
-from storage.states import GroupStatus, Language
+from storage.states import GroupStatus, Language, ParticipantStatus
 from storage.timestamps import to_db
 
 
@@ -217,8 +217,9 @@ class GroupRepository:
         await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, left_at)
-            SELECT :keep, person_id, status, joined_at, left_at
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, left_at,
+                                            name, confirmed_at)
+            SELECT :keep, person_id, status, joined_at, left_at, name, confirmed_at
             FROM group_participants WHERE group_id = :drop
             ON CONFLICT (group_id, person_id) DO NOTHING
             """,
@@ -337,10 +338,13 @@ class GroupRepository:
     async def participant_seen(
         self, group_id: int, person_id: int, now: dt.datetime, name: str | None = None
     ) -> bool:
-        """Mark the person a current member (and remember their first name, for a buddy's
-        message); True if they were not a member before. Someone new (or back after
-        leaving) joins the group's current season; a member stays in theirs until they
-        join a new one through the group's link (storage/seasons.py)."""
+        """Telegram says the person is in the chat now (they joined, wrote, or
+        getChatMember said so): mark them a current member confirmed now (and remember their
+        first name, for a buddy's message); True if they were not a member before. A
+        member confirmed within the last minute is not written again (a chatty group).
+        Someone new (or back after leaving) joins the group's current season; a member
+        stays in theirs until they join a new one through the group's link
+        (storage/seasons.py)."""
         if name:
             await execute(
                 self._connection,
@@ -351,23 +355,66 @@ class GroupRepository:
                 """,
                 {"group_id": group_id, "person_id": person_id, "name": name[:64]},
             )
-        changed = await execute(
+        before = await fetch_one(
+            self._connection,
+            "SELECT status FROM group_participants WHERE group_id = :id AND person_id = :person",
+            {"id": group_id, "person": person_id},
+        )
+        await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, name, season)
-            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''),
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, name,
+                                            confirmed_at, season)
+            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''), :now,
                     (SELECT COALESCE(MAX(number), 1) FROM seasons WHERE group_id = :group_id))
             ON CONFLICT (group_id, person_id) DO UPDATE SET
-                status = 'member', joined_at = excluded.joined_at, left_at = NULL,
-                season = excluded.season
+                status = 'member',
+                joined_at = CASE WHEN group_participants.status = 'left'
+                                 THEN excluded.joined_at ELSE group_participants.joined_at END,
+                left_at = NULL,
+                confirmed_at = excluded.confirmed_at,
+                season = CASE WHEN group_participants.status = 'left'
+                              THEN excluded.season ELSE group_participants.season END
             WHERE group_participants.status = 'left'
+               OR group_participants.confirmed_at IS NULL
+               OR group_participants.confirmed_at < :recently
             """,
             {
                 "group_id": group_id,
                 "person_id": person_id,
                 "now": to_db(now),
+                "recently": to_db(now - dt.timedelta(minutes=1)),
                 "name": (name or "")[:64],
             },
+        )
+        return before is None or before[0] == ParticipantStatus.LEFT
+
+    async def unconfirmed(self, group_id: int, since: dt.datetime) -> list[int]:
+        """The group's current participants (not its instructors) whom Telegram has not
+        confirmed in the chat since ``since``: whom to ask about before a group-specific
+        send."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT person_id FROM group_participants
+            WHERE group_id = :id AND status = 'member'
+              AND (confirmed_at IS NULL OR confirmed_at < :since)
+              AND person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
+            ORDER BY person_id
+            """,
+            {"id": group_id, "since": to_db(since)},
+        )
+        return [int(row[0]) for row in rows]
+
+    async def confirm(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
+        """Telegram confirmed a current member in the chat; True if they are one."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE group_participants SET confirmed_at = :now
+            WHERE group_id = :group_id AND person_id = :person_id AND status = 'member'
+            """,
+            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
         )
         return changed > 0
 

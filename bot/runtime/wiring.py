@@ -16,6 +16,7 @@ from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
 from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
+from bot.runtime.membership import TelegramMembers
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
@@ -30,6 +31,7 @@ from bot.services.groups import GroupService
 from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
+from bot.services.membership import MembershipService
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
@@ -61,6 +63,8 @@ class Services:
     invitations: InvitationService
     groups: GroupService
     consent: ConsentService
+    membership: MembershipService
+    members: TelegramMembers  # Telegram, for the membership rules (attached at start)
     broadcasts: BroadcastService
     pacer: Pacer
     outbox: OutboxSender
@@ -118,7 +122,11 @@ def build_services(
     invitations = InvitationService(
         database, clock, admins, default_timezone=settings.timezone, notices=notices
     )
-    consent = ConsentService(database, clock)
+    members = TelegramMembers()
+    membership = MembershipService(
+        database, clock, members, fresh=dt.timedelta(minutes=settings.membership_fresh)
+    )
+    consent = ConsentService(database, clock, membership)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)
     deep_links.register(CONSENT_PREFIX, consent.open_link)
@@ -149,7 +157,14 @@ def build_services(
         database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
     )
     checkins = CheckInService(
-        database, clock, admins, translator, pseudonyms=pseudonyms, events=events, stats=stats
+        database,
+        clock,
+        admins,
+        translator,
+        pseudonyms=pseudonyms,
+        events=events,
+        stats=stats,
+        recheck=membership.recheck,
     )
     surveys = SurveyService(
         database,
@@ -160,6 +175,7 @@ def build_services(
         pseudonyms=pseudonyms,
         events=events,
         notify=rows_written.set,
+        recheck=membership.recheck,
     )
 
     def plan_jobs(items: Sequence[ScheduleItem]) -> None:
@@ -178,6 +194,7 @@ def build_services(
         broadcasts=broadcasts,
         notify=rows_written.set,
         planned=plan_jobs,
+        recheck=membership.recheck,
     )
     seasons = SeasonService(
         database,
@@ -231,6 +248,8 @@ def build_services(
         invitations=invitations,
         groups=groups,
         consent=consent,
+        membership=membership,
+        members=members,
         broadcasts=broadcasts,
         pacer=pacer,
         outbox=outbox,

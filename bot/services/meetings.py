@@ -35,6 +35,7 @@ from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_staff, visible_groups
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
+from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
 from bot.when import (
@@ -68,6 +69,8 @@ SURVEYS = {
     ScheduleKind.SURVEY_MONTH_3: Round.MONTH_3,
     ScheduleKind.SURVEY_MONTH_6: Round.MONTH_6,
 }
+# the kinds written to each participant in private (their membership is checked first)
+TO_PARTICIPANTS = frozenset({*CHECKINS, *SURVEYS})
 # after the last meeting
 FOLLOW_UP_DAYS = {ScheduleKind.SURVEY_MONTH_3: 91, ScheduleKind.SURVEY_MONTH_6: 182}
 MAX_MEETINGS = 52
@@ -166,6 +169,7 @@ class MeetingService:
         broadcasts: BroadcastService,
         notify: Callable[[], None] = lambda: None,
         planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None,
+        recheck: RecheckGroup,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -178,6 +182,8 @@ class MeetingService:
         self._notify = notify
         # who to tell about new or moved items (the scheduler adds their jobs)
         self._planned = planned
+        # asks Telegram who is still in the group before its participants are written to
+        self._recheck = recheck
 
     # The commands ---------------------------------------------------------------------------
 
@@ -597,7 +603,10 @@ class MeetingService:
 
     async def fire(self, item_id: int, due_at: dt.datetime) -> bool:
         """The job for ``item_id`` at ``due_at`` fired: send its message once. A job for a
-        time the item no longer has (it was moved) does nothing. True if sent."""
+        time the item no longer has (it was moved) does nothing. True if sent. Before a
+        message to the participants (check-ins, surveys) Telegram is asked who is still in
+        the group (``bot/services/membership.py``)."""
+        await self._recheck_before(item_id, due_at)
         now = self._clock.now()
         async with self._database.transaction() as tx:
             item = await tx.meetings.item(item_id)
@@ -634,6 +643,17 @@ class MeetingService:
         self._notify()
         log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
         return True
+
+    async def _recheck_before(self, item_id: int, due_at: dt.datetime) -> None:
+        async with self._database.transaction() as tx:
+            item = await tx.meetings.item(item_id)
+        if (
+            item is not None
+            and item.status == ScheduleStatus.PENDING
+            and item.due_at == due_at
+            and item.kind in TO_PARTICIPANTS
+        ):
+            await self._recheck(item.group_id)
 
     # Inside ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
 from bot.runtime.events import EventLog
 from bot.services.consent import consenting
+from bot.services.membership import RecheckGroup
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group
@@ -57,6 +58,7 @@ class SurveyService:
         pseudonyms: Pseudonyms,
         events: EventLog,
         notify: Callable[[], None] = lambda: None,
+        recheck: RecheckGroup,
     ) -> None:
         survey = surveys.get(survey_id)
         if survey is None:
@@ -69,6 +71,8 @@ class SurveyService:
         self._pseudonyms = pseudonyms
         self._events = events
         self._notify = notify
+        # asks Telegram who is still in a group before a reminder goes to its participants
+        self._recheck = recheck
 
     # Sent by the schedule ---------------------------------------------------------------------
 
@@ -97,8 +101,17 @@ class SurveyService:
         return sent
 
     async def remind(self) -> int:
-        """One reminder for each survey left unfinished two days after its invitation."""
+        """One reminder for each survey left unfinished two days after its invitation (to
+        those Telegram still says are in the group)."""
         now = self._clock.now()
+        async with self._database.transaction() as tx:
+            groups = set()
+            for response in await tx.surveys.to_remind(now - REMIND_AFTER):
+                round_ = await tx.surveys.round(response.round_id)
+                if round_ is not None:
+                    groups.add(round_.group_id)
+        for group_id in sorted(groups):
+            await self._recheck(group_id)
         reminded = 0
         async with self._database.transaction() as tx:
             for response in await tx.surveys.to_remind(now - REMIND_AFTER):
