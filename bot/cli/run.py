@@ -13,10 +13,10 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import pseudonyms
+from bot.cli.botapi import bot_username
 from bot.cli.common import (
     EXIT_OK,
     EXIT_PROBLEM,
@@ -106,11 +106,10 @@ def telegram_failures(settings: Settings) -> Iterator[None]:
 
 
 async def _check_telegram(settings: Settings) -> None:
-    """Ask Telegram who we are before starting, so a bad token or URL is one clear line."""
-    bot = Bot(settings.require_token(), base_url=settings.bot_api_url)
-    with telegram_failures(settings):
-        async with bot:
-            log.info("Telegram knows this bot as @%s", bot.username)
+    """Ask Telegram who we are before starting, so a bad token or URL is one clear line
+    (``bot/cli/botapi.py``)."""
+    username = await bot_username(settings.bot_api_url, settings.require_token())
+    log.info("Telegram knows this bot as @%s", username)
 
 
 def check(settings: Settings) -> int:
