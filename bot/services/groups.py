@@ -29,11 +29,10 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.deeplinks import payload
-from bot.errors import DomainError
+from bot.errors import DomainError, echo
 from bot.i18n import Lines, Text, normalize_language
 from bot.replies import Button, Reply, column
 from bot.runtime.outcomes import ChatGone, ChatMigrated
@@ -49,6 +48,7 @@ from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
+from bot.when import known_timezone
 from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
@@ -599,8 +599,9 @@ def new_join_code() -> str:
 
 
 def _valid_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError("group.timezone-unknown", timezone=name[:64]) from None
-    return name
+    """The IANA name of the zone meant (any case); anything else is refused, with a short
+    piece of what was typed."""
+    known = known_timezone(name)
+    if known is None:
+        raise DomainError("group.timezone-unknown", timezone=echo(name))
+    return known

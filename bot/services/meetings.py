@@ -79,6 +79,7 @@ MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
 MAX_LINES = 60  # planned messages are listed while the list is shorter
 SCHEDULE_LIMIT = 4000  # characters of /schedule
 LABEL_LIMIT = 60  # characters of a planned message's cancel button
+REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
     MeetingStatus.PLANNED: "meetings.status-planned",
@@ -189,7 +190,7 @@ class MeetingService:
         rest = list(args)
         if not private:
             return await self.group_of_chat(actor_id, chat_id), rest
-        if rest and rest[0].isdigit() and len(rest[0]) <= 9:
+        if rest and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 9:
             number = int(rest.pop(0))
             async with self._database.transaction() as tx:
                 return await managed_group(tx, actor_id, number, self._admins), rest
@@ -262,6 +263,8 @@ class MeetingService:
             1,
         )
         dates, rest = " ".join(args[:taken]), " ".join(args[taken:]).strip()
+        if action == "cancel" and len(rest) > REASON_LIMIT:
+            raise DomainError("meetings.reason-too-long", limit=REASON_LIMIT)
         if action == "cancel":
             changed = await self.cancel(actor_id, group.id, dates, rest or None)
         elif action == "remote":
@@ -795,7 +798,7 @@ def _reads(parse: Callable[[str], object], text: str) -> bool:
         parse(text)
     except WhenError as error:
         # a past or backwards range did read as dates: let the service say so
-        return error.key in ("when.past", "when.range-backwards")
+        return error.key in ("when.past", "when.range-backwards", "when.out-of-range")
     return True
 
 

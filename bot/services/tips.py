@@ -713,7 +713,11 @@ class TipService:
             tip = self.library.get(key.removeprefix(CURATED))
             if tip is not None:
                 return TipView(key, tip.theme, tip=tip)
-        elif key.startswith(OWN) and key.removeprefix(OWN).isdigit():
+        elif (
+            key.startswith(OWN)
+            and key.removeprefix(OWN).isascii()
+            and key.removeprefix(OWN).isdigit()
+        ):
             contribution = await tx.tips.contribution(int(key.removeprefix(OWN)))
             if (
                 contribution is not None
