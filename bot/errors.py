@@ -16,14 +16,3 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"DomainError({self.key!r})"
-
-
-ECHO_LIMIT = 40  # characters of a person's own words said back in a refusal
-
-
-def echo(text: str, limit: int = ECHO_LIMIT) -> str:
-    """A person's words as a refusal may say them back: on one line, without control
-    characters, at most ``limit`` characters (cut with "…"), so junk never makes the
-    answer long or strange."""
-    shown = " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -482,6 +482,43 @@ def test_named_junk_gets_its_own_answer(
     check_refusal(built.services.translator, refused.value)
 
 
+# Control characters are dropped from what is stored (PostgreSQL refuses a NUL in text).
+CLEANED_CASES = [
+    ("group", "1 name Kävely\x00ryhmä\x1b", "Kävelyryhmä"),
+    ("neworg", "Van\x00taa", "Vantaa"),
+    ("orgcontact", "tieto\x00suoja@espoo.fi\x7f", "tietosuoja@espoo.fi"),
+]
+
+
+@pytest.mark.parametrize(("command", "rest", "shown"), CLEANED_CASES)
+def test_control_characters_are_dropped_from_what_is_stored(
+    world: tuple[asyncio.AbstractEventLoop, World], command: str, rest: str, shown: str
+) -> None:
+    loop, built = world
+
+    outcome = loop.run_until_complete(COMMAND_DRIVERS[command](built, rest.split(), rest.strip()))
+
+    texts = [
+        built.services.translator.render("fi", part.text)
+        for part in parts(outcome)
+        if isinstance(part, Reply)
+    ]
+    assert any(shown in text for text in texts), texts
+
+
+def test_control_characters_leave_a_reason_and_a_place_readable(
+    world: tuple[asyncio.AbstractEventLoop, World],
+) -> None:
+    loop, built = world
+
+    loop.run_until_complete(_meetings(built, ["1", "ti", "14:00", "3.12.", "Kir\x00jasto"], ""))
+    loop.run_until_complete(_change("cancel")(built, ["8.12.", "sai\x00raus"], ""))
+
+    schedule = loop.run_until_complete(built.services.meetings.schedule(INSTRUCTOR, built.group.id))
+    assert schedule.calendar is not None and schedule.calendar.place == "Kirjasto"
+    assert [m.reason for m in schedule.meetings if m.reason] == ["sairaus"]
+
+
 def test_a_known_zone_in_any_case_is_taken_by_its_name(
     world: tuple[asyncio.AbstractEventLoop, World],
 ) -> None:

@@ -32,7 +32,7 @@ from enum import StrEnum
 
 from bot.clock import Clock
 from bot.deeplinks import payload
-from bot.errors import DomainError, echo
+from bot.errors import DomainError
 from bot.i18n import Lines, Text, normalize_language
 from bot.replies import Button, Reply, column
 from bot.runtime.outcomes import ChatGone, ChatMigrated
@@ -48,6 +48,7 @@ from bot.services.consent import PREFIX as CONSENT_PREFIX
 from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
+from bot.typed import echo, without_controls
 from bot.when import known_timezone
 from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
@@ -529,7 +530,7 @@ class GroupService:
         if timezone is not None:
             changes["timezone"] = _valid_timezone(timezone)
         if display_name is not None:
-            name = " ".join(display_name.split())
+            name = " ".join(without_controls(display_name).split())
             if not 1 <= len(name) <= DISPLAY_NAME_LIMIT:
                 raise DomainError("group.name-invalid", limit=DISPLAY_NAME_LIMIT)
             changes["display_name"] = name

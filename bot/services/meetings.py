@@ -37,6 +37,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
+from bot.typed import without_controls
 from bot.when import (
     WhenError,
     day_and_time,
@@ -262,7 +263,8 @@ class MeetingService:
             ),
             1,
         )
-        dates, rest = " ".join(args[:taken]), " ".join(args[taken:]).strip()
+        dates = " ".join(args[:taken])
+        rest = without_controls(" ".join(args[taken:])).strip()
         if action == "cancel" and len(rest) > REASON_LIMIT:
             raise DomainError("meetings.reason-too-long", limit=REASON_LIMIT)
         if action == "cancel":
@@ -844,7 +846,7 @@ def _hhmm(text: str) -> str:
 
 def _place_or_link(where: str | None) -> tuple[str | None, str | None]:
     """A web address is the video link; anything else is the place."""
-    text = (where or "").strip()
+    text = without_controls(where or "").strip()
     if not text:
         return None, None
     if len(text) > 200:
