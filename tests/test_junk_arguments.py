@@ -452,6 +452,13 @@ def test_every_free_text_step_answers_junk(
 
 # The cases that once ended in a traceback, and their answers -----------------------------
 
+
+def give(world: tuple[asyncio.AbstractEventLoop, World], command: str, rest: str) -> object:
+    """The command with these words, as its handler would read them."""
+    loop, built = world
+    return loop.run_until_complete(COMMAND_DRIVERS[command](built, rest.split(), rest.strip()))
+
+
 NAMED_CASES = [
     ("meetings", "ti 14:00 31.12.9999", "when.out-of-range"),
     ("meetings", "1 ti 14:00 1.1.9999 x52", "when.out-of-range"),
@@ -473,13 +480,11 @@ NAMED_CASES = [
 def test_named_junk_gets_its_own_answer(
     world: tuple[asyncio.AbstractEventLoop, World], command: str, rest: str, key: str
 ) -> None:
-    loop, built = world
-
     with pytest.raises(DomainError) as refused:
-        loop.run_until_complete(COMMAND_DRIVERS[command](built, rest.split(), rest.strip()))
+        give(world, command, rest)
 
     assert refused.value.key == key
-    check_refusal(built.services.translator, refused.value)
+    check_refusal(TRANSLATOR, refused.value)
 
 
 # Control characters are dropped from what is stored (PostgreSQL refuses a NUL in text).
@@ -494,14 +499,10 @@ CLEANED_CASES = [
 def test_control_characters_are_dropped_from_what_is_stored(
     world: tuple[asyncio.AbstractEventLoop, World], command: str, rest: str, shown: str
 ) -> None:
-    loop, built = world
-
-    outcome = loop.run_until_complete(COMMAND_DRIVERS[command](built, rest.split(), rest.strip()))
+    outcome = give(world, command, rest)
 
     texts = [
-        built.services.translator.render("fi", part.text)
-        for part in parts(outcome)
-        if isinstance(part, Reply)
+        TRANSLATOR.render("fi", part.text) for part in parts(outcome) if isinstance(part, Reply)
     ]
     assert any(shown in text for text in texts), texts
 
