@@ -404,7 +404,7 @@ def world(tmp_path: Path) -> Iterator[tuple[asyncio.AbstractEventLoop, World]]:
 
 
 JUNK_SETTINGS = settings(
-    max_examples=80,
+    max_examples=120,
     deadline=None,
     derandomize=True,
     database=None,
