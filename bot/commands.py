@@ -48,6 +48,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("uncancel", "command.uncancel", _STAFF, _EVERYWHERE),
     CommandSpec("remote", "command.remote", _STAFF, _EVERYWHERE),
     CommandSpec("rhythm", "command.rhythm", _STAFF, _EVERYWHERE),
+    CommandSpec("season", "command.season", _STAFF, _EVERYWHERE),
     CommandSpec("schedule", "command.schedule", _STAFF, _PRIVATE),
     CommandSpec("checkins", "command.checkins", _STAFF, _PRIVATE),
     CommandSpec("buddies", "command.buddies", _STAFF, _PRIVATE),

@@ -51,11 +51,13 @@ class OutboxButton(_Strict):
     text: str
     data: str | None = None  # callback data, at most 64 bytes
     url: str | None = None
+    # a start link into this bot (the payload; the sender knows the bot's name)
+    start: str | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> OutboxButton:
-        if (self.data is None) == (self.url is None):
-            raise ValueError("a button has either callback data or a URL")
+        if [self.data, self.url, self.start].count(None) != 2:
+            raise ValueError("a button has either callback data, a URL or a start link")
         if self.data is not None and len(self.data.encode()) > 64:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
         return self

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # Several instances on PostgreSQL: how often (seconds) each checks who leads; a dead
     # leader is replaced within this time.
     leader_poll: float = Field(default=5.0, ge=0.2, le=30.0)
+    # A group in which nothing happened (no participant's activity, no meeting, no season
+    # begun) for this many days is archived: nothing is sent there until a new season.
+    archive_after_days: int = Field(default=180, ge=7, le=3650)
+    # Minutes Telegram's word that a person is in a group chat stands: before something
+    # group-specific goes to participants, only those confirmed longer ago are asked about
+    # again (0: always ask).
+    membership_fresh: int = Field(default=15, ge=0, le=1440)
 
     @field_validator("bot_token")
     @classmethod

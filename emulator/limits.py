@@ -1,7 +1,8 @@
 """Telegram's flood limits as sliding windows, per bot token.
 
 Telegram documents about 30 messages per second overall, 20 per minute in one group and
-about one per second in one private chat. A request over a limit is refused with 429 and
+about one per second in one private chat. A membership look-up (``getChatMember``) counts
+against the overall limit only. A request over a limit is refused with 429 and
 ``retry_after``: the whole seconds until the window has room again.
 """
 
@@ -48,11 +49,11 @@ class RateLimiter:
             window, allowed = 60.0, self.limits.per_group_minute
         else:
             window, allowed = self.limits.private_window, self.limits.per_private_window
-        chat = self._per_chat.setdefault(chat_id, deque())
-        waits = [
-            _wait(self._overall, now, 1.0, self.limits.per_second),
-            _wait(chat, now, window, allowed),
-        ]
+        # a look-up (getChatMember) counts overall only, against no chat's window
+        chat = self._per_chat.setdefault(chat_id, deque()) if kind != "lookup" else deque()
+        waits = [_wait(self._overall, now, 1.0, self.limits.per_second)]
+        if kind != "lookup":
+            waits.append(_wait(chat, now, window, allowed))
         longest = max(waits)
         if longest > 0:
             return max(1, math.ceil(longest))

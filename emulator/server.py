@@ -19,10 +19,11 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, ClientSession, ClientTimeout, web
@@ -47,6 +48,8 @@ MEDIA_METHODS = {
     "sendAudio": "audio",
 }
 SEND_METHODS = {"sendMessage", "sendMediaGroup", "copyMessage", "forwardMessage", *MEDIA_METHODS}
+# Reads that count against the overall limit (not a chat's): is this person in the chat?
+LOOKUP_METHODS = {"getChatMember"}
 # Keys that make a message a person's content rather than a service message.
 _CONTENT_KEYS = (
     "photo",
@@ -62,12 +65,15 @@ _CONTENT_KEYS = (
     "location",
     "contact",
 )
-# Telegram sends these only when asked for by name in allowed_updates.
+# Statuses of a person who is in a chat.
+IN_CHAT = ("member", "administrator", "creator")
+# answerCallbackQuery's url: a bot without a game may only open itself with a start parameter
+_START_URL = r"^(?:https?://)?t\.me/{username}\?start=[A-Za-z0-9_-]{{1,64}}$"
 # How long a test waits for the bot's request before it fails. Generous: the tests run side
 # by side (pytest-xdist) on a busy machine, and a wait returns as soon as the request comes,
 # so a long limit costs nothing when the bot is right.
 WAIT_TIMEOUT = 30.0
-
+# Telegram sends these only when asked for by name in allowed_updates.
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
 
@@ -165,6 +171,18 @@ class Chat:
     blocked: bool = False
     # A private chat exists for the bot only once the person has written to it (pressed Start).
     started: bool = False
+    # A group's people by user id: member, administrator, creator, left or kicked (someone
+    # never in it is absent, and Telegram says "left" of them)
+    members: dict[int, str] = field(default_factory=dict)
+
+    def is_member(self, user_id: int) -> bool:
+        return self.members.get(user_id) in IN_CHAT
+
+    def seen_in(self, user: Json) -> None:
+        """The person wrote or pressed in the chat, so they are in it (Telegram lets nobody
+        else): someone the chat did not know becomes a member."""
+        if self.type != "private":
+            self.members.setdefault(int(user["id"]), "member")
 
     def json(self) -> Json:
         if self.type == "private":
@@ -366,8 +384,8 @@ class BotApiEmulator:
                 if fault.drop:
                     raise ConnectionDropped
                 await asyncio.sleep(fault.delay)
-        if method in SEND_METHODS:
-            self._check_rate(params)
+        if method in SEND_METHODS or method in LOOKUP_METHODS:
+            self._check_rate(params, kind="lookup" if method in LOOKUP_METHODS else None)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             self.violations.append(f"the emulator does not implement {method}")
@@ -386,9 +404,10 @@ class BotApiEmulator:
         problems = self.spec._check_value(f"{method} answer", result, returns, set())
         self.violations += [f"emulator answer {problem}" for problem in problems]
 
-    def _check_rate(self, params: Json) -> None:
+    def _check_rate(self, params: Json, kind: str | None = None) -> None:
         chat = self.chats.get(_as_int(params.get("chat_id")))
-        kind = "private" if chat is None or chat.type == "private" else "group"
+        if kind is None:
+            kind = "private" if chat is None or chat.type == "private" else "group"
         retry_after = self.rate_limiter.admit(params.get("chat_id"), kind)
         if retry_after is not None:
             self.counters.rate_limited += 1
@@ -664,6 +683,10 @@ class BotApiEmulator:
         text = call.params.get("text")
         if text is not None and len(str(text)) > CALLBACK_ANSWER_LIMIT:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        url = call.params.get("url")
+        allowed = _START_URL.format(username=re.escape(self.bot_user["username"]))
+        if url is not None and not re.fullmatch(allowed, str(url)):
+            raise ApiError(400, "Bad Request: URL_INVALID")
         return True
 
     # Methods: chats --------------------------------------------------------------------------
@@ -693,10 +716,14 @@ class BotApiEmulator:
         user_id = int(call.params["user_id"])
         if user_id == self.bot_id:
             return self._member_json(self.bot_user, chat.bot_status)
+        if chat.type != "private" and chat.bot_status in ("left", "kicked"):
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         user = self.users.get(user_id)
         if user is None:
             raise ApiError(400, "Bad Request: user not found")
-        return self._member_json(user, "member")
+        if chat.type == "private":
+            return self._member_json(user, "member" if user_id == chat.id else "left")
+        return self._member_json(user, chat.members.get(user_id, "left"))
 
     # Helpers for methods -------------------------------------------------------------------
 
@@ -916,6 +943,7 @@ class BotApiEmulator:
         target = chat or self.chats[user["id"]]
         if target.type == "private":
             target.started = True
+        target.seen_in(user)
         message: Json = {
             "message_id": self._next_message_id(target.id),
             "from": user,
@@ -951,6 +979,7 @@ class BotApiEmulator:
         target = chat or self.chats[user["id"]]
         if target.type == "private":
             target.started = True
+        target.seen_in(user)
         file_id = f"{kind}-from-{user['id']}-{secrets.token_hex(4)}"
         self.files[file_id] = f"{kind} bytes".encode()
         message: Json = {
@@ -989,6 +1018,7 @@ class BotApiEmulator:
 
     async def bot_added(self, by: Json, chat: Chat, *, admin: bool = False) -> Json | None:
         """Someone adds the bot to a group: the bot gets ``my_chat_member``."""
+        chat.seen_in(by)
         old = chat.bot_status
         chat.bot_status = "administrator" if admin else "member"
         return await self._my_chat_member(by, chat, old, chat.bot_status)
@@ -1010,32 +1040,55 @@ class BotApiEmulator:
             },
         )
 
+    def add_member(self, user: Json, chat: Chat, status: str = "member") -> None:
+        """The person is in the chat already (from before the test, or before the bot came):
+        no update is sent."""
+        chat.members[int(user["id"])] = status
+
     async def member_joined(self, user: Json, chat: Chat) -> None:
         """A person joins: a ``chat_member`` update and the service message Telegram posts."""
+        old = chat.members.get(int(user["id"]), "left")
+        chat.members[int(user["id"])] = "member"
         await self.push_update(
             "chat_member",
             {
                 "chat": chat.json(),
                 "from": user,
                 "date": int(time.time()),
-                "old_chat_member": self._member_json(user, "left"),
+                "old_chat_member": self._member_json(user, old),
                 "new_chat_member": self._member_json(user, "member"),
             },
         )
         await self._service_message(user, chat, new_chat_members=[user])
 
     async def member_left(self, user: Json, chat: Chat) -> None:
+        """The person leaves: a ``chat_member`` update (only an administrator bot gets it)
+        and Telegram's notice in the chat."""
+        await self._member_out(user, chat, by=user, status="left")
+
+    async def member_removed(self, user: Json, chat: Chat, *, by: Json) -> None:
+        """An administrator removes (bans) the person: ``kicked``, with the same updates."""
+        await self._member_out(user, chat, by=by, status="kicked")
+
+    def member_left_unseen(self, user: Json, chat: Chat) -> None:
+        """The person is no longer in the chat and the bot heard nothing of it (it is not an
+        administrator, and the notice never reached it): only getChatMember can tell."""
+        chat.members[int(user["id"])] = "left"
+
+    async def _member_out(self, user: Json, chat: Chat, *, by: Json, status: str) -> None:
+        old = chat.members.get(int(user["id"]), "member")
+        chat.members[int(user["id"])] = status
         await self.push_update(
             "chat_member",
             {
                 "chat": chat.json(),
-                "from": user,
+                "from": by,
                 "date": int(time.time()),
-                "old_chat_member": self._member_json(user, "member"),
-                "new_chat_member": self._member_json(user, "left"),
+                "old_chat_member": self._member_json(user, old),
+                "new_chat_member": self._member_json(user, status),
             },
         )
-        await self._service_message(user, chat, left_chat_member=user)
+        await self._service_message(by, chat, left_chat_member=user)
 
     async def migrate_to_supergroup(
         self, chat: Chat, new_id: int, by: Json, *, into: Chat | None = None
@@ -1054,6 +1107,7 @@ class BotApiEmulator:
     async def reaction(
         self, user: Json, chat: Chat, message_id: int, *, old: list[str], new: list[str]
     ) -> Json | None:
+        chat.seen_in(user)
         return await self.push_update(
             "message_reaction",
             {

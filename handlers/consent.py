@@ -1,5 +1,5 @@
-"""Privacy and consent: /privacy, /consent, the start link in a group's greeting, and the
-agree and withdraw buttons."""
+"""Privacy and consent: /privacy, /consent, the button in a group's greeting (it answers with
+the group's current start link), and the agree and withdraw buttons."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.deeplinks import start_link
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.consent import GIVE, WITHDRAW
+from bot.services.membership import JOIN
 from handlers.rendering import answer, edit_pressed
 
 
@@ -57,12 +59,25 @@ async def consent_withdrawn(update: Update, context: KannustinContext) -> None:
     await query.answer()
 
 
+async def join_pressed(update: Update, context: KannustinContext) -> None:
+    """The greeting's button: Telegram opens the bot privately with the group's current
+    start link, where the person is checked and gets the notice."""
+    query = update.callback_query
+    assert query is not None
+    if query.message is None:  # too old for Telegram to say where it was pressed
+        await query.answer()
+        return
+    link = await context.services.membership.join_link(query.message.chat.id)
+    await query.answer(url=start_link(context.bot.username, link))
+
+
 def register(application: KannustinApplication) -> None:
     new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("privacy", privacy, filters=new))
     application.add_handler(
         CommandHandler("consent", consent_status, filters=new & filters.ChatType.PRIVATE)
     )
+    application.add_handler(CallbackQueryHandler(join_pressed, pattern=rf"^{JOIN}$"))
     application.add_handler(CallbackQueryHandler(consent_given, pattern=rf"^{GIVE}\d{{1,9}}$"))
     application.add_handler(
         CallbackQueryHandler(consent_withdrawn, pattern=rf"^{WITHDRAW}\d{{1,9}}$")

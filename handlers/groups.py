@@ -149,7 +149,7 @@ async def member_changed(update: Update, context: KannustinContext) -> None:
         return
     groups = context.services.groups
     if _is_in(change.new_chat_member):
-        await groups.member_seen(change.chat.id, person.id, name=person.first_name)
+        await groups.member_seen(change.chat.id, person.id, person.language_code, person.first_name)
     else:
         await groups.member_left(change.chat.id, person.id)
         await left_chat(context, change.chat.id, person, change.from_user)
@@ -162,7 +162,9 @@ async def service_message(update: Update, context: KannustinContext) -> None:
     groups = context.services.groups
     for person in message.new_chat_members or ():
         if not person.is_bot:
-            await groups.member_seen(message.chat.id, person.id, name=person.first_name)
+            await groups.member_seen(
+                message.chat.id, person.id, person.language_code, person.first_name
+            )
     if message.left_chat_member is not None and not message.left_chat_member.is_bot:
         await groups.member_left(message.chat.id, message.left_chat_member.id)
         await left_chat(context, message.chat.id, message.left_chat_member, message.from_user)

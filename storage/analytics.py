@@ -15,8 +15,13 @@ from storage.sql import Connection
 from storage.timestamps import from_db
 
 NOBODY = "-"  # stands for "no one excluded" (a pseudonym is never this)
+# ``seasons s`` is its group's current season (storage/seasons.py)
+_CURRENT = "s.number = (SELECT MAX(x.number) FROM seasons x WHERE x.group_id = s.group_id)"
+# ``seasons s`` is an earlier season of its group (the weekly roll-up's ``w`` in its weeks)
+_PAST = f"""NOT {_CURRENT} AND w.week < (SELECT MIN(n.first_week) FROM seasons n
+                                        WHERE n.group_id = s.group_id AND n.number > s.number)"""
 # the sum of a roll-up row's columns that count as taking part (a delivered broadcast does not)
-_DOING = " + ".join(column for column in ACTIVITY if column != "broadcasts")
+_DOING = " + ".join(f"w.{column}" for column in ACTIVITY if column != "broadcasts")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class ActivityWeek:
     checkins: int
     progress: int
     broadcasts: int
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class CheckInWeek:
     not_yet: int
     shared: int
     confidence_sum: int
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -81,36 +88,63 @@ def day_number(day: dt.date) -> int:
     return day.toordinal() - EPOCH_DAY
 
 
+def season_origin(start: dt.date, first_week: int) -> tuple[int, int]:
+    """The roll-up's (origin day, first week) of a season whose week 1 starts on ``start``
+    and is the group's week ``first_week``."""
+    return day_number(start) - 7 * (first_week - 1), first_week
+
+
 class AnalyticsRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    async def start_days(self, group_ids: Collection[int]) -> dict[int, int]:
-        """Each group's first programme day (days since 1970), for the roll-up."""
+    async def start_days(self, group_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+        """For the roll-up, each group's current season: the day its week 1 starts counted
+        back to the group's week 1 (days since 1970: the season's weeks run on from the
+        earlier seasons'), and the week it begins with (earlier events count in it)."""
         if not group_ids:
             return {}
         rows = await self._connection.fetch_all(
             f"SELECT {_GROUP} FROM groups WHERE id IN ({marks(group_ids)})", list(group_ids)
         )
-        return {group.id: day_number(group.programme_start) for group in to_models(Group, rows)}
+        weeks = await self.first_weeks(group_ids)
+        return {
+            group.id: season_origin(group.programme_start, weeks.get(group.id, 1))
+            for group in to_models(Group, rows)
+        }
+
+    async def first_weeks(self, group_ids: Collection[int]) -> dict[int, int]:
+        """The roll-up week each group's current season begins with."""
+        rows = await self._connection.fetch_all(
+            f"""
+            SELECT s.group_id, s.first_week FROM seasons s
+            WHERE s.group_id IN ({marks(group_ids)}) AND {_CURRENT}
+            """,
+            list(group_ids),
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
 
     async def activity_by_week(
-        self, group_ids: Collection[int], exclude: Collection[str]
+        self, group_ids: Collection[int], exclude: Collection[str], *, past: bool = False
     ) -> list[ActivityWeek]:
-        """Per group and programme week: distinct active people and the sums, leaving out
-        the ``exclude`` pseudonyms (the groups' staff)."""
+        """Per group and programme week of its current season (earlier seasons' weeks
+        are not in it; with ``past``, per group, earlier season and week in it): distinct
+        active people and the sums, leaving out the ``exclude`` pseudonyms (the groups'
+        staff)."""
         if not group_ids:
             return []
         staff = list(exclude) or [NOBODY]
-        sums = ", ".join(f"SUM({column})" for column in ACTIVITY)
+        sums = ", ".join(f"SUM(w.{column})" for column in ACTIVITY)
         sql = f"""
-            SELECT group_id, week,
-                   SUM(CASE WHEN pseudonym <> '' AND {_DOING} > 0 THEN 1 ELSE 0 END),
-                   {sums}
-            FROM weekly_activity
-            WHERE group_id IN ({marks(group_ids)}) AND pseudonym NOT IN ({marks(staff)})
-            GROUP BY group_id, week
-            ORDER BY group_id, week
+            SELECT w.group_id, w.week - s.first_week + 1,
+                   SUM(CASE WHEN w.pseudonym <> '' AND {_DOING} > 0 THEN 1 ELSE 0 END),
+                   {sums}, s.number
+            FROM weekly_activity w JOIN seasons s ON s.group_id = w.group_id
+                                               AND {_PAST if past else _CURRENT}
+            WHERE w.group_id IN ({marks(group_ids)}) AND w.pseudonym NOT IN ({marks(staff)})
+              AND w.week >= s.first_week
+            GROUP BY w.group_id, s.number, w.week, s.first_week
+            ORDER BY w.group_id, s.number, w.week
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return [ActivityWeek(*(int(value or 0) for value in row)) for row in rows]
@@ -118,15 +152,16 @@ class AnalyticsRepository:
     async def active_weeks(
         self, group_ids: Collection[int], exclude: Collection[str]
     ) -> list[ActiveWeeks]:
-        """For everyone active: in how many weeks they were."""
+        """For everyone active in the groups' current seasons: in how many weeks they were."""
         if not group_ids:
             return []
         staff = list(exclude) or [NOBODY]
         sql = f"""
-            SELECT group_id, pseudonym, COUNT(*) AS weeks FROM weekly_activity
-            WHERE group_id IN ({marks(group_ids)}) AND pseudonym <> '' AND {_DOING} > 0
-              AND pseudonym NOT IN ({marks(staff)})
-            GROUP BY group_id, pseudonym
+            SELECT w.group_id, w.pseudonym, COUNT(*) AS weeks
+            FROM weekly_activity w JOIN seasons s ON s.group_id = w.group_id AND {_CURRENT}
+            WHERE w.group_id IN ({marks(group_ids)}) AND w.pseudonym <> '' AND {_DOING} > 0
+              AND w.pseudonym NOT IN ({marks(staff)}) AND w.week >= s.first_week
+            GROUP BY w.group_id, w.pseudonym
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return to_models(ActiveWeeks, rows)
@@ -135,22 +170,27 @@ class AnalyticsRepository:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
         return int(row[0]) if row else 0
 
-    async def checkins_by_week(self, group_ids: Collection[int]) -> list[CheckInWeek]:
-        """Per group and meeting number (the week the plan was made in)."""
+    async def checkins_by_week(
+        self, group_ids: Collection[int], *, past: bool = False
+    ) -> list[CheckInWeek]:
+        """Per group and meeting number in its current season (with ``past``: per group,
+        earlier season and meeting number in it; the week the plan was made in)."""
         if not group_ids:
             return []
         latest = "COALESCE(c.progress_end, c.progress_mid)"
         sql = f"""
-            SELECT c.group_id, m.number, COUNT(*),
+            SELECT c.group_id, m.number - s.first_meeting + 1, COUNT(*),
                    COUNT(c.confidence),
                    COUNT(CASE {latest} WHEN 'done' THEN 1 END),
                    COUNT(CASE {latest} WHEN 'partly' THEN 1 END),
                    COUNT(CASE {latest} WHEN 'not-yet' THEN 1 END),
                    COUNT(c.shared_at),
-                   COALESCE(SUM(c.confidence), 0)
+                   COALESCE(SUM(c.confidence), 0), s.number
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
+            JOIN seasons s ON s.group_id = m.group_id AND s.number = m.season
+                          AND {"NOT " if past else ""}{_CURRENT}
             WHERE c.group_id IN ({marks(group_ids)})
-            GROUP BY c.group_id, m.number
+            GROUP BY c.group_id, s.number, m.number, s.first_meeting
         """
         rows = await self._connection.fetch_all(sql, list(group_ids))
         return [CheckInWeek(*(int(value or 0) for value in row)) for row in rows]

@@ -129,7 +129,7 @@ class CheckInRepository:
         return changed > 0
 
     async def figures(self, group_id: int) -> list[WeekFigures]:
-        """Per meeting week of the group, in meeting order."""
+        """Per meeting week of the group's current season, in meeting order."""
         rows = await fetch_all(
             self._connection,
             """
@@ -147,6 +147,7 @@ class CheckInRepository:
                    COUNT(c.shared_at) AS shared
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
             WHERE c.group_id = :id
+              AND m.season = (SELECT MAX(number) FROM seasons WHERE group_id = :id)
             GROUP BY c.meeting_id, m.number ORDER BY m.number
             """,
             {"id": group_id},

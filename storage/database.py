@@ -40,6 +40,7 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
 from storage.research import ResearchRepository
+from storage.seasons import SeasonRepository
 from storage.sql import (
     Connection,
     PostgresConnection,
@@ -90,6 +91,10 @@ class Transaction:
     @cached_property
     def groups(self) -> GroupRepository:
         return GroupRepository(self.connection)
+
+    @cached_property
+    def seasons(self) -> SeasonRepository:
+        return SeasonRepository(self.connection)
 
     @cached_property
     def invitations(self) -> InvitationRepository:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from storage.rows import execute, fetch_all, to_models
 from storage.sql import Connection
 from storage.states import EventKind
+from storage.timestamps import to_db
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,11 @@ class EventRepository:
     async def roll_up(
         self,
         rows: Sequence[tuple[str, int | None, str | None, str, str | None]],
-        starts: Mapping[int, int],
+        starts: Mapping[int, tuple[int, int]],
     ) -> None:
         """Add the same rows to the weekly roll-up (``weekly_activity``) that statistics
-        read; ``starts`` holds each group's first programme day (days since 1970)."""
+        read; ``starts`` holds each group's week-1 day (days since 1970) and the first week
+        of its current season (``AnalyticsRepository.start_days``)."""
         sums: dict[tuple[int, int, str], list[int]] = {}
         for at, group_id, pseudonym, kind, attributes in rows:
             column = _ROLLED.get(kind)
@@ -76,7 +78,8 @@ class EventRepository:
                 if not amount:
                     continue
             day = dt.date.fromisoformat(at[:10]).toordinal() - EPOCH_DAY
-            week = max(1, (day - starts[group_id]) // 7 + 1)
+            origin, first_week = starts[group_id]
+            week = max(first_week, (day - origin) // 7 + 1)
             counts = sums.setdefault((group_id, week, pseudonym or ""), [0] * len(ACTIVITY))
             counts[column] += amount
         if not sums:
@@ -93,19 +96,29 @@ class EventRepository:
             [(*key, *counts) for key, counts in sorted(sums.items())],
         )
 
-    async def sum_again(self, group_id: int, start: int) -> None:
-        """The group's first programme day changed: its weekly rows are summed again from
-        its events (a group's events are a few thousand). Rows kept for erased people have
-        no events behind them: they stay in the weeks they were counted in."""
+    async def sum_again(
+        self, group_id: int, start: tuple[int, int], since: dt.datetime | None = None
+    ) -> None:
+        """The first programme day of the group's current season changed: the season's
+        weekly rows (from its first week on) are summed again from its events since
+        ``since`` (when it began; None: all of them; a group's events are a few thousand).
+        Earlier seasons' rows stay. Rows kept for erased people have no events behind them:
+        they stay in the weeks they were counted in."""
         await execute(
             self._connection,
-            "DELETE FROM weekly_activity WHERE group_id = :id AND pseudonym NOT LIKE :erased",
-            {"id": group_id, "erased": f"{ERASED}%"},
+            """
+            DELETE FROM weekly_activity
+            WHERE group_id = :id AND pseudonym NOT LIKE :erased AND week >= :first
+            """,
+            {"id": group_id, "erased": f"{ERASED}%", "first": start[1]},
         )
         rows = await fetch_all(
             self._connection,
-            "SELECT at, group_id, pseudonym, kind, attributes FROM events WHERE group_id = :id",
-            {"id": group_id},
+            """
+            SELECT at, group_id, pseudonym, kind, attributes FROM events
+            WHERE group_id = :id AND at >= :since
+            """,
+            {"id": group_id, "since": "" if since is None else to_db(since)},
         )
         await self.roll_up([tuple(row) for row in rows], {group_id: start})
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
-from storage.states import GroupStatus, Language
+from storage.states import GroupStatus, Language, ParticipantStatus
 from storage.timestamps import to_db
 
 
@@ -28,6 +28,8 @@ class Group:
     updated_at: dt.datetime
     join_code: str | None = None
     starts_on: dt.date | None = None
+    # archived for lack of activity (``bot/services/seasons.py``): nothing is sent there
+    archived_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -35,7 +37,12 @@ class Group:
 
     @property
     def is_active(self) -> bool:
-        return self.status == GroupStatus.ACTIVE
+        """Served: registered, the bot in it, and not archived."""
+        return self.status == GroupStatus.ACTIVE and self.archived_at is None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def programme_start(self) -> dt.date:
@@ -61,7 +68,7 @@ class Participant:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on, archived_at"
 )
 # the same columns of ``groups g`` in a join
 _GROUP_G = ", ".join("g." + column.strip() for column in _GROUP.split(","))
@@ -104,6 +111,13 @@ class GroupRepository:
                 "registered_by": registered_by,
                 "now": to_db(now),
             },
+        )
+        # every group runs its programme in seasons (storage/seasons.py): the first begins
+        await execute(
+            self._connection,
+            "INSERT INTO seasons (group_id, number, status, started_at) "
+            "VALUES (:id, 1, 'running', :now)",
+            {"id": new_id, "now": to_db(now)},
         )
         group = await self.get(new_id)
         assert group is not None
@@ -203,14 +217,16 @@ class GroupRepository:
         await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, left_at)
-            SELECT :keep, person_id, status, joined_at, left_at
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, left_at,
+                                            name, confirmed_at)
+            SELECT :keep, person_id, status, joined_at, left_at, name, confirmed_at
             FROM group_participants WHERE group_id = :drop
             ON CONFLICT (group_id, person_id) DO NOTHING
             """,
             params,
         )
-        for table in ("group_instructors", "group_participants"):
+        # (the duplicate's season 1 began with it and holds nothing)
+        for table in ("group_instructors", "group_participants", "seasons"):
             await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
         for table in ("invitations", "outbox"):
             await execute(
@@ -322,8 +338,13 @@ class GroupRepository:
     async def participant_seen(
         self, group_id: int, person_id: int, now: dt.datetime, name: str | None = None
     ) -> bool:
-        """Mark the person a current member (and remember their first name, for a buddy's
-        message); True if they were not a member before."""
+        """Telegram says the person is in the chat now (they joined, wrote, or
+        getChatMember said so): mark them a current member confirmed now (and remember their
+        first name, for a buddy's message); True if they were not a member before. A
+        member confirmed within the last minute is not written again (a chatty group).
+        Someone new (or back after leaving) joins the group's current season; a member
+        stays in theirs until they join a new one through the group's link
+        (storage/seasons.py)."""
         if name:
             await execute(
                 self._connection,
@@ -334,21 +355,66 @@ class GroupRepository:
                 """,
                 {"group_id": group_id, "person_id": person_id, "name": name[:64]},
             )
-        changed = await execute(
+        before = await fetch_one(
+            self._connection,
+            "SELECT status FROM group_participants WHERE group_id = :id AND person_id = :person",
+            {"id": group_id, "person": person_id},
+        )
+        await execute(
             self._connection,
             """
-            INSERT INTO group_participants (group_id, person_id, status, joined_at, name)
-            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''))
+            INSERT INTO group_participants (group_id, person_id, status, joined_at, name,
+                                            confirmed_at, season)
+            VALUES (:group_id, :person_id, 'member', :now, NULLIF(:name, ''), :now,
+                    (SELECT COALESCE(MAX(number), 1) FROM seasons WHERE group_id = :group_id))
             ON CONFLICT (group_id, person_id) DO UPDATE SET
-                status = 'member', joined_at = excluded.joined_at, left_at = NULL
+                status = 'member',
+                joined_at = CASE WHEN group_participants.status = 'left'
+                                 THEN excluded.joined_at ELSE group_participants.joined_at END,
+                left_at = NULL,
+                confirmed_at = excluded.confirmed_at,
+                season = CASE WHEN group_participants.status = 'left'
+                              THEN excluded.season ELSE group_participants.season END
             WHERE group_participants.status = 'left'
+               OR group_participants.confirmed_at IS NULL
+               OR group_participants.confirmed_at < :recently
             """,
             {
                 "group_id": group_id,
                 "person_id": person_id,
                 "now": to_db(now),
+                "recently": to_db(now - dt.timedelta(minutes=1)),
                 "name": (name or "")[:64],
             },
+        )
+        return before is None or before[0] == ParticipantStatus.LEFT
+
+    async def unconfirmed(self, group_id: int, since: dt.datetime) -> list[int]:
+        """The group's current participants (not its instructors) whom Telegram has not
+        confirmed in the chat since ``since``: whom to ask about before a group-specific
+        send."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT person_id FROM group_participants
+            WHERE group_id = :id AND status = 'member'
+              AND (confirmed_at IS NULL OR confirmed_at < :since)
+              AND person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
+            ORDER BY person_id
+            """,
+            {"id": group_id, "since": to_db(since)},
+        )
+        return [int(row[0]) for row in rows]
+
+    async def confirm(self, group_id: int, person_id: int, now: dt.datetime) -> bool:
+        """Telegram confirmed a current member in the chat; True if they are one."""
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE group_participants SET confirmed_at = :now
+            WHERE group_id = :group_id AND person_id = :person_id AND status = 'member'
+            """,
+            {"group_id": group_id, "person_id": person_id, "now": to_db(now)},
         )
         return changed > 0
 
@@ -376,9 +442,9 @@ class GroupRepository:
         return int(row[0])
 
     async def consenting(self, group_id: int, notice_version: str) -> list[Participant]:
-        """The group's current participants (not its instructors) who consent to its
-        organisation's notice and have not blocked the bot: who check-ins and buddies
-        are for."""
+        """The group's current participants (not its instructors) who joined its current
+        season, consent to its organisation's notice and have not blocked the bot: who
+        check-ins and buddies are for."""
         rows = await fetch_all(
             self._connection,
             """
@@ -387,6 +453,7 @@ class GroupRepository:
             JOIN groups g ON g.id = p.group_id
             JOIN people pe ON pe.telegram_id = p.person_id
             WHERE p.group_id = :id AND p.status = 'member' AND pe.stopped_at IS NULL
+              AND p.season = (SELECT MAX(number) FROM seasons WHERE group_id = :id)
               AND p.person_id NOT IN (SELECT person_id FROM group_instructors WHERE group_id = :id)
               AND EXISTS (
                   SELECT 1 FROM consents c

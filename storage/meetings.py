@@ -45,6 +45,7 @@ class Meeting:
     status: MeetingStatus
     link: str | None
     reason: str | None
+    season: int = 1
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,17 @@ _CALENDAR = (
     "remind_minutes_before, midweek_days_after, midweek_at, quiet_from, quiet_until, set_by, "
     "updated_at, checkins, follow_ups"
 )
-_MEETING = "id, group_id, number, local_date, local_time, starts_at, status, link, reason"
+# A meeting's number is its number in its season (storage/seasons.py): the stored numbers
+# run on across a group's seasons, so the stored number is first_meeting + number - 1.
+_MEETING = (
+    "m.id, m.group_id, m.number - s.first_meeting + 1 AS number, m.local_date, m.local_time, "
+    "m.starts_at, m.status, m.link, m.reason, m.season"
+)
+_MEETINGS = "meetings m JOIN seasons s ON s.group_id = m.group_id AND s.number = m.season"
+# the group's current season and the stored number of its first meeting
+_SEASON = "(SELECT MAX(number) FROM seasons WHERE group_id = :group_id)"
+_FIRST = f"""(SELECT first_meeting FROM seasons
+              WHERE group_id = :group_id AND number = {_SEASON})"""
 _ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
 
 
@@ -176,21 +187,25 @@ class MeetingRepository:
         """Meeting ``number`` of the group at this date and time. Its status is kept while
         its time stays; a meeting moved to another time starts afresh (planned, and the
         messages about its old time are forgotten, so the new time gets its own)."""
+        stored = {"group_id": group_id, "number": number}
         await execute(
             self._connection,
-            """
+            f"""
             DELETE FROM schedule_items WHERE meeting_id IN (
                 SELECT id FROM meetings
-                WHERE group_id = :group_id AND number = :number AND starts_at != :starts_at
+                WHERE group_id = :group_id AND number = {_FIRST} + :number - 1
+                  AND starts_at != :starts_at
             )
             """,
-            {"group_id": group_id, "number": number, "starts_at": to_db(starts_at)},
+            {**stored, "starts_at": to_db(starts_at)},
         )
         await execute(
             self._connection,
-            """
-            INSERT INTO meetings (group_id, number, local_date, local_time, starts_at, status)
-            VALUES (:group_id, :number, :local_date, :local_time, :starts_at, 'planned')
+            f"""
+            INSERT INTO meetings (group_id, number, local_date, local_time, starts_at, status,
+                                  season)
+            VALUES (:group_id, {_FIRST} + :number - 1, :local_date, :local_time, :starts_at,
+                    'planned', {_SEASON})
             ON CONFLICT (group_id, number) DO UPDATE SET
                 local_date = excluded.local_date, local_time = excluded.local_time,
                 starts_at = excluded.starts_at,
@@ -202,8 +217,7 @@ class MeetingRepository:
                               THEN meetings.reason ELSE NULL END
             """,
             {
-                "group_id": group_id,
-                "number": number,
+                **stored,
                 "local_date": local_date.isoformat(),
                 "local_time": local_time,
                 "starts_at": to_db(starts_at),
@@ -211,35 +225,39 @@ class MeetingRepository:
         )
         row = await fetch_one(
             self._connection,
-            f"SELECT {_MEETING} FROM meetings WHERE group_id = :group_id AND number = :number",
-            {"group_id": group_id, "number": number},
+            f"""
+            SELECT {_MEETING} FROM {_MEETINGS}
+            WHERE m.group_id = :group_id AND m.number = {_FIRST} + :number - 1
+            """,
+            stored,
         )
         return to_model(Meeting, row)
 
     async def remove_meetings_after(self, group_id: int, number: int) -> None:
-        """Meetings beyond the calendar's count: their pending messages are dropped, and a
-        meeting about which nothing was ever sent is removed."""
+        """Meetings beyond the calendar's count (of the current season): their pending
+        messages are dropped, and a meeting about which nothing was ever sent is removed."""
+        beyond = f"number > {_FIRST} + :number - 1"
         await execute(
             self._connection,
-            """
+            f"""
             UPDATE schedule_items SET status = 'dropped', reason = NULL
             WHERE status = 'pending' AND meeting_id IN
-                (SELECT id FROM meetings WHERE group_id = :group_id AND number > :number)
+                (SELECT id FROM meetings WHERE group_id = :group_id AND {beyond})
             """,
             {"group_id": group_id, "number": number},
         )
         await execute(
             self._connection,
-            """
+            f"""
             DELETE FROM schedule_items WHERE status = 'dropped' AND meeting_id IN
-                (SELECT id FROM meetings WHERE group_id = :group_id AND number > :number)
+                (SELECT id FROM meetings WHERE group_id = :group_id AND {beyond})
             """,
             {"group_id": group_id, "number": number},
         )
         await execute(
             self._connection,
-            """
-            DELETE FROM meetings WHERE group_id = :group_id AND number > :number
+            f"""
+            DELETE FROM meetings WHERE group_id = :group_id AND {beyond}
               AND id NOT IN (SELECT meeting_id FROM schedule_items)
               AND id NOT IN (SELECT meeting_id FROM checkins)
             """,
@@ -247,17 +265,21 @@ class MeetingRepository:
         )
 
     async def meetings(self, group_id: int) -> list[Meeting]:
+        """The meetings of the group's current season."""
         rows = await fetch_all(
             self._connection,
-            f"SELECT {_MEETING} FROM meetings WHERE group_id = :id ORDER BY number",
-            {"id": group_id},
+            f"""
+            SELECT {_MEETING} FROM {_MEETINGS}
+            WHERE m.group_id = :group_id AND m.season = {_SEASON} ORDER BY m.number
+            """,
+            {"group_id": group_id},
         )
         return to_models(Meeting, rows)
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         row = await fetch_one(
             self._connection,
-            f"SELECT {_MEETING} FROM meetings WHERE id = :id",
+            f"SELECT {_MEETING} FROM {_MEETINGS} WHERE m.id = :id",
             {"id": meeting_id},
         )
         return None if row is None else to_model(Meeting, row)

@@ -169,7 +169,7 @@ class PrivacyRepository:
             "s.review_reminded_on FROM staff s "
             "JOIN organisations o ON o.id = s.organisation_id WHERE s.person_id = :id",
             "groups": "SELECT g.id AS group_id, g.title AS group_name, p.name, p.status, "
-            "p.joined_at, p.left_at FROM group_participants p "
+            "p.joined_at, p.left_at, p.confirmed_at FROM group_participants p "
             "JOIN groups g ON g.id = p.group_id WHERE p.person_id = :id ORDER BY g.id",
             "groups_led": "SELECT g.id AS group_id, g.title AS group_name, i.since "
             "FROM group_instructors i JOIN groups g ON g.id = i.group_id "

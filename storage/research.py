@@ -46,6 +46,8 @@ class StudyCheckIn:
     progress_mid: Progress | None
     progress_end: Progress | None
     shared: bool
+    season: int = 1  # the group's season the meeting belongs to
+    season_start: dt.date | None = None  # the local date of that season's first meeting
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class StudyAnswer:
     pseudonym: str
     item: str
     value: int | None
+    season: int = 1  # the group's season the round belongs to
 
 
 class ResearchRepository:
@@ -125,13 +128,34 @@ class ResearchRepository:
             f"""
             SELECT c.group_id, c.pseudonym, m.local_date AS meeting_day, c.confidence,
                    c.ratings, c.progress_mid, c.progress_end,
-                   CASE WHEN c.shared_at IS NULL THEN 0 ELSE 1 END AS shared
+                   CASE WHEN c.shared_at IS NULL THEN 0 ELSE 1 END AS shared,
+                   m.season, COALESCE(f.local_date, m.local_date) AS season_start
             FROM checkins c JOIN meetings m ON m.id = c.meeting_id
+            JOIN seasons s ON s.group_id = m.group_id AND s.number = m.season
+            LEFT JOIN meetings f ON f.group_id = m.group_id AND f.number = s.first_meeting
             WHERE c.group_id IN ({marks(group_ids)})
             """,
             list(group_ids),
         )
         return to_models(StudyCheckIn, rows)
+
+    async def season_starts(self, group_id: int) -> list[tuple[int, str, dt.date | None]]:
+        """The group's seasons, in order: (number, when it began as stored, the local date
+        of its first meeting or None)."""
+        rows = await fetch_all(
+            self._connection,
+            """
+            SELECT s.number, s.started_at, f.local_date FROM seasons s
+            LEFT JOIN meetings f ON f.group_id = s.group_id AND f.number = s.first_meeting
+                                AND f.season = s.number
+            WHERE s.group_id = :id ORDER BY s.number
+            """,
+            {"id": group_id},
+        )
+        return [
+            (int(row[0]), str(row[1]), None if row[2] is None else dt.date.fromisoformat(row[2]))
+            for row in rows
+        ]
 
     async def answers(self, group_ids: Collection[int]) -> list[StudyAnswer]:
         """Every survey answer of these groups with its round (skipped: value None)."""
@@ -140,7 +164,8 @@ class ResearchRepository:
         rows = await fetch_all(
             self._connection,
             f"""
-            SELECT r.group_id, r.survey, r.round, r.sent_at, s.pseudonym, a.item, a.value
+            SELECT r.group_id, r.survey, r.round, r.sent_at, s.pseudonym, a.item, a.value,
+                   r.season
             FROM survey_answers a
             JOIN survey_responses s ON s.id = a.response_id
             JOIN survey_rounds r ON r.id = s.round_id

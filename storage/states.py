@@ -45,6 +45,23 @@ class GroupStatus(StrEnum):
     INACTIVE = "inactive"
 
 
+class SeasonStatus(StrEnum):
+    """``seasons.status``: running (its meetings are ahead or under way), ended (after its
+    last meeting)."""
+
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class AfterRhythm(StrEnum):
+    """``seasons.after_rhythm``: what the group gets after its programme ended: a weekly
+    check-in with a tip (as during it), a monthly check-in, or nothing."""
+
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    OFF = "off"
+
+
 class ParticipantStatus(StrEnum):
     """``group_participants.status``: whether Telegram says the person is in the chat."""
 
@@ -84,6 +101,7 @@ class Purpose(StrEnum):
     CHECKIN = "checkin"  # a check-in or progress question in private
     CELEBRATION = "celebration"  # a shared celebration in the group
     SURVEY = "survey"  # a survey invitation or reminder in private
+    SEASON = "season"  # a season's farewell, after-programme check-in or new-season call
 
 
 class DraftStep(StrEnum):
@@ -225,6 +243,7 @@ class ButtonNamespace(StrEnum):
     PRIVACY = "pv"
     REVIEW = "rv"
     STAFF = "staff"  # /staff and /leave: removing a role or an instructor from a group
+    SEASON = "ss"  # the after-programme rhythm's choice
     STATS = "st"
     SURVEY = "sv"
     TIP = "tip"

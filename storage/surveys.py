@@ -51,21 +51,31 @@ class SurveyRepository:
         self._connection = connection
 
     async def open_round(
-        self, group_id: int, survey: str, round_name: Round, now: dt.datetime
+        self, group_id: int, survey: str, round_name: Round, now: dt.datetime, season: int = 1
     ) -> SurveyRound:
+        """The group's round of this season (each season has its own rounds)."""
         await execute(
             self._connection,
             """
-            INSERT INTO survey_rounds (group_id, survey, round, sent_at)
-            VALUES (:group_id, :survey, :round, :now)
-            ON CONFLICT (group_id, round) DO NOTHING
+            INSERT INTO survey_rounds (group_id, survey, round, sent_at, season)
+            VALUES (:group_id, :survey, :round, :now, :season)
+            ON CONFLICT (group_id, season, round) DO NOTHING
             """,
-            {"group_id": group_id, "survey": survey, "round": round_name, "now": to_db(now)},
+            {
+                "group_id": group_id,
+                "survey": survey,
+                "round": round_name,
+                "now": to_db(now),
+                "season": season,
+            },
         )
         row = await fetch_one(
             self._connection,
-            f"SELECT {_ROUND} FROM survey_rounds WHERE group_id = :g AND round = :r",
-            {"g": group_id, "r": round_name},
+            f"""
+            SELECT {_ROUND} FROM survey_rounds
+            WHERE group_id = :g AND round = :r AND season = :s
+            """,
+            {"g": group_id, "r": round_name, "s": season},
         )
         return to_model(SurveyRound, row)
 

@@ -35,11 +35,11 @@ from bot.errors import DomainError
 from bot.payload import TextContent, content_to_json
 from bot.replies import Reply
 from bot.runtime.wiring import Services
-from bot.services import broadcasts, groups, invitations, meetings, staff, stats, tips
+from bot.services import broadcasts, groups, invitations, meetings, seasons, staff, stats, tips
 from bot.services.access import Actor, group_staff, load_actor, visible_groups
 from bot.services.buttons import ISSUED, namespace
 from storage import Database
-from storage.states import ButtonNamespace, DraftStep, ScheduleStatus
+from storage.states import AfterRhythm, ButtonNamespace, DraftStep, ScheduleStatus
 from testing.harness import services_without_telegram
 
 ADMIN, COORDINATOR, INSTRUCTOR, OTHER_INSTRUCTOR, FOREIGN_COORDINATOR = 1, 2, 3, 4, 5
@@ -448,6 +448,35 @@ def _yes(asked: Reply) -> str:
     return data
 
 
+async def past_the_rule(action: Awaitable[Any], *answers: str) -> Any:
+    """``action``, where one of ``answers`` is the season's own answer to someone the rule
+    let through (G's season runs: a new one is refused, its end's question is not open)."""
+    try:
+        return await action
+    except DomainError as refused:
+        if refused.key in answers:
+            return refused
+        raise
+
+
+async def season_of_g(w: World) -> int:
+    async with w.services.database.transaction() as tx:
+        season = await tx.seasons.current(w.group)
+    assert season is not None
+    return season.id
+
+
+async def new_season(w: World, actor: int) -> Any:
+    start = w.services.seasons.start_new(actor, w.group)
+    return await past_the_rule(start, "season.still-running")
+
+
+async def after_button(w: World, actor: int) -> Any:
+    data = f"{seasons.AFTER}{await season_of_g(w)}:m"
+    chosen = w.services.seasons.after_chosen(actor, data)
+    return await past_the_rule(chosen, "season.question-closed")
+
+
 ADMIN_ONLY = {"admin"}
 ESPOO = {"admin", "coordinator"}
 COORDINATORS = {"admin", "coordinator", "foreign-coordinator"}
@@ -581,6 +610,12 @@ MATRIX: dict[str, Entry] = {
     "cancel a message": on_g(
         lambda w, a: w.services.meetings.message_cancelled(a, w.item), meetings.CANCEL_ITEM
     ),
+    "/season G": on_g(lambda w, a: w.services.seasons.status(a, w.group), "/season"),
+    "/season G new": on_g(new_season, "/season"),
+    "/season G after": on_g(
+        lambda w, a: w.services.seasons.set_after(a, w.group, AfterRhythm.MONTHLY), "/season"
+    ),
+    "after-programme button": on_g(after_button, seasons.AFTER),
     "/checkins": on_g(lambda w, a: w.services.checkins.figures(a, w.group), "/checkins"),
     "/buddies": on_g(lambda w, a: w.services.checkins.pair_buddies(a, w.group), "/buddies"),
     "/stats": entry(lambda w, a: w.services.stats.report(a, None), COUNTED, "/stats"),

@@ -67,9 +67,12 @@ async def test_admin_to_coordinator_to_instructor_to_greeted_group(bot: RunningB
     registered = await bot.services.groups.by_chat(group.id)
     assert registered is not None and registered.join_code is not None
     assert re.fullmatch(r"[A-Za-z0-9_-]{12}", registered.join_code)
-    assert greeting.buttons() == [
-        ("Avaa Kannustin", f"https://t.me/kannustin_test_bot?start=consent_{registered.join_code}")
-    ]
+    # the button answers with the group's current start link when pressed
+    assert greeting.buttons() == [("Avaa Kannustin", "consent:join")]
+    opened = await bot.press(ilkka, greeting.result, "consent:join")
+    assert opened.params["url"] == (
+        f"https://t.me/kannustin_test_bot?start=consent_{registered.join_code}"
+    )
 
     ilkkas = await bot.say(ilkka, "/groups")
     kaisas = await bot.say(kaisa, "/groups")
@@ -228,6 +231,8 @@ async def test_coordinators_privacy_contact_reaches_the_notice(bot: RunningBot) 
     assert "Responsible for the data: Espoo. Contact: Espoo city, privacy@espoo.example." in (
         in_group.text or ""
     )
+    # the greeting's button comes with it: the way to the group's current link
+    assert in_group.buttons() == [("Open Kannustin", "consent:join")]
 
 
 async def test_group_settings_change_only_for_those_who_manage_it(bot: RunningBot) -> None:
@@ -353,16 +358,15 @@ async def test_consent_needs_membership_and_can_be_withdrawn_after_leaving(bot: 
     aino = emulator.user(1, "Aino", language_code="en")
 
     guessed = await bot.say(mallory, "/start consent_1")
-    assert (guessed.text or "").startswith("This link did not work.")
+    assert (guessed.text or "").startswith("This group link is out of date.")
     forged = await bot.press(mallory, guessed.result, f"consent:give:{org}")
     assert (forged.params.get("text") or "").startswith(
         "Only a member of one of the organisation's"
     )
     assert not await bot.services.consent.has_consent(66, org)
 
-    notice = await bot.say(
-        aino, f"/start consent_{stored.join_code}"
-    )  # the link makes her a member
+    emulator.add_member(aino, group)  # she is in the chat: the link makes her a participant
+    notice = await bot.say(aino, f"/start consent_{stored.join_code}")
     await bot.press(aino, notice.result, f"consent:give:{org}")
     await emulator.member_left(aino, group)
     await bot.handled_everything()

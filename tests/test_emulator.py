@@ -329,3 +329,43 @@ async def test_commands_are_stored_per_scope_and_language(client: Bot) -> None:
     stored = await client.get_my_commands(scope=BotCommandScopeAllGroupChats(), language_code="fi")
     assert [(c.command, c.description) for c in stored] == [("help", "Apua")]
     assert await client.get_my_commands() == ()
+
+
+async def test_get_chat_member_says_who_is_in_the_chat_as_telegram_does(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    ilkka, aino, britt = emulator.user(3, "Ilkka"), emulator.user(1, "Aino"), emulator.user(2, "B")
+    stranger = emulator.user(9, "Stranger")
+    group = emulator.group(-100, "Kävelyryhmä")
+    await emulator.bot_added(ilkka, group)
+    await emulator.member_joined(aino, group)
+    await emulator.member_joined(britt, group)
+    await emulator.member_left(aino, group)
+    await emulator.member_removed(britt, group, by=ilkka)
+
+    statuses = {
+        name: (await client.get_chat_member(group.id, person["id"])).status
+        for name, person in (("ilkka", ilkka), ("aino", aino), ("britt", britt), ("x", stranger))
+    }
+
+    assert statuses == {"ilkka": "member", "aino": "left", "britt": "kicked", "x": "left"}
+    with pytest.raises(BadRequest, match="User not found"):
+        await client.get_chat_member(group.id, 424242)
+    await emulator.bot_removed(ilkka, group)
+    with pytest.raises(Forbidden, match=r"[Bb]ot is not a member"):
+        await client.get_chat_member(group.id, ilkka["id"])
+
+
+async def test_a_callback_answer_may_open_only_the_bot_with_a_start_parameter(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    aino = emulator.user(1, "Aino", started=True)
+    message = await client.send_message(aino["id"], "Hei")
+    good = await emulator.press_button(aino, message.to_dict(), "x")
+    bad = await emulator.press_button(aino, message.to_dict(), "y")
+
+    assert await client.answer_callback_query(
+        good, url="https://t.me/kannustin_test_bot?start=consent_abc"
+    )
+    with pytest.raises(BadRequest, match="Url_invalid"):
+        await client.answer_callback_query(bad, url="https://example.org/phish")

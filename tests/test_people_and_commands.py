@@ -96,6 +96,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "uncancel",
         "remote",
         "rhythm",
+        "season",
         "schedule",
         "checkins",
         "buddies",
@@ -134,6 +135,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "uncancel",
         "remote",
         "rhythm",
+        "season",
     ]
 
 

@@ -29,7 +29,9 @@ from storage.organisations import Organisation, StaffMember
 from storage.outbox import OutboxRow
 from storage.people import Person
 from storage.privacy import AuditEntry
+from storage.seasons import Season
 from storage.states import (
+    AfterRhythm,
     AuditAction,
     AuditChannel,
     BroadcastStatus,
@@ -49,6 +51,7 @@ from storage.states import (
     Round,
     ScheduleKind,
     ScheduleStatus,
+    SeasonStatus,
     StaffRole,
     TipUse,
 )
@@ -66,6 +69,8 @@ CHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("invitations", "role"): StaffRole,
     ("groups", "status"): GroupStatus,
     ("group_participants", "status"): ParticipantStatus,
+    ("seasons", "status"): SeasonStatus,
+    ("seasons", "after_rhythm"): AfterRhythm,
     ("broadcasts", "status"): BroadcastStatus,
     ("outbox", "status"): OutboxStatus,
     ("drafts", "step"): DraftStep,
@@ -110,6 +115,7 @@ ROWS: dict[str, type] = {
     "schedule_items": ScheduleItem,
     "checkins": CheckIn,
     "survey_rounds": SurveyRound,
+    "seasons": Season,
     "events": Event,
     "audit_log": AuditEntry,
 }

@@ -79,6 +79,7 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if applied:
         log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
+    services.members.attach(application.bot)  # membership look-ups, on every instance
     await services.events.start()
     services.leadership = Leadership(
         LeaderLock(services.database),

@@ -60,6 +60,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.deeplinks import start_link
 from bot.payload import (
     AlbumContent,
     MediaContent,
@@ -420,7 +421,7 @@ async def deliver(
             chat_id,
             content.text,
             entities=_entities(content.entities),
-            reply_markup=_keyboard(content.buttons),
+            reply_markup=_keyboard(content.buttons, bot),
             **limits,
         )
         return [message]
@@ -479,12 +480,19 @@ def _input_media(item: MediaContent, uploads: dict[str, str]) -> Any:
     )
 
 
-def _keyboard(rows: list[list[OutboxButton]]) -> InlineKeyboardMarkup | None:
+def _keyboard(rows: list[list[OutboxButton]], bot: Bot) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.text,
+                    callback_data=b.data,
+                    url=b.url if b.start is None else start_link(bot.username, b.start),
+                )
+                for b in row
+            ]
             for row in rows
         ]
     )

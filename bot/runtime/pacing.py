@@ -1,8 +1,10 @@
 """Keeping inside Telegram's flood limits by spacing requests, not by bursting into 429s.
 
 Every message the bot sends, replies and broadcasts alike, passes one ``Pacer`` (wired
-into PTB as its rate limiter). Overall sends are spaced evenly at just under 30 a second;
-each chat has a sliding window (20 a minute in a group, one a second in a private chat).
+into PTB as its rate limiter); so does every membership look-up (``getChatMember``),
+which takes a slot of the overall spacing and counts against no chat's window. Overall
+sends are spaced evenly at just under 30 a second; each chat has a sliding window (20 a
+minute in a group, one a second in a private chat).
 A slot is reserved without awaiting anything, so concurrent callers never collide; the
 outbox sender reserves one slot at a time, so a reply to a person never queues behind a
 large broadcast for more than a slot or two.
@@ -54,6 +56,10 @@ MESSAGE_METHODS = frozenset(
         "forwardMessages",
     }
 )
+# Requests that read rather than send (is this person in the group?): each takes a slot of
+# the overall spacing, shared with the sends, and counts against no chat's window.
+LOOKUP_METHODS = frozenset({"getChatMember"})
+LOOKUPS = "lookups"  # their key in the shared booking of several instances
 SAFETY = 1.03  # a little under the documented limits: request timing jitters by some ms
 
 
@@ -183,6 +189,15 @@ class Pacer:
         slot = self.reserve(chat_id, group=group, count=count)
         await self._wait(slot - self._clock())
 
+    def reserve_lookup(self) -> float:
+        """Reserve the earliest overall slot for one look-up; returns its time."""
+        now = self._clock()
+        return self._free_overall_slot(max(now, self._paused_until), 1, now)
+
+    async def acquire_lookup(self) -> None:
+        """Wait for a slot of the overall spacing for one look-up (``getChatMember``)."""
+        await self._wait(self.reserve_lookup() - self._clock())
+
     async def _wait(self, delay: float) -> None:
         """Sleep ``delay`` seconds (if any) until a slot, and past any pause."""
         if delay > 0:
@@ -249,6 +264,28 @@ class SharedPacer(Pacer):
             slot = earliest
         await self._wait(slot - self._wall())
 
+    async def acquire_lookup(self) -> None:
+        local = self.reserve_lookup()
+        now = self._wall()
+        earliest = now + max(local - self._clock(), 0.0)
+        spacing = self.limits.spacing
+
+        def place(
+            recent: Sequence[float], taken: Sequence[tuple[float, float]], start: float
+        ) -> float:
+            # no chat window: only the overall spacing every instance shares
+            busy = sorted((at, at + messages * spacing) for at, messages in taken)
+            return free_slot([b for b in busy if b[1] > now], start, 1, spacing)
+
+        try:
+            slot = await self._book.book(
+                LOOKUPS, count=1, earliest=earliest, now=now, window=0.0, place=place
+            )
+        except Exception as error:
+            log.warning("send slots unavailable (%s): pacing this instance alone", error)
+            slot = earliest
+        await self._wait(slot - self._wall())
+
     def pause(self, seconds: float) -> None:
         super().pause(seconds)
         task = asyncio.create_task(self._share_pause(self._wall() + seconds))
@@ -294,7 +331,9 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         counted = endpoint in MESSAGE_METHODS and "chat_id" in data and not from_outbox
         attempt = 0
         while True:
-            if counted:
+            if endpoint in LOOKUP_METHODS:
+                await self.pacer.acquire_lookup()
+            elif counted:
                 chat_id = data["chat_id"]
                 media = data.get("media")
                 count = (

@@ -5,6 +5,7 @@ no service making another)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from bot.pseudonyms import Pseudonyms, for_database
 from bot.runtime.events import EventLog
 from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
+from bot.runtime.membership import TelegramMembers
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
@@ -29,11 +31,13 @@ from bot.services.groups import GroupService
 from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
+from bot.services.membership import MembershipService
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.research import ResearchService
+from bot.services.seasons import SeasonService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
@@ -59,6 +63,8 @@ class Services:
     invitations: InvitationService
     groups: GroupService
     consent: ConsentService
+    membership: MembershipService
+    members: TelegramMembers  # Telegram, for the membership rules (attached at start)
     broadcasts: BroadcastService
     pacer: Pacer
     outbox: OutboxSender
@@ -67,6 +73,7 @@ class Services:
     tips: TipService
     notices: StaffNotices
     meetings: MeetingService
+    seasons: SeasonService
     scheduler: ScheduleRunner
     events: EventLog
     checkins: CheckInService
@@ -115,7 +122,11 @@ def build_services(
     invitations = InvitationService(
         database, clock, admins, default_timezone=settings.timezone, notices=notices
     )
-    consent = ConsentService(database, clock)
+    members = TelegramMembers()
+    membership = MembershipService(
+        database, clock, members, fresh=dt.timedelta(minutes=settings.membership_fresh)
+    )
+    consent = ConsentService(database, clock, membership)
     deep_links = DeepLinkRouter()
     deep_links.register(INVITATION_PREFIX, invitations.accept)
     deep_links.register(CONSENT_PREFIX, consent.open_link)
@@ -146,7 +157,14 @@ def build_services(
         database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
     )
     checkins = CheckInService(
-        database, clock, admins, translator, pseudonyms=pseudonyms, events=events, stats=stats
+        database,
+        clock,
+        admins,
+        translator,
+        pseudonyms=pseudonyms,
+        events=events,
+        stats=stats,
+        recheck=membership.recheck,
     )
     surveys = SurveyService(
         database,
@@ -157,6 +175,7 @@ def build_services(
         pseudonyms=pseudonyms,
         events=events,
         notify=rows_written.set,
+        recheck=membership.recheck,
     )
 
     def plan_jobs(items: Sequence[ScheduleItem]) -> None:
@@ -175,6 +194,18 @@ def build_services(
         broadcasts=broadcasts,
         notify=rows_written.set,
         planned=plan_jobs,
+        recheck=membership.recheck,
+    )
+    seasons = SeasonService(
+        database,
+        clock,
+        admins,
+        translator,
+        meetings=meetings,
+        tips=tips,
+        notices=notices,
+        archive_after=dt.timedelta(days=settings.archive_after_days),
+        notify=rows_written.set,
     )
     privacy = PrivacyService(
         database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
@@ -183,6 +214,7 @@ def build_services(
         meetings,
         clock,
         chores=[
+            seasons.sweep,
             surveys.remind,
             privacy.sweep,
             notices.remind_reviewers,
@@ -216,6 +248,8 @@ def build_services(
         invitations=invitations,
         groups=groups,
         consent=consent,
+        membership=membership,
+        members=members,
         broadcasts=broadcasts,
         pacer=pacer,
         outbox=outbox,
@@ -224,6 +258,7 @@ def build_services(
         tips=tips,
         notices=notices,
         meetings=meetings,
+        seasons=seasons,
         scheduler=scheduler,
         events=events,
         checkins=checkins,

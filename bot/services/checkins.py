@@ -32,6 +32,7 @@ from bot.runtime.events import EventLog
 from bot.services.access import managed_group
 from bot.services.consent import consented, consenting
 from bot.services.disclosure import WeeklyPatterns, note
+from bot.services.membership import RecheckGroup
 from bot.services.stats import StatsService, Week
 from bot.services.tips import local_date, programme_week
 from bot.when import days_and_times
@@ -87,9 +88,12 @@ class CheckInService:
         pseudonyms: Pseudonyms,
         events: EventLog,
         stats: StatsService,
+        recheck: RecheckGroup,
         rng: random.Random | None = None,
     ) -> None:
         self._database = database
+        # asks Telegram who is still in the group before buddies are paired
+        self._recheck = recheck
         self._stats = stats
         self._clock = clock
         self._admins = frozenset(admins)
@@ -292,15 +296,23 @@ class CheckInService:
     async def pair_buddies(self, actor_id: int, group_id: int) -> Buddies:
         """This programme week's buddies: consenting participants in pairs (one trio if the
         count is odd), avoiding earlier weeks' pairs where possible; each is told in private
-        with a button to write to their buddy. Once per week: again shows the same."""
+        with a button to write to their buddy. Once per week: again shows the same. Before
+        pairing, Telegram is asked who is still in the group: someone who left is never
+        paired and never named to anyone."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await managed_group(tx, actor_id, group_id, self._admins)
-            week = programme_week(group, local_date(group, now))
+            week, stored_week = await _pairing_week(tx, group, now)
+            paired = any(w == stored_week for w, _, _ in await tx.checkins.pairs(group.id))
+        if not paired:
+            await self._recheck(group.id)
+        async with self._database.transaction() as tx:
+            group = await managed_group(tx, actor_id, group_id, self._admins)
+            week, stored_week = await _pairing_week(tx, group, now)
             people = await consenting(tx, group.id)
             by_pseudonym = {self._pseudonyms.of(p.person_id): p for p in people}
             existing = await tx.checkins.pairs(group.id)
-            this_week = [(a, b) for w, a, b in existing if w == week]
+            this_week = [(a, b) for w, a, b in existing if w == stored_week]
             if this_week:
                 teams = _teams_of(this_week)
                 return Buddies(group, week, self._names(teams, by_pseudonym), 0, fresh=False)
@@ -310,7 +322,9 @@ class CheckInService:
             teams, repeats = _pair(sorted(by_pseudonym), earlier, self._rng)
             for team in teams:
                 for first, second in itertools.combinations(team, 2):
-                    await tx.checkins.add_pair(group.id, week, (first, second), actor_id, now)
+                    await tx.checkins.add_pair(
+                        group.id, stored_week, (first, second), actor_id, now
+                    )
             for team in teams:
                 for pseudonym in team:
                     person = by_pseudonym[pseudonym]
@@ -521,3 +535,12 @@ def _numbers(data: str, prefix: str, count: int) -> list[int]:
     if len(parts) != count:
         return [-1] * count
     return [_small_int(part) for part in parts]
+
+
+async def _pairing_week(tx: Transaction, group: Group, now: dt.datetime) -> tuple[int, int]:
+    """The programme week of ``now``, and the week buddy pairs are kept under: the group's
+    running week count (its weeks run on across seasons, bot/services/seasons.py), so season
+    2's week 1 is not season 1's."""
+    week = programme_week(group, local_date(group, now))
+    season = await tx.seasons.current(group.id)
+    return week, week + (season.first_week - 1 if season else 0)

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply
+from bot.services.membership import JOIN, PREFIX, MembershipService
 from storage import Database, Transaction
 from storage.groups import Participant
 from storage.organisations import Organisation
@@ -38,41 +39,44 @@ async def consenting(tx: Transaction, group_id: int) -> list[Participant]:
     return await tx.groups.consenting(group_id, NOTICE_VERSION)
 
 
-PREFIX = "consent"
+__all__ = ["GIVE", "PREFIX", "WITHDRAW", "ConsentService", "consented", "consenting"]
 GIVE = "consent:give:"
 WITHDRAW = "consent:withdraw:"
 
 
 class ConsentService:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, membership: MembershipService) -> None:
         self._database = database
         self._clock = clock
+        self._membership = membership
 
     async def open_link(self, person: Person, argument: str, display_name: str) -> Reply:
-        """The start link in a group's greeting: the organisation's notice and an agree
-        button. The link's random code was posted in the group, so whoever opens it is one
-        of its members and is recorded as such."""
+        """The start link the greeting's button hands out: if Telegram says the person is
+        in the group's chat they are its participant (``bot/services/membership.py``), and
+        get the organisation's notice with an agree button; else they are told why."""
+        group = await self._membership.join(person.telegram_id, argument, display_name)
         async with self._database.transaction() as tx:
-            group = await tx.groups.by_join_code(argument)
-            if group is None or group.organisation_id is None or not group.is_active:
-                return Reply.of("start.link-unknown")
-            await tx.groups.participant_seen(
-                group.id, person.telegram_id, self._clock.now(), display_name
-            )
+            assert group.organisation_id is not None
             organisation = await tx.organisations.get(group.organisation_id)
             assert organisation is not None
             return await self._notice(tx, person.telegram_id, organisation)
 
     async def group_notice(self, chat_id: int) -> Reply:
         """/privacy in a group: the notice of the organisation the group belongs to, or the
-        general notice where it is not registered."""
+        general notice where it is not registered. In a served group it carries the
+        greeting's button, which opens the bot with the group's current link (a greeting
+        from before the link rotated may carry an old one)."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None or group.organisation_id is None:
                 return Reply.of("privacy.general")
             organisation = await tx.organisations.get(group.organisation_id)
         assert organisation is not None
-        return Reply(_notice_text(organisation))
+        if not group.is_active:
+            return Reply(_notice_text(organisation))
+        return Reply(
+            _notice_text(organisation), ((Button(Text("group.greeting-button"), data=JOIN),),)
+        )
 
     async def privacy_notices(self, person_id: int) -> list[Reply]:
         """/privacy in private: the notice of each organisation the person's consent

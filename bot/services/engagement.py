@@ -3,12 +3,14 @@ answer in, decided for every update from plain values (``Sighting``).
 
 Only what the product needs is stored: a person who writes to the bot privately or presses
 its buttons there, or addresses it in a registered, active group (a command, a button); and
-a participant of such a group. Nothing is stored about anyone in a group the bot does not
-serve. Taking part in a served group goes to the engagement log as metadata, never text: a
-message's type, a reply, a reaction (a person's change, or for anonymous reactions
-Telegram's count on the message), a button, joining and leaving; a button pressed in
-private is logged too, if the presser belongs somewhere (a role, or a group they take part
-in): a stranger's presses leave no event, as their messages leave none.
+a participant of such a group (someone Telegram shows is in its chat: they wrote or reacted
+there; joins and leaves are the groups journey's, ``bot/services/membership.py``). Nothing
+is stored about anyone in a group the bot does not serve. Taking part in a served group
+goes to the engagement log as metadata, never text: a message's type, a reply, a reaction
+(a person's change, or for anonymous reactions Telegram's count on the message), a button,
+joining and leaving; a button pressed in private is logged too, if the presser belongs
+somewhere (a role, or a group they take part in): a stranger's presses leave no event, as
+their messages leave none.
 
 A button is logged by its namespace only (``bot/services/buttons.py``: the bot's own
 buttons); data the bot never issued counts as one ``unrecognised`` event, with nothing of
@@ -73,6 +75,16 @@ class Sighting:
     anonymous_reactions: int | None = None  # Telegram's new count of a message's reactions
 
 
+def _shows_presence(sighting: Sighting) -> bool:
+    """Whether the update shows the person is in the group's chat now (Telegram delivered
+    their message or reaction). Joins and leaves are the groups journey's (a member update
+    or Telegram's notice, whose sender may be someone who left or removed another); a
+    button press shows only that they could see the message."""
+    if sighting.member is not None or sighting.bot_membership or sighting.button is not None:
+        return False
+    return sighting.message != ()  # () is a service message
+
+
 @dataclass(frozen=True)
 class Known:
     person: Person | None  # the stored person, when this update made them known
@@ -117,8 +129,7 @@ class EngagementService:
         if group is None or chat_id is None:
             return Known(person, language)
         self._log_engagement(sighting, group.id, person_id)
-        if sighting.member is None and not sighting.bot_membership:
-            # membership changes are the groups journey's
+        if _shows_presence(sighting):
             try:
                 await self._groups.member_seen(
                     chat_id, person_id, sighting.language_code, sighting.first_name

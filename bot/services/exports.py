@@ -1,7 +1,9 @@
 """The coordinators' export (/export, /export csv, ``kannustin export`` without ``--study``):
 aggregates only, as an XLSX workbook or a ZIP of CSV files with the same tables.
 
-- **weekly**: per group and programme week, the figures of /stats;
+- **weekly**: per group, season and programme week, the figures of /stats (the current
+  season's, as /stats shows them, and before them each earlier season's weeks, each
+  season's pattern worked out on its own: it is added to nothing);
 - **outcomes**: per group, for all the exported groups together and per engagement level
   (the programme weeks a person was active in: low 0-2, medium 3-4, high 5 or more), each
   survey item's n (people who answered both before and after) and mean before, after and
@@ -26,7 +28,7 @@ import datetime as dt
 import io
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -41,7 +43,7 @@ from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
-from bot.services.stats import StatsService, Weekly, start_day
+from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
 from bot.services.surveys import SurveyService
 from storage import Database
 from storage.analytics import ActiveWeeks, BroadcastReach
@@ -65,6 +67,11 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
         ("group_id", "the group's number"),
         ("group", "the group's name"),
         ("organisation", "the organisation running it"),
+        (
+            "season",
+            "the group's season (its programme run again in the same chat); each season's"
+            " weeks count from 1, and an earlier season's figures are never added to another's",
+        ),
         ("week", "programme week: 1 from the first meeting's day (anything earlier counts as 1)"),
         ("week_starts", "the first day of the week (the group's local date)"),
         ("members", "participants in the group during the week (instructors not counted)"),
@@ -242,6 +249,7 @@ class ExportService:
         exported = [g for g in groups if g.organisation_id is not None]
         async with self._database.transaction() as tx:
             figures = await self._stats.figures_in(tx)
+            earlier = await self._stats.weeks_of(tx, exported, past=True)
             everyone = [g.group for g in figures.groups]  # every registered group
             ids = [g.id for g in everyone]
             answers = await tx.surveys.answers(ids)
@@ -253,7 +261,15 @@ class ExportService:
             reached = await tx.analytics.broadcast_reach(sent)
         weekly = await self._stats.disclosed(figures)
         small = self._stats.small_numbers
-        weeks = weekly_table(writer, weekly, exported, organisations, since=since, until=until)
+        weeks = weekly_table(
+            writer,
+            weekly,
+            exported,
+            organisations,
+            since=since,
+            until=until,
+            earlier=await self._stats.disclosed_alone(earlier),
+        )
         items = {item.id: item.scale for item in self._surveys.survey.items}
         outcomes = Outcomes(_pairs(answers, items, active_weeks), everyone, items, small)
         scope = _scope(exported, everyone)
@@ -326,36 +342,65 @@ def weekly_table(
     *,
     since: dt.date | None,
     until: dt.date | None,
+    earlier: Sequence[tuple[GroupWeeks, WeeklyPatterns, int]] = (),
 ) -> int:
+    """Per group, its earlier seasons' weeks (each disclosed on its own) and then its
+    current season's; returns the rows."""
     writer.start("weekly", _columns("weekly"))
-    pattern = weekly.shown
+    before: dict[int, list[tuple[GroupWeeks, WeeklyPatterns, int]]] = defaultdict(list)
+    for entry in earlier:
+        before[entry[0].group.id].append(entry)
     count = 0
-    for group_weeks in weekly.of(exported):
-        group = group_weeks.group
-        one = [group.id]
-        for cell in group_weeks.weeks:
-            begins = start_day(group) + dt.timedelta(weeks=cell.week - 1)
-            if (since and begins + dt.timedelta(days=6) < since) or (until and begins > until):
-                continue
-            confidence = cell.confidence  # shown only over enough ratings: never None then
-            writer.rows(
-                [
-                    (
-                        group.id,
-                        group.name,
-                        organisations.get(group.organisation_id or 0, ""),
-                        cell.week,
-                        begins.isoformat(),
-                        *(
-                            shown(pattern, measure, cell.week, one, getattr(cell, measure))
-                            for _, measure in WEEKLY
-                        ),
-                        shown(pattern, "confidence_sum", cell.week, one, round(confidence or 0, 2)),
-                        cell.broadcasts,
-                    )
-                ]
+    for current in weekly.of(exported):
+        group = current.group
+        for group_weeks, pattern, key in [
+            *sorted(before[group.id], key=lambda entry: entry[0].season),
+            (current, weekly.shown, group.id),
+        ]:
+            count += _season_rows(
+                writer, group_weeks, pattern, key, organisations, since=since, until=until
             )
-            count += 1
+    return count
+
+
+def _season_rows(
+    writer: TableWriter,
+    group_weeks: GroupWeeks,
+    pattern: WeeklyPatterns,
+    key: int,
+    organisations: dict[int, str],
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> int:
+    """One season's weeks of one group; ``key``: the group as its pattern knows it."""
+    group = group_weeks.group
+    one = [key]
+    count = 0
+    for cell in group_weeks.weeks:
+        begins = (group_weeks.starts or start_day(group)) + dt.timedelta(weeks=cell.week - 1)
+        if (since and begins + dt.timedelta(days=6) < since) or (until and begins > until):
+            continue
+        confidence = cell.confidence  # shown only over enough ratings: never None then
+        writer.rows(
+            [
+                (
+                    group.id,
+                    group.name,
+                    organisations.get(group.organisation_id or 0, ""),
+                    group_weeks.season,
+                    cell.week,
+                    begins.isoformat(),
+                    *(
+                        shown(pattern, measure, cell.week, one, getattr(cell, measure))
+                        for _, measure in WEEKLY
+                    ),
+                    shown(pattern, "confidence_sum", cell.week, one, round(confidence or 0, 2)),
+                    cell.broadcasts,
+                )
+            ]
+        )
+        count += 1
     return count
 
 

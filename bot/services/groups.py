@@ -25,13 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.deeplinks import payload
 from bot.errors import DomainError
 from bot.i18n import Lines, Text, normalize_language
 from bot.replies import Button, Reply, column
@@ -44,7 +42,7 @@ from bot.services.access import (
     require_staff,
     visible_groups,
 )
-from bot.services.consent import PREFIX as CONSENT_PREFIX
+from bot.services.membership import JOIN, end_participation, new_join_code
 from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
@@ -68,6 +66,12 @@ _STATUS_KEYS = {
     GroupStatus.INACTIVE: "group.status-inactive",
     GroupStatus.PENDING: "group.status-pending",
 }
+
+
+def status_key(group: Group) -> str:
+    """How /groups and /group name the group's state: archived (``bot/services/seasons.py``)
+    or its status."""
+    return "group.status-archived" if group.is_archived else _STATUS_KEYS[group.status]
 
 
 class Added(StrEnum):
@@ -418,11 +422,14 @@ class GroupService:
             return await tx.groups.participant_seen(group.id, person_id, now, name)
 
     async def member_left(self, chat_id: int, person_id: int) -> bool:
+        """Telegram says the person left the chat or was removed: their participation ends
+        at once and the join code rotates (``bot/services/membership.py``); True if they
+        were a participant until now."""
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
-            if group is None or not group.is_active:
+            if group is None:
                 return False
-            return await tx.groups.participant_left(group.id, person_id, self._clock.now())
+            return await end_participation(tx, group, person_id, self._clock.now())
 
     async def by_chat(self, chat_id: int) -> Group | None:
         async with self._database.transaction() as tx:
@@ -459,7 +466,7 @@ class GroupService:
                     {
                         "number": group.id,
                         "name": group.name,
-                        "status": Text(_STATUS_KEYS[group.status]),
+                        "status": Text(status_key(group)),
                         "instructors": Text("group.no-instructor")
                         if summary.unled
                         else ", ".join(summary.instructor_names) or "-",
@@ -568,7 +575,7 @@ def settings_card(group: Group) -> Reply:
             "number": group.id,
             "name": group.name,
             "title": group.title,
-            "status": Text(_STATUS_KEYS[group.status]),
+            "status": Text(status_key(group)),
             "language": Text(LANGUAGE_NAMES[group.language]),
             "timezone": group.timezone,
         },
@@ -584,19 +591,14 @@ def settings_card(group: Group) -> Reply:
 
 
 def greeting(group: Group) -> Reply:
-    """The greeting in a newly registered group, in its language, with the start link that
-    opens the consent notice of its organisation."""
-    assert group.join_code is not None
+    """The greeting in a newly registered group, in its language, with a button whose press
+    opens the bot privately with the group's current start link (the join code rotates, so
+    the link is made at the press: ``bot/services/membership.py``)."""
     return Reply(
         Text("group.greeting"),
-        ((Button(Text("group.greeting-button"), start=payload(CONSENT_PREFIX, group.join_code)),),),
+        ((Button(Text("group.greeting-button"), data=JOIN),),),
         language=group.language,
     )
-
-
-def new_join_code() -> str:
-    """72 random bits for the start link in a group's greeting (12 URL-safe characters)."""
-    return secrets.token_urlsafe(9)
 
 
 def _valid_timezone(name: str) -> str:

@@ -35,6 +35,7 @@ from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_staff, visible_groups
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
+from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
 from bot.typed import without_controls
@@ -47,7 +48,7 @@ from bot.when import (
     parse_weekly,
 )
 from storage import Database, Transaction
-from storage.analytics import day_number
+from storage.analytics import season_origin
 from storage.groups import Group
 from storage.meetings import Calendar, Meeting, ScheduleItem
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
@@ -69,6 +70,8 @@ SURVEYS = {
     ScheduleKind.SURVEY_MONTH_3: Round.MONTH_3,
     ScheduleKind.SURVEY_MONTH_6: Round.MONTH_6,
 }
+# the kinds written to each participant in private (their membership is checked first)
+TO_PARTICIPANTS = frozenset({*CHECKINS, *SURVEYS})
 # after the last meeting
 FOLLOW_UP_DAYS = {ScheduleKind.SURVEY_MONTH_3: 91, ScheduleKind.SURVEY_MONTH_6: 182}
 MAX_MEETINGS = 52
@@ -168,6 +171,7 @@ class MeetingService:
         broadcasts: BroadcastService,
         notify: Callable[[], None] = lambda: None,
         planned: Callable[[Sequence[ScheduleItem]], None] = lambda items: None,
+        recheck: RecheckGroup,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -180,6 +184,8 @@ class MeetingService:
         self._notify = notify
         # who to tell about new or moved items (the scheduler adds their jobs)
         self._planned = planned
+        # asks Telegram who is still in the group before its participants are written to
+        self._recheck = recheck
 
     # The commands ---------------------------------------------------------------------------
 
@@ -223,7 +229,7 @@ class MeetingService:
         """The group's meetings, one a line, with their status."""
         schedule = await self.schedule(actor_id, group.id)
         calendar = schedule.calendar
-        if calendar is None:
+        if calendar is None or not schedule.meetings:  # (a new season has none yet)
             return Reply.of("meetings.none", group=group.name)
         lines: list[Words] = [
             Text(
@@ -377,6 +383,10 @@ class MeetingService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await self._managed(tx, actor_id, group_id)
+            season = await tx.seasons.current(group.id)
+            assert season is not None  # every group has one from its registration
+            if not season.is_running:  # its programme is over: a new one is a new season
+                raise DomainError("season.calendar-ended", season=season.number)
             start, end = parse_dates(first, now, group.timezone)
             if end != start:
                 raise DomainError("meetings.one-first-date")
@@ -416,8 +426,12 @@ class MeetingService:
             await tx.meetings.remove_meetings_after(group.id, count)
             if group.starts_on != start:
                 await tx.groups.update(group.id, now, starts_on=start)
-                # the programme weeks moved: the weekly roll-up follows
-                await tx.events.sum_again(group.id, day_number(start))
+                # the programme weeks of the current season moved: its roll-up follows
+                await tx.events.sum_again(
+                    group.id,
+                    season_origin(start, season.first_week),
+                    since=season.started_at if season.number > 1 else None,
+                )
             items = await self._replan(tx, group, calendar)
             meetings = await tx.meetings.meetings(group.id)
         log.info("group %d meets %d times from %s", group.id, count, start)
@@ -594,7 +608,10 @@ class MeetingService:
 
     async def fire(self, item_id: int, due_at: dt.datetime) -> bool:
         """The job for ``item_id`` at ``due_at`` fired: send its message once. A job for a
-        time the item no longer has (it was moved) does nothing. True if sent."""
+        time the item no longer has (it was moved) does nothing. True if sent. Before a
+        message to the participants (check-ins, surveys) Telegram is asked who is still in
+        the group (``bot/services/membership.py``)."""
+        await self._recheck_before(item_id, due_at)
         now = self._clock.now()
         async with self._database.transaction() as tx:
             item = await tx.meetings.item(item_id)
@@ -620,7 +637,7 @@ class MeetingService:
             if item.kind == ScheduleKind.PLAN:
                 await self._checkins.invite(tx, group, meeting)
             elif item.kind in SURVEYS:
-                await self._surveys.invite(tx, group, SURVEYS[item.kind])
+                await self._surveys.invite(tx, group, SURVEYS[item.kind], meeting.season)
             elif item.kind in CHECKINS:
                 stage = "mid" if item.kind == ScheduleKind.PROGRESS_MID else "end"
                 await self._checkins.ask_progress(tx, group, meeting, stage)
@@ -632,10 +649,23 @@ class MeetingService:
         log.info("schedule item %d (%s) sent to group %d", item.id, item.kind, group.id)
         return True
 
+    async def _recheck_before(self, item_id: int, due_at: dt.datetime) -> None:
+        async with self._database.transaction() as tx:
+            item = await tx.meetings.item(item_id)
+        if (
+            item is not None
+            and item.status == ScheduleStatus.PENDING
+            and item.due_at == due_at
+            and item.kind in TO_PARTICIPANTS
+        ):
+            await self._recheck(item.group_id)
+
     # Inside ---------------------------------------------------------------------------------
 
     async def _managed(self, tx: Transaction, actor_id: int, group_id: int) -> Group:
         group = await managed_group(tx, actor_id, group_id, self._admins)
+        if group.is_archived:
+            raise DomainError("meetings.group-archived", number=group.id)
         if not group.is_active:
             raise DomainError("meetings.group-inactive")
         return group

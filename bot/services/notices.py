@@ -14,7 +14,9 @@ organisation's tip library, each in the reader's own language, through the outbo
 - contributions wait for review: the organisation's coordinators, at most once a day each
   (``remind_reviewers``, a chore of the scheduler's sweep);
 - a contribution was approved or rejected, with the reviewer's reason if they gave one:
-  its author (``tell``, from ``bot/services/tips.py``).
+  its author (``tell``, from ``bot/services/tips.py``);
+- a group's season ended: its instructors, with buttons to choose its rhythm after the
+  programme (``season_ended``, from ``bot/services/seasons.py``).
 
 Each notice is sent once: it is written in the transaction that makes the change it tells
 of, and only when that transaction changed something (``add_instructor``, ``deactivate``
@@ -41,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import Lines, Text, Translator, Words
-from bot.payload import TextContent, content_to_json
+from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.services.access import group_staff
 from bot.services.people import resolve_language
 from storage import Database, Transaction
@@ -166,21 +168,28 @@ class StaffNotices:
         *,
         group_id: int | None = None,
         names: Sequence[tuple[int, str | None]] = (),
+        buttons: Sequence[tuple[Words, str]] = (),
     ) -> bool:
         """One notice to one person, in their language, written to the outbox in the
-        caller's transaction; ``names``: the colleagues it names (id, name as written).
-        False for someone the bot has never met (it cannot write to them)."""
+        caller's transaction; ``names``: the colleagues it names (id, name as written);
+        ``buttons``: (label, callback data), one a row. False for someone the bot has never
+        met (it cannot write to them)."""
         person = await tx.people.get(person_id)
         if person is None:
             return False
         language = resolve_language(person, None, self._translator.default)
         now = self._clock.now()
+        keyboard = [
+            [OutboxButton(text=self._translator.render(language, label), data=data)]
+            for label, data in buttons
+        ]
+        text = self._translator.render(language, words)
         await tx.outbox.add(
             chat_id=person_id,
             person_id=person_id,
             group_id=group_id,
             purpose=Purpose.NOTICE,
-            content=content_to_json(TextContent(text=self._translator.render(language, words))),
+            content=content_to_json(TextContent(text=text, buttons=keyboard)),
             due_at=now,
             now=now,
             names=names,
@@ -272,6 +281,19 @@ class StaffNotices:
         words = Text(_BOT_CHANGE_KEYS[change], {"group": group.name})
         told = await self._tell_all(tx, await group_staff(tx, group), words, group)
         log.info("group %d: the bot %s; %d staff told", group.id, change, told)
+        return told
+
+    async def season_ended(
+        self, tx: Transaction, group: Group, words: Words, buttons: Sequence[tuple[Words, str]]
+    ) -> int:
+        """The group's season ended: its instructors (or, when it has none, its
+        organisation's coordinators) are asked how the group goes on, with ``buttons``.
+        Returns how many were asked."""
+        people = await tx.groups.instructor_ids(group.id) or await group_staff(tx, group)
+        told = 0
+        for person_id in people:
+            told += await self.tell(tx, person_id, words, group_id=group.id, buttons=buttons)
+        log.info("group %d: its season ended; %d staff asked how it goes on", group.id, told)
         return told
 
     async def remind_reviewers(self) -> int:

@@ -51,6 +51,7 @@ from storage.groups import Group
 from storage.organisations import Organisation
 from storage.research import Participation, StudyAnswer, StudyCheckIn
 from storage.states import AuditAction, EventKind, Round
+from storage.timestamps import from_db
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,11 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
             "the person's study pseudonym (16 characters); empty for what happened to "
             "the group itself (a broadcast delivered, anonymous reactions)",
         ),
-        ("week", "programme week: 1 from the first meeting's day, 0 or less before it"),
+        ("season", "the group's season (its programme run again in the same chat: 1, 2...)"),
+        (
+            "week",
+            "programme week of the season: 1 from its first meeting's day, 0 or less before it",
+        ),
         ("weekday", "1 Monday to 7 Sunday, in the group's time zone"),
         (
             "kind",
@@ -125,7 +130,8 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
     "checkins": [
         ("group", "the group's key in this study"),
         ("person", "the person's study pseudonym"),
-        ("week", "programme week of the meeting whose week the plan is for"),
+        ("season", "the group's season (its programme run again in the same chat: 1, 2...)"),
+        ("week", "programme week (of its season) of the meeting whose week the plan is for"),
         ("confidence", "the latest confidence rating (0-10); empty if they did not rate"),
         ("ratings", "how many times they rated"),
         ("progress_mid", "mid-week progress: done, partly, not-yet; empty if not answered"),
@@ -138,6 +144,7 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
     "surveys": [
         ("group", "the group's key in this study"),
         ("person", "the person's study pseudonym"),
+        ("season", "the group's season (its programme run again in the same chat: 1, 2...)"),
         ("round", "before (first meeting), after (last meeting), month-3, month-6"),
         ("survey", "the survey file's id"),
         ("answered", "questions answered"),
@@ -396,7 +403,10 @@ class ResearchService:
             zone = ZoneInfo(group.timezone)
             first, after = request.window(zone)
             persons = scope.persons[group.id]
-            counts: Counter[tuple[str, int, str, str]] = Counter()
+            counts: Counter[tuple[str, int, int, str, str]] = Counter()
+            async with self._database.transaction() as tx:
+                seasons = await tx.research.season_starts(group.id)
+            starts = _season_days(seasons, group, zone)
             cursor = None
             while True:
                 async with self._database.transaction() as tx:
@@ -411,19 +421,25 @@ class ResearchService:
                     person = "" if event.pseudonym is None else persons.get(event.pseudonym)
                     if person is not None and event.id <= last_id and event.kind in KINDS:
                         day = days.of(zone, event.at)
-                        counts[(person, day, event.kind, shown(event.attributes))] += 1
-            start = group.programme_start.toordinal()
+                        # the season it happened in: the last begun by then
+                        season = next(
+                            (n for n, began, _ in reversed(starts) if began <= event.at), 1
+                        )
+                        attributes = shown(event.attributes)
+                        counts[(person, season, day, event.kind, attributes)] += 1
+            start_of = {number: start for number, _, start in starts}
             writer.rows(
                 (
                     key,
                     person or None,  # the group itself: an empty cell
-                    (day - start) // 7 + 1,
+                    season,
+                    (day - start_of.get(season, day)) // 7 + 1,
                     (day - 1) % 7 + 1,
                     kind,
                     attributes or None,
                     n,
                 )
-                for (person, day, kind, attributes), n in sorted(counts.items())
+                for (person, season, day, kind, attributes), n in sorted(counts.items())
             )
             events += sum(counts.values())
             rows += len(counts)
@@ -436,8 +452,8 @@ class ResearchService:
         items = [item.id for item in self._survey.items]
         extra = sorted({a.item for a in answers} - set(items))
         groups = {group.id: (key, ZoneInfo(group.timezone)) for key, group in scope.included}
-        wide: dict[tuple[str, str, int], dict[str, int | None]] = defaultdict(dict)
-        surveys: dict[tuple[str, str, int], str] = {}
+        wide: dict[tuple[str, str, int, int], dict[str, int | None]] = defaultdict(dict)
+        surveys: dict[tuple[str, str, int, int], str] = {}
         for answer in answers:
             person = scope.person(answer.group_id, answer.pseudonym)
             if person is None:
@@ -445,7 +461,7 @@ class ResearchService:
             key, zone = groups[answer.group_id]
             if not request.covers(answer.sent_at.astimezone(zone).date()):
                 continue
-            row = (key, person, ROUNDS.index(answer.round))
+            row = (key, person, answer.season, ROUNDS.index(answer.round))
             wide[row][answer.item] = answer.value
             surveys[row] = answer.survey
         writer.start("surveys", [*_columns("surveys")[:-1], *items, *extra])
@@ -453,13 +469,14 @@ class ResearchService:
             (
                 key,
                 person,
+                season,
                 ROUNDS[round_index],
-                surveys[(key, person, round_index)],
+                surveys[(key, person, season, round_index)],
                 sum(value is not None for value in values.values()),
                 sum(value is None for value in values.values()),
                 *(values.get(item) for item in [*items, *extra]),
             )
-            for (key, person, round_index), values in sorted(wide.items())
+            for (key, person, season, round_index), values in sorted(wide.items())
         )
         return len(wide)
 
@@ -475,10 +492,12 @@ def _checkins(
         if person is None or not request.covers(checkin.meeting_day):
             continue
         key, start = groups[checkin.group_id]
+        start = checkin.season_start or start
         rows.append(
             (
                 key,
                 person,
+                checkin.season,
                 (checkin.meeting_day - start).days // 7 + 1,
                 checkin.confidence,
                 checkin.ratings,
@@ -488,8 +507,29 @@ def _checkins(
             )
         )
     writer.start("checkins", _columns("checkins"))
-    writer.rows(sorted(rows, key=lambda row: (str(row[0]), str(row[1]), int(row[2] or 0))))
+    writer.rows(
+        sorted(rows, key=lambda row: (str(row[0]), str(row[1]), int(row[2] or 0), int(row[3] or 0)))
+    )
     return len(rows)
+
+
+def _season_days(
+    seasons: list[tuple[int, str, dt.date | None]], group: Group, zone: ZoneInfo
+) -> list[tuple[int, str, int]]:
+    """Each season's number, when it began (as stored) and the day (ordinal) its week 1
+    starts: its first meeting's, else (the current season) the group's programme start,
+    else the day it began."""
+    current = seasons[-1][0] if seasons else 1
+    days = []
+    for number, began, first in seasons:
+        if first is not None:
+            day = first
+        elif number == current:
+            day = group.programme_start
+        else:
+            day = from_db(began).astimezone(zone).date()
+        days.append((number, began, day.toordinal()))
+    return days or [(1, "", group.programme_start.toordinal())]
 
 
 def _disclosure(

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -40,6 +42,7 @@ from bot.services.disclosure import (
 )
 from storage import Database, Transaction
 from storage.analytics import day_number
+from storage.events import EPOCH_DAY
 from storage.groups import Group
 
 MAX_WEEKS = 52
@@ -110,6 +113,8 @@ class Week:
 class GroupWeeks:
     group: Group
     weeks: list[Week] = field(default_factory=list)
+    season: int = 1  # the weeks are this season's (the group's current: bot/services/seasons.py)
+    starts: dt.date | None = None  # the day its week 1 begins
 
 
 @dataclass(frozen=True)
@@ -286,37 +291,84 @@ class StatsService:
         )
         return Weekly(figures.groups, shown)
 
+    async def disclosed_alone(
+        self, seasons: list[GroupWeeks]
+    ) -> list[tuple[GroupWeeks, WeeklyPatterns, int]]:
+        """Earlier seasons' weeks (``weeks_of(past=True)``) with their patterns, each season
+        on its own: they are added to nothing anywhere, so each is its own only sum. With
+        each, the key its pattern knows it by."""
+        alone = [
+            GroupWeeks(replace(unit.group, id=-index), unit.weeks, unit.season, unit.starts)
+            for index, unit in enumerate(seasons, start=1)
+        ]
+        shown = await asyncio.to_thread(disclose, alone, [], self.small_numbers)
+        return [(unit, shown, -index) for index, unit in enumerate(seasons, start=1)]
+
     async def staff_pseudonyms(self, tx: Transaction, group_ids: list[int]) -> list[str]:
         """Whose activity is not counted: the groups' instructors, all staff and admins."""
         staff = set(await tx.analytics.staff_ids(group_ids)) | self._admins
         return [self._pseudonyms.of(person) for person in sorted(staff)]
 
-    async def weeks_of(self, tx: Transaction, groups: list[Group]) -> list[GroupWeeks]:
-        """Every group's weeks from 1 to the current one (or the last with data)."""
+    async def _seasons_shown(
+        self, tx: Transaction, groups: list[Group], *, past: bool, today: int
+    ) -> dict[tuple[int, int], tuple[Group, int, int]]:
+        """(group, season) -> its group, its week-1 day and the day its weeks stop counting
+        (days since 1970): each group's current season, or with ``past`` its earlier ones
+        (each until the next one began)."""
+        ids = [g.id for g in groups]
+        every = await tx.seasons.of_groups(ids)  # by group and number: the last is current
+        if not past:
+            current = {s.group_id: s.number for s in every}
+            return {
+                (g.id, current.get(g.id, 1)): (g, day_number(start_day(g)), today) for g in groups
+            }
+        by_id = {g.id: g for g in groups}
+        first_days = await tx.seasons.first_days(ids)
+        units: dict[tuple[int, int], tuple[Group, int, int]] = {}
+        for season, following in itertools.pairwise(every):
+            if season.group_id != following.group_id:
+                continue
+            group = by_id[season.group_id]
+            zone = ZoneInfo(group.timezone)
+            start = day_number(
+                first_days.get((group.id, season.number), season.started_at.astimezone(zone).date())
+            )
+            ended = day_number(following.started_at.astimezone(zone).date())
+            units[(group.id, season.number)] = (group, start, max(ended - 1, start))
+        return units
+
+    async def weeks_of(
+        self, tx: Transaction, groups: list[Group], *, past: bool = False
+    ) -> list[GroupWeeks]:
+        """Every group's weeks of its current season, from 1 to the current one (or the
+        last with data); with ``past``, the weeks of each group's earlier seasons instead,
+        one ``GroupWeeks`` a season, each to the day the next one began."""
         if not groups:
             return []
         ids = [g.id for g in groups]
-        starts = {g.id: day_number(start_day(g)) for g in groups}
         exclude = await self.staff_pseudonyms(tx, ids)
         today = day_number(self._clock.now().date())
-        table: dict[int, dict[int, Week]] = {g.id: {} for g in groups}
+        units = await self._seasons_shown(tx, groups, past=past, today=today)
+        table: dict[tuple[int, int], dict[int, Week]] = {unit: {} for unit in units}
 
-        def week(group_id: int, number: int) -> Week:
-            return table[group_id].setdefault(number, Week(number))
+        def week(unit: tuple[int, int], number: int) -> Week | None:
+            if unit not in table or number > MAX_WEEKS:
+                return None
+            return table[unit].setdefault(number, Week(number))
 
-        for row in await tx.analytics.activity_by_week(ids, exclude):
-            if row.week > MAX_WEEKS:
+        for row in await tx.analytics.activity_by_week(ids, exclude, past=past):
+            cell = week((row.group_id, row.season), row.week)
+            if cell is None:
                 continue
-            cell = week(row.group_id, row.week)
             cell.active = row.active
             cell.messages = row.messages + row.replies
             cell.reactions = row.reactions
             cell.taps = row.taps
             cell.broadcasts = row.broadcasts
-        for plans in await tx.analytics.checkins_by_week(ids):
-            if plans.week > MAX_WEEKS:
+        for plans in await tx.analytics.checkins_by_week(ids, past=past):
+            cell = week((plans.group_id, plans.season), plans.week)
+            if cell is None:
                 continue
-            cell = week(plans.group_id, plans.week)
             cell.invited = plans.invited
             cell.planned = plans.planned
             cell.done = plans.done
@@ -331,34 +383,43 @@ class StatsService:
         for group_id, joined, until in await tx.analytics.erased_memberships(ids):
             members[group_id].append((day_number(joined), day_number(until)))
         result = []
-        for group in groups:
-            start = starts[group.id]
-            current = max(1, min((today - start) // 7 + 1, MAX_WEEKS))
-            last = max([current, *table[group.id]])
-            weeks = [week(group.id, n) for n in range(1, last + 1)]
+        for (group_id, season), (group, start, counted_to) in units.items():
+            current_week = max(1, min((counted_to - start) // 7 + 1, MAX_WEEKS))
+            last = max([current_week, *table[(group_id, season)]])
+            weeks = [table[(group_id, season)].setdefault(n, Week(n)) for n in range(1, last + 1)]
             for cell in weeks:
                 begins = start + 7 * (cell.week - 1) if cell.week > 1 else -(10**9)
                 ends = start + 7 * cell.week
                 cell.members = sum(
                     1
-                    for joined, left in members[group.id]
+                    for joined, left in members[group_id]
                     if joined < ends and (left is None or left >= begins)
                 )
-            result.append(GroupWeeks(group, weeks))
+            starts = dt.date.fromordinal(start + EPOCH_DAY)
+            result.append(GroupWeeks(group, weeks, season, starts))
         return result
 
 
 def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
     if len(groups) == 1:
-        return Text("stats.group-header", {"group": groups[0].group.name})
+        return group_header(groups[0])
     return Text(
         "stats.overview-header",
         {"name": scope.organisation or Text("stats.your-groups"), "count": len(groups)},
     )
 
 
+def group_header(group: GroupWeeks) -> Text:
+    """The group's name; from its second season on, the season its weeks are."""
+    if group.season > 1:
+        return Text(
+            "stats.group-season-header", {"group": group.group.name, "season": group.season}
+        )
+    return Text("stats.group-header", {"group": group.group.name})
+
+
 def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
-    lines: list[Words] = [Text("stats.group-header", {"group": group.group.name})]
+    lines: list[Words] = [group_header(group)]
     ids = [group.group.id]
     previous: Week | None = None
     for cell in group.weeks:

@@ -23,6 +23,7 @@ from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply
 from bot.runtime.events import EventLog
 from bot.services.consent import consenting
+from bot.services.membership import RecheckGroup
 from content.surveys import Item, Survey, Surveys
 from storage import Database, Transaction
 from storage.groups import Group
@@ -57,6 +58,7 @@ class SurveyService:
         pseudonyms: Pseudonyms,
         events: EventLog,
         notify: Callable[[], None] = lambda: None,
+        recheck: RecheckGroup,
     ) -> None:
         survey = surveys.get(survey_id)
         if survey is None:
@@ -69,13 +71,18 @@ class SurveyService:
         self._pseudonyms = pseudonyms
         self._events = events
         self._notify = notify
+        # asks Telegram who is still in a group before a reminder goes to its participants
+        self._recheck = recheck
 
     # Sent by the schedule ---------------------------------------------------------------------
 
-    async def invite(self, tx: Transaction, group: Group, round_name: Round) -> int:
-        """The round's first question to every consenting participant; returns how many."""
+    async def invite(
+        self, tx: Transaction, group: Group, round_name: Round, season: int = 1
+    ) -> int:
+        """The round (of the group's ``season``) first question to every consenting
+        participant; returns how many."""
         now = self._clock.now()
-        opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now)
+        opened = await tx.surveys.open_round(group.id, self.survey.id, round_name, now, season)
         survey = self._surveys.get(opened.survey) or self.survey
         sent = 0
         for person in await consenting(tx, group.id):
@@ -94,8 +101,17 @@ class SurveyService:
         return sent
 
     async def remind(self) -> int:
-        """One reminder for each survey left unfinished two days after its invitation."""
+        """One reminder for each survey left unfinished two days after its invitation (to
+        those Telegram still says are in the group)."""
         now = self._clock.now()
+        async with self._database.transaction() as tx:
+            groups = set()
+            for response in await tx.surveys.to_remind(now - REMIND_AFTER):
+                round_ = await tx.surveys.round(response.round_id)
+                if round_ is not None:
+                    groups.add(round_.group_id)
+        for group_id in sorted(groups):
+            await self._recheck(group_id)
         reminded = 0
         async with self._database.transaction() as tx:
             for response in await tx.surveys.to_remind(now - REMIND_AFTER):
