@@ -87,6 +87,12 @@ async def _rhythm(world: World, args: list[str], _: str) -> object:
     return await world.services.meetings.rhythm_command(INSTRUCTOR, group, rest)
 
 
+async def _season(world: World, args: list[str], _: str) -> object:
+    seasons = world.services.seasons
+    group, rest = await seasons.which_group(INSTRUCTOR, INSTRUCTOR, private=True, args=args)
+    return await seasons.command(INSTRUCTOR, group, rest)
+
+
 async def _checkins(world: World, args: list[str], _: str) -> object:
     group, _rest = await _group_args(world, args, private=True)
     return await world.services.checkins.figures_report(INSTRUCTOR, group.id)
@@ -199,6 +205,7 @@ COMMAND_DRIVERS: dict[str, Drive] = {
     "uncancel": _change("uncancel"),
     "remote": _change("remote"),
     "rhythm": _rhythm,
+    "season": _season,
     "schedule": _plain(lambda w: w.services.meetings.schedule_listing(INSTRUCTOR)),
     "checkins": _checkins,
     "buddies": _buddies,
@@ -301,6 +308,7 @@ LEADS: dict[str, tuple[str, ...]] = {
     "invite": ("instructor", "coordinator", "instructor 1", "coordinator org"),
     "stats": ("1", "chart", "1 chart"),
     "start": ("join_", "inv_", "consent_"),
+    "season": ("1", "new", "after", "1 after", "after weekly", "1 new"),
     "neworg": ("Espoo",),
     "orgcontact": ("tietosuoja@espoo.fi",),
 }
@@ -473,6 +481,7 @@ NAMED_CASES = [
     ("group", "timezone zone.tab", "group.timezone-unknown"),
     ("group", "timezone Europe/Helsinki\x00", "group.timezone-unknown"),
     ("meetings", "² ti 14:00 3.12.", "when.unparseable-weekly"),
+    ("season", "² after weekly", "season.usage"),
 ]
 
 
