@@ -242,8 +242,20 @@ async def _broadcast_content(world: World, _: list[str], text: str) -> object:
 
 
 async def _rejection_reason(world: World, _: list[str], text: str) -> object:
-    """What a coordinator writes when asked why a contribution is rejected."""
-    return await world.services.tips.reason_written(COORDINATOR, text)
+    """What a coordinator writes when asked why a contribution is rejected: a new
+    contribution each time (an instructor's broadcast saved to the library), so that the
+    question is open."""
+    services = world.services
+    broadcasts = services.broadcasts
+    await broadcasts.received(INSTRUCTOR, TextContent(text="Vinkki"), text="Vinkki", album=None)
+    await broadcasts.toggle_target(INSTRUCTOR, None)
+    broadcast, _groups = await broadcasts.send_draft(INSTRUCTOR, None)
+    await services.tips.save(INSTRUCTOR, broadcast.id, "sleep", "fi")
+    async with services.database.transaction() as tx:
+        contribution = await tx.tips.contribution_of_broadcast(broadcast.id)
+    assert contribution is not None
+    await services.tips.ask_reason(COORDINATOR, contribution.id)
+    return await services.tips.reason_written(COORDINATOR, text)
 
 
 async def _plan(world: World, _: list[str], __: str) -> object:
