@@ -113,9 +113,9 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             raise ValueError(
-                f"unknown time zone {value!r} (use a name like Europe/Helsinki)"
+                f"unknown time zone {value[:64]!r} (use a name like Europe/Helsinki)"
             ) from None
         return value
 

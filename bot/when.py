@@ -15,14 +15,20 @@ the clock. Anything else raises ``WhenError`` with the message key to show.
 
 Times are shown the same way (``format_local``), in the zone of the group they concern;
 ``format_for_groups`` says what a time that concerns groups in several zones shows.
+
+A date is read only within ``EARLIEST_YEAR`` .. ``LATEST_YEARS`` years from now (a
+programme runs for weeks, its follow-ups for months): a year outside that is refused as
+``when.out-of-range`` before any date arithmetic could overflow. A time zone is one of the
+IANA names of the zone database (``known_timezone``), matched without regard to case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.errors import DomainError
 from bot.i18n import PerLanguage
@@ -103,8 +109,37 @@ _NAMED = re.compile(rf"^(?P<name>[a-zåäö]+(?: morgon| övermorgon)?)\.?(?:\s+
 _TIME_ONLY = re.compile(rf"^{_TIME}$")
 
 
+EARLIEST_YEAR = 2020  # before the first group began: a typing mistake
+LATEST_YEARS = 3  # years ahead: a programme, its follow-ups and planning well ahead
+ZONE_NAME_LIMIT = 64  # characters: the longest IANA name is 32
+# names in the zone database that are not places people live by
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 class WhenError(DomainError):
     """The text is not a time we understand, or it is in the past."""
+
+
+def year_in_range(year: int, today: dt.date) -> None:
+    """Refuse a year far from now (``3.12.9999``: a typing mistake, and past the calendar's
+    end once weeks are added)."""
+    if not EARLIEST_YEAR <= year <= today.year + LATEST_YEARS:
+        raise WhenError(
+            "when.out-of-range", earliest=EARLIEST_YEAR, latest=today.year + LATEST_YEARS
+        )
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """Every IANA zone name, by its lower case."""
+    return {name.lower(): name for name in available_timezones() - _NOT_ZONES}
+
+
+def known_timezone(name: str) -> str | None:
+    """The IANA zone ``name`` means (``europe/helsinki`` is ``Europe/Helsinki``), or None."""
+    if len(name) > ZONE_NAME_LIMIT:
+        return None
+    return _zones().get(name.strip().lower())
 
 
 def parse_when(text: str, now: dt.datetime, timezone: str) -> dt.datetime:
@@ -127,10 +162,12 @@ def parse_when(text: str, now: dt.datetime, timezone: str) -> dt.datetime:
 def _day_and_time(text: str, local_now: dt.datetime) -> tuple[dt.date, int, int]:
     today = local_now.date()
     if match := _ISO.match(text):
+        year_in_range(int(match["year"]), today)
         day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
         return day, *_clock(match, default_hour=9)
     if match := _DOTTED.match(text):
         if match["year"]:
+            year_in_range(int(match["year"]), today)
             day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
         else:
             day = _date(today.year, int(match["month"]), int(match["day"]))
@@ -265,11 +302,13 @@ def _day_only(text: str, today: dt.date, not_before: dt.date) -> dt.date:
     try:
         if match := _ISO.match(text):
             if match["hour"] is None:
+                year_in_range(int(match["year"]), today)
                 return _date(int(match["year"]), int(match["month"]), int(match["day"]))
         elif match := _DOTTED.match(text):
             if match["hour"] is None:
                 month, day = int(match["month"]), int(match["day"])
                 if match["year"]:
+                    year_in_range(int(match["year"]), today)
                     return _date(int(match["year"]), month, day)
                 found = _date(not_before.year, month, day)
                 return found if found >= not_before else _date(not_before.year + 1, month, day)
@@ -278,6 +317,7 @@ def _day_only(text: str, today: dt.date, not_before: dt.date) -> dt.date:
         elif text.rstrip(".") in _WEEKDAYS:
             ahead = (_WEEKDAYS[text.rstrip(".")] - not_before.weekday()) % 7
             return not_before + dt.timedelta(days=ahead)
-    except WhenError:
-        pass
+    except WhenError as error:
+        if error.key == "when.out-of-range":
+            raise
     raise WhenError("when.unparseable-dates")

@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot.errors import DomainError
+from bot.payload import TEXT_LIMIT, fit_text
 from bot.runtime.context import KannustinApplication, KannustinContext
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def on_error(update: object, context: KannustinContext) -> None:
         user.id if user is not None else None,
         user.language_code if user is not None else None,
     )
-    text = context.services.translator.text(language, key, **params)
+    text = fit_text(context.services.translator.text(language, key, **params), TEXT_LIMIT)
     try:
         await _tell(update, text)
     except TelegramError as send_error:

@@ -14,16 +14,21 @@ from handlers.rendering import answer, hand_over, render
 CSV_WORDS = ("csv", "zip")
 
 
+def export_kind(args: list[str]) -> str:
+    """``xlsx`` without words, ``zip`` for ``csv`` (or ``zip``); anything else is refused."""
+    words = [a.lower() for a in args]
+    if len(words) > 1 or (words and words[0] not in CSV_WORDS):
+        raise DomainError("export.usage")
+    return "zip" if words else "xlsx"
+
+
 async def export_command(update: Update, context: KannustinContext) -> None:
     """``/export`` sends an XLSX workbook, ``/export csv`` a ZIP of CSV files; the outcome
     chart follows as a picture when there are outcomes to draw."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    args = [a.lower() for a in context.args or []]
-    if len(args) > 1 or (args and args[0] not in CSV_WORDS):
-        raise DomainError("export.usage")
-    kind = "zip" if args else "xlsx"
+    kind = export_kind(list(context.args or []))
     exports = context.services.exports
     groups = await exports.groups_for(user.id)
     await answer(message, context, Reply.of("export.working"))

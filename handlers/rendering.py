@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.deeplinks import start_link
 from bot.i18n import Words
-from bot.payload import TEXT_LIMIT, fit_text
+from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text
 from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
 
@@ -84,8 +84,13 @@ async def show(message: Message, context: KannustinContext, reply: Reply, *, edi
 async def hand_over(message: Message, context: KannustinContext, file: File) -> None:
     """Send the file in the same chat."""
     await message.reply_document(
-        file.data, filename=file.filename, caption=render(context, file.caption)
+        file.data, filename=file.filename, caption=caption_of(context, file.caption)
     )
+
+
+def caption_of(context: KannustinContext, words: Words) -> str:
+    """``words`` in the reader's language, cut to what a caption may hold."""
+    return fit_text(render(context, words), CAPTION_LIMIT)
 
 
 def command_text(message: Message) -> str:

@@ -59,16 +59,20 @@ async def ask_group(update: Update, context: KannustinContext) -> None:
     await query.answer()
 
 
+def leave_request(words: str) -> int | None:
+    """``N`` or ``#N`` as the group's number; nothing: None (the person's groups)."""
+    match = _NUMBER.match(words)
+    if words and match is None:
+        raise DomainError("staff.leave-usage-number")
+    return None if match is None else int(match[1])
+
+
 async def leave(update: Update, context: KannustinContext) -> None:
     """/leave N: the question before stepping down from group N (without N: your groups)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    words = command_text(message)
-    match = _NUMBER.match(words)
-    if words and match is None:
-        raise DomainError("staff.leave-usage-number")
-    group_id = None if match is None else int(match[1])
+    group_id = leave_request(command_text(message))
     await answer(message, context, await context.services.staff.ask_leave(user.id, group_id))
 
 

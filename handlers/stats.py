@@ -9,9 +9,19 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.stats import CHART, GROUP
-from handlers.rendering import answer, render
+from handlers.rendering import answer, caption_of
 
 CHART_WORDS = ("chart", "kaavio", "diagram")
+
+
+def stats_request(args: list[str]) -> tuple[int | None, bool]:
+    """``[N] [chart]`` as the group's number (None: every group) and whether a chart."""
+    words = [a.lower() for a in args]
+    chart = any(a in CHART_WORDS for a in words)
+    numbers = [a for a in words if a.isascii() and a.isdigit() and len(a) <= 9]
+    if len(words) != chart + len(numbers) or len(numbers) > 1:
+        raise DomainError("stats.usage")
+    return (int(numbers[0]) if numbers else None), chart
 
 
 async def stats_command(update: Update, context: KannustinContext) -> None:
@@ -19,12 +29,7 @@ async def stats_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    args = [a.lower() for a in context.args or []]
-    chart = any(a in CHART_WORDS for a in args)
-    numbers = [a for a in args if a.isdigit() and len(a) <= 9]
-    if len(args) != chart + len(numbers) or len(numbers) > 1:
-        raise DomainError("stats.usage")
-    group_id = int(numbers[0]) if numbers else None
+    group_id, chart = stats_request(list(context.args or []))
     await _show(message, context, user.id, group_id, chart=chart)
 
 
@@ -46,7 +51,7 @@ async def _show(
     stats = context.services.stats
     if chart:
         picture, title = await stats.chart(actor_id, group_id, context.speaks)
-        await message.reply_photo(picture, caption=render(context, title))
+        await message.reply_photo(picture, caption=caption_of(context, title))
         return
     await answer(message, context, await stats.report(actor_id, group_id))
 

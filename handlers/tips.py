@@ -5,6 +5,7 @@ message) and /approval for coordinators. The screens are made in ``bot/services/
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -50,6 +51,7 @@ AFTER_JOURNEYS = 1  # after the journeys: a question walked away from is closed
 _KEY = r"(lib:[a-z0-9-]{1,48}|own:\d{1,9})"
 _THEMES = "|".join(theme.value for theme in Theme)
 _LANGUAGES = "|".join(LANGUAGES)
+_NUMBER = re.compile(r"^#?\d{1,9}$")
 
 
 # /tip ---------------------------------------------------------------------------------------
@@ -108,15 +110,19 @@ async def tip_button(update: Update, context: KannustinContext) -> None:
 # Saving a broadcast to the library -----------------------------------------------------------
 
 
+def save_request(args: list[str]) -> int:
+    """``N`` or ``#N``: the broadcast's number."""
+    if len(args) != 1 or not _NUMBER.match(args[0]):
+        raise DomainError("tip.save-usage")
+    return int(args[0].lstrip("#"))
+
+
 async def save_command(update: Update, context: KannustinContext) -> None:
     """/save N: offer broadcast N to the organisation's library."""
     message = update.effective_message
     assert message is not None
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 10:
-        raise DomainError("tip.save-usage")
+    number = save_request(list(context.args or []))
     assert update.effective_user is not None
-    number = int(args[0].lstrip("#"))
     await answer(
         message, context, await context.services.tips.offer_saving(update.effective_user.id, number)
     )
@@ -220,10 +226,16 @@ async def approval_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    args = [arg.lower() for arg in context.args or []]
-    if args not in (["on"], ["off"]):
+    review = approval_request(list(context.args or []))
+    await answer(message, context, await context.services.tips.set_review(user.id, review))
+
+
+def approval_request(args: list[str]) -> bool:
+    """``on`` or ``off``: whether contributions wait for review."""
+    words = [arg.lower() for arg in args]
+    if words not in (["on"], ["off"]):
         raise DomainError("tip.approval-usage")
-    await answer(message, context, await context.services.tips.set_review(user.id, args[0] == "on"))
+    return words[0] == "on"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -79,7 +79,10 @@ def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("kannustin: cannot reach the Bot API at http://127.0.0.1:9/")
+    assert last == (
+        "kannustin: the Bot API at http://127.0.0.1:9/bot<token>/getMe refused the connection "
+        "(nothing listens there)"
+    )
     assert "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
 

@@ -65,6 +65,12 @@ def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
             "(use a name like Europe/Helsinki)",
         ),
         (
+            "KANNUSTIN_TIMEZONE",
+            "Europe/" + "x" * 5000,  # too long a file name for the zone database
+            "KANNUSTIN_TIMEZONE: unknown time zone 'Europe/" + "x" * 57 + "' "
+            "(use a name like Europe/Helsinki)",
+        ),
+        (
             "KANNUSTIN_LISTEN",
             "8443",
             "KANNUSTIN_LISTEN: expected HOST:PORT such as 0.0.0.0:8443, got '8443'",

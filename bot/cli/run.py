@@ -13,10 +13,10 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import pseudonyms
+from bot.cli.botapi import HIDDEN_TOKEN, bot_username
 from bot.cli.common import (
     EXIT_OK,
     EXIT_PROBLEM,
@@ -94,8 +94,14 @@ def telegram_failures(settings: Settings) -> Iterator[None]:
     """Telegram refuses the token, cannot be reached or refuses to start: one line each."""
     try:
         yield
-    except InvalidToken:
-        # PTB's own message quotes the token; ours does not.
+    except InvalidToken as error:
+        # PTB's own message quotes the token; ours does not. PTB raises this for a 404 too,
+        # which is a wrong URL (the start-up check has asked with this token already).
+        if "not found" in error.message.lower():
+            raise Failure(
+                f"the Bot API at {settings.bot_api_url}{HIDDEN_TOKEN}/ answered HTTP 404 Not Found "
+                "(check KANNUSTIN_API_BASE_URL)"
+            ) from None
         raise Failure("KANNUSTIN_BOT_TOKEN: Telegram rejected the token", EXIT_USAGE) from None
     except NetworkError as error:
         raise Failure(
@@ -106,11 +112,10 @@ def telegram_failures(settings: Settings) -> Iterator[None]:
 
 
 async def _check_telegram(settings: Settings) -> None:
-    """Ask Telegram who we are before starting, so a bad token or URL is one clear line."""
-    bot = Bot(settings.require_token(), base_url=settings.bot_api_url)
-    with telegram_failures(settings):
-        async with bot:
-            log.info("Telegram knows this bot as @%s", bot.username)
+    """Ask Telegram who we are before starting, so a bad token or URL is one clear line
+    (``bot/cli/botapi.py``)."""
+    username = await bot_username(settings.bot_api_url, settings.require_token())
+    log.info("Telegram knows this bot as @%s", username)
 
 
 def check(settings: Settings) -> int:

@@ -11,6 +11,10 @@ large broadcast for more than a slot or two.
 
 When Telegram answers 429 anyway, everything pauses for ``retry_after``: the limit is
 per bot, so pushing on with other chats would only earn more 429s.
+
+Memory stays bounded by the chats written to within the last window, not by every chat
+ever written to: a chat whose window is empty is forgotten (it would be free anyway), on
+its next look and by a sweep at most once per group window.
 """
 
 from __future__ import annotations
@@ -124,6 +128,9 @@ class Pacer:
         self._taken: list[tuple[float, float]] = []
         self._paused_until = 0.0
         self._recent: dict[int | str, deque[float]] = {}
+        # the longest window: a chat whose last send is older than this is forgotten
+        self._longest = max(limits.window(group=True)[0], limits.window(group=False)[0])
+        self._next_sweep = 0.0
         self.pauses = 0  # 429s that paused everything
 
     def now(self) -> float:
@@ -133,18 +140,41 @@ class Pacer:
         """When the chat's own window has room for ``count`` more (reserves nothing)."""
         now = self._clock()
         window, allowed = self.limits.window(group=group)
-        recent = self._recent.setdefault(chat_id, deque())
+        recent = self._recent.get(chat_id)
+        if recent is None:
+            return now
         while recent and recent[0] <= now - window:
             recent.popleft()
+        if not recent:
+            del self._recent[chat_id]
+            return now
         return chat_free_at(list(recent), now, window, allowed, count)
 
     def reserve(self, chat_id: int | str, *, group: bool, count: int = 1) -> float:
         """Reserve the earliest slot for ``count`` messages to ``chat_id``; returns its time."""
         now = self._clock()
+        self._sweep(now)
         chat_free = self.chat_ready_at(chat_id, group=group, count=count)
         slot = self._free_overall_slot(max(now, self._paused_until, chat_free), count, now)
-        self._recent[chat_id].extend([slot] * count)
+        self._recent.setdefault(chat_id, deque()).extend([slot] * count)
         return slot
+
+    @property
+    def chats_kept(self) -> int:
+        """How many chats' recent sends are held in memory now."""
+        return len(self._recent)
+
+    def _sweep(self, now: float) -> None:
+        """Forget every chat whose last send has left even the longest window; at most
+        once per that window, so the cost is a pass over the chats of one window."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self._longest
+        stale = now - self._longest
+        for chat_id in [
+            chat for chat, sends in self._recent.items() if not sends or sends[-1] <= stale
+        ]:
+            del self._recent[chat_id]
 
     def _free_overall_slot(self, earliest: float, count: int, now: float) -> float:
         taken = self._taken

@@ -28,7 +28,6 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -47,6 +46,8 @@ from bot.services.membership import JOIN, end_participation, new_join_code
 from bot.services.notices import BotChange, StaffNotices
 from bot.services.people import LANGUAGE_NAMES
 from bot.settings import LANGUAGES
+from bot.typed import echo, without_controls
+from bot.when import known_timezone
 from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
@@ -536,7 +537,7 @@ class GroupService:
         if timezone is not None:
             changes["timezone"] = _valid_timezone(timezone)
         if display_name is not None:
-            name = " ".join(display_name.split())
+            name = " ".join(without_controls(display_name).split())
             if not 1 <= len(name) <= DISPLAY_NAME_LIMIT:
                 raise DomainError("group.name-invalid", limit=DISPLAY_NAME_LIMIT)
             changes["display_name"] = name
@@ -601,8 +602,9 @@ def greeting(group: Group) -> Reply:
 
 
 def _valid_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError("group.timezone-unknown", timezone=name[:64]) from None
-    return name
+    """The IANA name of the zone meant (any case); anything else is refused, with a short
+    piece of what was typed."""
+    known = known_timezone(name)
+    if known is None:
+        raise DomainError("group.timezone-unknown", timezone=echo(name))
+    return known

@@ -38,6 +38,7 @@ from bot.services.checkins import CheckInService
 from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
+from bot.typed import without_controls
 from bot.when import (
     WhenError,
     day_and_time,
@@ -82,6 +83,7 @@ MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
 MAX_LINES = 60  # planned messages are listed while the list is shorter
 SCHEDULE_LIMIT = 4000  # characters of /schedule
 LABEL_LIMIT = 60  # characters of a planned message's cancel button
+REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
     MeetingStatus.PLANNED: "meetings.status-planned",
@@ -195,7 +197,7 @@ class MeetingService:
         rest = list(args)
         if not private:
             return await self.group_of_chat(actor_id, chat_id), rest
-        if rest and rest[0].isdigit() and len(rest[0]) <= 9:
+        if rest and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 9:
             number = int(rest.pop(0))
             async with self._database.transaction() as tx:
                 return await managed_group(tx, actor_id, number, self._admins), rest
@@ -267,7 +269,10 @@ class MeetingService:
             ),
             1,
         )
-        dates, rest = " ".join(args[:taken]), " ".join(args[taken:]).strip()
+        dates = " ".join(args[:taken])
+        rest = without_controls(" ".join(args[taken:])).strip()
+        if action == "cancel" and len(rest) > REASON_LIMIT:
+            raise DomainError("meetings.reason-too-long", limit=REASON_LIMIT)
         if action == "cancel":
             changed = await self.cancel(actor_id, group.id, dates, rest or None)
         elif action == "remote":
@@ -825,7 +830,7 @@ def _reads(parse: Callable[[str], object], text: str) -> bool:
         parse(text)
     except WhenError as error:
         # a past or backwards range did read as dates: let the service say so
-        return error.key in ("when.past", "when.range-backwards")
+        return error.key in ("when.past", "when.range-backwards", "when.out-of-range")
     return True
 
 
@@ -871,7 +876,7 @@ def _hhmm(text: str) -> str:
 
 def _place_or_link(where: str | None) -> tuple[str | None, str | None]:
     """A web address is the video link; anything else is the place."""
-    text = (where or "").strip()
+    text = without_controls(where or "").strip()
     if not text:
         return None, None
     if len(text) > 200:

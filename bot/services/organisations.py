@@ -11,6 +11,7 @@ from bot.i18n import Text
 from bot.replies import Reply
 from bot.services.access import load_actor, require_admin, require_coordinator
 from bot.services.invitations import InvitationService, NewInvitation
+from bot.typed import without_controls
 from storage import Database, Transaction
 from storage.organisations import Organisation
 from storage.states import AuditAction, EventErasure, StaffRole
@@ -22,7 +23,7 @@ NUMBER_DIGITS = 9  # an organisation's number fits the database's INTEGER
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    cleaned = " ".join(without_controls(name).split())
     if not 2 <= len(cleaned) <= NAME_LIMIT:
         raise DomainError("org.name-invalid", limit=NAME_LIMIT)
     return cleaned
@@ -104,7 +105,7 @@ class OrganisationService:
     async def find(self, number_or_name: str) -> Organisation:
         """An organisation by its number (as ``kannustin org list`` shows it) or by its
         name: digits only are a number (an organisation named so is chosen by number)."""
-        text = " ".join(number_or_name.split())
+        text = " ".join(without_controls(number_or_name).split())
         async with self._database.transaction() as tx:
             if text.isascii() and text.isdigit() and len(text) <= NUMBER_DIGITS:
                 found = await tx.organisations.get(int(text))
@@ -144,7 +145,7 @@ class OrganisationService:
         self, actor_id: int | None, contact: str, organisation_id: int | None = None
     ) -> Organisation:
         """The controller's contact shown in the privacy notice (coordinator: their own)."""
-        contact = " ".join(contact.split())
+        contact = " ".join(without_controls(contact).split())
         if not 3 <= len(contact) <= CONTACT_LIMIT:
             raise DomainError("org.contact-invalid", limit=CONTACT_LIMIT)
         async with self._database.transaction() as tx:

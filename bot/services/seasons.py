@@ -125,7 +125,7 @@ class SeasonService:
         """As the meeting commands: the group chat's group, or in private the number given
         first (else the actor's only active group); an archived group may be named."""
         rest = list(args)
-        if private and rest and rest[0].isdigit() and len(rest[0]) <= 9:
+        if private and rest and rest[0].isascii() and rest[0].isdigit() and len(rest[0]) <= 9:
             number = int(rest.pop(0))
             async with self._database.transaction() as tx:
                 return await managed_group(tx, actor_id, number, self._admins), rest

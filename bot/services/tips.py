@@ -57,6 +57,7 @@ from bot.services.broadcasts import AnyContent, BroadcastService, TipVariants
 from bot.services.consent import consented
 from bot.services.notices import StaffNotices
 from bot.settings import LANGUAGES
+from bot.typed import without_controls
 from content import Library, Tip
 from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
@@ -620,7 +621,7 @@ class TipService:
         author told why. None: nobody asked, the message is something else. A reason that
         is empty or longer than ``REASON_LIMIT`` is refused kindly and the question stays
         open; a contribution reviewed meanwhile is said so, and the question is closed."""
-        reason = text.strip()
+        reason = without_controls(text).strip()
         async with self._database.transaction() as tx:
             contribution_id = await self._open_question(tx, actor_id)
         if contribution_id is None:
@@ -713,7 +714,11 @@ class TipService:
             tip = self.library.get(key.removeprefix(CURATED))
             if tip is not None:
                 return TipView(key, tip.theme, tip=tip)
-        elif key.startswith(OWN) and key.removeprefix(OWN).isdigit():
+        elif (
+            key.startswith(OWN)
+            and key.removeprefix(OWN).isascii()
+            and key.removeprefix(OWN).isdigit()
+        ):
             contribution = await tx.tips.contribution(int(key.removeprefix(OWN)))
             if (
                 contribution is not None
