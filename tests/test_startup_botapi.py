@@ -121,7 +121,10 @@ async def test_tls_spoken_to_a_plain_server_is_a_tls_failure(not_found: str) -> 
 
 
 async def test_a_server_that_never_answers_is_a_timeout() -> None:
+    writers: list[asyncio.StreamWriter] = []
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
         await reader.read()  # listens, never answers
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
@@ -131,6 +134,10 @@ async def test_a_server_that_never_answers_is_a_timeout() -> None:
             await bot_username(f"http://127.0.0.1:{port}/bot", TOKEN, wait=0.3)
     finally:
         server.close()
+        for writer in writers:  # the connections it accepted (closing the server does not)
+            writer.close()
+            await writer.wait_closed()
+        await server.wait_closed()
 
     assert str(failed.value) == (
         f"the Bot API at http://127.0.0.1:{port}/bot<token>/getMe did not answer within 0.3 s"
