@@ -254,6 +254,7 @@ async def test_a_contribution_is_reviewed_and_shared_within_its_organisation_onl
     confirm = await send_from_picker(bot, ilkka, picker)
     sending = await press_for(bot, ilkka, confirm, "bc:now", "sendMessage")
     assert ("📚 Save to the tip library", "lib:save:1") in sending.buttons()
+    await delivery_report(bot, ilkka)  # before the next step's answer, not in its place
     themes = await press_for(bot, ilkka, sending, "lib:save:1", "sendMessage")
     languages = await press_for(bot, ilkka, themes, "lib:th:1:relaxation", "editMessageText")
     saved = await press_for(bot, ilkka, languages, "lib:lg:1:relaxation:en", "editMessageText")
@@ -338,6 +339,7 @@ async def test_without_review_a_contribution_is_shared_at_once(bot: RunningBot) 
     picker = await press_for(bot, ilkka, picker, "bc:all", "editMessageText")
     confirm = await send_from_picker(bot, ilkka, picker)
     await press_for(bot, ilkka, confirm, "bc:now", "sendMessage")
+    await delivery_report(bot, ilkka)  # before /save's answer, not in its place
 
     themes = await bot.say(ilkka, "/save 1")
     languages = await press_for(bot, ilkka, themes, "lib:th:1:relaxation", "editMessageText")
@@ -393,3 +395,13 @@ async def test_the_most_liked_tips_are_shown_to_instructors(bot: RunningBot) -> 
     assert lines[0] == "The tips groups reacted to most:"
     assert lines[1].startswith("1. Make one small plan for this week.")
     assert lines[2].strip() == "groups 2, reactions 1, replies 0, requests 0"
+
+
+async def delivery_report(bot: RunningBot, sender: dict[str, Any]) -> None:
+    """Wait for the broadcast's delivery report to its sender: it comes when the last group
+    has it, in its own time, and would otherwise be taken for the answer to what follows."""
+    await bot.emulator.wait_for(
+        "sendMessage",
+        chat_id=sender["id"],
+        where=lambda c: (c.text or "").startswith("Broadcast #1: delivered"),
+    )
