@@ -8,6 +8,12 @@ the same behaviour, so no handler has to think about another handler of the same
 in the middle of its unit of work. A transaction hands out the repositories, each bound
 to the same connection, so rows written by several repositories commit or roll back
 together (the outbox relies on this).
+
+Long reads (an export over a million events) go through ``reading()`` instead: a
+read-only snapshot on a connection of their own (SQLite: a second, read-only connection
+to the file, whose deferred transaction sees one snapshot of the write-ahead log;
+PostgreSQL: a pool connection in a REPEATABLE READ READ ONLY transaction), outside the
+lock, so the units of work of everyone else go on meanwhile.
 """
 
 from __future__ import annotations
@@ -330,6 +336,46 @@ class Database:
                 await borrowed.execute("ROLLBACK")
             async with self._unit(borrowed) as connection:
                 yield Transaction(connection)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        """A read-only unit of work on a connection of its own, beside the units of work
+        (which it neither waits for nor holds up): one consistent snapshot until the block
+        ends. An in-memory SQLite database has no second connection: it reads in a unit of
+        work instead."""
+        if self._pool is not None:
+            async with self._pool.acquire() as raw:
+                connection = PostgresConnection(raw)
+                await connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield Transaction(connection)
+                finally:
+                    await self._roll_back(connection)
+            return
+        if self.is_memory:
+            async with self.transaction() as tx:
+                yield tx
+            return
+        try:
+            raw_sqlite = await aiosqlite.connect(
+                self._read_only_uri(), uri=True, isolation_level=None
+            )
+        except Exception as error:
+            raise DatabaseError(f"{self.path}: cannot open for reading ({error})") from None
+        try:
+            raw_sqlite.row_factory = aiosqlite.Row
+            await raw_sqlite.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            reader = SqliteConnection(raw_sqlite)
+            await reader.execute("BEGIN")  # deferred: the first read fixes the snapshot
+            try:
+                yield Transaction(reader)
+            finally:
+                await self._roll_back(reader)
+        finally:
+            await raw_sqlite.close()
+
+    def _read_only_uri(self) -> str:
+        return Path(self.path).resolve().as_uri() + "?mode=ro"
 
     @asynccontextmanager
     async def _unit(self, connection: Connection) -> AsyncIterator[Connection]:
