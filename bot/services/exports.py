@@ -21,9 +21,10 @@ table is computed over all registered groups, whoever exports, so a coordinator'
 and an admin's agree with each other and with /stats. The researchers' person-level
 extract is another module (``--study``).
 
-Off the event loop: the figures are read in a read-only snapshot on a connection of their
-own (``Database.reading()``), so nobody's unit of work waits for them; the disclosure
-pattern, the tables, the chart and the workbook are built in a worker thread. At most one
+Off the event loop: the figures are read and disclosed in a worker thread with an event
+loop and a read-only snapshot of its own (``Database.read_apart()``), so neither the bot's
+loop nor anybody's unit of work waits for the reading or for turning a hundred thousand
+rows into Python objects; the tables, the chart and the workbook are built in another. At most one
 export per organisation runs at a time (``Turns``): a second one waits its turn, and
 /export tells its asker so.
 """
@@ -53,7 +54,7 @@ from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
 from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
 from bot.services.surveys import SurveyService
-from storage import Database
+from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach
 from storage.groups import Group
 from storage.states import AuditAction, Round
@@ -338,27 +339,39 @@ class ExportService:
         until: dt.date | None,
         language: str,
     ) -> ExportResult:
-        """Read in a snapshot of its own, then build the file in a worker thread."""
+        """Read in a snapshot of its own and build the file, both in worker threads."""
         exported = [g for g in groups if g.organisation_id is not None]
-        async with self._database.reading() as tx:
-            figures = await self._stats.figures_in(tx)
-            earlier = await self._stats.weeks_of(tx, exported, past=True)
-            everyone = [g.group for g in figures.groups]  # every registered group
-            ids = [g.id for g in everyone]
-            answers = await tx.surveys.answers(ids)
-            active_weeks = await tx.analytics.active_weeks(
-                ids, await self._stats.staff_pseudonyms(tx, ids)
+        read = await self._database.read_apart(functools.partial(self._read, exported))
+        return await asyncio.to_thread(
+            functools.partial(
+                self._build,
+                target,
+                kind,
+                read,
+                exported,
+                since=since,
+                until=until,
+                language=language,
             )
-            organisations = {o.id: o.name for o in await tx.organisations.all()}
-            sent = await tx.analytics.broadcasts_to([g.id for g in exported])
-            reached = await tx.analytics.broadcast_reach(sent)
+        )
+
+    async def _read(self, exported: list[Group], tx: Transaction) -> _Read:
+        """Everything the export shows, disclosed (in the reading worker's own loop)."""
+        figures = await self._stats.figures_in(tx)
+        earlier = await self._stats.weeks_of(tx, exported, past=True)
+        everyone = [g.group for g in figures.groups]  # every registered group
+        ids = [g.id for g in everyone]
+        answers = await tx.surveys.answers(ids)
+        active_weeks = await tx.analytics.active_weeks(
+            ids, await self._stats.staff_pseudonyms(tx, ids)
+        )
+        organisations = {o.id: o.name for o in await tx.organisations.all()}
+        reached = await tx.analytics.broadcast_reach(
+            await tx.analytics.broadcasts_to([g.id for g in exported])
+        )
         weekly = await self._stats.disclosed(figures)
         alone = await self._stats.disclosed_alone(earlier)
-        read = _Read(weekly, alone, everyone, organisations, answers, active_weeks, reached)
-        build = functools.partial(
-            self._build, target, kind, read, exported, since=since, until=until, language=language
-        )
-        return await asyncio.to_thread(build)
+        return _Read(weekly, alone, everyone, organisations, answers, active_weeks, reached)
 
     def _build(
         self,
