@@ -1,15 +1,22 @@
-"""``/export``: the research export as a file in the chat (coordinators and admins)."""
+"""``/export``: the research export as a file in the chat (coordinators and admins).
+
+The file is made in a task of its own (``Application.create_task``, whose failures reach
+the error handler with the update), so the bot goes on answering everyone while it is
+built; an export of an organisation that has one running already is told it is queued
+and gets its file when its turn comes (``bot/services/exports.py``'s ``Turns``)."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler, filters
 
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.exports import Place
 from handlers.rendering import answer, hand_over, render
+from storage.groups import Group
 
 CSV_WORDS = ("csv", "zip")
 
@@ -31,8 +38,28 @@ async def export_command(update: Update, context: KannustinContext) -> None:
     kind = export_kind(list(context.args or []))
     exports = context.services.exports
     groups = await exports.groups_for(user.id)
-    await answer(message, context, Reply.of("export.working"))
-    file, chart = await exports.for_chat(user.id, groups, kind=kind, language=context.speaks)
+    place = exports.claim(groups)
+    context.application.create_task(
+        _send(message, context, place, groups, kind), update=update, name=f"export-{user.id}"
+    )
+
+
+async def _send(
+    message: Message, context: KannustinContext, place: Place, groups: list[Group], kind: str
+) -> None:
+    """Working on it (or queued), and when the organisations' turn comes the file and its
+    chart."""
+    assert message.from_user is not None
+    notice = "export.queued" if place.queued else "export.working"
+    try:
+        await answer(message, context, Reply.of(notice))
+    except BaseException:
+        place.give_up()
+        raise
+    async with place:
+        file, chart = await context.services.exports.for_chat(
+            message.from_user.id, groups, kind=kind, language=context.speaks
+        )
     await hand_over(message, context, file)
     if chart is not None:
         await message.reply_photo(chart, caption=render(context, Text("export.chart-title")))

@@ -8,17 +8,25 @@ the same behaviour, so no handler has to think about another handler of the same
 in the middle of its unit of work. A transaction hands out the repositories, each bound
 to the same connection, so rows written by several repositories commit or roll back
 together (the outbox relies on this).
+
+Long reads (an export over a million events) go through ``reading()`` instead: a
+read-only snapshot on a connection of their own (SQLite: a second, read-only connection
+to the file, whose deferred transaction sees one snapshot of the write-ahead log;
+PostgreSQL: a pool connection in a REPEATABLE READ READ ONLY transaction), outside the
+lock, so the units of work of everyone else go on meanwhile; ``read_apart()`` does the same
+in a worker thread with an event loop and a connection of its own, so that turning a
+hundred thousand rows into objects does not hold up the bot's event loop either.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -55,6 +63,7 @@ from storage.surveys import SurveyRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's, beside the database file
 BUSY_TIMEOUT_MS = 5000
@@ -330,6 +339,67 @@ class Database:
                 await borrowed.execute("ROLLBACK")
             async with self._unit(borrowed) as connection:
                 yield Transaction(connection)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Transaction]:
+        """A read-only unit of work on a connection of its own, beside the units of work
+        (which it neither waits for nor holds up): one consistent snapshot until the block
+        ends. An in-memory SQLite database has no second connection: it reads in a unit of
+        work instead."""
+        if self._pool is not None:
+            async with self._pool.acquire() as raw:
+                connection = PostgresConnection(raw)
+                await connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield Transaction(connection)
+                finally:
+                    await self._roll_back(connection)
+            return
+        if self.is_memory:
+            async with self.transaction() as tx:
+                yield tx
+            return
+        try:
+            raw_sqlite = await aiosqlite.connect(
+                self._read_only_uri(), uri=True, isolation_level=None
+            )
+        except Exception as error:
+            raise DatabaseError(f"{self.path}: cannot open for reading ({error})") from None
+        try:
+            raw_sqlite.row_factory = aiosqlite.Row
+            await raw_sqlite.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            reader = SqliteConnection(raw_sqlite)
+            await reader.execute("BEGIN")  # deferred: the first read fixes the snapshot
+            try:
+                yield Transaction(reader)
+            finally:
+                await self._roll_back(reader)
+        finally:
+            await raw_sqlite.close()
+
+    async def read_apart(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """``work(tx)`` on a ``reading()`` snapshot, in a worker thread running an event loop
+        and a connection (or a pool of one) of its own, opened and closed for it: only the
+        thread's turns at the GIL are shared with the bot's loop. ``work`` must not touch
+        the bot's loop (its tasks, futures, locks). An in-memory database has no second
+        connection: there ``work`` runs on this loop."""
+        if self.is_memory:
+            async with self.reading() as tx:
+                return await work(tx)
+
+        async def apart() -> T:
+            own = Database(self.path)
+            await own.connect()
+            try:
+                async with own.reading() as tx:
+                    return await work(tx)
+            finally:
+                await own.close()
+
+        return await asyncio.to_thread(asyncio.run, apart())
+
+    def _read_only_uri(self) -> str:
+        return Path(self.path).resolve().as_uri() + "?mode=ro"
 
     @asynccontextmanager
     async def _unit(self, connection: Connection) -> AsyncIterator[Connection]:

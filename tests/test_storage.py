@@ -3,9 +3,12 @@ repository, transactions."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.clock import FixedClock
@@ -133,6 +136,29 @@ async def test_people_are_created_once_and_refreshed(database: Database, clock: 
     assert seen_again.telegram_language == "sv"  # an update without a language keeps the old one
     assert stored is not None and stored.language == "en"
     assert count == 1
+
+
+async def test_a_read_goes_on_beside_units_of_work_in_a_snapshot_of_its_own(
+    database: Database, clock: FixedClock
+) -> None:
+    """``reading()`` (the exports'): read-only, one snapshot, and never waiting for the
+    units of work (nor they for it)."""
+    async with database.transaction() as tx:
+        await tx.people.record_seen(1, "fi", clock.now())
+
+    async def read_beside() -> None:
+        async with database.reading() as snapshot:
+            assert await snapshot.people.count() == 1
+            async with database.transaction() as tx:  # a unit of work goes on meanwhile
+                await tx.people.record_seen(2, "fi", clock.now())
+            assert await snapshot.people.count() == 1  # the read keeps its snapshot
+            with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError)):
+                await snapshot.people.record_seen(3, "fi", clock.now())
+        # a unit of work is open: a read starts anyway
+        async with database.transaction(), database.reading() as snapshot:
+            assert await snapshot.people.count() == 2
+
+    await asyncio.wait_for(read_beside(), timeout=30)
 
 
 async def test_a_failed_unit_of_work_rolls_back(database: Database, clock: FixedClock) -> None:

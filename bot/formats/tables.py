@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -98,6 +98,15 @@ class TableWriter:
 
     def add_file(self, name: str, content: bytes) -> None:
         """A file beside the tables (a chart); only a ZIP can hold one."""
+
+    def dictionary(self, columns: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+        """The data dictionary table: every table's columns with their meanings."""
+        self.start("dictionary", ["table", "column", "meaning"])
+        self.rows(
+            (table, column, meaning)
+            for table, described in columns.items()
+            for column, meaning in described
+        )
 
     def close(self) -> None:
         raise NotImplementedError

@@ -20,11 +20,20 @@ worked out as ``x``, and a mean over a hidden count is left empty. The pattern o
 table is computed over all registered groups, whoever exports, so a coordinator's export
 and an admin's agree with each other and with /stats. The researchers' person-level
 extract is another module (``--study``).
+
+Off the event loop: the figures are read and disclosed in a worker thread with an event
+loop and a read-only snapshot of its own (``Database.read_apart()``), so neither the bot's
+loop nor anybody's unit of work waits for the reading or for turning a hundred thousand
+rows into Python objects; the tables, the chart and the workbook are built in another. At most one
+export per organisation runs at a time (``Turns``): a second one waits its turn, and
+/export tells its asker so.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import io
 import logging
 from collections import defaultdict
@@ -45,7 +54,7 @@ from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
 from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
 from bot.services.surveys import SurveyService
-from storage import Database
+from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach
 from storage.groups import Group
 from storage.states import AuditAction, Round
@@ -145,6 +154,83 @@ class ExportResult:
     chart: bytes | None  # the outcome chart (PNG), if there were outcomes to draw
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What an export reads from the database, disclosed, for the worker to build from."""
+
+    weekly: Weekly
+    earlier: list[tuple[GroupWeeks, WeeklyPatterns, int]]
+    everyone: list[Group]
+    organisations: dict[int, str]
+    answers: list[AnswerRow]
+    active_weeks: list[ActiveWeeks]
+    reached: list[BroadcastReach]
+
+
+class Turns:
+    """At most one export per organisation at a time; the others wait in the order they
+    came. An export of several organisations (an admin's) takes each one's turn, in the
+    organisations' order, so two exports never wait for each other. Only organisations
+    with an export running or waiting are remembered."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._claims: dict[int, int] = {}  # exports running or waiting, by organisation
+
+    def claim(self, organisations: Collection[int]) -> Place:
+        """A place in the queues of ``organisations``, taken now (without waiting)."""
+        keys = sorted(set(organisations))
+        queued = any(self._claims.get(key, 0) for key in keys)
+        for key in keys:
+            self._claims[key] = self._claims.get(key, 0) + 1
+            self._locks.setdefault(key, asyncio.Lock())
+        return Place(self, keys, queued=queued)
+
+    def _release(self, keys: list[int]) -> None:
+        for key in keys:
+            self._claims[key] -= 1
+            if not self._claims[key]:
+                del self._claims[key], self._locks[key]
+
+    @property
+    def remembered(self) -> int:
+        """Organisations with an export running or waiting."""
+        return len(self._locks)
+
+
+class Place:
+    """One export's place in its organisations' queues: ``async with`` waits for the turn
+    and gives it to the next one at the end; ``give_up()`` leaves a place never used."""
+
+    def __init__(self, turns: Turns, keys: list[int], *, queued: bool) -> None:
+        self.queued = queued  # another export of one of them was running or waiting
+        self._turns = turns
+        self._keys = keys
+        self._held: list[asyncio.Lock] = []
+        self._done = False
+
+    async def __aenter__(self) -> None:
+        try:
+            for key in self._keys:
+                lock = self._turns._locks[key]
+                await lock.acquire()
+                self._held.append(lock)
+        except BaseException:
+            self.give_up()
+            raise
+
+    async def __aexit__(self, *_: object) -> None:
+        self.give_up()
+
+    def give_up(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        for lock in reversed(self._held):
+            lock.release()
+        self._turns._release(self._keys)
+
+
 class ExportService:
     def __init__(
         self,
@@ -162,6 +248,13 @@ class ExportService:
         self._stats = stats
         self._surveys = surveys
         self._translator = translator
+        self.turns = Turns()
+
+    def claim(self, groups: list[Group]) -> Place:
+        """A place in the export queue of the groups' organisations (``Turns``)."""
+        return self.turns.claim(
+            {g.organisation_id for g in groups if g.organisation_id is not None}
+        )
 
     async def groups_for(
         self, actor_id: int | None, organisation: str | None = None
@@ -196,11 +289,9 @@ class ExportService:
         """Write the export; ``since``/``until`` (inclusive) limit the weeks and broadcasts
         by date (the outcome summary covers the whole programme). ``actor``: who asked
         (None: the command line), for the audit log."""
-        writer: TableWriter = XlsxWriter(target) if kind == "xlsx" else CsvZipWriter(target)
-        try:
-            result = await self._write(writer, groups, since, until, language)
-        finally:
-            writer.close()
+        result = await self._write(
+            target, kind, groups, since=since, until=until, language=language
+        )
         async with self._database.transaction() as tx:
             await tx.audit.add(
                 self._clock.now(),
@@ -240,50 +331,85 @@ class ExportService:
 
     async def _write(
         self,
-        writer: TableWriter,
+        target: str | IO[bytes],
+        kind: str,
         groups: list[Group],
+        *,
         since: dt.date | None,
         until: dt.date | None,
         language: str,
     ) -> ExportResult:
+        """Read in a snapshot of its own and build the file, both in worker threads."""
         exported = [g for g in groups if g.organisation_id is not None]
-        async with self._database.transaction() as tx:
-            figures = await self._stats.figures_in(tx)
-            earlier = await self._stats.weeks_of(tx, exported, past=True)
-            everyone = [g.group for g in figures.groups]  # every registered group
-            ids = [g.id for g in everyone]
-            answers = await tx.surveys.answers(ids)
-            active_weeks = await tx.analytics.active_weeks(
-                ids, await self._stats.staff_pseudonyms(tx, ids)
+        read = await self._database.read_apart(functools.partial(self._read, exported))
+        return await asyncio.to_thread(
+            functools.partial(
+                self._build,
+                target,
+                kind,
+                read,
+                exported,
+                since=since,
+                until=until,
+                language=language,
             )
-            organisations = {o.id: o.name for o in await tx.organisations.all()}
-            sent = await tx.analytics.broadcasts_to([g.id for g in exported])
-            reached = await tx.analytics.broadcast_reach(sent)
+        )
+
+    async def _read(self, exported: list[Group], tx: Transaction) -> _Read:
+        """Everything the export shows, disclosed (in the reading worker's own loop)."""
+        figures = await self._stats.figures_in(tx)
+        earlier = await self._stats.weeks_of(tx, exported, past=True)
+        everyone = [g.group for g in figures.groups]  # every registered group
+        ids = [g.id for g in everyone]
+        answers = await tx.surveys.answers(ids)
+        active_weeks = await tx.analytics.active_weeks(
+            ids, await self._stats.staff_pseudonyms(tx, ids)
+        )
+        organisations = {o.id: o.name for o in await tx.organisations.all()}
+        reached = await tx.analytics.broadcast_reach(
+            await tx.analytics.broadcasts_to([g.id for g in exported])
+        )
         weekly = await self._stats.disclosed(figures)
-        small = self._stats.small_numbers
-        weeks = weekly_table(
-            writer,
-            weekly,
-            exported,
-            organisations,
-            since=since,
-            until=until,
-            earlier=await self._stats.disclosed_alone(earlier),
-        )
-        items = {item.id: item.scale for item in self._surveys.survey.items}
-        outcomes = Outcomes(_pairs(answers, items, active_weeks), everyone, items, small)
-        scope = _scope(exported, everyone)
-        rows, changes = outcomes.table(exported, scope)
-        writer.start("outcomes", _columns("outcomes"))
-        writer.rows(rows)
-        chart = self._chart(writer, list(items), changes, language)
-        broadcasts = _broadcasts(writer, reached, exported, small, since=since, until=until)
-        writer.start("dictionary", _columns("dictionary"))
-        writer.rows(
-            (table, column, meaning)
-            for table, columns in DICTIONARY.items()
-            for column, meaning in columns
-        )
+        alone = await self._stats.disclosed_alone(earlier)
+        return _Read(weekly, alone, everyone, organisations, answers, active_weeks, reached)
+
+    def _build(
+        self,
+        target: str | IO[bytes],
+        kind: str,
+        read: _Read,
+        exported: list[Group],
+        *,
+        since: dt.date | None,
+        until: dt.date | None,
+        language: str,
+    ) -> ExportResult:
+        """The tables, the chart and the file, from what was read (in a worker thread)."""
+        writer: TableWriter = XlsxWriter(target) if kind == "xlsx" else CsvZipWriter(target)
+        try:
+            small = self._stats.small_numbers
+            weeks = weekly_table(
+                writer,
+                read.weekly,
+                exported,
+                read.organisations,
+                since=since,
+                until=until,
+                earlier=read.earlier,
+            )
+            items = {item.id: item.scale for item in self._surveys.survey.items}
+            pairs = _pairs(read.answers, items, read.active_weeks)
+            outcomes = Outcomes(pairs, read.everyone, items, small)
+            rows, changes = outcomes.table(exported, _scope(exported, read.everyone))
+            writer.start("outcomes", _columns("outcomes"))
+            writer.rows(rows)
+            chart = self._chart(writer, list(items), changes, language)
+            broadcasts = _broadcasts(
+                writer, read.reached, exported, small, since=since, until=until
+            )
+            writer.dictionary(DICTIONARY)
+        finally:
+            writer.close()
         log.info(
             "export: %d group weeks, %d outcome rows, %d broadcasts", weeks, len(rows), broadcasts
         )

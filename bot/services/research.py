@@ -20,9 +20,11 @@ and named (by its study key) in the disclosure table. Event attributes pass an a
 of the small values the bot itself sets (a message's type, a confidence, a survey item...);
 anything else (a broadcast's number, a forged button's text) is dropped.
 
-Events are read one group and one page at a time, each page in its own short transaction,
-up to the last event when the extract began: a million-event extract neither holds up the
-bot nor fills the memory (one group's day counts at a time). Each extract is written to the
+Events are read one group and one page at a time, each page in its own short read-only
+transaction on a connection of its own (``Database.reading()``: it takes no write lock, so
+the bot's writes go on meanwhile), up to the last event when the extract began: a
+million-event extract neither holds up the bot nor fills the memory (one group's day
+counts at a time). Each extract is written to the
 audit log with its study name.
 """
 
@@ -297,7 +299,7 @@ class ResearchService:
         sent. Recorded in the audit log (actor: the command line)."""
         request = dataclasses.replace(request, study=clean_study(request.study))
         organisation = request.organisation
-        async with self._database.transaction() as tx:
+        async with self._database.reading() as tx:
             if organisation is None:
                 groups = await tx.groups.all()
             else:
@@ -328,12 +330,7 @@ class ResearchService:
             events, event_rows = await self._events(writer, scope, request, last_id)
             checkin_rows = _checkins(writer, scope, request, checkins)
             responses = self._surveys(writer, scope, request, answers)
-            writer.start("dictionary", _columns("dictionary"))
-            writer.rows(
-                (table, column, meaning)
-                for table, columns in DICTIONARY.items()
-                for column, meaning in columns
-            )
+            writer.dictionary(DICTIONARY)
         finally:
             writer.close()
 
@@ -404,12 +401,12 @@ class ResearchService:
             first, after = request.window(zone)
             persons = scope.persons[group.id]
             counts: Counter[tuple[str, int, int, str, str]] = Counter()
-            async with self._database.transaction() as tx:
+            async with self._database.reading() as tx:
                 seasons = await tx.research.season_starts(group.id)
             starts = _season_days(seasons, group, zone)
             cursor = None
             while True:
-                async with self._database.transaction() as tx:
+                async with self._database.reading() as tx:
                     page = await tx.research.events(
                         group.id, cursor, since=first, until=after, page=PAGE
                     )
