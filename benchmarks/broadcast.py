@@ -23,7 +23,41 @@ from bot.payload import TextContent
 from emulator import BotApiEmulator, RateLimits
 from storage.states import GroupStatus, Language, OutboxStatus
 from testing.databases import drop_created, which
-from testing.harness import TOKEN, benchmark_bot
+from testing.harness import TOKEN, RunningBot, benchmark_bot
+
+TEXT = "Hyvää viikkoa kaikille! Muistakaa pieni kävely tänään."
+
+
+async def broadcast_groups(bot: RunningBot, count: int) -> list[int]:
+    """``count`` active groups of one organisation, the bot an admin in each; their ids."""
+    emulator, services = bot.emulator, bot.services
+    organisation = await services.organisations.create(None, "Benchmark")
+    now = services.clock.now()
+    group_ids = []
+    async with services.database.transaction() as tx:
+        for n in range(count):
+            chat_id = -1_000_000 - n
+            emulator.group(chat_id, f"Group {n}").bot_status = "administrator"
+            group = await tx.groups.create(
+                chat_id=chat_id,
+                organisation_id=organisation.id,
+                title=f"Group {n}",
+                language=Language.FI,
+                timezone="Europe/Helsinki",
+                status=GroupStatus.ACTIVE,
+                bot_is_admin=True,
+                registered_by=1000,
+                now=now,
+            )
+            group_ids.append(group.id)
+    return group_ids
+
+
+async def undelivered(bot: RunningBot) -> int:
+    """Outbox rows still to go (pending or in flight)."""
+    async with bot.services.database.transaction() as tx:
+        counts = await tx.outbox.counts()
+    return counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
 
 
 async def measure(group_count: int) -> None:
@@ -33,36 +67,14 @@ async def measure(group_count: int) -> None:
         bot = benchmark_bot(emulator, Path(folder) / "bench.db", admins="1000")
         await bot.start()
         services = bot.services
-        organisation = await services.organisations.create(None, "Benchmark")
-        now = services.clock.now()
-        async with services.database.transaction() as tx:
-            group_ids = []
-            for n in range(group_count):
-                chat_id = -1_000_000 - n
-                emulator.group(chat_id, f"Group {n}").bot_status = "administrator"
-                group = await tx.groups.create(
-                    chat_id=chat_id,
-                    organisation_id=organisation.id,
-                    title=f"Group {n}",
-                    language=Language.FI,
-                    timezone="Europe/Helsinki",
-                    status=GroupStatus.ACTIVE,
-                    bot_is_admin=True,
-                    registered_by=1000,
-                    now=now,
-                )
-                group_ids.append(group.id)
+        group_ids = await broadcast_groups(bot, group_count)
         asker = emulator.user(77, "Asker", language_code="en")
-        text = "Hyvää viikkoa kaikille! Muistakaa pieni kävely tänään."
+        text = TEXT
 
         started = time.perf_counter()
         await services.broadcasts.send(None, TextContent(text=text), group_ids)
         latencies: list[float] = []
-        while True:
-            async with services.database.transaction() as tx:
-                counts = await tx.outbox.counts()
-            if counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0) == 0:
-                break
+        while await undelivered(bot):
             if time.perf_counter() - started > 3 + 3 * len(latencies):
                 latencies.append(await bot.answer_time(asker, "/help", timeout=30))
             await asyncio.sleep(0.1)
