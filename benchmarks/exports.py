@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.analytics import COORDINATOR, build, export
+from benchmarks.responsive import percentile
 from emulator import BotApiEmulator
 from testing.databases import drop_created, which
 from testing.harness import TOKEN, RunningBot, benchmark_bot
@@ -70,8 +71,7 @@ async def chat_export(bot: RunningBot) -> None:
 
 
 def figures(name: str, times: list[float], took: list[float]) -> None:
-    ordered = sorted(times)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    p99 = percentile(times, 0.99)
     each = ", ".join(f"{t:.1f} s" for t in took)
     print(
         f"{name}: /help x{len(times)}: p50 {statistics.median(times) * 1000:.0f} ms, "
