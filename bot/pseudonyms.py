@@ -45,6 +45,11 @@ class Pseudonyms:
         digest = hmac.new(self._load(), str(telegram_id).encode(), hashlib.sha256)
         return digest.hexdigest()[:24]
 
+    def resolved(self) -> Pseudonyms:
+        """The same pseudonyms with the key itself (read or made now), not its file: for a
+        process of its own, which must neither read nor create the file."""
+        return Pseudonyms(self._load())
+
     def study(self, name: str) -> StudyPseudonyms:
         """The pseudonyms of one research study (``name`` as the extract records it)."""
         return StudyPseudonyms(_mac(self._load(), f"study:{name}"))

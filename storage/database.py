@@ -13,16 +13,15 @@ Long reads (an export over a million events) go through ``reading()`` instead: a
 read-only snapshot on a connection of their own (SQLite: a second, read-only connection
 to the file, whose deferred transaction sees one snapshot of the write-ahead log;
 PostgreSQL: a pool connection in a REPEATABLE READ READ ONLY transaction), outside the
-lock, so the units of work of everyone else go on meanwhile; ``read_apart()`` does the same
-in a worker thread with an event loop and a connection of its own, so that turning a
-hundred thousand rows into objects does not hold up the bot's event loop either.
+lock, so the units of work of everyone else go on meanwhile (the export reads so in a
+process of its own, ``bot/runtime/apart.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
@@ -376,27 +375,6 @@ class Database:
                 await self._roll_back(reader)
         finally:
             await raw_sqlite.close()
-
-    async def read_apart(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """``work(tx)`` on a ``reading()`` snapshot, in a worker thread running an event loop
-        and a connection (or a pool of one) of its own, opened and closed for it: only the
-        thread's turns at the GIL are shared with the bot's loop. ``work`` must not touch
-        the bot's loop (its tasks, futures, locks). An in-memory database has no second
-        connection: there ``work`` runs on this loop."""
-        if self.is_memory:
-            async with self.reading() as tx:
-                return await work(tx)
-
-        async def apart() -> T:
-            own = Database(self.path)
-            await own.connect()
-            try:
-                async with own.reading() as tx:
-                    return await work(tx)
-            finally:
-                await own.close()
-
-        return await asyncio.to_thread(asyncio.run, apart())
 
     def _read_only_uri(self) -> str:
         return Path(self.path).resolve().as_uri() + "?mode=ro"

@@ -1,52 +1,51 @@
 """Exports off the event loop, end to end: while an export is being built the bot goes on
 answering others, a second export of the same organisation is told it is queued and gets
 its file when the first is done, and another organisation's export is not queued behind
-it. The build is held on an event the test controls (no clock is read): what happens
-while it is held shows what runs beside it."""
+it. Each export is held, just before its process starts, on an event the test controls
+(no clock is read): what happens while it is held shows what runs beside it. The files
+are then built in processes of their own (``bot/runtime/apart.py``), as their log lines
+show."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import logging
+import os
 from typing import Any
 
 import pytest
 
-import bot.services.exports as exports_module
-from bot.services.exports import Turns
+from bot.runtime import apart
+from bot.services.exports import Job, Turns
 from testing.harness import RunningBot
 
-HELD = 30.0  # seconds a held build waits at most (the test releases it long before)
+HELD = 30.0  # seconds a held export waits at most (the test releases it long before)
 
 
 class Gate:
-    """Holds every export's build (in its worker thread) until released; records the
-    groups of each build that began."""
+    """Holds every export before its process starts until released; records the groups
+    of each export that reached it."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.opened = threading.Event()
+        self.opened = asyncio.Event()
         self.began: list[list[str]] = []
-        self._changed = threading.Condition()
-        original = exports_module.weekly_table
+        self._changed = asyncio.Condition()
+        original = apart.run
 
-        def held(writer: Any, weekly: Any, exported: Any, *args: Any, **kwargs: Any) -> int:
-            with self._changed:
-                self.began.append(sorted(g.name for g in exported))
+        async def held(function: Any, job: Job) -> Any:
+            async with self._changed:
+                self.began.append(sorted(g.name for g in job.groups))
                 self._changed.notify_all()
-            self.opened.wait(HELD)
-            return original(writer, weekly, exported, *args, **kwargs)
+            await asyncio.wait_for(self.opened.wait(), HELD)
+            return await original(function, job)
 
-        monkeypatch.setattr(exports_module, "weekly_table", held)
+        monkeypatch.setattr(apart, "run", held)
 
     async def builds(self, count: int) -> list[list[str]]:
-        """Wait (in a thread, as the builds do) until ``count`` builds have begun."""
-
-        def wait() -> list[list[str]]:
-            with self._changed:
-                self._changed.wait_for(lambda: len(self.began) >= count, HELD)
-                return list(self.began)
-
-        return await asyncio.to_thread(wait)
+        """Wait until ``count`` exports have reached the gate."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.began) >= count), HELD)
+            return list(self.began)
 
 
 async def group_of(
@@ -60,8 +59,9 @@ async def group_of(
 
 
 async def test_exports_run_beside_the_bot_one_per_organisation(
-    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     emulator = bot.emulator
     await group_of(bot, emulator.user(3000, "Ilkka", language_code="fi"), "Espoo", -100, "Espoon")
     await group_of(bot, emulator.user(3100, "Ville", language_code="fi"), "Vantaa", -200, "Vantaan")
@@ -106,6 +106,11 @@ async def test_exports_run_beside_the_bot_one_per_organisation(
     order = [call.params["chat_id"] for call in emulator.sent("sendDocument")]
     assert order.index(kaisa["id"]) < order.index(kalle["id"])
     assert bot.services.exports.turns.remembered == 0  # nothing kept once all are done
+    # each file was built in a process of its own, whose log lines reached the bot's log
+    built = [r for r in caplog.records if r.getMessage().startswith("export: ")]
+    assert len(built) == 3
+    assert all(record.process != os.getpid() for record in built)
+    assert len({record.process for record in built}) == 3
 
 
 async def test_a_turn_given_up_frees_the_queue() -> None:

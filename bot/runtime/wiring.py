@@ -264,7 +264,15 @@ def build_services(
         checkins=checkins,
         surveys=surveys,
         stats=stats,
-        exports=ExportService(database, admins, stats, surveys, translator=translator, clock=clock),
+        exports=ExportService(
+            database,
+            admins,
+            stats,
+            surveys.survey,
+            pseudonyms=pseudonyms,
+            translator=translator,
+            clock=clock,
+        ),
         research=ResearchService(
             database,
             clock,

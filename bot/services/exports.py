@@ -21,12 +21,16 @@ table is computed over all registered groups, whoever exports, so a coordinator'
 and an admin's agree with each other and with /stats. The researchers' person-level
 extract is another module (``--study``).
 
-Off the event loop: the figures are read and disclosed in a worker thread with an event
-loop and a read-only snapshot of its own (``Database.read_apart()``), so neither the bot's
-loop nor anybody's unit of work waits for the reading or for turning a hundred thousand
-rows into Python objects; the tables, the chart and the workbook are built in another. At most one
-export per organisation runs at a time (``Turns``): a second one waits its turn, and
-/export tells its asker so.
+Off the event loop, and out of the bot's interpreter: the figures are read (a read-only
+snapshot, ``Database.reading()``), disclosed, and the tables, the chart and the file
+built in a process of its own (``bot/runtime/apart.py``), at a lower CPU priority, so
+the bot's loop and threads never wait for it. The child gets a ``Recipe`` (the database,
+the admins, the pseudonym key, the survey, the small-numbers threshold) and builds the
+services it needs from it; the file comes back as bytes, or is written where the command
+line said. An in-memory database (tests of one service) has no second connection, let
+alone a second process: there the reading happens on the loop and the build in a thread.
+At most one export per organisation runs at a time (``Turns``): a second one waits its
+turn, and /export tells its asker so.
 """
 
 from __future__ import annotations
@@ -41,19 +45,21 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from bot.clock import Clock
+from bot.clock import Clock, FixedClock
 from bot.errors import DomainError
 from bot.formats.charts import bar_chart
 from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
 from bot.i18n import Text, Translator
 from bot.payload import UPLOAD_LIMIT
+from bot.pseudonyms import Pseudonyms
 from bot.replies import File
+from bot.runtime import apart
 from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
 from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
-from bot.services.surveys import SurveyService
+from content.surveys import Survey
 from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach
 from storage.groups import Group
@@ -167,6 +173,80 @@ class _Read:
     reached: list[BroadcastReach]
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What a process of its own needs to build an export as the bot's service would
+(plain data: it travels by pickle)."""
+
+    database: str  # the SQLite file or the PostgreSQL URL
+    admins: frozenset[int]
+    pseudonyms: Pseudonyms  # with its key: staff activity is left out by pseudonym
+    survey: Survey
+    small_numbers: int
+    language: str  # the deployment's default language
+
+    def service(self, database: Database, now: dt.datetime) -> ExportService:
+        translator = Translator.load(self.language)
+        clock = FixedClock(now)  # "today" is the asker's moment, not the child's
+        stats = StatsService(
+            database,
+            clock,
+            self.admins,
+            self.pseudonyms,
+            translator,
+            small_numbers=self.small_numbers,
+        )
+        return ExportService(
+            database,
+            self.admins,
+            stats,
+            self.survey,
+            pseudonyms=self.pseudonyms,
+            translator=translator,
+            clock=clock,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One export for ``build_apart``: a file to write (``target``), or None to send the
+    file's bytes back."""
+
+    recipe: Recipe
+    now: dt.datetime
+    target: str | None
+    kind: str
+    groups: list[Group]  # the exported groups (registered ones)
+    since: dt.date | None
+    until: dt.date | None
+    language: str
+
+
+def build_apart(job: Job) -> tuple[ExportResult, bytes | None]:
+    """An export, in a process of its own (``apart.run``): its result, and the file's bytes
+    when it was not written to ``job.target``."""
+    return asyncio.run(_build_apart(job))
+
+
+async def _build_apart(job: Job) -> tuple[ExportResult, bytes | None]:
+    database = Database(job.recipe.database)
+    await database.connect()
+    try:
+        service = job.recipe.service(database, job.now)
+        target: str | IO[bytes] = io.BytesIO() if job.target is None else job.target
+        result = await service.write_here(
+            target,
+            job.kind,
+            job.groups,
+            since=job.since,
+            until=job.until,
+            language=job.language,
+        )
+    finally:
+        await database.close()
+    return result, target.getvalue() if isinstance(target, io.BytesIO) else None
+
+
 class Turns:
     """At most one export per organisation at a time; the others wait in the order they
     came. An export of several organisations (an admin's) takes each one's turn, in the
@@ -237,8 +317,9 @@ class ExportService:
         database: Database,
         admins: Collection[int],
         stats: StatsService,
-        surveys: SurveyService,
+        survey: Survey,
         *,
+        pseudonyms: Pseudonyms,
         translator: Translator,
         clock: Clock,
     ) -> None:
@@ -246,7 +327,8 @@ class ExportService:
         self._database = database
         self._admins = frozenset(admins)
         self._stats = stats
-        self._surveys = surveys
+        self._survey = survey
+        self._pseudonyms = pseudonyms
         self._translator = translator
         self.turns = Turns()
 
@@ -339,9 +421,48 @@ class ExportService:
         until: dt.date | None,
         language: str,
     ) -> ExportResult:
-        """Read in a snapshot of its own and build the file, both in worker threads."""
+        """Read and build in a process of its own (``bot/runtime/apart.py``); with an
+        in-memory database, here."""
         exported = [g for g in groups if g.organisation_id is not None]
-        read = await self._database.read_apart(functools.partial(self._read, exported))
+        if self._database.is_memory:
+            return await self.write_here(
+                target, kind, exported, since=since, until=until, language=language
+            )
+        job = Job(
+            Recipe(
+                self._database.path,
+                self._admins,
+                self._pseudonyms.resolved(),
+                self._survey,
+                self._stats.small_numbers,
+                self._translator.default,
+            ),
+            self._clock.now(),
+            target if isinstance(target, str) else None,
+            kind,
+            exported,
+            since,
+            until,
+            language,
+        )
+        result, data = await apart.run(build_apart, job)
+        if data is not None and not isinstance(target, str):
+            target.write(data)
+        return result
+
+    async def write_here(
+        self,
+        target: str | IO[bytes],
+        kind: str,
+        exported: list[Group],
+        *,
+        since: dt.date | None,
+        until: dt.date | None,
+        language: str,
+    ) -> ExportResult:
+        """Read in a snapshot of this database and build the file in a worker thread."""
+        async with self._database.reading() as tx:
+            read = await self._read(exported, tx)
         return await asyncio.to_thread(
             functools.partial(
                 self._build,
@@ -356,7 +477,7 @@ class ExportService:
         )
 
     async def _read(self, exported: list[Group], tx: Transaction) -> _Read:
-        """Everything the export shows, disclosed (in the reading worker's own loop)."""
+        """Everything the export shows, disclosed."""
         figures = await self._stats.figures_in(tx)
         earlier = await self._stats.weeks_of(tx, exported, past=True)
         everyone = [g.group for g in figures.groups]  # every registered group
@@ -384,7 +505,7 @@ class ExportService:
         until: dt.date | None,
         language: str,
     ) -> ExportResult:
-        """The tables, the chart and the file, from what was read (in a worker thread)."""
+        """The tables, the chart and the file, from what was read."""
         writer: TableWriter = XlsxWriter(target) if kind == "xlsx" else CsvZipWriter(target)
         try:
             small = self._stats.small_numbers
@@ -397,7 +518,7 @@ class ExportService:
                 until=until,
                 earlier=read.earlier,
             )
-            items = {item.id: item.scale for item in self._surveys.survey.items}
+            items = {item.id: item.scale for item in self._survey.items}
             pairs = _pairs(read.answers, items, read.active_weeks)
             outcomes = Outcomes(pairs, read.everyone, items, small)
             rows, changes = outcomes.table(exported, _scope(exported, read.everyone))
