@@ -134,6 +134,18 @@ def content_to_json(content: TextContent | MediaContent | AlbumContent) -> str:
     return content.model_dump_json(exclude_defaults=False)
 
 
+def first_words(content: TextContent | MediaContent | AlbumContent, width: int) -> str:
+    """The text's or the (first) caption's first words on one line, cut at a word with "…"
+    to at most ``width`` characters; empty for media without a caption."""
+    if isinstance(content, TextContent):
+        text = content.text
+    else:
+        first = content.items[0] if isinstance(content, AlbumContent) else content
+        text = first.caption or ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
 def describe(content: TextContent | MediaContent | AlbumContent) -> str:
     """A short non-personal description for logs: the kind and size, never the text."""
     if isinstance(content, TextContent):

@@ -12,8 +12,8 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.meetings import CANCEL_ITEM, CANCEL_MEETING
-from handlers.rendering import answer
+from bot.services.meetings import CANCEL_ITEM, CANCEL_MEETING, SCHEDULE_GROUPS, SCHEDULE_PAGE
+from handlers.rendering import answer, show
 from storage.groups import Group
 
 
@@ -77,12 +77,33 @@ async def rhythm_command(update: Update, context: KannustinContext) -> None:
 
 
 async def schedule_command(update: Update, context: KannustinContext) -> None:
-    """The next meetings and every scheduled message of the person's groups, each
-    meeting and broadcast with a cancel button."""
+    """``/schedule [N]``: which group (with several), or a page of the group's coming
+    meetings, planned messages and scheduled broadcasts, each with its own cancel button."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    await answer(message, context, await context.services.meetings.schedule_listing(user.id))
+    args = list(context.args or [])
+    await answer(message, context, await context.services.meetings.schedule_listing(user.id, args))
+
+
+async def schedule_page_button(update: Update, context: KannustinContext) -> None:
+    """The chosen group's schedule, or another page of it, in place of the message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    group, page = query.data.removeprefix(SCHEDULE_PAGE).split(":")
+    reply = await context.services.meetings.schedule_page(query.from_user.id, int(group), int(page))
+    await show(query.message, context, reply, edit=True)
+    await query.answer()
+
+
+async def schedule_groups_button(update: Update, context: KannustinContext) -> None:
+    """Back to (another page of) the choice of group."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    page = int(query.data.removeprefix(SCHEDULE_GROUPS))
+    reply = await context.services.meetings.schedule_choice(query.from_user.id, page)
+    await show(query.message, context, reply, edit=True)
+    await query.answer()
 
 
 async def cancel_meeting_button(update: Update, context: KannustinContext) -> None:
@@ -116,6 +137,12 @@ def register(application: KannustinApplication) -> None:
     application.add_handler(CommandHandler("rhythm", rhythm_command, filters=commands))
     application.add_handler(
         CommandHandler("schedule", schedule_command, filters=commands & filters.ChatType.PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(schedule_page_button, pattern=rf"^{SCHEDULE_PAGE}\d{{1,9}}:\d{{1,4}}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(schedule_groups_button, pattern=rf"^{SCHEDULE_GROUPS}\d{{1,4}}$")
     )
     application.add_handler(
         CallbackQueryHandler(cancel_meeting_button, pattern=rf"^{CANCEL_MEETING}\d{{1,9}}$")

@@ -138,14 +138,16 @@ class BroadcastRepository:
         return to_models(Broadcast, rows)
 
     async def recent(self, created_by: int | None, limit: int) -> list[Broadcast]:
-        mine = "" if created_by is None else "AND created_by = :created_by"
+        """The latest broadcasts made (of one sender, or all when ``created_by`` is None),
+        whatever their status: one still waiting is among them."""
+        mine = "" if created_by is None else "WHERE created_by = :created_by"
         params: dict[str, object] = {"limit": limit}
         if created_by is not None:
             params["created_by"] = created_by
         rows = await fetch_all(
             self._connection,
-            f"SELECT {_BROADCAST} FROM broadcasts WHERE status <> 'scheduled' {mine} "
-            "ORDER BY send_at DESC LIMIT :limit",
+            f"SELECT {_BROADCAST} FROM broadcasts {mine} "
+            "ORDER BY created_at DESC, id DESC LIMIT :limit",
             params,
         )
         return to_models(Broadcast, rows)

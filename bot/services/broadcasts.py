@@ -32,6 +32,7 @@ from bot.payload import (
     content_from_json,
     content_to_json,
     describe,
+    first_words,
     fit_text,
 )
 from bot.replies import Button, Reply, column, lines_with_buttons
@@ -63,6 +64,22 @@ DROP = "bc:drop"
 START = "bc:start"
 CANCEL = "bc:x:"  # bc:x:BROADCAST, a scheduled one
 SAVE_TO_LIBRARY = "lib:save:"  # lib:save:BROADCAST, handled by the tips
+FIRST_WORDS = 40  # characters of a broadcast's first words in a list
+_STATUS_KEYS = {
+    BroadcastStatus.SCHEDULED: "broadcast.status-scheduled",
+    BroadcastStatus.SENDING: "broadcast.status-sending",
+    BroadcastStatus.DONE: "broadcast.status-done",
+    BroadcastStatus.CANCELLED: "broadcast.status-cancelled",
+}
+_KIND_KEYS = {
+    "text": "broadcast.kind-text",
+    "photo": "broadcast.kind-photo",
+    "video": "broadcast.kind-video",
+    "animation": "broadcast.kind-animation",
+    "document": "broadcast.kind-document",
+    "voice": "broadcast.kind-voice",
+    "audio": "broadcast.kind-audio",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,33 @@ class BroadcastSummary:
     # each group's time zone, in the order of group_names: its time is shown in them
     # (bot.when.format_for_groups)
     timezones: list[str] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+
+    def when(self, moment: dt.datetime | None = None) -> str:
+        """``moment`` (by default the broadcast's time) in its groups' zone."""
+        return format_for_groups(moment or self.broadcast.send_at, self.timezones)
+
+    def status(self) -> Text:
+        """Scheduled for, sending since, sent (delivered x/y) or cancelled, each with its
+        own date: a cancelled one's is when it was cancelled."""
+        broadcast = self.broadcast
+        moment = broadcast.send_at
+        if broadcast.status == BroadcastStatus.CANCELLED and broadcast.finished_at is not None:
+            moment = broadcast.finished_at
+        return Text(
+            _STATUS_KEYS[broadcast.status],
+            {"when": self.when(moment), "sent": self.tally.sent, "total": self.tally.total},
+        )
+
+    def what(self) -> Text:
+        """Its kind (text, photo, album of 3, ...) and first words."""
+        content = content_from_json(self.broadcast.content)
+        if isinstance(content, AlbumContent):
+            kind = Text("broadcast.kind-album", {"count": len(content.items)})
+        else:
+            kind = Text(_KIND_KEYS[content.kind])
+        words = first_words(content, FIRST_WORDS)
+        return Text("broadcast.what", {"kind": kind, "words": words}) if words else kind
 
 
 @dataclass(frozen=True)
@@ -229,8 +273,9 @@ class BroadcastService:
             "broadcast.scheduled-line",
             {
                 "number": broadcast.id,
-                "when": format_for_groups(broadcast.send_at, summary.timezones),
+                "when": summary.when(),
                 "groups": ", ".join(summary.group_names),
+                "what": summary.what(),
             },
         )
         button = Button(
@@ -240,25 +285,23 @@ class BroadcastService:
         return line, button
 
     async def recent_listing(self, actor_id: int) -> Reply:
-        """/broadcasts: the actor's recent broadcasts and how each was delivered."""
+        """/broadcasts: the actor's latest broadcasts, whatever their state, each with its
+        status, kind and first words, and how a sent one was received."""
         summaries = await self.recent_for(actor_id)
         if not summaries:
             return Reply.of("broadcast.none-sent")
         lines: list[Words] = [Text("broadcast.recent-header")]
         for summary in summaries:
-            lines.append(
-                Text(
-                    "broadcast.recent-line",
-                    {
-                        "number": summary.broadcast.id,
-                        "when": format_for_groups(summary.broadcast.send_at, summary.timezones),
-                        "sent": summary.tally.sent,
-                        "total": summary.tally.total,
-                        "reactions": summary.reactions.text(),
-                        "replies": summary.replies.text(),
-                    },
-                )
-            )
+            params = {
+                "number": summary.broadcast.id,
+                "status": summary.status(),
+                "what": summary.what(),
+            }
+            if summary.broadcast.status in (BroadcastStatus.SENDING, BroadcastStatus.DONE):
+                reach = {"reactions": summary.reactions.text(), "replies": summary.replies.text()}
+                lines.append(Text("broadcast.recent-line-reach", params | reach))
+            else:
+                lines.append(Text("broadcast.recent-line", params))
         lines.append(note(self.small_numbers))
         return Reply(Lines(tuple(lines)))
 
@@ -627,11 +670,13 @@ async def _summary(
     tx: Transaction, broadcast: Broadcast, default_zone: str, small: int
 ) -> BroadcastSummary:
     rows = await tx.outbox.of_broadcast(broadcast.id)
-    names, zones = [], []
+    names, zones, ids = [], [], []
     for row in rows:
         group = await tx.groups.get(row.group_id) if row.group_id else None
         names.append(group.name if group else str(row.chat_id))
         zones.append(group.timezone if group else default_zone)
+        if group is not None:
+            ids.append(group.id)
     reactions, replies = reach(await tx.analytics.broadcast_reach([broadcast.id]), small)
     return BroadcastSummary(
         broadcast,
@@ -640,6 +685,7 @@ async def _summary(
         reactions.get(broadcast.id, split({}, small)),
         replies.get(broadcast.id, split({}, small)),
         zones or [default_zone],
+        ids,
     )
 
 

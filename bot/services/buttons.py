@@ -42,6 +42,7 @@ ISSUED = (
     *(groups.SHOW, groups.LANGUAGE, groups.ORGANISATION),
     invitations.REVOKE,
     *(meetings.CANCEL_MEETING, meetings.CANCEL_ITEM),
+    *(meetings.SCHEDULE_PAGE, meetings.SCHEDULE_GROUPS),
     people.LANGUAGE_CALLBACK,
     *(privacy.FORGET, privacy.KEEP),
     *(staff.PAGE, staff.ASK_ROLE, staff.ASK_GROUP, staff.CONFIRM, staff.DECLINE),

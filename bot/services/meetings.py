@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -33,6 +34,7 @@ from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
 from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_staff, visible_groups
+from bot.services.broadcasts import CANCEL as BROADCAST_CANCEL
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckInService
 from bot.services.membership import RecheckGroup
@@ -54,6 +56,7 @@ from storage.meetings import Calendar, Meeting, ScheduleItem
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 LATE_LIMIT = dt.timedelta(hours=12)
 REMINDERS = (ScheduleKind.EVENING, ScheduleKind.BEFORE)
@@ -79,10 +82,12 @@ DEFAULT_COUNT = 6  # meetings in a calendar set without ``xCOUNT``
 # /schedule's buttons
 CANCEL_MEETING = "mt:x:"  # mt:x:MEETING
 CANCEL_ITEM = "mt:i:"  # mt:i:ITEM
-MAX_BUTTONS = 30  # a keyboard Telegram shows comfortably on a phone
-MAX_LINES = 60  # planned messages are listed while the list is shorter
-SCHEDULE_LIMIT = 4000  # characters of /schedule
-LABEL_LIMIT = 60  # characters of a planned message's cancel button
+SCHEDULE_PAGE = "mt:p:"  # mt:p:GROUP:PAGE (from 0)
+SCHEDULE_GROUPS = "mt:g:"  # mt:g:PAGE (from 0): which group's schedule
+PAGE_ENTRIES = 10  # lines (each with its own button) on a page of /schedule
+PAGE_GROUPS = 10  # group buttons on a page of the choice
+SCHEDULE_LIMIT = 3000  # characters of a page of /schedule, well under Telegram's 4096
+LABEL_LIMIT = 30  # characters of a cancel button: one row on a phone, not cut off
 REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
@@ -132,6 +137,29 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
 def meeting_when(meeting: Meeting, language: str) -> str:
     """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
     return day_and_time(meeting.local_date, meeting.local_time, language)
+
+
+def _local(moment: dt.datetime, timezone: str) -> PerLanguage:
+    """``ma 7.12. 18:00``: a moment's weekday, date and time in the group's zone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return days_and_times([(local.date(), f"{local:%H:%M}")])
+
+
+def _page(
+    entries: Sequence[_T], page: int, size: int, turn: str
+) -> tuple[Sequence[_T], tuple[Button, ...]]:
+    """Page ``page`` (from 0) of ``entries``, ``size`` to a page, with Previous and Next
+    buttons (``turn`` and the page's number) where there is a page to turn to. A page that
+    is not there (a stale or forged button) is refused in words."""
+    pages = max(1, -(-len(entries) // size))
+    if not 0 <= page < pages:
+        raise DomainError("schedule.page-gone")
+    buttons = []
+    if page > 0:
+        buttons.append(Button(Text("staff.previous"), f"{turn}{page - 1}"))
+    if page < pages - 1:
+        buttons.append(Button(Text("staff.next"), f"{turn}{page + 1}"))
+    return entries[page * size : (page + 1) * size], tuple(buttons)
 
 
 def days_of(meetings: Sequence[Meeting]) -> PerLanguage:
@@ -307,47 +335,99 @@ class MeetingService:
             follow_ups=on if calendar.follow_ups else off,
         )
 
-    async def schedule_listing(self, actor_id: int) -> Reply:
-        """/schedule: the next meetings and every planned message of the actor's groups, and
-        their scheduled broadcasts; each meeting, message and broadcast with a cancel
-        button (as many as fit a phone's screen)."""
-        now = self._clock.now()
-        lines: list[Words] = []
-        buttons: list[Button] = []
-        for schedule in await self.overview(actor_id):
-            if schedule.calendar is None:
-                continue
-            zone = schedule.group.timezone
-            lines.append(Text("schedule.group-header", {"group": schedule.group.name}))
-            upcoming = [m for m in schedule.meetings if m.starts_at > now][:3]
-            for meeting in upcoming:
-                when = days_of([meeting])
-                lines.append(Lines(("•", when, Text(_STATUS_KEYS[meeting.status])), sep=" "))
-                if meeting.status != MeetingStatus.CANCELLED and len(buttons) < MAX_BUTTONS:
-                    label = Text("schedule.cancel-meeting-button", {"when": when})
-                    buttons.append(Button(label, data=f"{CANCEL_MEETING}{meeting.id}"))
-            for item in schedule.items:
-                if item.status == ScheduleStatus.PENDING and len(lines) < MAX_LINES:
-                    what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
-                    lines.append(Lines((f"  ⏰ {at}", what), sep=" "))
-                    if len(buttons) < MAX_BUTTONS:
-                        label = Text("schedule.cancel-message-button", {"when": at, "what": what})
-                        buttons.append(
-                            Button(Cut(label, LABEL_LIMIT), data=f"{CANCEL_ITEM}{item.id}")
-                        )
-                elif item.status == ScheduleStatus.SKIPPED:
-                    what, at = Text(_ITEM_KEYS[item.kind]), format_local(item.due_at, zone)
-                    reason = Text(item.reason or "schedule.too-late")
-                    lines.append(Lines((f"  ⏭ {at} ", what, ": ", reason), sep=""))
-        for summary in await self._broadcasts.scheduled_for(actor_id):
-            if len(buttons) >= MAX_BUTTONS + 10:
-                break
-            line, button = self._broadcasts.scheduled_entry(summary)
-            lines.append(line)
-            buttons.append(button)
-        if not lines:
+    async def schedule_listing(self, actor_id: int, args: Sequence[str] = ()) -> Reply:
+        """/schedule: with one group its first page; with several, which group (buttons);
+        ``/schedule N`` group N's first page, if the actor manages it."""
+        if args:
+            if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()):
+                raise DomainError("schedule.usage")
+            return await self.schedule_page(actor_id, int(args[0]), 0)
+        groups = await self._schedule_groups(actor_id)
+        if not groups:
             return Reply.of("schedule.empty")
-        return Reply(Cut(Lines(tuple(lines)), SCHEDULE_LIMIT), column(buttons))
+        if len(groups) == 1:
+            return await self.schedule_page(actor_id, groups[0].id, 0)
+        return await self.schedule_choice(actor_id, 0)
+
+    async def schedule_choice(self, actor_id: int, page: int) -> Reply:
+        """Which group's schedule: a button per group, ``PAGE_GROUPS`` to a page."""
+        groups = await self._schedule_groups(actor_id)
+        if not groups:
+            return Reply.of("schedule.empty")
+        shown, turn = _page(groups, page, PAGE_GROUPS, SCHEDULE_GROUPS)
+        buttons = [
+            Button(Cut(f"{group.name} (#{group.id})", LABEL_LIMIT), f"{SCHEDULE_PAGE}{group.id}:0")
+            for group in shown
+        ]
+        return Reply(
+            Text("schedule.which-group"), (*column(buttons), turn) if turn else column(buttons)
+        )
+
+    async def schedule_page(self, actor_id: int, group_id: int, page: int) -> Reply:
+        """A page of one group's schedule: its coming meetings, planned messages and the
+        actor's scheduled broadcasts to it, in time order, numbered, each that can still be
+        cancelled with its own button; Previous and Next between pages."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            schedule = await self._schedule_of(tx, group)
+            several = len(await self._active_groups(tx, actor_id)) > 1
+        zone = group.timezone
+        entries: list[tuple[dt.datetime, Words, str | None]] = []  # time, what, cancel data
+        for meeting in schedule.meetings:
+            if meeting.starts_at > now:
+                data = None
+                if meeting.status != MeetingStatus.CANCELLED:
+                    data = f"{CANCEL_MEETING}{meeting.id}"
+                what = Lines((days_of([meeting]), Text(_STATUS_KEYS[meeting.status])), sep=" ")
+                entries.append((meeting.starts_at, what, data))
+        for item in schedule.items:
+            planned = (_local(item.due_at, zone), Text(_ITEM_KEYS[item.kind]))
+            if item.status == ScheduleStatus.PENDING:
+                what = Lines(("⏰", *planned), sep=" ")
+                entries.append((item.due_at, what, f"{CANCEL_ITEM}{item.id}"))
+            elif item.status == ScheduleStatus.SKIPPED:
+                reason = Text(item.reason or "schedule.too-late")
+                skipped = Lines(("⏭", *planned), sep=" ")
+                entries.append((item.due_at, Lines((skipped, ": ", reason), sep=""), None))
+        for summary in await self._broadcasts.scheduled_for(actor_id):
+            if group.id in summary.group_ids:
+                at = summary.broadcast.send_at
+                what = Lines(
+                    (f"📣 #{summary.broadcast.id}", _local(at, zone), summary.what()), sep=" "
+                )
+                entries.append((at, what, f"{BROADCAST_CANCEL}{summary.broadcast.id}"))
+        if not entries:
+            return Reply.of("schedule.group-empty", group=group.name)
+        entries.sort(key=lambda entry: entry[0])
+        numbered = list(enumerate(entries, start=1))
+        shown, turn = _page(numbered, page, PAGE_ENTRIES, f"{SCHEDULE_PAGE}{group.id}:")
+        pages = -(-len(numbered) // PAGE_ENTRIES)
+        header = (
+            Text("schedule.page-header", {"group": group.name, "page": page + 1, "pages": pages})
+            if pages > 1
+            else Text("schedule.group-header", {"group": group.name})
+        )
+        lines: list[Words] = [header]
+        buttons: list[Button] = []
+        for number, (at, entry, data) in shown:
+            lines.append(Lines((f"{number}.", entry), sep=" "))
+            if data is not None:
+                label = Text("schedule.cancel-button", {"number": number, "when": _local(at, zone)})
+                buttons.append(Button(Cut(label, LABEL_LIMIT), data))
+        back = (Button(Text("schedule.all-groups"), f"{SCHEDULE_GROUPS}0"),) if several else ()
+        last_row = (*turn, *back)
+        keyboard = (*column(buttons), last_row) if last_row else column(buttons)
+        return Reply(Cut(Lines(tuple(lines)), SCHEDULE_LIMIT), keyboard)
+
+    async def _schedule_groups(self, actor_id: int) -> list[Group]:
+        async with self._database.transaction() as tx:
+            return await self._active_groups(tx, actor_id)
+
+    async def _active_groups(self, tx: Transaction, actor_id: int) -> list[Group]:
+        actor = await load_actor(tx, actor_id, self._admins)
+        require_staff(actor)
+        return [group for group in await visible_groups(tx, actor) if group.is_active]
 
     async def meeting_cancelled(self, actor_id: int, meeting_id: int) -> Reply:
         """The cancel button under a meeting in /schedule."""

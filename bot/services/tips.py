@@ -40,6 +40,7 @@ from bot.payload import (
     MediaContent,
     TextContent,
     content_from_json,
+    first_words,
 )
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
@@ -140,14 +141,8 @@ class TipView:
     def label(self, language: str, width: int = 48) -> str:
         """The first words, for a button."""
         content = self.content(language)
-        if isinstance(content, TextContent):
-            text = content.text
-        else:
-            first = content.items[0] if isinstance(content, AlbumContent) else content
-            text = first.caption or first.kind
-        text = " ".join(text.split())
-        cut = text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
-        return ("🏠 " if self.own else "") + cut
+        first = content.items[0] if isinstance(content, AlbumContent) else content
+        return ("🏠 " if self.own else "") + (first_words(content, width) or first.kind)
 
     def labels(self, width: int = 48) -> PerLanguage:
         """``label`` in each language."""
