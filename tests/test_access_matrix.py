@@ -267,6 +267,24 @@ async def schedule_overview(w: World, actor: int) -> set[int]:
     return {schedule.group.id for schedule in await w.services.meetings.overview(actor)}
 
 
+async def schedule_choice(w: World, actor: int) -> set[int]:
+    """The groups /schedule offers to choose from, page after page."""
+    offered: set[int] = set()
+    for page in range(10):
+        reply = await w.services.meetings.schedule_choice(actor, page)
+        offered |= {
+            int(button.data.removeprefix(meetings.SCHEDULE_PAGE).split(":")[0])
+            for row in reply.buttons
+            for button in row
+            if button.data is not None and button.data.startswith(meetings.SCHEDULE_PAGE)
+        }
+        if f"{meetings.SCHEDULE_GROUPS}{page + 1}" not in {
+            button.data for row in reply.buttons for button in row
+        }:
+            return offered
+    raise AssertionError("more pages than groups")
+
+
 async def broadcast_picker(w: World, actor: int) -> set[int]:
     return _data(await w.services.broadcasts.targets(actor), broadcasts.TOGGLE)
 
@@ -309,6 +327,7 @@ LISTS: dict[str, tuple[Lister, Callable[[str], set[str]]]] = {
     "/group (picker)": (group_picker, any_staff(everything)),
     "/stats and its chart": (stats_overview, any_staff(registered)),
     "/schedule": (schedule_overview, any_staff(active)),
+    "/schedule (which group)": (schedule_choice, any_staff(active)),
     "/broadcast (picker)": (broadcast_picker, any_staff(active)),
     "/export": (export_groups, coordinators_only(everything)),
     "/meetings without a number": (the_only_group, any_staff(the_only_active)),
@@ -604,6 +623,15 @@ MATRIX: dict[str, Entry] = {
     ),
     "/rhythm": on_g(change_rhythm, "/rhythm"),
     "/schedule": entry(lambda w, a: w.services.meetings.schedule_listing(a), STAFF, "/schedule"),
+    "/schedule G": on_g(
+        lambda w, a: w.services.meetings.schedule_listing(a, [str(w.group)]), "/schedule"
+    ),
+    "schedule page of G": on_g(
+        lambda w, a: w.services.meetings.schedule_page(a, w.group, 0), meetings.SCHEDULE_PAGE
+    ),
+    "which group's schedule": entry(
+        lambda w, a: w.services.meetings.schedule_choice(a, 0), STAFF, meetings.SCHEDULE_GROUPS
+    ),
     "cancel a meeting": on_g(
         lambda w, a: w.services.meetings.meeting_cancelled(a, w.meeting), meetings.CANCEL_MEETING
     ),

@@ -374,12 +374,14 @@ class MeetingService:
             several = len(await self._active_groups(tx, actor_id)) > 1
         zone = group.timezone
         entries: list[tuple[dt.datetime, Words, str | None]] = []  # time, what, cancel data
+        what: Words
         for meeting in schedule.meetings:
             if meeting.starts_at > now:
                 data = None
                 if meeting.status != MeetingStatus.CANCELLED:
                     data = f"{CANCEL_MEETING}{meeting.id}"
-                what = Lines((days_of([meeting]), Text(_STATUS_KEYS[meeting.status])), sep=" ")
+                status = Text(_STATUS_KEYS[meeting.status])
+                what = Text("schedule.meeting-line", {"when": days_of([meeting]), "status": status})
                 entries.append((meeting.starts_at, what, data))
         for item in schedule.items:
             planned = (_local(item.due_at, zone), Text(_ITEM_KEYS[item.kind]))
@@ -413,7 +415,9 @@ class MeetingService:
         for number, (at, entry, data) in shown:
             lines.append(Lines((f"{number}.", entry), sep=" "))
             if data is not None:
-                label = Text("schedule.cancel-button", {"number": number, "when": _local(at, zone)})
+                local = at.astimezone(ZoneInfo(zone))
+                when = f"{local.day}.{local.month}. {local:%H:%M}"
+                label = Text("schedule.cancel-button", {"number": number, "when": when})
                 buttons.append(Button(Cut(label, LABEL_LIMIT), data))
         back = (Button(Text("schedule.all-groups"), f"{SCHEDULE_GROUPS}0"),) if several else ()
         last_row = (*turn, *back)
@@ -569,8 +573,8 @@ class MeetingService:
             if item is None:
                 raise DomainError("access.not-your-group")
             group = await self._managed(tx, actor_id, item.group_id)
-            if item.status != ScheduleStatus.PENDING:
-                raise DomainError("meetings.nothing-to-change")
+            if item.status != ScheduleStatus.PENDING:  # a button from an older list
+                raise DomainError("schedule.not-planned")
             await tx.meetings.drop(item.meeting_id, (item.kind,), "schedule.cancelled-by-hand")
             dropped = await tx.meetings.item(item_id)
         assert dropped is not None
