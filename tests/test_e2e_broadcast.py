@@ -201,8 +201,9 @@ async def test_scheduled_broadcasts_wait_and_a_cancelled_one_never_goes(
 
     listing = await bot.say(ilkka, "/scheduled")
     assert listing.text == (
-        "Scheduled broadcasts:\n#1 29.11.2026 09:00: Walking group, Chair yoga\n"
-        "#2 29.11.2026 10:00: Walking group, Chair yoga"
+        "Scheduled broadcasts:\n"
+        "#1 29.11.2026 09:00: Walking group, Chair yoga · text: “First tip”\n"
+        "#2 29.11.2026 10:00: Walking group, Chair yoga · text: “Second tip”"
     )
     mark = emulator.mark()
     await bot.press(ilkka, listing.result, "bc:x:1")
@@ -238,9 +239,12 @@ async def test_times_read_in_the_zone_of_the_groups_they_concern(
     only_yoga = await bot.say(ilkka, "tomorrow 9")  # 9:00 in Stockholm
     assert (only_yoga.text or "").startswith("Scheduled: 29.11.2026 09:00, 1 groups")
     listing = await bot.say(ilkka, "/scheduled")
-    assert listing.text == "Scheduled broadcasts:\n#1 29.11.2026 09:00: Chair yoga"
-    overview = await bot.say(ilkka, "/schedule")
-    assert "#1 29.11.2026 09:00: Chair yoga" in (overview.text or "").splitlines()
+    assert (
+        listing.text == "Scheduled broadcasts:\n#1 29.11.2026 09:00: Chair yoga · text: “Yoga tip”"
+    )
+    choice = await bot.say(ilkka, "/schedule")  # two groups: which one
+    overview = await press_and_wait(bot, ilkka, choice, "mt:p:2:0", "editMessageText")
+    assert "1. 📣 #1 Sun 29.11. 09:00 text: “Yoga tip”" in (overview.text or "").splitlines()
 
     await emulator.send_text(ilkka, "Shared tip")
     await compose(bot, ilkka, send="bc:later")
@@ -249,18 +253,27 @@ async def test_times_read_in_the_zone_of_the_groups_they_concern(
         "Scheduled: 29.11.2026 12:00 Europe/Helsinki, 2 groups (broadcast #2)."
     )
     lines = [
-        "#1 29.11.2026 09:00: Chair yoga",
-        "#2 29.11.2026 12:00 Europe/Helsinki: Walking group, Chair yoga",
+        "#1 29.11.2026 09:00: Chair yoga · text: “Yoga tip”",
+        "#2 29.11.2026 12:00 Europe/Helsinki: Walking group, Chair yoga · text: “Shared tip”",
     ]
     listing = await bot.say(ilkka, "/scheduled")
     assert listing.text == "\n".join(["Scheduled broadcasts:", *lines])
-    overview = await bot.say(ilkka, "/schedule")
-    assert [line for line in (overview.text or "").splitlines() if line.startswith("#")] == lines
+    # each group's /schedule shows the broadcast in the group's own time
+    choice = await bot.say(ilkka, "/schedule")
+    overview = await press_and_wait(bot, ilkka, choice, "mt:p:2:0", "editMessageText")
+    assert (overview.text or "").splitlines()[1:] == [
+        "1. 📣 #1 Sun 29.11. 09:00 text: “Yoga tip”",
+        "2. 📣 #2 Sun 29.11. 11:00 text: “Shared tip”",
+    ]
+    walking_page = await press_and_wait(bot, ilkka, choice, "mt:p:1:0", "editMessageText")
+    assert (walking_page.text or "").splitlines()[1:] == [
+        "1. 📣 #2 Sun 29.11. 12:00 text: “Shared tip”"
+    ]
 
     clock.set(dt.datetime(2026, 11, 29, 8, 30, tzinfo=dt.UTC))  # 9:30 in Stockholm
     await report_for(bot, clock, ilkka, 1)
     recent = await bot.say(ilkka, "/broadcasts")
-    assert "#1 29.11.2026 09:00: delivered 1/1" in (recent.text or "")
+    assert "#1 ✅ sent 29.11.2026 09:00, delivered 1/1" in (recent.text or "")
 
     # an invitation to the Stockholm group is valid until a Stockholm time
     expires = (clock.now() + dt.timedelta(days=7)).astimezone(ZoneInfo("Europe/Stockholm"))
@@ -449,7 +462,10 @@ async def test_reactions_and_replies_are_counted_for_the_broadcast(bot: RunningB
         where=lambda c: (c.text or "").startswith("Broadcast #1"),
     )
     recent = await bot.say(ilkka, "/broadcasts")
-    assert (recent.text or "").splitlines()[1].endswith("delivered 2/2, reactions <5, replies <5")
+    assert (recent.text or "").splitlines()[1] == (
+        "#1 ✅ sent 28.11.2026 12:00, delivered 2/2, reactions <5, replies <5"
+        " · text: “How was your week?”"
+    )
     assert (recent.text or "").splitlines()[2].startswith("Figures about fewer than 5 people")
 
 

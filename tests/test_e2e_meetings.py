@@ -1,5 +1,5 @@
 """The meeting calendar end to end: an instructor sets meetings in the group, cancels one,
-sees /schedule with cancel buttons; a reminder planned before a restart arrives once."""
+sees /schedule with a cancel button per item; a reminder planned before a restart arrives once."""
 
 from __future__ import annotations
 
@@ -44,18 +44,19 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
     )
     assert done.text is not None and "ti 8.12. 14:00, ti 15.12. 14:00" in done.text
 
-    schedule = await bot.say(ilkka, "/schedule")
+    schedule = await bot.say(ilkka, "/schedule")  # ten to a page, each with its button
     lines = (schedule.text or "").splitlines()
-    assert lines[0] == "📅 Kävelyryhmä"
-    assert "• ti 8.12. 14:00 ❌ peruttu" in lines
-    assert any("tapaaminen kotona (vinkki)" in line for line in lines)
-    labels = [label for label, _ in schedule.buttons()]
-    assert labels[0] == "Peru ti 1.12. 14:00"  # the one meeting still on
-    assert "Peru 30.11.2026 18:00 muistutus edellisenä iltana" in labels
-    assert "Peru 8.12.2026 14:00 tapaaminen kotona (vinkki)" in labels
+    assert lines[0] == "📅 Kävelyryhmä, sivu 1/2"
+    assert "8. 👥 ti 8.12. 14:00 tapaaminen ❌ peruttu" in lines
+    assert "10. ⏰ ti 8.12. 14:00 tapaaminen kotona (vinkki)" in lines
+    buttons = dict(schedule.buttons())
+    assert buttons["Peru 3: 1.12. 14:00"] == "mt:x:1"  # the one meeting still on
+    assert buttons["Peru 1: 30.11. 18:00"].startswith("mt:i:")  # the reminder the evening before
+    assert buttons["Peru 10: 8.12. 14:00"].startswith("mt:i:")  # the meeting at home
+    assert not [label for label in buttons if label.startswith("Peru 8:")]  # cancelled already
 
     mark = emulator.mark()
-    await bot.press(ilkka, schedule.result, schedule.buttons()[0][1])
+    await bot.press(ilkka, schedule.result, "mt:x:1")
     confirmed = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
     assert confirmed.text == "Peruttu: ti 1.12. 14:00. Kerroin ryhmälle."
 
