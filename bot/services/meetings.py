@@ -356,7 +356,10 @@ class MeetingService:
             return Reply.of("schedule.empty")
         shown, turn = _page(groups, page, PAGE_GROUPS, SCHEDULE_GROUPS)
         buttons = [
-            Button(Cut(f"{group.name} (#{group.id})", LABEL_LIMIT), f"{SCHEDULE_PAGE}{group.id}:0")
+            Button(
+                Lines((Cut(group.name, LABEL_LIMIT - 12), f"(#{group.id})"), sep=" "),
+                f"{SCHEDULE_PAGE}{group.id}:0",
+            )
             for group in shown
         ]
         return Reply(
