@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
+from bot.errors import DomainError
 from bot.payload import AlbumContent, MediaContent, TextContent
 from bot.services.meetings import LABEL_LIMIT, PAGE_ENTRIES
 from emulator import ApiCall
 from storage import Database
-from storage.states import BroadcastStatus, ScheduleStatus
+from storage.states import BroadcastStatus, Language, ScheduleStatus
 from testing.harness import RunningBot, instructor_with_group
 
 Json = dict[str, Any]
@@ -291,3 +292,29 @@ async def test_a_broadcast_on_its_way_reads_as_sending(
         "en": "#1 📤 sending 28.11.2026 12:00, delivered 0/1, reactions <5, replies <5"
         " · text: “Hei kaikki!”",
     }
+
+
+async def test_the_choice_of_group_pages_too(database: Database, clock: FixedClock) -> None:
+    """Twelve groups: ten buttons and Next, then two and Previous; a page past the end is
+    refused in words."""
+    services, _ = await instructor_with_group(
+        database, clock, instructor=2, title="Ryhmä 01", language="fi"
+    )
+    for number in range(2, 13):
+        await services.groups.bot_added(
+            2, -100 - number, f"Ryhmä {number:02}", language=Language.FI, bot_is_admin=True
+        )
+    first = await services.meetings.schedule_listing(2)
+    assert first == await services.meetings.schedule_choice(2, 0)
+    rows = [[button.data for button in row] for row in first.buttons]
+    assert rows == [*([f"mt:p:{n}:0"] for n in range(1, 11)), ["mt:g:1"]]
+    second = await services.meetings.schedule_choice(2, 1)
+    assert [[button.data for button in row] for row in second.buttons] == [
+        ["mt:p:11:0"],
+        ["mt:p:12:0"],
+        ["mt:g:0"],
+    ]
+    assert services.translator.render("sv", second.buttons[0][0].label) == "Ryhmä 11 (#11)"
+    with pytest.raises(DomainError) as refused:
+        await services.meetings.schedule_choice(2, 2)
+    assert refused.value.key == "schedule.page-gone"
