@@ -110,6 +110,9 @@ _TIME_ONLY = re.compile(rf"^{_TIME}$")
 
 
 EARLIEST_YEAR = 2020  # before the first group began: a typing mistake
+# a range whose end has no year is read over New Year (28.12.–4.1.) only while it spans
+# at most this: a longer one was typed backwards (22.12.–15.12.)
+NEW_YEAR_SPAN = dt.timedelta(days=183)
 LATEST_YEARS = 3  # years ahead: a programme, its follow-ups and planning well ahead
 ZONE_NAME_LIMIT = 64  # characters: the longest IANA name is 32
 # names in the zone database that are not places people live by
@@ -275,11 +278,24 @@ def parse_dates(text: str, now: dt.datetime, timezone: str) -> tuple[dt.date, dt
         raise WhenError("when.unparseable-dates")
     first = _day_only(parts[0], today, today)
     last = _day_only(parts[-1], today, first)
-    if last < first:
+    if last < first or (last - first > NEW_YEAR_SPAN and _wrapped(parts[-1], first, last)):
         raise WhenError("when.range-backwards")
     if last < today:
         raise WhenError("when.past")
     return first, last
+
+
+def _wrapped(text: str, first: dt.date, last: dt.date) -> bool:
+    """The end was typed without a year and read as next year's only because that day of
+    the start's year comes before the start: ``22.12.–15.12.`` (typed backwards, not a
+    range of a year) rather than ``28.12.–4.1.`` (over New Year)."""
+    match = _DOTTED.match(text)
+    return (
+        match is not None
+        and not match["year"]
+        and last.year == first.year + 1
+        and last.replace(year=first.year) < first
+    )
 
 
 def parse_weekly(text: str) -> tuple[int, dt.time]:

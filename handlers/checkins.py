@@ -38,7 +38,7 @@ async def checkins_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, _ = await group_and_args(update, context)
+    group, _ = await group_and_args(update, context, "checkins")
     await answer(
         message, context, await context.services.checkins.figures_report(user.id, group.id)
     )
@@ -50,7 +50,7 @@ async def buddies_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, _ = await group_and_args(update, context)
+    group, _ = await group_and_args(update, context, "buddies")
     await answer(message, context, await context.services.checkins.buddies(user.id, group.id))
 
 

@@ -2,7 +2,10 @@
 
 In a group chat the commands act on that group; in a private chat the group's number
 comes first (``/cancel 3 8.12.``), and may be left out by an instructor with one group.
-What the words mean and what is said back is ``bot/services/meetings.py``'s.
+What the words mean and what is said back is ``bot/services/meetings.py``'s. A /cancel or
+/remote of several meetings is asked first; its Confirm or Keep as is press replaces the
+question with what was done, and a press that no longer holds is answered with an alert
+(the error handler's) and changes nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +15,24 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.runtime.context import KannustinApplication, KannustinContext
-from bot.services.meetings import CANCEL_ITEM, CANCEL_MEETING, SCHEDULE_GROUPS, SCHEDULE_PAGE
-from handlers.rendering import answer, show
+from bot.services.meetings import (
+    CANCEL_ITEM,
+    CANCEL_MEETING,
+    CONFIRM_CHANGE,
+    KEEP_CHANGE,
+    SCHEDULE_GROUPS,
+    SCHEDULE_PAGE,
+)
+from handlers.rendering import answer, edit_pressed, show
 from storage.groups import Group
 
+_TOKEN = r"[A-Za-z0-9_-]{1,43}"  # noqa: S105 - the pattern of a question's token
 
-async def group_and_args(update: Update, context: KannustinContext) -> tuple[Group, list[str]]:
-    """The group the command acts on, and the command's other words."""
+
+async def group_and_args(
+    update: Update, context: KannustinContext, command: str
+) -> tuple[Group, list[str]]:
+    """The group ``command`` acts on, and the command's other words."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -27,6 +41,7 @@ async def group_and_args(update: Update, context: KannustinContext) -> tuple[Gro
         message.chat.id,
         private=message.chat.type == ChatType.PRIVATE,
         args=list(context.args or []),
+        command=command,
     )
 
 
@@ -36,7 +51,7 @@ async def meetings_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await group_and_args(update, context)
+    group, args = await group_and_args(update, context, "meetings")
     reply = await context.services.meetings.calendar_command(user.id, group, args)
     await answer(message, context, reply)
 
@@ -45,8 +60,10 @@ async def _change(update: Update, context: KannustinContext, action: str) -> Non
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await group_and_args(update, context)
-    reply = await context.services.meetings.change_command(user.id, group, action, args)
+    group, args = await group_and_args(update, context, action)
+    reply = await context.services.meetings.change_command(
+        user.id, group, action, args, chat_id=message.chat.id
+    )
     await answer(message, context, reply)
 
 
@@ -71,7 +88,7 @@ async def rhythm_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    group, args = await group_and_args(update, context)
+    group, args = await group_and_args(update, context, "rhythm")
     reply = await context.services.meetings.rhythm_command(user.id, group, args)
     await answer(message, context, reply)
 
@@ -128,6 +145,28 @@ async def cancel_message_button(update: Update, context: KannustinContext) -> No
     await query.answer()
 
 
+async def confirm_change_button(update: Update, context: KannustinContext) -> None:
+    """Confirm under a question about several meetings: done, and the question's message
+    then says what was done."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    reply = await context.services.meetings.confirm_change(
+        query.from_user.id, query.message.chat.id, query.data
+    )
+    await edit_pressed(query, context, reply)
+    await query.answer()
+
+
+async def keep_change_button(update: Update, context: KannustinContext) -> None:
+    """Keep as is under a question about several meetings: nothing changes, and the
+    message says so."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reply = await context.services.meetings.keep_change(query.from_user.id, query.data)
+    await edit_pressed(query, context, reply)
+    await query.answer()
+
+
 def register(application: KannustinApplication) -> None:
     commands = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("meetings", meetings_command, filters=commands))
@@ -149,4 +188,10 @@ def register(application: KannustinApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(cancel_message_button, pattern=rf"^{CANCEL_ITEM}\d{{1,9}}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(confirm_change_button, pattern=rf"^{CONFIRM_CHANGE}{_TOKEN}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(keep_change_button, pattern=rf"^{KEEP_CHANGE}{_TOKEN}$")
     )

@@ -226,7 +226,7 @@ class GroupRepository:
             params,
         )
         # (the duplicate's season 1 began with it and holds nothing)
-        for table in ("group_instructors", "group_participants", "seasons"):
+        for table in ("group_instructors", "group_participants", "seasons", "meeting_changes"):
             await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
         for table in ("invitations", "outbox"):
             await execute(

@@ -1,4 +1,5 @@
-"""Groups' meeting calendars, their meetings, and the messages planned around them."""
+"""Groups' meeting calendars, their meetings, the messages planned around them, and changes
+to several meetings waiting for a confirming press (``meeting_changes``)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,24 @@ class ScheduleItem:
     finished_at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class MeetingChange:
+    """A change to several meetings, asked and waiting for its confirming press: who asked
+    and where, the group, the status the meetings get, the meetings as they were when asked
+    (``MeetingService`` writes and reads this text), the reason or link, and until when it
+    holds."""
+
+    asked_by: int
+    chat_id: int
+    group_id: int
+    status: MeetingStatus
+    meetings: str
+    reason: str | None
+    link: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
 _CALENDAR = (
     "group_id, weekday, meeting_time, first_date, meetings, place, link, remind_evening_at, "
     "remind_minutes_before, midweek_days_after, midweek_at, quiet_from, quiet_until, set_by, "
@@ -76,6 +95,7 @@ _MEETINGS = "meetings m JOIN seasons s ON s.group_id = m.group_id AND s.number =
 _SEASON = "(SELECT MAX(number) FROM seasons WHERE group_id = :group_id)"
 _FIRST = f"""(SELECT first_meeting FROM seasons
               WHERE group_id = :group_id AND number = {_SEASON})"""
+_CHANGE = "asked_by, chat_id, group_id, status, meetings, reason, link, created_at, expires_at"
 _ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
 
 
@@ -394,3 +414,50 @@ class MeetingRepository:
             {"status": status, "reason": reason or "", "now": to_db(now), "id": item_id},
         )
         return changed == 1
+
+    # Changes waiting for a confirming press ---------------------------------------------------
+
+    async def open_change(self, token_hash: str, change: MeetingChange) -> None:
+        """The asker's new question; their older one, and every expired one, go with it."""
+        await execute(
+            self._connection,
+            "DELETE FROM meeting_changes WHERE asked_by = :id OR expires_at <= :now",
+            {"id": change.asked_by, "now": to_db(change.created_at)},
+        )
+        await execute(
+            self._connection,
+            f"""
+            INSERT INTO meeting_changes (token_hash, {_CHANGE})
+            VALUES (:hash, :asked_by, :chat_id, :group_id, :status, :meetings,
+                    NULLIF(:reason, ''), NULLIF(:link, ''), :created_at, :expires_at)
+            """,
+            {
+                "hash": token_hash,
+                "asked_by": change.asked_by,
+                "chat_id": change.chat_id,
+                "group_id": change.group_id,
+                "status": change.status,
+                "meetings": change.meetings,
+                "reason": change.reason or "",
+                "link": change.link or "",
+                "created_at": to_db(change.created_at),
+                "expires_at": to_db(change.expires_at),
+            },
+        )
+
+    async def change(self, token_hash: str) -> MeetingChange | None:
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_CHANGE} FROM meeting_changes WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return None if row is None else to_model(MeetingChange, row)
+
+    async def close_change(self, token_hash: str) -> bool:
+        """Delete the question; False if it was not there (any more: another press took it)."""
+        deleted = await execute(
+            self._connection,
+            "DELETE FROM meeting_changes WHERE token_hash = :hash",
+            {"hash": token_hash},
+        )
+        return deleted == 1

@@ -42,6 +42,7 @@ _BY_PERSON = (
     ("erasure_requests", "person_id"),
     ("staff_requests", "asked_by"),
     ("staff_requests", "person_id"),
+    ("meeting_changes", "asked_by"),
 )
 # what others did that mentions the person by id keeps only the fact: (table, column, value)
 _THEIR_DOING = (

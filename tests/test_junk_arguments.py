@@ -77,7 +77,9 @@ async def _meetings(world: World, args: list[str], _: str) -> object:
 def _change(action: str) -> Drive:
     async def drive(world: World, args: list[str], _: str) -> object:
         group, rest = await _group_args(world, args, private=False)
-        return await world.services.meetings.change_command(INSTRUCTOR, group, action, rest)
+        return await world.services.meetings.change_command(
+            INSTRUCTOR, group, action, rest, chat_id=INSTRUCTOR
+        )
 
     return drive
 

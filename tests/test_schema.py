@@ -85,6 +85,7 @@ CHECKED: dict[tuple[str, str], type[StrEnum]] = {
     ("organisations", "erase_events"): EventErasure,
     ("audit_log", "channel"): AuditChannel,
     ("staff_requests", "role"): StaffRole,
+    ("meeting_changes", "status"): MeetingStatus,
 }
 # Columns with an enum but no CHECK: only code writes them, always from the enum.
 UNCHECKED: dict[tuple[str, str], type[StrEnum]] = {

@@ -43,6 +43,7 @@ ISSUED = (
     invitations.REVOKE,
     *(meetings.CANCEL_MEETING, meetings.CANCEL_ITEM),
     *(meetings.SCHEDULE_PAGE, meetings.SCHEDULE_GROUPS),
+    *(meetings.CONFIRM_CHANGE, meetings.KEEP_CHANGE),
     people.LANGUAGE_CALLBACK,
     *(privacy.FORGET, privacy.KEEP),
     *(staff.PAGE, staff.ASK_ROLE, staff.ASK_GROUP, staff.CONFIRM, staff.DECLINE),

@@ -16,13 +16,23 @@ Rules for a firing:
 
 A "meeting at home" carries a library tip for the group's week; its outbox row names the
 tip, which counts as used when the row is delivered, like a broadcast's (``bot/services/tips.py``).
+
+A /cancel or /remote that would change more than one meeting is asked first: the question
+lists the meetings and is a stored request (``meeting_changes``, like the removals of
+``bot/services/staff.py``) whose buttons carry a random token of which only the hash is
+stored. Only the asker's press, in the chat where it was asked, within ``CHANGE_MINUTES``,
+once, while the meetings are still as they were when asked, does it; nothing is stored or
+told to the group before. A cancelled meeting keeps its video link, so /uncancel brings a
+remote meeting back remote.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -52,7 +62,7 @@ from bot.when import (
 from storage import Database, Transaction
 from storage.analytics import season_origin
 from storage.groups import Group
-from storage.meetings import Calendar, Meeting, ScheduleItem
+from storage.meetings import Calendar, Meeting, MeetingChange, ScheduleItem
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
@@ -88,6 +98,11 @@ PAGE_ENTRIES = 10  # lines (each with its own button) on a page of /schedule
 PAGE_GROUPS = 10  # group buttons on a page of the choice
 SCHEDULE_LIMIT = 3000  # characters of a page of /schedule, well under Telegram's 4096
 LABEL_LIMIT = 30  # characters of a cancel button: one row on a phone, not cut off
+# a change to several meetings, asked first
+CONFIRM_CHANGE = "mt:ok:"  # + the question's token
+KEEP_CHANGE = "mt:no:"  # + the question's token
+TOKEN_BYTES = 16  # 128 random bits: 22 URL-safe characters
+CHANGE_MINUTES = 15
 REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
@@ -104,6 +119,18 @@ _DONE = {
     "cancel": "meetings.cancel-done",
     "remote": "meetings.remote-done",
     "uncancel": "meetings.uncancel-done",
+}
+_STATUS_OF = {
+    "cancel": MeetingStatus.CANCELLED,
+    "remote": MeetingStatus.REMOTE,
+    "uncancel": MeetingStatus.PLANNED,
+}
+_ACTION_OF = {status: action for action, status in _STATUS_OF.items()}
+# what a command's refusal without the group's number shows as the example
+_EXAMPLES = {
+    "cancel": "/cancel 3 8.12.",
+    "uncancel": "/uncancel 3 8.12.",
+    "remote": "/remote 3 8.12. https://meet.example.org/abc",
 }
 _ITEM_KEYS = {
     ScheduleKind.EVENING: "meetings.item-evening",
@@ -218,10 +245,17 @@ class MeetingService:
     # The commands ---------------------------------------------------------------------------
 
     async def which_group(
-        self, actor_id: int, chat_id: int, *, private: bool, args: Sequence[str]
+        self,
+        actor_id: int,
+        chat_id: int,
+        *,
+        private: bool,
+        args: Sequence[str],
+        command: str = "meetings",
     ) -> tuple[Group, list[str]]:
         """The group a command acts on, and the command's other words: in a group chat that
-        group; in private the number given first, else the actor's only group."""
+        group; in private the number given first, else the actor's only group (a refusal
+        shows ``command`` with a number as the example)."""
         rest = list(args)
         if not private:
             return await self.group_of_chat(actor_id, chat_id), rest
@@ -229,7 +263,7 @@ class MeetingService:
             number = int(rest.pop(0))
             async with self._database.transaction() as tx:
                 return await managed_group(tx, actor_id, number, self._admins), rest
-        return await self.only_group(actor_id), rest
+        return await self.only_group(actor_id, command), rest
 
     async def calendar_command(self, actor_id: int, group: Group, args: Sequence[str]) -> Reply:
         """``/meetings`` shows the calendar; ``/meetings DAY TIME FROM [xCOUNT] [PLACE]``
@@ -280,10 +314,11 @@ class MeetingService:
         return Reply(Lines(tuple(lines)))
 
     async def change_command(
-        self, actor_id: int, group: Group, action: str, args: Sequence[str]
+        self, actor_id: int, group: Group, action: str, args: Sequence[str], *, chat_id: int
     ) -> Reply:
         """``/cancel DATES [REASON]``, ``/remote DATES LINK`` or ``/uncancel DATES``
-        (``action``): the meetings changed, in a sentence."""
+        (``action``, typed in ``chat_id``): the meetings changed, in a sentence; or, when
+        it would cancel or move online more than one meeting, the question that asks first."""
         if not args:
             raise DomainError(_USAGE[action])
         # "8.12.", "8.12.–15.12." or "8.12. – 15.12.": the longest start that reads as days
@@ -301,15 +336,62 @@ class MeetingService:
         rest = without_controls(" ".join(args[taken:])).strip()
         if action == "cancel" and len(rest) > REASON_LIMIT:
             raise DomainError("meetings.reason-too-long", limit=REASON_LIMIT)
-        if action == "cancel":
-            changed = await self.cancel(actor_id, group.id, dates, rest or None)
-        elif action == "remote":
-            if not rest:
-                raise DomainError("meetings.link-needed")
-            changed = await self.remote(actor_id, group.id, dates, rest)
-        else:
-            changed = await self.restore(actor_id, group.id, dates)
-        return Reply.of(_DONE[action], group=group.name, days=days_of(changed))
+        reason = (rest or None) if action == "cancel" else None
+        link = _link(rest) if action == "remote" else None
+        asked = await self._change(
+            actor_id, group.id, dates, _STATUS_OF[action], reason=reason, link=link, ask=chat_id
+        )
+        if isinstance(asked, Reply):
+            return asked
+        return Reply.of(_DONE[action], group=group.name, days=days_of(asked))
+
+    async def confirm_change(self, actor_id: int, chat_id: int, data: str) -> Reply:
+        """The confirm button under a question about several meetings: done if it is the
+        presser's own open question, pressed in the chat where it was asked, in time, once,
+        and the meetings are still as they were when asked; anything else raises with the
+        reason, and nothing changes."""
+        token_hash = _hashed(data.removeprefix(CONFIRM_CHANGE))
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            asked = await tx.meetings.change(token_hash)
+            if (
+                asked is None
+                or asked.asked_by != actor_id
+                or asked.chat_id != chat_id
+                or now >= asked.expires_at
+                or not await tx.meetings.close_change(token_hash)
+            ):
+                raise DomainError("meetings.change-gone")
+            group = await self._managed(tx, actor_id, asked.group_id)
+            calendar = await tx.meetings.calendar(group.id)
+            ids = [int(number) for number in asked.meetings.split(" ", 1)[0].split(",")]
+            found = {m.id: m for m in await tx.meetings.meetings(group.id)}
+            chosen = [found[number] for number in ids if number in found]
+            if (
+                calendar is None
+                or len(chosen) != len(ids)
+                or _snapshot(chosen) != asked.meetings
+                or any(m.starts_at <= now or m.number > calendar.meetings for m in chosen)
+            ):
+                raise DomainError("meetings.change-stale")
+            changed, items = await self._apply(
+                tx, group, calendar, chosen, asked.status, reason=asked.reason, link=asked.link
+            )
+        self._planned(items)
+        self._notify()
+        log.info("group %d: %d meetings now %s, confirmed", group.id, len(changed), asked.status)
+        return Reply.of(_DONE[_ACTION_OF[asked.status]], group=group.name, days=days_of(changed))
+
+    async def keep_change(self, actor_id: int, data: str) -> Reply:
+        """The keep button: the presser's question is closed and nothing changes; a token
+        that is not the presser's open question closes nothing."""
+        token_hash = _hashed(data.removeprefix(KEEP_CHANGE))
+        async with self._database.transaction() as tx:
+            asked = await tx.meetings.change(token_hash)
+            if asked is None or asked.asked_by != actor_id:
+                raise DomainError("meetings.change-gone")
+            await tx.meetings.close_change(token_hash)
+        return Reply.of("meetings.change-kept")
 
     async def rhythm_command(self, actor_id: int, group: Group, args: Sequence[str]) -> Reply:
         """``/rhythm`` shows the reminder and keep-going settings; ``/rhythm SETTING VALUE``
@@ -530,7 +612,9 @@ class MeetingService:
     ) -> list[Meeting]:
         """Meetings on these days are off: announced in the group, their reminders dropped,
         and the keep-going rhythm planned instead."""
-        return await self._change(actor_id, group_id, dates, MeetingStatus.CANCELLED, reason=reason)
+        return _changed(
+            await self._change(actor_id, group_id, dates, MeetingStatus.CANCELLED, reason=reason)
+        )
 
     async def rhythm(self, actor_id: int, group_id: int) -> Calendar:
         async with self._database.transaction() as tx:
@@ -566,7 +650,9 @@ class MeetingService:
         if meeting is None:
             raise DomainError("access.not-your-group")  # a forged id reads like a foreign one
         day = meeting.local_date
-        return await self._change(actor_id, meeting.group_id, (day, day), MeetingStatus.CANCELLED)
+        return _changed(
+            await self._change(actor_id, meeting.group_id, (day, day), MeetingStatus.CANCELLED)
+        )
 
     async def cancel_message(self, actor_id: int, item_id: int) -> tuple[ScheduleItem, Group]:
         """The cancel button under one planned message in /schedule: it will not be sent,
@@ -592,26 +678,28 @@ class MeetingService:
                 raise DomainError("access.not-your-group")
             return await self._managed(tx, actor_id, group.id)
 
-    async def only_group(self, actor_id: int) -> Group:
-        """The one active group the actor sees; with several the number must be given."""
+    async def only_group(self, actor_id: int, command: str = "meetings") -> Group:
+        """The one active group the actor sees; with several the number must be given (the
+        refusal's example is ``command``'s)."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
             active = [g for g in await visible_groups(tx, actor) if g.is_active]
         if len(active) != 1:
-            raise DomainError("meetings.which-group")
+            raise DomainError(
+                "meetings.which-group", example=_EXAMPLES.get(command, f"/{command} 3")
+            )
         return active[0]
 
     async def restore(self, actor_id: int, group_id: int, dates: str) -> list[Meeting]:
         """Undo a cancellation (or a remote period): the reminders come back."""
-        return await self._change(actor_id, group_id, dates, MeetingStatus.PLANNED)
+        return _changed(await self._change(actor_id, group_id, dates, MeetingStatus.PLANNED))
 
     async def remote(self, actor_id: int, group_id: int, dates: str, link: str) -> list[Meeting]:
         """Meetings on these days are held online; reminders carry the link."""
-        place, url = _place_or_link(link)
-        if url is None or place is not None:
-            raise DomainError("meetings.link-needed")
-        return await self._change(actor_id, group_id, dates, MeetingStatus.REMOTE, link=url)
+        return _changed(
+            await self._change(actor_id, group_id, dates, MeetingStatus.REMOTE, link=_link(link))
+        )
 
     async def _change(
         self,
@@ -622,7 +710,11 @@ class MeetingService:
         *,
         reason: str | None = None,
         link: str | None = None,
-    ) -> list[Meeting]:
+        ask: int | None = None,
+    ) -> list[Meeting] | Reply:
+        """The upcoming meetings on these days get ``status``: the changed ones. With
+        ``ask`` (the chat it was typed in), a cancellation or move online of more than one
+        meeting is asked first instead: the question, and nothing changed."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await self._managed(tx, actor_id, group_id)
@@ -644,22 +736,68 @@ class MeetingService:
                 raise DomainError("meetings.none-then")
             if status == MeetingStatus.PLANNED:  # undo: only what was cancelled or remote
                 chosen = [m for m in upcoming if m.status != MeetingStatus.PLANNED]
+            elif status == MeetingStatus.CANCELLED:
+                chosen = [m for m in upcoming if m.status != MeetingStatus.CANCELLED]
             else:
                 chosen = [m for m in upcoming if (m.status, m.link) != (status, link)]
             if not chosen:
                 raise DomainError("meetings.nothing-to-change")
-            for meeting in chosen:
-                await tx.meetings.set_status(meeting.id, status, link=link, reason=reason)
-            items = await self._replan(tx, group, calendar)
-            ids = {meeting.id for meeting in chosen}
-            changed = [m for m in await tx.meetings.meetings(group.id) if m.id in ids]
-            await self._announce(
-                tx, group, calendar, changed, status=status, reason=reason, now=now
+            if ask is not None and status != MeetingStatus.PLANNED and len(chosen) > 1:
+                token = secrets.token_urlsafe(TOKEN_BYTES)
+                await tx.meetings.open_change(
+                    _hashed(token),
+                    MeetingChange(
+                        asked_by=actor_id,
+                        chat_id=ask,
+                        group_id=group.id,
+                        status=status,
+                        meetings=_snapshot(chosen),
+                        reason=reason,
+                        link=link,
+                        created_at=now,
+                        expires_at=now + dt.timedelta(minutes=CHANGE_MINUTES),
+                    ),
+                )
+                return _question(group, chosen, status, link, token)
+            changed, items = await self._apply(
+                tx, group, calendar, chosen, status, reason=reason, link=link
             )
         self._planned(items)
         self._notify()
         log.info("group %d: %d meetings now %s", group.id, len(changed), status)
         return changed
+
+    async def _apply(
+        self,
+        tx: Transaction,
+        group: Group,
+        calendar: Calendar,
+        chosen: Sequence[Meeting],
+        status: MeetingStatus,
+        *,
+        reason: str | None,
+        link: str | None,
+    ) -> tuple[list[Meeting], list[ScheduleItem]]:
+        """The chosen meetings get ``status`` (an undone one the status it had before it
+        was cancelled), their messages are planned again and the group is told: the changed
+        meetings, and the pending messages."""
+        now = self._clock.now()
+        for meeting in chosen:
+            becomes, its_link = _after(meeting, status, link)
+            its_reason = reason if becomes == MeetingStatus.CANCELLED else None
+            await tx.meetings.set_status(meeting.id, becomes, link=its_link, reason=its_reason)
+        items = await self._replan(tx, group, calendar)
+        ids = {meeting.id for meeting in chosen}
+        changed = [m for m in await tx.meetings.meetings(group.id) if m.id in ids]
+        told: dict[tuple[MeetingStatus, str | None], list[Meeting]] = {}
+        for meeting in changed:
+            shown_link = meeting.link if meeting.status == MeetingStatus.REMOTE else None
+            told.setdefault((meeting.status, shown_link), []).append(meeting)
+        for (becomes, _), meetings in told.items():
+            await self._announce(
+                tx, group, calendar, meetings, status=becomes, reason=reason, now=now
+            )
+        return changed, items
 
     async def overview(self, actor_id: int) -> list[GroupSchedule]:
         """The calendars and planned messages of every active group the actor sees."""
@@ -910,6 +1048,73 @@ async def _tell_group(
         now=now,
         tip=tip,
     )
+
+
+def _hashed(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _snapshot(meetings: Sequence[Meeting]) -> str:
+    """The meetings as they are now: their ids, and a hash of each one's status, time and
+    link (a question about them holds only while this stays the same)."""
+    states = ";".join(
+        f"{m.id}|{m.status}|{m.starts_at.isoformat()}|{m.link or ''}" for m in meetings
+    )
+    ids = ",".join(str(m.id) for m in meetings)
+    return f"{ids} {hashlib.sha256(states.encode()).hexdigest()}"
+
+
+def _after(
+    meeting: Meeting, status: MeetingStatus, link: str | None
+) -> tuple[MeetingStatus, str | None]:
+    """The status and link ``meeting`` gets: a cancelled meeting keeps its link, and an
+    undone one is again what it was before it was cancelled (online, with its link)."""
+    if status == MeetingStatus.CANCELLED:
+        return status, meeting.link
+    if status == MeetingStatus.REMOTE:
+        return status, link
+    if meeting.status == MeetingStatus.CANCELLED and meeting.link:
+        return MeetingStatus.REMOTE, meeting.link
+    return MeetingStatus.PLANNED, None
+
+
+def _changed(result: list[Meeting] | Reply) -> list[Meeting]:
+    assert not isinstance(result, Reply)  # (asked only when the chat is given)
+    return result
+
+
+def _question(
+    group: Group, chosen: Sequence[Meeting], status: MeetingStatus, link: str | None, token: str
+) -> Reply:
+    """Asks before several meetings are cancelled or moved online: which ones, and the
+    buttons that do it or keep them as they are."""
+    key = (
+        "meetings.confirm-cancel"
+        if status == MeetingStatus.CANCELLED
+        else "meetings.confirm-remote"
+    )
+    days = Lines(tuple(Lines(("•", days_of([m])), sep=" ") for m in chosen))
+    return Reply(
+        Lines(
+            (
+                Text(key, {"group": group.name, "link": link or ""}),
+                days,
+                Text("meetings.confirm-note"),
+            )
+        ),
+        (
+            (Button(Text("meetings.confirm-yes"), f"{CONFIRM_CHANGE}{token}"),),
+            (Button(Text("meetings.confirm-keep"), f"{KEEP_CHANGE}{token}"),),
+        ),
+    )
+
+
+def _link(text: str) -> str:
+    """The video link of /remote: a web address, nothing else."""
+    place, url = _place_or_link(text)
+    if url is None or place is not None:
+        raise DomainError("meetings.link-needed")
+    return url
 
 
 def _reads(parse: Callable[[str], object], text: str) -> bool:

@@ -130,7 +130,7 @@ class SeasonService:
             async with self._database.transaction() as tx:
                 return await managed_group(tx, actor_id, number, self._admins), rest
         if private:
-            return await self._meetings.only_group(actor_id), rest
+            return await self._meetings.only_group(actor_id, "season"), rest
         async with self._database.transaction() as tx:
             group = await tx.groups.by_chat(chat_id)
             if group is None:
