@@ -438,6 +438,26 @@ async def change_rhythm(w: World, actor: int) -> Any:
     return await w.services.meetings.set_rhythm(actor, w.group, "before", ["30"])
 
 
+async def ask_to_cancel_two(w: World, actor: int) -> Reply:
+    """/cancel G over two meetings: the question (asked of whoever manages G)."""
+    group, rest = await w.services.meetings.which_group(
+        actor, actor, private=True, args=[str(w.group), "8.12.–15.12."], command="cancel"
+    )
+    return await w.services.meetings.change_command(actor, group, "cancel", rest, chat_id=actor)
+
+
+async def cancel_two(w: World, actor: int) -> Any:
+    """/cancel G over two meetings, then Confirm: both are cancelled."""
+    asked = await ask_to_cancel_two(w, actor)
+    return await w.services.meetings.confirm_change(actor, actor, asked.buttons[0][0].data or "")
+
+
+async def keep_two(w: World, actor: int) -> Any:
+    """/cancel G over two meetings, then Keep as is."""
+    asked = await ask_to_cancel_two(w, actor)
+    return await w.services.meetings.keep_change(actor, asked.buttons[1][0].data or "")
+
+
 async def end_a_role(w: World, actor: int) -> Any:
     """/staff's button, then yes: the other instructor's role ends."""
     asked = await w.services.staff.ask_role(actor, OTHER_INSTRUCTOR)
@@ -622,6 +642,8 @@ MATRIX: dict[str, Entry] = {
         "/remote",
     ),
     "/rhythm": on_g(change_rhythm, "/rhythm"),
+    "cancel two meetings (asked, confirmed)": on_g(cancel_two, meetings.CONFIRM_CHANGE),
+    "cancel two meetings (asked, kept)": on_g(keep_two, meetings.KEEP_CHANGE),
     "/schedule": entry(lambda w, a: w.services.meetings.schedule_listing(a), STAFF, "/schedule"),
     "/schedule G": on_g(
         lambda w, a: w.services.meetings.schedule_listing(a, [str(w.group)]), "/schedule"

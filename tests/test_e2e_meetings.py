@@ -1,5 +1,6 @@
-"""The meeting calendar end to end: an instructor sets meetings in the group, cancels one,
-sees /schedule with a cancel button per item; a reminder planned before a restart arrives once."""
+"""The meeting calendar end to end: an instructor sets meetings in the group, cancels two
+(asked first), sees /schedule with a cancel button per item; a reminder planned before a
+restart arrives once."""
 
 from __future__ import annotations
 
@@ -27,8 +28,11 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
         "3. ti 15.12. 14:00 ✅"
     )
 
+    # two meetings: asked first, done on Confirm
+    question = await bot.say(ilkka, "/cancel 8.12. – 15.12. ohjaaja sairastui", chat=group)
+    assert (question.text or "").startswith("Perutaanko nämä ryhmän Kävelyryhmä tapaamiset?")
     mark = emulator.mark()
-    await emulator.send_text(ilkka, "/cancel 8.12. – 15.12. ohjaaja sairastui", chat=group)
+    await bot.press(ilkka, question.result, question.buttons()[0][1])
     announced = await emulator.wait_for(
         "sendMessage",
         chat_id=group.id,
@@ -37,7 +41,7 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
     )
     assert announced.text is not None and "Syy: ohjaaja sairastui" in announced.text
     done = await emulator.wait_for(
-        "sendMessage",
+        "editMessageText",
         chat_id=group.id,
         after=mark,
         where=lambda c: (c.text or "").startswith("Peruttu (Kävelyryhmä)"),

@@ -97,6 +97,7 @@ def test_the_group_time_zone_decides() -> None:
         ("3.12. - 17.12.", "2026-12-03", "2026-12-17"),
         ("2026-12-03..2026-12-17", "2026-12-03", "2026-12-17"),
         ("28.12.–4.1.", "2026-12-28", "2027-01-04"),  # over New Year
+        ("1.12.–28.2.", "2026-12-01", "2027-02-28"),  # a winter over New Year
         ("huomenna", "2026-11-29", "2026-11-29"),
         ("ti–pe", "2026-12-01", "2026-12-04"),
         ("tänään–imorgon", "2026-11-28", "2026-11-29"),
@@ -114,6 +115,10 @@ def test_days_and_ranges(text: str, first: str, last: str) -> None:
     ("text", "key"),
     [
         ("17.12.2026–3.12.2026", "when.range-backwards"),
+        # an end without a year before the start is typed backwards, not a year's range
+        ("22.12.–15.12.", "when.range-backwards"),
+        ("15.12.–1.12.", "when.range-backwards"),
+        ("1.12.–30.11.", "when.range-backwards"),
         ("1.11.2026–3.11.2026", "when.past"),
         ("someday", "when.unparseable-dates"),
         ("3.12. 14:00", "when.unparseable-dates"),
