@@ -7,6 +7,7 @@ names the command that was typed. In Finnish, Swedish and English."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -192,8 +193,20 @@ async def test_a_press_that_is_not_the_askers_open_question_changes_nothing(
     assert (await alert(bot, ilkka, moved, confirm)).startswith(says["gone"])
     await nothing_changed(bot, ilkka, group, mark)
 
+    # asked again: the newer question replaces the older; an expired one holds no more
+    newer = await bot.say(ilkka, "/cancel 1 8.12.–15.12.")
+    assert (await alert(bot, ilkka, question.result, confirm)).startswith(says["gone"])
+    bot.clock.advance(dt.timedelta(minutes=16))
+    late = newer.buttons()[0][1]
+    assert (await alert(bot, ilkka, newer.result, late)).startswith(says["gone"])
+    await nothing_changed(bot, ilkka, group, mark)
+    question = await bot.say(ilkka, "/cancel 1 8.12.–15.12.")
+    confirm = question.buttons()[0][1]
+
     # the meetings changed meanwhile (8.12. cancelled on its own): the question is stale
+    mark = bot.emulator.mark()
     await bot.say(ilkka, "/cancel 1 8.12.")
+    await bot.emulator.wait_for("sendMessage", chat_id=group.id, after=mark)  # announced
     mark = bot.emulator.mark()
     assert (await alert(bot, ilkka, question.result, confirm)).startswith(says["stale"])
     await bot.handled_everything()
@@ -232,6 +245,10 @@ async def test_uncancel_brings_a_remote_meeting_back_remote_with_its_link(
     question = await bot.say(ilkka, "/cancel 1 8.12.–15.12.")
     await bot.press(ilkka, question.result, question.buttons()[0][1])
     await bot.emulator.wait_for("editMessageText", chat_id=ilkka["id"])
+    for told in ("The meeting is held online", "The meeting is cancelled"):
+        await bot.emulator.wait_for(
+            "sendMessage", chat_id=group.id, where=lambda c, t=told: (c.text or "").startswith(t)
+        )
     assert await statuses(bot, ilkka) == [
         ("planned", None),
         ("cancelled", LINK),
