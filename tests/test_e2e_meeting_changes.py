@@ -14,6 +14,7 @@ import pytest
 
 from emulator import Chat
 from testing.harness import RunningBot
+from tests.test_e2e_privacy import rows
 
 Json = dict[str, Any]
 LINK = "https://meet.example.org/kavely"
@@ -295,3 +296,15 @@ async def test_the_hint_for_a_missing_group_number_names_the_command_typed(
     ):
         said = await bot.say(ilkka, typed)
         assert (said.text or "").startswith(SAYS[language]["which"].format(example=example))
+
+
+async def test_an_open_question_goes_with_the_asker_when_they_are_erased(bot: RunningBot) -> None:
+    ilkka, _ = await calendar_of(bot, "en")
+    await bot.say(ilkka, "/cancel 1 8.12.–15.12. my own reasons")  # left open
+    assert len(await rows(bot, "SELECT reason FROM meeting_changes")) == 1
+
+    erase = await bot.say(ilkka, "/forgetme")
+    mark = bot.emulator.mark()
+    await bot.press(ilkka, erase.result, erase.buttons()[0][1])
+    await bot.emulator.wait_for("editMessageText", chat_id=ilkka["id"], after=mark)
+    assert await rows(bot, "SELECT reason FROM meeting_changes") == []
