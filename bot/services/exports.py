@@ -166,7 +166,10 @@ class Chart(StrEnum):
 
     @property
     def key(self) -> str:
-        return f"export.chart-{self.value}"
+        """What /export says: the chart's caption, or why there is none."""
+        return {Chart.FEW: "export.chart-few", Chart.HIDDEN: "export.chart-hidden"}.get(
+            self, "export.chart-title"
+        )
 
     def described(self, small: int) -> tuple[str, str, str]:
         """The dictionary's row about the chart."""
