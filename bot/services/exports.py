@@ -60,7 +60,7 @@ from bot.runtime import apart
 from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
-from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
+from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, suppress
 from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
 from content.surveys import Survey
 from storage import Database, Transaction
@@ -595,7 +595,7 @@ class ExportService:
             t.text(language, "export.chart-title"),
             items,
             {t.text(language, LEVEL_KEYS[level]): values for level, values in changes.items()},
-            t.render(language, note(self._stats.small_numbers)),
+            t.text(language, "export.chart-note", small=self._stats.small_numbers),
         )
         writer.add_file("outcomes.png", chart)
         return chart
