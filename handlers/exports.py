@@ -31,7 +31,7 @@ def export_kind(args: list[str]) -> str:
 
 async def export_command(update: Update, context: KannustinContext) -> None:
     """``/export`` sends an XLSX workbook, ``/export csv`` a ZIP of CSV files; the outcome
-    chart follows as a picture when there are outcomes to draw."""
+    chart follows as a picture, or a line says why there is none."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
@@ -61,8 +61,10 @@ async def _send(
             message.from_user.id, groups, kind=kind, language=context.speaks
         )
     await hand_over(message, context, file)
-    if chart is not None:
+    if isinstance(chart, bytes):
         await message.reply_photo(chart, caption=render(context, Text("export.chart-title")))
+    else:
+        await answer(message, context, Reply(chart))
 
 
 def register(application: KannustinApplication) -> None:

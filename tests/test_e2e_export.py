@@ -145,13 +145,24 @@ async def test_a_coordinator_exports_aggregates_only(
         }
     ]
 
-    # the dictionary names every column of every table
+    # the dictionary names every column of every table, and says why there is no chart
     assert {(r["table"], r["column"]) for r in tables["dictionary"]} == {
         (table, column) for table, columns in DICTIONARY.items() for column, _ in columns
-    }
+    } | {("chart", "outcomes.png")}
+    assert tables["dictionary"][-1]["meaning"] == (
+        "no chart: every mean change is hidden (see n in outcomes), so that a figure about "
+        "fewer than 5 people cannot be worked out"
+    )
     workbook.close()
 
-    # the outcome chart would show nothing but gaps here: none is drawn
+    # the outcome chart would show nothing but gaps here: none is drawn, and a line says why
+    said = (
+        "Vaikutuskaaviota ei tullut: jokainen sen muutos on piilotettu, jottei alle 5 hengen "
+        "lukua voi laskea muista."
+    )
+    await emulator.wait_for(
+        "sendMessage", chat_id=kaisa["id"], after=mark, where=lambda call: call.text == said
+    )
     await bot.handled_everything()
     assert emulator.sent("sendPhoto", chat_id=kaisa["id"]) == []
 
@@ -193,6 +204,7 @@ async def test_a_coordinator_exports_aggregates_only(
     assert sheet(written, "outcomes") == outcomes
     written.close()
     assert not out.with_suffix(".png").exists()
+    assert "\n  no chart: every mean change is hidden" in stdout
     # --from the second week leaves out the first week and the broadcast sent in it
     later = tmp_path / "later.xlsx"
     status, _, stderr = await run_kannustin(

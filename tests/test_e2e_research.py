@@ -139,13 +139,15 @@ def zip_tables(data: bytes) -> dict[str, list[dict[str, str]]]:
             csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig")))
         )
         for name in archive.namelist()
+        if name.endswith(".csv")  # not the outcome chart beside them
     }
 
 
 def unpacked(data: bytes) -> bytes:
-    """Every member of a workbook or ZIP, uncompressed: what could be searched for."""
+    """Every member of a workbook or ZIP, uncompressed: what could be searched for (but
+    the outcome chart, a picture of the outcome table's own figures)."""
     archive = zipfile.ZipFile(io.BytesIO(data))
-    return b"".join(archive.read(name) for name in archive.namelist())
+    return b"".join(archive.read(n) for n in archive.namelist() if not n.endswith(".png"))
 
 
 def cells(tables: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, Any]]:

@@ -114,5 +114,5 @@ async def test_stats_by_week_with_small_numbers_hidden(bot: RunningBot, clock: F
     assert png.startswith(b"\x89PNG")
     pixels = image.imread(io.BytesIO(png), format="png")
     height, width = pixels.shape[:2]
-    assert (width, height) == (900, 1200)
+    assert (width, height) == (1080, 1440)
     assert photo.text == "📊 Espoo: 2 ryhmää yhteensä"

@@ -76,13 +76,17 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
             result = await bot.exports.write(
                 file, groups, kind=kind, since=since, until=until, language="en"
             )
-    if result.chart is not None and kind == "xlsx":
-        with private_file(out.with_suffix(".png")) as chart:
-            chart.write(result.chart)
     print(
         f"export: {out}: {result.weeks} group weeks, {result.outcomes} outcome rows, "
         f"{result.broadcasts} broadcasts from {len(groups)} groups (aggregates only)"
     )
+    if result.chart is None:
+        print(f"  {result.drawn.described(settings.small_numbers)[2]}")
+    elif kind == "xlsx":  # a ZIP holds its chart
+        picture = out.with_suffix(".png")
+        with private_file(picture) as chart:
+            chart.write(result.chart)
+        print(f"  the outcome chart: {picture}")
     return EXIT_OK
 
 

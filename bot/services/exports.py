@@ -7,7 +7,9 @@ aggregates only, as an XLSX workbook or a ZIP of CSV files with the same tables.
 - **outcomes**: per group, for all the exported groups together and per engagement level
   (the programme weeks a person was active in: low 0-2, medium 3-4, high 5 or more), each
   survey item's n (people who answered both before and after) and mean before, after and
-  change, with the chart of the change by engagement level;
+  change, with the chart of the change for everyone and by engagement level (``Chart``:
+  drawn whenever any of it may be shown; when not, the dictionary says why, and /export
+  and ``kannustin export`` say so too);
 - **broadcasts**: each broadcast (and tip sent as one) to the exported groups: its day,
   groups addressed and delivered to, reactions and replies;
 - **dictionary**: every column with its meaning.
@@ -43,6 +45,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import IO
 
 from bot.clock import Clock, FixedClock
@@ -57,7 +60,7 @@ from bot.runtime import apart
 from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
-from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, note, suppress
+from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, suppress
 from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
 from content.surveys import Survey
 from storage import Database, Transaction
@@ -70,6 +73,7 @@ log = logging.getLogger(__name__)
 
 LEVELS = (("low", 0, 2), ("medium", 3, 4), ("high", 5, 10**6))
 LEVEL_KEYS = {
+    "all": "export.level-all",
     "low": "export.level-low",
     "medium": "export.level-medium",
     "high": "export.level-high",
@@ -152,12 +156,41 @@ WEEKLY = (
 )
 
 
+class Chart(StrEnum):
+    """Whether the outcome chart was drawn, and if not, why: said in the dictionary, and
+    to whoever exported (``key``). Neither says more than the outcome table's n does."""
+
+    DRAWN = "drawn"
+    FEW = "few"  # fewer than the small-number threshold answered both before and after
+    HIDDEN = "hidden"  # enough answered, but every mean change is hidden by the rule
+
+    @property
+    def key(self) -> str:
+        """What /export says: the chart's caption, or why there is none."""
+        return {Chart.FEW: "export.chart-few", Chart.HIDDEN: "export.chart-hidden"}.get(
+            self, "export.chart-title"
+        )
+
+    def described(self, small: int) -> tuple[str, str, str]:
+        """The dictionary's row about the chart."""
+        meaning = {
+            Chart.DRAWN: "the mean change from before to after per survey item, for everyone"
+            " and by engagement level, as bars (a hidden mean has no bar); outcomes.png in a"
+            " ZIP, a picture beside the workbook",
+            Chart.FEW: f"no chart: fewer than {small} people answered both before and after",
+            Chart.HIDDEN: "no chart: every mean change is hidden (see n in outcomes), so that a"
+            f" figure about fewer than {small} people cannot be worked out",
+        }[self]
+        return ("chart", "outcomes.png", meaning)
+
+
 @dataclass(frozen=True)
 class ExportResult:
     weeks: int  # group weeks
     outcomes: int  # outcome rows
     broadcasts: int
-    chart: bytes | None  # the outcome chart (PNG), if there were outcomes to draw
+    chart: bytes | None  # the outcome chart (PNG), if any of it may be shown
+    drawn: Chart = Chart.DRAWN  # and if not, why
 
 
 @dataclass(frozen=True)
@@ -389,10 +422,10 @@ class ExportService:
 
     async def for_chat(
         self, actor_id: int, groups: list[Group], *, kind: str, language: str
-    ) -> tuple[File, bytes | None]:
+    ) -> tuple[File, bytes | Text]:
         """/export: the file named by today's date with a caption of what it holds, and the
-        outcome chart for a workbook (None without outcomes); refused when the file is too
-        big for a chat."""
+        outcome chart, or when none may be drawn, a line saying why; refused when the file
+        is too big for a chat."""
         buffer = io.BytesIO()
         result = await self.write(buffer, groups, kind=kind, language=language, actor=actor_id)
         data = buffer.getvalue()
@@ -408,7 +441,11 @@ class ExportService:
                 "small": self._stats.small_numbers,
             },
         )
-        chart = result.chart if kind == "xlsx" else None
+        chart: bytes | Text = (
+            result.chart
+            if result.chart is not None
+            else Text(result.drawn.key, {"small": self._stats.small_numbers})
+        )
         return File(data, f"kannustin-{day}.{kind}", caption), chart
 
     async def _write(
@@ -525,16 +562,22 @@ class ExportService:
             writer.start("outcomes", _columns("outcomes"))
             writer.rows(rows)
             chart = self._chart(writer, list(items), changes, language)
+            drawn = (
+                Chart.DRAWN
+                if chart is not None
+                else outcomes.missing(_scope(exported, read.everyone))
+            )
             broadcasts = _broadcasts(
                 writer, read.reached, exported, small, since=since, until=until
             )
-            writer.dictionary(DICTIONARY)
+            about_chart = drawn.described(small)
+            writer.dictionary({**DICTIONARY, about_chart[0]: [about_chart[1:]]})
         finally:
             writer.close()
         log.info(
             "export: %d group weeks, %d outcome rows, %d broadcasts", weeks, len(rows), broadcasts
         )
-        return ExportResult(weeks, len(rows), broadcasts, chart)
+        return ExportResult(weeks, len(rows), broadcasts, chart, drawn)
 
     def _chart(
         self,
@@ -543,7 +586,8 @@ class ExportService:
         changes: dict[str, list[float | None]],
         language: str,
     ) -> bytes | None:
-        """The mean change by engagement level as bars, if any may be shown."""
+        """The mean change for everyone and by engagement level as bars, if any may be
+        shown."""
         if not any(value is not None for series in changes.values() for value in series):
             return None
         t = self._translator
@@ -551,7 +595,7 @@ class ExportService:
             t.text(language, "export.chart-title"),
             items,
             {t.text(language, LEVEL_KEYS[level]): values for level, values in changes.items()},
-            t.render(language, note(self._stats.small_numbers)),
+            t.text(language, "export.chart-note", small=self._stats.small_numbers),
         )
         writer.add_file("outcomes.png", chart)
         return chart
@@ -761,13 +805,28 @@ class Outcomes:
             round(mean_after - mean_before, 3) if shows_before and shows_after else None,
         ]
 
+    def missing(self, scope: frozenset[int]) -> Chart:
+        """Why the chart of ``scope`` shows nothing: too few answered both before and
+        after for every item (what the outcome table's n says as well), or the rule hid
+        every change."""
+        everyone = self.scope_cell(scope)
+        most = max(
+            (
+                sum(counts.get(atom, 0) for atom in everyone)
+                for counts, _, _ in self.figures.values()
+            ),
+            default=0,
+        )
+        return Chart.FEW if most < self.small else Chart.HIDDEN
+
     def table(
         self, exported: list[Group], scope: frozenset[int]
     ) -> tuple[list[list[Cell]], dict[str, list[float | None]]]:
         """The outcome rows of an export of ``exported`` (adding up ``scope``), and the mean
-        change per engagement level for the chart."""
+        change for everyone and per engagement level for the chart."""
         rows: list[list[Cell]] = []
-        chart: dict[str, list[float | None]] = {level: [] for level in self.levels}
+        chart: dict[str, list[float | None]] = {"all": []}
+        chart |= {level: [] for level in self.levels}
         for item in self.figures:
             for group in exported:
                 if group.id in self.groups:
@@ -776,13 +835,20 @@ class Outcomes:
                     )
             if not scope:
                 continue
-            rows.append([None, ALL_GROUPS, item, *self.row(item, self.scope_cell(scope))])
+            row = self.row(item, self.scope_cell(scope))
+            rows.append([None, ALL_GROUPS, item, *row])
+            chart["all"].append(_change(row))
             for level in self.levels:
                 row = self.row(item, self.scope_cell(scope, level))
                 rows.append([None, f"engagement: {level}", item, *row])
-                change = row[3]
-                chart[level].append(float(change) if isinstance(change, int | float) else None)
+                chart[level].append(_change(row))
         return rows, chart
+
+
+def _change(row: list[Cell]) -> float | None:
+    """An outcome row's mean change, None when it is hidden."""
+    change = row[3]
+    return float(change) if isinstance(change, int | float) else None
 
 
 # Broadcasts -------------------------------------------------------------------------------------

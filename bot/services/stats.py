@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.formats.charts import Labels, weekly_chart
+from bot.formats.charts import Labels, Series, weekly_chart
 from bot.i18n import Lines, Text, Translator, Words, decimal
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
@@ -231,6 +231,16 @@ class StatsService:
     async def chart(self, actor_id: int, group_id: int | None, language: str) -> tuple[bytes, Text]:
         """/stats chart: active participants and check-in completion per week as a picture
         (drawn off the event loop), and its caption."""
+        drawing, title = await self.chart_drawing(actor_id, group_id, language)
+        picture = await asyncio.to_thread(weekly_chart, *drawing)
+        return picture, title
+
+    async def chart_drawing(
+        self, actor_id: int, group_id: int | None, language: str
+    ) -> tuple[tuple[Labels, Series, Series], Text]:
+        """What /stats chart draws (``bot/formats/charts.py``'s ``weekly_figure``): its
+        words in ``language`` and its two series, the same figures the text shows and
+        hides; and its caption."""
         scope = await self.scope(actor_id, group_id)
         weekly = await self.weekly()
         groups = weekly.of(scope.groups)
@@ -247,10 +257,10 @@ class StatsService:
             active=say(Text("stats.chart-active")),
             completion=say(Text("stats.chart-completion")),
             week=say(Text("stats.chart-week")),
-            hidden=say(small_note(self.small_numbers)),
+            note=say(Text("stats.chart-note", {"small": self.small_numbers})),
+            empty=say(Text("stats.chart-empty", {"small": self.small_numbers})),
         )
-        picture = await asyncio.to_thread(weekly_chart, labels, active, completion)
-        return picture, title
+        return (labels, active, completion), title
 
     async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
         """One group the actor manages, or every registered group they see
@@ -525,9 +535,6 @@ def totals(groups: list[GroupWeeks]) -> list[Week]:
         for cell in group.weeks:
             summed.setdefault(cell.week, Week(cell.week)).add(cell)
     return [summed[number] for number in sorted(summed)]
-
-
-Series = dict[str, list[tuple[int, float | None]]]
 
 
 def chart_series(
