@@ -37,10 +37,18 @@ class Reply:
     # said in this language whoever reads it (a group's greeting speaks the group's language);
     # None: the reader's
     language: str | None = None
+    # a button press that changed nothing (a question no longer open): its button is not
+    # spent, it stays as it was (``handlers/rendering.py``)
+    refused: bool = False
 
     @classmethod
     def of(cls, key: str, /, **params: object) -> Reply:
         return cls(Text(key, params))
+
+    @classmethod
+    def refusal(cls, key: str, /, **params: object) -> Reply:
+        """A press refused: it changed nothing, and this says why."""
+        return cls(Text(key, params), refused=True)
 
 
 @dataclass(frozen=True)

@@ -668,6 +668,9 @@ class BotApiEmulator:
         self._check_markup(call.params.get("reply_markup"))
         message["text"] = text
         message["edit_date"] = int(time.time())
+        message.pop("entities", None)
+        if call.params.get("entities"):
+            message["entities"] = call.params["entities"]
         message.pop("reply_markup", None)
         if call.params.get("reply_markup"):
             message["reply_markup"] = call.params["reply_markup"]
@@ -675,6 +678,12 @@ class BotApiEmulator:
 
     def _m_editMessageReplyMarkup(self, call: ApiCall) -> Json:
         message = self._existing_message(call.params)
+        if (message.get("reply_markup") or None) == (call.params.get("reply_markup") or None):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
         self._check_markup(call.params.get("reply_markup"))
         message.pop("reply_markup", None)
         if call.params.get("reply_markup"):
@@ -1276,6 +1285,10 @@ class BotApiEmulator:
         finally:
             if watcher in self._watchers:
                 self._watchers.remove(watcher)
+
+    def message(self, chat_id: int, message_id: int) -> Json:
+        """A message as the chat shows it now: its text and buttons after every edit."""
+        return self.messages[(chat_id, message_id)]
 
     def mark(self) -> int:
         """A position in ``calls``; pass it as ``after`` to wait only for newer requests."""

@@ -27,7 +27,7 @@ from bot.services.broadcasts import (
     AnyContent,
 )
 from handlers.fallback import anything_else
-from handlers.rendering import answer, send, show
+from handlers.rendering import answer, pressed_label, send, show, spend, spent
 
 
 def content_of(message: Message) -> AnyContent | None:
@@ -78,9 +78,12 @@ async def content_received(update: Update, context: KannustinContext) -> None:
 
 
 async def button(update: Update, context: KannustinContext) -> None:
-    """The composing buttons: start, tick a group, all, next (preview), now, later, cancel."""
+    """The composing buttons: start, tick a group, all, next (preview), now, later, cancel.
+    The preview's buttons are spent once pressed: a second press does nothing."""
     query = update.callback_query
     assert query is not None and query.data is not None and isinstance(query.message, Message)
+    if query.data in (NOW, LATER, DROP) and await spent(query, context):
+        return
     user_id = query.from_user.id
     broadcasts = context.services.broadcasts
     data = query.data
@@ -92,14 +95,20 @@ async def button(update: Update, context: KannustinContext) -> None:
         await broadcasts.toggle_target(user_id, group_id)
         await show(message, context, await broadcasts.targets(user_id), edit=True)
     elif data == DONE:
-        preview = await broadcasts.preview(user_id)
-        await answer(message, context, preview.header)
+        preview = await broadcasts.preview(user_id)  # a refusal is an alert on the press
+        await query.answer()  # before the sends: the spinner stops while they go out
         await deliver(context.bot, message.chat.id, preview.content, {}, outbox=False)
         await answer(message, context, preview.choice)
-    elif data == NOW:
-        await answer(message, context, await broadcasts.send_and_confirm(user_id, None))
-    elif data == LATER:
-        await answer(message, context, await broadcasts.ask_time(user_id))
+        return
+    elif data in (NOW, LATER):
+        label = pressed_label(query) or ""
+        reply = await (
+            broadcasts.send_and_confirm(user_id, None)
+            if data == NOW
+            else broadcasts.ask_time(user_id)
+        )
+        await spend(query, label)
+        await answer(message, context, reply)
     elif data == DROP:
         await show(message, context, await broadcasts.discard(user_id), edit=True)
     await query.answer()

@@ -9,15 +9,18 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.checkins import KEEP, PROGRESS, RATE, SHARE
 from handlers.meetings import group_and_args
-from handlers.rendering import answer, send
+from handlers.rendering import answer, pressed_label, send, spend, spent
 
 
 async def button(update: Update, context: KannustinContext) -> None:
-    """Confidence, progress, share or keep: the answer comes as a new message, so the
-    invitation (what to write) stays readable above it."""
+    """Confidence, progress, share or keep: the pressed keys make way for the choice made
+    ("✓ 8"), and the answer comes as a new message, so the invitation (what to write) stays
+    readable above it. A key already used (or never offered there) changes nothing."""
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
+    if await spent(query, context):
+        return
     data = query.data or ""
     checkins = context.services.checkins
     if data.startswith(RATE):
@@ -29,6 +32,8 @@ async def button(update: Update, context: KannustinContext) -> None:
     else:
         reply = await checkins.keep(user.id, data)
     await query.answer()
+    if not reply.refused:
+        await spend(query, pressed_label(query) or "")
     await send(context, user.id, reply)
 
 

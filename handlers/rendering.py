@@ -1,7 +1,13 @@
 """Turning a service's ``Reply`` into Telegram text and buttons in the reader's language: the
 one place that builds the keyboards of replies (a message waiting in the outbox keeps its
 buttons as stored ``OutboxButton``s, which the sender turns into a keyboard when it sends).
-A text longer than a message may be is cut at a line, with "…"."""
+A text longer than a message may be is cut at a line, with "…".
+
+A button that has done its work is spent (``spend``): its keyboard leaves the message and
+the choice made stays in the text ("✓ 8", "✓ Send now"), so the chat shows what was
+chosen and nothing still looks pressable. A press whose button the message no longer
+carries (``spent``: a second tap, a replayed or forged press; Telegram sends the message
+as it is now with every press) changes nothing and gets a short friendly notice."""
 
 from __future__ import annotations
 
@@ -9,8 +15,8 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 
 from bot.deeplinks import start_link
-from bot.i18n import Words
-from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text
+from bot.i18n import Text, Words
+from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text, telegram_length
 from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
 
@@ -66,6 +72,47 @@ async def toast(
     """Answer the button press with a short notice over the chat (an alert to dismiss, if
     ``alert``)."""
     await query.answer(text_of(context, reply), show_alert=alert)
+
+
+def pressed_label(query: CallbackQuery) -> str | None:
+    """The label of the pressed button as the message shows it now; None when the message
+    no longer carries a button with the pressed data (used already, or never there)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return ""  # too old for Telegram to show: the service's own rules decide
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+async def spent(query: CallbackQuery, context: KannustinContext) -> bool:
+    """Whether the press is on a button that has been used (or was never offered on this
+    message); if so, the presser is told so and nothing else happens."""
+    if pressed_label(query) is not None:
+        return False
+    await query.answer(render(context, Text("button.spent")))
+    return True
+
+
+async def spend(query: CallbackQuery, chosen: str) -> None:
+    """The pressed message's buttons are gone and the choice stays in its text (a
+    message with a caption, or one too long for the mark, just loses its buttons)."""
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    marked = f"{message.text}\n\n✓ {chosen}" if message.text else ""
+    try:
+        if message.text and telegram_length(marked) <= TEXT_LIMIT:
+            # appended at the end: the formatting of the text before keeps its offsets
+            await query.edit_message_text(marked, entities=message.entities or None)
+        elif message.reply_markup is not None:
+            await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
 
 
 async def show(message: Message, context: KannustinContext, reply: Reply, *, edit: bool) -> None:

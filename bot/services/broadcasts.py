@@ -124,9 +124,10 @@ class BroadcastSummary:
 
 @dataclass(frozen=True)
 class Preview:
-    """Before sending: a header, the content as the groups will see it, then the choice."""
+    """Before sending: the content as the groups will see it (an album as one album), then
+    one message that says so, names the recipients and offers now, later or cancel. Two
+    messages, so the preview takes no longer than the private chat's pace allows."""
 
-    header: Reply
     content: AnyContent
     choice: Reply
 
@@ -416,12 +417,9 @@ class BroadcastService:
                 Button(Text("broadcast.cancel-button"), data=DROP),
             ]
         )
+        recipients = Text("broadcast.confirm", {"groups": names, "count": len(draft.target_ids)})
         return Preview(
-            Reply.of(header),
-            content_from_json(draft.content),
-            Reply(
-                Text("broadcast.confirm", {"groups": names, "count": len(draft.target_ids)}), choice
-            ),
+            content_from_json(draft.content), Reply(Lines((Text(header), recipients)), choice)
         )
 
     async def send_and_confirm(self, actor_id: int, when_text: str | None) -> Reply:

@@ -156,12 +156,12 @@ class CheckInService:
     async def rate(self, person_id: int, data: str) -> Reply:
         meeting_id, value = _numbers(data, RATE, 2)
         if not 0 <= value <= 10:
-            return Reply.of("checkin.not-open")
+            return Reply.refusal("checkin.not-open")
         now = self._clock.now()
         async with self._database.transaction() as tx:
             found = await self._own(tx, person_id, meeting_id)
             if found is None:
-                return Reply.of("checkin.not-open")
+                return Reply.refusal("checkin.not-open")
             checkin, group = found
             await tx.checkins.rate(checkin.id, value, now)
         self._events.record(
@@ -179,12 +179,12 @@ class CheckInService:
         """Done, partly or not yet, mid-week or at the week's end."""
         parts = data.removeprefix(PROGRESS).split(":")
         if len(parts) != 3 or parts[1] not in STAGES or parts[2] not in ANSWERS:
-            return Reply.of("checkin.not-open")
+            return Reply.refusal("checkin.not-open")
         meeting_id, stage, answer = _small_int(parts[0]), STAGES[parts[1]], ANSWERS[parts[2]]
         async with self._database.transaction() as tx:
             found = await self._own(tx, person_id, meeting_id)
             if found is None:
-                return Reply.of("checkin.not-open")
+                return Reply.refusal("checkin.not-open")
             checkin, group = found
             await tx.checkins.report(checkin.id, stage, answer)
         self._events.record(
@@ -209,12 +209,12 @@ class CheckInService:
         async with self._database.transaction() as tx:
             found = await self._own(tx, person_id, meeting_id)
             if found is None:
-                return Reply.of("checkin.not-open")
+                return Reply.refusal("checkin.not-open")
             checkin, group = found
             if Progress.DONE not in (checkin.progress_mid, checkin.progress_end):
-                return Reply.of("checkin.not-open")
+                return Reply.refusal("checkin.not-open")
             if not await tx.checkins.shared(checkin.id, now):
-                return Reply.of("checkin.already-shared")
+                return Reply.refusal("checkin.already-shared")
             name = ((await tx.groups.participant_name(group.id, person_id)) or first_name)[:64]
             text = self._translator.text(group.language, "checkin.celebration", name=name)
             await tx.outbox.add(
@@ -234,7 +234,7 @@ class CheckInService:
         (meeting_id,) = _numbers(data, KEEP, 1)
         async with self._database.transaction() as tx:
             if await self._own(tx, person_id, meeting_id) is None:
-                return Reply.of("checkin.not-open")
+                return Reply.refusal("checkin.not-open")
         return Reply.of("checkin.kept")
 
     async def plan_written(self, person_id: int) -> Reply | None:
