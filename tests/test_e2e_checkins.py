@@ -39,9 +39,11 @@ async def participants(
         await bot.services.consent.give(person["id"], stored.organisation_id)
 
 
-async def walking_group(bot: RunningBot) -> tuple[dict[str, Any], Chat, list[dict[str, Any]]]:
+async def walking_group(
+    bot: RunningBot, *, consenting: int = 2
+) -> tuple[dict[str, Any], Chat, list[dict[str, Any]]]:
     """Ilkka's group meeting on Tuesdays from 1.12. (twice) with Aino (fi) and Britt (sv),
-    who consent, and Carl (en), who does not."""
+    who consent, and Carl (en), who does not (unless ``consenting`` is 3)."""
     emulator = bot.emulator
     ilkka = emulator.user(3000, "Ilkka", language_code="fi")
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
@@ -50,7 +52,7 @@ async def walking_group(bot: RunningBot) -> tuple[dict[str, Any], Chat, list[dic
         emulator.user(5002, "Britt", language_code="sv"),
         emulator.user(5003, "Carl", language_code="en"),
     ]
-    await participants(bot, group, people, consenting=2)
+    await participants(bot, group, people, consenting=consenting)
     await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     return ilkka, group, people
 

@@ -1,0 +1,218 @@
+"""Snappy previews and buttons that look used, over real HTTP: an album's preview is one
+album and one message with the buttons, its press answered before either goes out; a
+pressed Send now, Schedule for later, confidence key or Tell the group makes way for the
+choice made, and a second press (a replay, a forged press) changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.clock import FixedClock
+from emulator import ApiCall
+from testing.harness import RunningBot
+from tests.test_e2e_broadcast import press_and_wait
+from tests.test_e2e_checkins import fire_at, helsinki, private, walking_group
+
+Json = dict[str, Any]
+
+# per language: the preview's note, the recipients line, Send now, the spent notice
+WORDS = {
+    "fi": (
+        "Yllä näet, miltä viesti näyttää ryhmässä.",
+        "Vastaanottajat (2): Walking group, Chair yoga",
+        "Lähetä nyt",
+        "Tämä painike on jo käytetty. Valintasi näkyy viestissä.",
+    ),
+    "sv": (
+        "Ovan ser du hur meddelandet syns i gruppen.",
+        "Mottagare (2): Walking group, Chair yoga",
+        "Skicka nu",
+        "Den här knappen har redan använts. Ditt val syns i meddelandet.",
+    ),
+    "en": (
+        "Above is how it will look in the group.",
+        "Recipients (2): Walking group, Chair yoga",
+        "Send now",
+        "This button has already been used. Your choice is shown in the message.",
+    ),
+}
+SPENT = {language: words[3] for language, words in WORDS.items()}
+
+
+async def picker_with_all_groups(bot: RunningBot, instructor: Json) -> ApiCall:
+    """From the offer under the content just sent to the picker with every group ticked."""
+    offer = await bot.emulator.wait_for(
+        "sendMessage",
+        chat_id=instructor["id"],
+        where=lambda c: "bc:start" in str(c.params.get("reply_markup")),
+    )
+    picker = await press_and_wait(bot, instructor, offer, "bc:start", "editMessageText")
+    return await press_and_wait(bot, instructor, picker, "bc:all", "editMessageText")
+
+
+def shown(bot: RunningBot, call: ApiCall) -> Json:
+    """The message ``call`` sent, as its chat shows it now (after any edit)."""
+    return bot.emulator.message(call.result["chat"]["id"], call.result["message_id"])
+
+
+def buttons_of(message: Json) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_an_album_preview_is_one_album_and_one_message_and_send_now_is_spent(
+    bot: RunningBot, language: str
+) -> None:
+    emulator = bot.emulator
+    note, recipients, send_now, spent = WORDS[language]
+    ilkka = emulator.user(3000, "Ilkka", language_code=language)
+    walking = await bot.registered_group(ilkka, -100, "Walking group")
+    await bot.registered_group(ilkka, -200, "Chair yoga")
+    for index in range(3):
+        await emulator.send_media(
+            ilkka, "photo", caption="Our walk" if index == 0 else None, media_group_id="a3"
+        )
+    picker = await picker_with_all_groups(bot, ilkka)
+
+    mark = emulator.mark()
+    query_id = await emulator.press_button(ilkka, picker.result, "bc:done")
+    choice = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda c: "bc:now" in str(c.params.get("reply_markup")),
+    )
+    # the press is answered first, then one album and one message with the buttons
+    preview = [
+        call
+        for call in emulator.calls[mark:]
+        if call.ok
+        and (call.chat_id == ilkka["id"] or call.params.get("callback_query_id") == query_id)
+    ]
+    assert [call.method for call in preview] == [
+        "answerCallbackQuery",
+        "sendMediaGroup",
+        "sendMessage",
+    ]
+    assert [item["type"] for item in preview[1].params["media"]] == ["photo"] * 3
+    assert preview[1].params["media"][0]["caption"] == "Our walk"
+    assert choice.text == f"{note}\n{recipients}"
+    assert [data for _, data in choice.buttons()] == ["bc:now", "bc:later", "bc:drop"]
+
+    # Send now: the buttons make way for the choice; the answer comes below
+    await press_and_wait(bot, ilkka, choice, "bc:now", "sendMessage")
+    after_use = shown(bot, choice)
+    assert after_use["text"] == f"{note}\n{recipients}\n\n✓ {send_now}"
+    assert buttons_of(after_use) == []
+
+    # a second press (a replay) is told so and sends nothing more
+    await bot.services.outbox.drained()
+    mark = emulator.mark()
+    for data in ("bc:now", "bc:later", "bc:drop"):
+        again = await bot.press(ilkka, choice.result, data)
+        assert again.params["text"] == spent
+    await bot.handled_everything()
+    await bot.services.outbox.drained()
+    assert [c for c in emulator.calls[mark:] if c.chat_id in (ilkka["id"], walking.id)] == []
+    assert len(emulator.sent("sendMediaGroup", chat_id=walking.id)) == 1
+    assert len(await bot.services.broadcasts.recent_for(ilkka["id"])) == 1
+
+
+async def test_schedule_for_later_and_cancel_are_spent_too(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="en")
+    await bot.registered_group(ilkka, -100, "Walking group")
+    await bot.registered_group(ilkka, -200, "Chair yoga")
+    await emulator.send_text(ilkka, "Walk on Tuesday")
+    picker = await picker_with_all_groups(bot, ilkka)
+    await bot.press(ilkka, picker.result, "bc:done")
+    choice = await emulator.wait_for(
+        "sendMessage", chat_id=ilkka["id"], where=lambda c: "bc:later" in str(c.buttons())
+    )
+
+    asked = await press_and_wait(bot, ilkka, choice, "bc:later", "sendMessage")
+    assert (asked.text or "").startswith("When should it go out?")
+    assert shown(bot, choice)["text"].endswith("\n\n✓ Schedule for later")
+    assert buttons_of(shown(bot, choice)) == []
+    again = await bot.press(ilkka, choice.result, "bc:now")  # the draft waits for its time
+    assert again.params["text"] == SPENT["en"]
+    scheduled = await bot.say(ilkka, "tomorrow 9")
+    assert (scheduled.text or "").startswith("Scheduled: 29.11.2026 09:00, 2 groups")
+    assert [s.broadcast.id for s in await bot.services.broadcasts.scheduled_for(ilkka["id"])] == [1]
+
+    # Cancel on a fresh preview: the message says so and has no buttons left to press
+    await emulator.send_text(ilkka, "Another one")
+    picker = await picker_with_all_groups(bot, ilkka)
+    mark = emulator.mark()
+    await bot.press(ilkka, picker.result, "bc:done")
+    second = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda c: "bc:drop" in str(c.buttons()),
+    )
+    dropped = await press_and_wait(bot, ilkka, second, "bc:drop", "editMessageText")
+    assert dropped.text == "All right, nothing was sent."
+    assert buttons_of(shown(bot, second)) == []
+    again = await bot.press(ilkka, second.result, "bc:now")
+    assert again.params["text"] == SPENT["en"]
+    assert len(await bot.services.broadcasts.scheduled_for(ilkka["id"])) == 1
+    assert await bot.services.broadcasts.draft(ilkka["id"]) is None
+
+
+async def test_confidence_keys_and_tell_the_group_make_way_for_the_choice(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    _, group, people = await walking_group(bot, consenting=3)
+    starts = {
+        "fi": ("Tämän viikon pieni suunnitelma", "Miten viikon suunnitelmasi etenee?"),
+        "sv": ("Veckans lilla plan", "Hur går det med veckans plan?"),
+        "en": ("This week's small plan", "How is your plan for the week going?"),
+    }
+
+    mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
+    for person in people:
+        language = person["language_code"]
+        invite = await private(bot, person, mark, starts[language][0])
+        eight = dict(invite.buttons())["8"]
+        await press_and_wait(bot, person, invite, eight, "sendMessage")
+        after_use = shown(bot, invite)
+        assert after_use["text"] == f"{invite.text}\n\n✓ 8"
+        assert buttons_of(after_use) == []
+        # the key pressed again, or another key of the spent keyboard: nothing changes
+        for data in (eight, eight.removesuffix(":8") + ":3"):
+            again = await bot.press(person, invite.result, data)
+            assert again.params["text"] == SPENT[language]
+    async with bot.services.database.transaction() as tx:
+        rows = await tx.checkins.of_meeting(1)
+    assert sorted((row.confidence, row.ratings) for row in rows) == [(8, 1)] * 3
+
+    # mid-week: each says done; Aino and Carl tell the group, Britt keeps it to herself
+    mark = await fire_at(bot, clock, helsinki("2026-12-04", "12:00"))
+    for person in people:
+        language = person["language_code"]
+        asked = await private(bot, person, mark, starts[language][1])
+        done_label, done_data = asked.buttons()[0]
+        done = await press_and_wait(bot, person, asked, done_data, "sendMessage")
+        assert shown(bot, asked)["text"].endswith(f"\n\n✓ {done_label}")
+        assert buttons_of(shown(bot, asked)) == []
+        share, keep = done.buttons()
+        chosen = keep if person is people[1] else share
+        before = emulator.mark()
+        await press_and_wait(bot, person, done, chosen[1], "sendMessage")
+        assert shown(bot, done)["text"] == f"{done.text}\n\n✓ {chosen[0]}"
+        assert buttons_of(shown(bot, done)) == []
+        for _, data in (share, keep):  # a replay of either changes nothing
+            again = await bot.press(person, done.result, data)
+            assert again.params["text"] == SPENT[language]
+        await bot.handled_everything()
+        await bot.services.outbox.drained()
+        told = [c for c in emulator.calls[before:] if c.ok and c.chat_id == group.id]
+        assert len(told) == (0 if person is people[1] else 1)
+    async with bot.services.database.transaction() as tx:
+        rows = await tx.checkins.of_meeting(1)
+    assert sum(row.shared_at is not None for row in rows) == 2
