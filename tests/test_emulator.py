@@ -319,6 +319,37 @@ async def test_a_callback_query_is_answered_once(emulator: BotApiEmulator, clien
         await client.answer_callback_query(query_id)
 
 
+async def test_edited_buttons_are_kept_and_pressed_as_the_chat_shows_them(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    from telegram import MessageEntity
+
+    aino = emulator.user(1, "Aino", started=True)
+    keys = InlineKeyboardMarkup([[InlineKeyboardButton("8", callback_data="k:8")]])
+    bold = [MessageEntity(MessageEntity.BOLD, 0, 4)]
+    message = await client.send_message(1, "Plan it", entities=bold, reply_markup=keys)
+
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await client.edit_message_reply_markup(1, message.message_id, reply_markup=keys)
+    await client.edit_message_text("Plan it\n\n✓ 8", 1, message.message_id, entities=bold)
+    shown = emulator.message(1, message.message_id)
+    assert shown["text"] == "Plan it\n\n✓ 8"
+    assert shown["entities"] == [{"type": "bold", "offset": 0, "length": 4}]
+    assert "reply_markup" not in shown  # an edit without buttons removes them
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await client.edit_message_reply_markup(1, message.message_id)
+    # a press carries the message as it is now: no keyboard any more
+    await emulator.press_button(aino, message.to_dict(), "k:8")
+    (update,) = await client.get_updates(timeout=0)
+    assert update.callback_query is not None and update.callback_query.message is not None
+    assert update.callback_query.message.reply_markup is None  # type: ignore[union-attr]
+
+    await client.edit_message_reply_markup(1, message.message_id, reply_markup=keys)
+    assert emulator.message(1, message.message_id)["reply_markup"] == keys.to_dict()
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await client.edit_message_reply_markup(1, 999)
+
+
 async def test_commands_are_stored_per_scope_and_language(client: Bot) -> None:
     from telegram import BotCommand, BotCommandScopeAllGroupChats
 
