@@ -107,8 +107,8 @@ async def button(update: Update, context: KannustinContext) -> None:
             if data == NOW
             else broadcasts.ask_time(user_id)
         )
-        await spend(query, label)
         await answer(message, context, reply)
+        await spend(query, label)
     elif data == DROP:
         await show(message, context, await broadcasts.discard(user_id), edit=True)
     await query.answer()

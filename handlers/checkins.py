@@ -32,9 +32,9 @@ async def button(update: Update, context: KannustinContext) -> None:
     else:
         reply = await checkins.keep(user.id, data)
     await query.answer()
+    await send(context, user.id, reply)
     if not reply.refused:
         await spend(query, pressed_label(query) or "")
-    await send(context, user.id, reply)
 
 
 async def checkins_command(update: Update, context: KannustinContext) -> None:

@@ -19,6 +19,7 @@ from bot.i18n import Text, Words
 from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text, telegram_length
 from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
+from bot.runtime.updates import stepping_aside
 
 
 def render(context: KannustinContext, words: Words, language: str | None = None) -> str:
@@ -105,11 +106,13 @@ async def spend(query: CallbackQuery, chosen: str) -> None:
         return
     marked = f"{message.text}\n\n✓ {chosen}" if message.text else ""
     try:
-        if message.text and telegram_length(marked) <= TEXT_LIMIT:
-            # appended at the end: the formatting of the text before keeps its offsets
-            await query.edit_message_text(marked, entities=message.entities or None)
-        elif message.reply_markup is not None:
-            await query.edit_message_reply_markup(None)
+        # a look that changes, not an answer: others' updates may have this worker meanwhile
+        async with stepping_aside():
+            if message.text and telegram_length(marked) <= TEXT_LIMIT:
+                # appended at the end: the formatting of the text before keeps its offsets
+                await query.edit_message_text(marked, entities=message.entities or None)
+            elif message.reply_markup is not None:
+                await query.edit_message_reply_markup(None)
     except BadRequest as error:
         if "not modified" not in error.message:
             raise

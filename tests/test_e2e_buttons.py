@@ -52,6 +52,21 @@ async def picker_with_all_groups(bot: RunningBot, instructor: Json) -> ApiCall:
     return await press_and_wait(bot, instructor, picker, "bc:all", "editMessageText")
 
 
+async def use(bot: RunningBot, person: Json, call: ApiCall, data: str) -> ApiCall:
+    """The person presses ``data`` under ``call``; returns the answer below, once the
+    pressed message has been edited too."""
+    mark = bot.emulator.mark()
+    await bot.press(person, call.result, data)
+    reply = await bot.emulator.wait_for("sendMessage", chat_id=person["id"], after=mark)
+    await bot.emulator.wait_for(
+        "editMessageText",
+        chat_id=person["id"],
+        after=mark,
+        where=lambda edit: edit.params["message_id"] == call.result["message_id"],
+    )
+    return reply
+
+
 def shown(bot: RunningBot, call: ApiCall) -> Json:
     """The message ``call`` sent, as its chat shows it now (after any edit)."""
     return bot.emulator.message(call.result["chat"]["id"], call.result["message_id"])
@@ -103,7 +118,7 @@ async def test_an_album_preview_is_one_album_and_one_message_and_send_now_is_spe
     assert [data for _, data in choice.buttons()] == ["bc:now", "bc:later", "bc:drop"]
 
     # Send now: the buttons make way for the choice; the answer comes below
-    await press_and_wait(bot, ilkka, choice, "bc:now", "sendMessage")
+    await use(bot, ilkka, choice, "bc:now")
     after_use = shown(bot, choice)
     assert after_use["text"] == f"{note}\n{recipients}\n\n✓ {send_now}"
     assert buttons_of(after_use) == []
@@ -133,7 +148,7 @@ async def test_schedule_for_later_and_cancel_are_spent_too(bot: RunningBot) -> N
         "sendMessage", chat_id=ilkka["id"], where=lambda c: "bc:later" in str(c.buttons())
     )
 
-    asked = await press_and_wait(bot, ilkka, choice, "bc:later", "sendMessage")
+    asked = await use(bot, ilkka, choice, "bc:later")
     assert (asked.text or "").startswith("When should it go out?")
     assert shown(bot, choice)["text"].endswith("\n\n✓ Schedule for later")
     assert buttons_of(shown(bot, choice)) == []
@@ -179,7 +194,7 @@ async def test_confidence_keys_and_tell_the_group_make_way_for_the_choice(
         language = person["language_code"]
         invite = await private(bot, person, mark, starts[language][0])
         eight = dict(invite.buttons())["8"]
-        await press_and_wait(bot, person, invite, eight, "sendMessage")
+        await use(bot, person, invite, eight)
         after_use = shown(bot, invite)
         assert after_use["text"] == f"{invite.text}\n\n✓ 8"
         assert buttons_of(after_use) == []
@@ -197,13 +212,13 @@ async def test_confidence_keys_and_tell_the_group_make_way_for_the_choice(
         language = person["language_code"]
         asked = await private(bot, person, mark, starts[language][1])
         done_label, done_data = asked.buttons()[0]
-        done = await press_and_wait(bot, person, asked, done_data, "sendMessage")
+        done = await use(bot, person, asked, done_data)
         assert shown(bot, asked)["text"].endswith(f"\n\n✓ {done_label}")
         assert buttons_of(shown(bot, asked)) == []
         share, keep = done.buttons()
         chosen = keep if person is people[1] else share
         before = emulator.mark()
-        await press_and_wait(bot, person, done, chosen[1], "sendMessage")
+        await use(bot, person, done, chosen[1])
         assert shown(bot, done)["text"] == f"{done.text}\n\n✓ {chosen[0]}"
         assert buttons_of(shown(bot, done)) == []
         for _, data in (share, keep):  # a replay of either changes nothing

@@ -158,6 +158,11 @@ async def test_the_weekly_check_in_cycle(
     await emulator.reaction(carl, group, message_id, old=[], new=["❤"])
     await emulator.reaction_count(group, message_id, {"👏": 1, "❤": 1, "🎉": 1})
     # pressing "tell the group" twice posts once: its button is gone, a replay is told so
+    await emulator.wait_for(
+        "editMessageText",
+        chat_id=aino["id"],
+        where=lambda edit: edit.params["message_id"] == done.result["message_id"],
+    )
     twice = await bot.press(aino, done.result, dict(done.buttons())["🎉 Kerro ryhmälle"])
     assert twice.params["text"] == "Tämä painike on jo käytetty. Valintasi näkyy viestissä."
     partly = await tap(bot, britt, britt_asked, "🌓 Delvis")
