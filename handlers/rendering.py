@@ -11,6 +11,8 @@ as it is now with every press) changes nothing and gets a short friendly notice.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
@@ -20,6 +22,8 @@ from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text, telegram_length
 from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
 from bot.runtime.updates import stepping_aside
+
+log = logging.getLogger(__name__)
 
 
 def render(context: KannustinContext, words: Words, language: str | None = None) -> str:
@@ -114,8 +118,8 @@ async def spend(query: CallbackQuery, chosen: str) -> None:
             elif message.reply_markup is not None:
                 await query.edit_message_reply_markup(None)
     except BadRequest as error:
-        if "not modified" not in error.message:
-            raise
+        # the choice is made either way: a message deleted or too old to edit keeps its look
+        log.info("a used button's message was not edited: %s", error.message)
 
 
 async def show(message: Message, context: KannustinContext, reply: Reply, *, edit: bool) -> None:
