@@ -6,6 +6,23 @@ change in Finnish does not orphan the Swedish and English texts. Finnish is the 
 a key missing in another language falls back to Finnish and is logged. Placeholders use
 ``str.format`` names (``{name}``); a value is inserted as-is, never interpreted as a template.
 
+Plurals go through gettext (``ngettext``). A message that says a number of things has a
+``msgid_plural`` that names its count parameter, and one ``msgstr[i]`` per plural form of
+the language (its ``Plural-Forms`` header: fi, sv and en all have ``n != 1``, so
+``msgstr[0]`` is the form for one and ``msgstr[1]`` for every other count, 0 included)::
+
+    msgid "broadcast.scheduled"
+    msgid_plural "{count}"
+    msgstr[0] "Ajastettu: {when}, {count} ryhmä ..."
+    msgstr[1] "Ajastettu: {when}, {count} ryhmää ..."
+
+``Text("broadcast.scheduled", {"count": 2, "when": ...})`` then picks the form for 2 (the
+Finnish partitive "2 ryhmää", "1 ryhmä"). The count parameter must be an ``int``; it need
+not appear in the text ("Tapaamiset on peruttu: {days}" is chosen by a ``count`` of days).
+A message with several counts takes each as a ``Text`` parameter of its own plural key
+(``privacy.count-consents``), so every number picks its own form. tests/test_plurals.py
+renders every message with counts 0, 1, 2 and 5 in every language.
+
 ``Words`` is what a service hands back to be rendered in the reader's language: a plain
 ``str`` (a name, an emoji: shown as it is), a catalog ``Text``, ``Lines`` of those, words
 that differ by language without being in the catalogs (``PerLanguage``: a weekday, a
@@ -96,19 +113,29 @@ def normalize_language(code: str | None) -> Language | None:
 class Translator:
     """Renders message keys in fi, sv or en."""
 
-    def __init__(self, catalogs: Mapping[str, gettext.GNUTranslations], default: str) -> None:
+    def __init__(
+        self,
+        catalogs: Mapping[str, gettext.GNUTranslations],
+        default: str,
+        counts: Mapping[str, str] | None = None,
+    ) -> None:
+        """``counts``: the plural keys, each with the name of its count parameter (the
+        ``msgid_plural`` without braces)."""
         missing = [language for language in LANGUAGES if language not in catalogs]
         if missing:
             raise CatalogError(f"no catalog for {', '.join(missing)}")
         self._catalogs = dict(catalogs)
+        self._counts = dict(counts or {})
         self.default = default
 
     @classmethod
     def load(cls, default: str = REFERENCE_LANGUAGE, directory: Path = LOCALES_DIR) -> Translator:
-        catalogs: dict[str, gettext.GNUTranslations] = {
-            language: _load_po(directory / f"{language}.po") for language in LANGUAGES
-        }
-        return cls(catalogs, default)
+        catalogs: dict[str, gettext.GNUTranslations] = {}
+        counts: dict[str, str] = {}
+        for language in LANGUAGES:
+            catalogs[language], plurals = _load_po(directory / f"{language}.po")
+            counts = plurals | counts  # the reference (loaded first) wins
+        return cls(catalogs, default, counts)
 
     def languages(self) -> tuple[str, ...]:
         return LANGUAGES
@@ -116,11 +143,33 @@ class Translator:
     def text(self, language: str | None, key: str, /, **params: object) -> str:
         """The text for ``key`` in ``language`` (or the default), with ``params`` filled in."""
         catalog = self._catalogs.get(language or self.default, self._catalogs[self.default])
+        count = self._counts.get(key)
+        if count is not None:
+            return self._plural(catalog, language, key, count, params)
         template = catalog.gettext(key)
         if template == key:
             log.warning("message key %r missing for language %s", key, language)
             template = self._catalogs[REFERENCE_LANGUAGE].gettext(key)
         return template.format(**params) if params else template
+
+    def _plural(
+        self,
+        catalog: gettext.GNUTranslations,
+        language: str | None,
+        key: str,
+        count: str,
+        params: Mapping[str, object],
+    ) -> str:
+        """The form of ``key`` that the language's plural rule picks for ``params[count]``."""
+        n = params.get(count)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"message {key!r} needs an int {count!r}, got {n!r}")
+        plural = "{" + count + "}"
+        template = catalog.ngettext(key, plural, n)
+        if template in (key, plural):
+            log.warning("message key %r missing for language %s", key, language)
+            template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, plural, n)
+        return template.format(**params)
 
     def render(self, language: str | None, words: Words) -> str:
         """``words`` in ``language`` (None: the default); parameters that are themselves
@@ -145,7 +194,8 @@ class Translator:
                 return self.render(language, inner)[:limit]
 
 
-def _load_po(path: Path) -> gettext.GNUTranslations:
+def _load_po(path: Path) -> tuple[gettext.GNUTranslations, dict[str, str]]:
+    """The catalog, and its plural keys with the name of each one's count parameter."""
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=path.stem, abort_invalid=True)
@@ -153,10 +203,22 @@ def _load_po(path: Path) -> gettext.GNUTranslations:
         raise CatalogError(f"{path}: catalog file missing") from None
     except Exception as error:  # Babel raises several kinds for a broken file
         raise CatalogError(f"{path}: {error}") from None
+    counts: dict[str, str] = {}
+    for message in catalog:
+        if message.id and not isinstance(message.id, str):
+            key, plural = message.id[0], message.id[1]
+            if not (plural.startswith("{") and plural.endswith("}")):
+                raise CatalogError(f"{path}: {key}: msgid_plural must be a {{count}} name")
+            counts[key] = plural[1:-1]
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return gettext.GNUTranslations(buffer), counts
+
+
+def catalog_plurals(path: Path) -> dict[str, str]:
+    """Every plural key in a ``.po`` file with the name of its count parameter."""
+    return _load_po(path)[1]
 
 
 def catalog_keys(path: Path) -> dict[str, list[str]]:

@@ -85,7 +85,7 @@ async def test_a_coordinator_exports_aggregates_only(
     mark = emulator.mark()
     await emulator.send_text(kaisa, "/export")
     document = await emulator.wait_for("sendDocument", chat_id=kaisa["id"], after=mark)
-    assert (document.text or "").startswith("Luvut: 2 ryhmäviikkoa, 1 tiedotetta, 1 ryhmää")
+    assert (document.text or "").startswith("Luvut: 2 ryhmäviikkoa, 1 tiedote, 1 ryhmä")
     workbook = openpyxl.load_workbook(io.BytesIO(document.files["document"]), read_only=True)
     assert workbook.sheetnames == ["weekly", "outcomes", "broadcasts", "dictionary"]
     tables = {name: sheet(workbook, name) for name in workbook.sheetnames}

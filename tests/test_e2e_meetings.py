@@ -37,7 +37,7 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
         "sendMessage",
         chat_id=group.id,
         after=mark,
-        where=lambda c: (c.text or "").startswith("Tapaaminen on peruttu"),
+        where=lambda c: (c.text or "").startswith("Tapaamiset on peruttu"),
     )
     assert announced.text is not None and "Syy: ohjaaja sairastui" in announced.text
     done = await emulator.wait_for(

@@ -142,8 +142,8 @@ async def test_my_data_then_forget_me(bot: RunningBot, clock: FixedClock) -> Non
     # her events go (and the tap on the yes button with them); their counts stay in one
     # weekly figure, and her week's plan in its figures, each under a stand-in of its own
     assert done.text == (
-        "Tietosi on poistettu. Poistettiin: tilisi numero ja kieli, 1 ryhmäjäsenyyttä, "
-        f"1 suostumusta, 0 kyselyvastausta ja {in_groups + in_private + 1} "
+        "Tietosi on poistettu. Poistettiin: tilisi numero ja kieli, 1 ryhmäjäsenyys, "
+        f"1 suostumus, 0 kyselyvastausta ja {in_groups + in_private + 1} "
         "osallistumismerkintää, ja nimesi 0 muille lähetetystä viestistä. 2 viikkolukua "
         "säilyy ryhmiesi tilastoissa pelkkinä lukuina ilman yhteyttä sinuun tai toisiinsa. "
         "Jos kirjoitat minulle uudelleen, en tunne sinua."
@@ -635,8 +635,8 @@ async def test_erasure_leaves_nothing_behind_after_a_season(
         asked = await bot.say(zeb, "/forgetme")
         done = await press(bot, zeb, asked, "Kyllä, poista tietoni")
         assert (done.text or "").startswith(
-            "Tietosi on poistettu. Poistettiin: tilisi numero ja kieli, 1 ryhmäjäsenyyttä, "
-            "1 suostumusta, 5 kyselyvastausta ja "
+            "Tietosi on poistettu. Poistettiin: tilisi numero ja kieli, 1 ryhmäjäsenyys, "
+            "1 suostumus, 5 kyselyvastausta ja "
         )
         assert "ja nimesi 3 muille lähetetystä viestistä." in (done.text or "")
     else:

@@ -152,7 +152,7 @@ async def test_cancelling_drops_reminders_plans_the_keep_going_rhythm_and_undo_r
     assert planned[(1, "before")][1] == "pending"  # other meetings untouched
     announced = await group_messages(services, group.chat_id)
     assert announced[-1] == (
-        "Tapaaminen on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.\n"
+        "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.\n"
         "Syy: ohjaaja sairastui\n"
         "Jatketaan silti yhdessä: tapaamisen aikaan saatte tänne vinkin ja kysymyksen "
         "viikon suunnitelmasta."

@@ -435,9 +435,9 @@ class ExportService:
         caption = Text(
             "export.done",
             {
-                "weeks": result.weeks,
-                "broadcasts": result.broadcasts,
-                "groups": len(groups),
+                "weeks": Text("export.count-weeks", {"count": result.weeks}),
+                "broadcasts": Text("export.count-broadcasts", {"count": result.broadcasts}),
+                "groups": Text("export.count-groups", {"count": len(groups)}),
                 "small": self._stats.small_numbers,
             },
         )

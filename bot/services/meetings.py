@@ -1016,15 +1016,17 @@ class MeetingService:
         """Tell the group, in its language, through the outbox."""
         t, language = self._translator, group.language
         days = ", ".join(meeting_when(meeting, language) for meeting in meetings)
+        count = len(meetings)  # picks "Tapaaminen on peruttu" or "Tapaamiset on peruttu"
         if status == MeetingStatus.CANCELLED:
-            text = t.text(language, "schedule.cancelled", days=days)
+            text = t.text(language, "schedule.cancelled", days=days, count=count)
             if reason:
                 text += "\n" + t.text(language, "schedule.reason", reason=reason)
             text += "\n" + t.text(language, "schedule.keep-going")
         elif status == MeetingStatus.REMOTE:
-            text = t.text(language, "schedule.remote", days=days, link=meetings[0].link or "")
+            link = meetings[0].link or ""
+            text = t.text(language, "schedule.remote", days=days, link=link, count=count)
         else:
-            text = t.text(language, "schedule.restored", days=days)
+            text = t.text(language, "schedule.restored", days=days, count=count)
         await _tell_group(tx, group, calendar, text, now)
 
 

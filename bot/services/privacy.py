@@ -113,12 +113,12 @@ class Erased:
         return Text(
             "privacy.forgotten",
             {
-                "groups": self.groups,
-                "consents": self.consents,
-                "answers": self.survey_answers,
-                "records": self.records,
-                "messages": self.messages,
-                "kept": self.kept,
+                "groups": Text("privacy.count-groups", {"count": self.groups}),
+                "consents": Text("privacy.count-consents", {"count": self.consents}),
+                "answers": Text("privacy.count-answers", {"count": self.survey_answers}),
+                "records": Text("privacy.count-records", {"count": self.records}),
+                "messages": Text("privacy.count-messages", {"count": self.messages}),
+                "kept": Text("privacy.count-kept", {"count": self.kept}),
             },
         )
 
