@@ -26,7 +26,8 @@ renders every message with counts 0, 1, 2 and 5 in every language.
 ``Words`` is what a service hands back to be rendered in the reader's language: a plain
 ``str`` (a name, an emoji: shown as it is), a catalog ``Text``, ``Lines`` of those, words
 that differ by language without being in the catalogs (``PerLanguage``: a weekday, a
-decimal comma, a tip's first words) and a ``Cut`` of any of them.
+decimal comma, a tip's first words) and a ``Cut`` of any of them. Numbers and weekday names
+come from Babel's locale data (``decimal``, ``bot.when.SHORT_WEEKDAYS``), not hand-kept lists.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ import io
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from bot.settings import LANGUAGES
 from storage.states import Language
@@ -96,10 +99,19 @@ Words = str | Text | Lines | PerLanguage | Cut
 
 
 def decimal(number: str) -> PerLanguage:
-    """A number written with a decimal point, shown with the comma Finnish and Swedish use."""
-    return PerLanguage.of(
-        lambda language: number if language == Language.EN else number.replace(".", ",")
-    )
+    """A number written with a decimal point (``"7.5"``), shown the way the reader's
+    language writes numbers (Babel: ``7,5`` in fi and sv, ``7.5`` in en, thousands grouped),
+    with as many decimals as it was written with. Words that are not a number (a hidden
+    figure ``x``, ``<5``) keep their letters and take the language's decimal comma."""
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return PerLanguage.of(
+            lambda language: number if language == Language.EN else number.replace(".", ",")
+        )
+    decimals = len(number.partition(".")[2])
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return PerLanguage.of(lambda language: format_decimal(value, pattern, locale=language))
 
 
 def normalize_language(code: str | None) -> Language | None:

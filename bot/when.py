@@ -30,8 +30,11 @@ import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_day_names
+
 from bot.errors import DomainError
 from bot.i18n import PerLanguage
+from bot.settings import LANGUAGES
 
 _WEEKDAYS = {
     # Finnish
@@ -239,11 +242,11 @@ def format_for_groups(
     return shown if all(zone == shown_in for zone in zones) else f"{shown} {shown_in}"
 
 
-# the weekdays as a meeting's day is shown, Monday first
-SHORT_WEEKDAYS = {
-    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
-    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+# the weekdays as a meeting's day is shown, Monday first: Babel's (CLDR) abbreviations,
+# ma ti ke, mån tis ons, Mon Tue Wed
+SHORT_WEEKDAYS: dict[str, tuple[str, ...]] = {
+    str(language): tuple(get_day_names("abbreviated", locale=language)[day] for day in range(7))
+    for language in LANGUAGES
 }
 
 

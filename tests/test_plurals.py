@@ -1,17 +1,19 @@
 """Every catalogue message rendered with counts 0, 1, 2 and 5 in fi, sv and en: no
 placeholder is left, the plural messages pick the form their language's rule asks for, and
 no number stands beside a noun in the wrong number ("1 groups", "1 ryhmäjäsenyyttä",
-"2 ryhmä")."""
+"2 ryhmä"); numbers and weekdays as Babel writes them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 
 import pytest
 
-from bot.i18n import LOCALES_DIR, Text, Translator, catalog_keys, catalog_plurals
+from bot.i18n import LOCALES_DIR, Text, Translator, catalog_keys, catalog_plurals, decimal
 from bot.settings import LANGUAGES
+from bot.when import SHORT_WEEKDAYS, day_and_time
 
 COUNTS = (0, 1, 2, 5)
 TRANSLATOR = Translator.load()
@@ -165,3 +167,17 @@ def test_the_issues_examples_read_right() -> None:
 def test_a_plural_message_needs_its_count() -> None:
     with pytest.raises(TypeError, match="count"):
         TRANSLATOR.text("fi", "broadcast.scheduled", when="w", number=1)
+
+
+def test_numbers_and_weekdays_are_written_the_readers_way() -> None:
+    """Through Babel's locale data: decimal comma and grouping, the decimals as written,
+    and the abbreviated weekday names a meeting is shown with."""
+    figure = decimal("1234.50")
+    assert TRANSLATOR.render("fi", figure) == "1\xa0234,50"
+    assert TRANSLATOR.render("sv", figure) == "1\xa0234,50"
+    assert TRANSLATOR.render("en", figure) == "1,234.50"
+    assert TRANSLATOR.render("fi", decimal("x")) == "x"  # a hidden figure stays as it is
+    tuesday = dt.date(2026, 12, 8)
+    shown = {language: day_and_time(tuesday, "14:00", language) for language in LANGUAGES}
+    assert shown == {"fi": "ti 8.12. 14:00", "sv": "tis 8.12. 14:00", "en": "Tue 8.12. 14:00"}
+    assert [SHORT_WEEKDAYS[language][6] for language in LANGUAGES] == ["su", "sön", "Sun"]
