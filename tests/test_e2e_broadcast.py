@@ -236,7 +236,7 @@ async def test_times_read_in_the_zone_of_the_groups_they_concern(
     await emulator.send_text(ilkka, "Yoga tip")
     await compose(bot, ilkka, send="bc:later", pick="bc:t:2")
     only_yoga = await bot.say(ilkka, "tomorrow 9")  # 9:00 in Stockholm
-    assert (only_yoga.text or "").startswith("Scheduled: 29.11.2026 09:00, 1 groups")
+    assert (only_yoga.text or "").startswith("Scheduled: 29.11.2026 09:00, 1 group (")
     listing = await bot.say(ilkka, "/scheduled")
     assert (
         listing.text == "Scheduled broadcasts:\n#1 29.11.2026 09:00: Chair yoga · text: “Yoga tip”"
