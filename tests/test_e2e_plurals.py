@@ -61,3 +61,34 @@ async def test_meeting_counts_and_cancellations_agree_with_their_number(
             where=lambda c, start=announcement[:12]: (c.text or "").startswith(start),
         )
         assert (announced.text or "").splitlines()[0] == announcement
+
+
+FORGOTTEN = {
+    "fi": ("1 ryhmäjäsenyys, 0 suostumusta, 0 kyselyvastausta ja ", "viikkolukua säilyy"),
+    "sv": ("1 gruppmedlemskap, 0 samtycken, 0 enkätsvar och ", "veckosiffror finns kvar"),
+    "en": ("1 group membership, 0 consents, 0 survey answers and ", "weekly figures stay"),
+}
+
+
+@pytest.mark.parametrize("language", list(FORGOTTEN))
+async def test_forget_me_counts_what_it_removed_in_the_right_number(
+    bot: RunningBot, language: str
+) -> None:
+    """The answer to /forgetme once said "1 ryhmäjäsenyyttä" and "1 group membership(s)"."""
+    emulator = bot.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
+    aino = emulator.user(5001, "Aino", language_code=language)
+    await emulator.member_joined(aino, group)
+    await bot.handled_everything()
+
+    asked = await bot.say(aino, "/forgetme")
+    yes = bot.services.translator.text(language, "privacy.forget-yes")
+    mark = emulator.mark()
+    await bot.press(aino, asked.result, dict(asked.buttons())[yes])
+    done = await emulator.wait_for("editMessageText", chat_id=aino["id"], after=mark)
+
+    memberships, kept = FORGOTTEN[language]
+    assert memberships in (done.text or "")
+    assert kept in (done.text or "")
+    assert "(s)" not in (done.text or "")
