@@ -154,7 +154,7 @@ async def test_cancelling_drops_reminders_plans_the_keep_going_rhythm_and_undo_r
     assert announced[-1] == (
         "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.\n"
         "Syy: ohjaaja sairastui\n"
-        "Jatketaan silti yhdessä: tapaamisen aikaan saatte tänne vinkin ja kysymyksen "
+        "Jatketaan silti yhdessä: kunkin tapaamisen aikaan saatte tänne vinkin ja kysymyksen "
         "viikon suunnitelmasta."
     )
 

@@ -343,7 +343,7 @@ class MeetingService:
         )
         if isinstance(asked, Reply):
             return asked
-        return Reply.of(_DONE[action], group=group.name, days=days_of(asked))
+        return Reply.of(_DONE[action], group=group.name, days=days_of(asked), count=len(asked))
 
     async def confirm_change(self, actor_id: int, chat_id: int, data: str) -> Reply:
         """The confirm button under a question about several meetings: done if it is the
@@ -380,7 +380,12 @@ class MeetingService:
         self._planned(items)
         self._notify()
         log.info("group %d: %d meetings now %s, confirmed", group.id, len(changed), asked.status)
-        return Reply.of(_DONE[_ACTION_OF[asked.status]], group=group.name, days=days_of(changed))
+        return Reply.of(
+            _DONE[_ACTION_OF[asked.status]],
+            group=group.name,
+            days=days_of(changed),
+            count=len(changed),
+        )
 
     async def keep_change(self, actor_id: int, data: str) -> Reply:
         """The keep button: the presser's question is closed and nothing changes; a token
@@ -1021,7 +1026,7 @@ class MeetingService:
             text = t.text(language, "schedule.cancelled", days=days, count=count)
             if reason:
                 text += "\n" + t.text(language, "schedule.reason", reason=reason)
-            text += "\n" + t.text(language, "schedule.keep-going")
+            text += "\n" + t.text(language, "schedule.keep-going", count=count)
         elif status == MeetingStatus.REMOTE:
             link = meetings[0].link or ""
             text = t.text(language, "schedule.remote", days=days, link=link, count=count)
