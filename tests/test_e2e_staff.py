@@ -121,7 +121,7 @@ async def test_a_coordinator_ends_an_instructors_role_and_everyone_hears_once(
     ]
     assert everything_told(bot, cora, mark) == [
         "Henkilön Ilkka rooli organisaatiossa Espoo (ohjaaja) on päättynyt (koordinaattori "
-        "poisti).\nHän ei enää ohjaa ryhmiä: #1 Walking group."
+        "poisti).\nHän ei enää ohjaa ryhmää: #1 Walking group."
     ]
     # the coordinator who did it reads it in the reply, and nothing more
     assert [c.method for c in bot.emulator.calls[mark:] if c.chat_id == kaisa["id"]] == [
@@ -187,12 +187,12 @@ async def test_an_instructor_taken_off_one_group_keeps_the_role_and_the_last_one
     question = await asked(bot, kaisa, listing, f"staff:off:{ilkka['id']}:1")
     done = await confirm(bot, kaisa, question)
     assert done.endswith(
-        "⚠️ Nobody leads these groups now: #1 Walking group. Give an instructor a link with "
+        "⚠️ Nobody leads this group now: #1 Walking group. Give an instructor a link with "
         "/invite instructor N (N is the group's number)."
     )
     assert told(bot, cora, "Ilkka ei ole enää") == [
         "Ilkka ei ole enää ryhmän #1 Walking group ohjaaja (koordinaattori poisti).\n"
-        "⚠️ Näitä ryhmiä ei nyt ohjaa kukaan: #1 Walking group. Anna ohjaajalle linkki "
+        "⚠️ Tätä ryhmää ei nyt ohjaa kukaan: #1 Walking group. Anna ohjaajalle linkki "
         "komennolla /invite instructor N (N on ryhmän numero)."
     ]
     assert "Ohjaajat: ⚠️ kukaan ei ohjaa nyt" in await said(bot, cora, "/groups")

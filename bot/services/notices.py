@@ -123,7 +123,9 @@ def numbered(groups: Iterable[Group]) -> str:
 
 def unled_words(groups: Sequence[Group]) -> Words | None:
     """The warning that groups have nobody leading them now, or None if none has."""
-    return Text("staff.unled-now", {"groups": numbered(groups)}) if groups else None
+    if not groups:
+        return None
+    return Text("staff.unled-now", {"groups": numbered(groups), "count": len(groups)})
 
 
 def change_words(change: StaffChange, *, to_person: bool) -> Words:
@@ -136,7 +138,9 @@ def change_words(change: StaffChange, *, to_person: bool) -> Words:
         lines: list[Words] = [Text(key, {**names, "role": role})]
         if change.groups:
             led = "notice.you-led" if to_person else "notice.they-led"
-            lines.append(Text(led, {"groups": numbered(change.groups)}))
+            lines.append(
+                Text(led, {"groups": numbered(change.groups), "count": len(change.groups)})
+            )
         return Lines(tuple(lines))
     key = "notice.your-group-ended" if to_person else "notice.staff-group-ended"
     return Text(key, {**names, "group": numbered(change.groups)})

@@ -190,7 +190,7 @@ class StaffService:
                 if not led:
                     raise DomainError("staff.leave-none")
                 key = "staff.leave-usage" if group_id is None else "staff.leave-not-yours"
-                raise DomainError(key, number=group_id or 0, groups=numbered(led))
+                raise DomainError(key, number=group_id or 0, groups=numbered(led), count=len(led))
             if group.organisation_id is None:
                 raise DomainError("group.pending")
             token = await self._open(
