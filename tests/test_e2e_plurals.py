@@ -1,7 +1,7 @@
 """Numbers read right end to end, in the group's language: a calendar of one meeting is
 "1 tapaaminen" (not "1 tapaamista"), several cancelled meetings are announced as
-"Tapaamiset on peruttu" and one as "Tapaaminen on peruttu"; the same in Swedish and
-English."""
+"Tapaamiset on peruttu" (with a tip at each one's time) and one as "Tapaaminen on
+peruttu"; /forgetme says "1 ryhmäjäsenyys"; the same in Swedish and English."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ CASES = {
         "Kävelyryhmä: 3 tapaamista, paikka: Kirjasto",
         "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.",
         "Tapaaminen on peruttu: ti 1.12. 14:00.",
+        "kunkin tapaamisen aikaan",
     ),
     "sv": (
         "tis",
@@ -23,6 +24,7 @@ CASES = {
         "Kävelyryhmä: 3 träffar, plats: Kirjasto",
         "Träffarna är inställda: tis 8.12. 14:00, tis 15.12. 14:00.",
         "Träffen är inställd: tis 1.12. 14:00.",
+        "vid varje träffs tid",
     ),
     "en": (
         "Tue",
@@ -30,6 +32,7 @@ CASES = {
         "Kävelyryhmä: 3 meetings, place: Kirjasto",
         "The meetings are cancelled: Tue 8.12. 14:00, Tue 15.12. 14:00.",
         "The meeting is cancelled: Tue 1.12. 14:00.",
+        "at each meeting time",
     ),
 }
 
@@ -38,7 +41,7 @@ CASES = {
 async def test_meeting_counts_and_cancellations_agree_with_their_number(
     bot: RunningBot, language: str
 ) -> None:
-    weekday, one, three, cancelled_many, cancelled_one = CASES[language]
+    weekday, one, three, cancelled_many, cancelled_one, each = CASES[language]
     emulator = bot.emulator
     ilkka = emulator.user(3000, "Ilkka", language_code=language)
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
@@ -48,19 +51,32 @@ async def test_meeting_counts_and_cancellations_agree_with_their_number(
     shown = await bot.say(ilkka, f"/meetings {weekday} 14:00 1.12. x3 Kirjasto", chat=group)
     assert (shown.text or "").splitlines()[0] == three
 
-    for command, announcement in (
-        ("/cancel 8.12. – 15.12.", cancelled_many),
-        ("/cancel 1.12.", cancelled_one),
-    ):
-        mark = emulator.mark()
-        await emulator.send_text(ilkka, command, chat=group)
-        announced = await emulator.wait_for(
-            "sendMessage",
-            chat_id=group.id,
-            after=mark,
-            where=lambda c, start=announcement[:12]: (c.text or "").startswith(start),
-        )
-        assert (announced.text or "").splitlines()[0] == announcement
+    # two meetings: asked first, announced on Confirm, in the plural
+    question = await bot.say(ilkka, "/cancel 8.12. – 15.12.", chat=group)
+    mark = emulator.mark()
+    await bot.press(ilkka, question.result, question.buttons()[0][1])
+    announced = await emulator.wait_for(
+        "sendMessage",
+        chat_id=group.id,
+        after=mark,
+        where=lambda c: (c.text or "").startswith(cancelled_many[:12]),
+    )
+    lines = (announced.text or "").splitlines()
+    assert lines[0] == cancelled_many
+    assert each in lines[1]  # a tip at each meeting's time
+
+    # one meeting: at once, in the singular
+    mark = emulator.mark()
+    await emulator.send_text(ilkka, "/cancel 1.12.", chat=group)
+    announced = await emulator.wait_for(
+        "sendMessage",
+        chat_id=group.id,
+        after=mark,
+        where=lambda c: (c.text or "").startswith(cancelled_one[:12]),
+    )
+    lines = (announced.text or "").splitlines()
+    assert lines[0] == cancelled_one
+    assert each not in lines[1]
 
 
 FORGOTTEN = {
