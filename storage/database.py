@@ -384,9 +384,14 @@ class Database:
         """BEGIN; COMMIT when the block ends, ROLLBACK if it (or the commit) fails."""
         try:
             # SQLite: take the write lock now, so the unit of work never fails halfway on
-            # another process's write
-            await connection.execute(
-                "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
+            # another process's write. Run to its end even when cancelled meanwhile (a
+            # shutdown): the driver's thread would run it later anyway, after the check
+            # below for an open transaction, and leave the connection in one for the next
+            # unit of work ("cannot start a transaction within a transaction").
+            await _finish(
+                connection.execute(
+                    "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
+                )
             )
             yield connection
             await _finish(connection.execute("COMMIT"))
@@ -406,9 +411,10 @@ class Database:
 
 
 async def _finish(statement: Coroutine[Any, Any, int]) -> None:
-    """Run COMMIT or ROLLBACK to its end even when the task is cancelled meanwhile (a
-    shutdown): the driver would finish it anyway, and only then is it known whether the
-    unit of work is in the database. The cancellation goes on afterwards."""
+    """Run BEGIN, COMMIT or ROLLBACK to its end even when the task is cancelled meanwhile
+    (a shutdown): the driver would finish it anyway, and only then is it known whether
+    the unit of work is in the database (or a transaction open). The cancellation goes on
+    afterwards."""
     running = asyncio.ensure_future(statement)
     cancelled = False
     while not running.done():

@@ -174,6 +174,38 @@ async def test_a_failed_unit_of_work_rolls_back(database: Database, clock: Fixed
         assert await tx.people.get(7) is None
 
 
+async def test_a_unit_of_work_cancelled_at_its_begin_leaves_no_transaction_open(
+    database: Database, clock: FixedClock
+) -> None:
+    if database.is_postgres:
+        pytest.skip("about SQLite's one connection and its queue of statements")
+    # keep the connection's thread busy, so that the unit's BEGIN waits in its queue
+    busy = asyncio.ensure_future(
+        database.connection.fetch_all(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)"
+            " SELECT count(*) FROM c"
+        )
+    )
+
+    async def unit() -> None:
+        async with database.transaction() as tx:
+            await tx.people.record_seen(7, "fi", clock.now())
+
+    task = asyncio.ensure_future(unit())
+    for _ in range(5):
+        await asyncio.sleep(0)  # until it waits for its BEGIN
+    task.cancel()  # a shutdown
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # the next unit of work begins while the queue still holds the cancelled BEGIN
+    async with database.transaction() as tx:
+        await tx.people.record_seen(9, "fi", clock.now())
+    await busy
+    async with database.transaction() as tx:
+        assert await tx.people.get(7) is None
+        assert await tx.people.get(9) is not None
+
+
 async def test_the_schema_refuses_a_language_we_do_not_speak(
     database: Database, clock: FixedClock
 ) -> None:
