@@ -2,7 +2,8 @@
 
 Every message the bot sends, replies and broadcasts alike, passes one ``Pacer`` (wired
 into PTB as its rate limiter); so does every membership look-up (``getChatMember``),
-which takes a slot of the overall spacing and counts against no chat's window. Overall
+which takes a slot of the overall spacing and counts against no chat's window, and so
+does every change of a staff member's command menu (``setMyCommands``). Overall
 sends are spaced evenly at just under 30 a second; each chat has a sliding window (20 a
 minute in a group, one a second in a private chat).
 A slot is reserved without awaiting anything, so concurrent callers never collide; the
