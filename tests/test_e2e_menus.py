@@ -104,9 +104,9 @@ async def test_a_coordinator_and_an_admin_get_theirs(bot: RunningBot, language: 
     assert described(call)["neworg"] == NEWORG[language]
 
 
-async def test_the_admins_of_the_settings_get_theirs_at_start_up(bot: RunningBot) -> None:
-    """Ada wrote to the bot before; after a restart her menu is compared and, as it is what
-    was last set, not sent again."""
+async def test_a_sweep_does_not_send_an_unchanged_menu_again(bot: RunningBot) -> None:
+    """Ada, an admin of the settings, has her menu; the comparison every sweep and every
+    start-up makes finds it as last set and sends nothing."""
     emulator = bot.emulator
     admin = emulator.user(ADMIN_ID, "Ada", language_code="sv")
     mark = emulator.mark()
