@@ -8,16 +8,18 @@ typing it gets the silence of before."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.commands import COMMANDS, commands_for
 from bot.roles import ChatKind, Role
 from bot.services import menus as menus_module
 from bot.services.staff import StaffService
-from emulator import ApiCall
-from testing.harness import RunningBot
+from emulator import ApiCall, BotApiEmulator
+from testing.harness import RunningBot, test_settings
 
 Json = dict[str, Any]
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
@@ -248,3 +250,37 @@ async def test_the_pointer_memory_is_bounded(
 def test_every_staff_command_fits_a_menu() -> None:
     names = [spec.name for spec in COMMANDS]
     assert len(names) <= 100 and len(set(names)) == len(names)
+
+
+async def test_at_start_up_the_admins_of_the_settings_get_theirs_and_an_old_one_is_taken_back(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> None:
+    """Ada (admin) and Bo wrote to the bot; it restarts with Bo as its admin instead: Bo's
+    menu is set and Ada's taken back at start-up, before either writes again."""
+    ada = emulator.user(1000, "Ada", language_code="en")
+    bo = emulator.user(1001, "Bo", language_code="sv")
+    first = RunningBot(test_settings(emulator, tmp_path / "bot.db", admins="1000"), emulator, clock)
+    await first.start()
+    try:
+        mark = emulator.mark()
+        await first.say(ada, "/start")
+        await first.say(bo, "/start")
+        await menu_set(first, ada, mark)
+    finally:
+        await first.stop()
+    assert "neworg" in emulator.menu_of(1000, "en")
+    assert emulator.menu_of(1001, "sv") == EVERYONE
+
+    mark = emulator.mark()
+    second = RunningBot(
+        test_settings(emulator, tmp_path / "bot.db", admins="1001"), emulator, clock
+    )
+    await second.start()
+    try:
+        call = await menu_set(second, bo, mark)
+        await menu_set(second, ada, mark, method="deleteMyCommands")
+    finally:
+        await second.stop()
+    assert described(call)["neworg"] == NEWORG["sv"]
+    assert "neworg" in emulator.menu_of(1001, "sv")
+    assert emulator.menu_of(1000, "en") == EVERYONE
