@@ -284,3 +284,29 @@ async def test_at_start_up_the_admins_of_the_settings_get_theirs_and_an_old_one_
     assert described(call)["neworg"] == NEWORG["sv"]
     assert "neworg" in emulator.menu_of(1001, "sv")
     assert emulator.menu_of(1000, "en") == EVERYONE
+
+
+async def test_an_admin_seen_only_in_a_group_gets_theirs_on_writing_privately(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram refuses a menu for a chat the person never opened: the sweeps try again
+    without a warning each minute, and the admin's first private message brings it."""
+    emulator = bot.emulator
+    ilona = emulator.user(3000, "Ilona", language_code="fi")
+    group = await bot.registered_group(ilona, -100, "Kävelyryhmä")
+    admin = emulator.user(ADMIN_ID, "Ada", language_code="en")
+    emulator.add_member(admin, group)
+    await emulator.send_text(admin, "Hei kaikki", chat=group)
+    await bot.handled_everything()
+    assert await bot.services.people.get(ADMIN_ID) is not None
+    for _ in range(3):
+        await bot.services.menu_publisher.refresh_all()
+    refused = [r for r in caplog.records if "command menu of person 1000 not set" in r.message]
+    assert [r.levelname for r in refused if r.levelname == "WARNING"] == ["WARNING"]
+    assert emulator.menu_of(ADMIN_ID, "en") == EVERYONE
+
+    mark = emulator.mark()
+    emulator.open_private_chat(admin)
+    await bot.say(admin, "/help")
+    await menu_set(bot, admin, mark)
+    assert "neworg" in emulator.menu_of(ADMIN_ID, "en")

@@ -17,9 +17,11 @@ menu set before the restart belongs to a role that has since ended.
 
 The requests go through PTB's request path, so the one ``Pacer`` spaces them
 (``bot/runtime/pacing.py``: a slot of the overall spacing each) and a 429 pauses them
-like any send. A request Telegram refuses is logged and not recorded: the next sweep
-tries again. The bot is attached when the application starts; without it (the command
-line) ``refresh`` notes nothing."""
+like any send. A request Telegram refuses (an admin of the settings seen only in a group
+has no private chat with the bot yet) is not recorded, so the next sweep tries again; it
+is logged as a warning the first time in this process only, not every minute. The bot is
+attached when the application starts; without it (the command line) ``refresh`` notes
+nothing."""
 
 from __future__ import annotations
 
@@ -49,6 +51,8 @@ class MenuPublisher:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one comparison and its sends at a time
         self._worker: asyncio.Task[None] | None = None
+        # whose menu Telegram refused since the last success (at most the staff and admins)
+        self._refused: set[int] = set()
 
     def refresh(self, person_id: int) -> None:
         """This person's roles or language may have changed: compare their menu soon."""
@@ -110,8 +114,16 @@ class MenuPublisher:
                 ]
                 await bot.set_my_commands(commands, scope=scope)
         except TelegramError as error:
-            log.warning("command menu of person %d not set: %s", change.person_id, error)
+            again = change.person_id in self._refused
+            self._refused.add(change.person_id)
+            log.log(
+                logging.DEBUG if again else logging.WARNING,
+                "command menu of person %d not set: %s",
+                change.person_id,
+                error,
+            )
             return False
+        self._refused.discard(change.person_id)
         log.info(
             "command menu of person %d %s", change.person_id, menu.key if menu else "taken back"
         )

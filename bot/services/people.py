@@ -46,8 +46,8 @@ class PeopleService:
         admins: frozenset[int],
         menu_may_change: Callable[[int], None] = lambda _person: None,
     ) -> None:
-        # told (after it is stored) of a first contact or a language chosen: the person's
-        # menu is compared (an admin of the settings gets theirs once they have written)
+        # told (after it is stored) of a first contact, an admin's private message or a
+        # language chosen: the person's menu is compared
         self._menu_may_change = menu_may_change
         self._database = database
         self._clock = clock
@@ -63,7 +63,9 @@ class PeopleService:
             person = await tx.people.record_seen(
                 telegram_id, telegram_language, self._clock.now(), wrote_to_bot=private
             )
-        if person.first_seen == person.last_seen:  # the first contact
+        # the first contact; or an admin of the settings writing privately, who may have
+        # been seen only in a group before (no private chat for their menu until now)
+        if person.first_seen == person.last_seen or (private and telegram_id in self._admins):
             self._menu_may_change(telegram_id)
         return person
 
