@@ -452,14 +452,46 @@ class BotApiEmulator:
         return True
 
     def _m_setMyCommands(self, call: ApiCall) -> bool:
-        self.commands[_menu_key(call)] = list(call.params["commands"])
+        commands = list(call.params["commands"])
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._scoped_menu_key(call)] = commands
         return True
 
+    def _scoped_menu_key(self, call: ApiCall) -> tuple[str, str]:
+        """``_menu_key``; a chat's own menu is ``("chat:<id>", language)``, for a chat the
+        bot knows (a private chat only once the person has started the bot)."""
+        scope = call.params.get("scope") or {"type": "default"}
+        if scope["type"] != "chat":
+            return _menu_key(call)
+        chat_id = _as_int(scope.get("chat_id"))
+        chat = self.chats.get(chat_id)
+        if chat is None or (chat.type == "private" and not chat.started):
+            raise ApiError(400, "Bad Request: chat not found")
+        return f"chat:{chat_id}", call.params.get("language_code") or ""
+
+    def menu_of(self, chat_id: int, language_code: str | None = None) -> list[str]:
+        """The command names Telegram shows in a private chat whose app speaks
+        ``language_code``: the chat's own menu, else all private chats', else the default;
+        in each, the one for that language before the one for everyone."""
+        languages = [language_code, ""] if language_code else [""]
+        for scope in (f"chat:{chat_id}", "all_private_chats", "default"):
+            for language in languages:
+                if (scope, language) in self.commands:
+                    return [command["command"] for command in self.commands[(scope, language)]]
+        return []
+
     def _m_getMyCommands(self, call: ApiCall) -> list[Json]:
-        return self.commands.get(_menu_key(call), [])
+        return self.commands.get(self._scoped_menu_key(call), [])
 
     def _m_deleteMyCommands(self, call: ApiCall) -> bool:
-        self.commands.pop(_menu_key(call), None)
+        self.commands.pop(self._scoped_menu_key(call), None)
         return True
 
     def _m_setMyDescription(self, call: ApiCall) -> bool:

@@ -1,4 +1,6 @@
-"""What no journey handled: a short pointer to /help in private, silence in groups."""
+"""What no journey handled: a short pointer to /help in private; in groups silence, except
+a staff member's private-only command, which gets a line pointing to the private chat
+(``bot/services/menus.py`` decides, at most once an hour per person and group)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,31 @@ async def anything_else(update: Update, context: KannustinContext) -> None:
     await answer(message, context, Reply.of("fallback.private-message"))
 
 
+async def command_in_group(update: Update, context: KannustinContext) -> None:
+    """A staff member who typed a private-only staff command in a group is pointed, in one
+    line, to the private chat; anyone else gets today's silence."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None
+    command = addressed_command(message.text or "", context.bot.username)
+    if user is None or command is None:
+        return
+    pointer = await context.services.menus.group_pointer(
+        user.id, message.chat.id, command, context.bot.username
+    )
+    if pointer is not None:
+        await answer(message, context, pointer)
+
+
+def addressed_command(text: str, bot_username: str) -> str | None:
+    """The command's name in ``/name@bot rest``, if it is meant for us (no @, or ours)."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    name, _, target = first.removeprefix("/").partition("@")
+    if not first.startswith("/") or (target and target.lower() != bot_username.lower()):
+        return None
+    return name.lower()
+
+
 async def stale_button(update: Update, context: KannustinContext) -> None:
     """A button nobody handles (old or forged): a short notice, nothing changes."""
     query = update.callback_query
@@ -44,4 +71,6 @@ def register(application: KannustinApplication) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command), group=GROUP)
     application.add_handler(MessageHandler(private, anything_else), group=GROUP)
+    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND
+    application.add_handler(MessageHandler(in_group, command_in_group), group=GROUP)
     application.add_handler(CallbackQueryHandler(stale_button), group=GROUP)

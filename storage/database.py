@@ -38,6 +38,7 @@ from storage.files import create_private, make_private, private_folder
 from storage.groups import GroupRepository
 from storage.invitations import InvitationRepository
 from storage.meetings import MeetingRepository
+from storage.menus import MenuRepository
 from storage.organisations import (
     OrganisationRepository,
     StaffRepository,
@@ -95,6 +96,10 @@ class Transaction:
     @cached_property
     def staff_requests(self) -> StaffRequestRepository:
         return StaffRequestRepository(self.connection)
+
+    @cached_property
+    def menus(self) -> MenuRepository:
+        return MenuRepository(self.connection)
 
     @cached_property
     def groups(self) -> GroupRepository:

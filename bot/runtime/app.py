@@ -83,6 +83,7 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     services.members.attach(application.bot)  # membership look-ups, on every instance
+    services.menu_publisher.start(application.bot)  # staff's own menus, on every instance
     await services.events.start()
     services.leadership = Leadership(
         LeaderLock(services.database),
@@ -114,6 +115,7 @@ async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) 
     services = services_of(application)
     if services.leadership is not None:
         await services.leadership.stop()
+    await services.menu_publisher.stop()
     await services.events.stop()  # everything queued is written
 
 

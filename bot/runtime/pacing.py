@@ -2,7 +2,8 @@
 
 Every message the bot sends, replies and broadcasts alike, passes one ``Pacer`` (wired
 into PTB as its rate limiter); so does every membership look-up (``getChatMember``),
-which takes a slot of the overall spacing and counts against no chat's window. Overall
+which takes a slot of the overall spacing and counts against no chat's window, and so
+does every change of a staff member's command menu (``setMyCommands``). Overall
 sends are spaced evenly at just under 30 a second; each chat has a sliding window (20 a
 minute in a group, one a second in a private chat).
 A slot is reserved without awaiting anything, so concurrent callers never collide; the
@@ -60,6 +61,9 @@ MESSAGE_METHODS = frozenset(
 # Requests that read rather than send (is this person in the group?): each takes a slot of
 # the overall spacing, shared with the sends, and counts against no chat's window.
 LOOKUP_METHODS = frozenset({"getChatMember"})
+# The bot's own settings (a staff member's command menu, ``bot/runtime/menus.py``): each
+# takes a slot of the overall spacing like a look-up.
+SETTING_METHODS = frozenset({"setMyCommands", "deleteMyCommands"})
 LOOKUPS = "lookups"  # their key in the shared booking of several instances
 SAFETY = 1.03  # a little under the documented limits: request timing jitters by some ms
 
@@ -351,7 +355,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         counted = endpoint in MESSAGE_METHODS and "chat_id" in data and not from_outbox
         attempt = 0
         while True:
-            if endpoint in LOOKUP_METHODS:
+            if endpoint in LOOKUP_METHODS or endpoint in SETTING_METHODS:
                 async with stepping_aside():  # other chats' updates go on meanwhile
                     await self.pacer.acquire_lookup()
             elif counted:

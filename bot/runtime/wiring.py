@@ -17,6 +17,7 @@ from bot.runtime.events import EventLog
 from bot.runtime.flood import FloodGuard
 from bot.runtime.leadership import Leadership
 from bot.runtime.membership import TelegramMembers
+from bot.runtime.menus import MenuPublisher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
@@ -32,6 +33,7 @@ from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
+from bot.services.menus import MenuService
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
@@ -84,6 +86,8 @@ class Services:
     privacy: PrivacyService
     staff: StaffService
     flood: FloodGuard
+    menus: MenuService
+    menu_publisher: MenuPublisher  # sends the menus (started with the bot)
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
 
@@ -105,7 +109,15 @@ def build_services(
         database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
     )
     events = EventLog(database, clock, pseudonyms, limit=settings.event_limit)
-    people = PeopleService(database, clock, default_language=settings.language, admins=admins)
+    menus = MenuService(database, clock, admins, default_language=settings.language)
+    menu_publisher = MenuPublisher(menus, translator)
+    people = PeopleService(
+        database,
+        clock,
+        default_language=settings.language,
+        admins=admins,
+        menu_may_change=menu_publisher.refresh,
+    )
     # rows written by the services wake the sender, which is built last: it reports to them
     rows_written = asyncio.Event()
     notices = StaffNotices(
@@ -120,7 +132,12 @@ def build_services(
         notices=notices,
     )
     invitations = InvitationService(
-        database, clock, admins, default_timezone=settings.timezone, notices=notices
+        database,
+        clock,
+        admins,
+        default_timezone=settings.timezone,
+        notices=notices,
+        roles_changed=menu_publisher.refresh,
     )
     members = TelegramMembers()
     membership = MembershipService(
@@ -219,6 +236,7 @@ def build_services(
             privacy.sweep,
             notices.remind_reviewers,
             tips.close_old_questions,
+            menu_publisher.refresh_all,
         ],
     )
     deliveries = BroadcastDeliveries(database, translator, events)
@@ -282,8 +300,10 @@ def build_services(
             small_numbers=settings.small_numbers,
         ),
         privacy=privacy,
-        staff=StaffService(database, clock, admins, notices),
+        staff=StaffService(database, clock, admins, notices, roles_changed=menu_publisher.refresh),
         flood=FloodGuard(
             settings.flood_limit, settings.stranger_limit, now=lambda: clock.now().timestamp()
         ),
+        menus=menus,
+        menu_publisher=menu_publisher,
     )

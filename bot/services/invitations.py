@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -76,8 +76,11 @@ class InvitationService:
         default_timezone: str,
         notices: StaffNotices,
         valid_for: dt.timedelta = dt.timedelta(days=7),
+        roles_changed: Callable[[int], None] = lambda _person: None,
     ) -> None:
         self._notices = notices
+        # told (after the change is stored) whose roles changed: their menu is compared
+        self._roles_changed = roles_changed
         self.default_timezone = default_timezone
         self._database = database
         self._clock = clock
@@ -265,6 +268,7 @@ class InvitationService:
                         )
                     group_name = group.name
         log.info("invitation %d accepted by %d", invitation.id, person.telegram_id)
+        self._roles_changed(person.telegram_id)
         if group_name is not None:
             return Reply(
                 Text(

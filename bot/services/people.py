@@ -8,6 +8,8 @@ chat is skipped until they write to the bot again (``record_contact`` lifts the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.clock import Clock
 from bot.commands import commands_for
 from bot.errors import DomainError
@@ -36,8 +38,17 @@ def resolve_language(person: Person | None, telegram_language: str | None, defau
 
 class PeopleService:
     def __init__(
-        self, database: Database, clock: Clock, *, default_language: str, admins: frozenset[int]
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        default_language: str,
+        admins: frozenset[int],
+        menu_may_change: Callable[[int], None] = lambda _person: None,
     ) -> None:
+        # told (after it is stored) of a first contact, an admin's private message or a
+        # language chosen: the person's menu is compared
+        self._menu_may_change = menu_may_change
         self._database = database
         self._clock = clock
         self.default_language = default_language
@@ -49,9 +60,14 @@ class PeopleService:
         """Remember that this person talked to the bot (creates them on first contact). A
         private message also lifts the stop set when they had blocked the bot."""
         async with self._database.transaction() as tx:
-            return await tx.people.record_seen(
+            person = await tx.people.record_seen(
                 telegram_id, telegram_language, self._clock.now(), wrote_to_bot=private
             )
+        # the first contact; or an admin of the settings writing privately, who may have
+        # been seen only in a group before (no private chat for their menu until now)
+        if person.first_seen == person.last_seen or (private and telegram_id in self._admins):
+            self._menu_may_change(telegram_id)
+        return person
 
     async def get(self, telegram_id: int) -> Person | None:
         async with self._database.transaction() as tx:
@@ -68,6 +84,7 @@ class PeopleService:
                 person = await tx.people.record_seen(telegram_id, None, self._clock.now())
                 person = await tx.people.set_language(telegram_id, chosen)
         assert person is not None
+        self._menu_may_change(telegram_id)
         return person
 
     def language_of(self, person: Person | None, telegram_language: str | None) -> str:

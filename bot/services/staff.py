@@ -33,7 +33,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -96,12 +96,20 @@ def _hashed(token: str) -> str:
 
 class StaffService:
     def __init__(
-        self, database: Database, clock: Clock, admins: Collection[int], notices: StaffNotices
+        self,
+        database: Database,
+        clock: Clock,
+        admins: Collection[int],
+        notices: StaffNotices,
+        *,
+        roles_changed: Callable[[int], None] = lambda _person: None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
         self._notices = notices
+        # told (after the change is stored) whose role ended: their menu is compared
+        self._roles_changed = roles_changed
 
     # Who holds which role ---------------------------------------------------------------
 
@@ -304,6 +312,7 @@ class StaffService:
                     channel=AuditChannel.CHAT,
                     fallback_name=name,
                 )
+        self._roles_changed(change.person_id)
         return _done(change)
 
     async def decline(self, actor_id: int, data: str) -> Reply:
@@ -358,9 +367,11 @@ class StaffService:
             member = await tx.staff.get(person_id)
             if member is None:
                 raise DomainError("staff.unknown-person")
-            return await self._end_role(
+            change = await self._end_role(
                 tx, member, how=RoleEnd.BY_ADMIN, actor_id=0, channel=AuditChannel.COMMAND_LINE
             )
+        self._roles_changed(person_id)
+        return change
 
     # The changes -------------------------------------------------------------------------
 
