@@ -176,9 +176,10 @@ def _day_and_time(text: str, local_now: dt.datetime) -> tuple[dt.date, int, int]
             year_in_range(int(match["year"]), today)
             day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
         else:
-            day = _date(today.year, int(match["month"]), int(match["day"]))
+            month, number = int(match["month"]), int(match["day"])
+            day = _date(today.year, month, number, typed_year=False)
             if day < today:
-                day = _date(today.year + 1, int(match["month"]), int(match["day"]))
+                day = _date(today.year + 1, month, number, typed_year=False)
         return day, *_clock(match, default_hour=9)
     if match := _TIME_ONLY.match(text):
         return today, *_clock(match, default_hour=None)
@@ -210,11 +211,14 @@ def _clock(match: re.Match[str], default_hour: int | None) -> tuple[int, int]:
     return value, minute
 
 
-def _date(year: int, month: int, day: int) -> dt.date:
+def _date(year: int, month: int, day: int, *, typed_year: bool = True) -> dt.date:
+    """The day, or "there is no such date" (``31.2.``, ``32.1.``, ``29.2.2027``), shown as
+    it was typed (without the year the person left out)."""
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise WhenError("when.unparseable") from None
+        shown = f"{day}.{month}.{year}" if typed_year else f"{day}.{month}."
+        raise WhenError("when.no-such-date", date=shown) from None
 
 
 def _localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -329,14 +333,16 @@ def _day_only(text: str, today: dt.date, not_before: dt.date) -> dt.date:
                 if match["year"]:
                     year_in_range(int(match["year"]), today)
                     return _date(int(match["year"]), month, day)
-                found = _date(not_before.year, month, day)
-                return found if found >= not_before else _date(not_before.year + 1, month, day)
+                found = _date(not_before.year, month, day, typed_year=False)
+                if found >= not_before:
+                    return found
+                return _date(not_before.year + 1, month, day, typed_year=False)
         elif text in _RELATIVE:
             return today + dt.timedelta(days=_RELATIVE[text])
         elif text.rstrip(".") in _WEEKDAYS:
             ahead = (_WEEKDAYS[text.rstrip(".")] - not_before.weekday()) % 7
             return not_before + dt.timedelta(days=ahead)
     except WhenError as error:
-        if error.key == "when.out-of-range":
+        if error.key in {"when.out-of-range", "when.no-such-date"}:
             raise
     raise WhenError("when.unparseable-dates")

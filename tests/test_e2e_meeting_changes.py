@@ -25,6 +25,7 @@ SAYS = {
             "Jakso päättyy ennen kuin se alkaa. Kirjoita ensin alkupäivä, sitten loppupäivä."
         ),
         "none": "Noina päivinä ei ole tulevia tapaamisia.",
+        "no-such": "Päivämäärää 31.2. ei ole olemassa. Tarkista päivä ja kuukausi.",
         "ask": (
             "Perutaanko nämä ryhmän Kävelyryhmä tapaamiset?\n"
             "• ti 8.12. 14:00\n"
@@ -33,7 +34,7 @@ SAYS = {
         ),
         "buttons": ["✅ Vahvista", "Pidä ennallaan"],
         "done": "Peruttu (Kävelyryhmä): ti 8.12. 14:00, ti 15.12. 14:00.",
-        "announced": "Tapaaminen on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.",
+        "announced": "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.",
         "gone": "Tämä painike ei enää toimi",
         "stale": "Tapaamiset ovat muuttuneet kysymyksen jälkeen. Mitään ei muutettu",
         "kept": "Pidetään ennallaan. Mitään ei muutettu.",
@@ -42,6 +43,7 @@ SAYS = {
     "sv": {
         "backwards": "Perioden slutar innan den börjar. Skriv först startdagen, sedan slutdagen.",
         "none": "Det finns inga kommande träffar de dagarna.",
+        "no-such": "Datumet 31.2. finns inte. Kontrollera dag och månad.",
         "ask": (
             "Ska de här träffarna i Kävelyryhmä ställas in?\n"
             "• tis 8.12. 14:00\n"
@@ -50,7 +52,7 @@ SAYS = {
         ),
         "buttons": ["✅ Bekräfta", "Låt det vara som det är"],
         "done": "Inställt (Kävelyryhmä): tis 8.12. 14:00, tis 15.12. 14:00.",
-        "announced": "Träffen är inställd: tis 8.12. 14:00, tis 15.12. 14:00.",
+        "announced": "Träffarna är inställda: tis 8.12. 14:00, tis 15.12. 14:00.",
         "gone": "Den här knappen fungerar inte längre",
         "stale": "Träffarna har ändrats sedan frågan. Ingenting ändrades",
         "kept": "Det får vara som det är. Ingenting ändrades.",
@@ -59,6 +61,7 @@ SAYS = {
     "en": {
         "backwards": "The period ends before it starts. Write the first day first, then the last.",
         "none": "There are no upcoming meetings on those days.",
+        "no-such": "There is no day 31.2. in the calendar: please check the day and the month.",
         "ask": (
             "Cancel these meetings of Kävelyryhmä?\n"
             "• Tue 8.12. 14:00\n"
@@ -67,7 +70,7 @@ SAYS = {
         ),
         "buttons": ["✅ Confirm", "Keep as is"],
         "done": "Cancelled (Kävelyryhmä): Tue 8.12. 14:00, Tue 15.12. 14:00.",
-        "announced": "The meeting is cancelled: Tue 8.12. 14:00, Tue 15.12. 14:00.",
+        "announced": "The meetings are cancelled: Tue 8.12. 14:00, Tue 15.12. 14:00.",
         "gone": "This button no longer works",
         "stale": "The meetings have changed since the question. Nothing was changed",
         "kept": "Kept as it is. Nothing was changed.",
@@ -128,6 +131,9 @@ async def test_a_backwards_or_empty_range_is_refused_and_changes_nothing(
     # after the last meeting, and between two: no meeting there
     for command in ("/cancel 1 2.1.–9.1.", "/cancel 1 9.12.–14.12."):
         assert (await bot.say(ilkka, command)).text == SAYS[language]["none"]
+    # a day that no calendar has is named as such, not "not understood"
+    for command in ("/cancel 1 31.2.", "/remote 1 1.2.–31.2. " + LINK):
+        assert (await bot.say(ilkka, command)).text == SAYS[language]["no-such"]
 
     await nothing_changed(bot, ilkka, group, mark)
 
@@ -246,7 +252,7 @@ async def test_uncancel_brings_a_remote_meeting_back_remote_with_its_link(
     question = await bot.say(ilkka, "/cancel 1 8.12.–15.12.")
     await bot.press(ilkka, question.result, question.buttons()[0][1])
     await bot.emulator.wait_for("editMessageText", chat_id=ilkka["id"])
-    for told in ("The meeting is held online", "The meeting is cancelled"):
+    for told in ("The meeting is held online", "The meetings are cancelled"):
         await bot.emulator.wait_for(
             "sendMessage", chat_id=group.id, where=lambda c, t=told: (c.text or "").startswith(t)
         )

@@ -56,13 +56,29 @@ def test_forms_people_type(text: str, expected: str) -> None:
     assert local(text) == expected
 
 
-@pytest.mark.parametrize(
-    "text", ["", "soon", "32.12. 9", "ti 25:00", "2026-02-30 10:00", "ti", "tue 13pm", "ti 0am"]
-)
+@pytest.mark.parametrize("text", ["", "soon", "ti 25:00", "ti", "tue 13pm", "ti 0am"])
 def test_what_we_do_not_understand(text: str) -> None:
     with pytest.raises(WhenError) as raised:
         parse_when(text, NOW, HELSINKI)
     assert raised.value.key == "when.unparseable"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("31.2.", "31.2."),
+        ("32.12. 9", "32.12."),
+        ("29.2. 10:00", "29.2."),  # neither 2027 nor, from 28.11.2026, 2026 has one
+        ("2026-02-30 10:00", "30.2.2026"),
+        ("31.4.2027 12", "31.4.2027"),
+        ("1.13.", "1.13."),
+    ],
+)
+def test_a_date_that_does_not_exist_is_named(text: str, shown: str) -> None:
+    with pytest.raises(WhenError) as raised:
+        parse_when(text, NOW, HELSINKI)
+    assert raised.value.key == "when.no-such-date"
+    assert raised.value.params == {"date": shown}
 
 
 @pytest.mark.parametrize("text", ["2026-11-28 11:00", "tänään 8", "1.1.2020 10:00", "11:59"])
@@ -122,7 +138,9 @@ def test_days_and_ranges(text: str, first: str, last: str) -> None:
         ("1.11.2026–3.11.2026", "when.past"),
         ("someday", "when.unparseable-dates"),
         ("3.12. 14:00", "when.unparseable-dates"),
-        ("31.2.", "when.unparseable-dates"),
+        ("31.2.", "when.no-such-date"),
+        ("30.2.–3.3.", "when.no-such-date"),
+        ("1.3.–31.4.", "when.no-such-date"),
         ("1.12.–2.12.–3.12.", "when.unparseable-dates"),
     ],
 )
