@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from functools import cached_property
@@ -389,20 +390,30 @@ class Database:
         """BEGIN; COMMIT when the block ends, ROLLBACK if it (or the commit) fails."""
         try:
             # SQLite: take the write lock now, so the unit of work never fails halfway on
-            # another process's write. Run to its end even when cancelled meanwhile (a
-            # shutdown): the driver's thread would run it later anyway, after the check
-            # below for an open transaction, and leave the connection in one for the next
-            # unit of work ("cannot start a transaction within a transaction").
-            await _finish(
-                connection.execute(
-                    "BEGIN" if connection.dialect == "postgresql" else "BEGIN IMMEDIATE"
-                )
-            )
+            # another process's write
+            await self._begin(connection)
             yield connection
             await _finish(connection.execute("COMMIT"))
         except BaseException:
             await self._roll_back(connection)
             raise
+
+    async def _begin(self, connection: Connection) -> None:
+        """BEGIN (SQLite: IMMEDIATE). A unit of work cancelled while its BEGIN waited in
+        the driver's queue (a shutdown) has that BEGIN run later anyway, after the check
+        for a transaction left open: this one then finds the connection in an empty
+        transaction, rolls it back and begins again."""
+        if connection.dialect == "postgresql":
+            await connection.execute("BEGIN")
+            return
+        try:
+            await connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "within a transaction" not in str(error):
+                raise
+            log.warning("a cancelled unit's BEGIN was left open on %s; rolling it back", self.label)
+            await connection.execute("ROLLBACK")
+            await connection.execute("BEGIN IMMEDIATE")
 
     async def _roll_back(self, connection: Connection) -> None:
         # SQLite may have rolled back already (ON CONFLICT ROLLBACK, a full disk); a second
@@ -416,10 +427,9 @@ class Database:
 
 
 async def _finish(statement: Coroutine[Any, Any, int]) -> None:
-    """Run BEGIN, COMMIT or ROLLBACK to its end even when the task is cancelled meanwhile
-    (a shutdown): the driver would finish it anyway, and only then is it known whether
-    the unit of work is in the database (or a transaction open). The cancellation goes on
-    afterwards."""
+    """Run COMMIT or ROLLBACK to its end even when the task is cancelled meanwhile (a
+    shutdown): the driver would finish it anyway, and only then is it known whether the
+    unit of work is in the database. The cancellation goes on afterwards."""
     running = asyncio.ensure_future(statement)
     cancelled = False
     while not running.done():
