@@ -275,11 +275,16 @@ def _ms(times: list[float]) -> str:
     return f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The national-scale data set's size, the same for every benchmark that builds it."""
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--groups", type=int, default=500)
     parser.add_argument("--people", type=int, default=10_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    data_set_arguments(parser)
     arguments = parser.parse_args()
     print(f"database: {which()}")
     try:

@@ -29,7 +29,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.analytics import COORDINATOR, build, export
+from benchmarks.analytics import COORDINATOR, build, data_set_arguments, export
 from benchmarks.responsive import ADMINS, latencies_while, percentile
 from emulator import BotApiEmulator
 from testing.databases import drop_created, which
@@ -115,9 +115,7 @@ async def phases(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--groups", type=int, default=500)
-    parser.add_argument("--people", type=int, default=10_000)
+    data_set_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
     arguments = parser.parse_args()
     print(f"database: {which()}")
