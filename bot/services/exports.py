@@ -176,7 +176,7 @@ class _Read:
 @dataclass(frozen=True)
 class Recipe:
     """What a process of its own needs to build an export as the bot's service would
-(plain data: it travels by pickle)."""
+    (plain data: it travels by pickle)."""
 
     database: str  # the SQLite file or the PostgreSQL URL
     admins: frozenset[int]
