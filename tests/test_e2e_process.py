@@ -52,15 +52,37 @@ async def _wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 
 class Process:
+    """A running ``kannustin``. Its output is read all the time it runs: a DEBUG log fills
+    a pipe's 64 KiB soon, and a process whose pipe is full blocks in its next write."""
+
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.stderr = b""
+        self._output = [bytearray(), bytearray()]
+        self._readers = [
+            asyncio.create_task(self._read(stream, into))
+            for stream, into in zip((process.stdout, process.stderr), self._output, strict=True)
+        ]
+
+    @staticmethod
+    async def _read(stream: asyncio.StreamReader | None, into: bytearray) -> None:
+        assert stream is not None
+        while chunk := await stream.read(65536):
+            into.extend(chunk)
+
+    @property
+    def stderr(self) -> bytes:
+        return bytes(self._output[1])
 
     async def stop(self, signum: int = signal.SIGTERM, timeout: float = 10.0) -> int:
         self.process.send_signal(signum)
-        _, self.stderr = await asyncio.wait_for(self.process.communicate(), timeout)
+        await asyncio.wait_for(self.finished(), timeout)
         assert self.process.returncode is not None
         return self.process.returncode
+
+    async def finished(self) -> None:
+        """The process has ended and all it wrote has been read."""
+        await self.process.wait()
+        await asyncio.gather(*self._readers)
 
 
 @pytest.fixture
@@ -83,7 +105,7 @@ async def spawn(tmp_path: Path) -> AsyncIterator[object]:
     for process in started:
         if process.process.returncode is None:
             process.process.kill()
-            await process.process.wait()
+        await process.finished()
 
 
 async def test_run_answers_start_and_stops_cleanly_on_sigterm(
