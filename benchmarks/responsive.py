@@ -148,7 +148,7 @@ async def check_in_invitations(bot: RunningBot, people: list[dict[str, Any]]) ->
     for person in people:
         await emulator.member_joined(person, group_chat)
         emulator.open_private_chat(person)
-    await bot.say(instructor, "/meetings ti 14:00 1.12. x2", chat=group_chat)
+    await bot.set_meetings(instructor, "/meetings ti 14:00 1.12. x2", chat=group_chat)
     group = await services.groups.by_chat(group_chat.id)
     assert group is not None and group.organisation_id is not None
     for person in people:

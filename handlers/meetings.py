@@ -3,9 +3,9 @@
 In a group chat the commands act on that group; in a private chat the group's number
 comes first (``/cancel 3 8.12.``), and may be left out by an instructor with one group.
 What the words mean and what is said back is ``bot/services/meetings.py``'s. A /cancel or
-/remote of several meetings is asked first; its Confirm or Keep as is press replaces the
-question with what was done, and a press that no longer holds is answered with an alert
-(the error handler's) and changes nothing.
+/remote of several meetings, and the setting of a calendar, are asked first; the answering
+press replaces the question with what was done, and a press that no longer holds is
+answered with an alert (the error handler's) and changes nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from bot.services.meetings import (
     CANCEL_ITEM,
     CANCEL_MEETING,
     CONFIRM_CHANGE,
+    KEEP_CALENDAR,
     KEEP_CHANGE,
     SCHEDULE_GROUPS,
     SCHEDULE_PAGE,
+    SET_CALENDAR,
+    SKIP_HOLIDAYS,
 )
 from handlers.rendering import answer, edit_pressed, show
 from storage.groups import Group
@@ -52,7 +55,9 @@ async def meetings_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     group, args = await group_and_args(update, context, "meetings")
-    reply = await context.services.meetings.calendar_command(user.id, group, args)
+    reply = await context.services.meetings.calendar_command(
+        user.id, group, args, chat_id=message.chat.id
+    )
     await answer(message, context, reply)
 
 
@@ -167,6 +172,19 @@ async def keep_change_button(update: Update, context: KannustinContext) -> None:
     await query.answer()
 
 
+async def calendar_button(update: Update, context: KannustinContext) -> None:
+    """Under the question /meetings asks: the calendar set (as typed or without the public
+    holidays) and the group told, or kept as it is; the question's message then says what
+    was done."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    reply = await context.services.meetings.answer_calendar(
+        query.from_user.id, query.message.chat.id, query.data
+    )
+    await edit_pressed(query, context, reply)
+    await query.answer()
+
+
 def register(application: KannustinApplication) -> None:
     commands = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("meetings", meetings_command, filters=commands))
@@ -194,4 +212,8 @@ def register(application: KannustinApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(keep_change_button, pattern=rf"^{KEEP_CHANGE}{_TOKEN}$")
+    )
+    calendar_answers = "|".join((SET_CALENDAR, SKIP_HOLIDAYS, KEEP_CALENDAR))
+    application.add_handler(
+        CallbackQueryHandler(calendar_button, pattern=rf"^(?:{calendar_answers}){_TOKEN}$")
     )

@@ -1,10 +1,12 @@
-"""Groups' meeting calendars, their meetings, the messages planned around them, and changes
-to several meetings waiting for a confirming press (``meeting_changes``)."""
+"""Groups' meeting calendars, their meetings, the messages planned around them, and the
+questions waiting for a confirming press: changes to several meetings (``meeting_changes``)
+and the setting of a calendar (``calendar_questions``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TypeVar
 
 from storage.rows import execute, fetch_all, fetch_one, to_model, to_models
 from storage.sql import Connection
@@ -62,6 +64,27 @@ class ScheduleItem:
 
 
 @dataclass(frozen=True)
+class CalendarQuestion:
+    """A calendar asked and waiting for its confirming press: who asked and where, the
+    group, the weekly slot, the meetings' days as typed and without the public holidays
+    among them, the place or link, the calendar as it was when asked (``MeetingService``
+    writes and reads this text), and until when it holds."""
+
+    asked_by: int
+    chat_id: int
+    group_id: int
+    weekday: int
+    meeting_time: str
+    days: str
+    workdays: str
+    place: str | None
+    link: str | None
+    calendar_was: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class MeetingChange:
     """A change to several meetings, asked and waiting for its confirming press: who asked
     and where, the group, the status the meetings get, the meetings as they were when asked
@@ -95,7 +118,7 @@ _MEETINGS = "meetings m JOIN seasons s ON s.group_id = m.group_id AND s.number =
 _SEASON = "(SELECT MAX(number) FROM seasons WHERE group_id = :group_id)"
 _FIRST = f"""(SELECT first_meeting FROM seasons
               WHERE group_id = :group_id AND number = {_SEASON})"""
-_CHANGE = "asked_by, chat_id, group_id, status, meetings, reason, link, created_at, expires_at"
+_Q = TypeVar("_Q", "MeetingChange", "CalendarQuestion")
 _ITEM = "id, group_id, meeting_id, kind, due_at, status, reason, finished_at"
 
 
@@ -415,49 +438,63 @@ class MeetingRepository:
         )
         return changed == 1
 
-    # Changes waiting for a confirming press ---------------------------------------------------
+    # Questions waiting for a confirming press ------------------------------------------------
 
     async def open_change(self, token_hash: str, change: MeetingChange) -> None:
-        """The asker's new question; their older one, and every expired one, go with it."""
-        await execute(
-            self._connection,
-            "DELETE FROM meeting_changes WHERE asked_by = :id OR expires_at <= :now",
-            {"id": change.asked_by, "now": to_db(change.created_at)},
-        )
-        await execute(
-            self._connection,
-            f"""
-            INSERT INTO meeting_changes (token_hash, {_CHANGE})
-            VALUES (:hash, :asked_by, :chat_id, :group_id, :status, :meetings,
-                    NULLIF(:reason, ''), NULLIF(:link, ''), :created_at, :expires_at)
-            """,
-            {
-                "hash": token_hash,
-                "asked_by": change.asked_by,
-                "chat_id": change.chat_id,
-                "group_id": change.group_id,
-                "status": change.status,
-                "meetings": change.meetings,
-                "reason": change.reason or "",
-                "link": change.link or "",
-                "created_at": to_db(change.created_at),
-                "expires_at": to_db(change.expires_at),
-            },
-        )
+        """The asker's new question about several meetings; their older one, and every
+        expired one, go with it."""
+        await self._open("meeting_changes", token_hash, change)
 
     async def change(self, token_hash: str) -> MeetingChange | None:
-        row = await fetch_one(
-            self._connection,
-            f"SELECT {_CHANGE} FROM meeting_changes WHERE token_hash = :hash",
-            {"hash": token_hash},
-        )
-        return None if row is None else to_model(MeetingChange, row)
+        return await self._question("meeting_changes", MeetingChange, token_hash)
 
     async def close_change(self, token_hash: str) -> bool:
         """Delete the question; False if it was not there (any more: another press took it)."""
-        deleted = await execute(
+        return await self._close("meeting_changes", token_hash)
+
+    async def open_calendar(self, token_hash: str, question: CalendarQuestion) -> None:
+        """The asker's new question about a calendar; their older one, and every expired
+        one, go with it."""
+        await self._open("calendar_questions", token_hash, question)
+
+    async def calendar_question(self, token_hash: str) -> CalendarQuestion | None:
+        return await self._question("calendar_questions", CalendarQuestion, token_hash)
+
+    async def close_calendar(self, token_hash: str) -> bool:
+        """Delete the question; False if it was not there (any more: another press took it)."""
+        return await self._close("calendar_questions", token_hash)
+
+    async def _open(
+        self, table: str, token_hash: str, question: MeetingChange | CalendarQuestion
+    ) -> None:
+        await execute(
             self._connection,
-            "DELETE FROM meeting_changes WHERE token_hash = :hash",
+            f"DELETE FROM {table} WHERE asked_by = :id OR expires_at <= :now",
+            {"id": question.asked_by, "now": to_db(question.created_at)},
+        )
+        values = {
+            name: to_db(value) if isinstance(value, dt.datetime) else value
+            for name, value in vars(question).items()
+        }
+        columns = ", ".join(values)
+        await execute(
+            self._connection,
+            f"INSERT INTO {table} (token_hash, {columns}) "
+            f"VALUES (:token_hash, {', '.join(f':{name}' for name in values)})",
+            {"token_hash": token_hash, **values},
+        )
+
+    async def _question(self, table: str, model: type[_Q], token_hash: str) -> _Q | None:
+        columns = ", ".join(field.name for field in fields(model))
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {columns} FROM {table} WHERE token_hash = :hash",
             {"hash": token_hash},
+        )
+        return None if row is None else to_model(model, row)
+
+    async def _close(self, table: str, token_hash: str) -> bool:
+        deleted = await execute(
+            self._connection, f"DELETE FROM {table} WHERE token_hash = :hash", {"hash": token_hash}
         )
         return deleted == 1

@@ -14,6 +14,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.i18n import Translator
 from bot.runtime.app import build_application
 from bot.runtime.context import KannustinApplication
+from bot.services.meetings import SET_CALENDAR, SKIP_HOLIDAYS
 from bot.runtime.telegram_setup import ALLOWED_UPDATES
 from bot.runtime.wiring import Services, build_services
 from bot.services import buttons
@@ -115,6 +116,29 @@ class RunningBot:
         chat_id = chat.id if chat else user["id"]
         await self.emulator.send_text(user, text, chat=chat)
         return await self.emulator.wait_for(method, chat_id=chat_id, after=mark, timeout=timeout)
+
+    async def set_meetings(
+        self, user: dict[str, Any], text: str, *, chat: Chat | None = None, skip: bool = False
+    ) -> ApiCall:
+        """The instructor sets a calendar with ``/meetings ...`` (``text``) and confirms the
+        question it asks (without the public holidays, if ``skip``); returns the question's
+        message as the press left it (the calendar), once the group has been told. A refusal
+        (no question) is returned as it came."""
+        chat_id = chat.id if chat else user["id"]
+        asked = await self.say(user, text, chat=chat)
+        wanted = SKIP_HOLIDAYS if skip else SET_CALENDAR
+        data = next((data for _, data in asked.buttons() if data.startswith(wanted)), None)
+        if data is None:
+            return asked
+        mark = self.emulator.mark()
+        await self.press(user, asked.result, data)
+        edited = await self.emulator.wait_for("editMessageText", chat_id=chat_id, after=mark)
+        await self.emulator.wait_for(
+            "sendMessage",
+            after=mark,
+            where=lambda call: str(call.params.get("text", "")).startswith("📅"),
+        )
+        return edited
 
     async def answer_time(
         self,

@@ -245,7 +245,7 @@ async def test_many_participants_pressing_check_in_at_once_are_all_counted(
         group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
         people = [emulator.user(6000 + n, f"P{n}", language_code="fi") for n in range(20)]
         await participants(bot, group, people, consenting=len(people))
-        await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+        await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
         mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
         invitations: list[ApiCall] = [
             await private(bot, person, mark, "Tämän viikon pieni suunnitelma") for person in people

@@ -145,7 +145,7 @@ async def test_the_outcome_chart_comes_with_the_export_when_answers_allow(
     readers = await coordinators(bot)
     people = [emulator.user(5000 + n, f"Osallistuja{n}", language_code="fi") for n in range(10)]
     await participants(bot, group, people, consenting=10)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "14:00"))
     for person in people:
         first = await private(bot, person, mark, "Lyhyt kysely")

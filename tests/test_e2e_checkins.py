@@ -53,7 +53,7 @@ async def walking_group(
         emulator.user(5003, "Carl", language_code="en"),
     ]
     await participants(bot, group, people, consenting=consenting)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     return ilkka, group, people
 
 

@@ -54,7 +54,7 @@ async def test_a_coordinator_exports_aggregates_only(
     await bot.make_staff(vilma, "coordinator", "Vantaa")
     people = [emulator.user(5000 + n, f"Osallistuja{n}", language_code="fi") for n in range(6)]
     await participants(bot, group, people, consenting=6)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
 
     # the "before" survey: five answer everything, the sixth only the first question
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "14:00"))

@@ -19,11 +19,11 @@ async def test_year_9999_and_a_huge_time_zone_get_friendly_answers(
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
     caplog.set_level(logging.INFO)
 
-    far = await bot.say(ilkka, "/meetings ti 14:00 31.12.9999 x6", chat=group)
+    far = await bot.set_meetings(ilkka, "/meetings ti 14:00 31.12.9999 x6", chat=group)
     assert far.text is not None
     assert far.text.startswith("Vuosi on liian kaukana. Kirjoita päivä vuosilta 2020–2029")
 
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x3", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x3", chat=group)
     cancelled = await bot.say(ilkka, "/cancel 1.1.9999", chat=group)
     assert cancelled.text is not None and cancelled.text.startswith("Vuosi on liian kaukana.")
 
@@ -35,7 +35,7 @@ async def test_year_9999_and_a_huge_time_zone_get_friendly_answers(
     sam = emulator.user(3100, "Sam", language_code="en")
     await bot.make_staff(sam, "coordinator")
     emulator.open_private_chat(sam)
-    english = await bot.say(sam, "/meetings 1 tue 2 pm 9999-01-01")
+    english = await bot.set_meetings(sam, "/meetings 1 tue 2 pm 9999-01-01")
     assert english.text is not None and english.text.startswith("That year is too far away.")
 
     log = "\n".join(record.getMessage() for record in caplog.records)

@@ -85,7 +85,7 @@ async def calendar_of(bot: RunningBot, language: str) -> tuple[Json, Chat]:
     Tuesdays 1.12., 8.12. and 15.12. at 14:00."""
     ilkka = bot.emulator.user(3000, "Ilkka", language_code=language)
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
-    await bot.say(ilkka, "/meetings 1 ti 14:00 1.12. x3")
+    await bot.set_meetings(ilkka, "/meetings 1 ti 14:00 1.12. x3")
     return ilkka, group
 
 

@@ -20,12 +20,15 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
     ilkka = emulator.user(3000, "Ilkka", language_code="fi")
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
 
-    shown = await bot.say(ilkka, "/meetings ti 14:00 1.12. x3 Kirjaston kokoushuone", chat=group)
+    shown = await bot.set_meetings(
+        ilkka, "/meetings ti 14:00 1.12. x3 Kirjaston kokoushuone", chat=group
+    )
     assert shown.text == (
         "Kävelyryhmä: 3 tapaamista, paikka: Kirjaston kokoushuone\n"
         "1. ti 1.12. 14:00 ✅\n"
         "2. ti 8.12. 14:00 ✅\n"
-        "3. ti 15.12. 14:00 ✅"
+        "3. ti 15.12. 14:00 ✅\n"
+        "Kerroin tapaamiset ryhmälle."
     )
 
     # two meetings: asked first, done on Confirm
@@ -89,7 +92,7 @@ async def test_a_reminder_planned_before_a_restart_arrives_once(
     await first.start()
     ilkka = emulator.user(3000, "Ilkka", language_code="fi")
     group = await first.registered_group(ilkka, -100, "Kävelyryhmä")
-    await first.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await first.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     await first.stop()
 
     # the bot is down over Monday's 18:00 reminder; it comes back at 20:00 Helsinki time

@@ -129,7 +129,7 @@ async def test_a_member_who_leaves_gets_no_more_invitations_and_is_never_a_buddy
     for person in people:
         await emulator.member_joined(person, chat)
         await joins(bot, person, chat)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
     code = (await stored(bot, chat)).join_code
 
     await emulator.member_left(carl, chat)  # the bot is an administrator: it hears
@@ -223,7 +223,7 @@ async def test_the_recheck_before_sends_drops_a_silent_leaver_and_is_paced(
         group = await stored(bot, chat)
         for person in people:
             await bot.services.consent.give(person["id"], group.organisation_id or 0)
-        await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
+        await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
         quiet = people[7]
         emulator.member_left_unseen(quiet, chat)  # no update or notice reaches the bot
 

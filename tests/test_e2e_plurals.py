@@ -46,9 +46,13 @@ async def test_meeting_counts_and_cancellations_agree_with_their_number(
     ilkka = emulator.user(3000, "Ilkka", language_code=language)
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
 
-    shown = await bot.say(ilkka, f"/meetings {weekday} 14:00 1.12. x1 Kirjasto", chat=group)
+    shown = await bot.set_meetings(
+        ilkka, f"/meetings {weekday} 14:00 1.12. x1 Kirjasto", chat=group
+    )
     assert (shown.text or "").splitlines()[0] == one
-    shown = await bot.say(ilkka, f"/meetings {weekday} 14:00 1.12. x3 Kirjasto", chat=group)
+    shown = await bot.set_meetings(
+        ilkka, f"/meetings {weekday} 14:00 1.12. x3 Kirjasto", chat=group
+    )
     assert (shown.text or "").splitlines()[0] == three
 
     # two meetings: asked first, announced on Confirm, in the plural

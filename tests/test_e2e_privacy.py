@@ -492,7 +492,7 @@ async def a_season_with_zebulonia(
     notice = await bot.say(zeb, f"/start consent_{stored.join_code}")
     agreed = await press(bot, zeb, notice, "Hyväksyn")
     assert "Kiitos" in (agreed.text or ""), agreed.text
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     greeting = await emulator.send_text(zeb, "Hei kaikki, kiva olla mukana", chat=group)
     await emulator.send_text(britt, "Hej!", chat=group, reply_to=greeting)
     await emulator.reaction(zeb, group, greeting["message_id"] + 1, old=[], new=["👍"])

@@ -68,7 +68,7 @@ async def play_season(bot: RunningBot, clock: FixedClock) -> Season:
     await participants(bot, big_chat, big_people, consenting=6)
     await participants(bot, small_chat, small_people, consenting=3)
     for chat in (big_chat, small_chat):
-        await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
+        await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=chat)
 
     # the first meeting: everyone who consents answers the "before" survey
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "14:00"))

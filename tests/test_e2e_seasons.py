@@ -31,7 +31,7 @@ async def season_group(bot: RunningBot) -> tuple[dict[str, Any], Chat, list[dict
         emulator.user(5002, "Britt", language_code="sv"),
     ]
     await participants(bot, group, people, consenting=2)
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     return ilkka, group, people
 
 
@@ -144,7 +144,7 @@ async def test_a_new_season_starts_in_the_same_chat(bot: RunningBot, clock: Fixe
     await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))  # the season ends
 
     # the calendar of an ended season is not changed: a new season is
-    closed = await bot.say(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)
+    closed = await bot.set_meetings(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)
     assert (closed.text or "").startswith("Kausi 1 on päättynyt")
 
     mark = emulator.mark()
@@ -166,7 +166,7 @@ async def test_a_new_season_starts_in_the_same_chat(bot: RunningBot, clock: Fixe
         assert [s.number for s in await tx.seasons.of_groups([stored.id])] == [1, 2]
 
     # a new calendar: meetings 1 and 2 of season 2
-    await bot.say(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)
     listed = await bot.say(ilkka, "/meetings", chat=group)
     lines = (listed.text or "").splitlines()
     assert lines[1].startswith("1. ti 5.1.") and lines[2].startswith("2. ti 12.1.")

@@ -263,7 +263,7 @@ async def prepared_groups(
         ilkka = emulator.user(INSTRUCTOR, "Ilkka", language_code="en")
         groups = [await setup.registered_group(ilkka, -100 - n, f"Group {n}") for n in range(count)]
         for group in groups if command is not None else []:
-            await setup.say(ilkka, command(group), chat=group)
+            await setup.set_meetings(ilkka, command(group), chat=group)
         if broadcast is not None:
             due = clock.now() + dt.timedelta(seconds=1)
             content = TextContent(text=broadcast)

@@ -151,7 +151,7 @@ async def build(tmp_path: Path) -> World:
     kaisa = emulator.user(3001, "Kaisa", language_code="sv")
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
     await bot.make_staff(kaisa, "coordinator")
-    await bot.say(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
     members = [
         emulator.user(5001, "Aino", language_code="fi"),
         emulator.user(5002, "Britt", language_code="sv"),

@@ -44,6 +44,7 @@ ISSUED = (
     *(meetings.CANCEL_MEETING, meetings.CANCEL_ITEM),
     *(meetings.SCHEDULE_PAGE, meetings.SCHEDULE_GROUPS),
     *(meetings.CONFIRM_CHANGE, meetings.KEEP_CHANGE),
+    *(meetings.SET_CALENDAR, meetings.SKIP_HOLIDAYS, meetings.KEEP_CALENDAR),
     people.LANGUAGE_CALLBACK,
     *(privacy.FORGET, privacy.KEEP),
     *(staff.PAGE, staff.ASK_ROLE, staff.ASK_GROUP, staff.CONFIRM, staff.DECLINE),

@@ -42,6 +42,7 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
+from bot.public_holidays import holiday_name
 from bot.replies import Button, Reply, column
 from bot.services.access import load_actor, managed_group, require_staff, visible_groups
 from bot.services.broadcasts import CANCEL as BROADCAST_CANCEL
@@ -62,7 +63,7 @@ from bot.when import (
 from storage import Database, Transaction
 from storage.analytics import season_origin
 from storage.groups import Group
-from storage.meetings import Calendar, Meeting, MeetingChange, ScheduleItem
+from storage.meetings import Calendar, CalendarQuestion, Meeting, MeetingChange, ScheduleItem
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,10 @@ CONFIRM_CHANGE = "mt:ok:"  # + the question's token
 KEEP_CHANGE = "mt:no:"  # + the question's token
 TOKEN_BYTES = 16  # 128 random bits: 22 URL-safe characters
 CHANGE_MINUTES = 15
+# setting a calendar, asked first
+SET_CALENDAR = "mt:set:"  # + the question's token: the meetings as typed
+SKIP_HOLIDAYS = "mt:skip:"  # + the question's token: without the public holidays
+KEEP_CALENDAR = "mt:keep:"  # + the question's token
 REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 _STATUS_KEYS = {
@@ -265,9 +270,11 @@ class MeetingService:
                 return await managed_group(tx, actor_id, number, self._admins), rest
         return await self.only_group(actor_id, command), rest
 
-    async def calendar_command(self, actor_id: int, group: Group, args: Sequence[str]) -> Reply:
+    async def calendar_command(
+        self, actor_id: int, group: Group, args: Sequence[str], *, chat_id: int
+    ) -> Reply:
         """``/meetings`` shows the calendar; ``/meetings DAY TIME FROM [xCOUNT] [PLACE]``
-        sets it first."""
+        (typed in ``chat_id``) asks first whether to set it: the question."""
         if not args:
             return await self.calendar(actor_id, group)
         if len(args) < 3:
@@ -282,10 +289,15 @@ class MeetingService:
         if rest and (match := _COUNT.match(rest[0])):
             count = int(match[1])
             rest = rest[1:]
-        await self.set_calendar(
-            actor_id, group.id, weekly, first, count=count, where=" ".join(rest) or None
+        return await self.ask_calendar(
+            actor_id,
+            group.id,
+            weekly,
+            first,
+            count=count,
+            where=" ".join(rest) or None,
+            chat_id=chat_id,
         )
-        return await self.calendar(actor_id, group)
 
     async def calendar(self, actor_id: int, group: Group) -> Reply:
         """The group's meetings, one a line, with their status."""
@@ -550,67 +562,176 @@ class MeetingService:
         where: str | None = None,
     ) -> tuple[Calendar, list[Meeting]]:
         """The group meets weekly at ``weekly`` (``ti 14:00``) from ``first`` (a date; the
-        first such weekday on or after it), ``count`` times, at a place or a video link."""
-        if not 1 <= count <= MAX_MEETINGS:
-            raise DomainError("meetings.count", most=MAX_MEETINGS)
-        weekday, time = parse_weekly(weekly)
+        first such weekday on or after it), ``count`` times, at a place or a video link; set
+        at once, without asking or telling the group (what /meetings asks is
+        ``ask_calendar``)."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             group = await self._managed(tx, actor_id, group_id)
-            season = await tx.seasons.current(group.id)
-            assert season is not None  # every group has one from its registration
-            if not season.is_running:  # its programme is over: a new one is a new season
-                raise DomainError("season.calendar-ended", season=season.number)
-            start, end = parse_dates(first, now, group.timezone)
-            if end != start:
-                raise DomainError("meetings.one-first-date")
-            start += dt.timedelta(days=(weekday - start.weekday()) % 7)
-            if wall_clock(start, f"{time:%H:%M}", group.timezone) <= now:
-                if start != local_today(now, group.timezone):
-                    raise DomainError("when.past")
-                start += dt.timedelta(weeks=1)  # today's has passed: from next week
-            place, link = _place_or_link(where)
-            calendar = await tx.meetings.set_calendar(
-                group.id,
-                weekday=weekday,
-                meeting_time=f"{time:%H:%M}",
-                first_date=start,
-                meetings=count,
-                place=place,
-                link=link,
-                set_by=actor_id,
-                now=now,
-            )
-            # a cancelled or remote meeting stays so at its time, whatever its new number
-            before = {m.starts_at: m for m in await tx.meetings.meetings(group.id)}
-            for number in range(1, count + 1):
-                day = start + dt.timedelta(weeks=number - 1)
-                meeting = await tx.meetings.put_meeting(
-                    group.id,
-                    number,
-                    local_date=day,
-                    local_time=calendar.meeting_time,
-                    starts_at=wall_clock(day, calendar.meeting_time, group.timezone),
-                )
-                old = before.get(meeting.starts_at)
-                if old is not None and old.status != meeting.status:
-                    await tx.meetings.set_status(
-                        meeting.id, old.status, link=old.link, reason=old.reason
-                    )
-            await tx.meetings.remove_meetings_after(group.id, count)
-            if group.starts_on != start:
-                await tx.groups.update(group.id, now, starts_on=start)
-                # the programme weeks of the current season moved: its roll-up follows
-                await tx.events.sum_again(
-                    group.id,
-                    season_origin(start, season.first_week),
-                    since=season.started_at if season.number > 1 else None,
-                )
-            items = await self._replan(tx, group, calendar)
+            plan = await self._plan(tx, group, weekly, first, count=count, where=where, now=now)
+            calendar, items = await self._store(tx, group, plan, actor_id, now)
             meetings = await tx.meetings.meetings(group.id)
-        log.info("group %d meets %d times from %s", group.id, count, start)
         self._planned(items)
         return calendar, meetings
+
+    async def ask_calendar(
+        self,
+        actor_id: int,
+        group_id: int,
+        weekly: str,
+        first: str,
+        *,
+        count: int = DEFAULT_COUNT,
+        where: str | None = None,
+        chat_id: int,
+    ) -> Reply:
+        """The meetings ``set_calendar`` would set, the public holidays among them marked,
+        and the buttons that set them as typed (and tell the group), set them without the
+        holidays, or keep the calendar as it is: a stored question, nothing set yet."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            group = await self._managed(tx, actor_id, group_id)
+            plan = await self._plan(tx, group, weekly, first, count=count, where=where, now=now)
+            workdays = _without_holidays(plan.days[0], len(plan.days))
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            await tx.meetings.open_calendar(
+                _hashed(token),
+                CalendarQuestion(
+                    asked_by=actor_id,
+                    chat_id=chat_id,
+                    group_id=group.id,
+                    weekday=plan.weekday,
+                    meeting_time=plan.time,
+                    days=_iso_days(plan.days),
+                    workdays=_iso_days(workdays),
+                    place=plan.place,
+                    link=plan.link,
+                    calendar_was=await _calendar_state(tx, group.id),
+                    created_at=now,
+                    expires_at=now + dt.timedelta(minutes=CHANGE_MINUTES),
+                ),
+            )
+        return _calendar_question(group, plan, workdays, token)
+
+    async def answer_calendar(self, actor_id: int, chat_id: int, data: str) -> Reply:
+        """A press under a calendar question: set as typed (``SET_CALENDAR``), set without
+        the holidays (``SKIP_HOLIDAYS``) or keep as is (``KEEP_CALENDAR``). Set only if it
+        is the presser's own open question, pressed in the chat where it was asked, in time,
+        once, and the group's calendar is as it was when asked; then the group is told.
+        Anything else raises with the reason, and nothing changes."""
+        prefix = next(p for p in (SET_CALENDAR, SKIP_HOLIDAYS, KEEP_CALENDAR) if data.startswith(p))
+        token_hash = _hashed(data.removeprefix(prefix))
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            asked = await tx.meetings.calendar_question(token_hash)
+            if (
+                asked is None
+                or asked.asked_by != actor_id
+                or asked.chat_id != chat_id
+                or now >= asked.expires_at
+                or not await tx.meetings.close_calendar(token_hash)
+            ):
+                raise DomainError("meetings.change-gone")
+            if prefix == KEEP_CALENDAR:
+                return Reply.of("meetings.calendar-kept")
+            group = await self._managed(tx, actor_id, asked.group_id)
+            season = await tx.seasons.current(group.id)
+            days = _days_of(asked.workdays if prefix == SKIP_HOLIDAYS else asked.days)
+            if (
+                season is None
+                or not season.is_running
+                or await _calendar_state(tx, group.id) != asked.calendar_was
+                or wall_clock(days[0], asked.meeting_time, group.timezone) <= now
+            ):
+                raise DomainError("meetings.calendar-stale")
+            plan = _Plan(asked.weekday, asked.meeting_time, days, asked.place, asked.link)
+            calendar, items = await self._store(tx, group, plan, actor_id, now)
+            meetings = [m for m in await tx.meetings.meetings(group.id) if m.starts_at > now]
+            await self._announce_calendar(tx, group, calendar, meetings, now)
+        self._planned(items)
+        self._notify()
+        listing = await self.calendar(actor_id, group)
+        return Reply(Lines((listing.text, Text("meetings.calendar-told"))))
+
+    async def _plan(
+        self,
+        tx: Transaction,
+        group: Group,
+        weekly: str,
+        first: str,
+        *,
+        count: int,
+        where: str | None,
+        now: dt.datetime,
+    ) -> _Plan:
+        """What ``/meetings DAY TIME FROM [xCOUNT] [PLACE]`` means for the group, checked:
+        the weekday, the time, the meetings' days (weekly from the first such weekday on or
+        after ``first``; today's, if its time has passed, from next week) and the place or
+        link."""
+        if not 1 <= count <= MAX_MEETINGS:
+            raise DomainError("meetings.count", most=MAX_MEETINGS)
+        weekday, time = parse_weekly(weekly)
+        season = await tx.seasons.current(group.id)
+        assert season is not None  # every group has one from its registration
+        if not season.is_running:  # its programme is over: a new one is a new season
+            raise DomainError("season.calendar-ended", season=season.number)
+        start, end = parse_dates(first, now, group.timezone)
+        if end != start:
+            raise DomainError("meetings.one-first-date")
+        start += dt.timedelta(days=(weekday - start.weekday()) % 7)
+        if wall_clock(start, f"{time:%H:%M}", group.timezone) <= now:
+            if start != local_today(now, group.timezone):
+                raise DomainError("when.past")
+            start += dt.timedelta(weeks=1)  # today's has passed: from next week
+        place, link = _place_or_link(where)
+        days = [start + dt.timedelta(weeks=week) for week in range(count)]
+        return _Plan(weekday, f"{time:%H:%M}", days, place, link)
+
+    async def _store(
+        self, tx: Transaction, group: Group, plan: _Plan, actor_id: int, now: dt.datetime
+    ) -> tuple[Calendar, list[ScheduleItem]]:
+        """The group's calendar becomes ``plan``: its meetings, their planned messages, and
+        the season's programme weeks from its first day."""
+        season = await tx.seasons.current(group.id)
+        assert season is not None
+        start, count = plan.days[0], len(plan.days)
+        calendar = await tx.meetings.set_calendar(
+            group.id,
+            weekday=plan.weekday,
+            meeting_time=plan.time,
+            first_date=start,
+            meetings=count,
+            place=plan.place,
+            link=plan.link,
+            set_by=actor_id,
+            now=now,
+        )
+        # a cancelled or remote meeting stays so at its time, whatever its new number
+        before = {m.starts_at: m for m in await tx.meetings.meetings(group.id)}
+        for number, day in enumerate(plan.days, start=1):
+            meeting = await tx.meetings.put_meeting(
+                group.id,
+                number,
+                local_date=day,
+                local_time=calendar.meeting_time,
+                starts_at=wall_clock(day, calendar.meeting_time, group.timezone),
+            )
+            old = before.get(meeting.starts_at)
+            if old is not None and old.status != meeting.status:
+                await tx.meetings.set_status(
+                    meeting.id, old.status, link=old.link, reason=old.reason
+                )
+        await tx.meetings.remove_meetings_after(group.id, count)
+        if group.starts_on != start:
+            await tx.groups.update(group.id, now, starts_on=start)
+            # the programme weeks of the current season moved: its roll-up follows
+            await tx.events.sum_again(
+                group.id,
+                season_origin(start, season.first_week),
+                since=season.started_at if season.number > 1 else None,
+            )
+        log.info("group %d meets %d times from %s", group.id, count, start)
+        return calendar, await self._replan(tx, group, calendar)
 
     async def cancel(
         self, actor_id: int, group_id: int, dates: str, reason: str | None = None
@@ -1007,6 +1128,24 @@ class MeetingService:
             text = t.text(language, "schedule.midweek")
         return text.strip(), tip_key
 
+    async def _announce_calendar(
+        self,
+        tx: Transaction,
+        group: Group,
+        calendar: Calendar,
+        meetings: list[Meeting],
+        now: dt.datetime,
+    ) -> None:
+        """Tell the group its coming meetings, in its language, through the outbox."""
+        t, language = self._translator, group.language
+        where = calendar.place or calendar.link
+        lines = [t.text(language, "schedule.calendar", group=group.name, count=len(meetings))]
+        lines += [f"• {meeting_when(meeting, language)}" for meeting in meetings]
+        if where:
+            lines.append(t.text(language, "schedule.calendar-where", where=where))
+        lines.append(t.text(language, "schedule.calendar-welcome"))
+        await _tell_group(tx, group, calendar, "\n".join(lines), now)
+
     async def _announce(
         self,
         tx: Transaction,
@@ -1033,6 +1172,15 @@ class MeetingService:
         else:
             text = t.text(language, "schedule.restored", days=days, count=count)
         await _tell_group(tx, group, calendar, text, now)
+
+
+async def _calendar_state(tx: Transaction, group_id: int) -> str:
+    """The group's calendar and meetings as they are now, as a hash (a question about the
+    calendar holds only while this stays the same)."""
+    calendar = await tx.meetings.calendar(group_id)
+    meetings = await tx.meetings.meetings(group_id)
+    state = f"{calendar!r} {_snapshot(meetings)}"
+    return hashlib.sha256(state.encode()).hexdigest()
 
 
 async def _tell_group(
@@ -1183,3 +1331,69 @@ def _place_or_link(where: str | None) -> tuple[str | None, str | None]:
     if text.lower().startswith(("https://", "http://")) and " " not in text:
         return None, text
     return text, None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A calendar read from /meetings and checked: the weekday (0 is Monday), the time
+    (``HH:MM``), the meetings' days, the place or the video link."""
+
+    weekday: int
+    time: str
+    days: list[dt.date]
+    place: str | None
+    link: str | None
+
+
+def _without_holidays(start: dt.date, count: int) -> list[dt.date]:
+    """``count`` weekly days from ``start`` with the public holidays left out: the series
+    runs on a week for each one."""
+    days: list[dt.date] = []
+    day = start
+    while len(days) < count and day < start + dt.timedelta(weeks=MAX_MEETINGS * 2):
+        if holiday_name(day, "fi") is None:
+            days.append(day)
+        day += dt.timedelta(weeks=1)
+    return days
+
+
+def _iso_days(days: Sequence[dt.date]) -> str:
+    return ",".join(day.isoformat() for day in days)
+
+
+def _days_of(stored: str) -> list[dt.date]:
+    return [dt.date.fromisoformat(day) for day in stored.split(",")]
+
+
+def _calendar_question(group: Group, plan: _Plan, workdays: list[dt.date], token: str) -> Reply:
+    """Asks before a calendar is set: its meetings, each public holiday among them named,
+    and the buttons (without the holidays only when there are any)."""
+    holidays = [day for day in plan.days if holiday_name(day, "fi") is not None]
+
+    def line(day: dt.date) -> PerLanguage:
+        def words(language: str) -> str:
+            shown = f"• {day_and_time(day, plan.time, language)}"
+            name = holiday_name(day, language)
+            return f"{shown} ⚠️ {name}" if name else shown
+
+        return PerLanguage.of(words)
+
+    text: list[Words] = [
+        Text(
+            "meetings.calendar-confirm",
+            {"group": group.name, "count": len(plan.days), "where": plan.place or plan.link or "-"},
+        ),
+        Lines(tuple(line(day) for day in plan.days)),
+    ]
+    buttons = [(Button(Text("meetings.calendar-set"), f"{SET_CALENDAR}{token}"),)]
+    if holidays:
+        text.append(
+            Text(
+                "meetings.calendar-holidays",
+                {"count": len(holidays), "last": days_and_times([(workdays[-1], plan.time)])},
+            )
+        )
+        buttons.append((Button(Text("meetings.calendar-skip"), f"{SKIP_HOLIDAYS}{token}"),))
+    text.append(Text("meetings.calendar-note"))
+    buttons.append((Button(Text("meetings.confirm-keep"), f"{KEEP_CALENDAR}{token}"),))
+    return Reply(Lines(tuple(text)), tuple(buttons))
