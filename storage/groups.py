@@ -226,7 +226,13 @@ class GroupRepository:
             params,
         )
         # (the duplicate's season 1 began with it and holds nothing)
-        for table in ("group_instructors", "group_participants", "seasons", "meeting_changes"):
+        for table in (
+            "group_instructors",
+            "group_participants",
+            "seasons",
+            "meeting_changes",
+            "calendar_questions",
+        ):
             await execute(self._connection, f"DELETE FROM {table} WHERE group_id = :drop", params)
         for table in ("invitations", "outbox"):
             await execute(

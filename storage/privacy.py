@@ -43,6 +43,7 @@ _BY_PERSON = (
     ("staff_requests", "asked_by"),
     ("staff_requests", "person_id"),
     ("meeting_changes", "asked_by"),
+    ("calendar_questions", "asked_by"),
     ("command_menus", "telegram_id"),
 )
 # what others did that mentions the person by id keeps only the fact: (table, column, value)
