@@ -430,7 +430,22 @@ async def show_meetings(w: World, actor: int) -> Any:
     group, rest = await w.services.meetings.which_group(
         actor, actor, private=True, args=[str(w.group)]
     )
-    return await w.services.meetings.calendar_command(actor, group, rest)
+    return await w.services.meetings.calendar_command(actor, group, rest, chat_id=actor)
+
+
+async def ask_calendar(w: World, actor: int) -> Reply:
+    """/meetings G with a calendar: the question (asked of whoever manages G)."""
+    group, rest = await w.services.meetings.which_group(
+        actor, actor, private=True, args=[str(w.group), "ke", "10:00", "23.12.", "x3"]
+    )
+    return await w.services.meetings.calendar_command(actor, group, rest, chat_id=actor)
+
+
+async def answer_calendar(w: World, actor: int, row: int) -> Any:
+    """/meetings G with a calendar over 6.1. (a holiday), then the question's ``row``th
+    button: set as typed, without the holiday, or kept as is."""
+    asked = await ask_calendar(w, actor)
+    return await w.services.meetings.answer_calendar(actor, actor, asked.buttons[row][0].data or "")
 
 
 async def change_rhythm(w: World, actor: int) -> Any:
@@ -642,6 +657,11 @@ MATRIX: dict[str, Entry] = {
         "/remote",
     ),
     "/rhythm": on_g(change_rhythm, "/rhythm"),
+    "calendar (asked, set)": on_g(lambda w, a: answer_calendar(w, a, 0), meetings.SET_CALENDAR),
+    "calendar (asked, no holidays)": on_g(
+        lambda w, a: answer_calendar(w, a, 1), meetings.SKIP_HOLIDAYS
+    ),
+    "calendar (asked, kept)": on_g(lambda w, a: answer_calendar(w, a, 2), meetings.KEEP_CALENDAR),
     "cancel two meetings (asked, confirmed)": on_g(cancel_two, meetings.CONFIRM_CHANGE),
     "cancel two meetings (asked, kept)": on_g(keep_two, meetings.KEEP_CHANGE),
     "/schedule": entry(lambda w, a: w.services.meetings.schedule_listing(a), STAFF, "/schedule"),
