@@ -201,25 +201,18 @@ async def _count(tmp_path: Path, kind: str, group_id: int) -> int:
 
 
 class Instance:
-    """A running ``kannustin run`` whose log is read as it is written (a full pipe would
-    stop the process)."""
+    """A running ``kannustin run``, and its log so far (``Process`` reads it as it is
+    written: a full pipe would stop the process)."""
 
     def __init__(self, process: Process) -> None:
-        self.process = process.process
-        self.log = ""
-        self._reader = asyncio.create_task(self._read())
+        self._process = process
 
-    async def _read(self) -> None:
-        assert self.process.stderr is not None
-        while line := await self.process.stderr.readline():
-            self.log += line.decode(errors="replace")
+    @property
+    def log(self) -> str:
+        return self._process.stderr.decode(errors="replace")
 
     async def stop(self, signum: int = signal.SIGTERM) -> int:
-        self.process.send_signal(signum)
-        await asyncio.wait_for(self.process.wait(), 15)
-        await self._reader
-        assert self.process.returncode is not None
-        return self.process.returncode
+        return await self._process.stop(signum, timeout=15)
 
 
 async def _due_in(tmp_path: Path, kind: str, delay: dt.timedelta) -> None:
