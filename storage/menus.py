@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from storage.rows import execute, fetch_all, marks
+from storage.rows import execute, fetch_all, fetch_one, marks
 from storage.sql import Connection
 from storage.timestamps import to_db
 
@@ -47,6 +47,15 @@ class MenuRepository:
             """,
             {"id": telegram_id, "menu": menu, "now": to_db(now)},
         )
+
+    async def has(self, telegram_id: int) -> bool:
+        """Whether a menu of the person's own was set in Telegram (and is there still)."""
+        row = await fetch_one(
+            self._connection,
+            "SELECT 1 FROM command_menus WHERE telegram_id = :id",
+            {"id": telegram_id},
+        )
+        return row is not None
 
     async def remove(self, telegram_id: int) -> None:
         await execute(

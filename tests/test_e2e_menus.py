@@ -20,6 +20,7 @@ from bot.services import menus as menus_module
 from bot.services.staff import StaffService
 from emulator import ApiCall, BotApiEmulator
 from testing.harness import RunningBot, test_settings
+from tests.test_e2e_privacy import rows
 
 Json = dict[str, Any]
 ADMIN_ID = 1000  # the bot fixture's KANNUSTIN_ADMINS
@@ -161,6 +162,24 @@ async def test_a_role_ended_takes_the_menu_back(bot: RunningBot) -> None:
     await bot.make_staff(ilona)
     await menu_set(bot, ilona, mark)
     assert "broadcast" in emulator.menu_of(3000, "fi")
+
+
+async def test_an_erasure_takes_the_menu_back(bot: RunningBot) -> None:
+    """/forgetme deletes the record of the menu with everything else: the menu itself is
+    deleted in Telegram too, not left there for good."""
+    emulator = bot.emulator
+    ilona = emulator.user(3000, "Ilona", language_code="en")
+    mark = emulator.mark()
+    await bot.make_staff(ilona)
+    await menu_set(bot, ilona, mark)
+    assert "broadcast" in emulator.menu_of(3000, "en")
+
+    erase = await bot.say(ilona, "/forgetme")
+    mark = emulator.mark()
+    await bot.press(ilona, erase.result, erase.buttons()[0][1])
+    await menu_set(bot, ilona, mark, method="deleteMyCommands")
+    assert emulator.menu_of(3000, "en") == EVERYONE
+    assert await rows(bot, "SELECT telegram_id FROM command_menus") == []
 
 
 async def test_a_role_ended_by_the_command_line_is_found_by_the_sweep(bot: RunningBot) -> None:

@@ -412,8 +412,12 @@ async def test_an_admin_backs_up_erases_and_reads_the_audit_log(
     assert [line.split()[2:5] for line in output.splitlines()] == [["export", "user", "1000"]]
 
     # a staff member erased: their privileged actions stay on record, under a stand-in
+    await bot.emulator.wait_for(  # (their staff menu, set when they became staff)
+        "setMyCommands", where=lambda call: call.params["scope"].get("chat_id") == 3000
+    )
     status, output = await kannustin(bot, "forget", "3000")
     assert status == 0, output
+    assert "their staff command menu stays in their Telegram: next time end the role" in output
     status, output = await kannustin(bot, "audit")
     erasure = output.splitlines()[0]
     assert erasure.split()[2:4] == ["erase", "command"]

@@ -43,6 +43,11 @@ async def forget(settings: Settings, user_id: int) -> int:
         f"{erased.kept} weekly figure(s) kept as counts under stand-ins; "
         f"their name taken out of {erased.messages} message(s) to others"
     )
+    if erased.menu:  # the bot is not running here: nothing can reach Telegram
+        print(
+            "their staff command menu stays in their Telegram: next time end the role first "
+            "(kannustin role revoke) and let the bot take the menu back, then erase"
+        )
     return EXIT_OK
 
 

@@ -9,7 +9,9 @@ what differs from the menu last set (stored in ``command_menus``), sends that an
 it, so an unchanged menu is never sent again, also after a restart. At start-up and at
 every scheduler sweep (``refresh_all``) everyone is compared: that catches the admins of
 the settings, a role ended with ``kannustin role revoke`` (another process) or while the
-bot was down, and a language Telegram reported since.
+bot was down, and a language Telegram reported since. An erasure deletes the record of
+the person's menu with everything else, so it tells the publisher (``take_back``), which
+deletes the menu in Telegram without recording anything.
 
 Stored rather than kept in memory: a memory would be empty after a restart, so the bot
 would either send every staff member's menu again at each start or never learn that a
@@ -47,6 +49,7 @@ class MenuPublisher:
         self._translator = translator
         self._bot: Bot | None = None
         self._waiting: set[int] = set()
+        self._taken_back: set[int] = set()  # erased people whose own menu is to go
         self._everyone = False
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one comparison and its sends at a time
@@ -59,6 +62,14 @@ class MenuPublisher:
         if self._bot is None:
             return
         self._waiting.add(person_id)
+        self._wake.set()
+
+    def take_back(self, person_id: int) -> None:
+        """This person was erased with a menu of their own set: delete it in Telegram
+        soon (no record of it is kept, so a failure is not tried again)."""
+        if self._bot is None:
+            return
+        self._taken_back.add(person_id)
         self._wake.set()
 
     def start(self, bot: Bot) -> None:
@@ -87,7 +98,10 @@ class MenuPublisher:
             self._wake.clear()
             people, self._waiting = self._waiting, set()
             everyone, self._everyone = self._everyone, False
+            erased, self._taken_back = self._taken_back, set()
             try:
+                for person_id in sorted(erased):
+                    await self._send(MenuChange(person_id, None))
                 await self._publish(None if everyone else people)
             except Exception:  # the worker must outlive a database hiccup
                 log.exception("command menus not compared")

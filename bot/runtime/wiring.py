@@ -225,7 +225,14 @@ def build_services(
         notify=rows_written.set,
     )
     privacy = PrivacyService(
-        database, clock, pseudonyms, events, translator=translator, notices=notices, admins=admins
+        database,
+        clock,
+        pseudonyms,
+        events,
+        translator=translator,
+        notices=notices,
+        admins=admins,
+        menu_taken_back=menu_publisher.take_back,
     )
     scheduler = ScheduleRunner(
         meetings,

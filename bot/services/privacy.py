@@ -106,6 +106,7 @@ class Erased:
     kept: int = 0  # weekly figures and check-ins kept as counts under stand-ins
     messages: int = 0  # messages to others that named them, withdrawn or rewritten
     links: int = 0  # stored contents whose Telegram mention of them was taken out
+    menu: bool = False  # a command menu of their own was set in Telegram (to take back)
 
     def text(self) -> Text:
         if not self.found:
@@ -142,8 +143,10 @@ class PrivacyService:
         translator: Translator,
         notices: StaffNotices,
         admins: Collection[int] = (),
+        menu_taken_back: Callable[[int], None] = lambda _person: None,
     ) -> None:
         self._database = database
+        self._menu_taken_back = menu_taken_back
         self._notices = notices
         self._clock = clock
         self._pseudonyms = pseudonyms
@@ -222,7 +225,7 @@ class PrivacyService:
             ):
                 raise DomainError("privacy.forget-expired")
             erased = await self._forget(tx, person_id, channel=AuditChannel.CHAT)
-        await self._forgotten(erased, AuditChannel.CHAT)
+        await self._forgotten(person_id, erased, AuditChannel.CHAT)
         return Reply(erased.text())
 
     async def keep(self, person_id: int, data: str) -> Reply:
@@ -242,7 +245,7 @@ class PrivacyService:
         await self._events.flush()  # what they did so far counts in the weekly figures
         async with self._database.transaction() as tx:
             erased = await self._forget(tx, person_id, channel=AuditChannel.COMMAND_LINE)
-        await self._forgotten(erased, AuditChannel.COMMAND_LINE)
+        await self._forgotten(person_id, erased, AuditChannel.COMMAND_LINE)
         return erased
 
     async def _forget(self, tx: Transaction, person_id: int, *, channel: AuditChannel) -> Erased:
@@ -270,9 +273,12 @@ class PrivacyService:
             await tx.audit.replace_actor(person_id, -entry)
         return erased
 
-    async def _forgotten(self, erased: Erased, channel: AuditChannel) -> None:
-        """After the erasure's commit: the old pages leave the SQLite log too."""
+    async def _forgotten(self, person_id: int, erased: Erased, channel: AuditChannel) -> None:
+        """After the erasure's commit: the old pages leave the SQLite log too, and a menu
+        of their own is taken back from Telegram (the record of it is gone with them)."""
         await self._database.truncate_log()
+        if erased.menu:
+            self._menu_taken_back(person_id)
         if erased.found:
             log.info("a person was erased (channel: %s)", channel)
 
@@ -283,6 +289,7 @@ class PrivacyService:
         now = self._clock.now()
         messages = await self._unname(tx, person_id)
         links = await tx.privacy.drop_text_mentions(person_id)
+        menu = await tx.menus.has(person_id)
         policies = await tx.privacy.event_policies(person_id, pseudonym)
         led = await tx.groups.led_by(person_id)
         removed = await tx.privacy.erase(
@@ -305,6 +312,7 @@ class PrivacyService:
             kept=removed["weeks_kept"] + removed["check_ins_kept"],
             messages=messages,
             links=links,
+            menu=menu,
         )
 
     async def _unname(self, tx: Transaction, person_id: int) -> int:
