@@ -32,7 +32,7 @@ from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, TextContent, telegram_length
 from bot.replies import File, Reply
 from bot.roles import ChatKind
 from bot.runtime.wiring import Services
-from bot.services.meetings import _rhythm_changes
+from bot.services.meetings import SET_CALENDAR, _rhythm_changes
 from bot.services.people import language_menu
 from bot.settings import LANGUAGES
 from bot.when import parse_dates, parse_weekly, parse_when
@@ -70,8 +70,15 @@ async def _group_args(world: World, args: list[str], *, private: bool) -> tuple[
 
 
 async def _meetings(world: World, args: list[str], _: str) -> object:
+    """/meetings as typed in private; a calendar's question is confirmed as typed."""
     group, rest = await _group_args(world, args, private=True)
-    return await world.services.meetings.calendar_command(INSTRUCTOR, group, rest)
+    meetings = world.services.meetings
+    reply = await meetings.calendar_command(INSTRUCTOR, group, rest, chat_id=INSTRUCTOR)
+    for row in reply.buttons:
+        for button in row:
+            if (button.data or "").startswith(SET_CALENDAR):
+                return await meetings.answer_calendar(INSTRUCTOR, INSTRUCTOR, button.data or "")
+    return reply
 
 
 def _change(action: str) -> Drive:

@@ -16,7 +16,7 @@ CREATE TABLE calendar_questions (
     asked_by BIGINT NOT NULL,
     chat_id BIGINT NOT NULL,
     group_id BIGINT NOT NULL REFERENCES groups (id),
-    weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+    weekday BIGINT NOT NULL CHECK (weekday BETWEEN 0 AND 6),
     meeting_time TEXT NOT NULL,
     days TEXT NOT NULL,
     workdays TEXT NOT NULL,
