@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
+from bot.i18n import Translator
+from bot.runtime.wiring import build_services
+from content import load_library
 from emulator import ApiCall
+from storage import Database
 from testing.harness import RunningBot
 from tests.test_e2e_broadcast import press_and_wait
 from tests.test_e2e_checkins import fire_at, helsinki, private, walking_group
@@ -299,3 +303,48 @@ async def test_a_double_tap_of_a_confidence_key_counts_once(
     async with bot.services.database.transaction() as tx:
         rows = [r for r in await tx.checkins.of_meeting(1) if r.ratings]
     assert [(r.confidence, r.ratings) for r in rows] == [(8, 2)]
+
+
+async def test_two_instances_count_one_confidence_key_once(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """The same press reaches this bot over Telegram and, at the same moment, a second
+    instance on the same database (as behind one webhook URL): one rating is stored, and
+    one of the two answers is the thanks for a rating already noted."""
+    _, _, people = await walking_group(bot, consenting=1)
+    aino = people[0]
+    mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
+    invite = await private(bot, aino, mark, "Tämän viikon pieni suunnitelma")
+    data = dict(invite.buttons())["8"]
+    database = Database(bot.settings.database)
+    await database.connect()
+    try:
+        other = build_services(
+            bot.settings,
+            clock=clock,
+            database=database,
+            translator=Translator.load(),
+            library=load_library(),
+        )
+        mark = bot.emulator.mark()
+        await bot.emulator.press_button(aino, invite.result, data)
+        theirs = await other.checkins.rate(aino["id"], data)
+        await bot.handled_everything()
+    finally:
+        await database.close()
+    ours = [
+        c.text
+        for c in bot.emulator.calls[mark:]
+        if c.method == "sendMessage" and c.chat_id == aino["id"] and c.ok
+    ]
+    noted = other.translator.render("fi", theirs.text)
+    assert sorted([*ours, noted]) == sorted(
+        [
+            ALREADY_NOTED["fi"],
+            "Hienoa! Varmuutesi: 8/10. Kysyn viikon puolivälissä, miten "
+            "suunnitelmasi etenee. Onnea matkaan!",
+        ]
+    )
+    async with bot.services.database.transaction() as tx:
+        rows = [r for r in await tx.checkins.of_meeting(1) if r.ratings]
+    assert [(r.confidence, r.ratings) for r in rows] == [(8, 1)]
