@@ -142,7 +142,11 @@ def first_words(content: TextContent | MediaContent | AlbumContent, width: int) 
     else:
         first = content.items[0] if isinstance(content, AlbumContent) else content
         text = first.caption or ""
-    text = " ".join(text.split())
+    return shortened(" ".join(text.split()), width)
+
+
+def shortened(text: str, width: int) -> str:
+    """``text``, or as many of its first words as fit ``width`` characters with "…"."""
     return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -1,10 +1,11 @@
 """Before-and-after surveys as data files: ``content/surveys/*.toml``, one survey each.
 
 A survey has an id, an introduction and items; each item is a question answered on a
-scale of at most 11 points (one button each), with words for its two ends, all in fi, sv
-and en. The loader checks every file like the tip library does and refuses a directory
-with any problem. An organisation that licenses a validated instrument ships it as a file
-of the same shape and chooses it with ``KANNUSTIN_SURVEY``.
+scale of at most 11 points (one button each), with words for its two ends and a short name
+(what the outcome chart's axis says; a file without one shows the question there), all in
+fi, sv and en. The loader checks every file like the tip library does and refuses a
+directory with any problem. An organisation that licenses a validated instrument ships it
+as a file of the same shape and chooses it with ``KANNUSTIN_SURVEY``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Item(BaseModel):
     question: Texts
     low: Texts
     high: Texts
+    # a name of a few words for charts and tables ("Health", "Terveys"); a survey file
+    # without one shows the question there instead
+    short: Texts | None = None
 
     @model_validator(mode="after")
     def _scale(self) -> Item:
@@ -56,6 +60,10 @@ class Item(BaseModel):
         if not 0 <= low < high or high - low + 1 > MAX_POINTS:
             raise ValueError(f"scale: from low to high, at most {MAX_POINTS} points, from 0 up")
         return self
+
+    def name(self, language: str) -> str:
+        """The item's short name in ``language`` (a chart's axis), or its question."""
+        return (self.short or self.question).into(language)
 
     @property
     def values(self) -> range:

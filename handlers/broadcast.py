@@ -22,6 +22,7 @@ from bot.services.broadcasts import (
     DROP,
     LATER,
     NOW,
+    SCHEDULED_PAGE,
     START,
     TOGGLE,
     AnyContent,
@@ -122,6 +123,16 @@ async def list_scheduled(update: Update, context: KannustinContext) -> None:
     await answer(message, context, await context.services.broadcasts.scheduled_listing(user.id))
 
 
+async def scheduled_page(update: Update, context: KannustinContext) -> None:
+    """Another page of /scheduled, in place of the message."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    page = int(query.data.removeprefix(SCHEDULED_PAGE))
+    reply = await context.services.broadcasts.scheduled_listing(query.from_user.id, page)
+    await show(query.message, context, reply, edit=True)
+    await query.answer()
+
+
 async def cancel_scheduled(update: Update, context: KannustinContext) -> None:
     """Cancels a scheduled broadcast; it will never be sent."""
     query = update.callback_query
@@ -185,6 +196,9 @@ def register(application: KannustinApplication) -> None:
         )
     )
     application.add_handler(CallbackQueryHandler(cancel_scheduled, pattern=rf"^{CANCEL}\d{{1,9}}$"))
+    application.add_handler(
+        CallbackQueryHandler(scheduled_page, pattern=rf"^{SCHEDULED_PAGE}\d{{1,4}}$")
+    )
     application.add_handler(MessageReactionHandler(reaction))
     application.add_handler(
         MessageHandler(

@@ -100,15 +100,28 @@ class CheckInRepository:
         )
         return to_models(CheckIn, rows)
 
-    async def rate(self, checkin_id: int, confidence: int, now: dt.datetime) -> None:
-        await execute(
+    async def rate(
+        self, checkin_id: int, confidence: int, now: dt.datetime, *, ratings_before: int
+    ) -> bool:
+        """True when the check-in had ``ratings_before`` ratings and now has this one more.
+        Every keyboard of confidence keys is for one round (the ratings there were when it
+        was sent), so a second press of the same keyboard (a double tap, a replay, another
+        instance handling it) finds the round taken and changes nothing: the database
+        decides, in one statement."""
+        changed = await execute(
             self._connection,
             """
             UPDATE checkins SET confidence = :confidence, ratings = ratings + 1, rated_at = :now
-            WHERE id = :id
+            WHERE id = :id AND ratings = :before
             """,
-            {"confidence": confidence, "now": to_db(now), "id": checkin_id},
+            {
+                "confidence": confidence,
+                "now": to_db(now),
+                "id": checkin_id,
+                "before": ratings_before,
+            },
         )
+        return changed > 0
 
     async def report(self, checkin_id: int, stage: str, answer: Progress) -> None:
         if stage not in STAGES or answer not in tuple(Progress):

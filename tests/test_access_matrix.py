@@ -602,7 +602,10 @@ MATRIX: dict[str, Entry] = {
     # a draft for G (ticked before their role changed) is checked again when it goes
     "send now": on_g(lambda w, a: w.services.broadcasts.send_and_confirm(a, None), broadcasts.NOW),
     "/scheduled": entry(
-        lambda w, a: w.services.broadcasts.scheduled_listing(a), STAFF, "/scheduled"
+        lambda w, a: w.services.broadcasts.scheduled_listing(a),
+        STAFF,
+        "/scheduled",
+        broadcasts.SCHEDULED_PAGE,
     ),
     "/broadcasts": entry(
         lambda w, a: w.services.broadcasts.recent_listing(a), STAFF, "/broadcasts"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.formats.charts import Labels, bar_figure, weekly_figure
+from storage import Database
 from testing.charts import outside, panel, pixels, words
+from testing.harness import instructor_with_group
 
 LABELS = Labels(
     title="Espoo: 2 groups together",
@@ -132,3 +135,43 @@ def test_the_outcome_chart_draws_the_shown_changes_only() -> None:
         ["+0.4", "-0.2", "+0.1", "+0.9"]
     )
     assert outside(figure) == [] and pixels(figure) == (1080, 1440)
+
+
+OUTCOME_AXIS = {
+    "fi": (
+        "Muutos alusta loppuun",
+        ["Terveys", "Elämänlaatu", "Arjessa pärjääminen", "Yksinäisyys", "Terveyden hoitaminen"],
+    ),
+    "sv": (
+        "Förändring",
+        ["Hälsa", "Livskvalitet", "Klara vardagen", "Ensamhet", "Sköta sin hälsa"],
+    ),
+    "en": (
+        "Change",
+        ["Health", "Quality of life", "Coping in daily life", "Loneliness", "Managing own health"],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_the_outcome_chart_names_the_survey_items_in_its_language(
+    database: Database, clock: FixedClock, language: str
+) -> None:
+    """The export's outcome chart (what ``/export`` and ``kannustin export`` draw) reads
+    "Quality of life", "Elämänlaatu", not the survey file's ids (quality_of_life)."""
+    services, _ = await instructor_with_group(
+        database, clock, instructor=2, title="Kävelyryhmä", language="fi"
+    )
+    changes: dict[str, list[float | None]] = {
+        "all": [0.4, -0.2, 0.3, None, 0.5],
+        "low": [None, 0.1, None, None, None],
+        "medium": [None] * 5,
+        "high": [0.9, None, None, None, 0.2],
+    }
+    figure = bar_figure(*services.exports.outcome_drawing(changes, language))
+    axes = panel(figure.axes[0])
+    title, names = OUTCOME_AXIS[language]
+    assert axes.tick_labels == names
+    assert [round(x) for x, _ in axes.bars] == [0, 0, 1, 1, 2, 4, 4]
+    assert any(word.startswith(title) for word in words(figure))
+    assert outside(figure) == []

@@ -9,6 +9,7 @@ import pytest
 from bot.payload import telegram_length
 from content import ContentError, load_library
 from content.library import CAPTION_LIMIT, Theme
+from content.surveys import load_surveys
 
 GOOD_TIP = """
 [[tips]]
@@ -113,3 +114,25 @@ def test_untranslated_texts_and_odd_weeks_are_reported(tmp_path: Path) -> None:
     assert "copied.toml: tips.0.weeks: Value error, a week is listed twice" in report
     assert "copied.toml: tips.1.weeks: Value error, list at least one week" in report
     assert "copied.toml: tips.2: Value error, text.sv is the same as text.fi" in report
+
+
+def test_every_shipped_survey_item_has_a_short_name_and_a_file_without_one_shows_the_question(
+    tmp_path: Path,
+) -> None:
+    for survey in load_surveys().surveys.values():
+        for item in survey.items:
+            names = [item.name(language) for language in ("fi", "sv", "en")]
+            assert len(set(names)) == 3 and all(len(name) <= 22 for name in names), item.id
+    (tmp_path / "own.toml").write_text(
+        'id = "own"\n[intro]\nfi = "Kysely"\nsv = "Enkät"\nen = "Survey"\n'
+        '[[items]]\nid = "mood"\nscale = [1, 5]\n'
+        '[items.question]\nfi = "Mikä on mielialasi?"\nsv = "Hur är ditt humör?"\n'
+        'en = "How is your mood?"\n'
+        '[items.low]\nfi = "huono"\nsv = "dåligt"\nen = "poor"\n'
+        '[items.high]\nfi = "hyvä"\nsv = "bra"\nen = "good"\n'
+    )
+    own = load_surveys(tmp_path).surveys["own"]
+    assert [own.items[0].name(language) for language in ("fi", "sv")] == [
+        "Mikä on mielialasi?",
+        "Hur är ditt humör?",
+    ]

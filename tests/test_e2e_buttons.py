@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
+from bot.i18n import Translator
+from bot.runtime.wiring import build_services
+from content import load_library
 from emulator import ApiCall
+from storage import Database
 from testing.harness import RunningBot
 from tests.test_e2e_broadcast import press_and_wait
 from tests.test_e2e_checkins import fire_at, helsinki, private, walking_group
@@ -231,3 +235,116 @@ async def test_confidence_keys_and_tell_the_group_make_way_for_the_choice(
     async with bot.services.database.transaction() as tx:
         rows = await tx.checkins.of_meeting(1)
     assert sum(row.shared_at is not None for row in rows) == 2
+
+
+ALREADY_NOTED = {
+    "fi": "Varmuutesi on jo kirjattu. Kiitos!",
+    "sv": "Din säkerhet är redan noterad. Tack!",
+    "en": "Already noted, thank you!",
+}
+
+
+async def double_tap(bot: RunningBot, person: Json, call: ApiCall, label: str) -> list[ApiCall]:
+    """Two presses of one key sent back to back, both while the keyboard still shows (as
+    two taps reach Telegram before the first edit); returns what the person got."""
+    emulator = bot.emulator
+    data = dict(call.buttons())[label]
+    mark = emulator.mark()
+    first = await emulator.press_button(person, call.result, data)
+    second = await emulator.press_button(person, call.result, data)
+    for query_id in (first, second):
+        await emulator.wait_for(
+            "answerCallbackQuery",
+            after=mark,
+            where=lambda c, query_id=query_id: c.params["callback_query_id"] == query_id,
+        )
+    await bot.handled_everything()
+    return [
+        c
+        for c in emulator.calls[mark:]
+        if c.method == "sendMessage" and c.chat_id == person["id"] and c.ok
+    ]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_a_double_tap_of_a_confidence_key_counts_once(
+    bot: RunningBot, clock: FixedClock, language: str
+) -> None:
+    starts = {"fi": "Tämän viikon", "sv": "Veckans lilla plan", "en": "This week's small plan"}
+    smaller = {
+        "fi": "Kiitos rehellisyydestä.",
+        "sv": "Tack för att du är ärlig.",
+        "en": "Thank you for being honest.",
+    }
+    confident = {
+        "fi": "Hienoa! Varmuutesi: 8/10.",
+        "sv": "Fint! Din säkerhet: 8/10.",
+        "en": "Great! Your confidence: 8/10.",
+    }
+    _, _, people = await walking_group(bot, consenting=3)
+    person = next(p for p in people if p["language_code"] == language)
+    mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
+    invite = await private(bot, person, mark, starts[language])
+
+    # a low rating, tapped twice: one rating, one "smaller plan" answer with new keys
+    first, second = await double_tap(bot, person, invite, "4")
+    assert (first.text or "").startswith(smaller[language])
+    assert len(first.buttons()) == 11
+    assert (second.text, second.buttons()) == (ALREADY_NOTED[language], [])
+    assert buttons_of(shown(bot, invite)) == []
+    async with bot.services.database.transaction() as tx:
+        rows = [r for r in await tx.checkins.of_meeting(1) if r.ratings]
+    assert [(r.confidence, r.ratings) for r in rows] == [(4, 1)]
+
+    # the new keys are the next round: they count once too, however fast they are tapped
+    first, second = await double_tap(bot, person, first, "8")
+    assert (first.text or "").startswith(confident[language])
+    assert second.text == ALREADY_NOTED[language]
+    async with bot.services.database.transaction() as tx:
+        rows = [r for r in await tx.checkins.of_meeting(1) if r.ratings]
+    assert [(r.confidence, r.ratings) for r in rows] == [(8, 2)]
+
+
+async def test_two_instances_count_one_confidence_key_once(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """The same press reaches this bot over Telegram and, at the same moment, a second
+    instance on the same database (as behind one webhook URL): one rating is stored, and
+    one of the two answers is the thanks for a rating already noted."""
+    _, _, people = await walking_group(bot, consenting=1)
+    aino = people[0]
+    mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
+    invite = await private(bot, aino, mark, "Tämän viikon pieni suunnitelma")
+    data = dict(invite.buttons())["8"]
+    database = Database(bot.settings.database)
+    await database.connect()
+    try:
+        other = build_services(
+            bot.settings,
+            clock=clock,
+            database=database,
+            translator=Translator.load(),
+            library=load_library(),
+        )
+        mark = bot.emulator.mark()
+        await bot.emulator.press_button(aino, invite.result, data)
+        theirs = await other.checkins.rate(aino["id"], data)
+        await bot.handled_everything()
+    finally:
+        await database.close()
+    ours = [
+        c.text
+        for c in bot.emulator.calls[mark:]
+        if c.method == "sendMessage" and c.chat_id == aino["id"] and c.ok
+    ]
+    noted = other.translator.render("fi", theirs.text)
+    assert sorted([*ours, noted]) == sorted(
+        [
+            ALREADY_NOTED["fi"],
+            "Hienoa! Varmuutesi: 8/10. Kysyn viikon puolivälissä, miten "
+            "suunnitelmasi etenee. Onnea matkaan!",
+        ]
+    )
+    async with bot.services.database.transaction() as tx:
+        rows = [r for r in await tx.checkins.of_meeting(1) if r.ratings]
+    assert [(r.confidence, r.ratings) for r in rows] == [(8, 1)]

@@ -318,3 +318,104 @@ async def test_the_choice_of_group_pages_too(database: Database, clock: FixedClo
     with pytest.raises(DomainError) as refused:
         await services.meetings.schedule_choice(2, 2)
     assert refused.value.key == "schedule.page-gone"
+
+
+PAGED = {
+    "fi": (
+        "Ajastetut lähetykset, sivu {page}/{pages}:",
+        "Tätä sivua ei enää ole. Avaa lista uudelleen: /scheduled",
+        "Tämä painike ei ole enää käytössä.",
+        "Seuraava ›",
+        "‹ Edellinen",
+    ),
+    "sv": (
+        "Schemalagda utskick, sida {page}/{pages}:",
+        "Den här sidan finns inte längre. Öppna listan igen: /scheduled",
+        "Den här knappen används inte längre.",
+        "Nästa ›",
+        "‹ Föregående",
+    ),
+    "en": (
+        "Scheduled broadcasts, page {page}/{pages}:",
+        "That page is no longer there. Open the list again: /scheduled",
+        "This button no longer works.",
+        "Next ›",
+        "‹ Previous",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_scheduled_pages_everyones_broadcasts_for_an_admin(
+    bot: RunningBot, language: str
+) -> None:
+    """Two instructors schedule 28 broadcasts to groups with long names; the admin's
+    /scheduled is three pages of at most ten, each line with its own cancel button, every
+    message well under 4096 characters; a cancel on page 2 cancels that one only, and a
+    forged page (past the end, negative, huge, pressed by someone with a shorter list or by
+    a participant) is answered in words and changes nothing."""
+    header, gone, stale, next_, previous = PAGED[language]
+    emulator = bot.emulator
+    broadcasts = bot.services.broadcasts
+    admin = emulator.user(1000, "Anna", language_code=language)
+    emulator.open_private_chat(admin)
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    outi = emulator.user(3100, "Outi", language_code="en")
+    groups = []
+    for number, instructor in enumerate((ilkka, ilkka, outi, outi), start=1):
+        title = f"Kävelyryhmä {number}, Espoon keskuksen asukastalo ja kirjaston kerhohuone"
+        groups.append(await bot.registered_group(instructor, -100 - number, title))
+    tomorrow = dt.datetime(2026, 11, 29, 7, 0, tzinfo=dt.UTC)
+    words = "Muistakaa tiistain kävely, ottakaa vettä mukaan ja hyvät kengät jalkaan " * 20
+    for index in range(28):
+        instructor, targets = (ilkka, [1, 2]) if index % 2 == 0 else (outi, [3, 4])
+        at = tomorrow + dt.timedelta(hours=index)
+        await broadcasts.send(instructor["id"], TextContent(text=f"{index} {words}"), targets, at)
+    everyone = [s.broadcast.id for s in await broadcasts.scheduled_for(admin["id"])]
+    assert len(everyone) == 28
+
+    page = await bot.say(admin, "/scheduled")
+    pages = [page]
+    for _ in range(2):
+        page = await press_for(bot, admin, page, data_of(page, next_), "editMessageText")
+        pages.append(page)
+    listed: list[int] = []
+    for index, page in enumerate(pages):
+        text = page.text or ""
+        lines = text.splitlines()
+        assert lines[0] == header.format(page=index + 1, pages=3)
+        assert len(text) < 3500  # well under Telegram's 4096
+        numbers = [int(line.split(" ", 1)[0].removeprefix("#")) for line in lines[1:]]
+        assert len(numbers) == (10 if index < 2 else 8)
+        assert all("…" in line and len(line) < 300 for line in lines[1:])
+        cancels = [data for _, data in page.buttons() if data.startswith("bc:x:")]
+        assert cancels == [f"bc:x:{number}" for number in numbers]
+        turns = [label for label, data in page.buttons() if data.startswith("bc:sp:")]
+        assert turns == [*([previous] if index > 0 else []), *([next_] if index < 2 else [])]
+        listed += numbers
+    assert listed == everyone
+
+    # the second page's third broadcast (one of Outi's) is cancelled, and only it
+    cancel = [data for _, data in pages[1].buttons() if data.startswith("bc:x:")][2]
+    await press_for(bot, admin, pages[1], cancel, "sendMessage")
+    left = [s.broadcast.id for s in await broadcasts.scheduled_for(admin["id"])]
+    assert left == [n for n in everyone if f"bc:x:{n}" != cancel]
+
+    # forged pages: past the end, negative, huge; Outi's own list has two pages only;
+    # a participant is no staff. Each is told so, nothing changes.
+    carl = emulator.user(5003, "Carl", language_code="en")
+    emulator.open_private_chat(carl)
+    for person, data, said in (
+        (admin, "bc:sp:3", gone),
+        (admin, "bc:sp:-1", stale),
+        (admin, "bc:sp:99999999", stale),
+        (outi, "bc:sp:2", PAGED["en"][1]),
+        (carl, "bc:sp:1", "This is for instructors and coordinators."),
+    ):
+        answered = await bot.press(person, pages[0].result, data)
+        assert answered.params.get("show_alert") is True, data
+        assert str(answered.params.get("text")).startswith(said), data
+    assert [s.broadcast.id for s in await broadcasts.scheduled_for(admin["id"])] == left
+    assert emulator.message(admin["id"], pages[0].result["message_id"])["text"] == pages[2].text
+    outis = await bot.say(outi, "/scheduled")
+    assert (outis.text or "").startswith("Scheduled broadcasts, page 1/2:")

@@ -32,6 +32,7 @@ ALL_TICKS_UP_TO = 16  # weeks: up to this many, every week has its tick
 TITLE, PANEL, TICKS, LEGEND, NOTE = 15, 13, 12, 11, 10  # font sizes (points)
 NOTE_CHARACTERS = 62  # a line of the note at NOTE points across SIZE's width
 TITLE_CHARACTERS = 40
+LABEL_CHARACTERS = 22  # a line of a bar chart's axis label
 LINE = 1.3  # line height, in font sizes
 
 
@@ -82,7 +83,9 @@ def bar_figure(
         bars = axes.bar(xs, [h for _, h in shown], width, color=colour, label=label)
         axes.bar_label(bars, fmt="{:+.1f}", fontsize=LEGEND - 1, padding=2)
     axes.set_xticks(range(len(groups)))
-    axes.set_xticklabels(groups, rotation=30, ha="right", fontsize=TICKS)
+    # a long name (a survey file's question where it gives no short name) on a few lines
+    labels = [textwrap.fill(name, LABEL_CHARACTERS) for name in groups]
+    axes.set_xticklabels(labels, rotation=30, ha="right", fontsize=TICKS)
     axes.set_xlim(-0.6, len(groups) - 0.4)
     axes.axhline(0, color="#333333", linewidth=0.8)
     axes.tick_params(labelsize=TICKS)

@@ -34,8 +34,9 @@ from bot.payload import (
     describe,
     first_words,
     fit_text,
+    shortened,
 )
-from bot.replies import Button, Reply, column, lines_with_buttons
+from bot.replies import PAGE_ENTRIES, Button, Reply, column, list_page, page_of
 from bot.runtime.events import EventLog
 from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff, visible_groups
@@ -63,6 +64,8 @@ LATER = "bc:later"
 DROP = "bc:drop"
 START = "bc:start"
 CANCEL = "bc:x:"  # bc:x:BROADCAST, a scheduled one
+SCHEDULED_PAGE = "bc:sp:"  # bc:sp:PAGE (from 0), a page of /scheduled
+GROUP_NAMES = 120  # characters of the groups a broadcast goes to, in a list's line
 SAVE_TO_LIBRARY = "lib:save:"  # lib:save:BROADCAST, handled by the tips
 FIRST_WORDS = 40  # characters of a broadcast's first words in a list
 _STATUS_KEYS = {
@@ -259,15 +262,24 @@ class BroadcastService:
             found = await tx.broadcasts.scheduled(None if actor.is_admin else actor_id)
             return [await _summary(tx, b, self.default_timezone, self.small_numbers) for b in found]
 
-    async def scheduled_listing(self, actor_id: int) -> Reply:
-        """/scheduled: the actor's scheduled broadcasts, each with a button that cancels it."""
+    async def scheduled_listing(self, actor_id: int, page: int = 0) -> Reply:
+        """/scheduled: the actor's scheduled broadcasts (an admin's: everyone's), ten to a
+        page with Previous and Next, each with a button that cancels it. A page that is not
+        there (the list got shorter, a forged button) is refused in words."""
         summaries = await self.scheduled_for(actor_id)
         if not summaries:
             return Reply.of("broadcast.none-scheduled")
-        entries = map(self.scheduled_entry, summaries)
-        return lines_with_buttons(Text("broadcast.scheduled-header"), entries)
+        shown = page_of(
+            summaries, page, PAGE_ENTRIES, SCHEDULED_PAGE, "broadcast.scheduled-page-gone"
+        )
+        header = (
+            Text("broadcast.scheduled-page-header", {"page": page + 1, "pages": shown.count})
+            if shown.count > 1
+            else Text("broadcast.scheduled-header")
+        )
+        return list_page(header, map(self.scheduled_entry, shown.entries), shown.turn)
 
-    def scheduled_entry(self, summary: BroadcastSummary) -> tuple[Text, Button]:
+    def scheduled_entry(self, summary: BroadcastSummary) -> tuple[Words, Button | None]:
         """A scheduled broadcast's line in a list, and the button that cancels it."""
         broadcast = summary.broadcast
         line = Text(
@@ -275,7 +287,7 @@ class BroadcastService:
             {
                 "number": broadcast.id,
                 "when": summary.when(),
-                "groups": ", ".join(summary.group_names),
+                "groups": shortened(", ".join(summary.group_names), GROUP_NAMES),
                 "what": summary.what(),
             },
         )

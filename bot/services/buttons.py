@@ -36,7 +36,8 @@ from storage.states import ButtonNamespace
 # A prefix that ends with a colon is followed by ids and words; one without is the whole data.
 ISSUED = (
     *(broadcasts.TOGGLE, broadcasts.ALL, broadcasts.DONE, broadcasts.NOW, broadcasts.LATER),
-    *(broadcasts.DROP, broadcasts.START, broadcasts.CANCEL, broadcasts.SAVE_TO_LIBRARY),
+    *(broadcasts.DROP, broadcasts.START, broadcasts.CANCEL, broadcasts.SCHEDULED_PAGE),
+    broadcasts.SAVE_TO_LIBRARY,
     *(checkins.RATE, checkins.PROGRESS, checkins.SHARE, checkins.KEEP),
     *(consent.GIVE, consent.WITHDRAW, membership.JOIN),
     *(groups.SHOW, groups.LANGUAGE, groups.ORGANISATION),

@@ -10,7 +10,10 @@ counted like any of the bot's posts). Instructors see the counts, never a plan.
 
 Buttons carry the meeting id; every press is checked against the presser: a current,
 consenting participant of that meeting's group with a check-in of their own. A forged or
-stale press changes nothing.
+stale press changes nothing. A week may be rated more than once (under 7, again), but each
+keyboard of confidence keys counts once: it carries its round (how many ratings came
+before it), and the database takes a rating only while the check-in is still at that round,
+so a double tap, a replay or a second bot instance cannot count the same keys twice.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from storage.states import EventKind, Progress, Purpose
 log = logging.getLogger(__name__)
 
 PREFIX = "ck"
-RATE = "ck:c:"  # ck:c:MEETING:CONFIDENCE
+RATE = "ck:c:"  # ck:c:MEETING:ROUND:CONFIDENCE (ROUND: the ratings made before this keyboard)
 PROGRESS = "ck:p:"  # ck:p:MEETING:STAGE:ANSWER (stage m|e, answer d|p|n)
 SHARE = "ck:s:"  # ck:s:MEETING
 KEEP = "ck:k:"  # ck:k:MEETING
@@ -115,7 +118,7 @@ class CheckInService:
                 continue
             language = self._language(person, group)
             text = self._translator.text(language, "checkin.invite", group=group.name)
-            await self._tell(tx, person.person_id, group, text, _confidence_buttons(meeting.id))
+            await self._tell(tx, person.person_id, group, text, _confidence_buttons(meeting.id, 0))
             sent += 1
         return sent
 
@@ -154,8 +157,9 @@ class CheckInService:
     # The participant's answers ----------------------------------------------------------------
 
     async def rate(self, person_id: int, data: str) -> Reply:
-        meeting_id, value = _numbers(data, RATE, 2)
-        if not 0 <= value <= 10:
+        """A confidence key: counted once per keyboard (a second press is thanked, no more)."""
+        meeting_id, before, value = _rating(data)
+        if not 0 <= value <= 10 or before < 0:
             return Reply.refusal("checkin.not-open")
         now = self._clock.now()
         async with self._database.transaction() as tx:
@@ -163,16 +167,17 @@ class CheckInService:
             if found is None:
                 return Reply.refusal("checkin.not-open")
             checkin, group = found
-            await tx.checkins.rate(checkin.id, value, now)
+            if not await tx.checkins.rate(checkin.id, value, now, ratings_before=before):
+                return Reply.refusal("checkin.already-rated")
         self._events.record(
             EventKind.CHECK_IN,
             group_id=group.id,
             person_id=person_id,
             confidence=value,
-            attempt=checkin.ratings + 1,
+            attempt=before + 1,
         )
         if value < CONFIDENT:
-            return Reply(Text("checkin.smaller"), _reply_confidence(meeting_id))
+            return Reply(Text("checkin.smaller"), _reply_confidence(meeting_id, before + 1))
         return Reply.of("checkin.set", confidence=value)
 
     async def report(self, person_id: int, data: str) -> Reply:
@@ -248,7 +253,7 @@ class CheckInService:
                 if checkin.confidence is not None and checkin.confidence >= CONFIDENT:
                     continue
                 if await self._own(tx, person_id, checkin.meeting_id) is not None:
-                    buttons = _reply_confidence(checkin.meeting_id)
+                    buttons = _reply_confidence(checkin.meeting_id, checkin.ratings)
                     return Reply(Text("checkin.plan-written"), buttons)
         return None
 
@@ -489,18 +494,31 @@ def _teams_of(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:
     return [tuple(sorted(team)) for team in teams]
 
 
-def _confidence_buttons(meeting_id: int) -> list[list[OutboxButton]]:
+def _confidence_buttons(meeting_id: int, before: int) -> list[list[OutboxButton]]:
     return [
-        [OutboxButton(text=str(n), data=f"{RATE}{meeting_id}:{n}") for n in row]
+        [OutboxButton(text=str(n), data=f"{RATE}{meeting_id}:{before}:{n}") for n in row]
         for row in (range(0, 6), range(6, 11))
     ]
 
 
-def _reply_confidence(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
+def _reply_confidence(meeting_id: int, before: int) -> tuple[tuple[Button, ...], ...]:
     return tuple(
-        tuple(Button(Text("checkin.number", {"n": n}), data=f"{RATE}{meeting_id}:{n}") for n in row)
+        tuple(
+            Button(Text("checkin.number", {"n": n}), data=f"{RATE}{meeting_id}:{before}:{n}")
+            for n in row
+        )
         for row in (range(0, 6), range(6, 11))
     )
+
+
+def _rating(data: str) -> tuple[int, int, int]:
+    """Meeting, round and confidence of a confidence key. Keys sent before keyboards had
+    rounds (MEETING:CONFIDENCE) count as the first round's."""
+    if data.removeprefix(RATE).count(":") == 1:
+        meeting_id, value = _numbers(data, RATE, 2)
+        return meeting_id, 0, value
+    meeting_id, before, value = _numbers(data, RATE, 3)
+    return meeting_id, before, value
 
 
 def figures_line(meeting: Meeting, cell: Week, group_id: int, shown: WeeklyPatterns) -> Text:

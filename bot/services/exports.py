@@ -561,7 +561,7 @@ class ExportService:
             rows, changes = outcomes.table(exported, _scope(exported, read.everyone))
             writer.start("outcomes", _columns("outcomes"))
             writer.rows(rows)
-            chart = self._chart(writer, list(items), changes, language)
+            chart = self._chart(writer, changes, language)
             drawn = (
                 Chart.DRAWN
                 if chart is not None
@@ -580,25 +580,29 @@ class ExportService:
         return ExportResult(weeks, len(rows), broadcasts, chart, drawn)
 
     def _chart(
-        self,
-        writer: TableWriter,
-        items: list[str],
-        changes: dict[str, list[float | None]],
-        language: str,
+        self, writer: TableWriter, changes: dict[str, list[float | None]], language: str
     ) -> bytes | None:
         """The mean change for everyone and by engagement level as bars, if any may be
         shown."""
         if not any(value is not None for series in changes.values() for value in series):
             return None
+        chart = bar_chart(*self.outcome_drawing(changes, language))
+        writer.add_file("outcomes.png", chart)
+        return chart
+
+    def outcome_drawing(
+        self, changes: dict[str, list[float | None]], language: str
+    ) -> tuple[str, list[str], dict[str, list[float | None]], str]:
+        """What the outcome chart draws (``bot/formats/charts.py``'s ``bar_figure``), all in
+        ``language``: its title, the survey items' short names along the axis (in the
+        survey's order, as ``changes`` has them), a series per engagement level, the note."""
         t = self._translator
-        chart = bar_chart(
+        return (
             t.text(language, "export.chart-title"),
-            items,
+            [item.name(language) for item in self._survey.items],
             {t.text(language, LEVEL_KEYS[level]): values for level, values in changes.items()},
             t.text(language, "export.chart-note", small=self._stats.small_numbers),
         )
-        writer.add_file("outcomes.png", chart)
-        return chart
 
 
 def _columns(table: str) -> list[str]:

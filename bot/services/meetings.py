@@ -35,7 +35,6 @@ import re
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -43,7 +42,7 @@ from bot.errors import DomainError
 from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
 from bot.public_holidays import holiday_name
-from bot.replies import Button, Reply, column
+from bot.replies import PAGE_ENTRIES, Button, Reply, column, list_page, page_of
 from bot.services.access import load_actor, managed_group, require_staff, visible_groups
 from bot.services.broadcasts import CANCEL as BROADCAST_CANCEL
 from bot.services.broadcasts import BroadcastService
@@ -67,7 +66,6 @@ from storage.meetings import Calendar, CalendarQuestion, Meeting, MeetingChange,
 from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 LATE_LIMIT = dt.timedelta(hours=12)
 REMINDERS = (ScheduleKind.EVENING, ScheduleKind.BEFORE)
@@ -95,9 +93,7 @@ CANCEL_MEETING = "mt:x:"  # mt:x:MEETING
 CANCEL_ITEM = "mt:i:"  # mt:i:ITEM
 SCHEDULE_PAGE = "mt:p:"  # mt:p:GROUP:PAGE (from 0)
 SCHEDULE_GROUPS = "mt:g:"  # mt:g:PAGE (from 0): which group's schedule
-PAGE_ENTRIES = 10  # lines (each with its own button) on a page of /schedule
 PAGE_GROUPS = 10  # group buttons on a page of the choice
-SCHEDULE_LIMIT = 3000  # characters of a page of /schedule, well under Telegram's 4096
 LABEL_LIMIT = 30  # characters of a cancel button: one row on a phone, not cut off
 # a change to several meetings, asked first
 CONFIRM_CHANGE = "mt:ok:"  # + the question's token
@@ -175,23 +171,6 @@ def _local(moment: dt.datetime, timezone: str) -> PerLanguage:
     """``ma 7.12. 18:00``: a moment's weekday, date and time in the group's zone."""
     local = moment.astimezone(ZoneInfo(timezone))
     return days_and_times([(local.date(), f"{local:%H:%M}")])
-
-
-def _page(
-    entries: Sequence[_T], page: int, size: int, turn: str
-) -> tuple[Sequence[_T], tuple[Button, ...]]:
-    """Page ``page`` (from 0) of ``entries``, ``size`` to a page, with Previous and Next
-    buttons (``turn`` and the page's number) where there is a page to turn to. A page that
-    is not there (a stale or forged button) is refused in words."""
-    pages = max(1, -(-len(entries) // size))
-    if not 0 <= page < pages:
-        raise DomainError("schedule.page-gone")
-    buttons = []
-    if page > 0:
-        buttons.append(Button(Text("staff.previous"), f"{turn}{page - 1}"))
-    if page < pages - 1:
-        buttons.append(Button(Text("staff.next"), f"{turn}{page + 1}"))
-    return entries[page * size : (page + 1) * size], tuple(buttons)
 
 
 def days_of(meetings: Sequence[Meeting]) -> PerLanguage:
@@ -453,13 +432,14 @@ class MeetingService:
         groups = await self._schedule_groups(actor_id)
         if not groups:
             return Reply.of("schedule.empty")
-        shown, turn = _page(groups, page, PAGE_GROUPS, SCHEDULE_GROUPS)
+        shown = page_of(groups, page, PAGE_GROUPS, SCHEDULE_GROUPS, "schedule.page-gone")
+        turn = shown.turn
         buttons = [
             Button(
                 Lines((Cut(group.name, LABEL_LIMIT - 12), f"(#{group.id})"), sep=" "),
                 f"{SCHEDULE_PAGE}{group.id}:0",
             )
-            for group in shown
+            for group in shown.entries
         ]
         return Reply(
             Text("schedule.which-group"), (*column(buttons), turn) if turn else column(buttons)
@@ -505,26 +485,28 @@ class MeetingService:
             return Reply.of("schedule.group-empty", group=group.name)
         entries.sort(key=lambda entry: entry[0])
         numbered = list(enumerate(entries, start=1))
-        shown, turn = _page(numbered, page, PAGE_ENTRIES, f"{SCHEDULE_PAGE}{group.id}:")
-        pages = -(-len(numbered) // PAGE_ENTRIES)
+        shown = page_of(
+            numbered, page, PAGE_ENTRIES, f"{SCHEDULE_PAGE}{group.id}:", "schedule.page-gone"
+        )
         header = (
-            Text("schedule.page-header", {"group": group.name, "page": page + 1, "pages": pages})
-            if pages > 1
+            Text(
+                "schedule.page-header",
+                {"group": group.name, "page": page + 1, "pages": shown.count},
+            )
+            if shown.count > 1
             else Text("schedule.group-header", {"group": group.name})
         )
-        lines: list[Words] = [header]
-        buttons: list[Button] = []
-        for number, (at, entry, data) in shown:
-            lines.append(Lines((f"{number}.", entry), sep=" "))
+        page_lines: list[tuple[Words, Button | None]] = []
+        for number, (at, entry, data) in shown.entries:
+            button = None
             if data is not None:
                 local = at.astimezone(ZoneInfo(zone))
                 when = f"{local.day}.{local.month}. {local:%H:%M}"
                 label = Text("schedule.cancel-button", {"number": number, "when": when})
-                buttons.append(Button(Cut(label, LABEL_LIMIT), data))
+                button = Button(Cut(label, LABEL_LIMIT), data)
+            page_lines.append((Lines((f"{number}.", entry), sep=" "), button))
         back = (Button(Text("schedule.all-groups"), f"{SCHEDULE_GROUPS}0"),) if several else ()
-        last_row = (*turn, *back)
-        keyboard = (*column(buttons), last_row) if last_row else column(buttons)
-        return Reply(Cut(Lines(tuple(lines)), SCHEDULE_LIMIT), keyboard)
+        return list_page(header, page_lines, (*shown.turn, *back))
 
     async def _schedule_groups(self, actor_id: int) -> list[Group]:
         async with self._database.transaction() as tx:
