@@ -27,7 +27,7 @@ renders every message with counts 0, 1, 2 and 5 in every language.
 ``str`` (a name, an emoji: shown as it is), a catalog ``Text``, ``Lines`` of those, words
 that differ by language without being in the catalogs (``PerLanguage``: a weekday, a
 decimal comma, a tip's first words) and a ``Cut`` of any of them. Numbers and weekday names
-come from Babel's locale data (``decimal``, ``bot.when.SHORT_WEEKDAYS``), not hand-kept lists.
+come from Babel's locale data (``decimal``, ``bot.dates.SHORT_WEEKDAYS``), not hand-kept lists.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import string
 
 import pytest
 
+from bot.dates import SHORT_WEEKDAYS, day_and_time
 from bot.i18n import LOCALES_DIR, Text, Translator, catalog_keys, catalog_plurals, decimal
 from bot.settings import LANGUAGES
-from bot.when import SHORT_WEEKDAYS, day_and_time
 
 COUNTS = (0, 1, 2, 5)
 TRANSLATOR = Translator.load()
@@ -185,5 +185,5 @@ def test_numbers_and_weekdays_are_written_the_readers_way() -> None:
     assert TRANSLATOR.render("fi", decimal("x")) == "x"  # a hidden figure stays as it is
     tuesday = dt.date(2026, 12, 8)
     shown = {language: day_and_time(tuesday, "14:00", language) for language in LANGUAGES}
-    assert shown == {"fi": "ti 8.12. 14:00", "sv": "tis 8.12. 14:00", "en": "Tue 8.12. 14:00"}
+    assert shown == {"fi": "ti 8.12. 14.00", "sv": "tis 8.12 14.00", "en": "Tue, 8 Dec, 14.00"}
     assert [SHORT_WEEKDAYS[language][6] for language in LANGUAGES] == ["su", "sön", "Sun"]

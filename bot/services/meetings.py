@@ -39,6 +39,14 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dates import (
+    clock,
+    clock_words,
+    day_and_time,
+    days_and_times,
+    moment_words,
+    short_moment_words,
+)
 from bot.errors import DomainError
 from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
@@ -52,14 +60,7 @@ from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
 from bot.typed import without_controls
-from bot.when import (
-    WhenError,
-    day_and_time,
-    days_and_times,
-    format_local,
-    parse_dates,
-    parse_weekly,
-)
+from bot.when import WhenError, parse_dates, parse_weekly
 from storage import Database, Transaction
 from storage.analytics import season_origin
 from storage.groups import Group
@@ -167,14 +168,14 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
 
 
 def meeting_when(meeting: Meeting, language: str) -> str:
-    """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
+    """``ti 8.12. 14.00``: the weekday in the reader's language, the date, the time."""
     return day_and_time(meeting.local_date, meeting.local_time, language)
 
 
 def _local(moment: dt.datetime, timezone: str) -> PerLanguage:
-    """``ma 7.12. 18:00``: a moment's weekday, date and time in the group's zone."""
+    """``ma 7.12. 18.00``: a moment's weekday, date and time in the group's zone."""
     local = moment.astimezone(ZoneInfo(timezone))
-    return days_and_times([(local.date(), f"{local:%H:%M}")])
+    return days_and_times([(local.date(), local.time())])
 
 
 def _page(
@@ -422,14 +423,14 @@ class MeetingService:
         return Reply.of(
             "meetings.rhythm",
             group=group.name,
-            evening=calendar.remind_evening_at or off,
+            evening=clock_words(calendar.remind_evening_at) if calendar.remind_evening_at else off,
             before=calendar.remind_minutes_before or off,
             midweek=(
-                f"+{calendar.midweek_days_after} {calendar.midweek_at}"
+                Lines((f"+{calendar.midweek_days_after}", clock_words(calendar.midweek_at)), " ")
                 if calendar.midweek_days_after is not None and calendar.midweek_at
                 else off
             ),
-            quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
+            quiet=Lines((clock_words(calendar.quiet_from), clock_words(calendar.quiet_until)), "–"),
             checkins=on if calendar.checkins else off,
             follow_ups=on if calendar.follow_ups else off,
         )
@@ -517,8 +518,7 @@ class MeetingService:
         for number, (at, entry, data) in shown:
             lines.append(Lines((f"{number}.", entry), sep=" "))
             if data is not None:
-                local = at.astimezone(ZoneInfo(zone))
-                when = f"{local.day}.{local.month}. {local:%H:%M}"
+                when = short_moment_words(at, zone)
                 label = Text("schedule.cancel-button", {"number": number, "when": when})
                 buttons.append(Button(Cut(label, LABEL_LIMIT), data))
         back = (Button(Text("schedule.all-groups"), f"{SCHEDULE_GROUPS}0"),) if several else ()
@@ -545,7 +545,7 @@ class MeetingService:
         item, group = await self.cancel_message(actor_id, item_id)
         return Reply.of(
             "schedule.message-cancelled",
-            when=format_local(item.due_at, group.timezone),
+            when=moment_words(item.due_at, group.timezone),
             what=Text(_ITEM_KEYS[item.kind]),
         )
 
@@ -1117,7 +1117,8 @@ class MeetingService:
                 where=where,
             )
         elif item.kind == ScheduleKind.BEFORE:
-            text = t.text(language, "schedule.before", time=meeting.local_time, where=where)
+            time = clock(meeting.local_time, language)
+            text = t.text(language, "schedule.before", time=time, where=where)
         elif item.kind == ScheduleKind.AT_HOME:
             tip_key, tip = await self._tips.for_group_in(tx, group)
             tip_text = (
