@@ -114,6 +114,13 @@ def decimal(number: str) -> PerLanguage:
     return PerLanguage.of(lambda language: format_decimal(value, pattern, locale=language))
 
 
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """``1 group``, ``2 groups``, ``1 person``, ``0 people``: a count and an English noun in
+    its number, for the command line and the logs (which speak English; what people read
+    goes through the catalogs' ``ngettext``). ``other`` defaults to ``one`` with an ``s``."""
+    return f"{count} {one if count == 1 else other or one + 's'}"
+
+
 def normalize_language(code: str | None) -> Language | None:
     """Map Telegram's IETF tag (``fi``, ``sv-FI``, ``en-gb``) to one of ours, or None."""
     if not code:

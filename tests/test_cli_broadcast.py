@@ -40,7 +40,7 @@ async def test_text_and_file_from_the_command_line_reach_the_groups(
     picture.write_bytes(b"\xff\xd8\xff picture")
 
     status, out, _ = await kannustin(bot, "--group", "-100", "--text", "From the office")
-    assert (status, out) == (0, "broadcast 1: 1 groups, now\n")
+    assert (status, out) == (0, "broadcast 1: 1 group, now\n")
     text = await emulator.wait_for(
         "sendMessage", chat_id=walking.id, where=lambda c: c.text == "From the office"
     )

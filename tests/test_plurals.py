@@ -92,7 +92,7 @@ NOUNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Parameters that are words, not numbers (a date, a time): filled with a sample, so that
 # "8.12. tapaaminen" is not read as a count of meetings; every other one gets the count.
-WORD_PARAMETERS = {"when": "8.12.", "days": "ti 8.12.", "time": "14:00", "until": "8.12."}
+WORD_PARAMETERS = {"when": "8.12.", "days": "ti 8.12.", "time": "14.00", "until": "8.12."}
 NUMBER_AND_WORDS = re.compile(r"(?<![\d#/.,–\-])(\d+) (\w+)(?: (\w+))?")
 
 
