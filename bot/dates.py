@@ -172,10 +172,15 @@ def groups_words(
 
 
 def days_and_times(days: Sequence[tuple[dt.date, dt.time | str]]) -> PerLanguage:
-    """``day_and_time`` of each, in a sentence, in every language."""
-    return PerLanguage.of(
-        lambda language: ", ".join(day_and_time(day, time, language) for day, time in days)
-    )
+    """``day_and_time`` of each, in a sentence, in every language: ``ti 8.12. 14.00, ti
+    15.12. 14.00``; ``Tue, 8 Dec, 14.00; Tue, 15 Dec, 14.00`` (items that hold commas are
+    kept apart by semicolons)."""
+
+    def listed(language: str) -> str:
+        shown = [day_and_time(day, time, language) for day, time in days]
+        return ("; " if any("," in item for item in shown) else ", ").join(shown)
+
+    return PerLanguage.of(listed)
 
 
 # the weekdays as a meeting's day is shown, Monday first: Babel's (CLDR) abbreviations,

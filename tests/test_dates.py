@@ -86,7 +86,7 @@ def test_words_are_rendered_in_the_readers_language() -> None:
         "8 Dec 2026, 14.00",
     ]
     days = days_and_times([(TUESDAY, "14:00"), (dt.date(2026, 12, 15), "09:30")])
-    assert translator.render("en", days) == "Tue, 8 Dec, 14.00, Tue, 15 Dec, 9.30"
+    assert translator.render("en", days) == "Tue, 8 Dec, 14.00; Tue, 15 Dec, 9.30"
     inside = Text("schedule.message-cancelled", {"when": when, "what": "x"})
     assert "8.12.2026 14.00" in translator.render("sv", inside)
     assert translator.render(None, when) == "8.12.2026 14.00"  # the default: Finnish

@@ -1160,7 +1160,7 @@ class MeetingService:
     ) -> None:
         """Tell the group, in its language, through the outbox."""
         t, language = self._translator, group.language
-        days = ", ".join(meeting_when(meeting, language) for meeting in meetings)
+        days = t.render(language, days_of(meetings))
         count = len(meetings)  # picks "Tapaaminen on peruttu" or "Tapaamiset on peruttu"
         if status == MeetingStatus.CANCELLED:
             text = t.text(language, "schedule.cancelled", days=days, count=count)
