@@ -12,7 +12,15 @@ import string
 import pytest
 
 from bot.dates import SHORT_WEEKDAYS, day_and_time
-from bot.i18n import LOCALES_DIR, Text, Translator, catalog_keys, catalog_plurals, decimal
+from bot.i18n import (
+    LOCALES_DIR,
+    Text,
+    Translator,
+    catalog_keys,
+    catalog_plurals,
+    counted,
+    decimal,
+)
 from bot.settings import LANGUAGES
 
 COUNTS = (0, 1, 2, 5)
@@ -168,6 +176,37 @@ def test_the_issues_examples_read_right() -> None:
     )
     assert render("sv", "schedule.cancelled", days="d", count=4).startswith("Träffarna är")
     assert render("en", "schedule.cancelled", days="d", count=4).startswith("The meetings are")
+
+
+def test_ending_a_role_names_the_groups_in_their_number() -> None:
+    """The question before ending a role once said "ohjaa ryhmiä: {groups}" for one group."""
+
+    def asked(language: str, led: Text) -> str:
+        params = {"name": "Tuula", "role": "r", "organisation": "Espoo", "minutes": 5}
+        return TRANSLATOR.render(language, Text("staff.ask-role", params | {"led": led}))
+
+    def groups(count: int, names: str) -> Text:
+        return Text("staff.ask-role-groups", {"count": count, "groups": names})
+
+    assert "hän enää ohjaa ryhmää #1 Kävely. Hänelle, ryhmän muille" in asked(
+        "fi", groups(1, "#1 Kävely")
+    )
+    assert "hän enää ohjaa ryhmiä: #1 Kävely, #2 Jooga. Hänelle, ryhmien muille" in asked(
+        "fi", groups(2, "#1 Kävely, #2 Jooga")
+    )
+    assert "leder inte längre gruppen #1 Kävely. Hen, gruppens" in asked(
+        "sv", groups(1, "#1 Kävely")
+    )
+    assert "They, the group's other instructors" in asked("en", groups(1, "#1 Walking"))
+    assert "they lead no group. They and the coordinators are told." in asked(
+        "en", Text("staff.ask-role-no-groups")
+    )
+
+
+def test_the_command_line_counts_in_english() -> None:
+    assert [counted(n, "group") for n in (0, 1, 2)] == ["0 groups", "1 group", "2 groups"]
+    assert counted(1, "person", "people") == "1 person"
+    assert counted(5, "person", "people") == "5 people"
 
 
 def test_a_plural_message_needs_its_count() -> None:

@@ -59,5 +59,8 @@ def validate_content(directory: Path, surveys: Path = SURVEYS_DIR) -> int:
     for theme in themes:
         print(f"  {theme.value}: {sum(1 for tip in library if tip.theme == theme)}")
     for survey in found.surveys.values():
-        print(f"survey {survey.id}: {len(survey.items)} items, each in fi, sv and en: valid")
+        print(
+            f"survey {survey.id}: {counted(len(survey.items), 'item')}, "
+            "each in fi, sv and en: valid"
+        )
     return EXIT_OK
