@@ -5,24 +5,21 @@ from here (what people type is read by ``bot.when``). The locales are Finland's:
 ``fi_FI``, ``sv_FI`` and ``en_FI`` (``LOCALES``), so the data is CLDR's, not a hand-kept
 list, and each language reads as it does in Finland. What Babel prints, and so the bot:
 
-============  ================  ===============  ====================
-              fi                sv               en
-============  ================  ===============  ====================
-day           ``8.12.``         ``8.12``         ``8 Dec``
-date          ``8.12.2026``     ``8.12.2026``    ``8 Dec 2026``
-time          ``14.00``         ``14.00``        ``14.00``
-meeting       ``ti 8.12. 14.00``  ``tis 8.12 14.00``  ``Tue, 8 Dec, 14.00``
-date-time     ``8.12.2026 14.00``  ``8.12.2026 14.00``  ``8 Dec 2026, 14.00``
-range         ``8.–15.12.``     ``8–15.12``      ``8 – 15 Dec`` (thin spaces)
-============  ================  ===============  ====================
+    what        fi                  sv                  en
+    day         8.12.               8.12                8 Dec
+    date        8.12.2026           8.12.2026           8 Dec 2026
+    time        14.00, 9.05         14.00, 09.05        14.00, 9.05
+    meeting     ti 8.12. 14.00      tis 8.12 14.00      Tue, 8 Dec, 14.00
+    date-time   8.12.2026 14.00     8.12.2026 14.00     8 Dec 2026, 14.00
 
 The choice (``_SKELETONS``): Finnish and Swedish take the numeric day and month their
 readers write (CLDR skeletons ``Md``, ``yMd``, ``MEd``). English takes the month's short
-name (``MMMd``, ``yMMMd``, ``MMMEd``): en_FI's numeric ``08/12`` reads as 12 August to
-many English readers, ``8 Dec`` to none, and is as short on a phone. Times are the 24-hour
-``Hm`` of each locale, with the period Finland writes between hours and minutes (sv adds a
-leading zero: ``09.05``). A date and a time are joined by the locale's own date-time
-pattern (``{1} {0}``; en ``{1}, {0}``).
+name (``MMMd``, ``yMMMd``, ``MMMEd``): en_FI's numeric ``08/12`` (8 December) reads as
+August 12 to many English readers, ``8 Dec`` to none, and is as short on a phone. Times
+are the 24-hour ``Hm`` of each locale, with the period Finland writes between hours and
+minutes (sv adds a leading zero: ``09.05``). A date and a time are joined by the
+locale's own date-time pattern (``{1} {0}``; en ``{1}, {0}``), and a list of English
+meetings, whose items hold commas, is kept apart by semicolons.
 
 Machine-readable columns (ISO dates in CSV and XLSX data sheets, file names, the audit
 log's timestamps) are not shown through here: they stay ISO.
@@ -40,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_interval, format_skeleton, get_datetime_format, get_day_names
+from babel.dates import format_skeleton, get_datetime_format, get_day_names
 
 from bot.i18n import PerLanguage
 from bot.settings import LANGUAGES
@@ -123,15 +120,6 @@ def day_month_time(moment: dt.datetime, timezone: str, language: str) -> str:
     line of a list), in ``timezone``."""
     local = local_time(moment, timezone)
     return _joined(day_month(local.date(), language), clock(local.time(), language), language)
-
-
-def date_range(first: dt.date, last: dt.date, language: str) -> str:
-    """``8.–15.12.``, ``8–15.12``, ``8–15 Dec``: days from ``first`` to ``last`` (one day
-    when they are the same), the year understood."""
-    if first == last:
-        return day_month(first, language)
-    skeleton = _skeletons(language).day
-    return format_interval(first, last, skeleton, locale=_locale(language))
 
 
 def for_groups(
