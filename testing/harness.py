@@ -14,10 +14,10 @@ from bot.clock import FixedClock, SystemClock
 from bot.i18n import Translator
 from bot.runtime.app import build_application
 from bot.runtime.context import KannustinApplication
-from bot.services.meetings import SET_CALENDAR, SKIP_HOLIDAYS
 from bot.runtime.telegram_setup import ALLOWED_UPDATES
 from bot.runtime.wiring import Services, build_services
 from bot.services import buttons
+from bot.services.meetings import SET_CALENDAR, SKIP_HOLIDAYS
 from bot.settings import Settings
 from content import load_library
 from emulator import WAIT_TIMEOUT, ApiCall, BotApiEmulator, Chat
