@@ -1,7 +1,7 @@
 """Dates and times as people read them, end to end, in the group's language: a Swedish
-group reads ``tis 1.12 09.05``, an English one ``Tue, 1 Dec, 9.05`` in its reminders; the
-instructor's /rhythm and /schedule show times the same way; what people type (``9:05``)
-is read as before."""
+group reads ``tis 1.12 09.05``, an English one ``Tue, 1 Dec, 9.05`` in its calendar and
+reminders; the instructor's /rhythm and /schedule show times the same way; what people
+type (``9:05``, ``19.30``) is read as before."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.test_e2e_checkins import fire_at, helsinki
 
 CASES = {
     "sv": {
+        "told": "• tis 1.12 09.05",
         "evening": "Påminnelse: i morgon är det gruppträff (1/2), tis 1.12 09.05.",
         "before": "Träffen börjar i dag kl. 09.05.",
         "rhythm": ("Påminnelse kvällen innan: 19.30", "Tyst tid: 21.00–08.00"),
@@ -22,6 +23,7 @@ CASES = {
         "button": "1: 30.11 19.30",
     },
     "en": {
+        "told": "• Tue, 1 Dec, 9.05",
         "evening": "Reminder: tomorrow is our group meeting (1/2), Tue, 1 Dec, 9.05.",
         "before": "Our meeting starts today at 9.05.",
         "rhythm": ("Reminder the evening before: 19.30", "Quiet hours: 21.00–8.00"),
@@ -39,7 +41,12 @@ async def test_a_group_reads_its_meetings_dates_and_times_in_its_language(
     emulator = bot.emulator
     ilkka = emulator.user(3000, "Ilkka", language_code=language)
     group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
-    await bot.say(ilkka, "/meetings ti 9:05 1.12. x2 Kirjasto", chat=group)
+    mark = emulator.mark()
+    await bot.set_meetings(ilkka, "/meetings ti 9:05 1.12. x2 Kirjasto", chat=group)
+    told = await emulator.wait_for(
+        "sendMessage", chat_id=group.id, after=mark, where=lambda c: (c.text or "")[:1] == "📅"
+    )
+    assert said["told"] in (told.text or "").splitlines()
     rhythm = await bot.say(ilkka, "/rhythm evening 19.30", chat=group)  # typed with a point
     lines = (rhythm.text or "").splitlines()
     for shown in said["rhythm"]:
