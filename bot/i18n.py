@@ -17,7 +17,8 @@ the language (its ``Plural-Forms`` header: fi, sv and en all have ``n != 1``, so
     msgstr[1] "Ajastettu: {when}, {count} ryhmää ..."
 
 ``Text("broadcast.scheduled", {"count": 2, "when": ...})`` then picks the form for 2 (the
-Finnish partitive "2 ryhmää", "1 ryhmä"). The count parameter must be an ``int``; it need
+Finnish partitive "2 ryhmää", "1 ryhmä"). The count parameter must be an ``int``, and is
+written with Babel's grouping ("1 234 osallistujaa", "1,234 participants"); it need
 not appear in the text ("Tapaamiset on peruttu: {days}" is chosen by a ``count`` of days).
 A message with several counts takes each as a ``Text`` parameter of its own plural key
 (``privacy.count-consents``), so every number picks its own form. tests/test_plurals.py
@@ -188,7 +189,9 @@ class Translator:
         if template in (key, plural):
             log.warning("message key %r missing for language %s", key, language)
             template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, plural, n)
-        return template.format(**params)
+        # a count is a number of things, never an id: written as the language writes one
+        shown = format_decimal(n, locale=language or self.default)
+        return template.format(**{**params, count: shown})
 
     def render(self, language: str | None, words: Words) -> str:
         """``words`` in ``language`` (None: the default); parameters that are themselves

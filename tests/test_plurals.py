@@ -203,6 +203,17 @@ def test_ending_a_role_names_the_groups_in_their_number() -> None:
     )
 
 
+def test_a_large_count_is_written_as_its_language_writes_numbers() -> None:
+    def scheduled(language: str, count: int) -> str:
+        params = {"count": count, "when": "w", "number": 1234}
+        return TRANSLATOR.render(language, Text("broadcast.scheduled", params))
+
+    assert "1\xa0234 ryhmää (lähetys #1234)" in scheduled("fi", 1234)
+    assert "1\xa0234 grupper" in scheduled("sv", 1234)
+    assert "1,234 groups (broadcast #1234)" in scheduled("en", 1234)  # an id stays as it is
+    assert "999 groups" in scheduled("en", 999)
+
+
 def test_the_command_line_counts_in_english() -> None:
     assert [counted(n, "group") for n in (0, 1, 2)] == ["0 groups", "1 group", "2 groups"]
     assert counted(1, "person", "people") == "1 person"
