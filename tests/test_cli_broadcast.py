@@ -91,7 +91,7 @@ async def test_bad_input_exits_2_with_one_line(bot: RunningBot, tmp_path: Path) 
             "--all",
             "--text",
             "x" * 4097,
-        ): "kannustin: The text is too long: at most 4096 characters.\n",
+        ): "kannustin: The text is too long: at most 4,096 characters.\n",
     }
     for arguments, expected in cases.items():
         status, out, err = await kannustin(bot, *arguments)

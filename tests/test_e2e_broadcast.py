@@ -289,11 +289,11 @@ async def test_bad_input_gets_a_clear_answer_and_sends_nothing(bot: RunningBot) 
     ilkka, walking, _ = await two_groups(bot)
 
     too_long = await bot.say(ilkka, "x" * 4097)
-    assert too_long.text == "The text is too long: at most 4096 characters."
+    assert too_long.text == "The text is too long: at most 4,096 characters."
     mark = emulator.mark()
     await emulator.send_media(ilkka, "photo", caption="y" * 1025)
     caption = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
-    assert caption.text == "The caption is too long: at most 1024 characters."
+    assert caption.text == "The caption is too long: at most 1,024 characters."
 
     await emulator.send_text(ilkka, "A tip")
     offer = await emulator.wait_for(
