@@ -17,7 +17,8 @@ the language (its ``Plural-Forms`` header: fi, sv and en all have ``n != 1``, so
     msgstr[1] "Ajastettu: {when}, {count} ryhmää ..."
 
 ``Text("broadcast.scheduled", {"count": 2, "when": ...})`` then picks the form for 2 (the
-Finnish partitive "2 ryhmää", "1 ryhmä"). The count parameter must be an ``int``; it need
+Finnish partitive "2 ryhmää", "1 ryhmä"). The count parameter must be an ``int``, and is
+written with Babel's grouping ("1 234 osallistujaa", "1,234 participants"); it need
 not appear in the text ("Tapaamiset on peruttu: {days}" is chosen by a ``count`` of days).
 A message with several counts takes each as a ``Text`` parameter of its own plural key
 (``privacy.count-consents``), so every number picks its own form. tests/test_plurals.py
@@ -27,7 +28,7 @@ renders every message with counts 0, 1, 2 and 5 in every language.
 ``str`` (a name, an emoji: shown as it is), a catalog ``Text``, ``Lines`` of those, words
 that differ by language without being in the catalogs (``PerLanguage``: a weekday, a
 decimal comma, a tip's first words) and a ``Cut`` of any of them. Numbers and weekday names
-come from Babel's locale data (``decimal``, ``bot.when.SHORT_WEEKDAYS``), not hand-kept lists.
+come from Babel's locale data (``decimal``, ``bot.dates.SHORT_WEEKDAYS``), not hand-kept lists.
 """
 
 from __future__ import annotations
@@ -114,6 +115,13 @@ def decimal(number: str) -> PerLanguage:
     return PerLanguage.of(lambda language: format_decimal(value, pattern, locale=language))
 
 
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """``1 group``, ``2 groups``, ``1 person``, ``0 people``: a count and an English noun in
+    its number, for the command line and the logs (which speak English; what people read
+    goes through the catalogs' ``ngettext``). ``other`` defaults to ``one`` with an ``s``."""
+    return f"{count} {one if count == 1 else other or one + 's'}"
+
+
 def normalize_language(code: str | None) -> Language | None:
     """Map Telegram's IETF tag (``fi``, ``sv-FI``, ``en-gb``) to one of ours, or None."""
     if not code:
@@ -181,7 +189,9 @@ class Translator:
         if template in (key, plural):
             log.warning("message key %r missing for language %s", key, language)
             template = self._catalogs[REFERENCE_LANGUAGE].ngettext(key, plural, n)
-        return template.format(**params)
+        # a count is a number of things, never an id: written as the language writes one
+        shown = format_decimal(n, locale=language or self.default)
+        return template.format(**{**params, count: shown})
 
     def render(self, language: str | None, words: Words) -> str:
         """``words`` in ``language`` (None: the default); parameters that are themselves

@@ -7,14 +7,16 @@ Accepted, case-insensitive, with ``klo``/``kl``/``at`` optional before the time 
 - a weekday: ``ti 14:00``, ``tiistai 14``, ``tis kl 14``, ``tisdag 14.00``, ``tue 2:00``,
   ``tuesday 14`` (the next such day; today if the time is still ahead)
 - ``tänään 18``/``idag 18``/``today 18``, ``huomenna 9``/``imorgon 9``/``tomorrow 9``
-- a time alone, ``14:00``: today
+- a time alone, ``14:00`` or ``14.00``: today (``3.12`` alone is a day: two digits after
+  the point are a time only when they cannot be a month, so ``14.00`` and ``9.30`` are times
+  and ``14.05`` is the 14th of May; ``klo 14.05`` is a time)
 
 A date without a year is the next such date. The result is an aware UTC datetime; a time
 that does not exist locally (the hour skipped when clocks go forward) moves forward with
 the clock. Anything else raises ``WhenError`` with the message key to show.
 
-Times are shown the same way (``format_local``), in the zone of the group they concern;
-``format_for_groups`` says what a time that concerns groups in several zones shows.
+How dates and times are shown, in the reader's language, is ``bot.dates``: Babel's, so
+the bot shows ``14.00`` in Finnish and reads both ``14.00`` and ``14:00``.
 
 A date is read only within ``EARLIEST_YEAR`` .. ``LATEST_YEARS`` years from now (a
 programme runs for weeks, its follow-ups for months): a year outside that is refused as
@@ -27,14 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel.dates import get_day_names
-
 from bot.errors import DomainError
-from bot.i18n import PerLanguage
-from bot.settings import LANGUAGES
 
 _WEEKDAYS = {
     # Finnish
@@ -171,6 +168,8 @@ def _day_and_time(text: str, local_now: dt.datetime) -> tuple[dt.date, int, int]
         year_in_range(int(match["year"]), today)
         day = _date(int(match["year"]), int(match["month"]), int(match["day"]))
         return day, *_clock(match, default_hour=9)
+    if (match := _TIME_ONLY.match(text)) and not _could_be_month(match["minute"]):
+        return today, *_clock(match, default_hour=None)
     if match := _DOTTED.match(text):
         if match["year"]:
             year_in_range(int(match["year"]), today)
@@ -195,6 +194,12 @@ def _day_and_time(text: str, local_now: dt.datetime) -> tuple[dt.date, int, int]
                 day += dt.timedelta(days=7)
             return day, hour, minute
     raise WhenError("when.unparseable")
+
+
+def _could_be_month(minutes: str | None) -> bool:
+    """Whether the digits after a point could be a month: a lone ``3.12`` is a day, but
+    ``14.00``, ``9.30`` or ``18.45`` (how the bot itself shows a time) is a time."""
+    return minutes is not None and 1 <= int(minutes) <= 12
 
 
 def _clock(match: re.Match[str], default_hour: int | None) -> tuple[int, int]:
@@ -226,45 +231,6 @@ def _localize(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     lands an hour later (03:30 becomes 04:30), and a repeated one when they go back is
     its first occurrence."""
     return naive.replace(tzinfo=zone).astimezone(dt.UTC)
-
-
-def format_local(moment: dt.datetime, timezone: str) -> str:
-    """``3.12.2026 klo 09:00``-style without words: ``3.12.2026 09:00``."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
-
-
-def format_for_groups(
-    moment: dt.datetime, zones: Sequence[str], *, typed_in: str | None = None
-) -> str:
-    """A time that concerns several groups (a broadcast's), shown once: in the zone it was
-    typed in, by default the first group's (where ``BroadcastService.send_draft`` reads
-    it); when that is not every group's zone, the zone is named,
-    ``3.12.2026 09:00 Europe/Helsinki``, so nobody takes it for their own local time."""
-    shown_in = typed_in or zones[0]
-    shown = format_local(moment, shown_in)
-    return shown if all(zone == shown_in for zone in zones) else f"{shown} {shown_in}"
-
-
-# the weekdays as a meeting's day is shown, Monday first: Babel's (CLDR) abbreviations,
-# ma ti ke, mån tis ons, Mon Tue Wed
-SHORT_WEEKDAYS: dict[str, tuple[str, ...]] = {
-    str(language): tuple(get_day_names("abbreviated", locale=language)[day] for day in range(7))
-    for language in LANGUAGES
-}
-
-
-def day_and_time(day: dt.date, time: str, language: str) -> str:
-    """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
-    name = SHORT_WEEKDAYS.get(language, SHORT_WEEKDAYS["fi"])[day.weekday()]
-    return f"{name} {day.day}.{day.month}. {time}"
-
-
-def days_and_times(days: Sequence[tuple[dt.date, str]]) -> PerLanguage:
-    """``day_and_time`` of each, in a sentence, in every language."""
-    return PerLanguage.of(
-        lambda language: ", ".join(day_and_time(day, time, language) for day, time in days)
-    )
 
 
 # Date ranges and weekly slots (the meeting calendar) -------------------------------------

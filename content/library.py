@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.i18n import counted
+
 M = TypeVar("M", bound=BaseModel)
 TIPS_DIR = Path(__file__).with_name("tips")
 MEDIA_DIR = Path(__file__).with_name("media")
@@ -125,7 +127,7 @@ class ContentError(Exception):
     """The library has problems; ``problems`` lists each as ``file: field: message``."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the tip library")
+        super().__init__(f"{counted(len(problems), 'problem')} in the tip library")
         self.problems = problems
 
     def report(self) -> str:

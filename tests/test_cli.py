@@ -123,7 +123,7 @@ def test_check_reports_what_is_missing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "bot token: NOT SET (required to run)" in result.stdout
     assert "database: data/kannustin.db not created yet" in result.stdout
-    assert result.stdout.splitlines()[-1] == "1 problem(s) found"
+    assert result.stdout.splitlines()[-1] == "1 problem found"
 
 
 def test_a_database_path_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_content_validate_names_file_and_field_of_each_problem(tmp_path: Path) -
     assert lines[0].startswith("pain.toml: not valid TOML")
     assert lines[1].startswith("sleep.toml: tips.0.theme: Input should be 'action_planning'")
     assert lines[2] == "sleep.toml: tips.0.text.en: Field required"
-    assert lines[3] == f"3 problem(s) in {tips} and {SURVEYS_DIR}"
+    assert lines[3] == f"3 problems in {tips} and {SURVEYS_DIR}"
     assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -40,7 +40,7 @@ async def test_text_and_file_from_the_command_line_reach_the_groups(
     picture.write_bytes(b"\xff\xd8\xff picture")
 
     status, out, _ = await kannustin(bot, "--group", "-100", "--text", "From the office")
-    assert (status, out) == (0, "broadcast 1: 1 groups, now\n")
+    assert (status, out) == (0, "broadcast 1: 1 group, now\n")
     text = await emulator.wait_for(
         "sendMessage", chat_id=walking.id, where=lambda c: c.text == "From the office"
     )
@@ -91,7 +91,7 @@ async def test_bad_input_exits_2_with_one_line(bot: RunningBot, tmp_path: Path) 
             "--all",
             "--text",
             "x" * 4097,
-        ): "kannustin: The text is too long: at most 4096 characters.\n",
+        ): "kannustin: The text is too long: at most 4,096 characters.\n",
     }
     for arguments, expected in cases.items():
         status, out, err = await kannustin(bot, *arguments)

@@ -165,7 +165,7 @@ def test_pg_dump_gets_the_password_in_its_environment_never_its_command_line(
     made = kannustin("backup", "copy.dump", cwd=tmp_path, KANNUSTIN_DATABASE=url, **fake_pg_tools)
 
     assert made.returncode == 0, made.stderr
-    assert made.stdout.startswith("backup: copy.dump (0.0 MB, PostgreSQL custom format, 1 tables)")
+    assert made.stdout.startswith("backup: copy.dump (0.0 MB, PostgreSQL custom format, 1 table)")
     ran = json.loads((tmp_path / "pg_dump.json").read_text())
     assert ran["password"] == TRICKY
     assert ran["argv"][1:] == [

@@ -159,7 +159,7 @@ async def test_schedule_for_later_and_cancel_are_spent_too(bot: RunningBot) -> N
     again = await bot.press(ilkka, choice.result, "bc:now")  # the draft waits for its time
     assert again.params["text"] == SPENT["en"]
     scheduled = await bot.say(ilkka, "tomorrow 9")
-    assert (scheduled.text or "").startswith("Scheduled: 29.11.2026 09:00, 2 groups")
+    assert (scheduled.text or "").startswith("Scheduled: 29 Nov 2026, 9.00, 2 groups")
     assert [s.broadcast.id for s in await bot.services.broadcasts.scheduled_for(ilkka["id"])] == [1]
 
     # Cancel on a fresh preview: the message says so and has no buttons left to press

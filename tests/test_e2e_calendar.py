@@ -24,26 +24,26 @@ SAYS = {
     "fi": {
         "ask": (
             "Asetetaanko ryhmälle Kävelyryhmä 3 tapaamista, paikka: Kirjasto?\n"
-            "• pe 18.12. 14:00\n"
-            "• pe 25.12. 14:00 ⚠️ Joulupäivä\n"
-            "• pe 1.1. 14:00 ⚠️ Uudenvuodenpäivä\n"
+            "• pe 18.12. 14.00\n"
+            "• pe 25.12. 14.00 ⚠️ Joulupäivä\n"
+            "• pe 1.1. 14.00 ⚠️ Uudenvuodenpäivä\n"
             "⚠️ 2 tapaamista osuu pyhäpäiville. Jos jätät ne pois, sarja jatkuu pidempään ja "
-            "viimeinen tapaaminen on pe 15.1. 14:00.\n"
+            "viimeinen tapaaminen on pe 15.1. 14.00.\n"
             "Mitään ei tallenneta eikä ryhmälle kerrota, ennen kuin vahvistat."
         ),
         "buttons": ["✅ Aseta ja kerro ryhmälle", "📅 Aseta ilman pyhäpäiviä", "Pidä ennallaan"],
         "set": (
             "Kävelyryhmä: 3 tapaamista, paikka: Kirjasto\n"
-            "1. pe 18.12. 14:00 ✅\n"
-            "2. pe 8.1. 14:00 ✅\n"
-            "3. pe 15.1. 14:00 ✅\n"
+            "1. pe 18.12. 14.00 ✅\n"
+            "2. pe 8.1. 14.00 ✅\n"
+            "3. pe 15.1. 14.00 ✅\n"
             "Kerroin tapaamiset ryhmälle."
         ),
         "told": (
             "📅 Ryhmän Kävelyryhmä 3 tapaamista:\n"
-            "• pe 18.12. 14:00\n"
-            "• pe 8.1. 14:00\n"
-            "• pe 15.1. 14:00\n"
+            "• pe 18.12. 14.00\n"
+            "• pe 8.1. 14.00\n"
+            "• pe 15.1. 14.00\n"
             "Paikka: Kirjasto\n"
             "Tervetuloa mukaan!"
         ),
@@ -54,11 +54,11 @@ SAYS = {
     "sv": {
         "ask": (
             "Ska gruppen Kävelyryhmä få 3 träffar, plats: Kirjasto?\n"
-            "• fre 18.12. 14:00\n"
-            "• fre 25.12. 14:00 ⚠️ Juldagen\n"
-            "• fre 1.1. 14:00 ⚠️ Nyårsdagen\n"
+            "• fre 18.12 14.00\n"
+            "• fre 25.12 14.00 ⚠️ Juldagen\n"
+            "• fre 1.1 14.00 ⚠️ Nyårsdagen\n"
             "⚠️ 2 träffar infaller på helgdagar. Om du hoppar över dem fortsätter serien "
-            "längre och den sista träffen är fre 15.1. 14:00.\n"
+            "längre och den sista träffen är fre 15.1 14.00.\n"
             "Ingenting sparas och gruppen får inte veta något förrän du bekräftar."
         ),
         "buttons": [
@@ -68,16 +68,16 @@ SAYS = {
         ],
         "set": (
             "Kävelyryhmä: 3 träffar, plats: Kirjasto\n"
-            "1. fre 18.12. 14:00 ✅\n"
-            "2. fre 8.1. 14:00 ✅\n"
-            "3. fre 15.1. 14:00 ✅\n"
+            "1. fre 18.12 14.00 ✅\n"
+            "2. fre 8.1 14.00 ✅\n"
+            "3. fre 15.1 14.00 ✅\n"
             "Jag berättade om träffarna för gruppen."
         ),
         "told": (
             "📅 Gruppen Kävelyryhmä har 3 träffar:\n"
-            "• fre 18.12. 14:00\n"
-            "• fre 8.1. 14:00\n"
-            "• fre 15.1. 14:00\n"
+            "• fre 18.12 14.00\n"
+            "• fre 8.1 14.00\n"
+            "• fre 15.1 14.00\n"
             "Plats: Kirjasto\n"
             "Välkommen med!"
         ),
@@ -88,26 +88,26 @@ SAYS = {
     "en": {
         "ask": (
             "Set 3 meetings for Kävelyryhmä, place: Kirjasto?\n"
-            "• Fri 18.12. 14:00\n"
-            "• Fri 25.12. 14:00 ⚠️ Christmas Day\n"
-            "• Fri 1.1. 14:00 ⚠️ New Year's Day\n"
+            "• Fri, 18 Dec, 14.00\n"
+            "• Fri, 25 Dec, 14.00 ⚠️ Christmas Day\n"
+            "• Fri, 1 Jan, 14.00 ⚠️ New Year's Day\n"
             "⚠️ 2 meetings fall on public holidays. If you leave them out, the series runs "
-            "longer and the last meeting is Fri 15.1. 14:00.\n"
+            "longer and the last meeting is Fri, 15 Jan, 14.00.\n"
             "Nothing is saved or told to the group until you confirm."
         ),
         "buttons": ["✅ Set and tell the group", "📅 Set without the holidays", "Keep as is"],
         "set": (
             "Kävelyryhmä: 3 meetings, place: Kirjasto\n"
-            "1. Fri 18.12. 14:00 ✅\n"
-            "2. Fri 8.1. 14:00 ✅\n"
-            "3. Fri 15.1. 14:00 ✅\n"
+            "1. Fri, 18 Dec, 14.00 ✅\n"
+            "2. Fri, 8 Jan, 14.00 ✅\n"
+            "3. Fri, 15 Jan, 14.00 ✅\n"
             "I told the group about the meetings."
         ),
         "told": (
             "📅 Kävelyryhmä has 3 meetings:\n"
-            "• Fri 18.12. 14:00\n"
-            "• Fri 8.1. 14:00\n"
-            "• Fri 15.1. 14:00\n"
+            "• Fri, 18 Dec, 14.00\n"
+            "• Fri, 8 Jan, 14.00\n"
+            "• Fri, 15 Jan, 14.00\n"
             "Place: Kirjasto\n"
             "Welcome along!"
         ),
@@ -170,7 +170,7 @@ async def test_set_as_typed_keeps_the_holidays_and_a_plain_calendar_has_no_warni
 ) -> None:
     ilkka, group = await group_of(bot, "fi")
     shown = await bot.set_meetings(ilkka, f"/meetings 1 {FRIDAYS['fi']}")
-    assert "2. pe 25.12. 14:00 ✅\n3. pe 1.1. 14:00 ✅\n" in (shown.text or "")
+    assert "2. pe 25.12. 14.00 ✅\n3. pe 1.1. 14.00 ✅\n" in (shown.text or "")
     assert await stored_days(bot) == ["2026-12-18", "2026-12-25", "2027-01-01"]
 
     # Tuesdays 1.12.-15.12.: no holiday, so no warning and no button to leave them out
@@ -183,7 +183,7 @@ async def test_set_as_typed_keeps_the_holidays_and_a_plain_calendar_has_no_warni
     mark = bot.emulator.mark()
     await bot.press(ilkka, plain.result, plain.buttons()[0][1])
     told = await bot.emulator.wait_for("sendMessage", chat_id=group.id, after=mark)
-    assert (told.text or "").startswith("📅 Ryhmän Kävelyryhmä 3 tapaamista:\n• ti 1.12. 10:00\n")
+    assert (told.text or "").startswith("📅 Ryhmän Kävelyryhmä 3 tapaamista:\n• ti 1.12. 10.00\n")
     assert "Paikka:" not in (told.text or "")  # none was typed, and none is made up
     assert await stored_days(bot) == ["2026-12-01", "2026-12-08", "2026-12-15"]
 

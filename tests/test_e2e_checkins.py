@@ -126,7 +126,7 @@ async def test_the_weekly_check_in_cycle(
     figures = await bot.say(ilkka, "/checkins")
     assert figures.text == (
         "Kävelyryhmä: viikkosuunnitelmat (vain luvut, suunnitelmia ei tallenneta)\n\n"
-        "Viikko 1 (ti 1.12. 14:00)\n"
+        "Viikko 1 (ti 1.12. 14.00)\n"
         "Suunnitelman teki <5/<5, varmuus keskimäärin <5\n"
         "Edistymisestä kertoi <5: tehty <5, osittain <5, ei vielä <5; ryhmälle jakoi <5\n\n"
         "Alle 5 hengen luvut näkyvät muodossa <5; x on luku, joka on piilotettu, jottei "

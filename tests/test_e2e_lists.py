@@ -182,45 +182,45 @@ LISTED = {
     "fi": {
         "scheduled": [
             "Ajastetut lähetykset:",
-            "#2 29.11.2026 09:00: Walking group · kuva: ”Our picnic by the lake last summer”",
-            "#4 30.11.2026 09:00: Chair yoga · video",
+            "#2 29.11.2026 9.00: Walking group · kuva: ”Our picnic by the lake last summer”",
+            "#4 30.11.2026 9.00: Chair yoga · video",
         ],
         "recent": [
             "Viimeisimmät lähetykset:",
-            "#4 ⏰ ajastettu 30.11.2026 09:00 · video",
-            "#3 ❌ peruttu 28.11.2026 12:00 · albumi (3): ”Summer photos”",
-            "#2 ⏰ ajastettu 29.11.2026 09:00 · kuva: ”Our picnic by the lake last summer”",
-            "#1 ✅ lähetetty 28.11.2026 12:00, perillä 2/2, reaktioita <5, vastauksia <5"
+            "#4 ⏰ ajastettu 30.11.2026 9.00 · video",
+            "#3 ❌ peruttu 28.11.2026 12.00 · albumi (3): ”Summer photos”",
+            "#2 ⏰ ajastettu 29.11.2026 9.00 · kuva: ”Our picnic by the lake last summer”",
+            "#1 ✅ lähetetty 28.11.2026 12.00, perillä 2/2, reaktioita <5, vastauksia <5"
             " · teksti: ”Remember our walk on Tuesday, bring…”",
         ],
     },
     "sv": {
         "scheduled": [
             "Schemalagda utskick:",
-            "#2 29.11.2026 09:00: Walking group · bild: ”Our picnic by the lake last summer”",
-            "#4 30.11.2026 09:00: Chair yoga · video",
+            "#2 29.11.2026 09.00: Walking group · bild: ”Our picnic by the lake last summer”",
+            "#4 30.11.2026 09.00: Chair yoga · video",
         ],
         "recent": [
             "Senaste utskick:",
-            "#4 ⏰ schemalagt till 30.11.2026 09:00 · video",
-            "#3 ❌ avbrutet 28.11.2026 12:00 · album (3): ”Summer photos”",
-            "#2 ⏰ schemalagt till 29.11.2026 09:00 · bild: ”Our picnic by the lake last summer”",
-            "#1 ✅ skickat 28.11.2026 12:00, framme 2/2, reaktioner <5, svar <5"
+            "#4 ⏰ schemalagt till 30.11.2026 09.00 · video",
+            "#3 ❌ avbrutet 28.11.2026 12.00 · album (3): ”Summer photos”",
+            "#2 ⏰ schemalagt till 29.11.2026 09.00 · bild: ”Our picnic by the lake last summer”",
+            "#1 ✅ skickat 28.11.2026 12.00, framme 2/2, reaktioner <5, svar <5"
             " · text: ”Remember our walk on Tuesday, bring…”",
         ],
     },
     "en": {
         "scheduled": [
             "Scheduled broadcasts:",
-            "#2 29.11.2026 09:00: Walking group · photo: “Our picnic by the lake last summer”",
-            "#4 30.11.2026 09:00: Chair yoga · video",
+            "#2 29 Nov 2026, 9.00: Walking group · photo: “Our picnic by the lake last summer”",
+            "#4 30 Nov 2026, 9.00: Chair yoga · video",
         ],
         "recent": [
             "Recent broadcasts:",
-            "#4 ⏰ scheduled for 30.11.2026 09:00 · video",
-            "#3 ❌ cancelled 28.11.2026 12:00 · album (3): “Summer photos”",
-            "#2 ⏰ scheduled for 29.11.2026 09:00 · photo: “Our picnic by the lake last summer”",
-            "#1 ✅ sent 28.11.2026 12:00, delivered 2/2, reactions <5, replies <5"
+            "#4 ⏰ scheduled for 30 Nov 2026, 9.00 · video",
+            "#3 ❌ cancelled 28 Nov 2026, 12.00 · album (3): “Summer photos”",
+            "#2 ⏰ scheduled for 29 Nov 2026, 9.00 · photo: “Our picnic by the lake last summer”",
+            "#1 ✅ sent 28 Nov 2026, 12.00, delivered 2/2, reactions <5, replies <5"
             " · text: “Remember our walk on Tuesday, bring…”",
         ],
     },
@@ -285,11 +285,11 @@ async def test_a_broadcast_on_its_way_reads_as_sending(
         for language in ("fi", "sv", "en")
     }
     assert rendered == {
-        "fi": "#1 📤 lähtee 28.11.2026 12:00, perillä 0/1, reaktioita <5, vastauksia <5"
+        "fi": "#1 📤 lähtee 28.11.2026 12.00, perillä 0/1, reaktioita <5, vastauksia <5"
         " · teksti: ”Hei kaikki!”",
-        "sv": "#1 📤 skickas 28.11.2026 12:00, framme 0/1, reaktioner <5, svar <5"
+        "sv": "#1 📤 skickas 28.11.2026 12.00, framme 0/1, reaktioner <5, svar <5"
         " · text: ”Hei kaikki!”",
-        "en": "#1 📤 sending 28.11.2026 12:00, delivered 0/1, reactions <5, replies <5"
+        "en": "#1 📤 sending 28 Nov 2026, 12.00, delivered 0/1, reactions <5, replies <5"
         " · text: “Hei kaikki!”",
     }
 

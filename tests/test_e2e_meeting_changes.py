@@ -28,13 +28,13 @@ SAYS = {
         "no-such": "Päivämäärää 31.2. ei ole olemassa. Tarkista päivä ja kuukausi.",
         "ask": (
             "Perutaanko nämä ryhmän Kävelyryhmä tapaamiset?\n"
-            "• ti 8.12. 14:00\n"
-            "• ti 15.12. 14:00\n"
+            "• ti 8.12. 14.00\n"
+            "• ti 15.12. 14.00\n"
             "Mitään ei muuteta eikä ryhmälle kerrota, ennen kuin vahvistat."
         ),
         "buttons": ["✅ Vahvista", "Pidä ennallaan"],
-        "done": "Peruttu (Kävelyryhmä): ti 8.12. 14:00, ti 15.12. 14:00.",
-        "announced": "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.",
+        "done": "Peruttu (Kävelyryhmä): ti 8.12. 14.00, ti 15.12. 14.00.",
+        "announced": "Tapaamiset on peruttu: ti 8.12. 14.00, ti 15.12. 14.00.",
         "gone": "Tämä painike ei enää toimi",
         "stale": "Tapaamiset ovat muuttuneet kysymyksen jälkeen. Mitään ei muutettu",
         "kept": "Pidetään ennallaan. Mitään ei muutettu.",
@@ -46,13 +46,13 @@ SAYS = {
         "no-such": "Datumet 31.2. finns inte. Kontrollera dag och månad.",
         "ask": (
             "Ska de här träffarna i Kävelyryhmä ställas in?\n"
-            "• tis 8.12. 14:00\n"
-            "• tis 15.12. 14:00\n"
+            "• tis 8.12 14.00\n"
+            "• tis 15.12 14.00\n"
             "Inget ändras och gruppen får inte veta något förrän du bekräftar."
         ),
         "buttons": ["✅ Bekräfta", "Låt det vara som det är"],
-        "done": "Inställt (Kävelyryhmä): tis 8.12. 14:00, tis 15.12. 14:00.",
-        "announced": "Träffarna är inställda: tis 8.12. 14:00, tis 15.12. 14:00.",
+        "done": "Inställt (Kävelyryhmä): tis 8.12 14.00, tis 15.12 14.00.",
+        "announced": "Träffarna är inställda: tis 8.12 14.00, tis 15.12 14.00.",
         "gone": "Den här knappen fungerar inte längre",
         "stale": "Träffarna har ändrats sedan frågan. Ingenting ändrades",
         "kept": "Det får vara som det är. Ingenting ändrades.",
@@ -64,13 +64,13 @@ SAYS = {
         "no-such": "There is no day 31.2. in the calendar: please check the day and the month.",
         "ask": (
             "Cancel these meetings of Kävelyryhmä?\n"
-            "• Tue 8.12. 14:00\n"
-            "• Tue 15.12. 14:00\n"
+            "• Tue, 8 Dec, 14.00\n"
+            "• Tue, 15 Dec, 14.00\n"
             "Nothing changes and the group is told nothing until you confirm."
         ),
         "buttons": ["✅ Confirm", "Keep as is"],
-        "done": "Cancelled (Kävelyryhmä): Tue 8.12. 14:00, Tue 15.12. 14:00.",
-        "announced": "The meetings are cancelled: Tue 8.12. 14:00, Tue 15.12. 14:00.",
+        "done": "Cancelled (Kävelyryhmä): Tue, 8 Dec, 14.00; Tue, 15 Dec, 14.00.",
+        "announced": "The meetings are cancelled: Tue, 8 Dec, 14.00; Tue, 15 Dec, 14.00.",
         "gone": "This button no longer works",
         "stale": "The meetings have changed since the question. Nothing was changed",
         "kept": "Kept as it is. Nothing was changed.",
@@ -248,7 +248,7 @@ async def test_uncancel_brings_a_remote_meeting_back_remote_with_its_link(
 ) -> None:
     ilkka, group = await calendar_of(bot, "en")
     remote = await bot.say(ilkka, f"/remote 1 8.12. {LINK}")  # one meeting: done at once
-    assert (remote.text or "").startswith("Online (Kävelyryhmä): Tue 8.12. 14:00.")
+    assert (remote.text or "").startswith("Online (Kävelyryhmä): Tue, 8 Dec, 14.00.")
     question = await bot.say(ilkka, "/cancel 1 8.12.–15.12.")
     await bot.press(ilkka, question.result, question.buttons()[0][1])
     await bot.emulator.wait_for("editMessageText", chat_id=ilkka["id"])
@@ -265,7 +265,7 @@ async def test_uncancel_brings_a_remote_meeting_back_remote_with_its_link(
     mark = bot.emulator.mark()
     restored = await bot.say(ilkka, "/uncancel 1 8.12.–15.12.")  # nothing lost: not asked
     assert (restored.text or "").startswith(
-        "As usual (Kävelyryhmä): Tue 8.12. 14:00, Tue 15.12. 14:00."
+        "As usual (Kävelyryhmä): Tue, 8 Dec, 14.00; Tue, 15 Dec, 14.00."
     )
     assert await statuses(bot, ilkka) == [
         ("planned", None),
@@ -276,13 +276,13 @@ async def test_uncancel_brings_a_remote_meeting_back_remote_with_its_link(
         "sendMessage",
         chat_id=group.id,
         after=mark,
-        where=lambda c: c.text == f"The meeting is held online: Tue 8.12. 14:00. Link: {LINK}",
+        where=lambda c: c.text == f"The meeting is held online: Tue, 8 Dec, 14.00. Link: {LINK}",
     )
     await bot.emulator.wait_for(
         "sendMessage",
         chat_id=group.id,
         after=mark,
-        where=lambda c: c.text == "The meeting is on as usual after all: Tue 15.12. 14:00.",
+        where=lambda c: c.text == "The meeting is on as usual after all: Tue, 15 Dec, 14.00.",
     )
 
 

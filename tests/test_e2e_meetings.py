@@ -25,9 +25,9 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
     )
     assert shown.text == (
         "Kävelyryhmä: 3 tapaamista, paikka: Kirjaston kokoushuone\n"
-        "1. ti 1.12. 14:00 ✅\n"
-        "2. ti 8.12. 14:00 ✅\n"
-        "3. ti 15.12. 14:00 ✅\n"
+        "1. ti 1.12. 14.00 ✅\n"
+        "2. ti 8.12. 14.00 ✅\n"
+        "3. ti 15.12. 14.00 ✅\n"
         "Kerroin tapaamiset ryhmälle."
     )
 
@@ -49,23 +49,23 @@ async def test_an_instructor_sets_meetings_cancels_one_and_sees_the_schedule(
         after=mark,
         where=lambda c: (c.text or "").startswith("Peruttu (Kävelyryhmä)"),
     )
-    assert done.text is not None and "ti 8.12. 14:00, ti 15.12. 14:00" in done.text
+    assert done.text is not None and "ti 8.12. 14.00, ti 15.12. 14.00" in done.text
 
     schedule = await bot.say(ilkka, "/schedule")  # ten to a page, each with its button
     lines = (schedule.text or "").splitlines()
     assert lines[0] == "📅 Kävelyryhmä, sivu 1/2"
-    assert "8. 👥 ti 8.12. 14:00 tapaaminen ❌ peruttu" in lines
-    assert "10. ⏰ ti 8.12. 14:00 tapaaminen kotona (vinkki)" in lines
+    assert "8. 👥 ti 8.12. 14.00 tapaaminen ❌ peruttu" in lines
+    assert "10. ⏰ ti 8.12. 14.00 tapaaminen kotona (vinkki)" in lines
     buttons = dict(schedule.buttons())
-    assert buttons["Peru 3: 1.12. 14:00"] == "mt:x:1"  # the one meeting still on
-    assert buttons["Peru 1: 30.11. 18:00"].startswith("mt:i:")  # the reminder the evening before
-    assert buttons["Peru 10: 8.12. 14:00"].startswith("mt:i:")  # the meeting at home
+    assert buttons["Peru 3: 1.12. 14.00"] == "mt:x:1"  # the one meeting still on
+    assert buttons["Peru 1: 30.11. 18.00"].startswith("mt:i:")  # the reminder the evening before
+    assert buttons["Peru 10: 8.12. 14.00"].startswith("mt:i:")  # the meeting at home
     assert not [label for label in buttons if label.startswith("Peru 8:")]  # cancelled already
 
     mark = emulator.mark()
     await bot.press(ilkka, schedule.result, "mt:x:1")
     confirmed = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
-    assert confirmed.text == "Peruttu: ti 1.12. 14:00. Kerroin ryhmälle."
+    assert confirmed.text == "Peruttu: ti 1.12. 14.00. Kerroin ryhmälle."
 
     # someone who does not lead the group changes nothing
     sam = emulator.user(3100, "Sam", language_code="en")
@@ -119,5 +119,5 @@ async def test_a_reminder_planned_before_a_restart_arrives_once(
     ]
     assert len(reminders) == 1
     assert reminders[0]["text"] == (
-        "Muistutus: huomenna on ryhmän tapaaminen (1/2), ti 1.12. 14:00."
+        "Muistutus: huomenna on ryhmän tapaaminen (1/2), ti 1.12. 14.00."
     )

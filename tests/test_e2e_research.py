@@ -186,7 +186,7 @@ async def test_a_study_extract_is_person_level_under_the_study_pseudonyms(
         database, "export", "--study", "Kavely-2027", "--out", str(first)
     )
     assert status == 0, stderr
-    assert stdout.startswith(f"study kavely-2027: {first}: 6 persons in 1 groups; ")
+    assert stdout.startswith(f"study kavely-2027: {first}: 6 persons in 1 group; ")
     assert f"left out: group {season.small.id} 'Pieni ryhmä' (fewer than 5 consenting" in stdout
     assert "the first extract of this study" in stdout
     # the same study again (as CSV files, one organisation by its number), and another study
@@ -194,7 +194,7 @@ async def test_a_study_extract_is_person_level_under_the_study_pseudonyms(
         database, "export", "--study", "kavely-2027", "--org", "1", "--out", str(again)
     )
     assert status == 0, stderr
-    assert "extracted 1 time(s) before: the same study pseudonyms as then" in stdout
+    assert "extracted 1 time before: the same study pseudonyms as then" in stdout
     status, _, stderr = await run_kannustin(
         database, "export", "--study", "other-study", "--org", "Espoo", "--out", str(other)
     )

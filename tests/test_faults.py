@@ -27,8 +27,8 @@ import asyncpg
 import pytest
 
 from bot.clock import FixedClock
+from bot.dates import SHORT_WEEKDAYS as WEEKDAYS
 from bot.payload import TextContent, content_from_json
-from bot.when import SHORT_WEEKDAYS as WEEKDAYS
 from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
 from storage import Database

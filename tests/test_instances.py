@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 
 from bot.clock import FixedClock
-from bot.when import SHORT_WEEKDAYS as WEEKDAYS
+from bot.dates import SHORT_WEEKDAYS as WEEKDAYS
 from emulator import BotApiEmulator
 from storage.rows import execute
 from storage.timestamps import to_db

@@ -152,7 +152,7 @@ async def test_cancelling_drops_reminders_plans_the_keep_going_rhythm_and_undo_r
     assert planned[(1, "before")][1] == "pending"  # other meetings untouched
     announced = await group_messages(services, group.chat_id)
     assert announced[-1] == (
-        "Tapaamiset on peruttu: ti 8.12. 14:00, ti 15.12. 14:00.\n"
+        "Tapaamiset on peruttu: ti 8.12. 14.00, ti 15.12. 14.00.\n"
         "Syy: ohjaaja sairastui\n"
         "Jatketaan silti yhdessä: kunkin tapaamisen aikaan saatte tänne vinkin ja kysymyksen "
         "viikon suunnitelmasta."
@@ -184,9 +184,9 @@ async def test_a_remote_meeting_reminder_carries_the_link(
 
     sent = await group_messages(services, group.chat_id)
     assert sent[-1] == (
-        "Tapaaminen alkaa tänään klo 14:00. Linkki: https://meet.example.org/k Tervetuloa!"
+        "Tapaaminen alkaa tänään klo 14.00. Linkki: https://meet.example.org/k Tervetuloa!"
     )
-    assert "Tapaaminen pidetään etänä: ti 1.12. 14:00." in sent[-2]
+    assert "Tapaaminen pidetään etänä: ti 1.12. 14.00." in sent[-2]
 
 
 async def test_a_due_time_fires_once_and_a_stale_job_does_nothing(
@@ -204,7 +204,7 @@ async def test_a_due_time_fires_once_and_a_stale_job_does_nothing(
 
     sent = await group_messages(services, group.chat_id)
     reminders = [text for text in sent if text.startswith("Muistutus")]
-    assert reminders == ["Muistutus: huomenna on ryhmän tapaaminen (1/6), ti 1.12. 14:00."]
+    assert reminders == ["Muistutus: huomenna on ryhmän tapaaminen (1/6), ti 1.12. 14.00."]
 
 
 async def test_catching_up_after_downtime(database: Database, clock: FixedClock) -> None:

@@ -11,9 +11,17 @@ import string
 
 import pytest
 
-from bot.i18n import LOCALES_DIR, Text, Translator, catalog_keys, catalog_plurals, decimal
+from bot.dates import SHORT_WEEKDAYS, day_and_time
+from bot.i18n import (
+    LOCALES_DIR,
+    Text,
+    Translator,
+    catalog_keys,
+    catalog_plurals,
+    counted,
+    decimal,
+)
 from bot.settings import LANGUAGES
-from bot.when import SHORT_WEEKDAYS, day_and_time
 
 COUNTS = (0, 1, 2, 5)
 TRANSLATOR = Translator.load()
@@ -92,7 +100,7 @@ NOUNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Parameters that are words, not numbers (a date, a time): filled with a sample, so that
 # "8.12. tapaaminen" is not read as a count of meetings; every other one gets the count.
-WORD_PARAMETERS = {"when": "8.12.", "days": "ti 8.12.", "time": "14:00", "until": "8.12."}
+WORD_PARAMETERS = {"when": "8.12.", "days": "ti 8.12.", "time": "14.00", "until": "8.12."}
 NUMBER_AND_WORDS = re.compile(r"(?<![\d#/.,–\-])(\d+) (\w+)(?: (\w+))?")
 
 
@@ -170,6 +178,48 @@ def test_the_issues_examples_read_right() -> None:
     assert render("en", "schedule.cancelled", days="d", count=4).startswith("The meetings are")
 
 
+def test_ending_a_role_names_the_groups_in_their_number() -> None:
+    """The question before ending a role once said "ohjaa ryhmiä: {groups}" for one group."""
+
+    def asked(language: str, led: Text) -> str:
+        params = {"name": "Tuula", "role": "r", "organisation": "Espoo", "minutes": 5}
+        return TRANSLATOR.render(language, Text("staff.ask-role", params | {"led": led}))
+
+    def groups(count: int, names: str) -> Text:
+        return Text("staff.ask-role-groups", {"count": count, "groups": names})
+
+    assert "hän enää ohjaa ryhmää #1 Kävely. Hänelle, ryhmän muille" in asked(
+        "fi", groups(1, "#1 Kävely")
+    )
+    assert "hän enää ohjaa ryhmiä: #1 Kävely, #2 Jooga. Hänelle, ryhmien muille" in asked(
+        "fi", groups(2, "#1 Kävely, #2 Jooga")
+    )
+    assert "leder inte längre gruppen #1 Kävely. Hen, gruppens" in asked(
+        "sv", groups(1, "#1 Kävely")
+    )
+    assert "They, the group's other instructors" in asked("en", groups(1, "#1 Walking"))
+    assert "they lead no group. They and the coordinators are told." in asked(
+        "en", Text("staff.ask-role-no-groups")
+    )
+
+
+def test_a_large_count_is_written_as_its_language_writes_numbers() -> None:
+    def scheduled(language: str, count: int) -> str:
+        params = {"count": count, "when": "w", "number": 1234}
+        return TRANSLATOR.render(language, Text("broadcast.scheduled", params))
+
+    assert "1\xa0234 ryhmää (lähetys #1234)" in scheduled("fi", 1234)
+    assert "1\xa0234 grupper" in scheduled("sv", 1234)
+    assert "1,234 groups (broadcast #1234)" in scheduled("en", 1234)  # an id stays as it is
+    assert "999 groups" in scheduled("en", 999)
+
+
+def test_the_command_line_counts_in_english() -> None:
+    assert [counted(n, "group") for n in (0, 1, 2)] == ["0 groups", "1 group", "2 groups"]
+    assert counted(1, "person", "people") == "1 person"
+    assert counted(5, "person", "people") == "5 people"
+
+
 def test_a_plural_message_needs_its_count() -> None:
     with pytest.raises(TypeError, match="count"):
         TRANSLATOR.text("fi", "broadcast.scheduled", when="w", number=1)
@@ -185,5 +235,5 @@ def test_numbers_and_weekdays_are_written_the_readers_way() -> None:
     assert TRANSLATOR.render("fi", decimal("x")) == "x"  # a hidden figure stays as it is
     tuesday = dt.date(2026, 12, 8)
     shown = {language: day_and_time(tuesday, "14:00", language) for language in LANGUAGES}
-    assert shown == {"fi": "ti 8.12. 14:00", "sv": "tis 8.12. 14:00", "en": "Tue 8.12. 14:00"}
+    assert shown == {"fi": "ti 8.12. 14.00", "sv": "tis 8.12 14.00", "en": "Tue, 8 Dec, 14.00"}
     assert [SHORT_WEEKDAYS[language][6] for language in LANGUAGES] == ["su", "sön", "Sun"]

@@ -6,14 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.when import (
-    WhenError,
-    format_for_groups,
-    format_local,
-    parse_dates,
-    parse_weekly,
-    parse_when,
-)
+from bot.dates import date_time, for_groups
+from bot.when import WhenError, parse_dates, parse_weekly, parse_when
 
 HELSINKI = "Europe/Helsinki"
 # Saturday 28 November 2026, 12:00 in Helsinki (UTC+2)
@@ -21,35 +15,40 @@ NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
 
 
 def local(text: str, now: dt.datetime = NOW, zone: str = HELSINKI) -> str:
-    return format_local(parse_when(text, now, zone), zone)
+    return date_time(parse_when(text, now, zone), zone, "fi")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2026-12-03 09:00", "3.12.2026 09:00"),
-        ("2026-12-03T9.30", "3.12.2026 09:30"),
-        ("3.12. klo 9", "3.12.2026 09:00"),
-        ("3.12 kl 14.30", "3.12.2026 14:30"),
-        ("3.12.2026 14:00", "3.12.2026 14:00"),
-        ("5.1. 10", "5.1.2027 10:00"),  # already passed this year: next year
-        ("ti 14:00", "1.12.2026 14:00"),
-        ("tiistai 14", "1.12.2026 14:00"),
-        ("tis kl 14", "1.12.2026 14:00"),
-        ("tisdag 14.00", "1.12.2026 14:00"),
-        ("Tue 14:00", "1.12.2026 14:00"),
-        ("tuesday at 14", "1.12.2026 14:00"),
-        ("la 13", "28.11.2026 13:00"),  # today, still ahead
-        ("la 11", "5.12.2026 11:00"),  # today but passed: next week
-        ("huomenna 9", "29.11.2026 09:00"),
-        ("imorgon kl 9", "29.11.2026 09:00"),
-        ("tomorrow 9:15", "29.11.2026 09:15"),
-        ("tänään 18", "28.11.2026 18:00"),
-        ("18:00", "28.11.2026 18:00"),
-        ("Tue 2pm", "1.12.2026 14:00"),
-        ("tue 2:30 pm", "1.12.2026 14:30"),
-        ("tomorrow 12am", "29.11.2026 00:00"),
-        ("tomorrow 12 p.m.", "29.11.2026 12:00"),
+        ("2026-12-03 09:00", "3.12.2026 9.00"),
+        ("2026-12-03T9.30", "3.12.2026 9.30"),
+        ("3.12. klo 9", "3.12.2026 9.00"),
+        ("3.12 kl 14.30", "3.12.2026 14.30"),
+        ("3.12.2026 14:00", "3.12.2026 14.00"),
+        ("5.1. 10", "5.1.2027 10.00"),  # already passed this year: next year
+        ("ti 14:00", "1.12.2026 14.00"),
+        ("tiistai 14", "1.12.2026 14.00"),
+        ("tis kl 14", "1.12.2026 14.00"),
+        ("tisdag 14.00", "1.12.2026 14.00"),
+        ("Tue 14:00", "1.12.2026 14.00"),
+        ("tuesday at 14", "1.12.2026 14.00"),
+        ("la 13", "28.11.2026 13.00"),  # today, still ahead
+        ("la 11", "5.12.2026 11.00"),  # today but passed: next week
+        ("huomenna 9", "29.11.2026 9.00"),
+        ("imorgon kl 9", "29.11.2026 9.00"),
+        ("tomorrow 9:15", "29.11.2026 9.15"),
+        ("tänään 18", "28.11.2026 18.00"),
+        ("18:00", "28.11.2026 18.00"),
+        ("18.00", "28.11.2026 18.00"),  # a time alone, the way the bot shows one
+        ("13.45", "28.11.2026 13.45"),
+        ("klo 14.05", "28.11.2026 14.05"),
+        ("3.12", "3.12.2026 9.00"),  # a day: 12 could be a month
+        ("14.05", "14.5.2027 9.00"),
+        ("Tue 2pm", "1.12.2026 14.00"),
+        ("tue 2:30 pm", "1.12.2026 14.30"),
+        ("tomorrow 12am", "29.11.2026 0.00"),
+        ("tomorrow 12 p.m.", "29.11.2026 12.00"),
     ],
 )
 def test_forms_people_type(text: str, expected: str) -> None:
@@ -95,7 +94,7 @@ def test_daylight_saving_is_honoured() -> None:
 
     assert winter == dt.datetime(2027, 1, 15, 7, 0, tzinfo=dt.UTC)
     assert summer == dt.datetime(2027, 6, 15, 6, 0, tzinfo=dt.UTC)
-    assert format_local(skipped, HELSINKI) == "28.3.2027 04:30"
+    assert date_time(skipped, HELSINKI, "fi") == "28.3.2027 4.30"
 
 
 def test_the_group_time_zone_decides() -> None:
@@ -173,17 +172,17 @@ def test_bad_weekly_slots(text: str) -> None:
 
 def test_a_time_for_groups_in_several_zones_names_the_zone_it_is_shown_in() -> None:
     moment = dt.datetime(2026, 12, 3, 7, 0, tzinfo=dt.UTC)
-    assert format_for_groups(moment, ["Europe/Stockholm"]) == "3.12.2026 08:00"
-    assert format_for_groups(moment, ["Europe/Helsinki"] * 2) == "3.12.2026 09:00"
+    assert for_groups(moment, ["Europe/Stockholm"], "fi") == "3.12.2026 8.00"
+    assert for_groups(moment, ["Europe/Helsinki"] * 2, "fi") == "3.12.2026 9.00"
     assert (
-        format_for_groups(moment, ["Europe/Helsinki", "Europe/Stockholm"])
-        == "3.12.2026 09:00 Europe/Helsinki"
+        for_groups(moment, ["Europe/Helsinki", "Europe/Stockholm"], "fi")
+        == "3.12.2026 9.00 Europe/Helsinki"
     )
     # typed elsewhere (the command line reads --at in the deployment's zone)
     assert (
-        format_for_groups(moment, ["Europe/Stockholm"], typed_in="Europe/Helsinki")
-        == "3.12.2026 09:00 Europe/Helsinki"
+        for_groups(moment, ["Europe/Stockholm"], "en", typed_in="Europe/Helsinki")
+        == "3 Dec 2026, 9.00 Europe/Helsinki"
     )
-    assert format_for_groups(moment, ["Europe/Helsinki"], typed_in="Europe/Helsinki") == (
-        "3.12.2026 09:00"
+    assert for_groups(moment, ["Europe/Helsinki"], "sv", typed_in="Europe/Helsinki") == (
+        "3.12.2026 09.00"
     )

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, refusals, services
 from bot.clock import SystemClock
+from bot.dates import for_groups
+from bot.i18n import counted
 from bot.payload import PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT, MediaContent, TextContent
 from bot.settings import Settings
-from bot.when import format_for_groups, parse_when
+from bot.when import parse_when
 
 _FILE_KINDS = {
     ".jpg": "photo",
@@ -82,9 +84,9 @@ async def enqueue_broadcast(settings: Settings, arguments: argparse.Namespace) -
     when = (
         "now"
         if send_at is None
-        else format_for_groups(broadcast.send_at, zones, typed_in=settings.timezone)
+        else for_groups(broadcast.send_at, zones, "en", typed_in=settings.timezone)
     )
-    print(f"broadcast {broadcast.id}: {len(targets)} groups, {when}")
+    print(f"broadcast {broadcast.id}: {counted(len(targets), 'group')}, {when}")
     return EXIT_OK
 
 

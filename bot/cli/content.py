@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.cli.common import EXIT_OK, EXIT_PROBLEM, Commands
+from bot.i18n import counted
 from content import ContentError, load_library
 from content.library import TIPS_DIR
 from content.surveys import SURVEYS_DIR, load_surveys
@@ -47,13 +48,19 @@ def validate_content(directory: Path, surveys: Path = SURVEYS_DIR) -> int:
     if problems:
         for line in problems:
             print(line)
-        print(f"{len(problems)} problem(s) in {directory} and {surveys}")
+        print(f"{counted(len(problems), 'problem')} in {directory} and {surveys}")
         return EXIT_PROBLEM
     assert library is not None and found is not None
     themes = library.themes()
-    print(f"{len(library)} tips in {len(themes)} themes, each in fi, sv and en: all valid")
+    print(
+        f"{counted(len(library), 'tip')} in {counted(len(themes), 'theme')}, "
+        "each in fi, sv and en: all valid"
+    )
     for theme in themes:
         print(f"  {theme.value}: {sum(1 for tip in library if tip.theme == theme)}")
     for survey in found.surveys.values():
-        print(f"survey {survey.id}: {len(survey.items)} items, each in fi, sv and en: valid")
+        print(
+            f"survey {survey.id}: {counted(len(survey.items), 'item')}, "
+            "each in fi, sv and en: valid"
+        )
     return EXIT_OK

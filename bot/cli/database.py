@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import pseudonyms
 from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure
 from bot.clock import SystemClock
+from bot.i18n import counted
 from bot.settings import Settings
 from storage import Database, MigrationError
 from storage.backup import BackupError, SqliteBackup, back_up
@@ -49,11 +50,14 @@ def backup(settings: Settings, path: Path) -> int:
         raise Failure(str(error)) from None  # main() takes any password out of the line
     size = made.size / 2**20
     if not isinstance(made, SqliteBackup):
-        print(f"backup: {path} ({size:.1f} MB, PostgreSQL custom format, {made.tables} tables): ok")
+        print(
+            f"backup: {path} ({size:.1f} MB, PostgreSQL custom format, "
+            f"{counted(made.tables, 'table')}): ok"
+        )
         return EXIT_OK
     print(
         f"backup: {path} ({size:.1f} MB, schema version {made.schema_version}, "
-        f"{made.people} people): ok"
+        f"{counted(made.people, 'person', 'people')}): ok"
     )
     if settings.pseudonym_key is None:
         key = Path(settings.database).parent / pseudonyms.KEY_FILE
@@ -71,7 +75,7 @@ def copy_db(source_path: str, target_url: str) -> int:
     copied = asyncio.run(_copy(source_path, target_url))
     total = sum(table.rows for table in copied)
     print(
-        f"copied {total} rows in {len(copied)} tables from {source_path} to "
+        f"copied {counted(total, 'row')} in {counted(len(copied), 'table')} from {source_path} to "
         f"{redacted_url(target_url)} in {time.monotonic() - started:.1f} s: every count matches"
     )
     key = Path(source_path).parent / pseudonyms.KEY_FILE
@@ -92,7 +96,7 @@ async def _copy(source_path: str, target_url: str) -> list[CopiedTable]:
             source,
             target,
             SystemClock().now(),
-            progress=lambda table, rows: print(f"  {table}: {rows} rows"),
+            progress=lambda table, rows: print(f"  {table}: {counted(rows, 'row')}"),
         )
     except (DatabaseError, MigrationError, CopyError) as error:
         raise Failure(f"copy-db: {error}; nothing was copied") from None

@@ -16,6 +16,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, Commands, Failure, refusals, services
+from bot.i18n import counted
 from bot.runtime.wiring import Services
 from bot.services.research import Request, clean_study
 from bot.settings import Settings
@@ -77,8 +78,9 @@ async def export(settings: Settings, arguments: argparse.Namespace) -> int:
                 file, groups, kind=kind, since=since, until=until, language="en"
             )
     print(
-        f"export: {out}: {result.weeks} group weeks, {result.outcomes} outcome rows, "
-        f"{result.broadcasts} broadcasts from {len(groups)} groups (aggregates only)"
+        f"export: {out}: {counted(result.weeks, 'group week')}, "
+        f"{counted(result.outcomes, 'outcome row')}, {counted(result.broadcasts, 'broadcast')} "
+        f"from {counted(len(groups), 'group')} (aggregates only)"
     )
     if result.chart is None:
         print(f"  {result.drawn.described(settings.small_numbers)[2]}")
@@ -95,9 +97,10 @@ async def study_extract(bot: Services, out: Path, kind: str, request: Request) -
     with private_file(out) as file:
         extract = await bot.research.extract(file, request, kind=kind)
     print(
-        f"study {extract.study}: {out}: {extract.persons} persons in {extract.groups} groups; "
-        f"{extract.events} events in {extract.event_rows} rows, {extract.checkins} check-ins, "
-        f"{extract.responses} survey responses"
+        f"study {extract.study}: {out}: {counted(extract.persons, 'person', 'persons')} in "
+        f"{counted(extract.groups, 'group')}; {counted(extract.events, 'event')} in "
+        f"{counted(extract.event_rows, 'row')}, {counted(extract.checkins, 'check-in')}, "
+        f"{counted(extract.responses, 'survey response')}"
     )
     small = bot.settings.small_numbers
     for group in extract.left_out:
@@ -106,7 +109,10 @@ async def study_extract(bot: Services, out: Path, kind: str, request: Request) -
             f"(fewer than {small} consenting participants)"
         )
     if extract.earlier:
-        print(f"  extracted {extract.earlier} time(s) before: the same study pseudonyms as then")
+        print(
+            f"  extracted {counted(extract.earlier, 'time')} before: "
+            "the same study pseudonyms as then"
+        )
     else:
         print("  the first extract of this study: its pseudonyms are new")
     return EXIT_OK

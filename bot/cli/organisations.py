@@ -7,6 +7,7 @@ import argparse
 import asyncio
 
 from bot.cli.common import EXIT_OK, Commands, refusals, services
+from bot.i18n import counted
 from bot.services.privacy import EVENT_POLICIES
 from bot.settings import Settings
 from storage.states import EventErasure
@@ -59,7 +60,8 @@ async def organisations(settings: Settings, arguments: argparse.Namespace) -> in
                 deletes = organisation.erase_events == EventErasure.DELETE
                 print(
                     f"organisation {organisation.id}: personal data kept "
-                    f"{organisation.retention_months} months after a group's last meeting; "
+                    f"{counted(organisation.retention_months, 'month')} "
+                    "after a group's last meeting; "
                     f"an erasure {'deletes' if deletes else 'unlinks'} the person's events"
                 )
             elif arguments.org_command == "contact":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.cli.common import EXIT_OK, Commands, connected, services
+from bot.i18n import counted
 from bot.settings import Settings
 from storage.states import AuditAction, AuditChannel
 
@@ -38,10 +39,12 @@ async def forget(settings: Settings, user_id: int) -> int:
         print(f"nothing stored about user {user_id}")
         return EXIT_OK
     print(
-        f"erased user {user_id}: {erased.groups} membership(s), {erased.consents} consent(s), "
-        f"{erased.survey_answers} survey answer(s), {erased.records} activity record(s); "
-        f"{erased.kept} weekly figure(s) kept as counts under stand-ins; "
-        f"their name taken out of {erased.messages} message(s) to others"
+        f"erased user {user_id}: {counted(erased.groups, 'membership')}, "
+        f"{counted(erased.consents, 'consent')}, "
+        f"{counted(erased.survey_answers, 'survey answer')}, "
+        f"{counted(erased.records, 'activity record')}; "
+        f"{counted(erased.kept, 'weekly figure')} kept as counts under stand-ins; "
+        f"their name taken out of {counted(erased.messages, 'message')} to others"
     )
     if erased.menu:  # the bot is not running here: nothing can reach Telegram
         print(

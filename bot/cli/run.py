@@ -27,7 +27,7 @@ from bot.cli.common import (
     load_texts_and_content,
     prepare_database,
 )
-from bot.i18n import CatalogError, Translator
+from bot.i18n import CatalogError, Translator, counted
 from bot.runtime.app import build_application
 from bot.runtime.telegram_setup import ALLOWED_UPDATES
 from bot.settings import Settings
@@ -148,7 +148,9 @@ def check(settings: Settings) -> int:
         problems += 1
     try:
         library = load_library()
-        print(f"content: {len(library)} tips in {len(library.themes())} themes")
+        print(
+            f"content: {counted(len(library), 'tip')} in {counted(len(library.themes()), 'theme')}"
+        )
     except ContentError as error:
         problems += _content_problems("content", error)
     try:
@@ -160,7 +162,7 @@ def check(settings: Settings) -> int:
             print(f"surveys: {len(surveys.surveys)}, in use: {settings.survey}")
     except ContentError as error:
         problems += _content_problems("surveys", error)
-    print("all good" if problems == 0 else f"{problems} problem(s) found")
+    print("all good" if problems == 0 else f"{counted(problems, 'problem')} found")
     return EXIT_OK if problems == 0 else EXIT_PROBLEM
 
 
@@ -171,7 +173,7 @@ def _pseudonym_key(settings: Settings) -> str:
 
 
 def _content_problems(what: str, error: ContentError) -> int:
-    print(f"{what}: PROBLEM {len(error.problems)} problem(s)")
+    print(f"{what}: PROBLEM {counted(len(error.problems), 'problem')}")
     for line in error.problems:
         print(f"  {line}")
     return 1
@@ -203,7 +205,7 @@ async def _database_summary(settings: Settings) -> str:
     return (
         f"database: {settings.database_label}, schema version {status.current} of "
         f"{status.latest}, "
-        f"{people} people"
+        f"{counted(people, 'person', 'people')}"
     )
 
 

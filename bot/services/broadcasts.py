@@ -22,8 +22,9 @@ from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
+from bot.dates import groups_words
 from bot.errors import DomainError
-from bot.i18n import Lines, Text, Translator, Words
+from bot.i18n import Lines, PerLanguage, Text, Translator, Words
 from bot.payload import (
     TEXT_LIMIT,
     AlbumContent,
@@ -42,7 +43,7 @@ from bot.runtime.outcomes import Delivered, Due, Settled
 from bot.services.access import Actor, load_actor, require_staff, visible_groups
 from bot.services.disclosure import Split, note, split
 from bot.services.people import resolve_language
-from bot.when import format_for_groups, parse_when
+from bot.when import parse_when
 from storage import Database, Transaction
 from storage.analytics import BroadcastReach
 from storage.broadcasts import Broadcast, Draft
@@ -94,13 +95,13 @@ class BroadcastSummary:
     reactions: Split
     replies: Split
     # each group's time zone, in the order of group_names: its time is shown in them
-    # (bot.when.format_for_groups)
+    # (bot.dates.for_groups)
     timezones: list[str] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
 
-    def when(self, moment: dt.datetime | None = None) -> str:
+    def when(self, moment: dt.datetime | None = None) -> PerLanguage:
         """``moment`` (by default the broadcast's time) in its groups' zone."""
-        return format_for_groups(moment or self.broadcast.send_at, self.timezones)
+        return groups_words(moment or self.broadcast.send_at, self.timezones)
 
     def status(self) -> Text:
         """Scheduled for, sending since, sent (delivered x/y) or cancelled, each with its
@@ -435,7 +436,7 @@ class BroadcastService:
         )
 
     async def send_and_confirm(self, actor_id: int, when_text: str | None) -> Reply:
-        """``send_draft``, and what it did: sending now, or scheduled (``format_for_groups``:
+        """``send_draft``, and what it did: sending now, or scheduled (``bot.dates.for_groups``:
         in the first group's zone, named when not all share it); one's own content (not a
         library tip) can then be saved to the library."""
         broadcast, groups = await self.send_draft(actor_id, when_text)
@@ -454,7 +455,7 @@ class BroadcastService:
             {
                 "count": len(groups),
                 "number": broadcast.id,
-                "when": format_for_groups(broadcast.send_at, zones),
+                "when": groups_words(broadcast.send_at, zones),
             },
         )
         return Reply(text, save)

@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.dates import days_and_times
 from bot.errors import DomainError
 from bot.i18n import Lines, Text, Translator, Words, decimal, normalize_language
 from bot.payload import OutboxButton, TextContent, content_to_json
@@ -38,7 +39,6 @@ from bot.services.disclosure import WeeklyPatterns, note
 from bot.services.membership import RecheckGroup
 from bot.services.stats import StatsService, Week
 from bot.services.tips import local_date, programme_week
-from bot.when import days_and_times
 from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant

@@ -52,7 +52,7 @@ from bot.clock import Clock, FixedClock
 from bot.errors import DomainError
 from bot.formats.charts import bar_chart
 from bot.formats.tables import Cell, CsvZipWriter, TableWriter, XlsxWriter
-from bot.i18n import Text, Translator
+from bot.i18n import Text, Translator, counted
 from bot.payload import UPLOAD_LIMIT
 from bot.pseudonyms import Pseudonyms
 from bot.replies import File
@@ -412,7 +412,7 @@ class ExportService:
                 self._clock.now(),
                 actor,
                 AuditAction.EXPORT,
-                f"{len(groups)} group(s)",
+                counted(len(groups), "group"),
                 format=kind,
                 since=since.isoformat() if since else None,
                 until=until.isoformat() if until else None,

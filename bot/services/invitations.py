@@ -14,9 +14,9 @@ import logging
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dates import moment_words, short_moment_words
 from bot.errors import DomainError
 from bot.i18n import Text
 from bot.replies import Button, Reply, lines_with_buttons
@@ -313,7 +313,7 @@ class InvitationService:
     def created(self, created: NewInvitation, link: str) -> Reply:
         """What the inviter is told: the role, where, until when, how many uses, the link."""
         invitation = created.invitation
-        until = invitation.expires_at.astimezone(ZoneInfo(created.timezone))
+        until = moment_words(invitation.expires_at, created.timezone)
         where = (
             Text("invite.for-group", {"group": created.group_name})
             if created.group_name
@@ -323,7 +323,7 @@ class InvitationService:
             "invite.created",
             role=Text(ROLE_KEYS[invitation.role]),
             where=where,
-            until=until.strftime("%d.%m.%Y %H:%M"),
+            until=until,
             uses=invitation.max_uses,
             link=link,
         )
@@ -358,7 +358,7 @@ class InvitationService:
 def _open_entry(item: OpenInvitation) -> tuple[Text, Button]:
     """An open invitation's line in /invites, and the button that revokes it."""
     invitation = item.invitation
-    until = invitation.expires_at.astimezone(ZoneInfo(item.timezone))
+    until = short_moment_words(invitation.expires_at, item.timezone)
     line = Text(
         "invite.open-line",
         {
@@ -366,7 +366,7 @@ def _open_entry(item: OpenInvitation) -> tuple[Text, Button]:
             "role": Text(ROLE_KEYS[invitation.role]),
             "group": item.group_name or "-",
             "uses": invitation.max_uses - invitation.uses,
-            "until": until.strftime("%d.%m. %H:%M"),
+            "until": until,
         },
     )
     button = Button(

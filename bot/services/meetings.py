@@ -38,6 +38,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dates import (
+    clock,
+    clock_words,
+    day_and_time,
+    days_and_times,
+    moment_words,
+    short_moment_words,
+)
 from bot.errors import DomainError
 from bot.i18n import Cut, Lines, PerLanguage, Text, Translator, Words
 from bot.payload import TextContent, content_to_json
@@ -51,14 +59,7 @@ from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
 from bot.typed import without_controls
-from bot.when import (
-    WhenError,
-    day_and_time,
-    days_and_times,
-    format_local,
-    parse_dates,
-    parse_weekly,
-)
+from bot.when import WhenError, parse_dates, parse_weekly
 from storage import Database, Transaction
 from storage.analytics import season_origin
 from storage.groups import Group
@@ -163,14 +164,14 @@ def wall_clock(day: dt.date, hhmm: str, timezone: str) -> dt.datetime:
 
 
 def meeting_when(meeting: Meeting, language: str) -> str:
-    """``ti 8.12. 14:00``: the weekday in the reader's language, the date, the time."""
+    """``ti 8.12. 14.00``: the weekday in the reader's language, the date, the time."""
     return day_and_time(meeting.local_date, meeting.local_time, language)
 
 
 def _local(moment: dt.datetime, timezone: str) -> PerLanguage:
-    """``ma 7.12. 18:00``: a moment's weekday, date and time in the group's zone."""
+    """``ma 7.12. 18.00``: a moment's weekday, date and time in the group's zone."""
     local = moment.astimezone(ZoneInfo(timezone))
-    return days_and_times([(local.date(), f"{local:%H:%M}")])
+    return days_and_times([(local.date(), local.time())])
 
 
 def days_of(meetings: Sequence[Meeting]) -> PerLanguage:
@@ -401,14 +402,14 @@ class MeetingService:
         return Reply.of(
             "meetings.rhythm",
             group=group.name,
-            evening=calendar.remind_evening_at or off,
+            evening=clock_words(calendar.remind_evening_at) if calendar.remind_evening_at else off,
             before=calendar.remind_minutes_before or off,
             midweek=(
-                f"+{calendar.midweek_days_after} {calendar.midweek_at}"
+                Lines((f"+{calendar.midweek_days_after}", clock_words(calendar.midweek_at)), " ")
                 if calendar.midweek_days_after is not None and calendar.midweek_at
                 else off
             ),
-            quiet=f"{calendar.quiet_from}-{calendar.quiet_until}",
+            quiet=Lines((clock_words(calendar.quiet_from), clock_words(calendar.quiet_until)), "–"),
             checkins=on if calendar.checkins else off,
             follow_ups=on if calendar.follow_ups else off,
         )
@@ -500,8 +501,7 @@ class MeetingService:
         for number, (at, entry, data) in shown.entries:
             button = None
             if data is not None:
-                local = at.astimezone(ZoneInfo(zone))
-                when = f"{local.day}.{local.month}. {local:%H:%M}"
+                when = short_moment_words(at, zone)
                 label = Text("schedule.cancel-button", {"number": number, "when": when})
                 button = Button(Cut(label, LABEL_LIMIT), data)
             page_lines.append((Lines((f"{number}.", entry), sep=" "), button))
@@ -527,7 +527,7 @@ class MeetingService:
         item, group = await self.cancel_message(actor_id, item_id)
         return Reply.of(
             "schedule.message-cancelled",
-            when=format_local(item.due_at, group.timezone),
+            when=moment_words(item.due_at, group.timezone),
             what=Text(_ITEM_KEYS[item.kind]),
         )
 
@@ -1099,7 +1099,8 @@ class MeetingService:
                 where=where,
             )
         elif item.kind == ScheduleKind.BEFORE:
-            text = t.text(language, "schedule.before", time=meeting.local_time, where=where)
+            time = clock(meeting.local_time, language)
+            text = t.text(language, "schedule.before", time=time, where=where)
         elif item.kind == ScheduleKind.AT_HOME:
             tip_key, tip = await self._tips.for_group_in(tx, group)
             tip_text = (
@@ -1141,7 +1142,7 @@ class MeetingService:
     ) -> None:
         """Tell the group, in its language, through the outbox."""
         t, language = self._translator, group.language
-        days = ", ".join(meeting_when(meeting, language) for meeting in meetings)
+        days = t.render(language, days_of(meetings))
         count = len(meetings)  # picks "Tapaaminen on peruttu" or "Tapaamiset on peruttu"
         if status == MeetingStatus.CANCELLED:
             text = t.text(language, "schedule.cancelled", days=days, count=count)

@@ -42,7 +42,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.i18n import Lines, Text, Translator, Words
+from bot.i18n import Lines, Text, Translator, Words, counted
 from bot.payload import OutboxButton, TextContent, content_to_json
 from bot.services.access import group_staff
 from bot.services.people import resolve_language
@@ -271,7 +271,7 @@ class StaffNotices:
         log.info(
             "person %d: %s ended (%s) in organisation %d; %d told",
             change.person_id,
-            change.role or f"{len(change.groups)} group(s)",
+            change.role or counted(len(change.groups), "group"),
             change.how,
             change.organisation.id,
             count,

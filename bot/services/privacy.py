@@ -44,7 +44,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.errors import DomainError
-from bot.i18n import Lines, Text, Translator, Words
+from bot.i18n import Lines, Text, Translator, Words, counted
 from bot.payload import AlbumContent, MediaContent, TextContent, content_from_json, content_to_json
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, File, Reply
@@ -380,9 +380,9 @@ class PrivacyService:
         if any(totals.values()):
             await self._database.truncate_log()
             log.info(
-                "retention: %d group(s) made anonymous, %d person(s) forgotten",
-                totals["groups"],
-                totals["people"],
+                "retention: %s made anonymous, %s forgotten",
+                counted(totals["groups"], "group"),
+                counted(totals["people"], "person", "people"),
             )
         return totals
 

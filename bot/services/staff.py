@@ -157,7 +157,14 @@ class StaffService:
                     "name": member.display_name,
                     "role": Text(ROLE_KEYS[member.role]),
                     "organisation": organisation.name,
-                    "groups": numbered(groups) or "-",
+                    "led": (
+                        Text(
+                            "staff.ask-role-groups",
+                            {"count": len(groups), "groups": numbered(groups)},
+                        )
+                        if groups
+                        else Text("staff.ask-role-no-groups")
+                    ),
                     "minutes": REQUEST_MINUTES,
                 },
             ),
