@@ -26,6 +26,8 @@ LANGUAGES = tuple(Language)  # the languages the bot speaks: fi, sv, en
 
 # BotFather tokens look like "123456789:AAH...": a numeric bot id, a colon, 35 url-safe characters.
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
+# hosts a plain-HTTP Mini App address may name (a page on this machine: tests, development)
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 # Telegram's rule for the webhook secret token.
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -56,6 +58,12 @@ class Settings(BaseSettings):
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None
     listen: str | None = None
+    # The Mini App (web/): where the bot serves its page and API (HOST:PORT), the public
+    # HTTPS address Telegram opens (the reverse proxy's, ending in /app/), and how old a
+    # signed launch (initData's auth_date) may be, in seconds. Unset: no Mini App.
+    web_listen: str | None = None
+    web_url: AnyHttpUrl | None = None
+    web_auth_max_age: int = Field(default=3600, ge=60, le=86400)
     log_level: str = "INFO"
     # The key that turns a Telegram user id into a pseudonym (HMAC). Unset: a random key is
     # created on first run in ``pseudonym.key`` beside the SQLite database file. Required
@@ -126,7 +134,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("listen")
+    @field_validator("listen", "web_listen")
     @classmethod
     def _listen_shape(cls, value: str | None) -> str | None:
         if value is None:
@@ -144,6 +152,24 @@ class Settings(BaseSettings):
             if value not in _LOG_LEVELS:
                 raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
         return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url_shape(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        # Telegram opens only HTTPS pages; plain HTTP is for a page on this machine (tests)
+        if value is not None and value.scheme != "https" and value.host not in _LOCAL_HOSTS:
+            raise ValueError("must be an https:// address (Telegram opens no other)")
+        if value is not None and not (value.path or "/").endswith("/"):
+            raise ValueError(
+                "must end with / (the page's folder, e.g. https://bot.example.org/app/)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _web_complete(self) -> Settings:
+        if (self.web_listen is None) != (self.web_url is None):
+            raise ValueError("web_listen and web_url: set both for the Mini App, or neither")
+        return self
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:

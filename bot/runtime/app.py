@@ -26,6 +26,7 @@ from bot.settings import Settings
 from content import Library, load_library
 from storage import Database, apply_migrations
 from storage.leadership import LeaderLock
+from web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         poll=services.settings.leader_poll,
     )
     await services.leadership.start()
+    if services.settings.web_listen is not None:
+        services.web = WebServer(services)
+        await services.web.start()
     log.info("bot @%s started", application.bot.username)
 
 
@@ -113,6 +117,9 @@ async def _follow(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
 async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the HTTP client closes: let requests in flight finish (briefly)."""
     services = services_of(application)
+    if services.web is not None:  # no new request reaches the services
+        await services.web.stop()
+        services.web = None
     if services.leadership is not None:
         await services.leadership.stop()
     await services.menu_publisher.stop()

@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.deeplinks import DeepLinkRouter
@@ -51,6 +52,9 @@ from storage import Database
 from storage.meetings import ScheduleItem
 from storage.pacing import SlotBook
 
+if TYPE_CHECKING:  # (web/server.py imports this module)
+    from web.server import WebServer
+
 
 @dataclass
 class Services:
@@ -90,6 +94,7 @@ class Services:
     menu_publisher: MenuPublisher  # sends the menus (started with the bot)
     # set when the bot starts (it needs the running application): see bot/runtime/app.py
     leadership: Leadership | None = None
+    web: WebServer | None = None  # the Mini App's server, while it runs (web/server.py)
 
 
 def build_services(
