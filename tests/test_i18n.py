@@ -23,7 +23,7 @@ from bot.i18n import (
 from bot.settings import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE_DIRS = ("bot", "handlers", "content", "storage")
+CODE_DIRS = ("bot", "handlers", "content", "storage", "web")
 KEY = re.compile(r"^[a-z]+(\.[a-z0-9-]+)+$")
 # call name -> position of the message key among its arguments
 TRANSLATING_CALLS = {
