@@ -28,6 +28,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.dates import SHORT_WEEKDAYS as WEEKDAYS
+from bot.dates import clock as clock_of
 from bot.payload import TextContent, content_from_json
 from emulator import BotApiEmulator, Chat, RateLimits
 from emulator.limits import RateLimiter
@@ -404,7 +405,7 @@ async def test_sigkill_while_a_reminder_goes_out_then_it_arrives_once_per_group(
     _, groups = await prepared_groups(
         emulator, tmp_path, clock, 3, timezone=zone, command=lambda _: meetings
     )
-    reminder = f"Our meeting starts today at {meeting:%H:%M}."
+    reminder = f"Our meeting starts today at {clock_of(meeting.time(), 'en')}."
     stall = emulator.stall(6.0, method="sendMessage", chat_id=groups[0].id, deliver=True)
     env = _environment(
         emulator,
