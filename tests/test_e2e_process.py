@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import socket
 import sys
@@ -15,6 +16,7 @@ import pytest
 from emulator import BotApiEmulator
 from testing.databases import cli_environment, database_for, on_postgres
 from testing.harness import TOKEN
+from testing.webapp import init_data
 
 KANNUSTIN = Path(sys.executable).with_name("kannustin")
 
@@ -167,6 +169,39 @@ async def test_ctrl_c_stops_cleanly(
 
     assert status == 0, bot.stderr.decode()
     assert "Traceback" not in bot.stderr.decode()
+
+
+async def test_run_serves_the_mini_app_and_stops_it_with_the_bot(
+    emulator: BotApiEmulator, tmp_path: Path, spawn: object
+) -> None:
+    port = _free_port()
+    env = _environment(
+        emulator,
+        tmp_path,
+        KANNUSTIN_WEB_LISTEN=f"127.0.0.1:{port}",
+        KANNUSTIN_WEB_URL=f"http://127.0.0.1:{port}/app/",
+    )
+    bot = await spawn(env, "run")  # type: ignore[operator]
+    await _wait_for_port(port, timeout=30)
+    aino = emulator.user(1, "Aino", language_code="sv")
+    launch = init_data(aino, signed_at=dt.datetime.now(dt.UTC))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{port}/app/") as page:
+            assert page.status == 200 and "Kannustin" in await page.text()
+        headers = {"Authorization": f"tma {launch}"}
+        async with session.get(f"http://127.0.0.1:{port}/app/api/me", headers=headers) as me:
+            assert me.status == 200
+            assert (await me.json())["language"] == "sv"
+        async with session.get(f"http://127.0.0.1:{port}/app/api/me") as refused:
+            assert refused.status == 401
+
+    status = await bot.stop(signal.SIGTERM)
+    log = bot.stderr.decode()
+    assert status == 0, log
+    assert "Mini App served on 127.0.0.1:" in log
+    assert "Traceback" not in log and launch not in log and TOKEN not in log
+    with pytest.raises(ConnectionRefusedError):  # the page went with the bot
+        await asyncio.open_connection("127.0.0.1", port)
 
 
 async def test_webhook_mode_serves_telegram_and_rejects_requests_without_the_secret(
