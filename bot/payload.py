@@ -53,11 +53,13 @@ class OutboxButton(_Strict):
     url: str | None = None
     # a start link into this bot (the payload; the sender knows the bot's name)
     start: str | None = None
+    # the Mini App's address: the button opens it inside Telegram (private chats only)
+    web_app: str | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> OutboxButton:
-        if [self.data, self.url, self.start].count(None) != 2:
-            raise ValueError("a button has either callback data, a URL or a start link")
+        if [self.data, self.url, self.start, self.web_app].count(None) != 3:
+            raise ValueError("a button has either callback data, a URL, a start link or a Mini App")
         if self.data is not None and len(self.data.encode()) > 64:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
         return self

@@ -82,7 +82,8 @@ def answer(data: object, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, headers={"Cache-Control": "no-store"})
 
 
-async def _language(request: web.Request, asker: WebUser | None) -> str:
+async def language_of(request: web.Request, asker: WebUser | None) -> str:
+    """The language to answer ``asker`` in: their ``/language`` choice, else their app's."""
     services = services_of(request)
     if asker is None:
         return services.settings.language
@@ -102,7 +103,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         asker = None
         with contextlib.suppress(Unauthorized):
             asker = person(request)
-        language = await _language(request, asker)
+        language = await language_of(request, asker)
         words = services_of(request).translator.text(language, error.key, **error.params)
         status = 403 if error.key.startswith("access.") else 400
         return answer({"error": error.key, "message": words}, status)
@@ -133,14 +134,17 @@ async def _me(request: web.Request) -> web.StreamResponse:
         {
             "id": asker.id,
             "first_name": asker.first_name,
-            "language": await _language(request, asker),
+            "language": await language_of(request, asker),
             "roles": sorted(str(role) for role in actor.roles),
         }
     )
 
 
-# the features' route modules (each with ``register(app)``), added by later features
-_FEATURES: tuple[Callable[[web.Application], None], ...] = ()
+# the features' route modules (each with ``register(app)``), added by later features; they
+# use the helpers above, so they are imported here, once those exist
+from web import plan  # noqa: E402
+
+_FEATURES: tuple[Callable[[web.Application], None], ...] = (plan.register,)
 
 
 def build_web_app(services: Services) -> web.Application:

@@ -49,6 +49,7 @@ from telegram import (
     InputMediaVideo,
     Message,
     MessageEntity,
+    WebAppInfo,
 )
 from telegram.error import (
     BadRequest,
@@ -490,6 +491,7 @@ def _keyboard(rows: list[list[OutboxButton]], bot: Bot) -> InlineKeyboardMarkup 
                     b.text,
                     callback_data=b.data,
                     url=b.url if b.start is None else start_link(bot.username, b.start),
+                    web_app=None if b.web_app is None else WebAppInfo(b.web_app),
                 )
                 for b in row
             ]

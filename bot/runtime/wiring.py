@@ -187,6 +187,7 @@ def build_services(
         events=events,
         stats=stats,
         recheck=membership.recheck,
+        web_url=None if settings.web_url is None else str(settings.web_url),
     )
     surveys = SurveyService(
         database,

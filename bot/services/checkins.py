@@ -14,6 +14,13 @@ stale press changes nothing. A week may be rated more than once (under 7, again)
 keyboard of confidence keys counts once: it carries its round (how many ratings came
 before it), and the database takes a rating only while the check-in is still at that round,
 so a double tap, a replay or a second bot instance cannot count the same keys twice.
+
+The Mini App's weekly plan (``web/plan.py``) is the same check-in on a screen: its page
+asks ``open_plan`` what the week needs, rates through ``rate_in_app`` and reports through
+``report_in_app``, which resolve the check-in id the page sends to the person's own
+check-in and then take exactly the chat keys' path (the same round rule, records, events
+and words). The plan it shows back (``plan_shown``) is only trimmed, never kept. When the
+Mini App is served, the invitation carries a button that opens it at the plan.
 """
 
 from __future__ import annotations
@@ -39,11 +46,12 @@ from bot.services.disclosure import WeeklyPatterns, note
 from bot.services.membership import RecheckGroup
 from bot.services.stats import StatsService, Week
 from bot.services.tips import local_date, programme_week
+from bot.typed import without_controls
 from storage import Database, Transaction
 from storage.checkins import CheckIn, WeekFigures
 from storage.groups import Group, Participant
 from storage.meetings import Meeting
-from storage.states import EventKind, Progress, Purpose
+from storage.states import EventKind, Progress, Purpose, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +69,7 @@ ANSWER_KEYS = {
     Progress.PARTLY: "checkin.partly",
     Progress.NOT_YET: "checkin.not-yet",
 }
+PLAN_LIMIT = 1000  # characters of a plan the Mini App shows back (never stored)
 SEARCH_LIMIT = 50_000  # steps of the buddy search (a group has at most a few dozen)
 
 
@@ -68,6 +77,55 @@ SEARCH_LIMIT = 50_000  # steps of the buddy search (a group has at most a few do
 class WeekRow:
     meeting: Meeting
     figures: WeekFigures
+
+
+@dataclass(frozen=True)
+class OpenPlan:
+    """A participant's open week, as the Mini App shows it (never the plan itself).
+
+    ``asks``: what comes next: ``plan`` (write it and rate it), ``confidence`` (rated under
+    7: make it smaller and rate again), ``progress`` (how is it going?), ``done`` (it is)."""
+
+    checkin: CheckIn
+    group: Group
+    week: int
+    asks: str
+
+    @property
+    def progress(self) -> Progress | None:
+        """The latest answer (the week's end's over mid-week's), as the figures count it."""
+        return self.checkin.progress_end or self.checkin.progress_mid
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A counted rating; ``round``: the ratings made now (the next keyboard's round)."""
+
+    meeting_id: int
+    round: int
+    confidence: int
+
+    @property
+    def smaller(self) -> bool:
+        return self.confidence < CONFIDENT
+
+    def words(self) -> Text:
+        if self.smaller:
+            return Text("checkin.smaller")
+        return Text("checkin.set", {"confidence": self.confidence})
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A progress answer; ``share``: the group may be told (done, not yet shared)."""
+
+    answer: Progress
+    share: bool
+
+    def words(self) -> Text:
+        if self.answer == Progress.DONE:
+            return Text("checkin.done" if self.share else "checkin.done-again")
+        return Text(ANSWER_KEYS[self.answer])
 
 
 @dataclass(frozen=True)
@@ -93,8 +151,11 @@ class CheckInService:
         stats: StatsService,
         recheck: RecheckGroup,
         rng: random.Random | None = None,
+        web_url: str | None = None,
     ) -> None:
         self._database = database
+        # the Mini App's address (None: not served); the invitation opens it at the plan
+        self._web_url = web_url
         # asks Telegram who is still in the group before buddies are paired
         self._recheck = recheck
         self._stats = stats
@@ -118,7 +179,11 @@ class CheckInService:
                 continue
             language = self._language(person, group)
             text = self._translator.text(language, "checkin.invite", group=group.name)
-            await self._tell(tx, person.person_id, group, text, _confidence_buttons(meeting.id, 0))
+            buttons = _confidence_buttons(meeting.id, 0)
+            if self._web_url is not None:
+                label = self._translator.text(language, "checkin.open-app")
+                buttons.append([OutboxButton(text=label, web_app=f"{self._web_url}#plan")])
+            await self._tell(tx, person.person_id, group, text, buttons)
             sent += 1
         return sent
 
@@ -159,26 +224,13 @@ class CheckInService:
     async def rate(self, person_id: int, data: str) -> Reply:
         """A confidence key: counted once per keyboard (a second press is thanked, no more)."""
         meeting_id, before, value = _rating(data)
-        if not 0 <= value <= 10 or before < 0:
-            return Reply.refusal("checkin.not-open")
-        now = self._clock.now()
-        async with self._database.transaction() as tx:
-            found = await self._own(tx, person_id, meeting_id)
-            if found is None:
-                return Reply.refusal("checkin.not-open")
-            checkin, group = found
-            if not await tx.checkins.rate(checkin.id, value, now, ratings_before=before):
-                return Reply.refusal("checkin.already-rated")
-        self._events.record(
-            EventKind.CHECK_IN,
-            group_id=group.id,
-            person_id=person_id,
-            confidence=value,
-            attempt=before + 1,
-        )
-        if value < CONFIDENT:
-            return Reply(Text("checkin.smaller"), _reply_confidence(meeting_id, before + 1))
-        return Reply.of("checkin.set", confidence=value)
+        try:
+            rated = await self._rate(person_id, meeting_id, before, value)
+        except DomainError as refused:
+            return Reply.refusal(refused.key)
+        if rated.smaller:
+            return Reply(rated.words(), _reply_confidence(meeting_id, rated.round))
+        return Reply(rated.words())
 
     async def report(self, person_id: int, data: str) -> Reply:
         """Done, partly or not yet, mid-week or at the week's end."""
@@ -186,18 +238,13 @@ class CheckInService:
         if len(parts) != 3 or parts[1] not in STAGES or parts[2] not in ANSWERS:
             return Reply.refusal("checkin.not-open")
         meeting_id, stage, answer = _small_int(parts[0]), STAGES[parts[1]], ANSWERS[parts[2]]
-        async with self._database.transaction() as tx:
-            found = await self._own(tx, person_id, meeting_id)
-            if found is None:
-                return Reply.refusal("checkin.not-open")
-            checkin, group = found
-            await tx.checkins.report(checkin.id, stage, answer)
-        self._events.record(
-            EventKind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
-        )
-        if answer == Progress.DONE and checkin.shared_at is None:
+        try:
+            reported = await self._report(person_id, meeting_id, stage, answer)
+        except DomainError as refused:
+            return Reply.refusal(refused.key)
+        if reported.share:
             return Reply(
-                Text("checkin.done"),
+                reported.words(),
                 (
                     (
                         Button(Text("checkin.share-button"), data=f"{SHARE}{meeting_id}"),
@@ -205,34 +252,15 @@ class CheckInService:
                     ),
                 ),
             )
-        return Reply.of(ANSWER_KEYS[answer] if answer != Progress.DONE else "checkin.done-again")
+        return Reply(reported.words())
 
     async def share(self, person_id: int, data: str, first_name: str) -> Reply:
         """Tell the group (their choice): a short celebration with their first name."""
         (meeting_id,) = _numbers(data, SHARE, 1)
-        now = self._clock.now()
-        async with self._database.transaction() as tx:
-            found = await self._own(tx, person_id, meeting_id)
-            if found is None:
-                return Reply.refusal("checkin.not-open")
-            checkin, group = found
-            if Progress.DONE not in (checkin.progress_mid, checkin.progress_end):
-                return Reply.refusal("checkin.not-open")
-            if not await tx.checkins.shared(checkin.id, now):
-                return Reply.refusal("checkin.already-shared")
-            name = ((await tx.groups.participant_name(group.id, person_id)) or first_name)[:64]
-            text = self._translator.text(group.language, "checkin.celebration", name=name)
-            await tx.outbox.add(
-                chat_id=group.chat_id,
-                group_id=group.id,
-                purpose=Purpose.CELEBRATION,
-                content=content_to_json(TextContent(text=text)),
-                due_at=now,
-                now=now,
-                names=[(person_id, name)],
-            )
-        self._events.record(EventKind.SHARED, group_id=group.id, person_id=person_id)
-        log.info("a participant shared their progress in group %d", group.id)
+        try:
+            await self._share(person_id, meeting_id, first_name)
+        except DomainError as refused:
+            return Reply.refusal(refused.key)
         return Reply.of("checkin.shared")
 
     async def keep(self, person_id: int, data: str) -> Reply:
@@ -256,6 +284,135 @@ class CheckInService:
                     buttons = _reply_confidence(checkin.meeting_id, checkin.ratings)
                     return Reply(Text("checkin.plan-written"), buttons)
         return None
+
+    # The Mini App's weekly plan (web/plan.py) ------------------------------------------------
+
+    async def open_plan(self, person_id: int) -> OpenPlan | None:
+        """The person's newest check-in still open (invited within the week, and they still
+        belong and consent), or None."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            for checkin in await tx.checkins.latest_of(
+                self._pseudonyms.of(person_id), now - OPEN_FOR
+            ):
+                found = await self._own(tx, person_id, checkin.meeting_id)
+                meeting = await tx.meetings.meeting(checkin.meeting_id)
+                if found is not None and meeting is not None:
+                    return OpenPlan(checkin, found[1], meeting.number, _asks(checkin))
+        return None
+
+    @staticmethod
+    def plan_shown(text: str) -> str:
+        """The plan as the Mini App shows it back: trimmed, without control characters, at
+        most ``PLAN_LIMIT`` characters. It is never stored nor logged."""
+        shown = without_controls(text).strip()
+        if not shown:
+            raise DomainError("checkin.plan-empty")
+        if len(shown) > PLAN_LIMIT:
+            raise DomainError("checkin.plan-too-long", limit=PLAN_LIMIT)
+        return shown
+
+    async def rate_in_app(self, person_id: int, checkin_id: int, before: int, value: int) -> Rated:
+        """The slider's rating: the chat keys' rule (one rating per round). A check-in that
+        is not the person's open one, or a round already taken, changes nothing."""
+        checkin = await self._open_checkin(person_id, checkin_id)
+        return await self._rate(person_id, checkin.meeting_id, before, value)
+
+    async def report_in_app(self, person_id: int, checkin_id: int, answer: Progress) -> Reported:
+        """Progress from the Mini App, recorded as the answer to the question the chat asked
+        last (the week's end's once it was sent, mid-week's before), after a rating."""
+        checkin = await self._open_checkin(person_id, checkin_id)
+        if not checkin.ratings:
+            raise DomainError("checkin.rate-first")
+        async with self._database.transaction() as tx:
+            items = await tx.meetings.of_group(checkin.group_id)
+        end_asked = any(
+            item.meeting_id == checkin.meeting_id
+            and item.kind == ScheduleKind.PROGRESS_END
+            and item.status == ScheduleStatus.SENT
+            for item in items
+        )
+        return await self._report(
+            person_id, checkin.meeting_id, "end" if end_asked else "mid", answer
+        )
+
+    async def share_in_app(self, person_id: int, checkin_id: int, first_name: str) -> None:
+        """ "Tell the group" from the Mini App: the chat's celebration, once."""
+        checkin = await self._open_checkin(person_id, checkin_id)
+        await self._share(person_id, checkin.meeting_id, first_name)
+
+    async def _open_checkin(self, person_id: int, checkin_id: int) -> CheckIn:
+        """The person's own check-in of the week with this id; another's, an old or a made
+        up id is refused the same way (nothing tells them apart)."""
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            for checkin in await tx.checkins.latest_of(
+                self._pseudonyms.of(person_id), now - OPEN_FOR
+            ):
+                if checkin.id == checkin_id:
+                    return checkin
+        raise DomainError("checkin.not-open")
+
+    async def _rate(self, person_id: int, meeting_id: int, before: int, value: int) -> Rated:
+        """Count a rating of the check-in's round ``before``; refused (DomainError) when it
+        is not the person's, or the round is taken."""
+        if not 0 <= value <= 10 or before < 0:
+            raise DomainError("checkin.not-open")
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                raise DomainError("checkin.not-open")
+            checkin, group = found
+            if not await tx.checkins.rate(checkin.id, value, now, ratings_before=before):
+                raise DomainError("checkin.already-rated")
+        self._events.record(
+            EventKind.CHECK_IN,
+            group_id=group.id,
+            person_id=person_id,
+            confidence=value,
+            attempt=before + 1,
+        )
+        return Rated(meeting_id, before + 1, value)
+
+    async def _report(
+        self, person_id: int, meeting_id: int, stage: str, answer: Progress
+    ) -> Reported:
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                raise DomainError("checkin.not-open")
+            checkin, group = found
+            await tx.checkins.report(checkin.id, stage, answer)
+        self._events.record(
+            EventKind.PROGRESS, group_id=group.id, person_id=person_id, stage=stage, answer=answer
+        )
+        return Reported(answer, share=answer == Progress.DONE and checkin.shared_at is None)
+
+    async def _share(self, person_id: int, meeting_id: int, first_name: str) -> None:
+        now = self._clock.now()
+        async with self._database.transaction() as tx:
+            found = await self._own(tx, person_id, meeting_id)
+            if found is None:
+                raise DomainError("checkin.not-open")
+            checkin, group = found
+            if Progress.DONE not in (checkin.progress_mid, checkin.progress_end):
+                raise DomainError("checkin.not-open")
+            if not await tx.checkins.shared(checkin.id, now):
+                raise DomainError("checkin.already-shared")
+            name = ((await tx.groups.participant_name(group.id, person_id)) or first_name)[:64]
+            text = self._translator.text(group.language, "checkin.celebration", name=name)
+            await tx.outbox.add(
+                chat_id=group.chat_id,
+                group_id=group.id,
+                purpose=Purpose.CELEBRATION,
+                content=content_to_json(TextContent(text=text)),
+                due_at=now,
+                now=now,
+                names=[(person_id, name)],
+            )
+        self._events.record(EventKind.SHARED, group_id=group.id, person_id=person_id)
+        log.info("a participant shared their progress in group %d", group.id)
 
     # Instructors ------------------------------------------------------------------------------
 
@@ -492,6 +649,17 @@ def _teams_of(pairs: list[tuple[str, str]]) -> list[tuple[str, ...]]:
         else:
             teams.append({a, b})
     return [tuple(sorted(team)) for team in teams]
+
+
+def _asks(checkin: CheckIn) -> str:
+    """What the week needs next (``OpenPlan.asks``)."""
+    if not checkin.ratings:
+        return "plan"
+    if checkin.confidence is not None and checkin.confidence < CONFIDENT:
+        return "confidence"
+    if (checkin.progress_end or checkin.progress_mid) == Progress.DONE:
+        return "done"
+    return "progress"
 
 
 def _confidence_buttons(meeting_id: int, before: int) -> list[list[OutboxButton]]:
