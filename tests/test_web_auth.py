@@ -5,7 +5,6 @@ person's language and roles. A bot without the Mini App settings serves nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -15,22 +14,10 @@ from pydantic import ValidationError
 from bot.clock import FixedClock
 from emulator import BotApiEmulator
 from testing.harness import TOKEN, RunningBot, test_settings
-from testing.webapp import WebClient, free_port, init_data, web_settings
+from testing.webapp import WebClient, free_port, init_data
 from web.auth import Unauthorized, verify
 
 OTHER_BOT = "987654321:" + "Q" * 35
-
-
-@pytest.fixture
-async def served(
-    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
-) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(web_settings(emulator, tmp_path / "bot.db", admins="1000"), emulator, clock)
-    await bot.start()
-    try:
-        yield bot
-    finally:
-        await bot.stop()
 
 
 async def test_a_signed_launch_opens_the_api_for_that_person(
