@@ -24,7 +24,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.errors import DomainError
-from bot.services.checkins import PLAN_LIMIT
 from storage.states import Progress
 from web.server import answer, body, language_of, person, services_of
 
@@ -63,9 +62,7 @@ async def _plan(request: web.Request) -> web.StreamResponse:
 async def _reflect(request: web.Request) -> web.StreamResponse:
     person(request)
     text = (await body(request)).get("text")
-    if not isinstance(text, str) or len(text) > 4 * PLAN_LIMIT:
-        if isinstance(text, str):  # far too long: said so, not "unreadable"
-            raise DomainError("checkin.plan-too-long", limit=PLAN_LIMIT)
+    if not isinstance(text, str):
         raise DomainError("web.bad-request")
     return answer({"text": services_of(request).checkins.plan_shown(text)})
 
