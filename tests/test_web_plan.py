@@ -8,6 +8,7 @@ only when the bot serves it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -205,6 +206,33 @@ async def test_a_participant_rates_and_reports_in_the_mini_app_as_in_the_chat(
     assert (week.invited, week.planned, week.done, week.partly, week.shared) == (5, 5, 1, 1, 1)
     figures = await bot.say(ilkka, "/checkins")
     assert "Suunnitelman teki 5/5" in (figures.text or ""), figures.text
+
+    # the log has the page's answers as it has the chat's: pseudonym, rating and round
+    await bot.services.events.flush()
+    async with bot.services.database.transaction() as tx:
+        events = sorted(await tx.events.latest(1000), key=lambda e: e.id)
+    ainos = bot.services.pseudonyms.of(aino["id"])
+    kinds = ("check-in", "progress", "progress-shared")
+    assert [
+        (e.kind, json.loads(e.attributes or "{}"))
+        for e in events
+        if e.pseudonym == ainos and e.kind in kinds
+    ] == [
+        ("check-in", {"confidence": 5, "attempt": 1}),
+        ("check-in", {"confidence": 8, "attempt": 2}),
+        ("progress", {"stage": "mid", "answer": "done"}),
+        ("progress-shared", {}),
+    ]
+
+    # at the week's end the page's answer is the answer to the week's end's question
+    mark = await fire_at(bot, clock, helsinki("2026-12-07", "12:00"))
+    await private(bot, britt, mark, "Veckan är snart slut. Hur gick det med din plan?")
+    status, reported = await page["Britt"].post(
+        "/app/api/plan/progress", {"checkin": ids["Britt"], "value": "done"}
+    )
+    assert (status, reported["share"]) == (200, True)
+    britts = (await checkins(bot))[ids["Britt"]]
+    assert (britts.progress_mid, britts.progress_end) == ("partly", "done")
 
 
 async def test_another_persons_or_a_made_up_check_in_and_junk_change_nothing(
