@@ -36,6 +36,7 @@ from storage import Database
 from storage.database import Transaction
 from storage.outbox import OutboxRow
 from storage.sql import is_postgres_url
+from storage.states import OutboxStatus
 from testing.databases import database_for
 from testing.harness import RunningBot, test_settings
 from tests.test_e2e_broadcast import compose, led, report_for, two_groups
@@ -278,10 +279,21 @@ async def prepared_groups(
 async def outbox_rows(
     tmp_path: Path, groups: list[Chat], keep: Callable[[OutboxRow], bool]
 ) -> dict[int, str]:
-    """What the database says of each group's row: sent, sending (in flight) or pending."""
+    """What the database says of each group's row: sent, sending (in flight) or pending.
+    A pending row that was tried before counts as in flight: another instance that took
+    over may already have put the dead one's in-flight rows back in the queue
+    (``requeue_in_flight``) by the time this reads them."""
     async with process_database(tmp_path) as tx:
         rows = [row for group in groups for row in await tx.outbox.of_chat(group.id)]
-    return {row.chat_id: row.status for row in rows if keep(row)}
+    return {
+        row.chat_id: (
+            OutboxStatus.SENDING
+            if row.status == OutboxStatus.PENDING and row.attempts > 0
+            else row.status
+        )
+        for row in rows
+        if keep(row)
+    }
 
 
 @contextlib.asynccontextmanager
