@@ -162,7 +162,7 @@ function setScheme(scheme) {
 function showScheme() {
   const button = $("theme");
   const dark = state.scheme === "dark";
-  button.textContent = t(dark ? "tools.light" : "tools.dark");
+  button.textContent = dark ? t("tools.light") : t("tools.dark");
   button.setAttribute("aria-pressed", dark ? "true" : "false");
 }
 

@@ -1,0 +1,85 @@
+"""The Mini App's page as files: every word it shows exists in fi, sv and en, the page and
+its assets stay under 300 KB, nothing is loaded from another server, and the bot serves
+them (the page itself, its script, style and words)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.clock import FixedClock
+from bot.settings import LANGUAGES
+from emulator import BotApiEmulator
+from testing.harness import RunningBot
+from testing.webapp import web_settings
+from web.server import STATIC
+
+PAGE_BUDGET = 300 * 1024  # bytes: the page and everything it loads
+
+
+def catalogue() -> dict[str, dict[str, str]]:
+    texts: dict[str, dict[str, str]] = json.loads((STATIC / "texts.json").read_text("utf-8"))
+    return texts
+
+
+def keys_used() -> set[str]:
+    html = (STATIC / "index.html").read_text("utf-8")
+    script = (STATIC / "app.js").read_text("utf-8")
+    used = set(re.findall(r'data-t(?:-label)?="([a-z0-9.-]+)"', html))
+    used |= set(re.findall(r'\bt\("([a-z0-9.-]+)"', script))
+    used |= set(re.findall(r'"(dash\.[a-z-]+)"', script))  # the column headings
+    return used
+
+
+def test_every_word_of_the_page_is_there_in_every_language() -> None:
+    texts = catalogue()
+    assert sorted(texts) == sorted(LANGUAGES)
+    reference = set(texts["fi"])
+    for language, words in texts.items():
+        assert set(words) == reference, language
+        assert all(word.strip() for word in words.values()), language
+    used = keys_used()
+    assert used - reference == set(), "words the page uses but the catalogue lacks"
+    assert reference - used == set(), "words in the catalogue that the page never uses"
+
+
+def test_the_page_and_its_assets_are_small_and_local() -> None:
+    files = [path for path in STATIC.rglob("*") if path.is_file()]
+    assert sum(path.stat().st_size for path in files) < PAGE_BUDGET
+    for path in files:
+        text = path.read_text("utf-8")
+        # no script, style, font or image from another server (a CDN would break the page
+        # where only the bot's server can be reached)
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), path.name
+        assert not re.search(r"""(url\(|import\s|fetch\()\s*["']?(https?:)?//""", text), path.name
+
+
+@pytest.fixture
+async def served(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(web_settings(emulator, tmp_path / "bot.db"), emulator, clock)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def test_the_bot_serves_the_page_and_its_assets(served: RunningBot) -> None:
+    base = str(served.settings.web_url)
+    got = {}
+    async with aiohttp.ClientSession() as session:
+        for path in ("", "static/app.js", "static/app.css", "static/texts.json"):
+            async with session.get(base + path) as response:
+                got[path] = (response.status, response.content_type, len(await response.read()))
+    assert {path: status for path, (status, _, _) in got.items()} == dict.fromkeys(got, 200)
+    assert got[""][1] == "text/html"
+    assert got["static/app.js"][1] in ("application/javascript", "text/javascript")
+    assert got["static/app.css"][1] == "text/css"
+    assert got["static/texts.json"][1] == "application/json"
