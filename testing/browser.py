@@ -18,9 +18,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
-from bot.clock import FixedClock
+from bot.clock import Clock
 from testing.harness import RunningBot
 from testing.webapp import init_data
 
@@ -54,7 +54,7 @@ def chromium() -> str | None:
 def launch_address(
     bot: RunningBot,
     user: dict[str, Any],
-    clock: FixedClock,
+    clock: Clock,
     *,
     view: str | None = None,
     theme: dict[str, str] | None = None,
@@ -74,8 +74,8 @@ def launch_address(
 
 
 @asynccontextmanager
-async def phone(*, width: int = PHONE["width"]) -> AsyncIterator[Page]:
-    """A tab of a headless Chromium as wide as a phone, with touch."""
+async def headless_chromium() -> AsyncIterator[Browser]:
+    """The packaged Chromium, headless, closed on the way out."""
     path = chromium()
     if path is None:
         raise RuntimeError("Chromium is not installed: apt-get install chromium")
@@ -83,12 +83,23 @@ async def phone(*, width: int = PHONE["width"]) -> AsyncIterator[Page]:
         # --no-sandbox: the tests may run as root in a container, where the sandbox can't
         browser = await playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
         try:
-            context = await browser.new_context(
-                viewport={"width": width, "height": PHONE["height"]},
-                device_scale_factor=1,
-                has_touch=True,
-            )
-            page = await context.new_page()
-            yield page
+            yield browser
         finally:
             await browser.close()
+
+
+async def phone_tab(browser: Browser, *, width: int = PHONE["width"]) -> Page:
+    """A new tab as wide as a phone, with touch, in a context of its own (nothing cached)."""
+    context = await browser.new_context(
+        viewport={"width": width, "height": PHONE["height"]},
+        device_scale_factor=1,
+        has_touch=True,
+    )
+    return await context.new_page()
+
+
+@asynccontextmanager
+async def phone(*, width: int = PHONE["width"]) -> AsyncIterator[Page]:
+    """A tab of a headless Chromium as wide as a phone, with touch."""
+    async with headless_chromium() as browser:
+        yield await phone_tab(browser, width=width)
