@@ -13,9 +13,11 @@ const VIEWS = ["dashboard", "plan"];
 const STAFF = ["admin", "coordinator", "instructor"];
 const LANGUAGES = ["fi", "sv", "en"];
 const STORED = "kannustin.launch";
-const COLUMNS = ["active", "messages", "reactions", "planned", "done", "confidence", "broadcasts"];
+const COLUMNS = [
+  "members", "active", "messages", "reactions", "planned", "done", "confidence", "broadcasts",
+];
 const HEADINGS = {
-  active: "dash.active", messages: "dash.messages", reactions: "dash.reactions",
+  members: "dash.members", active: "dash.active", messages: "dash.messages", reactions: "dash.reactions",
   planned: "dash.planned", done: "dash.done", confidence: "dash.confidence",
   broadcasts: "dash.sent",
 };
@@ -245,14 +247,10 @@ async function loadDashboard() {
   renderDashboard();
 }
 
-function figure(value, notes, digits) {
-  // a figure the disclosure rule hides is shown in the API's own words, never as 0
-  if (value === null || value === undefined) return { text: (notes && notes.hidden) || "–", hidden: true };
-  if (typeof value === "string") return { text: value, hidden: true };
-  if (typeof value === "object") {
-    return { text: value.text || value.words || (notes && notes.hidden) || "–", hidden: true };
-  }
-  return { text: number(value, digits), hidden: false };
+function figure(value, mark, digits) {
+  // a figure the disclosure rule hides is shown as /stats writes it ("<5", "x"), never as 0
+  if (typeof value === "number") return { text: number(value, digits), hidden: false };
+  return { text: mark || t("dash.hidden"), hidden: true };
 }
 
 function fillFilters(data) {
@@ -263,11 +261,12 @@ function fillFilters(data) {
   group.value = chosenGroup;
   const season = $("season");
   const chosenSeason = season.value;
-  const seasons = new Set(state.groups.map((item) => item.season).filter((n) => Number.isInteger(n)));
-  for (const item of data.groups || []) if (Number.isInteger(item.season)) seasons.add(item.season);
-  const highest = Math.max(1, ...seasons);
+  const seasons = new Set(data.seasons || []);
+  for (const item of state.groups) if (Number.isInteger(item.season)) seasons.add(item.season);
   season.replaceChildren(el("option", { value: "" }, t("dash.current-season")));
-  for (let n = highest; n >= 1; n -= 1) season.append(el("option", { value: String(n) }, t("dash.season-n", { n })));
+  for (const n of [...seasons].sort((a, b) => b - a)) {
+    season.append(el("option", { value: String(n) }, t("dash.season-n", { n })));
+  }
   season.value = chosenSeason;
 }
 
@@ -285,22 +284,22 @@ function renderDashboard() {
   for (const item of data.groups || []) blocks.push({ name: item.name, weeks: item.weeks || [] });
   if (!blocks.length) figures.append(el("p", { class: "hint" }, t("dash.empty")));
   blocks.forEach((block, index) => {
-    if (index === 0) figures.append(chart(block, notes));
-    figures.append(weeksTable(block, notes));
+    if (index === 0) figures.append(chart(block));
+    figures.append(weeksTable(block));
   });
   renderBroadcasts(data.broadcasts || []);
-  renderSurveys(data.surveys || [], notes);
-  $("notes").textContent = notes.legend || "";
+  renderSurveys(data.surveys || []);
+  $("notes").textContent = [notes.hidden, notes.small].filter(Boolean).join(" ");
 }
 
-function weeksTable(block, notes) {
+function weeksTable(block) {
   const head = el("tr", {}, el("th", { scope: "col" }, t("dash.week")));
   for (const column of COLUMNS) head.append(el("th", { scope: "col" }, t(HEADINGS[column])));
   const body = el("tbody");
   for (const week of block.weeks) {
     const row = el("tr", {}, el("th", { scope: "row" }, String(week.week)));
     for (const column of COLUMNS) {
-      const shown = figure(week[column], notes, column === "confidence" ? 1 : 0);
+      const shown = figure(week[column], (week.marks || {})[column], column === "confidence" ? 1 : 0);
       row.append(el("td", shown.hidden ? { class: "hidden-figure" } : {}, shown.text));
     }
     body.append(row);
@@ -318,7 +317,7 @@ function svg(tag, attributes, text) {
   return node;
 }
 
-function chart(block, notes) {
+function chart(block) {
   // active participants by week; a hidden week is an empty dashed bar with the API's words
   const width = 340;
   const height = 180;
@@ -329,7 +328,8 @@ function chart(block, notes) {
   const highest = Math.max(1, ...values.filter((v) => v !== null));
   const slot = (width - 8) / Math.max(1, weeks.length);
   const barWidth = Math.max(6, Math.min(40, slot * 0.7));
-  const described = weeks.map((week, i) => t("dash.week") + " " + week.week + ": " + figure(values[i], notes).text);
+  const mark = (week) => (week.marks || {}).active;
+  const described = weeks.map((week, i) => t("dash.week") + " " + week.week + ": " + figure(values[i], mark(week)).text);
   const title = t("dash.chart") + " — " + block.name;
   const picture = svg("svg", {
     class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img",
@@ -342,7 +342,7 @@ function chart(block, notes) {
     const value = values[i];
     const full = height - top - bottom;
     if (value === null) {
-      const words = figure(week.active, notes).text;
+      const words = figure(null, mark(week)).text;
       picture.append(svg("rect", { class: "bar-hidden", x, y: top + full * 0.6, width: barWidth, height: full * 0.4 }));
       picture.append(svg("text", { x: x + barWidth / 2, y: top + full * 0.6 - 4, "text-anchor": "middle" }, words.length > 6 ? "?" : words));
     } else {
@@ -364,14 +364,19 @@ function renderBroadcasts(broadcasts) {
   const list = el("ul", { class: "list" });
   for (const item of broadcasts) {
     const day = item.sent_at ? new Date(item.sent_at).toLocaleDateString(state.language) : "";
+    const what = item.tip ? t("dash.tip", { tip: item.tip }) : t("dash.message");
+    const received = t("dash.received", {
+      reactions: figure(item.reactions, null).text, replies: figure(item.replies, null).text,
+    });
     list.append(el("li", {},
-      el("strong", {}, item.first_words || ""), el("br"),
-      el("span", { class: "hint" }, [day, t("dash.reach", { groups: item.groups, delivered: item.delivered })].filter(Boolean).join(" · "))));
+      el("strong", {}, [day, what].filter(Boolean).join(" · ")), el("br"),
+      el("span", {}, t("dash.reach", { groups: item.groups, delivered: item.delivered })), el("br"),
+      el("span", { class: "hint" }, received)));
   }
   box.replaceChildren(list);
 }
 
-function renderSurveys(surveys, notes) {
+function renderSurveys(surveys) {
   const box = $("surveys");
   if (!surveys.length) {
     box.replaceChildren(el("p", { class: "hint" }, t("dash.no-surveys")));
@@ -382,9 +387,9 @@ function renderSurveys(surveys, notes) {
     el("th", { scope: "col" }, t("dash.after")), el("th", { scope: "col" }, t("dash.answers")));
   const body = el("tbody");
   for (const item of surveys) {
-    const row = el("tr", {}, el("th", { scope: "row" }, item.item));
+    const row = el("tr", {}, el("th", { scope: "row" }, item.name || item.item));
     for (const [value, digits] of [[item.before, 1], [item.after, 1], [item.n, 0]]) {
-      const shown = figure(value, notes, digits);
+      const shown = figure(value, item.n_mark, digits);
       row.append(el("td", shown.hidden ? { class: "hidden-figure" } : {}, shown.text));
     }
     body.append(row);
@@ -470,8 +475,20 @@ async function progress(event) {
       method: "POST", json: { checkin: state.plan.checkin, value: button.dataset.progress },
     });
     say("progress-answer", answer.message || "");
+    $("share").hidden = !answer.share;
     state.plan = await api("plan");
     renderPlan();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function share() {
+  clearError();
+  try {
+    const answer = await api("plan/share", { method: "POST", json: { checkin: state.plan.checkin } });
+    $("share").hidden = true;
+    say("progress-answer", answer.message || "");
   } catch (error) {
     showError(error);
   }
@@ -501,6 +518,7 @@ function wire() {
     showConfidence();
   });
   $("plan-progress").addEventListener("click", progress);
+  $("share").addEventListener("click", share);
   window.addEventListener("hashchange", () => {
     const view = readFragment().view;
     if (view && view !== state.view && state.me) showView(view);
