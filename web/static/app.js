@@ -170,7 +170,15 @@ function showScheme() {
 
 /* ---------- the API ---------- */
 
-class Refused extends Error {}
+/* A refusal to show: the API's own words, or our words by key (looked up when shown: the
+   words may still be loading when the request fails) */
+class Refused extends Error {
+  constructor(words, key) {
+    super(words || key);
+    this.words = words;
+    this.key = key;
+  }
+}
 
 async function api(path, options) {
   const request = Object.assign({ method: "GET" }, options || {});
@@ -184,17 +192,17 @@ async function api(path, options) {
   try {
     response = await fetch("api/" + path, request);
   } catch (error) {
-    throw new Refused(t("error.network"));
+    throw new Refused(null, "error.network");
   }
   const data = await response.json().catch(() => null);
-  if (response.status === 401) throw new Refused(t("error.unauthorized"));
-  if (!response.ok) throw new Refused((data && data.message) || t("error.generic"));
+  if (response.status === 401) throw new Refused(null, "error.unauthorized");
+  if (!response.ok) throw new Refused(data && data.message, "error.generic");
   return data;
 }
 
 function showError(error) {
   const box = $("error");
-  box.textContent = error instanceof Refused ? error.message : t("error.generic");
+  box.textContent = error instanceof Refused ? error.words || t(error.key) : t("error.generic");
   box.hidden = false;
   $("status").textContent = "";
   if (!(error instanceof Refused)) console.error(error);
@@ -534,7 +542,7 @@ async function start() {
   await texts;
   setLanguage((navigator.language || "fi").slice(0, 2));
   if (!me) {
-    showError(new Refused(t("error.no-launch")));
+    showError(new Refused(null, "error.no-launch"));
     return;
   }
   const answer = await me;
