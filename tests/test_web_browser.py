@@ -174,6 +174,7 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     answer = page.locator("#confidence-answer")
     await expect(answer).to_be_visible()
     assert "alle 7" in await answer.inner_text()  # make it smaller: at once
+    assert await page.locator("#plan-progress").is_visible()  # rated: progress may follow
     await page.screenshot(path=tmp_path / "plan-fi-dark.png", full_page=True)
     async with bot.services.database.transaction() as tx:
         (record,) = await tx.checkins.of_meeting(1)
@@ -186,6 +187,19 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     async with bot.services.database.transaction() as tx:
         (record,) = await tx.checkins.of_meeting(1)
     assert (record.confidence, record.ratings) == (8, 2)
+
+    # done already: the group may be told, once
+    await page.get_by_role("button", name="Tehty").click()
+    await expect(page.locator("#progress-answer")).to_contain_text("teit sen")
+    await expect(page.get_by_role("button", name="Tehty")).to_have_attribute("aria-pressed", "true")
+    mark = emulator.mark()
+    await page.get_by_role("button", name="Kerro ryhmälle").click()
+    await expect(page.get_by_role("button", name="Kerro ryhmälle")).to_be_hidden()
+    told = await emulator.wait_for("sendMessage", chat_id=walking.id, after=mark)
+    assert (told.text or "").startswith("🎉 Osallistuja0 teki tämän viikon suunnitelmansa!")
+    async with bot.services.database.transaction() as tx:
+        (record,) = await tx.checkins.of_meeting(1)
+    assert record.progress_mid == "done"
 
     assert watch.errors == []
     assert watch.foreign == []

@@ -422,6 +422,8 @@ function renderPlan() {
     $("confidence").value = String(plan.confidence);
   }
   showConfidence();
+  // progress comes after a rating, as in the chat
+  $("plan-progress").hidden = plan.confidence === null || plan.confidence === undefined;
   for (const button of document.querySelectorAll("[data-progress]")) {
     button.setAttribute("aria-pressed", button.dataset.progress === plan.progress ? "true" : "false");
     button.classList.add("choice");
