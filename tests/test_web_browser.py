@@ -174,7 +174,7 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     answer = page.locator("#confidence-answer")
     await expect(answer).to_be_visible()
     assert "alle 7" in await answer.inner_text()  # make it smaller: at once
-    assert await page.locator("#plan-progress").is_visible()  # rated: progress may follow
+    await expect(page.locator("#plan-progress")).to_be_visible()  # rated: progress may follow
     await page.screenshot(path=tmp_path / "plan-fi-dark.png", full_page=True)
     async with bot.services.database.transaction() as tx:
         (record,) = await tx.checkins.of_meeting(1)
