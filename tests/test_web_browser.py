@@ -1,9 +1,9 @@
 """The Mini App in a real browser (the distribution's headless Chromium, phone-wide): a
-coordinator opens it from Telegram and sees their groups' weekly figures and the chart,
-small numbers in words and never as 0; switches to Swedish and to the dark theme; a
-participant writes a plan (shown back, never stored) and rates how sure they are, which
-reaches the check-in records like the chat's keys do; launch data too old to trust says
-to open the app from Telegram again. Nothing is fetched from any other host. Screenshots
+participant writes a plan (shown back, never stored), rates how sure they are, which
+reaches the check-in records like the chat's keys do, and tells how it went; a coordinator
+opens it from Telegram and sees the group's weekly figures and the chart, small numbers as
+/stats writes them and never as 0, and switches to Swedish and to the dark theme; launch
+data too old to trust says to open the app from Telegram again. Nothing is fetched from any other host. Screenshots
 are saved in the test's temporary folder."""
 
 from __future__ import annotations
@@ -88,10 +88,11 @@ async def table(page: Page, caption: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
+async def test_a_participant_makes_a_plan_and_a_coordinator_reads_the_dashboard(
     served: RunningBot, page: Page, clock: FixedClock, tmp_path: Path
 ) -> None:
     bot, emulator = served, served.emulator
+    watch = await watched(page)
     ilkka = emulator.user(3000, "Ilkka", language_code="fi")
     walking = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
     kaisa = emulator.user(2000, "Kaisa", language_code="en")
@@ -103,56 +104,6 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
     await private(bot, walkers[0], mark, "Tämän viikon pieni suunnitelma (Kävelyryhmä)")
     await talk(bot, walking, walkers, 2)  # week 1: 6 active, 12 messages, 6 reactions
-    await bot.handled_everything()
-    await bot.services.events.flush()
-    stats = await bot.say(kaisa, "/stats")
-    assert "Week 1\nMembers 6 · active 6\nMessages 12 · reactions 6" in (stats.text or "")
-
-    # the coordinator opens the Mini App from the menu button: English, Telegram's light theme
-    watch = await watched(page)
-    await page.goto(launch_address(bot, kaisa, clock, theme=LIGHT))
-    await expect(page.locator("body[data-ready=dashboard]")).to_be_attached()
-    await expect(page.locator("table.weeks").first).to_be_visible()
-    header, rows = await table(page, "Kävelyryhmä")
-    assert header[:5] == ["Week", "Members", "Active", "Messages", "Reactions"]
-    week1 = cells(rows[0], header)
-    assert [week1[name] for name in header[:5]] == ["1", "6", "6", "12", "6"]
-    # one plan of six: about fewer than five people, in words, never as 0
-    assert week1["Plans"] not in ("0", "")
-    assert not week1["Plans"].isdigit()
-    bars = page.locator("svg.chart rect.bar-shape")
-    await expect(bars.first).to_be_visible()
-    assert await bars.first.get_attribute("data-value") == "6"
-    assert "Active participants by week" in (
-        await page.locator("svg.chart").get_attribute("aria-label") or ""
-    )
-    assert page.viewport_size is not None
-    assert (
-        await page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-    )
-    await page.screenshot(path=tmp_path / "dashboard-en-light.png", full_page=True)
-
-    # Swedish, then the dark theme
-    await page.get_by_label("Language").select_option("sv")
-    await expect(page.locator("html")).to_have_attribute("lang", "sv")
-    header, _ = await table(page, "Kävelyryhmä")
-    assert header[:3] == ["Vecka", "Medlemmar", "Aktiva"]
-    light = await page.evaluate("getComputedStyle(document.body).backgroundColor")
-    await page.get_by_role("button", name="Mörkt tema").click()
-    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    dark = await page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert (light, dark) == ("rgb(255, 255, 255)", "rgb(23, 33, 43)")
-    await expect(page.get_by_role("button", name="Ljust tema")).to_have_attribute(
-        "aria-pressed", "true"
-    )
-    await page.screenshot(path=tmp_path / "dashboard-sv-dark.png", full_page=True)
-    small = await page.evaluate(
-        """[...document.querySelectorAll('button, select, a.tab')]
-            .filter(e => e.offsetParent !== null)
-            .map(e => e.getBoundingClientRect())
-            .filter(r => r.height < 44 || r.width < 44).length"""
-    )
-    assert small == 0  # every touch target at least 44 px
 
     # the participant opens the weekly plan from the invitation's button, in Telegram's dark
     participant = walkers[0]
@@ -161,6 +112,7 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     await expect(page.locator("body[data-ready=plan]")).to_be_attached()
     await expect(page.get_by_text("Kävelyryhmä, viikko 1")).to_be_visible()
     assert await page.locator("#views").is_hidden()  # no dashboard for a participant
+    assert await page.locator("#plan-progress").is_hidden()  # first the plan and a rating
     words = "Kävelen kirjastoon tiistaina ja torstaina"
     await page.get_by_label("Mitä aiot tehdä tällä viikolla?").fill(f"  {words}  ")
     await page.get_by_role("button", name="Näytä suunnitelmani").click()
@@ -200,6 +152,59 @@ async def test_a_coordinator_reads_the_dashboard_and_a_participant_makes_a_plan(
     async with bot.services.database.transaction() as tx:
         (record,) = await tx.checkins.of_meeting(1)
     assert record.progress_mid == "done"
+
+    # the next week only four write: fewer than five
+    clock.set(helsinki("2026-12-08", "16:00"))
+    await talk(bot, walking, walkers[:4], 1)
+    await bot.handled_everything()
+    await bot.services.events.flush()
+    stats = await bot.say(kaisa, "/stats")
+    assert "Week 1\nMembers 6 · active 6\nMessages 12 · reactions 6" in (stats.text or "")
+    assert "Week 2\nMembers 6 · active <5\n" in (stats.text or "")
+
+    # the coordinator opens the Mini App from the menu button: English, Telegram's light theme
+    await page.goto(launch_address(bot, kaisa, clock, theme=LIGHT))
+    await expect(page.locator("body[data-ready=dashboard]")).to_be_attached()
+    await expect(page.locator("table.weeks").first).to_be_visible()
+    header, rows = await table(page, "Kävelyryhmä")
+    assert header[:5] == ["Week", "Members", "Active", "Messages", "Reactions"]
+    week1, week2 = (cells(row, header) for row in rows)
+    assert [week1[name] for name in header[:5]] == ["1", "6", "6", "12", "6"]
+    # about fewer than five people: as /stats writes it, never as 0
+    assert (week1["Plans"], week2["Active"], week2["Messages"]) == ("<5", "<5", "<5")
+    chart = page.locator("svg.chart")
+    bars = chart.locator("rect.bar-shape")
+    await expect(bars).to_have_count(1)
+    assert await bars.get_attribute("data-value") == "6"
+    assert await chart.locator("rect.bar-hidden").count() == 1  # week 2, hidden
+    assert (await chart.get_attribute("aria-label") or "").endswith("Week 1: 6; Week 2: <5")
+    assert page.viewport_size is not None
+    assert (
+        await page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    )
+    await page.screenshot(path=tmp_path / "dashboard-en-light.png", full_page=True)
+
+    # Swedish, then the dark theme
+    await page.get_by_label("Language").select_option("sv")
+    await expect(page.locator("html")).to_have_attribute("lang", "sv")
+    header, _ = await table(page, "Kävelyryhmä")
+    assert header[:3] == ["Vecka", "Medlemmar", "Aktiva"]
+    light = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    await page.get_by_role("button", name="Mörkt tema").click()
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    dark = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (light, dark) == ("rgb(255, 255, 255)", "rgb(23, 33, 43)")
+    await expect(page.get_by_role("button", name="Ljust tema")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await page.screenshot(path=tmp_path / "dashboard-sv-dark.png", full_page=True)
+    small = await page.evaluate(
+        """[...document.querySelectorAll('button, select, a.tab')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => e.getBoundingClientRect())
+            .filter(r => r.height < 44 || r.width < 44).length"""
+    )
+    assert small == 0  # every touch target at least 44 px
 
     assert watch.errors == []
     assert watch.foreign == []
