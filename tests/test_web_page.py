@@ -84,3 +84,44 @@ async def test_the_bot_serves_the_page_and_its_assets(served: RunningBot) -> Non
     assert got["static/app.js"][1] in ("application/javascript", "text/javascript")
     assert got["static/app.css"][1] == "text/css"
     assert got["static/texts.json"][1] == "application/json"
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2's contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_our_colours_pass_wcag_aa_in_both_themes() -> None:
+    style = (STATIC / "app.css").read_text("utf-8")
+    themes = {
+        name: dict(re.findall(r"--([a-z-]+): var\(--tg-theme-[a-z-]+, (#[0-9a-f]{6})\)", block))
+        for name, block in (
+            ("light", style.split(":root {", 1)[1].split("}", 1)[0]),
+            ("dark", style.split(':root[data-theme="dark"] {', 1)[1].split("}", 1)[0]),
+        )
+    }
+    pairs = [
+        ("text", "bg"),
+        ("text", "section"),
+        ("hint", "bg"),
+        ("hint", "section"),
+        ("link", "bg"),
+        ("link", "section"),
+        ("button-text", "button"),
+        ("danger", "bg"),
+    ]
+    for name, colours in themes.items():
+        assert len(colours) == 8, name
+        low = {
+            (fore, back): round(contrast(colours[fore], colours[back]), 2)
+            for fore, back in pairs
+            if contrast(colours[fore], colours[back]) < 4.5  # AA for normal text
+        }
+        assert low == {}, name
