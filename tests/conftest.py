@@ -11,6 +11,7 @@ from emulator import BotApiEmulator
 from storage import Database, apply_migrations
 from testing.databases import database_for, drop_created, on_postgres
 from testing.harness import START, TOKEN, RunningBot, test_settings
+from testing.webapp import web_settings
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +66,18 @@ async def bot(
     await running.start()
     yield running
     await running.stop()
+
+
+@pytest.fixture
+async def served(
+    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
+) -> AsyncIterator[RunningBot]:
+    """A running bot that also serves the Mini App (``testing/webapp.py``)."""
+    running = RunningBot(
+        web_settings(emulator, tmp_path / "bot.db", admins="1000"), emulator, clock
+    )
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -18,10 +18,8 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from bot.clock import FixedClock
-from emulator import BotApiEmulator
 from testing.browser import DARK, LIGHT, chromium, launch_address, phone
 from testing.harness import RunningBot
-from testing.webapp import web_settings
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
 from tests.test_e2e_stats import talk
 
@@ -31,18 +29,6 @@ if chromium() is None and not os.environ.get("CI"):
         "the browser test needs Chromium from the distribution: apt-get install chromium",
         allow_module_level=True,
     )
-
-
-@pytest.fixture
-async def served(
-    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
-) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(web_settings(emulator, tmp_path / "bot.db", admins="1000"), emulator, clock)
-    await bot.start()
-    try:
-        yield bot
-    finally:
-        await bot.stop()
 
 
 @pytest.fixture

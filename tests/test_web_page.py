@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 
-from bot.clock import FixedClock
 from bot.settings import LANGUAGES
-from emulator import BotApiEmulator
 from testing.harness import RunningBot
-from testing.webapp import web_settings
 from web.server import STATIC
 
 PAGE_BUDGET = 300 * 1024  # bytes: the page and everything it loads
@@ -58,18 +52,6 @@ def test_the_page_and_its_assets_are_small_and_local() -> None:
         # where only the bot's server can be reached)
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), path.name
         assert not re.search(r"""(url\(|import\s|fetch\()\s*["']?(https?:)?//""", text), path.name
-
-
-@pytest.fixture
-async def served(
-    emulator: BotApiEmulator, tmp_path: Path, clock: FixedClock
-) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(web_settings(emulator, tmp_path / "bot.db"), emulator, clock)
-    await bot.start()
-    try:
-        yield bot
-    finally:
-        await bot.stop()
 
 
 async def test_the_bot_serves_the_page_and_its_assets(served: RunningBot) -> None:
