@@ -25,7 +25,7 @@ from testing.harness import RunningBot
 from testing.webapp import init_data
 
 # a phone: most Android phones are 360-412 CSS pixels wide
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 360, "height": 780}
 DARK = {
     "bg_color": "#17212b",
     "text_color": "#f5f5f5",
