@@ -176,6 +176,7 @@ async def test_a_participant_makes_a_plan_and_a_coordinator_reads_the_dashboard(
     await expect(page.locator("html")).to_have_attribute("lang", "sv")
     header, _ = await table(page, "Kävelyryhmä")
     assert header[:3] == ["Vecka", "Medlemmar", "Aktiva"]
+    assert await page.locator("#status").inner_text() == ""  # not "loading" again
     light = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     await page.get_by_role("button", name="Mörkt tema").click()
     await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
