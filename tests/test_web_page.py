@@ -28,6 +28,7 @@ def keys_used() -> set[str]:
     # every key-like string of the script: t("plan.rate"), the column headings, refusals
     prefixes = {key.split(".")[0] for key in catalogue()["fi"]}
     literals = re.findall(r'"([a-z]+\.[a-z0-9-]+)"', script)
+    used |= set(re.findall(r'\bt\("([a-z0-9.-]+)"', script))
     return used | {key for key in literals if key.split(".")[0] in prefixes}
 
 
