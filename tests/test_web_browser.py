@@ -9,6 +9,7 @@ any other host. Screenshots are saved in the test's temporary folder."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from playwright.async_api import Page, Route, expect
 from bot.clock import FixedClock
 from testing.browser import DARK, LIGHT, chromium, launch_address, phone
 from testing.harness import RunningBot
+from testing.webapp import init_data
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
 from tests.test_e2e_stats import talk
 
@@ -209,3 +211,34 @@ async def test_old_launch_data_says_to_open_the_app_from_telegram_again(
     await expect(page.get_by_role("alert")).to_contain_text(
         "Open the app again from the bot's button in Telegram."
     )
+
+
+async def test_telegrams_script_when_there_gives_the_launch_data_and_the_theme(
+    served: RunningBot, page: Page, clock: FixedClock
+) -> None:
+    kaisa = served.emulator.user(2000, "Kaisa", language_code="sv")
+    await served.make_staff(kaisa, "coordinator", "Espoo")
+    signed = init_data(kaisa, signed_at=clock.now())
+    # what telegram-web-app.js sets up inside Telegram (the address then has no fragment)
+    web_app = f"{{initData: {json.dumps(signed)}, themeParams: {json.dumps(DARK)}}}"
+    await page.add_init_script(
+        f"window.Telegram = {{WebApp: {web_app}}};"
+        "window.Telegram.WebApp.ready = () => { window.told = 1 };"
+    )
+    await page.goto(str(served.settings.web_url))
+    await expect(page.locator("body[data-ready=dashboard]")).to_be_attached()
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    await expect(page.get_by_role("heading", name="Översikt")).to_be_attached()
+    assert await page.evaluate("window.told") == 1  # the page told Telegram it is ready
+
+
+async def test_a_participant_asking_for_the_dashboard_reads_why_not(
+    served: RunningBot, page: Page, clock: FixedClock
+) -> None:
+    aino = served.emulator.user(5001, "Aino", language_code="en")
+    await page.goto(launch_address(served, aino, clock, view="dashboard"))
+    await expect(page.get_by_role("alert")).to_have_text(
+        "This is for instructors and coordinators. If you are an instructor, ask your "
+        "coordinator for an invitation link."
+    )
+    assert await page.locator("#views").is_hidden()
