@@ -158,7 +158,6 @@ function setScheme(scheme) {
     else root.style.removeProperty(name);
   }
   showScheme();
-  if (state.dashboard) renderDashboard();
 }
 
 function showScheme() {
@@ -385,16 +384,32 @@ function renderBroadcasts(broadcasts) {
 }
 
 function renderSurveys(surveys) {
+  // one table per group, and the groups together first (``group`` null) when they may be
   const box = $("surveys");
   if (!surveys.length) {
     box.replaceChildren(el("p", { class: "hint" }, t("dash.no-surveys")));
     return;
   }
+  const names = new Map((state.dashboard.groups || []).map((item) => [item.id, item.name]));
+  const scopes = new Map();
+  for (const item of surveys) {
+    const scope = item.group === null || item.group === undefined ? null : item.group;
+    if (!scopes.has(scope)) scopes.set(scope, []);
+    scopes.get(scope).push(item);
+  }
+  const order = [...scopes.keys()].sort((a, b) => (a === null ? -1 : b === null ? 1 : 0));
+  box.replaceChildren(...order.map((scope) => {
+    const caption = scope === null ? t("dash.total") : names.get(scope) || String(scope);
+    return surveyTable(caption, scopes.get(scope));
+  }));
+}
+
+function surveyTable(caption, rows) {
   const head = el("tr", {},
     el("th", { scope: "col" }, t("dash.item")), el("th", { scope: "col" }, t("dash.before")),
     el("th", { scope: "col" }, t("dash.after")), el("th", { scope: "col" }, t("dash.answers")));
   const body = el("tbody");
-  for (const item of surveys) {
+  for (const item of rows) {
     const row = el("tr", {}, el("th", { scope: "row" }, item.name || item.item));
     for (const [value, digits] of [[item.before, 1], [item.after, 1], [item.n, 0]]) {
       const shown = figure(value, item.n_mark, digits);
@@ -402,7 +417,8 @@ function renderSurveys(surveys) {
     }
     body.append(row);
   }
-  box.replaceChildren(el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, head), body)));
+  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    el("table", { class: "surveys" }, el("caption", {}, caption), el("thead", {}, head), body));
 }
 
 /* ---------- the weekly plan ---------- */
