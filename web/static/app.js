@@ -80,6 +80,14 @@ function readLaunch() {
     state.initData = telegram.initData;
     state.theme = telegram.themeParams || state.theme;
     if (typeof telegram.ready === "function") telegram.ready();
+    if (typeof telegram.expand === "function") telegram.expand();
+    if (typeof telegram.onEvent === "function") {
+      // the person switched Telegram's theme while the page is open
+      telegram.onEvent("themeChanged", () => {
+        state.theme = telegram.themeParams || {};
+        setScheme(initialScheme());
+      });
+    }
   }
   return fragment.view;
 }
