@@ -300,11 +300,17 @@ function renderDashboard() {
   if (!blocks.length) figures.append(el("p", { class: "hint" }, t("dash.empty")));
   blocks.forEach((block, index) => {
     if (index === 0) figures.append(chart(block));
-    figures.append(weeksTable(block));
+    figures.append(folded(block.name, weeksTable(block), index === 0));
   });
   renderBroadcasts(data.broadcasts || []);
   renderSurveys(data.surveys || []);
   $("notes").textContent = [notes.hidden, notes.small].filter(Boolean).join(" ");
+}
+
+function folded(title, content, open) {
+  // the first table open, the others one tap away: an organisation may have hundreds
+  if (open) return content;
+  return el("details", { class: "fold" }, el("summary", {}, title), content);
 }
 
 function weeksTable(block) {
@@ -406,9 +412,9 @@ function renderSurveys(surveys) {
     scopes.get(scope).push(item);
   }
   const order = [...scopes.keys()].sort((a, b) => (a === null ? -1 : b === null ? 1 : 0));
-  box.replaceChildren(...order.map((scope) => {
+  box.replaceChildren(...order.map((scope, index) => {
     const caption = scope === null ? t("dash.total") : names.get(scope) || String(scope);
-    return surveyTable(caption, scopes.get(scope));
+    return folded(caption, surveyTable(caption, scopes.get(scope)), index === 0);
   }));
 }
 
