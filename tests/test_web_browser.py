@@ -196,6 +196,12 @@ async def test_a_participant_makes_a_plan_and_a_coordinator_reads_the_dashboard(
     )
     assert small == 0  # every touch target at least 44 px
 
+    # the other view, by the address's fragment: the launch data stays in it
+    await page.get_by_role("link", name="Veckans plan").click()
+    await expect(page.get_by_text("Du har ingen öppen veckoplan just nu.")).to_be_visible()
+    assert "#plan&tgWebAppData=" in page.url
+    await expect(page.locator("#dashboard")).to_be_hidden()
+
     assert watch.errors == []
     assert watch.foreign == []
 
