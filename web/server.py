@@ -142,9 +142,12 @@ async def _me(request: web.Request) -> web.StreamResponse:
 
 # the features' route modules (each with ``register(app)``), added by later features; they
 # use the helpers above, so they are imported here, once those exist
-from web import plan  # noqa: E402
+from web import dashboard, plan  # noqa: E402
 
-_FEATURES: tuple[Callable[[web.Application], None], ...] = (plan.register,)
+_FEATURES: tuple[Callable[[web.Application], None], ...] = (
+    dashboard.register,
+    plan.register,
+)
 
 
 def build_web_app(services: Services) -> web.Application:

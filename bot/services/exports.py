@@ -44,7 +44,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import IO
 
@@ -61,7 +61,15 @@ from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, suppress
-from bot.services.stats import GroupWeeks, StatsService, Weekly, start_day
+from bot.services.stats import (
+    Dashboard,
+    DashboardBroadcast,
+    DashboardOutcome,
+    GroupWeeks,
+    StatsService,
+    Weekly,
+    start_day,
+)
 from content.surveys import Survey
 from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach
@@ -71,6 +79,7 @@ from storage.surveys import AnswerRow
 
 log = logging.getLogger(__name__)
 
+DASHBOARD_BROADCASTS = 20  # the latest broadcasts the dashboard lists
 LEVELS = (("low", 0, 2), ("medium", 3, 4), ("high", 5, 10**6))
 LEVEL_KEYS = {
     "all": "export.level-all",
@@ -531,6 +540,88 @@ class ExportService:
         alone = await self._stats.disclosed_alone(earlier)
         return _Read(weekly, alone, everyone, organisations, answers, active_weeks, reached)
 
+    async def dashboard(
+        self, actor_id: int, group_id: int | None, season: int | None, language: str
+    ) -> Dashboard:
+        """The Mini App's dashboard (``StatsService.dashboard``) with the broadcasts to its
+        groups and their reach, and the before-and-after survey summary: the export's
+        figures, through the export's patterns (by organisation for a broadcast's reach;
+        for the outcomes, each group, and the groups together when an export adds them
+        up: all of them or one organisation's)."""
+        board = await self._stats.dashboard(actor_id, group_id, season)
+        shown = {g.id for g in board.groups}
+        async with self._database.reading() as tx:
+            registered = [g for g in await tx.groups.all() if g.organisation_id is not None]
+            ids = [g.id for g in registered]
+            answers = await tx.surveys.answers(ids)
+            active_weeks = await tx.analytics.active_weeks(
+                ids, await self._stats.staff_pseudonyms(tx, ids)
+            )
+            reached = await tx.analytics.broadcast_reach(
+                (await tx.analytics.broadcasts_to(sorted(shown)))[-DASHBOARD_BROADCASTS:]
+            )
+        organisations = {g.organisation_id for g in registered if g.id in shown}
+        reactions, replies = reach(reached, self._stats.small_numbers)
+        by_broadcast: dict[int, list[BroadcastReach]] = defaultdict(list)
+        for row in reached:
+            if row.organisation_id in organisations:
+                by_broadcast[row.broadcast_id].append(row)
+        broadcasts = [
+            DashboardBroadcast(
+                number,
+                rows[0].sent_at,
+                rows[0].tip,
+                sum(row.groups for row in rows),
+                sum(row.delivered for row in rows),
+                reactions[number].value(organisations),
+                replies[number].value(organisations),
+            )
+            for number, rows in sorted(by_broadcast.items(), reverse=True)
+        ]
+        outcomes = await asyncio.to_thread(
+            self._outcome_rows, answers, active_weeks, registered, shown, language
+        )
+        return replace(board, broadcasts=broadcasts, outcomes=outcomes)
+
+    def _outcome_rows(
+        self,
+        answers: list[AnswerRow],
+        active_weeks: list[ActiveWeeks],
+        registered: list[Group],
+        shown: set[int],
+        language: str,
+    ) -> list[DashboardOutcome]:
+        """Per survey item, each shown group's outcome row and, when the export adds the
+        shown groups up (all groups, or one organisation's), theirs together."""
+        items = {item.id: item.scale for item in self._survey.items}
+        names = {item.id: item.name(language) for item in self._survey.items}
+        outcomes = Outcomes(
+            _pairs(answers, items, active_weeks), registered, items, self._stats.small_numbers
+        )
+        together = frozenset(shown)
+        cells: list[tuple[int | None, Figure]] = [
+            (group, outcomes.group_cell(group)) for group in sorted(shown)
+        ]
+        if len(shown) > 1 and together in outcomes.scopes:
+            cells.append((None, outcomes.scope_cell(together)))
+        rows = []
+        for item in items:
+            for group, cell in cells:
+                n, before, after, _ = outcomes.row(item, cell)
+                counted = n if isinstance(n, int) else None
+                rows.append(
+                    DashboardOutcome(
+                        item,
+                        names[item],
+                        group,
+                        counted,
+                        _mean(before),
+                        _mean(after),
+                        None if counted is not None else str(n),
+                    )
+                )
+        return rows
+
     def _build(
         self,
         target: str | IO[bytes],
@@ -849,10 +940,13 @@ class Outcomes:
         return rows, chart
 
 
+def _mean(value: Cell) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _change(row: list[Cell]) -> float | None:
     """An outcome row's mean change, None when it is hidden."""
-    change = row[3]
-    return float(change) if isinstance(change, int | float) else None
+    return _mean(row[3])
 
 
 # Broadcasts -------------------------------------------------------------------------------------

@@ -262,6 +262,50 @@ class StatsService:
         )
         return (labels, active, completion), title
 
+    async def dashboard(
+        self, actor_id: int, group_id: int | None, season: int | None = None
+    ) -> Dashboard:
+        """The Mini App's dashboard: what /stats shows (one group's weeks, or every group the
+        actor sees and, when /stats adds them up, their total), as values from the same
+        pattern. ``season``: the groups' weeks of that season, an earlier one disclosed on
+        its own as the export does; by default each group's current one (as /stats)."""
+        scope = await self.scope(actor_id, group_id)
+        weekly = await self.weekly()
+        current = weekly.of(scope.groups)
+        async with self._database.transaction() as tx:
+            had = await tx.seasons.of_groups([g.id for g in scope.groups])
+            earlier = (
+                []
+                if season is None
+                else [
+                    unit
+                    for unit in await self.weeks_of(tx, scope.groups, past=True)
+                    if unit.season == season
+                ]
+            )
+        seasons = sorted({s.number for s in had} | {g.season for g in current})
+        if season is not None and season not in seasons:
+            raise DomainError("dashboard.unknown-season", season=season)
+        now = [g for g in current if season is None or g.season == season]
+        units = [(g, weekly.shown, g.group.id) for g in now]
+        units += await self.disclosed_alone(earlier)
+        order = {g.id: index for index, g in enumerate(scope.groups)}
+        units.sort(key=lambda unit: order.get(unit[0].group.id, 0))
+        ids = [g.group.id for g in now]
+        total = None
+        if len(units) > 1 and not earlier and weekly.shown.adds_up(ids):
+            total = [dashboard_week(cell, ids, weekly.shown) for cell in totals(now)]
+        chosen = [unit for unit, _, _ in units]
+        return Dashboard(
+            title=_title(scope, chosen),
+            season=season,
+            seasons=seasons,
+            groups=[dashboard_group(unit, shown, key) for unit, shown, key in units],
+            total=total,
+            one_by_one=len(units) > 1 and total is None,
+            small=self.small_numbers,
+        )
+
     async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
         """One group the actor manages, or every registered group they see
         (``bot/services/access.py``)."""
@@ -564,3 +608,114 @@ def chart_series(
             for w in weeks
         ]
     return active, completion
+
+
+# The Mini App's dashboard (web/dashboard.py) ------------------------------------------------------
+
+# the weekly figures the dashboard shows, each with the measure whose pattern decides it
+DASHBOARD_FIGURES = (
+    ("members", "members"),
+    ("active", "active"),
+    ("messages", "messages"),
+    ("reactions", "reactions"),
+    ("planned", "planned"),
+    ("done", "done"),
+    ("confidence", "confidence_sum"),
+)
+
+
+@dataclass(frozen=True)
+class DashboardWeek:
+    """One programme week as /stats shows it: a figure the disclosure rule hides is None,
+    and ``marks`` says how /stats writes it (``<5`` or ``x``)."""
+
+    week: int
+    members: int | None
+    active: int | None
+    messages: int | None
+    reactions: int | None
+    planned: int | None
+    done: int | None
+    confidence: float | None  # to one decimal, as /stats shows it
+    broadcasts: int  # about the group, not people: always shown
+    marks: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DashboardGroup:
+    id: int
+    name: str
+    season: int
+    weeks: list[DashboardWeek]
+
+
+@dataclass(frozen=True)
+class DashboardBroadcast:
+    """A broadcast to the groups shown, and how it was received there (reactions and
+    replies by the people rule: None when hidden, as /broadcasts and the export)."""
+
+    id: int
+    sent_at: dt.datetime
+    tip: str | None  # the tip it sent, None for a message of its own
+    groups: int
+    delivered: int
+    reactions: int | None
+    replies: int | None
+
+
+@dataclass(frozen=True)
+class DashboardOutcome:
+    """A survey item's before-and-after means (the export's outcome row): ``n`` is None
+    when too few answered both (``n_mark`` then says ``<5`` or ``x``)."""
+
+    item: str
+    name: str
+    group: int | None  # None: the groups shown together
+    n: int | None
+    before: float | None
+    after: float | None
+    n_mark: str | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the dashboard shows one staff member: /stats' figures as values."""
+
+    title: Text
+    season: int | None  # the season asked for; None: each group's current one
+    seasons: list[int]  # the seasons the groups have had, to choose from
+    groups: list[DashboardGroup]
+    total: list[DashboardWeek] | None  # the groups added up (None: one group, or they don't)
+    one_by_one: bool  # several groups that may be shown only one at a time
+    small: int
+    broadcasts: list[DashboardBroadcast] = field(default_factory=list)
+    outcomes: list[DashboardOutcome] = field(default_factory=list)
+
+
+def dashboard_week(cell: Week, ids: list[int], shown: WeeklyPatterns) -> DashboardWeek:
+    """A week's figures as /stats shows them (``_week_lines``): the same pattern, values."""
+    values: dict[str, float | None] = {}
+    marks: dict[str, str] = {}
+    for name, measure in DASHBOARD_FIGURES:
+        value = cell.confidence if name == "confidence" else getattr(cell, name)
+        if shown.shows(measure, cell.week, ids):
+            values[name] = round(value, 1) if name == "confidence" and value is not None else value
+        else:
+            values[name] = None
+            marks[name] = shown.text(measure, cell.week, ids, value)
+    return DashboardWeek(
+        cell.week,
+        broadcasts=cell.broadcasts,
+        marks=marks,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def dashboard_group(group: GroupWeeks, shown: WeeklyPatterns, key: int) -> DashboardGroup:
+    """``key``: the group as its pattern knows it (an earlier season's: its own key)."""
+    return DashboardGroup(
+        group.group.id,
+        group.group.name,
+        group.season,
+        [dashboard_week(cell, [key], shown) for cell in group.weeks],
+    )

@@ -1,0 +1,192 @@
+"""The Mini App's dashboard (``GET /app/api/dashboard``): staff only, their own groups only,
+and every figure the very one /stats shows for the same data, the figures /stats hides
+(``<5``, and ``x`` so that those cannot be worked out) hidden alike, in the person's
+language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.clock import FixedClock
+from testing.harness import RunningBot
+from testing.webapp import WebClient
+from tests import test_web_auth
+from tests.test_e2e_stats import talk
+
+WEEK = re.compile(
+    r"Week (?P<week>\d+)\n"
+    r"Members (?P<members>\S+) · active (?P<active>\S+)(?: \(\S+\))?\n"
+    r"Messages (?P<messages>\S+)(?: \(\S+\))? · reactions (?P<reactions>\S+)\n"
+    r"Plans (?P<planned>\S+) · done (?P<done>\S+) · confidence (?P<confidence>\S+)\n"
+    r"Broadcasts delivered (?P<broadcasts>\d+)"
+)
+served = test_web_auth.served  # the fixture: a bot serving the Mini App
+FIGURES = ("members", "active", "messages", "reactions", "planned", "done", "confidence")
+
+
+async def two_groups(bot: RunningBot, clock: FixedClock) -> dict[str, Any]:
+    """The /stats end-to-end test's data: Espoo's walking group of 6 and reading group of
+    2 (so the walking group's figures are hidden as "x" beside the reading group's "<5"),
+    a second week of 4 walkers; another organisation's coordinator."""
+    emulator = bot.emulator
+    people = {
+        "ilkka": emulator.user(3000, "Ilkka", language_code="en"),
+        "ritva": emulator.user(3001, "Ritva", language_code="en"),
+        "kaisa": emulator.user(2000, "Kaisa", language_code="en"),
+        "vilma": emulator.user(2100, "Vilma", language_code="en"),
+    }
+    walking = await bot.registered_group(people["ilkka"], -100, "Walking group")
+    reading = await bot.registered_group(people["ritva"], -200, "Reading circle")
+    await bot.make_staff(people["kaisa"], "coordinator", "Espoo")
+    await bot.make_staff(people["vilma"], "coordinator", "Vantaa")
+    walkers = [emulator.user(5000 + n, f"Walker{n}", language_code="en") for n in range(6)]
+    readers = [emulator.user(6000 + n, f"Reader{n}", language_code="en") for n in range(2)]
+    for person in walkers:
+        await emulator.member_joined(person, walking)
+    for person in readers:
+        await emulator.member_joined(person, reading)
+    await talk(bot, walking, walkers, 2)
+    await talk(bot, reading, readers, 1)
+    await bot.handled_everything()
+    await bot.services.events.flush()
+    clock.set(clock.now() + dt.timedelta(weeks=1))
+    await talk(bot, walking, walkers[:4], 1)
+    await bot.handled_everything()
+    await bot.services.events.flush()
+    people["walker"] = walkers[0]
+    for chat, name in ((walking, "walking"), (reading, "reading")):
+        group = await bot.services.groups.by_chat(chat.id)
+        assert group is not None
+        people[name] = group.id
+    return people
+
+
+def as_stats_writes(week: dict[str, Any]) -> dict[str, str]:
+    """A dashboard week the way /stats writes it: a number, or the hidden figure's mark."""
+    written = {"week": str(week["week"]), "broadcasts": str(week["broadcasts"])}
+    for name in FIGURES:
+        value = week[name]
+        if value is None:
+            written[name] = week["marks"].get(name, "–")
+        else:
+            written[name] = f"{value:.1f}" if name == "confidence" else str(value)
+    return written
+
+
+async def stats_weeks(
+    bot: RunningBot, person: dict[str, Any], command: str
+) -> list[dict[str, str]]:
+    text = (await bot.say(person, command)).text or ""
+    return [match.groupdict() for match in WEEK.finditer(text)]
+
+
+async def test_every_figure_is_the_one_stats_shows_suppression_included(
+    served: RunningBot, clock: FixedClock
+) -> None:
+    people = await two_groups(served, clock)
+    kaisa = WebClient(served, people["kaisa"], clock)
+
+    # the coordinator's overview: the organisation's weeks added up, as /stats adds them
+    status, board = await kaisa.get("/app/api/dashboard")
+    assert status == 200
+    assert board["title"] == "📊 Espoo: 2 groups together"
+    by_name = {g["name"]: g for g in board["groups"]}
+    assert set(by_name) == {"Walking group", "Reading circle"}
+    total = board["total"]["weeks"]
+    assert [as_stats_writes(week) for week in total] == await stats_weeks(
+        served, people["kaisa"], "/stats"
+    )
+    assert (total[0]["members"], total[0]["active"], total[0]["messages"]) == (8, 8, 14)
+    # nobody answered the survey: each item's n, per group and together, is "<5"
+    assert board["surveys"]
+    assert {(row["n"], row["n_mark"], row["before"]) for row in board["surveys"]} == {
+        (None, "<5", None)
+    }
+    assert {row["group"] for row in board["surveys"]} == {
+        people["walking"],
+        people["reading"],
+        None,
+    }
+
+    # each group: week 1 of the walking group is hidden ("x") so that the reading group's
+    # "<5" cannot be worked out from the total; its week 2 is about fewer than 5
+    walking = by_name["Walking group"]["weeks"]
+    assert walking[0]["active"] is None and walking[0]["marks"]["active"] == "x"
+    assert walking[1]["active"] is None and walking[1]["marks"]["active"] == "<5"
+    for group in board["groups"]:
+        assert [as_stats_writes(week) for week in group["weeks"]] == await stats_weeks(
+            served, people["kaisa"], f"/stats {group['id']}"
+        )
+        status, one = await kaisa.get(f"/app/api/dashboard?group={group['id']}")
+        assert (status, one["groups"], one["total"]) == (200, [group], None)
+
+    # an instructor's own group: the same figures again
+    status, mine = await WebClient(served, people["ilkka"], clock).get("/app/api/dashboard")
+    assert status == 200
+    assert mine["title"] == "📊 Walking group: week by week"
+    assert [g["id"] for g in mine["groups"]] == [people["walking"]]
+    assert [as_stats_writes(week) for week in mine["groups"][0]["weeks"]] == await stats_weeks(
+        served, people["ilkka"], "/stats"
+    )
+    assert mine["total"] is None
+    # numbers are JSON numbers; a season of its own is asked for the same way
+    assert isinstance(total[0]["members"], int)
+    status, first = await kaisa.get("/app/api/dashboard?season=1")
+    assert (status, first["groups"], first["total"]) == (200, board["groups"], board["total"])
+
+
+async def test_only_staff_and_only_their_groups(served: RunningBot, clock: FixedClock) -> None:
+    people = await two_groups(served, clock)
+    walker = WebClient(served, people["walker"], clock)
+    status, refused = await walker.get("/app/api/dashboard")
+    assert (status, refused["error"]) == (403, "access.staff-only")
+    assert refused["message"].startswith("This is for instructors and coordinators")
+
+    vilma = WebClient(served, people["vilma"], clock)
+    for group in (people["walking"], people["reading"], 99999):  # a missing one reads alike
+        status, refused = await vilma.get(f"/app/api/dashboard?group={group}")
+        assert (status, refused["error"]) == (403, "access.not-your-group")
+    ilkka = WebClient(served, people["ilkka"], clock)
+    status, refused = await ilkka.get(f"/app/api/dashboard?group={people['reading']}")
+    assert (status, refused["error"]) == (403, "access.not-your-group")
+
+    kaisa = WebClient(served, people["kaisa"], clock)
+    for junk in ("group=abc", "group=-1", "group=0", "season=%C2%B2", "group=1e3", "season=x"):
+        status, refused = await kaisa.get(f"/app/api/dashboard?{junk}")
+        assert (status, refused["error"]) == (400, "dashboard.bad-filter"), junk
+        assert "should be a number" in refused["message"]
+    status, refused = await kaisa.get("/app/api/dashboard?season=7")
+    assert (status, refused["error"]) == (400, "dashboard.unknown-season")
+    assert refused["message"] == "These groups have no season 7. Please choose another season."
+
+
+async def test_in_the_persons_language_with_the_words_of_stats(
+    served: RunningBot, clock: FixedClock
+) -> None:
+    await two_groups(served, clock)
+    expected = {
+        "fi": ("📊 Espoo: 2 ryhmää yhteensä", "Alle 5 hengen luvut näkyvät muodossa <5"),
+        "sv": ("📊 Espoo: 2 grupper", "Siffror om färre än 5 personer visas som <5"),
+        "en": ("📊 Espoo: 2 groups together", "Figures about fewer than 5 people show as <5"),
+    }
+    for number, (language, (title, note)) in enumerate(expected.items()):
+        coordinator = served.emulator.user(2200 + number, "Koordinaattori", language_code=language)
+        await served.make_staff(coordinator, "coordinator", "Espoo")
+        status, board = await WebClient(served, coordinator, clock).get("/app/api/dashboard")
+        assert status == 200
+        assert (board["language"], board["small"]) == (language, 5)
+        assert board["title"].startswith(title)
+        assert board["notes"]["small"].startswith(note)
+        # the very words under /stats
+        stats = (await served.say(coordinator, "/stats")).text or ""
+        assert stats.endswith(board["notes"]["small"])
+        assert stats.startswith(board["title"])
+        assert board["notes"]["hidden"] is None
+        status, refused = await WebClient(served, coordinator, clock).get(
+            "/app/api/dashboard?group=x"
+        )
+        assert refused["message"] == served.services.translator.text(
+            language, "dashboard.bad-filter", name="group"
+        )
