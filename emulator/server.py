@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,10 @@ Json = dict[str, Any]
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+MENU_BUTTON_TEXT_LIMIT = 64  # characters of a menu button's text (the emulator's bound)
+# Telegram opens only HTTPS Web Apps; the emulator also takes http on this machine, so a
+# test's bot can serve its Mini App without a certificate (an emulator convenience)
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLBACK_ANSWER_LIMIT = 200
 MEDIA_METHODS = {
     "sendPhoto": "photo",
@@ -131,7 +136,13 @@ class ApiCall:
         """(label, callback_data or url) of every inline button in the reply markup."""
         markup = self.params.get("reply_markup") or {}
         return [
-            (button["text"], button.get("callback_data") or button.get("url") or "")
+            (
+                button["text"],
+                button.get("callback_data")
+                or button.get("url")
+                or (button.get("web_app") or {}).get("url")
+                or "",
+            )
             for row in markup.get("inline_keyboard", [])
             for button in row
         ]
@@ -244,6 +255,8 @@ class BotApiEmulator:
         self.counters = _Counters()
         self.rate_limiter = RateLimiter(rate_limits or RateLimits.off(), clock)
         self.commands: dict[tuple[str, str], list[Json]] = {}
+        # menu buttons set with setChatMenuButton: by private chat, None for the bot's default
+        self.menu_buttons: dict[int | None, Json] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
         self.allowed_updates: list[str] | None = None
         self.webhook: Webhook | None = None
@@ -494,6 +507,44 @@ class BotApiEmulator:
         self.commands.pop(self._scoped_menu_key(call), None)
         return True
 
+    def _m_setChatMenuButton(self, call: ApiCall) -> bool:
+        """A private chat's menu button (``chat_id``), or without one the bot's default:
+        ``commands``, ``default`` (the bot's default) or a ``web_app`` with text and an
+        HTTPS address."""
+        button = call.params.get("menu_button") or {"type": "default"}
+        kind = button.get("type")
+        if kind not in ("default", "commands", "web_app"):
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        if kind == "web_app":
+            if not 1 <= len(str(button.get("text") or "")) <= MENU_BUTTON_TEXT_LIMIT:
+                raise ApiError(400, "Bad Request: menu button text is empty or too long")
+            _check_web_app_url((button.get("web_app") or {}).get("url"))
+        chat_id = self._menu_chat(call)
+        if kind == "default":
+            self.menu_buttons.pop(chat_id, None)
+        else:
+            self.menu_buttons[chat_id] = dict(button)
+        return True
+
+    def _m_getChatMenuButton(self, call: ApiCall) -> Json:
+        chat_id = self._menu_chat(call)
+        return self.menu_buttons.get(chat_id, {"type": "default" if chat_id else "commands"})
+
+    def _menu_chat(self, call: ApiCall) -> int | None:
+        """The private chat a menu button call names (one the person has started), or None."""
+        if call.params.get("chat_id") is None:
+            return None
+        chat_id = _as_int(call.params.get("chat_id"))
+        chat = self.chats.get(chat_id)
+        if chat is None or chat.type != "private" or not chat.started:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
+    def menu_button_of(self, chat_id: int) -> Json:
+        """The menu button a private chat shows: its own, else the bot's default, else the
+        command list."""
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
+
     def _m_setMyDescription(self, call: ApiCall) -> bool:
         return self._set_description(call, "description", 512)
 
@@ -622,7 +673,7 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: message text is empty")
         if _utf16_length(text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
-        self._check_markup(params.get("reply_markup"))
+        self._check_markup(params.get("reply_markup"), chat.type)
         message = self._new_bot_message(chat, text=text)
         if params.get("entities"):
             message["entities"] = params["entities"]
@@ -636,7 +687,7 @@ class BotApiEmulator:
         caption = params.get("caption")
         if caption is not None and _utf16_length(str(caption)) > CAPTION_LIMIT:
             raise ApiError(400, "Bad Request: message caption is too long")
-        self._check_markup(params.get("reply_markup"))
+        self._check_markup(params.get("reply_markup"), chat.type)
         message = self._new_bot_message(chat)
         message[kind] = self._media_object(kind, params.get(kind), call.files)
         if caption:
@@ -697,7 +748,7 @@ class BotApiEmulator:
                 "Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message",
             )
-        self._check_markup(call.params.get("reply_markup"))
+        self._check_markup(call.params.get("reply_markup"), message["chat"]["type"])
         message["text"] = text
         message["edit_date"] = int(time.time())
         message.pop("entities", None)
@@ -716,7 +767,7 @@ class BotApiEmulator:
                 "Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message",
             )
-        self._check_markup(call.params.get("reply_markup"))
+        self._check_markup(call.params.get("reply_markup"), message["chat"]["type"])
         message.pop("reply_markup", None)
         if call.params.get("reply_markup"):
             message["reply_markup"] = call.params["reply_markup"]
@@ -817,12 +868,19 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: message to edit not found")
         return message
 
-    def _check_markup(self, markup: Json | None) -> None:
+    def _check_markup(self, markup: Json | None, chat_type: str) -> None:
+        """Inline buttons as Telegram checks them: callback data of 1-64 bytes; a Web App
+        button (``web_app``) only in a private chat (else ``BUTTON_TYPE_INVALID``) and with
+        an HTTPS address."""
         for row in (markup or {}).get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if "web_app" in button:
+                    if chat_type != "private":
+                        raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                    _check_web_app_url(button["web_app"].get("url"))
 
     def _media_object(self, kind: str, value: Any, files: dict[str, bytes]) -> Any:
         content: bytes | None = None
@@ -1329,6 +1387,16 @@ class BotApiEmulator:
     @property
     def pending_updates(self) -> int:
         return len(self._pending)
+
+
+def _check_web_app_url(url: object) -> None:
+    """A Web App's address: HTTPS (or, in the emulator only, http on this machine)."""
+    parsed = urllib.parse.urlsplit(str(url or ""))
+    local = parsed.scheme == "http" and parsed.hostname in LOCAL_HOSTS
+    if not parsed.hostname or not (parsed.scheme == "https" or local):
+        raise ApiError(
+            400, f"Bad Request: Web App URL '{url}' is invalid: only HTTPS links are allowed"
+        )
 
 
 def _as_int(value: Any) -> int:

@@ -11,7 +11,15 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonCommands,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -400,3 +408,60 @@ async def test_a_callback_answer_may_open_only_the_bot_with_a_start_parameter(
     )
     with pytest.raises(BadRequest, match="Url_invalid"):
         await client.answer_callback_query(bad, url="https://example.org/phish")
+
+
+async def test_web_app_buttons_only_in_private_chats_and_only_https(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    aino = emulator.user(1, "Aino", started=True)
+    group = emulator.group(-100, "Ryhmä")
+    group.bot_status = "member"
+
+    def markup(url: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("Avaa", web_app=WebAppInfo(url))]])
+
+    sent = await client.send_message(
+        aino["id"], "Hei", reply_markup=markup("https://a.example/app/")
+    )
+    assert sent.reply_markup is not None
+    assert emulator.sent("sendMessage")[-1].buttons() == [("Avaa", "https://a.example/app/")]
+    # http only on this machine (the emulator's convenience for tests)
+    await client.send_message(aino["id"], "Hei", reply_markup=markup("http://127.0.0.1:8/app/"))
+    with pytest.raises(BadRequest, match=r"(?i)only https"):
+        await client.send_message(aino["id"], "Hei", reply_markup=markup("http://a.example/app/"))
+    with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+        await client.send_message(group.id, "Hei", reply_markup=markup("https://a.example/app/"))
+    plain = await client.send_message(group.id, "Hei")
+    with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+        await client.edit_message_reply_markup(
+            group.id, plain.message_id, reply_markup=markup("https://a.example/app/")
+        )
+
+
+async def test_a_private_chats_menu_button_is_set_read_and_taken_back(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    aino = emulator.user(1, "Aino", started=True)
+    stranger = emulator.user(2, "Eero")  # never started the bot
+    assert emulator.menu_button_of(aino["id"]) == {"type": "commands"}
+    assert isinstance(await client.get_chat_menu_button(aino["id"]), MenuButtonDefault)
+
+    await client.set_chat_menu_button(
+        aino["id"], MenuButtonWebApp("Koontinäkymä", WebAppInfo("https://a.example/app/"))
+    )
+    button = await client.get_chat_menu_button(aino["id"])
+    assert isinstance(button, MenuButtonWebApp)
+    assert (button.text, button.web_app.url) == ("Koontinäkymä", "https://a.example/app/")
+    assert emulator.menu_button_of(aino["id"])["type"] == "web_app"
+
+    await client.set_chat_menu_button(aino["id"], MenuButtonDefault())
+    assert emulator.menu_button_of(aino["id"]) == {"type": "commands"}
+    await client.set_chat_menu_button(menu_button=MenuButtonCommands())  # the bot's default
+    assert isinstance(await client.get_chat_menu_button(), MenuButtonCommands)
+
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await client.set_chat_menu_button(stranger["id"], MenuButtonCommands())
+    with pytest.raises(BadRequest, match=r"(?i)only https"):
+        await client.set_chat_menu_button(
+            aino["id"], MenuButtonWebApp("Koontinäkymä", WebAppInfo("http://a.example/app/"))
+        )
