@@ -18,17 +18,19 @@ PAGE_LIMIT = 3000  # characters of a page of a long list, well under Telegram's 
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: callback data, a web address, or a start link into this bot
-    (``start`` is the payload; the link needs the bot's name, which the renderer knows)."""
+    """An inline button: callback data, a web address, a start link into this bot
+    (``start`` is the payload; the link needs the bot's name, which the renderer knows), or
+    the Mini App at ``web_app`` (private chats only: Telegram refuses it elsewhere)."""
 
     label: Words
     data: str | None = None  # callback data, at most 64 bytes
     url: str | None = None
     start: str | None = None
+    web_app: str | None = None
 
     def __post_init__(self) -> None:
-        if [self.data, self.url, self.start].count(None) != 2:
-            raise ValueError("a button has either callback data, a URL or a start link")
+        if [self.data, self.url, self.start, self.web_app].count(None) != 3:
+            raise ValueError("a button has either callback data, a URL, a start link or a web app")
         if self.data is not None and len(self.data.encode()) > 64:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    WebAppInfo,
+)
 from telegram.error import BadRequest
 
 from bot.deeplinks import start_link
@@ -51,6 +57,8 @@ def _button(
         return InlineKeyboardButton(label, callback_data=button.data)
     if button.start is not None:
         return InlineKeyboardButton(label, url=start_link(context.bot.username, button.start))
+    if button.web_app is not None:
+        return InlineKeyboardButton(label, web_app=WebAppInfo(button.web_app))
     return InlineKeyboardButton(label, url=button.url)
 
 

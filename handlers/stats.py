@@ -4,6 +4,7 @@ a chart; small numbers shown as "<5" (``bot/services/stats.py``)."""
 from __future__ import annotations
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
@@ -53,7 +54,8 @@ async def _show(
         picture, title = await stats.chart(actor_id, group_id, context.speaks)
         await message.reply_photo(picture, caption=caption_of(context, title))
         return
-    await answer(message, context, await stats.report(actor_id, group_id))
+    private = message.chat.type == ChatType.PRIVATE
+    await answer(message, context, await stats.report(actor_id, group_id, private=private))
 
 
 def register(application: KannustinApplication) -> None:

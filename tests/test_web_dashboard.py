@@ -9,7 +9,10 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
+
 from bot.clock import FixedClock
+from emulator import ApiCall
 from testing.harness import RunningBot
 from testing.webapp import WebClient
 from tests import test_web_auth
@@ -190,3 +193,81 @@ async def test_in_the_persons_language_with_the_words_of_stats(
         assert refused["message"] == served.services.translator.text(
             language, "dashboard.bad-filter", name="group"
         )
+
+
+def menu_button_calls(bot: RunningBot, person: dict[str, Any]) -> list[ApiCall]:
+    return [
+        call
+        for call in bot.emulator.calls
+        if call.method == "setChatMenuButton" and call.params.get("chat_id") == person["id"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("fi", "📊 Koontinäkymä"), ("sv", "📊 Översikt"), ("en", "📊 Dashboard")],
+)
+async def test_staff_get_a_menu_button_to_the_dashboard_taken_back_with_their_role(
+    served: RunningBot, language: str, label: str
+) -> None:
+    emulator = served.emulator
+    address = f"{served.settings.web_url}#dashboard"
+    ilona = emulator.user(3000, "Ilona", language_code=language)
+    mark = emulator.mark()
+    await served.make_staff(ilona, role="instructor")
+    call = await emulator.wait_for("setChatMenuButton", chat_id=3000, after=mark)
+    button = {"type": "web_app", "text": label, "web_app": {"url": address}}
+    assert call.params["menu_button"] == button
+    assert emulator.menu_button_of(3000) == button
+    # an unchanged menu is not sent again
+    sent = len(menu_button_calls(served, ilona))
+    await served.services.menu_publisher.refresh_all()
+    await served.handled_everything()
+    assert len(menu_button_calls(served, ilona)) == sent
+
+    mark = emulator.mark()
+    await served.services.staff.revoke(3000)  # the role ends: the button goes with the menu
+    call = await emulator.wait_for("setChatMenuButton", chat_id=3000, after=mark)
+    assert call.params["menu_button"] == {"type": "default"}
+    assert emulator.menu_button_of(3000) == {"type": "commands"}
+    # a participant never gets one
+    aino = emulator.user(5000, "Aino", language_code=language)
+    await served.say(aino, "/start")
+    await served.services.menu_publisher.refresh_all()
+    assert menu_button_calls(served, aino) == []
+
+
+async def test_stats_opens_the_dashboard_from_a_button_in_the_private_chat(
+    served: RunningBot, clock: FixedClock
+) -> None:
+    people = await two_groups(served, clock)
+    reply = await served.say(people["kaisa"], "/stats")
+    markup = reply.params["reply_markup"]["inline_keyboard"]
+    assert markup[1] == [
+        {
+            "text": "📊 Open the dashboard",
+            "web_app": {"url": f"{served.settings.web_url}#dashboard"},
+        }
+    ]
+    # a group's own weeks, from the buttons under the overview, have it too
+    labels = dict(reply.buttons())
+    mark = served.emulator.mark()
+    await served.press(people["kaisa"], reply.result, labels["Walking group"])
+    chosen = await served.emulator.wait_for(
+        "sendMessage", chat_id=people["kaisa"]["id"], after=mark
+    )
+    assert ("📊 Open the dashboard", f"{served.settings.web_url}#dashboard") in chosen.buttons()
+
+
+async def test_without_the_mini_app_neither_button(bot: RunningBot, clock: FixedClock) -> None:
+    people = await two_groups(bot, clock)
+    reply = await bot.say(people["kaisa"], "/stats")
+    assert all(
+        "web_app" not in button
+        for row in reply.params["reply_markup"]["inline_keyboard"]
+        for button in row
+    )
+    await bot.services.menu_publisher.refresh_all()
+    await bot.handled_everything()
+    assert [call for call in bot.emulator.calls if call.method == "setChatMenuButton"] == []
+    assert bot.emulator.menu_of(people["kaisa"]["id"], "en")  # the commands were set

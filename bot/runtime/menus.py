@@ -1,6 +1,7 @@
 """Setting each staff member's own command menu in Telegram (``setMyCommands`` with
 ``BotCommandScopeChat``; ``deleteMyCommands`` when their role ended), as
-``bot/services/menus.py`` decides.
+``bot/services/menus.py`` decides; with the Mini App served, the chat's menu button too
+(``setChatMenuButton``: the dashboard, or back to Telegram's default).
 
 A service whose change may alter someone's menu (an invitation accepted, a role ended in
 the chat, a language chosen) calls ``refresh(person_id)``, which only notes the person and
@@ -31,7 +32,14 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 
 from bot.commands import COMMANDS
@@ -101,7 +109,8 @@ class MenuPublisher:
             erased, self._taken_back = self._taken_back, set()
             try:
                 for person_id in sorted(erased):
-                    await self._send(MenuChange(person_id, None))
+                    button = self._menus.dashboard is not None
+                    await self._send(MenuChange(person_id, None, had_button=button))
                 await self._publish(None if everyone else people)
             except Exception:  # the worker must outlive a database hiccup
                 log.exception("command menus not compared")
@@ -127,6 +136,12 @@ class MenuPublisher:
                     for name in menu.commands
                 ]
                 await bot.set_my_commands(commands, scope=scope)
+            if menu is not None and menu.dashboard is not None:
+                text = self._translator.text(menu.language, "menu.dashboard-button")
+                button = MenuButtonWebApp(text, WebAppInfo(menu.dashboard))
+                await bot.set_chat_menu_button(change.person_id, button)
+            elif change.had_button:
+                await bot.set_chat_menu_button(change.person_id, MenuButtonDefault())
         except TelegramError as error:
             again = change.person_id in self._refused
             self._refused.add(change.person_id)

@@ -34,7 +34,7 @@ from bot.services.invitations import PREFIX as INVITATION_PREFIX
 from bot.services.invitations import InvitationService
 from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
-from bot.services.menus import MenuService
+from bot.services.menus import MenuService, dashboard_address
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
@@ -114,7 +114,13 @@ def build_services(
         database.path, key.get_secret_value() if key else None, settings.pseudonym_key_file
     )
     events = EventLog(database, clock, pseudonyms, limit=settings.event_limit)
-    menus = MenuService(database, clock, admins, default_language=settings.language)
+    menus = MenuService(
+        database,
+        clock,
+        admins,
+        default_language=settings.language,
+        dashboard=dashboard_address(settings.web_url),
+    )
     menu_publisher = MenuPublisher(menus, translator)
     people = PeopleService(
         database,
@@ -176,7 +182,13 @@ def build_services(
         notify=rows_written.set,
     )
     stats = StatsService(
-        database, clock, admins, pseudonyms, translator, small_numbers=settings.small_numbers
+        database,
+        clock,
+        admins,
+        pseudonyms,
+        translator,
+        small_numbers=settings.small_numbers,
+        dashboard=dashboard_address(settings.web_url),
     )
     checkins = CheckInService(
         database,

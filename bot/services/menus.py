@@ -7,8 +7,11 @@ admin) gets a menu of their own in their private chat: every command they may us
 (``bot/commands.py``), described in their language. Telegram picks a chat's own menu before
 the menus for all private chats, and the person's language is ours to choose (their
 /language), so their menu is set without a language code. A person without a staff role
-has no menu of their own: everyone's serves them. ``bot/runtime/menus.py`` sends what
-``due`` finds and ``record``s it.
+has no menu of their own: everyone's serves them. With the Mini App served (``web_url``),
+a staff member's private chat also gets a menu button that opens the dashboard
+(``setChatMenuButton``), set and taken back with their commands: it is part of the stored
+menu's key, so a changed address or a button no longer wanted is sent once.
+``bot/runtime/menus.py`` sends what ``due`` finds and ``record``s it.
 
 The pointer: a staff member who types, in a group, a command that works only in the
 private chat (and that they may use there) is told once where to use it; a participant
@@ -42,11 +45,14 @@ class Menu:
 
     language: str
     commands: tuple[str, ...]
+    dashboard: str | None = None  # the menu button's address (the Mini App's dashboard)
 
     @property
     def key(self) -> str:
-        """How it is stored: equal keys, equal menus."""
-        return f"{self.language}:{','.join(self.commands)}"
+        """How it is stored: equal keys, equal menus (a menu button adds ``|`` and its
+        address, so a key stored before the Mini App still reads the same)."""
+        key = f"{self.language}:{','.join(self.commands)}"
+        return key if self.dashboard is None else f"{key}|{self.dashboard}"
 
 
 @dataclass(frozen=True)
@@ -55,20 +61,36 @@ class MenuChange:
 
     person_id: int
     menu: Menu | None
+    # whether a menu button of ours may be in the chat, to be taken back without one
+    had_button: bool = False
 
 
-def menu_for(roles: Collection[Role], language: str) -> Menu | None:
-    """The menu of someone with these roles: theirs when they hold a staff role, else None
-    (everyone's menu serves them)."""
+def menu_for(roles: Collection[Role], language: str, dashboard: str | None = None) -> Menu | None:
+    """The menu of someone with these roles: theirs when they hold a staff role, with a
+    button to ``dashboard`` when the Mini App is served, else None (everyone's menu serves
+    them)."""
     if STAFF_ROLES.isdisjoint(roles):
         return None
-    return Menu(language, tuple(spec.name for spec in commands_for(roles, ChatKind.PRIVATE)))
+    commands = tuple(spec.name for spec in commands_for(roles, ChatKind.PRIVATE))
+    return Menu(language, commands, dashboard)
+
+
+def dashboard_address(web_url: object | None) -> str | None:
+    """Where the staff's menu button and /stats' button open the Mini App: its dashboard."""
+    return None if web_url is None else f"{web_url}#dashboard"
 
 
 class MenuService:
     def __init__(
-        self, database: Database, clock: Clock, admins: frozenset[int], *, default_language: str
+        self,
+        database: Database,
+        clock: Clock,
+        admins: frozenset[int],
+        *,
+        default_language: str,
+        dashboard: str | None = None,
     ) -> None:
+        self.dashboard = dashboard  # the menu button's address; None: no menu button
         self._database = database
         self._clock = clock
         self._admins = admins
@@ -90,9 +112,10 @@ class MenuService:
                     continue
                 actor = await load_actor(tx, person_id, self._admins)
                 language = resolve_language(person, None, self._default_language)
-                menu = menu_for(actor.roles, language)
-                if (menu.key if menu else None) != stored.get(person_id):
-                    changes.append(MenuChange(person_id, menu))
+                menu = menu_for(actor.roles, language, self.dashboard)
+                before = stored.get(person_id)
+                if (menu.key if menu else None) != before:
+                    changes.append(MenuChange(person_id, menu, "|" in (before or "")))
         return changes
 
     async def record(self, change: MenuChange) -> None:

@@ -200,7 +200,9 @@ class StatsService:
         translator: Translator,
         *,
         small_numbers: int = 5,
+        dashboard: str | None = None,
     ) -> None:
+        self.dashboard_url = dashboard  # the Mini App's dashboard, when it is served
         self._database = database
         self._clock = clock
         self._admins = frozenset(admins)
@@ -209,9 +211,10 @@ class StatsService:
         self.small_numbers = small_numbers
         self._patterns = PatternCache()  # past weeks' patterns, while their figures stay
 
-    async def report(self, actor_id: int, group_id: int | None) -> Reply:
+    async def report(self, actor_id: int, group_id: int | None, *, private: bool = False) -> Reply:
         """/stats: one group's weeks, or an overview of every group the actor sees, with a
-        chart button (and for an overview, a button per group)."""
+        chart button (and for an overview, a button per group); in a private chat, when
+        the Mini App is served, a button that opens its dashboard."""
         scope = await self.scope(actor_id, group_id)
         weekly = await self.weekly()
         groups = weekly.of(scope.groups)
@@ -221,6 +224,8 @@ class StatsService:
         rows: list[tuple[Button, ...]] = [
             (Button(Text("stats.chart-button"), data=f"{CHART}{group_id or 0}"),)
         ]
+        if private and self.dashboard_url is not None:
+            rows.append((Button(Text("stats.dashboard-button"), web_app=self.dashboard_url),))
         if len(groups) > 1:
             choices = [
                 Button(g.group.name[:30], data=f"{GROUP}{g.group.id}") for g in groups[:MAX_BUTTONS]
