@@ -166,6 +166,22 @@ class AnalyticsRepository:
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return to_models(ActiveWeeks, rows)
 
+    async def outcome_inputs_mark(self) -> tuple[object, ...]:
+        """What changes whenever the survey outcome summary's inputs may have changed (an
+        answer given, changed or erased; an event counted or erased; a season begun), read
+        in one cheap query, for a summary remembered between readers."""
+        row = await self._connection.fetch_one(
+            """
+            SELECT (SELECT COUNT(*) FROM survey_answers),
+                   (SELECT COALESCE(MAX(answered_at), '') FROM survey_answers),
+                   (SELECT COALESCE(MAX(id), 0) FROM events),
+                   (SELECT COUNT(*) FROM weekly_activity),
+                   (SELECT COUNT(*) FROM seasons),
+                   (SELECT COALESCE(MAX(started_at), '') FROM seasons)
+            """
+        )
+        return tuple(row) if row else ()
+
     async def last_event_id(self) -> int:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
         return int(row[0]) if row else 0

@@ -373,6 +373,8 @@ class ExportService:
         self._pseudonyms = pseudonyms
         self._translator = translator
         self.turns = Turns()
+        # the dashboard's outcome summary and what it was worked out from (``_outcomes_in``)
+        self._outcomes: tuple[object, Outcomes] | None = None
 
     def claim(self, groups: list[Group]) -> Place:
         """A place in the export queue of the groups' organisations (``Turns``)."""
@@ -552,11 +554,7 @@ class ExportService:
         shown = {g.id for g in board.groups}
         async with self._database.reading() as tx:
             registered = [g for g in await tx.groups.all() if g.organisation_id is not None]
-            ids = [g.id for g in registered]
-            answers = await tx.surveys.answers(ids)
-            active_weeks = await tx.analytics.active_weeks(
-                ids, await self._stats.staff_pseudonyms(tx, ids)
-            )
+            outcomes = await self._outcomes_in(tx, registered)
             reached = await tx.analytics.broadcast_reach(
                 (await tx.analytics.broadcasts_to(sorted(shown)))[-DASHBOARD_BROADCASTS:]
             )
@@ -578,26 +576,41 @@ class ExportService:
             )
             for number, rows in sorted(by_broadcast.items(), reverse=True)
         ]
-        outcomes = await asyncio.to_thread(
-            self._outcome_rows, answers, active_weeks, registered, shown, language
+        rows = self._outcome_rows(outcomes, shown, language)
+        return replace(board, broadcasts=broadcasts, outcomes=rows)
+
+    async def _outcomes_in(self, tx: Transaction, registered: list[Group]) -> Outcomes:
+        """The outcome summary over every registered group, as the export works it out;
+        remembered while what it is worked out from stays the same (``outcome_inputs_mark``,
+        the groups and whose activity is not counted), so the dashboard's readers do not
+        each read every answer again."""
+        ids = [g.id for g in registered]
+        staff = await self._stats.staff_pseudonyms(tx, ids)
+        mark = (
+            await tx.analytics.outcome_inputs_mark(),
+            tuple((g.id, g.organisation_id) for g in registered),
+            tuple(staff),
         )
-        return replace(board, broadcasts=broadcasts, outcomes=outcomes)
+        remembered = self._outcomes
+        if remembered is not None and remembered[0] == mark:
+            return remembered[1]
+        answers = await tx.surveys.answers(ids)
+        active_weeks = await tx.analytics.active_weeks(ids, staff)
+        items = {item.id: item.scale for item in self._survey.items}
+        outcomes = await asyncio.to_thread(
+            lambda: Outcomes(
+                _pairs(answers, items, active_weeks), registered, items, self._stats.small_numbers
+            )
+        )
+        self._outcomes = (mark, outcomes)
+        return outcomes
 
     def _outcome_rows(
-        self,
-        answers: list[AnswerRow],
-        active_weeks: list[ActiveWeeks],
-        registered: list[Group],
-        shown: set[int],
-        language: str,
+        self, outcomes: Outcomes, shown: set[int], language: str
     ) -> list[DashboardOutcome]:
         """Per survey item, each shown group's outcome row and, when the export adds the
         shown groups up (all groups, or one organisation's), theirs together."""
-        items = {item.id: item.scale for item in self._survey.items}
         names = {item.id: item.name(language) for item in self._survey.items}
-        outcomes = Outcomes(
-            _pairs(answers, items, active_weeks), registered, items, self._stats.small_numbers
-        )
         together = frozenset(shown)
         cells: list[tuple[int | None, Figure]] = [
             (group, outcomes.group_cell(group)) for group in sorted(shown)
@@ -605,14 +618,14 @@ class ExportService:
         if len(shown) > 1 and together in outcomes.scopes:
             cells.append((None, outcomes.scope_cell(together)))
         rows = []
-        for item in items:
+        for item, name in names.items():
             for group, cell in cells:
                 n, before, after, _ = outcomes.row(item, cell)
                 counted = n if isinstance(n, int) else None
                 rows.append(
                     DashboardOutcome(
                         item,
-                        names[item],
+                        name,
                         group,
                         counted,
                         _mean(before),
