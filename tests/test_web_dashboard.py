@@ -16,6 +16,9 @@ from emulator import ApiCall
 from testing.harness import RunningBot
 from testing.webapp import WebClient
 from tests import test_web_auth
+from tests.test_e2e_broadcast import compose
+from tests.test_e2e_checkins import fire_at, helsinki, participants, private
+from tests.test_e2e_export import answer_survey
 from tests.test_e2e_stats import talk
 
 WEEK = re.compile(
@@ -271,3 +274,66 @@ async def test_without_the_mini_app_neither_button(bot: RunningBot, clock: Fixed
     await bot.handled_everything()
     assert [call for call in bot.emulator.calls if call.method == "setChatMenuButton"] == []
     assert bot.emulator.menu_of(people["kaisa"]["id"], "en")  # the commands were set
+
+
+async def test_broadcasts_and_survey_outcomes_as_the_export_shows_them(
+    served: RunningBot, clock: FixedClock
+) -> None:
+    """The export's story (tests/test_e2e_export.py): five answer before and after; the
+    group's n is hidden as the export hides it ("x": the engagement rows would give it
+    away), and before the after-survey nobody has both ("<5"). The broadcast's reactions
+    show (5), its replies do not (fewer than 5)."""
+    bot, emulator = served, served.emulator
+    ilkka = emulator.user(3000, "Ilkka", language_code="fi")
+    group = await bot.registered_group(ilkka, -100, "Kävelyryhmä")
+    kaisa = emulator.user(2000, "Kaisa", language_code="en")
+    await bot.make_staff(kaisa, "coordinator", "Espoo")
+    people = [emulator.user(5000 + n, f"Osallistuja{n}", language_code="fi") for n in range(6)]
+    await participants(bot, group, people, consenting=6)
+    await bot.set_meetings(ilkka, "/meetings ti 14:00 1.12. x2", chat=group)
+    mark = await fire_at(bot, clock, helsinki("2026-12-01", "14:00"))
+    for n, person in enumerate(people):
+        first = await private(bot, person, mark, "Lyhyt kysely")
+        await answer_survey(bot, person, first, ["3", "5", "5", "3", "5"] if n < 5 else ["2"])
+    await bot.handled_everything()
+    client = WebClient(bot, kaisa, clock)
+    status, before = await client.get("/app/api/dashboard")
+    assert status == 200
+    assert {(row["n"], row["n_mark"]) for row in before["surveys"]} == {(None, "<5")}
+    assert before["broadcasts"] == []
+
+    for n, person in enumerate(people[:5]):
+        await emulator.send_text(person, f"Hei {n}", chat=group)
+    await emulator.send_text(ilkka, "Hyvää viikkoa!")
+    await compose(bot, ilkka)
+    posted = await emulator.wait_for(
+        "sendMessage", chat_id=group.id, where=lambda c: c.text == "Hyvää viikkoa!"
+    )
+    for person in people[:5]:
+        await emulator.reaction(person, group, posted.result["message_id"], old=[], new=["👍"])
+    await bot.handled_everything()
+    mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
+    for person in people[:5]:
+        first = await private(bot, person, mark, "Lyhyt kysely")
+        await answer_survey(bot, person, first, ["4", "7", "6", "2", "7"])
+    await bot.handled_everything()
+    await bot.services.events.flush()
+
+    status, after = await client.get("/app/api/dashboard")
+    assert status == 200
+    health = [row for row in after["surveys"] if row["item"] == "health"]
+    assert health == [
+        {
+            "item": "health",
+            "name": health[0]["name"],
+            "group": health[0]["group"],
+            "n": None,
+            "before": None,
+            "after": None,
+            "n_mark": "x",
+        }
+    ]
+    assert [(b["id"], b["kind"], b["groups"], b["delivered"]) for b in after["broadcasts"]] == [
+        (1, "message", 1, 1)
+    ]
+    assert (after["broadcasts"][0]["reactions"], after["broadcasts"][0]["replies"]) == (5, None)
