@@ -277,18 +277,13 @@ class StatsService:
         scope = await self.scope(actor_id, group_id)
         weekly = await self.weekly()
         current = weekly.of(scope.groups)
-        async with self._database.transaction() as tx:
-            had = await tx.seasons.of_groups([g.id for g in scope.groups])
-            earlier = (
-                []
-                if season is None
-                else [
-                    unit
-                    for unit in await self.weeks_of(tx, scope.groups, past=True)
-                    if unit.season == season
-                ]
-            )
-        seasons = sorted({s.number for s in had} | {g.season for g in current})
+        earlier: list[GroupWeeks] = []
+        if season is not None:
+            async with self._database.transaction() as tx:
+                past = await self.weeks_of(tx, scope.groups, past=True)
+            earlier = [unit for unit in past if unit.season == season]
+        # seasons are numbered on from 1 in each group: its current one is its last
+        seasons = list(range(1, max((g.season for g in current), default=1) + 1))
         if season is not None and season not in seasons:
             raise DomainError("dashboard.unknown-season", season=season)
         now = [g for g in current if season is None or g.season == season]
