@@ -35,6 +35,18 @@ async def season_group(bot: RunningBot) -> tuple[dict[str, Any], Chat, list[dict
     return ilkka, group, people
 
 
+async def first_season(
+    bot: RunningBot, clock: FixedClock, group: Chat, aino: dict[str, Any]
+) -> None:
+    """Season 1: Aino writes three times in the group; then the season ends."""
+    clock.set(helsinki("2026-12-02", "10:00"))
+    for text in ("Hei kaikki", "Kävelin tänään", "Hyvää viikkoa"):
+        await bot.emulator.send_text(aino, text, chat=group)
+    await bot.handled_everything()
+    await bot.services.events.flush()
+    await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))  # the season ends
+
+
 def group_texts(emulator: BotApiEmulator, mark: int, group: Chat) -> list[str]:
     return [call.text or "" for call in sent_since(emulator, mark, group.id)]
 
@@ -135,13 +147,7 @@ async def test_a_new_season_starts_in_the_same_chat(bot: RunningBot, clock: Fixe
     ilkka, group, (aino, britt) = await season_group(bot)
     stored = await bot.services.groups.by_chat(group.id)
     assert stored is not None
-    # season 1: Aino writes three times in the group
-    clock.set(helsinki("2026-12-02", "10:00"))
-    for text in ("Hei kaikki", "Kävelin tänään", "Hyvää viikkoa"):
-        await emulator.send_text(aino, text, chat=group)
-    await bot.handled_everything()
-    await bot.services.events.flush()
-    await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))  # the season ends
+    await first_season(bot, clock, group, aino)
 
     # the calendar of an ended season is not changed: a new season is
     closed = await bot.set_meetings(ilkka, "/meetings ti 14:00 5.1. x2", chat=group)

@@ -19,6 +19,7 @@ from tests import test_web_auth
 from tests.test_e2e_broadcast import compose
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
 from tests.test_e2e_export import answer_survey
+from tests.test_e2e_seasons import first_season, season_group
 from tests.test_e2e_stats import talk
 
 WEEK = re.compile(
@@ -337,3 +338,32 @@ async def test_broadcasts_and_survey_outcomes_as_the_export_shows_them(
         (1, "message", 1, 1)
     ]
     assert (after["broadcasts"][0]["reactions"], after["broadcasts"][0]["replies"]) == (5, None)
+
+
+async def test_an_earlier_season_is_shown_on_its_own(served: RunningBot, clock: FixedClock) -> None:
+    """Season 1's weeks by ``?season=1`` (disclosed on their own, as the export does);
+    by default the current season's, as /stats."""
+    bot = served
+    ilkka, group, (aino, _) = await season_group(bot)
+    stored = await bot.services.groups.by_chat(group.id)
+    assert stored is not None
+    await first_season(bot, clock, group, aino)
+    clock.set(helsinki("2026-12-20", "12:00"))
+    await bot.say(ilkka, "/season uusi", chat=group)
+    await bot.handled_everything()
+
+    client = WebClient(bot, ilkka, clock)
+    status, now = await client.get("/app/api/dashboard")
+    assert status == 200
+    assert now["title"] == "📊 Kävelyryhmä, kausi 2: viikoittain"
+    assert (now["season"], now["seasons"]) == (None, [1, 2])
+    assert [g["season"] for g in now["groups"]] == [2]
+    status, first = await client.get(f"/app/api/dashboard?season=1&group={stored.id}")
+    assert status == 200
+    assert first["title"] == "📊 Kävelyryhmä: viikoittain"
+    (season_one,) = first["groups"]
+    assert (season_one["id"], season_one["season"]) == (stored.id, 1)
+    week = season_one["weeks"][0]
+    assert (week["messages"], week["marks"]["messages"]) == (None, "<5")  # one writer of two
+    status, refused = await client.get("/app/api/dashboard?season=3")
+    assert (status, refused["error"]) == (400, "dashboard.unknown-season")
