@@ -18,7 +18,6 @@ from aiohttp import web
 from bot.errors import DomainError
 from bot.i18n import Text, Words
 from bot.services.stats import Dashboard, DashboardWeek, small_note
-from web import server  # names read when a request comes: server.py lists this module
 
 MAX_ID = 2**53  # larger than any id, still a JSON number
 
@@ -81,6 +80,10 @@ def serialize(board: Dashboard, say: Callable[[Words], str], words: str) -> dict
 
 
 async def _dashboard(request: web.Request) -> web.StreamResponse:
+    # web/server.py lists this module among its features: its helpers are read here, when
+    # a request comes, so either module may be imported first
+    from web import server  # noqa: PLC0415 - see above
+
     asker = server.person(request)
     group, season = _number(request, "group"), _number(request, "season")
     services = server.services_of(request)
