@@ -15,7 +15,6 @@ from bot.clock import FixedClock
 from emulator import ApiCall
 from testing.harness import RunningBot
 from testing.webapp import WebClient
-from tests import test_web_auth
 from tests.test_e2e_broadcast import compose
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
 from tests.test_e2e_export import answer_survey
@@ -29,7 +28,6 @@ WEEK = re.compile(
     r"Plans (?P<planned>\S+) · done (?P<done>\S+) · confidence (?P<confidence>\S+)\n"
     r"Broadcasts delivered (?P<broadcasts>\d+)"
 )
-served = test_web_auth.served  # the fixture: a bot serving the Mini App
 FIGURES = ("members", "active", "messages", "reactions", "planned", "done", "confidence")
 
 
