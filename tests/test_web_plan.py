@@ -311,7 +311,7 @@ async def test_another_persons_or_a_made_up_check_in_and_junk_change_nothing(
     )
     status, long = await britts.post("/app/api/plan/reflect", {"text": "ö" * 1001})
     assert (status, long["error"]) == (400, "checkin.plan-too-long")
-    assert long["message"] == "Planen är för lång. Skriv den kortare, högst 1000 tecken."
+    assert long["message"] == "Planen är för lång. Skriv den kortare, högst 1\u00a0000 tecken."
     assert (await ainos.post("/app/api/plan/reflect", {"text": "ö" * 1000}))[0] == 200
     assert (await ainos.post("/app/api/plan/reflect", {"text": 1000}))[0] == 400
     # without signed launch data, nothing at all
