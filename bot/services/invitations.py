@@ -9,7 +9,6 @@ well inside Telegram's 64 of ``A-Za-z0-9_-``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Collection
@@ -28,6 +27,7 @@ from bot.services.access import (
     require_staff,
 )
 from bot.services.notices import ROLE_KEYS, StaffNotices
+from bot.tokens import hash_token
 from storage import Database, Transaction
 from storage.groups import Group
 from storage.invitations import Invitation
@@ -40,10 +40,6 @@ PREFIX = "inv"
 REVOKE = "inv:revoke:"  # inv:revoke:INVITATION
 TOKEN_BYTES = 16
 MAX_USES = 50
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

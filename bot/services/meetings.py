@@ -58,6 +58,7 @@ from bot.services.checkins import CheckInService
 from bot.services.membership import RecheckGroup
 from bot.services.surveys import SurveyService
 from bot.services.tips import TipService
+from bot.tokens import hash_token
 from bot.typed import without_controls
 from bot.when import WhenError, parse_dates, parse_weekly
 from storage import Database, Transaction
@@ -342,15 +343,13 @@ class MeetingService:
         presser's own open question, pressed in the chat where it was asked, in time, once,
         and the meetings are still as they were when asked; anything else raises with the
         reason, and nothing changes."""
-        token_hash = _hashed(data.removeprefix(CONFIRM_CHANGE))
+        token_hash = hash_token(data.removeprefix(CONFIRM_CHANGE))
         now = self._clock.now()
         async with self._database.transaction() as tx:
             asked = await tx.meetings.change(token_hash)
             if (
                 asked is None
-                or asked.asked_by != actor_id
-                or asked.chat_id != chat_id
-                or now >= asked.expires_at
+                or not _answerable(asked, actor_id, chat_id, now)
                 or not await tx.meetings.close_change(token_hash)
             ):
                 raise DomainError("meetings.change-gone")
@@ -382,7 +381,7 @@ class MeetingService:
     async def keep_change(self, actor_id: int, data: str) -> Reply:
         """The keep button: the presser's question is closed and nothing changes; a token
         that is not the presser's open question closes nothing."""
-        token_hash = _hashed(data.removeprefix(KEEP_CHANGE))
+        token_hash = hash_token(data.removeprefix(KEEP_CHANGE))
         async with self._database.transaction() as tx:
             asked = await tx.meetings.change(token_hash)
             if asked is None or asked.asked_by != actor_id:
@@ -577,7 +576,7 @@ class MeetingService:
             workdays = _without_holidays(plan.days[0], len(plan.days))
             token = secrets.token_urlsafe(TOKEN_BYTES)
             await tx.meetings.open_calendar(
-                _hashed(token),
+                hash_token(token),
                 CalendarQuestion(
                     asked_by=actor_id,
                     chat_id=chat_id,
@@ -602,15 +601,13 @@ class MeetingService:
         once, and the group's calendar is as it was when asked; then the group is told.
         Anything else raises with the reason, and nothing changes."""
         prefix = next(p for p in (SET_CALENDAR, SKIP_HOLIDAYS, KEEP_CALENDAR) if data.startswith(p))
-        token_hash = _hashed(data.removeprefix(prefix))
+        token_hash = hash_token(data.removeprefix(prefix))
         now = self._clock.now()
         async with self._database.transaction() as tx:
             asked = await tx.meetings.calendar_question(token_hash)
             if (
                 asked is None
-                or asked.asked_by != actor_id
-                or asked.chat_id != chat_id
-                or now >= asked.expires_at
+                or not _answerable(asked, actor_id, chat_id, now)
                 or not await tx.meetings.close_calendar(token_hash)
             ):
                 raise DomainError("meetings.change-gone")
@@ -853,7 +850,7 @@ class MeetingService:
             if ask is not None and status != MeetingStatus.PLANNED and len(chosen) > 1:
                 token = secrets.token_urlsafe(TOKEN_BYTES)
                 await tx.meetings.open_change(
-                    _hashed(token),
+                    hash_token(token),
                     MeetingChange(
                         asked_by=actor_id,
                         chat_id=ask,
@@ -1188,8 +1185,12 @@ async def _tell_group(
     )
 
 
-def _hashed(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _answerable(
+    asked: MeetingChange | CalendarQuestion, actor_id: int, chat_id: int, now: dt.datetime
+) -> bool:
+    """Whether a press answers this open question: the asker's own, pressed in the chat
+    where it was asked, before it expired."""
+    return asked.asked_by == actor_id and asked.chat_id == chat_id and now < asked.expires_at
 
 
 def _snapshot(meetings: Sequence[Meeting]) -> str:

@@ -33,7 +33,6 @@ old pages do not outlive the erasure there either.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -51,6 +50,7 @@ from bot.replies import Button, File, Reply
 from bot.runtime.events import EventLog
 from bot.services.notices import StaffNotices
 from bot.services.people import resolve_language
+from bot.tokens import hash_token
 from storage import Database, Transaction
 from storage.privacy import NamingMessage
 from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus
@@ -196,7 +196,7 @@ class PrivacyService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             await tx.erasure_requests.open(
-                person_id, _hashed(token), now, now + dt.timedelta(minutes=REQUEST_MINUTES)
+                person_id, hash_token(token), now, now + dt.timedelta(minutes=REQUEST_MINUTES)
             )
         return Reply(
             Text("privacy.forget-ask", {"minutes": REQUEST_MINUTES}),
@@ -212,7 +212,7 @@ class PrivacyService:
         erasure. Anything else (another's token, a made-up, replaced, declined, expired or
         already used one) raises: the person is told the button no longer holds, and
         nothing changes."""
-        token_hash = _hashed(data.removeprefix(FORGET))
+        token_hash = hash_token(data.removeprefix(FORGET))
         await self._events.flush()  # what they did so far counts in the weekly figures
         async with self._database.transaction() as tx:
             request = await tx.erasure_requests.get(token_hash)
@@ -232,7 +232,7 @@ class PrivacyService:
         """The no button: the presser's request is closed and nothing is erased. A token
         that is not the presser's open request (a replaced or used question, forged data)
         closes nothing: it raises, and the person is told that nothing was erased."""
-        token_hash = _hashed(data.removeprefix(KEEP))
+        token_hash = hash_token(data.removeprefix(KEEP))
         async with self._database.transaction() as tx:
             request = await tx.erasure_requests.get(token_hash)
             if request is None or request.person_id != person_id:
@@ -385,11 +385,6 @@ class PrivacyService:
                 counted(totals["people"], "person", "people"),
             )
         return totals
-
-
-def _hashed(token: str) -> str:
-    """What is stored of a request's token: its SHA-256 (the database cannot press)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def without_person(raw: str, person_id: int, names: Collection[str], stand_in: str) -> str:

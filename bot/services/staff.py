@@ -30,7 +30,6 @@ instructors and the organisation's coordinators, with the groups nobody leads no
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Collection, Sequence
@@ -50,6 +49,7 @@ from bot.services.notices import (
     numbered,
     unled_words,
 )
+from bot.tokens import hash_token
 from storage import Database, Transaction
 from storage.groups import Group
 from storage.organisations import Organisation, StaffMember, StaffRequest
@@ -88,10 +88,6 @@ class OrganisationStaff:
     organisation: Organisation
     people: tuple[StaffEntry, ...]
     unled: tuple[Group, ...]
-
-
-def _hashed(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class StaffService:
@@ -245,7 +241,7 @@ class StaffService:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self._clock.now()
         await tx.staff_requests.open(
-            _hashed(token),
+            hash_token(token),
             StaffRequest(
                 asked_by=actor_id,
                 person_id=person_id,
@@ -274,7 +270,7 @@ class StaffService:
         if they may still do it and the role or group is still as asked. Anything else
         raises with the reason, and nothing changes. ``name``: the presser's, for one who
         steps down without a staff role (an admin who registered the group)."""
-        token_hash = _hashed(data.removeprefix(CONFIRM))
+        token_hash = hash_token(data.removeprefix(CONFIRM))
         async with self._database.transaction() as tx:
             request = await tx.staff_requests.get(token_hash)
             if (
@@ -325,7 +321,7 @@ class StaffService:
     async def decline(self, actor_id: int, data: str) -> Reply:
         """The no button: the presser's question is closed and nothing changes; a token
         that is not the presser's open question closes nothing."""
-        token_hash = _hashed(data.removeprefix(DECLINE))
+        token_hash = hash_token(data.removeprefix(DECLINE))
         async with self._database.transaction() as tx:
             request = await tx.staff_requests.get(token_hash)
             if request is None or request.asked_by != actor_id:
