@@ -57,8 +57,17 @@ class CheckInWeek:
 class Membership:
     group_id: int
     person_id: int
-    joined_at: dt.datetime
-    left_at: dt.datetime | None
+    joined_on: dt.date  # the day in UTC
+    left_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class FigureInputs:
+    """How far the figures' inputs have changed (``AnalyticsRepository.figure_inputs``)."""
+
+    activity: int  # the weekly roll-up of the engagement log
+    answers: int  # the survey answers
+    other: int  # groups, staff, members, seasons, meetings, check-ins
 
 
 @dataclass(frozen=True)
@@ -166,21 +175,16 @@ class AnalyticsRepository:
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
         return to_models(ActiveWeeks, rows)
 
-    async def outcome_inputs_mark(self) -> tuple[object, ...]:
-        """What changes whenever the survey outcome summary's inputs may have changed (an
-        answer given, changed or erased; an event counted or erased; a season begun), read
-        in one cheap query, for a summary remembered between readers."""
+    async def figure_inputs(self) -> FigureInputs | None:
+        """Numbers that grow with every change to what the weekly figures and the survey
+        outcome summary are worked out from (``0023_figure_inputs.sql``'s triggers), for
+        figures remembered between readers. Read them before the figures, in the same
+        snapshot: the figures are then at least as new as the numbers they are kept by.
+        None if the row is missing (then nothing may be remembered)."""
         row = await self._connection.fetch_one(
-            """
-            SELECT (SELECT COUNT(*) FROM survey_answers),
-                   (SELECT COALESCE(MAX(answered_at), '') FROM survey_answers),
-                   (SELECT COALESCE(MAX(id), 0) FROM events),
-                   (SELECT COUNT(*) FROM weekly_activity),
-                   (SELECT COUNT(*) FROM seasons),
-                   (SELECT COALESCE(MAX(started_at), '') FROM seasons)
-            """
+            "SELECT activity, answers, other FROM figure_inputs WHERE id = 1"
         )
-        return tuple(row) if row else ()
+        return None if row is None else FigureInputs(int(row[0]), int(row[1]), int(row[2]))
 
     async def last_event_id(self) -> int:
         row = await self._connection.fetch_one("SELECT COALESCE(MAX(id), 0) FROM events")
@@ -222,12 +226,13 @@ class AnalyticsRepository:
                               WHERE i.group_id = p.group_id AND i.person_id = p.person_id)
         """
         rows = await self._connection.fetch_all(sql, list(group_ids))
+        # stored times are fixed-width UTC text (storage/timestamps.py): the day is its start
         return [
             Membership(
                 int(row[0]),
                 int(row[1]),
-                from_db(row[2]),
-                None if row[3] is None else from_db(row[3]),
+                dt.date.fromisoformat(row[2][:10]),
+                None if row[3] is None else dt.date.fromisoformat(row[3][:10]),
             )
             for row in rows
         ]

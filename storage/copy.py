@@ -20,6 +20,8 @@ from storage.sql import PostgresConnection, SqliteConnection
 
 PAGE = 10_000
 _LEDGER = "schema_migrations"
+# each database keeps its own count of changes (storage/migrations/0023_figure_inputs.sql)
+_NOT_COPIED = {_LEDGER, "figure_inputs"}
 
 
 class CopyError(Exception):
@@ -76,14 +78,15 @@ async def copy_database(
 
 
 async def _tables_in_order(lite: SqliteConnection) -> list[str]:
-    """Every table but the migration ledger, each after the tables it refers to."""
+    """Every table but the migration ledger and the count of changes, each after the
+    tables it refers to."""
     names = [
         row[0]
         for row in await lite.fetch_all(
             "SELECT name FROM sqlite_master WHERE type = 'table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
-        if row[0] != _LEDGER
+        if row[0] not in _NOT_COPIED
     ]
     parents = {
         name: {

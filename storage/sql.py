@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -170,17 +171,24 @@ def changed(status: str) -> int:
 
 
 def split_statements(script: str) -> list[str]:
-    """A script's statements: split at semicolons outside quotes and comments."""
+    """An SQLite script's statements: split at the semicolons that end one, as SQLite
+    itself decides (``sqlite3.complete_statement``: not inside quotes, comments or a
+    trigger's BEGIN ... END)."""
     statements: list[str] = []
-    current: list[str] = []
-    for piece in re.split(r"""('(?:[^']|'')*'|--[^\n]*|;)""", script):
-        if piece == ";":
-            statements.append("".join(current))
-            current = []
-        elif not piece.startswith("--"):
-            current.append(piece)
-    statements.append("".join(current))
-    return [statement.strip() for statement in statements if statement.strip()]
+    current = ""
+    for piece in re.split(r"(;)", script):
+        current += piece
+        if piece == ";" and sqlite3.complete_statement(current):
+            statements.append(current)
+            current = ""
+    statements.append(current)
+    return [kept for statement in statements if (kept := _without_comments(statement))]
+
+
+def _without_comments(statement: str) -> str:
+    """The statement without its ``--`` comments (outside quotes) and the spaces around."""
+    pieces = re.split(r"""('(?:[^']|'')*'|--[^\n]*)""", statement)
+    return "".join(piece for piece in pieces if not piece.startswith("--")).strip().rstrip(";")
 
 
 def decode_numeric(text: str) -> int | float | Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -247,10 +248,11 @@ async def test_both_trees_build_the_same_schema(tmp_path: Path, clock: FixedCloc
 
 # An INTEGER PRIMARY KEY is SQLite's rowid, which SQLite numbers when a row comes without
 # one. These rows always come with theirs (a calendar is its group's, a ledger row is its
-# migration's number, send_pause holds one row, id 1), so PostgreSQL rightly has no
-# identity for them.
+# migration's number, send_pause and figure_inputs hold one row, id 1), so PostgreSQL
+# rightly has no identity for them.
 _NUMBERED_ONLY_IN_SQLITE = {
     ("calendars", "group_id"),
+    ("figure_inputs", "id"),
     ("schema_migrations", "version"),
     ("send_pause", "id"),
 }
@@ -298,3 +300,82 @@ def test_different_expressions_stay_different() -> None:
     assert normalized("kind IN ('sent', 'requested')") != normalized("kind IN ('sent')")
     assert normalized("weekday BETWEEN 0 AND 6") != normalized("weekday BETWEEN 0 AND 7")
     assert normalized("a = 1 OR b = 2") != normalized("a = 1 AND b = 2")
+
+
+# What the weekly figures and the survey outcome summary are worked out from
+# (bot/services/stats.py's weeks_of, bot/services/exports.py's _outcomes_in), by the
+# number in figure_inputs that moves with each (0023_figure_inputs.sql)
+FIGURE_INPUTS = {
+    "weekly_activity": "activity",
+    "survey_rounds": "answers",
+    "survey_responses": "answers",
+    "survey_answers": "answers",
+    **dict.fromkeys(
+        (
+            "groups",
+            "staff",
+            "group_instructors",
+            "group_participants",
+            "erased_memberships",
+            "seasons",
+            "meetings",
+            "checkins",
+        ),
+        "other",
+    ),
+}
+
+
+async def test_every_write_to_the_figures_inputs_moves_its_number(database: Database) -> None:
+    """Every insert, update and delete on a table the figures are worked out from moves
+    that table's number in figure_inputs, whoever writes (the bot, the command line,
+    another instance): the figures kept between readers are never older than the data."""
+    async with database.transaction() as tx:
+        if tx.connection.dialect == "postgresql":
+            rows = await tx.connection.fetch_all(
+                "SELECT event_object_table, event_manipulation, action_statement "
+                "FROM information_schema.triggers WHERE trigger_name LIKE 'figure_inputs%'"
+            )
+            # EXECUTE FUNCTION figure_inputs_activity(), whose UPDATE moves that number
+            found = {
+                (str(table), str(event)): str(action).split("figure_inputs_")[1].split("(")[0]
+                for table, event, action in rows
+                if event != "TRUNCATE"
+            }
+        else:
+            rows = await tx.connection.fetch_all(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'figure_inputs%'"
+            )
+            found = {}
+            for table, sql in rows:
+                words = str(sql).split()
+                found[(str(table), words[words.index("AFTER") + 1])] = words[words.index("SET") + 1]
+        expected = {
+            (table, event): number
+            for table, number in FIGURE_INPUTS.items()
+            for event in ("INSERT", "UPDATE", "DELETE")
+        }
+        assert found == expected
+
+        # and they do move: a new staff member is an input, a person and an organisation
+        # on their own are not
+        before = await tx.analytics.figure_inputs()
+        assert before is not None
+        moment = "2026-12-05T10:00:00.000000+00:00"
+        await tx.connection.execute(
+            "INSERT INTO people (telegram_id, first_seen, last_seen) VALUES (7, :at, :at)",
+            {"at": moment},
+        )
+        await tx.connection.execute(
+            "INSERT INTO organisations (id, name, created_at) VALUES (9, 'Espoo', :at)",
+            {"at": moment},
+        )
+        assert await tx.analytics.figure_inputs() == before
+        await tx.connection.execute(
+            "INSERT INTO staff (person_id, organisation_id, role, display_name, since) "
+            "VALUES (7, 9, 'instructor', 'Ilkka', :at)",
+            {"at": moment},
+        )
+        after = await tx.analytics.figure_inputs()
+        assert after == replace(before, other=before.other + 1)

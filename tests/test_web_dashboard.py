@@ -13,6 +13,7 @@ import pytest
 
 from bot.clock import FixedClock
 from emulator import ApiCall
+from storage import Database
 from testing.harness import RunningBot
 from testing.webapp import WebClient
 from tests.test_e2e_broadcast import compose
@@ -365,3 +366,53 @@ async def test_an_earlier_season_is_shown_on_its_own(served: RunningBot, clock: 
     assert (week["messages"], week["marks"]["messages"]) == (None, "<5")  # one writer of two
     status, refused = await client.get("/app/api/dashboard?season=3")
     assert (status, refused["error"]) == (400, "dashboard.unknown-season")
+
+
+async def test_the_figures_kept_between_readers_follow_every_change(
+    served: RunningBot, clock: FixedClock
+) -> None:
+    """The weekly figures are worked out once and kept while nothing they come from
+    changes: new messages, a person erased by the command line in another process and
+    the day moving on each show at once, in the dashboard and /stats alike."""
+    people = await two_groups(served, clock)
+    kaisa = WebClient(served, people["kaisa"], clock)
+
+    async def this_week() -> dict[str, Any]:
+        """Espoo's groups added up, this week: the dashboard's figures, which /stats shows."""
+        status, board = await kaisa.get("/app/api/dashboard")
+        assert status == 200
+        weeks = [as_stats_writes(week) for week in board["total"]["weeks"]]
+        assert weeks == await stats_weeks(served, people["kaisa"], "/stats")
+        return board["total"]["weeks"][-1]
+
+    week = await this_week()
+    assert (week["week"], week["active"], week["marks"]["active"]) == (2, None, "<5")
+    assert await this_week() == week  # asked again with nothing changed: the same answer
+
+    # two more walkers write in week 2: six are active
+    for number in (5004, 5005):
+        walker = served.emulator.user(number, f"Walker{number - 5000}", language_code="en")
+        await served.emulator.send_text(walker, "Hello!", chat=served.emulator.chats[-100])
+    await served.handled_everything()
+    await served.services.events.flush()
+    week = await this_week()
+    assert (week["week"], week["members"], week["active"], week["messages"]) == (2, 8, 6, 6)
+
+    # another connection (the command line, another instance) counts ten more of one's
+    other = Database(served.settings.database)
+    await other.connect()
+    try:
+        async with other.transaction() as tx:
+            await tx.connection.execute(
+                "UPDATE weekly_activity SET messages = messages + 10 WHERE pseudonym = :who",
+                {"who": served.services.pseudonyms.of(5005)},
+            )
+    finally:
+        await other.close()
+    week = await this_week()
+    assert (week["active"], week["messages"]) == (6, 16)
+
+    # a week later is week 3, where nobody has written yet
+    clock.set(clock.now() + dt.timedelta(weeks=1))
+    week = await this_week()
+    assert (week["week"], week["active"], week["marks"]["active"]) == (3, None, "<5")

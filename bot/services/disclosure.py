@@ -969,8 +969,12 @@ class Measures:
             return frozenset((group, base) for group in groups)
         return frozenset((group, base) for group in groups for base in bases)
 
+    @cached_property
+    def _derived(self) -> frozenset[str]:
+        return frozenset(name for name, _, _, _ in self.derived)
+
     def is_derived(self, measure: str) -> bool:
-        return self._bases[measure] != (measure,) and measure not in dict(self.per_group)
+        return measure in self._derived
 
 
 JOINT = ""  # the people figures' pattern, all measures of a week together
@@ -1033,24 +1037,25 @@ def _holding(pairs: list[tuple[Cell, Cell]], counts: Mapping[Atom, int]) -> list
 
 
 class PatternCache:
-    """The hidden cells of recent weeks' figures, by a digest of everything they were
-    computed from: a past week's figures rarely change, so /stats recomputes only the
-    weeks that did. Holds at most ``size`` weeks."""
+    """The hidden cells of recent weeks' patterns (the people figures' and each derived
+    figure's), by a digest of everything each was computed from: a past week's figures
+    rarely change, so /stats recomputes only the patterns whose figures did. Holds at
+    most ``size`` patterns."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._weeks: OrderedDict[bytes, dict[str, dict[Cell, Reason]]] = OrderedDict()
+        self._weeks: OrderedDict[bytes, dict[Cell, Reason]] = OrderedDict()
         self.last: tuple[bytes, WeeklyPatterns] | None = None  # the latest whole answer
         self._lock = threading.Lock()  # patterns are computed in worker threads
 
-    def get(self, key: bytes) -> dict[str, dict[Cell, Reason]] | None:
+    def get(self, key: bytes) -> dict[Cell, Reason] | None:
         with self._lock:
             found = self._weeks.get(key)
             if found is not None:
                 self._weeks.move_to_end(key)
             return found
 
-    def put(self, key: bytes, hidden: dict[str, dict[Cell, Reason]]) -> None:
+    def put(self, key: bytes, hidden: dict[Cell, Reason]) -> None:
         with self._lock:
             self._weeks[key] = hidden
             while len(self._weeks) > self.size:
@@ -1122,38 +1127,46 @@ def _week(
     names = [*measures.people, *(name for name, _ in measures.per_group)]
     cells = [cell(measure, s) for s in sets for measure in names]
     own = {name: [cell(base, s) for s in sets] for name, base, _, _ in measures.derived}
+    # the people figures' pattern is keyed by the people counts alone, each derived
+    # figure's by that and its own amounts: one more message from someone already active
+    # works out only the messages' pattern again (a moment), not the week's (seconds)
     key = None
     if cache is not None:
         key = _digest(
             small,
             measures,
             sorted(sorted(s) for s in sets),
-            sorted((g, sorted(values.items())) for g, values in groups.items()),
+            sorted((g, [values[name] for name in measures.people]) for g, values in groups.items()),
         )
-        found = cache.get(key)
-        if found is not None:
-            patterns = {JOINT: Pattern(frozenset(cells), found[JOINT], small)}
-            for name, mine in own.items():
-                patterns[name] = Pattern(frozenset(mine), found[name], small)
-            return patterns
     counts: dict[Atom, int] = {
         (group, measure): int(values[measure])
         for group, values in groups.items()
         for measure in measures.people
     }
-    pairs = [(cell(part, s), cell(whole, s)) for s in sets for part, whole in measures.at_most]
-    families = [
-        [cell(measure, frozenset([g])) for g in groups for measure in measures.people],
-        [cell(name, frozenset([g])) for g in groups for name, _ in measures.per_group],
-        # and over each scope, a sum is its parts' figures over that scope
-        *([cell(part, s) for part in parts] for s in sets for _, parts in measures.per_group),
-    ]
-    # only what holds: a forgotten member's activity can outnumber the members left
-    joint = suppress(counts, cells, small, families=families, at_most=_holding(pairs, counts))
+    found = None if cache is None or key is None else cache.get(key)
+    if found is not None:
+        joint = Pattern(frozenset(cells), found, small)
+    else:
+        pairs = [(cell(part, s), cell(whole, s)) for s in sets for part, whole in measures.at_most]
+        families = [
+            [cell(measure, frozenset([g])) for g in groups for measure in measures.people],
+            [cell(name, frozenset([g])) for g in groups for name, _ in measures.per_group],
+            # and over each scope, a sum is its parts' figures over that scope
+            *([cell(part, s) for part in parts] for s in sets for _, parts in measures.per_group),
+        ]
+        # only what holds: a forgotten member's activity can outnumber the members left
+        joint = suppress(counts, cells, small, families=families, at_most=_holding(pairs, counts))
+        if cache is not None and key is not None:
+            cache.put(key, dict(joint.hidden))
     patterns = {JOINT: joint}
     for name, base, low, high in measures.derived:
         amounts: dict[Atom, float] = {(g, base): values[name] for g, values in groups.items()}
+        own_key = None if key is None else _digest(key, name, sorted(amounts.items()))
+        hidden = None if cache is None or own_key is None else cache.get(own_key)
+        if hidden is not None:
+            patterns[name] = Pattern(frozenset(own[name]), hidden, small)
+            continue
         patterns[name] = follow(joint, counts, amounts, per_person=(low, high), cells=own[name])
-    if cache is not None and key is not None:
-        cache.put(key, {name: dict(pattern.hidden) for name, pattern in patterns.items()})
+        if cache is not None and own_key is not None:
+            cache.put(own_key, dict(patterns[name].hidden))
     return patterns

@@ -72,7 +72,7 @@ from bot.services.stats import (
 )
 from content.surveys import Survey
 from storage import Database, Transaction
-from storage.analytics import ActiveWeeks, BroadcastReach
+from storage.analytics import ActiveWeeks, BroadcastReach, FigureInputs
 from storage.groups import Group
 from storage.states import AuditAction, Round
 from storage.surveys import AnswerRow
@@ -374,7 +374,7 @@ class ExportService:
         self._translator = translator
         self.turns = Turns()
         # the dashboard's outcome summary and what it was worked out from (``_outcomes_in``)
-        self._outcomes: tuple[object, Outcomes] | None = None
+        self._outcomes: _KnownOutcomes | None = None
 
     def claim(self, groups: list[Group]) -> Place:
         """A place in the export queue of the groups' organisations (``Turns``)."""
@@ -581,28 +581,34 @@ class ExportService:
 
     async def _outcomes_in(self, tx: Transaction, registered: list[Group]) -> Outcomes:
         """The outcome summary over every registered group, as the export works it out;
-        remembered while what it is worked out from stays the same (``outcome_inputs_mark``,
-        the groups and whose activity is not counted), so the dashboard's readers do not
-        each read every answer again."""
+        remembered while what it is worked out from stays the same, so the dashboard's
+        readers do not each read every answer again: the answers, the groups and their
+        staff (``figure_inputs``) and everyone's engagement level (read again when the
+        activity changed: one more message seldom moves anyone to another level)."""
+        inputs = await tx.analytics.figure_inputs()
+        remembered = self._outcomes
+        if inputs is not None and remembered is not None and remembered.inputs == inputs:
+            return remembered.outcomes
         ids = [g.id for g in registered]
         staff = await self._stats.staff_pseudonyms(tx, ids)
-        mark = (
-            await tx.analytics.outcome_inputs_mark(),
-            tuple((g.id, g.organisation_id) for g in registered),
-            tuple(staff),
-        )
-        remembered = self._outcomes
-        if remembered is not None and remembered[0] == mark:
-            return remembered[1]
+        levels = _levels(await tx.analytics.active_weeks(ids, staff))
+        if (
+            inputs is not None
+            and remembered is not None
+            and (remembered.inputs.answers, remembered.inputs.other)
+            == (inputs.answers, inputs.other)
+            and remembered.levels == levels
+        ):
+            self._outcomes = replace(remembered, inputs=inputs)
+            return remembered.outcomes
         answers = await tx.surveys.answers(ids)
-        active_weeks = await tx.analytics.active_weeks(ids, staff)
         items = {item.id: item.scale for item in self._survey.items}
         outcomes = await asyncio.to_thread(
             lambda: Outcomes(
-                _pairs(answers, items, active_weeks), registered, items, self._stats.small_numbers
+                _pairs(answers, items, levels), registered, items, self._stats.small_numbers
             )
         )
-        self._outcomes = (mark, outcomes)
+        self._outcomes = None if inputs is None else _KnownOutcomes(inputs, levels, outcomes)
         return outcomes
 
     def _outcome_rows(
@@ -660,7 +666,7 @@ class ExportService:
                 earlier=read.earlier,
             )
             items = {item.id: item.scale for item in self._survey.items}
-            pairs = _pairs(read.answers, items, read.active_weeks)
+            pairs = _pairs(read.answers, items, _levels(read.active_weeks))
             outcomes = Outcomes(pairs, read.everyone, items, small)
             rows, changes = outcomes.table(exported, _scope(exported, read.everyone))
             writer.start("outcomes", _columns("outcomes"))
@@ -808,14 +814,18 @@ def _season_rows(
 Pair = tuple[int, str, int, int]  # group, engagement level, before, after
 
 
+def _levels(active_weeks: list[ActiveWeeks]) -> dict[tuple[int, str], str]:
+    """Everyone's engagement level in their group, by how many weeks they were active."""
+    return {(a.group_id, a.pseudonym): _level(a.weeks) for a in active_weeks}
+
+
 def _pairs(
     answers: list[AnswerRow],
     items: Mapping[str, tuple[int, int]],
-    active_weeks: list[ActiveWeeks],
+    levels: Mapping[tuple[int, str], str],
 ) -> dict[str, list[Pair]]:
     """Per item: everyone's before and after answer, with their group and engagement level
-    (kept in memory only: never a row of the export)."""
-    levels = {(a.group_id, a.pseudonym): _level(a.weeks) for a in active_weeks}
+    (``_levels``; kept in memory only: never a row of the export)."""
     wide: dict[tuple[int, str, str], dict[str, int | None]] = defaultdict(dict)
     for answer in answers:
         wide[(answer.group_id, answer.pseudonym, answer.round)][answer.item] = answer.value
@@ -830,6 +840,15 @@ def _pairs(
             if before_value is not None and after_value is not None:
                 pairs[item].append((group_id, level, before_value, after_value))
     return pairs
+
+
+@dataclass(frozen=True)
+class _KnownOutcomes:
+    """The dashboard's outcome summary and what it was worked out from."""
+
+    inputs: FigureInputs
+    levels: dict[tuple[int, str], str]
+    outcomes: Outcomes
 
 
 class Outcomes:

@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -140,11 +141,36 @@ class Weekly:
 
     groups: list[GroupWeeks]
     shown: WeeklyPatterns
+    # what the dashboard made of them, worked out once for every reader of these figures
+    _boards: dict[int, DashboardGroup] = field(default_factory=dict, compare=False, repr=False)
+    _totals: dict[tuple[int, ...], list[DashboardWeek]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @cached_property
+    def _by_id(self) -> dict[int, GroupWeeks]:
+        return {g.group.id: g for g in self.groups}
 
     def of(self, groups: Collection[Group]) -> list[GroupWeeks]:
         """These groups' weeks, in the order given (registered groups only)."""
-        by_id = {g.group.id: g for g in self.groups}
-        return [by_id[group.id] for group in groups if group.id in by_id]
+        return [self._by_id[group.id] for group in groups if group.id in self._by_id]
+
+    def board(self, group: GroupWeeks) -> DashboardGroup:
+        """One of these groups' weeks as the dashboard shows them."""
+        found = self._boards.get(group.group.id)
+        if found is None:
+            found = dashboard_group(group, self.shown, group.group.id)
+            self._boards[group.group.id] = found
+        return found
+
+    def board_total(self, groups: list[GroupWeeks]) -> list[DashboardWeek]:
+        """These groups' weeks added up, as the dashboard shows them (when they add up)."""
+        ids = tuple(g.group.id for g in groups)
+        found = self._totals.get(ids)
+        if found is None:
+            found = [dashboard_week(cell, list(ids), self.shown) for cell in totals(groups)]
+            self._totals[ids] = found
+        return found
 
 
 def reader_scopes(groups: Collection[Group], led: Collection[tuple[int, int]]) -> list[set[int]]:
@@ -210,6 +236,8 @@ class StatsService:
         self._translator = translator
         self.small_numbers = small_numbers
         self._patterns = PatternCache()  # past weeks' patterns, while their figures stay
+        self._remembered: tuple[tuple[int, int, dt.date], Weekly] | None = None  # see weekly()
+        self._weekly_lock = asyncio.Lock()
 
     async def report(self, actor_id: int, group_id: int | None, *, private: bool = False) -> Reply:
         """/stats: one group's weeks, or an overview of every group the actor sees, with a
@@ -287,20 +315,22 @@ class StatsService:
         if season is not None and season not in seasons:
             raise DomainError("dashboard.unknown-season", season=season)
         now = [g for g in current if season is None or g.season == season]
-        units = [(g, weekly.shown, g.group.id) for g in now]
-        units += await self.disclosed_alone(earlier)
+        units = [(g, weekly.board(g)) for g in now]
+        units += [
+            (unit, dashboard_group(unit, shown, key))
+            for unit, shown, key in await self.disclosed_alone(earlier)
+        ]
         order = {g.id: index for index, g in enumerate(scope.groups)}
         units.sort(key=lambda unit: order.get(unit[0].group.id, 0))
         ids = [g.group.id for g in now]
         total = None
         if len(units) > 1 and not earlier and weekly.shown.adds_up(ids):
-            total = [dashboard_week(cell, ids, weekly.shown) for cell in totals(now)]
-        chosen = [unit for unit, _, _ in units]
+            total = weekly.board_total(now)
         return Dashboard(
-            title=_title(scope, chosen),
+            title=_title(scope, [unit for unit, _ in units]),
             season=season,
             seasons=seasons,
-            groups=[dashboard_group(unit, shown, key) for unit, shown, key in units],
+            groups=[board for _, board in units],
             total=total,
             one_by_one=len(units) > 1 and total is None,
             small=self.small_numbers,
@@ -325,9 +355,25 @@ class StatsService:
         return Scope(registered, name)
 
     async def weekly(self) -> Weekly:
-        async with self._database.transaction() as tx:
-            figures = await self.figures_in(tx)
-        return await self.disclosed(figures)
+        """Every registered group's weeks and their pattern, remembered while what they are
+        worked out from stays the same (``figure_inputs``, which every write to those
+        tables moves on, and the day): every reader until the next change is answered
+        from the same figures, so /stats, its chart, /checkins and the dashboard cannot
+        disagree, and none waits for hundreds of groups to be added up again. Worked out
+        in a read-only snapshot, beside everyone else's units of work; one at a time, so
+        readers arriving together wait for one answer instead of each working it out."""
+        async with self._weekly_lock:
+            async with self._database.reading() as tx:
+                inputs = await tx.analytics.figure_inputs()
+                mark = None
+                if inputs is not None:
+                    mark = (inputs.activity, inputs.other, self._clock.now().date())
+                if mark is not None and self._remembered and self._remembered[0] == mark:
+                    return self._remembered[1]
+                figures = await self.figures_in(tx)
+            weekly = await self.disclosed(figures)
+            self._remembered = None if mark is None else (mark, weekly)
+            return weekly
 
     async def figures_in(self, tx: Transaction) -> Figures:
         """Every registered group's weeks, and the sets of groups readers see added up."""
@@ -432,8 +478,8 @@ class StatsService:
             cell.confidence_sum = plans.confidence_sum
         members: dict[int, list[tuple[int, int | None]]] = {g.id: [] for g in groups}
         for m in await tx.analytics.memberships(ids):
-            left = None if m.left_at is None else day_number(m.left_at.date())
-            members[m.group_id].append((day_number(m.joined_at.date()), left))
+            left = None if m.left_on is None else day_number(m.left_on)
+            members[m.group_id].append((day_number(m.joined_on), left))
         for group_id, joined, until in await tx.analytics.erased_memberships(ids):
             members[group_id].append((day_number(joined), day_number(until)))
         result = []
@@ -698,11 +744,13 @@ def dashboard_week(cell: Week, ids: list[int], shown: WeeklyPatterns) -> Dashboa
     marks: dict[str, str] = {}
     for name, measure in DASHBOARD_FIGURES:
         value = cell.confidence if name == "confidence" else getattr(cell, name)
-        if shown.shows(measure, cell.week, ids):
+        pattern = shown.pattern(measure, cell.week)
+        figure = shown.cell(measure, cell.week, ids)
+        if pattern.shows(figure):
             values[name] = round(value, 1) if name == "confidence" and value is not None else value
         else:
             values[name] = None
-            marks[name] = shown.text(measure, cell.week, ids, value)
+            marks[name] = pattern.text(figure, value)
     return DashboardWeek(
         cell.week,
         broadcasts=cell.broadcasts,
