@@ -45,6 +45,7 @@ KINDS = (
     ("check-in", 3),
     ("progress", 2),
 )
+PARTICIPANTS = 10_000_000  # participant p's Telegram id is PARTICIPANTS + p
 COORDINATOR = 2000
 # The export process's own peak memory in MB: VmHWM, which starts afresh at exec (the
 # getrusage peak would keep this benchmark's own, larger one, inherited through fork)
@@ -81,7 +82,7 @@ async def build(  # noqa: PLR0915 - one long recipe for the data set, read top t
         )
         assert added.group is not None
         group_ids.append(added.group.id)
-    person_group = {10_000_000 + p: group_ids[p % groups] for p in range(people)}
+    person_group = {PARTICIPANTS + p: group_ids[p % groups] for p in range(people)}
     pseudonym = {person: services.pseudonyms.of(person) for person in person_group}
     joined = to_db(now - dt.timedelta(weeks=6, days=1))
     async with services.database.transaction() as tx:

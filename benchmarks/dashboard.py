@@ -9,7 +9,12 @@ Builds the national-scale data set of ``benchmarks/analytics.py`` (one organisat
 ``GET /app/api/dashboard`` as the organisation's coordinator over real HTTP with signed
 launch data (``Authorization: tma <initData>``), ``--requests`` times one after another:
 the first (which works out every week's disclosure pattern) apart, then p50, p95 and max
-of the rest; and one group's dashboard (``?group=N``) likewise.
+of the rest; and one group's dashboard (``?group=N``) likewise. Those are answered from the
+figures kept while nothing changes (``StatsService.weekly``); then the organisation's
+dashboard again with a new message in one of its groups before each request, from a
+participant already active this week (the usual case: only that week's messages pattern
+is worked out again) and from a different participant each time (who may be new to the
+week: its people pattern is worked out again).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.analytics import COORDINATOR, build, data_set_arguments
+from benchmarks.analytics import COORDINATOR, PARTICIPANTS, build, data_set_arguments
 from benchmarks.responsive import percentile
 from emulator import BotApiEmulator
+from storage.states import EventKind
 from testing.databases import drop_created, which
 from testing.harness import TOKEN, RunningBot, benchmark_bot
 from testing.webapp import free_port, init_data
@@ -80,6 +86,32 @@ async def measure(events: int, groups: int, people: int, requests: int) -> None:
                 first, size = await ask(session, bot, path)
                 times = [(await ask(session, bot, path))[0] for _ in range(requests)]
                 figures(name, first, times, size)
+            path = "/app/api/dashboard"
+            async with bot.services.database.reading() as tx:
+                ids = sorted(g.id for g in await tx.groups.all())
+
+            async def message(participant: int) -> None:
+                # benchmarks/analytics.py: participant p is in group p % groups
+                group_id = ids[(participant - PARTICIPANTS) % len(ids)]
+                bot.services.events.record(
+                    EventKind.MESSAGE, group_id=group_id, person_id=participant
+                )
+                await bot.services.events.flush()
+
+            for name, who in (
+                ("after a message from someone active this week", lambda n: PARTICIPANTS + 7),
+                (
+                    "after a message from a different participant each time",
+                    lambda n: PARTICIPANTS + 11 + 37 * n,
+                ),
+            ):
+                await message(who(-1))
+                await ask(session, bot, path)
+                times = []
+                for n in range(requests):
+                    await message(who(n))
+                    times.append((await ask(session, bot, path))[0])
+                figures(f"dashboard (organisation) {name}", times[0], times[1:], size)
         await bot.stop()
     await emulator.stop()
 

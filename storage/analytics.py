@@ -173,7 +173,8 @@ class AnalyticsRepository:
             GROUP BY w.group_id, w.pseudonym
         """
         rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
-        return to_models(ActiveWeeks, rows)
+        # by hand: tens of thousands of rows, read again whenever the activity changed
+        return [ActiveWeeks(int(row[0]), str(row[1]), int(row[2])) for row in rows]
 
     async def figure_inputs(self) -> FigureInputs | None:
         """Numbers that grow with every change to what the weekly figures and the survey

@@ -1037,27 +1037,26 @@ def _holding(pairs: list[tuple[Cell, Cell]], counts: Mapping[Atom, int]) -> list
 
 
 class PatternCache:
-    """The hidden cells of recent weeks' patterns (the people figures' and each derived
-    figure's), by a digest of everything each was computed from: a past week's figures
-    rarely change, so /stats recomputes only the patterns whose figures did. Holds at
-    most ``size`` patterns."""
+    """Recent weeks' patterns (the people figures' and each derived figure's), by a
+    digest of everything each was computed from: a past week's figures rarely change, so
+    /stats recomputes only the patterns whose figures did. Holds at most ``size``."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._weeks: OrderedDict[bytes, dict[Cell, Reason]] = OrderedDict()
+        self._weeks: OrderedDict[bytes, Pattern] = OrderedDict()
         self.last: tuple[bytes, WeeklyPatterns] | None = None  # the latest whole answer
         self._lock = threading.Lock()  # patterns are computed in worker threads
 
-    def get(self, key: bytes) -> dict[Cell, Reason] | None:
+    def get(self, key: bytes) -> Pattern | None:
         with self._lock:
             found = self._weeks.get(key)
             if found is not None:
                 self._weeks.move_to_end(key)
             return found
 
-    def put(self, key: bytes, hidden: dict[Cell, Reason]) -> None:
+    def put(self, key: bytes, pattern: Pattern) -> None:
         with self._lock:
-            self._weeks[key] = hidden
+            self._weeks[key] = pattern
             while len(self._weeks) > self.size:
                 self._weeks.popitem(last=False)
 
@@ -1122,14 +1121,10 @@ def _week(
             found = made[(measure, groups)] = measures.cell(measure, groups)
         return found
 
-    # the sums shown per group are added up over every scope as well: no view shows those,
-    # but a reader can add up their parts' totals, so they are sums to protect
-    names = [*measures.people, *(name for name, _ in measures.per_group)]
-    cells = [cell(measure, s) for s in sets for measure in names]
-    own = {name: [cell(base, s) for s in sets] for name, base, _, _ in measures.derived}
-    # the people figures' pattern is keyed by the people counts alone, each derived
+    # the people figures' pattern is kept by the people counts alone, each derived
     # figure's by that and its own amounts: one more message from someone already active
-    # works out only the messages' pattern again (a moment), not the week's (seconds)
+    # works out only the messages' pattern again (a moment), not the week's (seconds);
+    # a kept pattern is used as it is, its cells and all
     key = None
     if cache is not None:
         key = _digest(
@@ -1143,10 +1138,12 @@ def _week(
         for group, values in groups.items()
         for measure in measures.people
     }
-    found = None if cache is None or key is None else cache.get(key)
-    if found is not None:
-        joint = Pattern(frozenset(cells), found, small)
-    else:
+    joint = None if cache is None or key is None else cache.get(key)
+    if joint is None:
+        # the sums shown per group are added up over every scope as well: no view shows
+        # those, but a reader can add up their parts' totals, so they are sums to protect
+        names = [*measures.people, *(name for name, _ in measures.per_group)]
+        cells = [cell(measure, s) for s in sets for measure in names]
         pairs = [(cell(part, s), cell(whole, s)) for s in sets for part, whole in measures.at_most]
         families = [
             [cell(measure, frozenset([g])) for g in groups for measure in measures.people],
@@ -1157,16 +1154,16 @@ def _week(
         # only what holds: a forgotten member's activity can outnumber the members left
         joint = suppress(counts, cells, small, families=families, at_most=_holding(pairs, counts))
         if cache is not None and key is not None:
-            cache.put(key, dict(joint.hidden))
+            cache.put(key, joint)
     patterns = {JOINT: joint}
     for name, base, low, high in measures.derived:
         amounts: dict[Atom, float] = {(g, base): values[name] for g, values in groups.items()}
         own_key = None if key is None else _digest(key, name, sorted(amounts.items()))
-        hidden = None if cache is None or own_key is None else cache.get(own_key)
-        if hidden is not None:
-            patterns[name] = Pattern(frozenset(own[name]), hidden, small)
-            continue
-        patterns[name] = follow(joint, counts, amounts, per_person=(low, high), cells=own[name])
-        if cache is not None and own_key is not None:
-            cache.put(own_key, dict(patterns[name].hidden))
+        kept = None if cache is None or own_key is None else cache.get(own_key)
+        if kept is None:
+            own = [cell(base, s) for s in sets]
+            kept = follow(joint, counts, amounts, per_person=(low, high), cells=own)
+            if cache is not None and own_key is not None:
+                cache.put(own_key, kept)
+        patterns[name] = kept
     return patterns

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -36,6 +37,7 @@ from bot.services.access import (
 from bot.services.disclosure import (
     HIDDEN,
     Measures,
+    Pattern,
     PatternCache,
     WeeklyPatterns,
     both,
@@ -134,6 +136,37 @@ class Figures:
     scopes: list[set[int]]
 
 
+@dataclass
+class _Board:
+    """One group's dashboard weeks and what they were made of: its figures and the very
+    patterns they were read through (a pattern kept between readers is the same object)."""
+
+    group: Group
+    figures: list[tuple[float, ...]]
+    patterns: list[Pattern]
+    board: DashboardGroup | None = None
+
+    @classmethod
+    def of(cls, group: GroupWeeks, shown: WeeklyPatterns) -> _Board:
+        return cls(
+            group.group,
+            [(cell.week, *cell.figures().values()) for cell in group.weeks],
+            [
+                shown.pattern(measure, cell.week)
+                for cell in group.weeks
+                for _, measure in DASHBOARD_FIGURES
+            ],
+        )
+
+    def same(self, other: _Board) -> bool:
+        return (
+            self.group == other.group
+            and self.figures == other.figures
+            and len(self.patterns) == len(other.patterns)
+            and all(map(operator.is_, self.patterns, other.patterns))
+        )
+
+
 @dataclass(frozen=True)
 class Weekly:
     """Every registered group's weeks and what may be shown of them: the one pattern that
@@ -142,7 +175,10 @@ class Weekly:
     groups: list[GroupWeeks]
     shown: WeeklyPatterns
     # what the dashboard made of them, worked out once for every reader of these figures
-    _boards: dict[int, DashboardGroup] = field(default_factory=dict, compare=False, repr=False)
+    # (and taken over from the figures before, for a group whose weeks and their patterns
+    # are the very same)
+    _boards: dict[int, _Board] = field(default_factory=dict, compare=False, repr=False)
+    before: Weekly | None = field(default=None, compare=False, repr=False)
     _totals: dict[tuple[int, ...], list[DashboardWeek]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -157,11 +193,23 @@ class Weekly:
 
     def board(self, group: GroupWeeks) -> DashboardGroup:
         """One of these groups' weeks as the dashboard shows them."""
-        found = self._boards.get(group.group.id)
+        key = group.group.id
+        found = self._boards.get(key)
         if found is None:
-            found = dashboard_group(group, self.shown, group.group.id)
-            self._boards[group.group.id] = found
-        return found
+            found = _Board.of(group, self.shown)
+            earlier = None if self.before is None else self.before._boards.get(key)
+            if earlier is not None and earlier.same(found):
+                found = earlier
+            else:
+                found.board = dashboard_group(group, self.shown, key)
+            self._boards[key] = found
+        assert found.board is not None
+        return found.board
+
+    def after(self) -> None:
+        """These figures follow others: keep no figures from before those."""
+        if self.before is not None:
+            object.__setattr__(self.before, "before", None)
 
     def board_total(self, groups: list[GroupWeeks]) -> list[DashboardWeek]:
         """These groups' weeks added up, as the dashboard shows them (when they add up)."""
@@ -372,6 +420,9 @@ class StatsService:
                     return self._remembered[1]
                 figures = await self.figures_in(tx)
             weekly = await self.disclosed(figures)
+            if self._remembered is not None:
+                weekly = replace(weekly, before=self._remembered[1])
+                weekly.after()
             self._remembered = None if mark is None else (mark, weekly)
             return weekly
 
