@@ -87,6 +87,7 @@ async def measure(events: int, groups: int, people: int, requests: int) -> None:
                 times = [(await ask(session, bot, path))[0] for _ in range(requests)]
                 figures(name, first, times, size)
             path = "/app/api/dashboard"
+            _, size = await ask(session, bot, path)
             async with bot.services.database.reading() as tx:
                 ids = sorted(g.id for g in await tx.groups.all())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -155,6 +156,7 @@ async def test_a_participant_makes_a_plan_and_a_coordinator_reads_the_dashboard(
     await page.goto(launch_address(bot, kaisa, clock, theme=LIGHT))
     await expect(page.locator("body[data-ready=dashboard]")).to_be_attached()
     await expect(page.locator("table.weeks").first).to_be_visible()
+    await expect(page.locator("#dashboard-title")).to_have_text(re.compile("week by week|together"))
     header, rows = await table(page, "Kävelyryhmä")
     assert header[:5] == ["Week", "Members", "Active", "Messages", "Reactions"]
     week1, week2 = (cells(row, header) for row in rows)
@@ -178,7 +180,11 @@ async def test_a_participant_makes_a_plan_and_a_coordinator_reads_the_dashboard(
     await expect(page.locator("html")).to_have_attribute("lang", "sv")
     header, _ = await table(page, "Kävelyryhmä")
     assert header[:3] == ["Vecka", "Medlemmar", "Aktiva"]
-    assert await page.locator("#status").inner_text() == ""  # not "loading" again
+    # the answer's own words (its title, the notes) are asked for in Swedish as well
+    await expect(page.locator("#dashboard-title")).to_have_text(
+        re.compile("vecka för vecka|sammanlagt")
+    )
+    await expect(page.locator("#status")).to_have_text("")  # loaded
     light = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     await page.get_by_role("button", name="Mörkt tema").click()
     await expect(page.locator("html")).to_have_attribute("data-theme", "dark")

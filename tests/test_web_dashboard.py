@@ -196,6 +196,17 @@ async def test_in_the_persons_language_with_the_words_of_stats(
         assert refused["message"] == served.services.translator.text(
             language, "dashboard.bad-filter", name="group"
         )
+        # the language chosen on the page (?lang=) wins; one it does not know is ignored
+        for asked, (other_title, _) in expected.items():
+            status, board = await WebClient(served, coordinator, clock).get(
+                f"/app/api/dashboard?lang={asked}"
+            )
+            assert (status, board["language"]) == (200, asked)
+            assert board["title"].startswith(other_title)
+        status, board = await WebClient(served, coordinator, clock).get(
+            "/app/api/dashboard?lang=de"
+        )
+        assert (status, board["language"]) == (200, language)
 
 
 def menu_button_calls(bot: RunningBot, person: dict[str, Any]) -> list[ApiCall]:

@@ -33,6 +33,7 @@ from aiohttp import web
 
 from bot.errors import DomainError
 from bot.runtime.wiring import Services
+from storage.states import Language
 from web.auth import Unauthorized, WebUser, verify
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,11 @@ def answer(data: object, status: int = 200) -> web.Response:
 
 
 async def language_of(request: web.Request, asker: WebUser | None) -> str:
-    """The language to answer ``asker`` in: their ``/language`` choice, else their app's."""
+    """The language to answer ``asker`` in: the one the page asks for (``?lang=``, when
+    the person chose one there), else their ``/language`` choice, else their app's."""
+    asked = request.query.get("lang", "")
+    if asked in {language.value for language in Language}:
+        return asked
     services = services_of(request)
     if asker is None:
         return services.settings.language

@@ -29,6 +29,7 @@ const state = {
   telegramScheme: null,
   scheme: "light",
   language: "fi",
+  chosen: false,  // whether the person chose the language on the page
   texts: {},
   me: null,
   view: null,
@@ -194,6 +195,10 @@ async function api(path, options) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(request.json);
     delete request.json;
+  }
+  if (state.chosen) {
+    // the language chosen on the page: the answer's words (titles, notes) in it too
+    path += (path.includes("?") ? "&" : "?") + "lang=" + state.language;
   }
   let response;
   try {
@@ -546,7 +551,11 @@ async function loadTexts() {
 }
 
 function wire() {
-  $("language").addEventListener("change", (event) => setLanguage(event.target.value));
+  $("language").addEventListener("change", (event) => {
+    setLanguage(event.target.value);
+    state.chosen = true;
+    if (state.me) showView(state.view);  // the figures' own words in it as well
+  });
   $("theme").addEventListener("click", () => setScheme(state.scheme === "dark" ? "light" : "dark"));
   $("group").addEventListener("change", () => showView("dashboard"));
   $("season").addEventListener("change", () => showView("dashboard"));
