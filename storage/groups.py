@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
-from storage.states import GroupStatus, Language, ParticipantStatus
+from storage.states import GroupKind, GroupStatus, Language, ParticipantStatus
 from storage.timestamps import to_db
 
 
@@ -30,10 +30,20 @@ class Group:
     starts_on: dt.date | None = None
     # archived for lack of activity (``bot/services/seasons.py``): nothing is sent there
     archived_at: dt.datetime | None = None
+    kind: GroupKind = GroupKind.PEER
+    weekly_plans: bool | None = None  # None: the kind's default (``plans_on``)
 
     @property
     def name(self) -> str:
         return self.display_name or self.title
+
+    @property
+    def plans_on(self) -> bool:
+        """Whether the group gets the weekly action plan: as set, else by its kind (a
+        peer-support group does, a co-development group does not)."""
+        if self.weekly_plans is not None:
+            return self.weekly_plans
+        return self.kind == GroupKind.PEER
 
     @property
     def is_active(self) -> bool:
@@ -68,7 +78,8 @@ class Participant:
 
 _GROUP = (
     "id, chat_id, organisation_id, title, display_name, language, timezone, status, "
-    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on, archived_at"
+    "bot_is_admin, registered_by, created_at, updated_at, join_code, starts_on, archived_at, "
+    "kind, weekly_plans"
 )
 # the same columns of ``groups g`` in a join
 _GROUP_G = ", ".join("g." + column.strip() for column in _GROUP.split(","))
@@ -139,7 +150,7 @@ class GroupRepository:
 
     async def update(self, group_id: int, now: dt.datetime, **changes: object) -> Group:
         """Change some of: organisation_id, title, display_name, language, timezone, status,
-        bot_is_admin, chat_id."""
+        bot_is_admin, chat_id, join_code, starts_on, kind, weekly_plans."""
         allowed = {
             "organisation_id",
             "title",
@@ -151,6 +162,8 @@ class GroupRepository:
             "chat_id",
             "join_code",
             "starts_on",
+            "kind",
+            "weekly_plans",
         }
         unknown = set(changes) - allowed
         if unknown:

@@ -36,6 +36,14 @@ class StaffRole(StrEnum):
     INSTRUCTOR = "instructor"
 
 
+class GroupKind(StrEnum):
+    """``groups.kind``: a peer-support group (weekly meetings and plans for about six
+    weeks), or a co-development group (workshops; after the last one, kept in the loop)."""
+
+    PEER = "peer"
+    CODEV = "codev"
+
+
 class GroupStatus(StrEnum):
     """``groups.status``: pending (an admin without an organisation is still choosing
     one), active (served), inactive (the bot was removed or the chat is gone)."""

@@ -76,7 +76,7 @@ async def test_admin_to_coordinator_to_instructor_to_greeted_group(bot: RunningB
 
     ilkkas = await bot.say(ilkka, "/groups")
     kaisas = await bot.say(kaisa, "/groups")
-    entry = "#1 Kävelyryhmä (toiminnassa)\nOhjaajat: Ilkka\nOsallistujia: 0"
+    entry = "#1 Kävelyryhmä (toiminnassa, vertaistukiryhmä)\nOhjaajat: Ilkka\nOsallistujia: 0"
     assert entry in (ilkkas.text or "")
     assert entry in (kaisas.text or "")
 
@@ -135,7 +135,7 @@ async def test_kicked_group_goes_quiet_and_its_instructor_brings_it_back(bot: Ru
     )
     kicked = await bot.services.groups.by_chat(group.id)
     assert kicked is not None and kicked.status == "inactive"
-    assert "(bot removed from the group)" in ((await bot.say(ilkka, "/groups")).text or "")
+    assert "(bot removed from the group, peer-support group)" in ((await bot.say(ilkka, "/groups")).text or "")
 
     mark = emulator.mark()
     await emulator.bot_added(mallory, group)

@@ -51,7 +51,7 @@ from bot.when import known_timezone
 from storage import Database, Transaction
 from storage.groups import Group, GroupSummary
 from storage.organisations import Organisation
-from storage.states import GroupStatus, Language
+from storage.states import GroupKind, GroupStatus, Language
 
 log = logging.getLogger(__name__)
 
@@ -467,6 +467,7 @@ class GroupService:
                         "number": group.id,
                         "name": group.name,
                         "status": Text(status_key(group)),
+                        "kind": Text(KIND_NAMES[group.kind]),
                         "instructors": Text("group.no-instructor")
                         if summary.unled
                         else ", ".join(summary.instructor_names) or "-",
@@ -528,8 +529,18 @@ class GroupService:
         language: str | None = None,
         timezone: str | None = None,
         display_name: str | None = None,
+        kind: str | None = None,
+        weekly_plans: str | None = None,
     ) -> Group:
         changes: dict[str, object] = {}
+        if kind is not None:
+            if kind.lower() not in KIND_WORDS:
+                raise DomainError("group.kind-unknown", kind=echo(kind))
+            changes["kind"] = KIND_WORDS[kind.lower()]
+        if weekly_plans is not None:
+            if weekly_plans.lower() not in SWITCH_WORDS:
+                raise DomainError("group.plans-usage")
+            changes["weekly_plans"] = SWITCH_WORDS[weekly_plans.lower()]
         if language is not None:
             if language not in LANGUAGES:
                 raise DomainError("language.unknown")
@@ -551,7 +562,8 @@ class GroupService:
 
 
 _SETTING = re.compile(
-    r"^#?(\d{1,9})?\s*(name|nimi|namn|timezone|aikavyöhyke|tidszon|language|kieli|språk)?\s*(.*)$",
+    r"^#?(\d{1,9})?\s*(name|nimi|namn|timezone|aikavyöhyke|tidszon|language|kieli|språk"
+    r"|kind|laji|typ|plans|suunnitelma|plan)?\s*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _SETTING_NAMES = {
@@ -564,7 +576,25 @@ _SETTING_NAMES = {
     "language": "language",
     "kieli": "language",
     "språk": "language",
+    "kind": "kind",
+    "laji": "kind",
+    "typ": "kind",
+    "plans": "weekly_plans",
+    "suunnitelma": "weekly_plans",
+    "plan": "weekly_plans",
 }
+# /group N kind VALUE: the kind's words in every language the bot speaks
+KIND_WORDS = {
+    "peer": GroupKind.PEER,
+    "vertais": GroupKind.PEER,
+    "kamrat": GroupKind.PEER,
+    "codev": GroupKind.CODEV,
+    "kehittäminen": GroupKind.CODEV,
+    "utveckling": GroupKind.CODEV,
+}
+KIND_NAMES = {GroupKind.PEER: "group.kind-peer", GroupKind.CODEV: "group.kind-codev"}
+# /group N plans on|off
+SWITCH_WORDS = {"on": True, "päälle": True, "på": True, "off": False, "pois": False, "av": False}
 
 
 def settings_card(group: Group) -> Reply:
@@ -578,6 +608,8 @@ def settings_card(group: Group) -> Reply:
             "status": Text(status_key(group)),
             "language": Text(LANGUAGE_NAMES[group.language]),
             "timezone": group.timezone,
+            "kind": Text(KIND_NAMES[group.kind]),
+            "plans": Text("group.plans-on" if group.plans_on else "group.plans-off"),
         },
     )
     buttons = tuple(

@@ -958,6 +958,8 @@ class MeetingService:
                 skip = "schedule.meeting-started"
             elif now - item.due_at > LATE_LIMIT:
                 skip = "schedule.too-late"
+            elif (item.kind == ScheduleKind.PLAN or item.kind in CHECKINS) and not group.plans_on:
+                skip = "schedule.plans-off"  # a co-development group's, unless turned on
             if skip is not None:
                 await tx.meetings.finish(item.id, ScheduleStatus.SKIPPED, now, skip)
                 log.info("schedule item %d skipped: %s", item.id, skip)
