@@ -62,3 +62,38 @@ async def test_a_co_development_group_has_no_weekly_plan_unless_turned_on(
     assert "Viikkosuunnitelma: käytössä\n" in (card.text or "")
     mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
     await private(bot, aino, mark, "Tämän viikon pieni suunnitelma (Kävelyryhmä)")
+
+
+async def test_a_co_development_groups_season_ends_in_the_ideas_loop(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """After the last workshop the group is thanked and promised news of its ideas; once a
+    month its instructor is reminded, in private, to send that news with /broadcast; the
+    group gets no check-in of its own."""
+    emulator = bot.emulator
+    ilkka, group, (aino, _, _) = await walking_group(bot)
+    stored = await bot.services.groups.by_chat(group.id)
+    assert stored is not None
+    await bot.say(ilkka, f"/group {stored.id} laji kehittäminen")
+
+    mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))  # the last workshop
+    assert [call.text for call in sent_since(emulator, mark, group.id)] == [
+        "Työpajat ovat nyt päättyneet. Kiitos jokaiselle ideoista ja ajasta! Kerromme tässä "
+        "ryhmässä, mitä ideoillenne tapahtuu."
+    ]
+    notice = await private(bot, ilkka, mark, "Ryhmän Kävelyryhmä työpajat (kausi 1) päättyivät")
+    assert "kerran kuukaudessa" in (notice.text or "")
+    async with bot.services.database.transaction() as tx:
+        season = await tx.seasons.current(stored.id)
+    assert season is not None and season.after_rhythm == "monthly"
+
+    # a week on: nothing; four weeks after the last workshop: the instructor is reminded
+    mark = await fire_at(bot, clock, helsinki("2026-12-15", "14:00"))
+    assert sent_since(emulator, mark, group.id) == []
+    assert sent_since(emulator, mark, ilkka["id"]) == []
+    mark = await fire_at(bot, clock, helsinki("2027-01-05", "14:00"))
+    assert sent_since(emulator, mark, group.id) == []  # no check-in of its own
+    reminder = await private(bot, ilkka, mark, "Aika kertoa ryhmälle Kävelyryhmä")
+    assert "/broadcast" in (reminder.text or "")
+    mark = await fire_at(bot, clock, helsinki("2027-01-05", "14:10"))
+    assert sent_since(emulator, mark, ilkka["id"]) == []  # once

@@ -293,11 +293,25 @@ class StaffNotices:
         """The group's season ended: its instructors (or, when it has none, its
         organisation's coordinators) are asked how the group goes on, with ``buttons``.
         Returns how many were asked."""
+        told = await self._tell_leaders(tx, group, words, buttons)
+        log.info("group %d: its season ended; %d staff asked how it goes on", group.id, told)
+        return told
+
+    async def ideas_update_due(self, tx: Transaction, group: Group, words: Words) -> int:
+        """A co-development group's "what happened with your ideas" time: its instructors
+        (or its organisation's coordinators) are reminded to send the group an update.
+        Returns how many were reminded."""
+        told = await self._tell_leaders(tx, group, words, ())
+        log.info("group %d: %d staff reminded of the ideas update", group.id, told)
+        return told
+
+    async def _tell_leaders(
+        self, tx: Transaction, group: Group, words: Words, buttons: Sequence[tuple[Words, str]]
+    ) -> int:
         people = await tx.groups.instructor_ids(group.id) or await group_staff(tx, group)
         told = 0
         for person_id in people:
             told += await self.tell(tx, person_id, words, group_id=group.id, buttons=buttons)
-        log.info("group %d: its season ended; %d staff asked how it goes on", group.id, told)
         return told
 
     async def remind_reviewers(self) -> int:

@@ -61,7 +61,7 @@ from storage import Database, Transaction
 from storage.analytics import day_number, season_origin
 from storage.groups import Group
 from storage.seasons import Season
-from storage.states import AfterRhythm, GroupStatus, Purpose
+from storage.states import AfterRhythm, GroupKind, GroupStatus, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -259,14 +259,19 @@ class SeasonService:
                     await tx.seasons.set_after_rhythm(season.id, AfterRhythm.OFF)
                     log.info("group %d: season %d ended quietly (late)", group.id, season.number)
                     continue
-                farewell = self._translator.text(group.language, "season.farewell")
+                codev = group.kind == GroupKind.CODEV
+                if codev:  # kept in the loop: "what happened with your ideas", monthly
+                    await tx.seasons.set_after_rhythm(season.id, AfterRhythm.MONTHLY)
+                farewell = self._translator.text(
+                    group.language, "season.farewell-codev" if codev else "season.farewell"
+                )
                 await self._tell_group(tx, group, farewell, now)
                 choices = [
                     (Text(_BUTTON_KEYS[rhythm]), f"{AFTER}{season.id}:{code}")
                     for code, rhythm in CHOICES.items()
                 ]
                 words = Text(
-                    "season.ended-notice",
+                    "season.ended-notice-codev" if codev else "season.ended-notice",
                     {"group": group.name, "season": season.number, "number": group.id},
                 )
                 await self._notices.season_ended(tx, group, words, choices)
@@ -300,6 +305,11 @@ class SeasonService:
                     continue
                 if now - due > LATE_LIMIT:
                     continue  # the bot was down: skipped, not sent late
+                if group.kind == GroupKind.CODEV:
+                    # the instructors fill it, with an ordinary broadcast
+                    words = Text("season.ideas-reminder", {"group": group.name})
+                    sent += bool(await self._notices.ideas_update_due(tx, group, words))
+                    continue
                 tip = None
                 if season.after_rhythm == AfterRhythm.WEEKLY:
                     tip, content = await self._tips.for_group_in(tx, group)
