@@ -71,7 +71,7 @@ async def test_a_co_development_groups_season_ends_in_the_ideas_loop(
     month its instructor is reminded, in private, to send that news with /broadcast; the
     group gets no check-in of its own."""
     emulator = bot.emulator
-    ilkka, group, (aino, _, _) = await walking_group(bot)
+    ilkka, group, _ = await walking_group(bot)
     stored = await bot.services.groups.by_chat(group.id)
     assert stored is not None
     await bot.say(ilkka, f"/group {stored.id} laji kehittäminen")

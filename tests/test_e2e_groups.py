@@ -135,7 +135,8 @@ async def test_kicked_group_goes_quiet_and_its_instructor_brings_it_back(bot: Ru
     )
     kicked = await bot.services.groups.by_chat(group.id)
     assert kicked is not None and kicked.status == "inactive"
-    assert "(bot removed from the group, peer-support group)" in ((await bot.say(ilkka, "/groups")).text or "")
+    listed = (await bot.say(ilkka, "/groups")).text or ""
+    assert "(bot removed from the group, peer-support group)" in listed
 
     mark = emulator.mark()
     await emulator.bot_added(mallory, group)
