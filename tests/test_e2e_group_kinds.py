@@ -48,6 +48,13 @@ async def test_a_co_development_group_has_no_weekly_plan_unless_turned_on(
     listed = await bot.say(ilkka, "/groups")
     assert f"#{number} Kävelyryhmä (toiminnassa, yhteiskehittämisen ryhmä)\n" in (listed.text or "")
 
+    # the evening before, the group is reminded of its workshop
+    mark = await fire_at(bot, clock, helsinki("2026-11-30", "18:00"))
+    reminders = [call.text or "" for call in sent_since(bot.emulator, mark, group.id)]
+    assert [text[:56] for text in reminders] == [
+        "Muistutus: huomenna on ryhmän työpaja (1/2), ti 1.12. 14"
+    ]
+
     # Tuesday's workshop ends: nobody is invited to a weekly plan
     mark = await fire_at(bot, clock, helsinki("2026-12-01", "16:00"))
     for person in (aino, britt):

@@ -65,7 +65,7 @@ from storage import Database, Transaction
 from storage.analytics import season_origin
 from storage.groups import Group
 from storage.meetings import Calendar, CalendarQuestion, Meeting, MeetingChange, ScheduleItem
-from storage.states import MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
+from storage.states import GroupKind, MeetingStatus, Purpose, Round, ScheduleKind, ScheduleStatus
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,17 @@ SKIP_HOLIDAYS = "mt:skip:"  # + the question's token: without the public holiday
 KEEP_CALENDAR = "mt:keep:"  # + the question's token
 REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
+# the words a co-development group gets instead (a workshop where a peer group meets)
+_CODEV_KEYS = frozenset({"schedule.evening", "schedule.evening-today", "schedule.before"})
+
+
+def kind_key(key: str, group: Group) -> str:
+    """``key``, or its co-development group's variant (``key-codev``) where it has one."""
+    if group.kind == GroupKind.CODEV and key in _CODEV_KEYS:
+        return f"{key}-codev"
+    return key
+
+
 _STATUS_KEYS = {
     MeetingStatus.PLANNED: "meetings.status-planned",
     MeetingStatus.CANCELLED: "meetings.status-cancelled",
@@ -1091,7 +1102,7 @@ class MeetingService:
             same_day = sent_on.astimezone(ZoneInfo(group.timezone)).date() == meeting.local_date
             text = t.text(
                 language,
-                "schedule.evening-today" if same_day else "schedule.evening",
+                kind_key("schedule.evening-today" if same_day else "schedule.evening", group),
                 when=when,
                 number=meeting.number,
                 total=calendar.meetings,
@@ -1099,7 +1110,7 @@ class MeetingService:
             )
         elif item.kind == ScheduleKind.BEFORE:
             time = clock(meeting.local_time, language)
-            text = t.text(language, "schedule.before", time=time, where=where)
+            text = t.text(language, kind_key("schedule.before", group), time=time, where=where)
         elif item.kind == ScheduleKind.AT_HOME:
             tip_key, tip = await self._tips.for_group_in(tx, group)
             tip_text = (
