@@ -95,6 +95,7 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
         ("group_id", "the group's number"),
         ("group", "the group's name"),
         ("organisation", "the organisation running it"),
+        ("kind", "peer (a peer-support group) or codev (a co-development group)"),
         (
             "season",
             "the group's season (its programme run again in the same chat); each season's"
@@ -793,6 +794,7 @@ def _season_rows(
                     group.id,
                     group.name,
                     organisations.get(group.organisation_id or 0, ""),
+                    group.kind.value,
                     group_weeks.season,
                     cell.week,
                     begins.isoformat(),
