@@ -45,6 +45,8 @@ async def test_a_co_development_group_has_no_weekly_plan_unless_turned_on(
     assert "Laji: yhteiskehittämisen ryhmä\nViikkosuunnitelma: ei käytössä\n" in (card.text or "")
     changed = await bot.services.groups.by_chat(group.id)
     assert changed is not None and (changed.kind, changed.weekly_plans) == ("codev", None)
+    stats = await bot.say(ilkka, f"/stats {number}")
+    assert (stats.text or "").startswith("📊 Kävelyryhmä (yhteiskehittämisen ryhmä): viikoittain")
     listed = await bot.say(ilkka, "/groups")
     assert f"#{number} Kävelyryhmä (toiminnassa, yhteiskehittämisen ryhmä)\n" in (listed.text or "")
 

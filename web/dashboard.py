@@ -53,6 +53,7 @@ def serialize(board: Dashboard, say: Callable[[Words], str], words: str) -> dict
                 "id": group.id,
                 "name": group.name,
                 "season": group.season,
+                "kind": group.kind,
                 "weeks": [_week(week) for week in group.weeks],
             }
             for group in board.groups

@@ -47,6 +47,7 @@ from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.events import EPOCH_DAY
 from storage.groups import Group
+from storage.states import GroupKind
 
 MAX_WEEKS = 52
 GROUP = "st:g:"  # st:g:GROUP — one group's weeks
@@ -561,12 +562,14 @@ def _title(scope: Scope, groups: list[GroupWeeks]) -> Text:
 
 
 def group_header(group: GroupWeeks) -> Text:
-    """The group's name; from its second season on, the season its weeks are."""
+    """The group's name (a co-development group's with its kind); from its second season
+    on, the season its weeks are."""
+    name: Words = group.group.name
+    if group.group.kind == GroupKind.CODEV:
+        name = Lines((group.group.name, " (", Text("group.kind-codev"), ")"), sep="")
     if group.season > 1:
-        return Text(
-            "stats.group-season-header", {"group": group.group.name, "season": group.season}
-        )
-    return Text("stats.group-header", {"group": group.group.name})
+        return Text("stats.group-season-header", {"group": name, "season": group.season})
+    return Text("stats.group-header", {"group": name})
 
 
 def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
@@ -744,6 +747,7 @@ class DashboardGroup:
     name: str
     season: int
     weeks: list[DashboardWeek]
+    kind: str = "peer"  # peer or codev
 
 
 @dataclass(frozen=True)
@@ -817,4 +821,5 @@ def dashboard_group(group: GroupWeeks, shown: WeeklyPatterns, key: int) -> Dashb
         group.group.name,
         group.season,
         [dashboard_week(cell, [key], shown) for cell in group.weeks],
+        group.group.kind.value,
     )
