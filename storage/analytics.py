@@ -178,12 +178,19 @@ class AnalyticsRepository:
 
     async def figure_inputs(self) -> FigureInputs | None:
         """Numbers that grow with every change to what the weekly figures and the survey
-        outcome summary are worked out from (``0023_figure_inputs.sql``'s triggers), for
+        outcome summary are worked out from (``0023_figure_inputs.sql``'s triggers; on
+        PostgreSQL each session's own row, ``0025_figure_inputs_parts.sql``), for
         figures remembered between readers. Read them before the figures, in the same
         snapshot: the figures are then at least as new as the numbers they are kept by.
         None if the row is missing (then nothing may be remembered)."""
         row = await self._connection.fetch_one(
-            "SELECT activity, answers, other FROM figure_inputs WHERE id = 1"
+            """
+            SELECT i.activity + COALESCE(SUM(p.activity), 0),
+                   i.answers + COALESCE(SUM(p.answers), 0),
+                   i.other + COALESCE(SUM(p.other), 0)
+            FROM figure_inputs i LEFT JOIN figure_inputs_parts p ON 1 = 1
+            WHERE i.id = 1 GROUP BY i.activity, i.answers, i.other
+            """
         )
         return None if row is None else FigureInputs(int(row[0]), int(row[1]), int(row[2]))
 

@@ -21,7 +21,7 @@ from storage.sql import PostgresConnection, SqliteConnection
 PAGE = 10_000
 _LEDGER = "schema_migrations"
 # each database keeps its own count of changes (storage/migrations/0023_figure_inputs.sql)
-_NOT_COPIED = {_LEDGER, "figure_inputs"}
+_NOT_COPIED = {_LEDGER, "figure_inputs", "figure_inputs_parts"}
 
 
 class CopyError(Exception):

@@ -400,7 +400,10 @@ async def test_the_figures_kept_between_readers_follow_every_change(
     assert (week["week"], week["active"], week["marks"]["active"]) == (2, None, "<5")
     assert await this_week() == week  # asked again with nothing changed: the same answer
 
-    # two more walkers write in week 2: six are active
+    # two more walkers write in week 2: six are active. Their membership rows are only
+    # confirmed (not changed): the groups' and members' number stays, the activity's moves
+    async with served.services.database.reading() as tx:
+        before = await tx.analytics.figure_inputs()
     for number in (5004, 5005):
         walker = served.emulator.user(number, f"Walker{number - 5000}", language_code="en")
         await served.emulator.send_text(walker, "Hello!", chat=served.emulator.chats[-100])
@@ -408,6 +411,10 @@ async def test_the_figures_kept_between_readers_follow_every_change(
     await served.services.events.flush()
     week = await this_week()
     assert (week["week"], week["members"], week["active"], week["messages"]) == (2, 8, 6, 6)
+    async with served.services.database.reading() as tx:
+        after = await tx.analytics.figure_inputs()
+    assert before is not None and after is not None
+    assert (after.other, after.activity > before.activity) == (before.other, True)
 
     # another connection (the command line, another instance) counts ten more of one's
     other = Database(served.settings.database)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -1037,28 +1037,26 @@ def _holding(pairs: list[tuple[Cell, Cell]], counts: Mapping[Atom, int]) -> list
 
 
 class PatternCache:
-    """Recent weeks' patterns (the people figures' and each derived figure's), by a
-    digest of everything each was computed from: a past week's figures rarely change, so
-    /stats recomputes only the patterns whose figures did. Holds at most ``size``."""
+    """The latest pattern of each week's figure (the people figures' and each derived
+    figure's), with a digest of everything it was computed from: a past week's figures
+    rarely change, so /stats recomputes only the patterns whose figures did. One slot per
+    (week, figure), replaced when its digest changes: bounded by the weeks there are, and
+    a kept pattern stays the same object while its figures stay (``Weekly`` relies on
+    that to take a group's dashboard weeks over)."""
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._weeks: OrderedDict[bytes, Pattern] = OrderedDict()
+    def __init__(self) -> None:
+        self._slots: dict[tuple[int, str], tuple[bytes, Pattern]] = {}
         self.last: tuple[bytes, WeeklyPatterns] | None = None  # the latest whole answer
         self._lock = threading.Lock()  # patterns are computed in worker threads
 
-    def get(self, key: bytes) -> Pattern | None:
+    def get(self, slot: tuple[int, str], key: bytes) -> Pattern | None:
         with self._lock:
-            found = self._weeks.get(key)
-            if found is not None:
-                self._weeks.move_to_end(key)
-            return found
+            found = self._slots.get(slot)
+            return found[1] if found is not None and found[0] == key else None
 
-    def put(self, key: bytes, pattern: Pattern) -> None:
+    def put(self, slot: tuple[int, str], key: bytes, pattern: Pattern) -> None:
         with self._lock:
-            self._weeks[key] = pattern
-            while len(self._weeks) > self.size:
-                self._weeks.popitem(last=False)
+            self._slots[slot] = (key, pattern)
 
 
 def weekly_patterns(
@@ -1091,7 +1089,7 @@ def weekly_patterns(
         here = present[week]
         sets = {scope & here for scope in chosen} | {frozenset([group]) for group in here}
         sets.discard(frozenset())
-        for name, pattern in _week(groups, sets, small, measures, cache).items():
+        for name, pattern in _week(week, groups, sets, small, measures, cache=cache).items():
             patterns[(week, name)] = pattern
     found = WeeklyPatterns(measures, present, patterns, small)
     if cache is not None and whole is not None:
@@ -1106,10 +1104,12 @@ def _digest(*parts: object) -> bytes:
 
 
 def _week(
+    week: int,
     groups: Mapping[int, Mapping[str, float]],
     sets: Collection[frozenset[int]],
     small: int,
     measures: Measures,
+    *,
     cache: PatternCache | None,
 ) -> dict[str, Pattern]:
     """One week's patterns: JOINT (the people figures) and each derived figure's."""
@@ -1138,7 +1138,7 @@ def _week(
         for group, values in groups.items()
         for measure in measures.people
     }
-    joint = None if cache is None or key is None else cache.get(key)
+    joint = None if cache is None or key is None else cache.get((week, JOINT), key)
     if joint is None:
         # the sums shown per group are added up over every scope as well: no view shows
         # those, but a reader can add up their parts' totals, so they are sums to protect
@@ -1154,16 +1154,16 @@ def _week(
         # only what holds: a forgotten member's activity can outnumber the members left
         joint = suppress(counts, cells, small, families=families, at_most=_holding(pairs, counts))
         if cache is not None and key is not None:
-            cache.put(key, joint)
+            cache.put((week, JOINT), key, joint)
     patterns = {JOINT: joint}
     for name, base, low, high in measures.derived:
         amounts: dict[Atom, float] = {(g, base): values[name] for g, values in groups.items()}
         own_key = None if key is None else _digest(key, name, sorted(amounts.items()))
-        kept = None if cache is None or own_key is None else cache.get(own_key)
+        kept = None if cache is None or own_key is None else cache.get((week, name), own_key)
         if kept is None:
             own = [cell(base, s) for s in sets]
             kept = follow(joint, counts, amounts, per_person=(low, high), cells=own)
             if cache is not None and own_key is not None:
-                cache.put(own_key, kept)
+                cache.put((week, name), own_key, kept)
         patterns[name] = kept
     return patterns

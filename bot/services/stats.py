@@ -143,6 +143,7 @@ class _Board:
     patterns they were read through (a pattern kept between readers is the same object)."""
 
     group: Group
+    season: tuple[int, dt.date | None]  # its season and the day its week 1 begins
     figures: list[tuple[float, ...]]
     patterns: list[Pattern]
     board: DashboardGroup | None = None
@@ -151,6 +152,7 @@ class _Board:
     def of(cls, group: GroupWeeks, shown: WeeklyPatterns) -> _Board:
         return cls(
             group.group,
+            (group.season, group.starts),
             [(cell.week, *cell.figures().values()) for cell in group.weeks],
             [
                 shown.pattern(measure, cell.week)
@@ -162,6 +164,7 @@ class _Board:
     def same(self, other: _Board) -> bool:
         return (
             self.group == other.group
+            and self.season == other.season
             and self.figures == other.figures
             and len(self.patterns) == len(other.patterns)
             and all(map(operator.is_, self.patterns, other.patterns))
