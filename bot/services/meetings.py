@@ -109,13 +109,17 @@ KEEP_CALENDAR = "mt:keep:"  # + the question's token
 REASON_LIMIT = 200  # characters of a cancellation's reason (said in the group, listed)
 _COUNT = re.compile(r"^[x×](\d{1,2})$", re.IGNORECASE)
 # the words a co-development group gets instead (a workshop where a peer group meets)
-_CODEV_KEYS = frozenset({"schedule.evening", "schedule.evening-today", "schedule.before"})
+_CODEV_KEYS = {
+    "schedule.evening": "schedule.evening-codev",
+    "schedule.evening-today": "schedule.evening-today-codev",
+    "schedule.before": "schedule.before-codev",
+}
 
 
 def kind_key(key: str, group: Group) -> str:
-    """``key``, or its co-development group's variant (``key-codev``) where it has one."""
-    if group.kind == GroupKind.CODEV and key in _CODEV_KEYS:
-        return f"{key}-codev"
+    """``key``, or its co-development group's variant where it has one."""
+    if group.kind == GroupKind.CODEV:
+        return _CODEV_KEYS.get(key, key)
     return key
 
 
