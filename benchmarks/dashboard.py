@@ -106,7 +106,7 @@ async def measure(events: int, groups: int, people: int, requests: int) -> None:
                     lambda n: PARTICIPANTS + 11 + 37 * n,
                 ),
             ):
-                await message(who(-1))
+                await message(who(requests))  # warms up: not counted
                 await ask(session, bot, path)
                 times = []
                 for n in range(requests):

@@ -17,7 +17,7 @@ import openpyxl
 
 from bot.clock import FixedClock
 from bot.services.exports import DICTIONARY
-from emulator import ApiCall
+from emulator import ApiCall, Chat
 from testing.databases import run_kannustin
 from testing.harness import RunningBot
 from tests.test_e2e_broadcast import compose
@@ -30,6 +30,32 @@ async def answer_survey(
     call = first
     for value in values:
         call = await tap(bot, person, call, value)
+
+
+async def broadcast_and_after_survey(
+    bot: RunningBot,
+    clock: FixedClock,
+    instructor: dict[str, Any],
+    group: Chat,
+    people: list[dict[str, Any]],
+) -> None:
+    """The instructor's broadcast "Hyvää viikkoa!", which ``people`` react to; then the
+    "after" survey at the last meeting (8.12.), which they answer in full."""
+    emulator = bot.emulator
+    await emulator.send_text(instructor, "Hyvää viikkoa!")
+    await compose(bot, instructor)
+    posted = await emulator.wait_for(
+        "sendMessage", chat_id=group.id, where=lambda c: c.text == "Hyvää viikkoa!"
+    )
+    for person in people:
+        await emulator.reaction(person, group, posted.result["message_id"], old=[], new=["👍"])
+    await bot.handled_everything()
+    mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
+    for person in people:
+        first = await private(bot, person, mark, "Lyhyt kysely")
+        await answer_survey(bot, person, first, ["4", "7", "6", "2", "7"])
+    await bot.handled_everything()
+    await bot.services.events.flush()
 
 
 def sheet(workbook: Any, name: str) -> list[dict[str, Any]]:
@@ -65,22 +91,7 @@ async def test_a_coordinator_exports_aggregates_only(
     for n, person in enumerate(people[:5]):  # week 1: they talk
         await emulator.send_text(person, f"Hei {n}", chat=group)
     await emulator.send_text(ilkka, "Ohjaajan viesti", chat=group)
-    # a broadcast, and five participants react to it
-    await emulator.send_text(ilkka, "Hyvää viikkoa!")
-    await compose(bot, ilkka)
-    posted = await emulator.wait_for(
-        "sendMessage", chat_id=group.id, where=lambda c: c.text == "Hyvää viikkoa!"
-    )
-    for person in people[:5]:
-        await emulator.reaction(person, group, posted.result["message_id"], old=[], new=["👍"])
-    await bot.handled_everything()
-    # the "after" survey at the last meeting
-    mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
-    for person in people[:5]:
-        first = await private(bot, person, mark, "Lyhyt kysely")
-        await answer_survey(bot, person, first, ["4", "7", "6", "2", "7"])
-    await bot.handled_everything()
-    await bot.services.events.flush()
+    await broadcast_and_after_survey(bot, clock, ilkka, group, people[:5])
 
     mark = emulator.mark()
     await emulator.send_text(kaisa, "/export")

@@ -16,9 +16,8 @@ from emulator import ApiCall
 from storage import Database
 from testing.harness import RunningBot
 from testing.webapp import WebClient
-from tests.test_e2e_broadcast import compose
 from tests.test_e2e_checkins import fire_at, helsinki, participants, private
-from tests.test_e2e_export import answer_survey
+from tests.test_e2e_export import answer_survey, broadcast_and_after_survey
 from tests.test_e2e_seasons import first_season, season_group
 from tests.test_e2e_stats import talk
 
@@ -315,20 +314,7 @@ async def test_broadcasts_and_survey_outcomes_as_the_export_shows_them(
 
     for n, person in enumerate(people[:5]):
         await emulator.send_text(person, f"Hei {n}", chat=group)
-    await emulator.send_text(ilkka, "Hyvää viikkoa!")
-    await compose(bot, ilkka)
-    posted = await emulator.wait_for(
-        "sendMessage", chat_id=group.id, where=lambda c: c.text == "Hyvää viikkoa!"
-    )
-    for person in people[:5]:
-        await emulator.reaction(person, group, posted.result["message_id"], old=[], new=["👍"])
-    await bot.handled_everything()
-    mark = await fire_at(bot, clock, helsinki("2026-12-08", "16:00"))
-    for person in people[:5]:
-        first = await private(bot, person, mark, "Lyhyt kysely")
-        await answer_survey(bot, person, first, ["4", "7", "6", "2", "7"])
-    await bot.handled_everything()
-    await bot.services.events.flush()
+    await broadcast_and_after_survey(bot, clock, ilkka, group, people[:5])
 
     status, after = await client.get("/app/api/dashboard")
     assert status == 200
