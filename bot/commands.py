@@ -35,6 +35,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("consent", "command.consent", _ANYONE, _PRIVATE),
     CommandSpec("tip", "command.tip", _ANYONE, _PRIVATE),
     CommandSpec("survey", "command.survey", _ANYONE, _PRIVATE),
+    CommandSpec("myposts", "command.myposts", _ANYONE, _PRIVATE),
     CommandSpec("mydata", "command.mydata", _ANYONE, _PRIVATE),
     CommandSpec("forgetme", "command.forgetme", _ANYONE, _PRIVATE),
     CommandSpec("groups", "command.groups", _STAFF, _PRIVATE),

@@ -674,7 +674,8 @@ class BotApiEmulator:
         if _utf16_length(text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
         self._check_markup(params.get("reply_markup"), chat.type)
-        message = self._new_bot_message(chat, text=text)
+        replied = self._replied(chat, params.get("reply_parameters"))
+        message = self._new_bot_message(chat, text=text, **replied)
         if params.get("entities"):
             message["entities"] = params["entities"]
         if params.get("reply_markup"):
@@ -943,6 +944,20 @@ class BotApiEmulator:
         self.messages[(chat.id, message["message_id"])] = message
         return message
 
+    def _replied(self, chat: Chat, parameters: Json | None) -> Json:
+        """A reply (``reply_parameters``) carries the message it answers, as Telegram's
+        Message does (without that one's own ``reply_to_message``)."""
+        if not parameters:
+            return {}
+        replied = self.messages.get((chat.id, int(parameters["message_id"])))
+        if replied is None:
+            if parameters.get("allow_sending_without_reply"):
+                return {}
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return {
+            "reply_to_message": {k: v for k, v in replied.items() if k != "reply_to_message"}
+        }
+
     def _next_message_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         return next(counter)
@@ -1089,8 +1104,10 @@ class BotApiEmulator:
         caption: str | None = None,
         chat: Chat | None = None,
         media_group_id: str | None = None,
+        size: int | None = None,
     ) -> Json:
-        """A person sends a photo, video, animation, document, voice or audio message."""
+        """A person sends a photo, video, animation, document, voice or audio message
+        (``size``: the file's size Telegram reports, in bytes)."""
         target = chat or self.chats[user["id"]]
         if target.type == "private":
             target.started = True
@@ -1104,6 +1121,9 @@ class BotApiEmulator:
             "date": int(time.time()),
             kind: self._media_object(kind, file_id, {}),
         }
+        if size is not None:
+            for item in message[kind] if kind == "photo" else [message[kind]]:
+                item["file_size"] = size
         if kind == "animation":  # Telegram also fills document for animations
             message["document"] = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
         if caption is not None:

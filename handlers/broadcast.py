@@ -12,7 +12,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.payload import MediaContent, TextContent
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.runtime.outbox import deliver
 from bot.services.broadcasts import (
@@ -25,32 +24,9 @@ from bot.services.broadcasts import (
     SCHEDULED_PAGE,
     START,
     TOGGLE,
-    AnyContent,
 )
 from handlers.fallback import anything_else
-from handlers.rendering import answer, pressed_label, send, show, spend, spent
-
-
-def content_of(message: Message) -> AnyContent | None:
-    """The broadcastable content of a message, as Telegram holds it (file ids, entities)."""
-    entities = [entity.to_dict() for entity in message.caption_entities or ()]
-    caption = message.caption
-    if message.text:
-        return TextContent(text=message.text, entities=[e.to_dict() for e in message.entities])
-    if message.photo:
-        return MediaContent(
-            kind="photo",
-            file_id=message.photo[-1].file_id,
-            caption=caption,
-            caption_entities=entities,
-        )
-    for kind in ("video", "animation", "voice", "audio", "document"):
-        attachment = getattr(message, kind)
-        if attachment is not None:
-            return MediaContent(
-                kind=kind, file_id=attachment.file_id, caption=caption, caption_entities=entities
-            )
-    return None
+from handlers.rendering import answer, content_of, pressed_label, send, show, spend, spent
 
 
 async def begin(update: Update, context: KannustinContext) -> None:

@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
+from handlers import posts
 from handlers.rendering import answer, toast
 
 GROUP = 0  # same group as the journeys, registered after them: runs only when none matched
@@ -23,7 +24,9 @@ async def unknown_command(update: Update, context: KannustinContext) -> None:
 
 async def anything_else(update: Update, context: KannustinContext) -> None:
     """A participant writing their week's plan gets the confidence buttons again (the text
-    is neither read nor stored); anyone else is told how to find what the bot can do."""
+    is neither read nor stored); any other message of a participant gets the offer to share
+    it with their group (``handlers/posts.py``); anyone else is told how to find what the
+    bot can do."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None
@@ -31,6 +34,8 @@ async def anything_else(update: Update, context: KannustinContext) -> None:
         plan = await context.services.checkins.plan_written(user.id)
         if plan is not None:
             await answer(message, context, plan)
+            return
+        if await posts.offer(message, context, user.id):
             return
     await answer(message, context, Reply.of("fallback.private-message"))
 

@@ -24,7 +24,14 @@ from telegram.error import BadRequest
 
 from bot.deeplinks import start_link
 from bot.i18n import Text, Words
-from bot.payload import CAPTION_LIMIT, TEXT_LIMIT, fit_text, telegram_length
+from bot.payload import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    MediaContent,
+    TextContent,
+    fit_text,
+    telegram_length,
+)
 from bot.replies import Button, File, Reply
 from bot.runtime.context import KannustinContext
 from bot.runtime.updates import stepping_aside
@@ -62,9 +69,14 @@ def _button(
     return InlineKeyboardButton(label, url=button.url)
 
 
-async def answer(message: Message, context: KannustinContext, reply: Reply) -> Message:
-    """Reply in the same chat."""
-    return await message.reply_text(text_of(context, reply), reply_markup=keyboard(context, reply))
+async def answer(
+    message: Message, context: KannustinContext, reply: Reply, *, quoted: bool = False
+) -> Message:
+    """Reply in the same chat (``quoted``: as a reply to the message, which Telegram then
+    hands back with every press of the answer's buttons)."""
+    return await message.reply_text(
+        text_of(context, reply), reply_markup=keyboard(context, reply), do_quote=quoted
+    )
 
 
 async def send(context: KannustinContext, chat_id: int, reply: Reply) -> Message:
@@ -160,3 +172,25 @@ def command_text(message: Message) -> str:
     text = message.text or ""
     _, _, rest = text.partition(" ")
     return rest.strip()
+
+
+def content_of(message: Message) -> TextContent | MediaContent | None:
+    """The broadcastable content of a message, as Telegram holds it (file ids, entities)."""
+    entities = [entity.to_dict() for entity in message.caption_entities or ()]
+    caption = message.caption
+    if message.text:
+        return TextContent(text=message.text, entities=[e.to_dict() for e in message.entities])
+    if message.photo:
+        return MediaContent(
+            kind="photo",
+            file_id=message.photo[-1].file_id,
+            caption=caption,
+            caption_entities=entities,
+        )
+    for kind in ("video", "animation", "voice", "audio", "document"):
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return MediaContent(
+                kind=kind, file_id=attachment.file_id, caption=caption, caption_entities=entities
+            )
+    return None

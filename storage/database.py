@@ -47,6 +47,7 @@ from storage.organisations import (
 )
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.posts import PostRepository
 from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
 from storage.research import ResearchRepository
 from storage.seasons import SeasonRepository
@@ -149,6 +150,10 @@ class Transaction:
     @cached_property
     def tips(self) -> TipRepository:
         return TipRepository(self.connection)
+
+    @cached_property
+    def posts(self) -> PostRepository:
+        return PostRepository(self.connection)
 
     @cached_property
     def checkins(self) -> CheckInRepository:

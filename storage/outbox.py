@@ -34,6 +34,8 @@ class OutboxRow:
     finished_at: dt.datetime | None
     # the tip it carries ('lib:<id>' or 'own:<n>'): counted as used when it is delivered
     tip: str | None = None
+    # the participant's post it carries: emptied and cancelled when the post goes
+    post_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Tally:
 
 _COLUMNS = (
     "id, chat_id, group_id, person_id, broadcast_id, purpose, content, status, attempts, "
-    "due_at, reason, message_ids, created_at, finished_at, tip"
+    "due_at, reason, message_ids, created_at, finished_at, tip, post_id"
 )
 
 
@@ -77,6 +79,7 @@ class OutboxRepository:
         person_id: int | None = None,
         broadcast_id: int | None = None,
         tip: str | None = None,
+        post_id: int | None = None,
         names: Sequence[tuple[int, str | None]] = (),
     ) -> int:
         """A new pending row; ``names`` are the people its text names (their Telegram id
@@ -85,13 +88,14 @@ class OutboxRepository:
             self._connection,
             """
             INSERT INTO outbox (chat_id, group_id, person_id, broadcast_id, purpose, content,
-                                status, due_at, created_at, tip)
+                                status, due_at, created_at, tip, post_id)
             VALUES (:chat_id, :group_id, :person_id, :broadcast_id, :purpose, :content,
-                    'pending', :due_at, :now, :tip)
+                    'pending', :due_at, :now, :tip, :post)
             RETURNING id
             """,
             {
                 "tip": tip,
+                "post": post_id,
                 "chat_id": chat_id,
                 "group_id": group_id,
                 "person_id": person_id,
@@ -251,6 +255,31 @@ class OutboxRepository:
             """,
             {"id": broadcast_id, "reason": reason, "now": to_db(now)},
         )
+
+    async def forget_post(
+        self, post_id: int, emptied: str, reason: str, now: dt.datetime
+    ) -> list[OutboxRow]:
+        """A post rejected, withdrawn or erased: the rows that carried it are emptied (their
+        content becomes ``emptied``) and those still waiting cancelled with ``reason``.
+        Returns the rows as they were sent (their ``message_ids``, to delete in Telegram)."""
+        params = {"post": post_id, "reason": reason, "now": to_db(now), "emptied": emptied}
+        await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+            WHERE post_id = :post AND status = 'pending'
+            """,
+            params,
+        )
+        await execute(
+            self._connection, "UPDATE outbox SET content = :emptied WHERE post_id = :post", params
+        )
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_COLUMNS} FROM outbox WHERE post_id = :post AND status = 'sent' ORDER BY id",
+            params,
+        )
+        return to_models(OutboxRow, rows)
 
     async def cancel_chat(self, chat_id: int, reason: str, now: dt.datetime) -> list[OutboxRow]:
         """Nothing more goes to a chat that removed or blocked the bot: its pending rows

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.events import ERASED
+from storage.posts import EMPTIED
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
 from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus, Purpose
@@ -194,6 +195,8 @@ class PrivacyRepository:
             "FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id "
             "JOIN survey_rounds r ON r.id = s.round_id WHERE s.pseudonym = :p "
             "ORDER BY a.answered_at, a.item",
+            "posts": "SELECT id, group_id, kind, named, author_name, status, created_at, "
+            "decided_at, withdrawn_at, content FROM posts WHERE author_id = :id ORDER BY id",
             "tips_requested": "SELECT tip, group_id, at FROM tip_uses "
             "WHERE pseudonym = :p ORDER BY id",
             "weekly_counts": "SELECT group_id, week, messages, replies, reactions, taps, "
@@ -402,6 +405,36 @@ class PrivacyRepository:
             "(SELECT id FROM contributions WHERE author_id = :id)",
             who,
         )
+        # their posts: what they shared goes, from the posts and the rows that carried them
+        # (those still waiting are cancelled); a library tip made from one goes too
+        posts = "SELECT id FROM posts WHERE author_id = :id"
+        await execute(
+            c,
+            f"UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn', "
+            f"finished_at = :now WHERE status = 'pending' AND post_id IN ({posts})",
+            who,
+        )
+        await execute(
+            c,
+            f"UPDATE outbox SET content = :emptied WHERE post_id IN ({posts})",
+            {**who, "emptied": EMPTIED},
+        )
+        saved = "SELECT contribution_id FROM posts WHERE author_id = :id"
+        await execute(c, f"DELETE FROM reasons_awaited WHERE contribution_id IN ({saved})", who)
+        tips = [
+            row[0] for row in await fetch_all(c, f"{saved} AND contribution_id IS NOT NULL", who)
+        ]
+        removed["posts"] = await execute(
+            c,
+            "UPDATE posts SET status = CASE WHEN status IN ('pending', 'approved') "
+            "THEN 'withdrawn' ELSE status END, "
+            "withdrawn_at = CASE WHEN status IN ('pending', 'approved') THEN :now "
+            "ELSE withdrawn_at END, content = NULL, author_name = NULL, contribution_id = NULL, "
+            "author_id = NULL WHERE author_id = :id",
+            who,
+        )
+        for tip in tips:
+            await execute(c, "DELETE FROM contributions WHERE id = :tip", {"tip": tip})
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)

@@ -110,6 +110,7 @@ class Purpose(StrEnum):
     CELEBRATION = "celebration"  # a shared celebration in the group
     SURVEY = "survey"  # a survey invitation or reminder in private
     SEASON = "season"  # a season's farewell, after-programme check-in or new-season call
+    POST = "post"  # a participant's approved post in its group (has post_id)
 
 
 class DraftStep(StrEnum):
@@ -126,6 +127,25 @@ class ContributionStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class PostStatus(StrEnum):
+    """``posts.status``: a participant's post waits for review, is in the group, was not
+    let through, or was taken back by its author (or erased)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class PostKind(StrEnum):
+    """``posts.kind``: what a participant may share with their group."""
+
+    PHOTO = "photo"
+    VIDEO = "video"
+    VOICE = "voice"
+    TEXT = "text"
 
 
 class TipUse(StrEnum):

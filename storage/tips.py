@@ -96,6 +96,17 @@ class TipRepository:
         assert contribution is not None
         return contribution
 
+    async def remove_contribution(self, contribution_id: int) -> bool:
+        """A contribution made from a participant's post that was withdrawn: it goes, with
+        any open question about its rejection's reason."""
+        params = {"id": contribution_id}
+        await execute(
+            self._connection, "DELETE FROM reasons_awaited WHERE contribution_id = :id", params
+        )
+        return (
+            await execute(self._connection, "DELETE FROM contributions WHERE id = :id", params) > 0
+        )
+
     async def contribution(self, contribution_id: int) -> Contribution | None:
         row = await fetch_one(
             self._connection,

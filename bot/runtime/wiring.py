@@ -44,6 +44,7 @@ from bot.services.seasons import SeasonService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
+from bot.services.posts import PostService
 from bot.services.tips import TipService, tip_variants
 from bot.settings import Settings
 from content import Library
@@ -77,6 +78,7 @@ class Services:
     deep_links: DeepLinkRouter
     pseudonyms: Pseudonyms
     tips: TipService
+    posts: PostService
     notices: StaffNotices
     meetings: MeetingService
     seasons: SeasonService
@@ -180,6 +182,9 @@ def build_services(
         events=events,
         notices=notices,
         notify=rows_written.set,
+    )
+    posts = PostService(
+        database, clock, admins, translator, notices=notices, notify=rows_written.set
     )
     stats = StatsService(
         database,
@@ -299,6 +304,7 @@ def build_services(
         deep_links=deep_links,
         pseudonyms=pseudonyms,
         tips=tips,
+        posts=posts,
         notices=notices,
         meetings=meetings,
         seasons=seasons,

@@ -173,10 +173,12 @@ class StaffNotices:
         group_id: int | None = None,
         names: Sequence[tuple[int, str | None]] = (),
         buttons: Sequence[tuple[Words, str]] = (),
+        post_id: int | None = None,
     ) -> bool:
         """One notice to one person, in their language, written to the outbox in the
         caller's transaction; ``names``: the colleagues it names (id, name as written);
-        ``buttons``: (label, callback data), one a row. False for someone the bot has never
+        ``buttons``: (label, callback data), one a row; ``post_id``: the participant's post
+        it is about (emptied when the post goes). False for someone the bot has never
         met (it cannot write to them)."""
         person = await tx.people.get(person_id)
         if person is None:
@@ -197,6 +199,7 @@ class StaffNotices:
             due_at=now,
             now=now,
             names=names,
+            post_id=post_id,
         )
         self._notify()  # (a sender woken before the commit finds the row at its next look)
         return True

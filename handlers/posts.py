@@ -1,0 +1,199 @@
+"""Participants' own posts: the offer under a participant's message, its buttons, the
+reviewers' Approve and Reject (and saving to the library), /myposts and withdrawal. The
+rules are in ``bot/services/posts.py``; deleting copies in Telegram happens here."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.errors import DomainError
+from bot.replies import Reply
+from bot.runtime.context import KannustinApplication, KannustinContext
+from bot.services.posts import (
+    ANONYMOUS,
+    APPROVE,
+    CHOOSE,
+    KEEP,
+    NAMED,
+    NOT_NOW,
+    REJECT,
+    SAVE,
+    SAVE_THEME,
+    WITHDRAW,
+    WITHDRAW_YES,
+    Removed,
+    Shared,
+)
+from content.library import Theme
+from handlers.rendering import answer, content_of, show
+from storage.states import PostKind
+
+log = logging.getLogger(__name__)
+
+_THEMES = "|".join(theme.value for theme in Theme)
+
+
+def shared_of(message: Message) -> Shared | None:
+    """What the message would share, if it is of a kind a post may be."""
+    content = content_of(message)
+    if content is None or content.kind not in tuple(PostKind):
+        return None
+    attachment = message.video or message.voice or (message.photo[-1] if message.photo else None)
+    size = attachment.file_size if attachment is not None else None
+    user = message.from_user
+    return Shared(
+        kind=PostKind(content.kind),
+        content=content,
+        source_message_id=message.message_id,
+        first_name=user.first_name if user is not None else "",
+        size=size,
+    )
+
+
+async def offer(message: Message, context: KannustinContext, user_id: int) -> bool:
+    """Under a participant's message in private: the offer to share it (or why it cannot
+    be). False when the person is in no group and the message is text: it is answered as
+    anyone's."""
+    shared = shared_of(message)
+    try:
+        reply = await context.services.posts.offer(user_id, shared)
+    except DomainError as refused:
+        reply = Reply.of(refused.key, **refused.params)
+    if reply is None:
+        if shared is not None and shared.kind == PostKind.TEXT:
+            return False
+        reply = Reply.of("post.no-group")
+    await answer(message, context, reply, quoted=True)
+    return True
+
+
+def _original(query_message: Message) -> Message:
+    """The participant's message the offer answers, as Telegram hands it back."""
+    original = query_message.reply_to_message
+    if original is None:
+        raise DomainError("post.send-again")
+    return original
+
+
+async def share_button(update: Update, context: KannustinContext) -> None:
+    """The offer's buttons: a group, with my name, anonymously, not now."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    message = query.message
+    if not isinstance(message, Message):
+        raise DomainError("post.send-again")
+    posts = context.services.posts
+    data = query.data
+    user_id = query.from_user.id
+    if data == NOT_NOW:
+        await show(message, context, Reply.of("post.not-shared"), edit=True)
+    elif data.startswith(CHOOSE):
+        reply = await posts.chosen(user_id, int(data.removeprefix(CHOOSE)))
+        await show(message, context, reply, edit=True)
+    else:
+        original = _original(message)
+        shared = shared_of(original)
+        if shared is None or original.from_user is None or original.from_user.id != user_id:
+            raise DomainError("post.send-again")
+        named = data.startswith(NAMED)
+        group_id = int(data.removeprefix(NAMED if named else ANONYMOUS))
+        reply = await posts.share(user_id, group_id, named, shared)
+        await show(message, context, reply, edit=True)
+    await query.answer()
+
+
+async def review_button(update: Update, context: KannustinContext) -> None:
+    """A reviewer's Approve or Reject, and saving an approved post to the library."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    posts = context.services.posts
+    data = query.data
+    user_id = query.from_user.id
+    if data.startswith(APPROVE):
+        reply = await posts.approve(user_id, int(data.removeprefix(APPROVE)))
+    elif data.startswith(REJECT):
+        removed = await posts.reject(user_id, int(data.removeprefix(REJECT)))
+        await delete_copies(context, removed, keep=query.message)
+        reply = removed.reply
+    elif data.startswith(SAVE):
+        reply = await posts.offer_saving(user_id, int(data.removeprefix(SAVE)))
+    else:
+        post, theme = data.removeprefix(SAVE_THEME).split(":")
+        reply = await posts.save(user_id, int(post), theme)
+    await show(query.message, context, reply, edit=True)
+    await query.answer()
+
+
+async def my_posts(update: Update, context: KannustinContext) -> None:
+    """/myposts: the person's posts that exist, each with Withdraw."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    await answer(message, context, await context.services.posts.my_posts(user.id))
+
+
+async def withdraw_button(update: Update, context: KannustinContext) -> None:
+    """Withdraw (asked again), yes, or keep."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and isinstance(query.message, Message)
+    posts = context.services.posts
+    data = query.data
+    user_id = query.from_user.id
+    if data.startswith(WITHDRAW):
+        reply = await posts.ask_withdrawal(user_id, int(data.removeprefix(WITHDRAW)))
+        await answer(query.message, context, reply)
+    elif data.startswith(KEEP):
+        reply = await posts.keep(user_id, int(data.removeprefix(KEEP)))
+        await show(query.message, context, reply, edit=True)
+    else:
+        removed = await posts.withdraw(user_id, int(data.removeprefix(WITHDRAW_YES)))
+        kept = await delete_copies(context, removed)
+        await show(query.message, context, posts.withdrawn_words(removed, kept), edit=True)
+    await query.answer()
+
+
+async def delete_copies(
+    context: KannustinContext, removed: Removed, keep: Message | None = None
+) -> bool:
+    """Delete the post's copies in Telegram (not ``keep``, the card just pressed). True
+    when the group's copy is still there: Telegram deletes only messages under 48 hours
+    old."""
+    kept_in_group = False
+    for chat_id, message_id in removed.copies:
+        if keep is not None and (chat_id, message_id) == (keep.chat.id, keep.message_id):
+            continue
+        try:
+            await context.bot.delete_message(chat_id, message_id)
+        except TelegramError as error:
+            log.info("a post's copy in chat %d was not deleted: %s", chat_id, error)
+            kept_in_group = kept_in_group or chat_id == removed.group_chat
+    return kept_in_group
+
+
+def register(application: KannustinApplication) -> None:
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("myposts", my_posts, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(
+            share_button,
+            pattern=rf"^({NOT_NOW}|{CHOOSE}\d{{1,9}}|{NAMED}\d{{1,9}}|{ANONYMOUS}\d{{1,9}})$",
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            review_button,
+            pattern=(
+                rf"^({APPROVE}\d{{1,9}}|{REJECT}\d{{1,9}}|{SAVE}\d{{1,9}}"
+                rf"|{SAVE_THEME}\d{{1,9}}:({_THEMES}))$"
+            ),
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            withdraw_button, pattern=rf"^({WITHDRAW}|{WITHDRAW_YES}|{KEEP})\d{{1,9}}$"
+        )
+    )
