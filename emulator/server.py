@@ -1626,8 +1626,8 @@ def _new_poll(params: Json, question: str, options: list[str]) -> Json:
         poll["description"] = str(params["description"])
         if params.get("description_entities"):
             poll["description_entities"] = params["description_entities"]
-    # Telegram gives both once either is set. The poll is not closed when the time comes:
-    # a test closes it with stopPoll.
+    # The Bot API server writes both or neither (its JsonPoll); TDLib turns a close_date into
+    # an open period. The poll is not closed when the time comes: a test stops it.
     now = int(time.time())
     if params.get("open_period"):
         poll["open_period"] = int(params["open_period"])

@@ -495,6 +495,8 @@ async def test_a_poll_goes_out_anonymous_and_regular_with_nobody_counted(
         True,
     )
     assert poll.members_only is False
+    # PTB knows every field the emulator sent: nothing left over in api_kwargs
+    assert poll.api_kwargs == {} and all(option.api_kwargs == {} for option in poll.options)
     (shown,) = emulator.polls_sent(group.id)
     assert shown["message_id"] == message.message_id
     assert shown is emulator.sent("sendPoll")[0].result  # the recorded answer, kept current
@@ -557,7 +559,7 @@ async def test_votes_reach_the_bot_as_counts_and_stop_poll_closes_once(
         [2, 0],
         [1, 1],
     ]
-    assert {poll.id for poll in polls} == {sent.poll.id}  # type: ignore[union-attr]
+    assert sent.poll is not None and {poll.id for poll in polls} == {sent.poll.id}
     assert all(update.poll_answer is None for update in updates)  # anonymous: no names
 
     stopped = await client.stop_poll(group.id, sent.message_id)
@@ -565,6 +567,7 @@ async def test_votes_reach_the_bot_as_counts_and_stop_poll_closes_once(
     assert stopped.is_closed
     assert (stopped.options[0].voter_count, stopped.options[1].voter_count) == (1, 1)
     assert stopped.total_voter_count == 2
+    assert stopped.api_kwargs == {}
     assert emulator.message(group.id, sent.message_id)["poll"]["is_closed"] is True
     (update,) = await client.get_updates(offset=updates[-1].update_id + 1, timeout=0)
     assert update.poll is not None and update.poll.is_closed
@@ -630,9 +633,11 @@ async def test_poll_updates_follow_allowed_updates_and_name_voters_only_when_not
     await emulator.vote(aino, open_vote.to_dict(), [1])
 
     updates = await client.get_updates(timeout=0)
-    answers = [update.poll_answer for update in updates if update.poll_answer is not None]
-    assert [(answer.user.id, answer.option_ids) for answer in answers] == [(1, (1,))]  # type: ignore[union-attr]
-    assert answers[0].option_persistent_ids == (open_vote.poll.options[1].persistent_id,)  # type: ignore[union-attr]
+    (answer,) = [update.poll_answer for update in updates if update.poll_answer is not None]
+    assert answer.user is not None and answer.user.id == aino["id"]
+    assert answer.option_ids == (1,)
+    assert open_vote.poll is not None
+    assert answer.option_persistent_ids == (open_vote.poll.options[1].persistent_id,)
 
 
 async def test_a_poll_counts_against_the_groups_rate_limit() -> None:
