@@ -5,7 +5,9 @@ accepts query-string, form-encoded, JSON and multipart requests, queues updates 
 injects (for ``getUpdates`` long polling or pushed to a webhook), records every request so a
 test can assert on what a person would have received, enforces Telegram's rate limits on
 demand and injects faults (429, 5xx, delays, dropped connections, 403 blocked/kicked, 400 group
-migrated).
+migrated). Native polls the bot sends are kept with who chose what, so a test lets people vote
+(``vote``) and the bot sees the counts in ``poll`` updates and in ``stopPoll``; deleteMessage
+keeps Telegram's 48-hour window (``age_message`` makes a message old).
 
 Every request is checked against the specification and every answer the emulator builds is
 checked too; problems are collected in ``violations`` (tests fail on any) and a bad request
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import logging
@@ -44,6 +47,13 @@ MENU_BUTTON_TEXT_LIMIT = 64  # characters of a menu button's text (the emulator'
 # test's bot can serve its Mini App without a certificate (an emulator convenience)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CALLBACK_ANSWER_LIMIT = 200
+# sendPoll as Bot API 10.0 states it ("1-12 answer options"; before, at least 2) and as TDLib
+# counts: characters (code points), after trimming
+POLL_QUESTION_LIMIT = 300
+POLL_OPTION_LIMIT = 100
+POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 1, 12
+# "A message can only be deleted if it was sent less than 48 hours ago."
+DELETE_WINDOW = 48 * 3600
 MEDIA_METHODS = {
     "sendPhoto": "photo",
     "sendVideo": "video",
@@ -52,7 +62,14 @@ MEDIA_METHODS = {
     "sendVoice": "voice",
     "sendAudio": "audio",
 }
-SEND_METHODS = {"sendMessage", "sendMediaGroup", "copyMessage", "forwardMessage", *MEDIA_METHODS}
+SEND_METHODS = {
+    "sendMessage",
+    "sendMediaGroup",
+    "sendPoll",
+    "copyMessage",
+    "forwardMessage",
+    *MEDIA_METHODS,
+}
 # Reads that count against the overall limit (not a chat's): is this person in the chat?
 LOOKUP_METHODS = {"getChatMember"}
 # Keys that make a message a person's content rather than a service message.
@@ -78,6 +95,9 @@ _START_URL = r"^(?:https?://)?t\.me/{username}\?start=[A-Za-z0-9_-]{{1,64}}$"
 # by side (pytest-xdist) on a busy machine, and a wait returns as soon as the request comes,
 # so a long limit costs nothing when the bot is right.
 WAIT_TIMEOUT = 30.0
+# Poll fields only the poll inside a Message carries ("for polls inside the Message object
+# only"): stopPoll's answer and ``poll`` updates go without them.
+_MESSAGE_ONLY_POLL_FIELDS = ("description", "description_entities", "media")
 # Telegram sends these only when asked for by name in allowed_updates.
 _OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
 
@@ -215,6 +235,34 @@ class Chat:
 
 
 @dataclass
+class PollState:
+    """A poll the bot sent, with each voter's choice: the counts come from it, and the Poll
+    objects the bot gets show only the counts."""
+
+    poll: Json  # the Poll object, the very one the message in ``messages`` carries
+    chat_id: int
+    message_id: int
+    choices: dict[int, list[int]] = field(default_factory=dict)
+
+    def recount(self) -> None:
+        counts = [0] * len(self.poll["options"])
+        for chosen in self.choices.values():
+            for index in chosen:
+                counts[index] += 1
+        for option, count in zip(self.poll["options"], counts, strict=True):
+            option["voter_count"] = count
+        self.poll["total_voter_count"] = len(self.choices)
+
+    def outside_message(self) -> Json:
+        """The poll as stopPoll answers it and a ``poll`` update carries it: a copy (queued
+        updates keep the state of their moment) without the message-only fields."""
+        poll = copy.deepcopy(self.poll)
+        for name in _MESSAGE_ONLY_POLL_FIELDS:
+            poll.pop(name, None)
+        return poll
+
+
+@dataclass
 class Webhook:
     url: str
     secret_token: str | None
@@ -263,6 +311,8 @@ class BotApiEmulator:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, Json] = {}
         self.messages: dict[tuple[int, int], Json] = {}
+        # polls the bot sent, by poll id, oldest first
+        self._polls: dict[str, PollState] = {}
         self.files: dict[str, bytes] = {}
         self.faults: list[Fault] = []
         self._open_queries: set[str] = set()
@@ -736,6 +786,55 @@ class BotApiEmulator:
             sent.append(message)
         return sent
 
+    def _m_sendPoll(self, call: ApiCall) -> Json:
+        """A native poll, checked as TDLib checks it; the question and the options are kept
+        trimmed. Quizzes and media in polls are not emulated."""
+        params = call.params
+        chat = self._target_chat(params["chat_id"])
+        kind = params.get("type") or "regular"
+        if kind not in ("regular", "quiz"):
+            raise ApiError(400, "Bad Request: unsupported poll type specified")
+        for unsupported, what in (
+            (kind == "quiz", "quiz polls"),
+            ("media" in params or "explanation_media" in params, "media in polls"),
+            (any("media" in option for option in params["options"]), "media in poll options"),
+        ):
+            if unsupported:
+                self.violations.append(f"the emulator does not implement {what}")
+                raise ApiError(400, f"Bad Request: the emulator does not implement {what}")
+        question, options = _poll_texts(params)
+        self._check_markup(params.get("reply_markup"), chat.type)
+        message = self._new_bot_message(chat, poll=_new_poll(params, question, options))
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._polls[message["poll"]["id"]] = PollState(
+            message["poll"], chat.id, message["message_id"]
+        )
+        return message
+
+    async def _m_stopPoll(self, call: ApiCall) -> Json:
+        """Close a poll the bot sent; the bot also gets the closed poll as a ``poll`` update.
+        Like an edit, the message keeps only the keyboard given here."""
+        params = call.params
+        chat = self._known_chat(params["chat_id"])
+        message = self.messages.get((chat.id, int(params["message_id"])))
+        if message is None:
+            raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if "poll" not in message:
+            raise ApiError(400, "Bad Request: message is not a poll")
+        if message["from"]["id"] != self.bot_id:
+            raise ApiError(400, "Bad Request: poll can't be stopped")
+        state = self._polls[message["poll"]["id"]]
+        if state.poll["is_closed"]:
+            raise ApiError(400, "Bad Request: poll has already been closed")
+        self._check_markup(params.get("reply_markup"), chat.type)
+        state.poll["is_closed"] = True
+        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        await self.push_update("poll", state.outside_message())
+        return state.outside_message()
+
     def _m_editMessageText(self, call: ApiCall) -> Json:
         message = self._existing_message(call.params)
         text = str(call.params["text"])
@@ -776,9 +875,14 @@ class BotApiEmulator:
         return message
 
     def _m_deleteMessage(self, call: ApiCall) -> bool:
-        chat_id = _as_int(call.params["chat_id"])
-        if self.messages.pop((chat_id, int(call.params["message_id"])), None) is None:
+        """Only a message sent less than 48 hours ago (by the message's ``date``)."""
+        key = (_as_int(call.params["chat_id"]), int(call.params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
             raise ApiError(400, "Bad Request: message to delete not found")
+        if time.time() - message["date"] >= DELETE_WINDOW:
+            raise ApiError(400, "Bad Request: message can't be deleted for everyone")
+        del self.messages[key]
         return True
 
     def _m_answerCallbackQuery(self, call: ApiCall) -> bool:
@@ -1151,6 +1255,69 @@ class BotApiEmulator:
         )
         return query_id
 
+    async def vote(self, user: Json, message: Json, option_ids: list[int]) -> Json:
+        """A person answers the poll in ``message`` (as the bot's sendPoll returned it) with
+        the options at ``option_ids``; answering again changes their answer, an empty list
+        takes it back. The bot gets the new counts as a ``poll`` update (and, for a poll that
+        is not anonymous, who chose what as ``poll_answer``). Returns the poll's new state.
+
+        ``ValueError`` for what Telegram's apps do not let a person do: vote in a closed or
+        deleted poll or in a chat they are not in, choose an unknown option, the same option
+        twice or several in a single-answer poll, or change an answer the poll does not let
+        them change.
+        """
+        key = (int(message["chat"]["id"]), int(message["message_id"]))
+        current = self.messages.get(key)
+        if current is None or current.get("poll", {}).get("id") not in self._polls:
+            raise ValueError(f"no poll of the bot's in message {key} (deleted?)")
+        state = self._polls[current["poll"]["id"]]
+        poll = state.poll
+        chat = self.chats[state.chat_id]
+        chat.seen_in(user)
+        user_id = int(user["id"])
+        in_chat = chat.id == user_id if chat.type == "private" else chat.is_member(user_id)
+        if not in_chat:
+            raise ValueError(f"user {user_id} is not in chat {chat.id}")
+        if poll["is_closed"]:
+            raise ValueError("the poll is closed")
+        if len(set(option_ids)) != len(option_ids):
+            raise ValueError(f"an option chosen twice: {option_ids}")
+        if any(not 0 <= index < len(poll["options"]) for index in option_ids):
+            raise ValueError(f"no such option: {option_ids}")
+        if len(option_ids) > 1 and not poll["allows_multiple_answers"]:
+            raise ValueError("the poll takes one answer")
+        if user_id in state.choices and not poll["allows_revoting"]:
+            raise ValueError("the poll does not let an answer change")
+        if not option_ids and user_id not in state.choices:
+            raise ValueError("no answer to take back")
+        if option_ids:
+            state.choices[user_id] = sorted(option_ids)
+        else:
+            del state.choices[user_id]
+        state.recount()
+        await self.push_update("poll", state.outside_message())
+        if not poll["is_anonymous"]:
+            chosen = state.choices.get(user_id, [])
+            await self.push_update(
+                "poll_answer",
+                {
+                    "poll_id": poll["id"],
+                    "user": user,
+                    "option_ids": chosen,
+                    "option_persistent_ids": [
+                        poll["options"][index]["persistent_id"] for index in chosen
+                    ],
+                },
+            )
+        return state.outside_message()
+
+    def age_message(self, chat_id: int, message_id: int, hours: float) -> Json:
+        """The message was sent ``hours`` earlier than it was (its ``date`` moves back): an
+        old message, without a clock. Returns the message."""
+        message = self.messages[(chat_id, message_id)]
+        message["date"] -= round(hours * 3600)
+        return message
+
     async def bot_added(self, by: Json, chat: Chat, *, admin: bool = False) -> Json | None:
         """Someone adds the bot to a group: the bot gets ``my_chat_member``."""
         chat.seen_in(by)
@@ -1400,6 +1567,16 @@ class BotApiEmulator:
         """A message as the chat shows it now: its text and buttons after every edit."""
         return self.messages[(chat_id, message_id)]
 
+    def polls_sent(self, chat_id: int | None = None) -> list[Json]:
+        """The bot's poll messages still in their chats (optionally one chat), oldest first,
+        as the chats show them now: the current counts and whether each is closed."""
+        return [
+            self.messages[(state.chat_id, state.message_id)]
+            for state in self._polls.values()
+            if (state.chat_id, state.message_id) in self.messages
+            and (chat_id is None or state.chat_id == chat_id)
+        ]
+
     def mark(self) -> int:
         """A position in ``calls``; pass it as ``after`` to wait only for newer requests."""
         return len(self.calls)
@@ -1417,6 +1594,68 @@ def _check_web_app_url(url: object) -> None:
         raise ApiError(
             400, f"Bad Request: Web App URL '{url}' is invalid: only HTTPS links are allowed"
         )
+
+
+def _poll_texts(params: Json) -> tuple[str, list[str]]:
+    """sendPoll's question and option texts, trimmed, with TDLib's refusals."""
+    question = str(params["question"]).strip()
+    if not question:
+        raise ApiError(400, "Bad Request: text must be non-empty")
+    if len(question) > POLL_QUESTION_LIMIT:
+        raise ApiError(
+            400, f"Bad Request: poll question length must not exceed {POLL_QUESTION_LIMIT}"
+        )
+    options = [str(option["text"]).strip() for option in params["options"]]
+    if len(options) < POLL_OPTIONS_MIN:
+        raise ApiError(400, "Bad Request: poll must have at least one answer option")
+    if len(options) > POLL_OPTIONS_MAX:
+        raise ApiError(400, f"Bad Request: poll can't have more than {POLL_OPTIONS_MAX} options")
+    for text in options:
+        if not text:
+            raise ApiError(400, "Bad Request: text must be non-empty")
+        if len(text) > POLL_OPTION_LIMIT:
+            raise ApiError(
+                400, f"Bad Request: poll options length must not exceed {POLL_OPTION_LIMIT}"
+            )
+    return question, options
+
+
+def _new_poll(params: Json, question: str, options: list[str]) -> Json:
+    """The Poll object of a new regular poll, with sendPoll's defaults."""
+    poll: Json = {
+        "id": str(secrets.randbelow(10**19)),
+        "question": question,
+        "options": [
+            {"persistent_id": secrets.token_hex(4), "text": text, "voter_count": 0}
+            for text in options
+        ],
+        "total_voter_count": 0,
+        "is_closed": bool(params.get("is_closed", False)),
+        "is_anonymous": bool(params.get("is_anonymous", True)),
+        "type": "regular",
+        "allows_multiple_answers": bool(params.get("allows_multiple_answers", False)),
+        "allows_revoting": bool(params.get("allows_revoting", True)),
+        "members_only": bool(params.get("members_only", False)),
+    }
+    if params.get("question_entities"):
+        poll["question_entities"] = params["question_entities"]
+    for option, given in zip(poll["options"], params["options"], strict=True):
+        if given.get("text_entities"):
+            option["text_entities"] = given["text_entities"]
+    if params.get("description"):
+        poll["description"] = str(params["description"])
+        if params.get("description_entities"):
+            poll["description_entities"] = params["description_entities"]
+    # The Bot API server writes both or neither (its JsonPoll); TDLib turns a close_date into
+    # an open period. The poll is not closed when the time comes: a test stops it.
+    now = int(time.time())
+    if params.get("open_period"):
+        poll["open_period"] = int(params["open_period"])
+        poll["close_date"] = now + poll["open_period"]
+    elif params.get("close_date"):
+        poll["close_date"] = int(params["close_date"])
+        poll["open_period"] = max(poll["close_date"] - now, 0)
+    return poll
 
 
 def _as_int(value: Any) -> int:

@@ -24,6 +24,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from emulator import BotApiEmulator, RateLimits
+from emulator.server import Chat
 from testing.harness import TOKEN
 
 
@@ -465,3 +466,213 @@ async def test_a_private_chats_menu_button_is_set_read_and_taken_back(
         await client.set_chat_menu_button(
             aino["id"], MenuButtonWebApp("Koontinäkymä", WebAppInfo("http://a.example/app/"))
         )
+
+
+async def _walking_group(emulator: BotApiEmulator, chat_id: int = -100) -> Chat:
+    """A walking group with the bot in it."""
+    group = emulator.group(chat_id, "Kävelyryhmä")
+    await emulator.bot_added(emulator.user(3, "Ilkka", started=True), group)
+    return group
+
+
+async def test_a_poll_goes_out_anonymous_and_regular_with_nobody_counted(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+
+    message = await client.send_poll(group.id, "  Mihin aikaan?  ", ["Aamulla", " Illalla "])
+
+    poll = message.poll
+    assert poll is not None
+    assert poll.question == "Mihin aikaan?"  # kept trimmed, as Telegram keeps it
+    assert [option.text for option in poll.options] == ["Aamulla", "Illalla"]
+    assert [option.voter_count for option in poll.options] == [0, 0]
+    assert all(option.persistent_id for option in poll.options)
+    assert (poll.total_voter_count, poll.is_closed, poll.is_anonymous) == (0, False, True)
+    assert (poll.type, poll.allows_multiple_answers, poll.allows_revoting) == (
+        "regular",
+        False,
+        True,
+    )
+    assert poll.members_only is False
+    # PTB knows every field the emulator sent: nothing left over in api_kwargs
+    assert poll.api_kwargs == {} and all(option.api_kwargs == {} for option in poll.options)
+    (shown,) = emulator.polls_sent(group.id)
+    assert shown["message_id"] == message.message_id
+    assert shown is emulator.sent("sendPoll")[0].result  # the recorded answer, kept current
+    # one option is enough since Bot API 10.0 ("1-12 answer options")
+    await client.send_poll(group.id, "Tuletko?", ["Tulen"])
+
+
+async def test_a_poll_is_refused_as_telegram_refuses_it(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+    twelve = [f"Vaihtoehto {n}" for n in range(12)]
+    bad_button = InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="x" * 65)]])
+
+    with pytest.raises(BadRequest, match="Poll must have at least one answer option"):
+        await client.send_poll(group.id, "Mitä?", [])
+    with pytest.raises(BadRequest, match="Poll can't have more than 12 options"):
+        await client.send_poll(group.id, "Mitä?", [*twelve, "Yksi liikaa"])
+    with pytest.raises(BadRequest, match="Poll question length must not exceed 300"):
+        await client.send_poll(group.id, "k" * 301, ["Kyllä", "Ei"])
+    with pytest.raises(BadRequest, match="Poll options length must not exceed 100"):
+        await client.send_poll(group.id, "Mitä?", ["Kyllä", "e" * 101])
+    with pytest.raises(BadRequest, match="Text must be non-empty"):
+        await client.send_poll(group.id, "   ", ["Kyllä", "Ei"])
+    with pytest.raises(BadRequest, match="Text must be non-empty"):
+        await client.send_poll(group.id, "Mitä?", ["Kyllä", "\n"])
+    with pytest.raises(BadRequest, match="Unsupported poll type specified"):
+        await client.send_poll(group.id, "Mitä?", ["Kyllä", "Ei"], type="survey")
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await client.send_poll(group.id, "Mitä?", ["Kyllä", "Ei"], reply_markup=bad_button)
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await client.send_poll(-424242, "Mitä?", ["Kyllä", "Ei"])
+    assert emulator.polls_sent() == []
+
+    # at the limits, counted in characters as TDLib counts them (not UTF-16 units)
+    await client.send_poll(group.id, "🚶" * 300, ["🚶" * 100, *twelve[1:]])
+    await emulator.bot_removed(emulator.user(3, "Ilkka"), group, kicked=True)
+    with pytest.raises(Forbidden, match="bot was kicked from the group chat"):
+        await client.send_poll(group.id, "Mitä?", ["Kyllä", "Ei"])
+
+
+async def test_votes_reach_the_bot_as_counts_and_stop_poll_closes_once(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+    aino, britt = emulator.user(1, "Aino"), emulator.user(2, "Britt")
+    sent = await client.send_poll(group.id, "Mihin aikaan?", ["Aamulla", "Illalla"])
+    (message,) = emulator.polls_sent(group.id)
+
+    await emulator.vote(aino, message, [0])
+    await emulator.vote(britt, message, [0])
+    now = await emulator.vote(aino, message, [1])  # Aino changes her mind
+
+    assert [option["voter_count"] for option in now["options"]] == [1, 1]
+    assert now["total_voter_count"] == 2
+    updates = await client.get_updates(timeout=0)
+    polls = [update.poll for update in updates if update.poll is not None]
+    assert [[option.voter_count for option in poll.options] for poll in polls] == [
+        [1, 0],
+        [2, 0],
+        [1, 1],
+    ]
+    assert sent.poll is not None and {poll.id for poll in polls} == {sent.poll.id}
+    assert all(update.poll_answer is None for update in updates)  # anonymous: no names
+
+    stopped = await client.stop_poll(group.id, sent.message_id)
+
+    assert stopped.is_closed
+    assert (stopped.options[0].voter_count, stopped.options[1].voter_count) == (1, 1)
+    assert stopped.total_voter_count == 2
+    assert stopped.api_kwargs == {}
+    assert emulator.message(group.id, sent.message_id)["poll"]["is_closed"] is True
+    (update,) = await client.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert update.poll is not None and update.poll.is_closed
+    with pytest.raises(BadRequest, match="Poll has already been closed"):
+        await client.stop_poll(group.id, sent.message_id)
+    with pytest.raises(ValueError, match="closed"):
+        await emulator.vote(britt, message, [1])
+
+
+async def test_a_vote_is_refused_where_telegrams_apps_would_not_allow_it(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+    aino, britt = emulator.user(1, "Aino"), emulator.user(2, "Britt")
+    single = await client.send_poll(group.id, "Yksi?", ["A", "B"], allows_revoting=False)
+    several = await client.send_poll(
+        group.id, "Monta?", ["A", "B", "C"], allows_multiple_answers=True
+    )
+    single_json, several_json = single.to_dict(), several.to_dict()
+
+    with pytest.raises(ValueError, match="no such option"):
+        await emulator.vote(aino, single_json, [2])
+    with pytest.raises(ValueError, match="one answer"):
+        await emulator.vote(aino, single_json, [0, 1])
+    await emulator.vote(aino, single_json, [0])
+    with pytest.raises(ValueError, match="does not let an answer change"):
+        await emulator.vote(aino, single_json, [1])
+    both = await emulator.vote(aino, several_json, [2, 0])
+    assert [option["voter_count"] for option in both["options"]] == [1, 0, 1]
+    taken_back = await emulator.vote(aino, several_json, [])
+    assert taken_back["total_voter_count"] == 0
+    await emulator.member_left(britt, group)
+    with pytest.raises(ValueError, match="not in chat"):
+        await emulator.vote(britt, several_json, [1])
+    await client.delete_message(group.id, several.message_id)
+    with pytest.raises(ValueError, match="no poll"):
+        await emulator.vote(aino, several_json, [1])
+
+
+async def test_stop_poll_needs_the_bots_own_poll(emulator: BotApiEmulator, client: Bot) -> None:
+    group = await _walking_group(emulator)
+    text = await client.send_message(group.id, "Ei kysely")
+
+    with pytest.raises(BadRequest, match="Message is not a poll"):
+        await client.stop_poll(group.id, text.message_id)
+    with pytest.raises(BadRequest, match="Message with poll to stop not found"):
+        await client.stop_poll(group.id, 999)
+
+
+async def test_poll_updates_follow_allowed_updates_and_name_voters_only_when_not_anonymous(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+    aino = emulator.user(1, "Aino")
+    open_vote = await client.send_poll(group.id, "Kuka?", ["Minä", "En"], is_anonymous=False)
+
+    await client.get_updates(timeout=0, allowed_updates=["message"])
+    assert await emulator.vote(aino, open_vote.to_dict(), [0])
+    assert [
+        update["poll"]["total_voter_count"] for update in emulator.dropped if "poll" in update
+    ] == [1]
+    await client.get_updates(timeout=0, allowed_updates=["message", "poll", "poll_answer"])
+    await emulator.vote(aino, open_vote.to_dict(), [1])
+
+    updates = await client.get_updates(timeout=0)
+    (answer,) = [update.poll_answer for update in updates if update.poll_answer is not None]
+    assert answer.user is not None and answer.user.id == aino["id"]
+    assert answer.option_ids == (1,)
+    assert open_vote.poll is not None
+    assert answer.option_persistent_ids == (open_vote.poll.options[1].persistent_id,)
+
+
+async def test_a_poll_counts_against_the_groups_rate_limit() -> None:
+    clock = ManualClock()
+    emulator = BotApiEmulator(TOKEN, rate_limits=RateLimits.telegram(), clock=clock)
+    await emulator.start()
+    try:
+        group = await _walking_group(emulator)
+        async with Bot(TOKEN, base_url=f"{emulator.base_url}/bot") as bot:
+            for index in range(20):
+                clock.now += 0.5
+                await bot.send_message(group.id, f"tip {index}")
+            with pytest.raises(RetryAfter):
+                await bot.send_poll(group.id, "Mitä?", ["Kyllä", "Ei"])
+    finally:
+        await emulator.stop()
+    assert emulator.polls_sent() == []
+
+
+async def test_a_message_can_be_deleted_only_within_48_hours(
+    emulator: BotApiEmulator, client: Bot
+) -> None:
+    group = await _walking_group(emulator)
+    fresh = await client.send_message(group.id, "Tuore")
+    nearly = await client.send_poll(group.id, "Melkein vanha?", ["Kyllä", "Ei"])
+    old = await client.send_message(group.id, "Vanha")
+
+    emulator.age_message(group.id, nearly.message_id, hours=47.9)
+    emulator.age_message(group.id, old.message_id, hours=48)
+
+    assert await client.delete_message(group.id, fresh.message_id)
+    assert await client.delete_message(group.id, nearly.message_id)
+    with pytest.raises(BadRequest, match="Message can't be deleted for everyone"):
+        await client.delete_message(group.id, old.message_id)
+    assert emulator.message(group.id, old.message_id)["text"] == "Vanha"  # still there
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await client.delete_message(group.id, fresh.message_id)
+    assert emulator.polls_sent(group.id) == []
