@@ -1058,9 +1058,7 @@ class BotApiEmulator:
             if parameters.get("allow_sending_without_reply"):
                 return {}
             raise ApiError(400, "Bad Request: message to be replied not found")
-        return {
-            "reply_to_message": {k: v for k, v in replied.items() if k != "reply_to_message"}
-        }
+        return {"reply_to_message": {k: v for k, v in replied.items() if k != "reply_to_message"}}
 
     def _next_message_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))

@@ -268,6 +268,9 @@ class ButtonNamespace(StrEnum):
     LANGUAGE = "lang"
     LIBRARY = "lib"  # saving a broadcast to the tip library
     MEETING = "mt"
+    POST_SHARE = "ps"  # a participant sharing their message with their group
+    POST_REVIEW = "pr"  # a reviewer's decision on a participant's post, saving it
+    POST_WITHDRAW = "pw"  # a participant withdrawing their own post
     PRIVACY = "pv"
     REVIEW = "rv"
     STAFF = "staff"  # /staff and /leave: removing a role or an instructor from a group

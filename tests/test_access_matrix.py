@@ -35,11 +35,22 @@ from bot.errors import DomainError
 from bot.payload import TextContent, content_to_json
 from bot.replies import Reply
 from bot.runtime.wiring import Services
-from bot.services import broadcasts, groups, invitations, meetings, seasons, staff, stats, tips
+from bot.services import (
+    broadcasts,
+    groups,
+    invitations,
+    meetings,
+    posts,
+    seasons,
+    staff,
+    stats,
+    tips,
+)
 from bot.services.access import Actor, group_staff, load_actor, visible_groups
 from bot.services.buttons import ISSUED, namespace
+from bot.services.posts import Shared
 from storage import Database
-from storage.states import AfterRhythm, ButtonNamespace, DraftStep, ScheduleStatus
+from storage.states import AfterRhythm, ButtonNamespace, DraftStep, PostKind, ScheduleStatus
 from testing.harness import services_without_telegram
 
 ADMIN, COORDINATOR, INSTRUCTOR, OTHER_INSTRUCTOR, FOREIGN_COORDINATOR = 1, 2, 3, 4, 5
@@ -71,7 +82,10 @@ SEES: dict[str, set[str]] = {
 }
 ACTIVE = {G, H, V}
 # The first words of a refusal's message key: each is said to the person in their language.
-REFUSALS = {"access", "invite", "org", "group", "tip", "broadcast", "stats", "meetings", "staff"}
+REFUSALS = {
+    *("access", "invite", "org", "group", "tip", "broadcast", "stats", "meetings", "staff"),
+    "post",
+}
 
 
 @dataclass
@@ -86,6 +100,8 @@ class World:
     contribution: int  # the instructor's earlier broadcast, waiting for review
     meeting: int  # a planned meeting of G
     item: int  # a planned message of G
+    post: int  # the participant's post in G, waiting for review
+    approved_post: int  # the participant's post in G, approved
 
     @property
     def group(self) -> int:
@@ -166,6 +182,16 @@ async def world(database: Database, clock: FixedClock) -> World:
     saved = await services.tips.contribute(INSTRUCTOR, earlier.id, "peer_support", "fi")
     for reviewer in (ADMIN, COORDINATOR):  # asked for a rejection's reason: "no reason" works
         await services.tips.ask_reason(reviewer, saved.id)
+    for message_id in (1, 2):  # the participant shares two texts with G; one is approved
+        await services.posts.share(
+            PARTICIPANT,
+            ids[G],
+            False,
+            Shared(PostKind.TEXT, TextContent(text="Kuva retkeltä"), message_id, "Osallistuja"),
+        )
+    async with database.transaction() as tx:
+        waiting = [post.id for post in await tx.posts.of_author(PARTICIPANT)]
+    await services.posts.approve(INSTRUCTOR, min(waiting))
     _, planned = await services.meetings.set_calendar(INSTRUCTOR, ids[G], "ti 14:00", "1.12.")
     await services.meetings.cancel(INSTRUCTOR, ids[G], "22.12.")
     async with database.transaction() as tx:
@@ -192,6 +218,8 @@ async def world(database: Database, clock: FixedClock) -> World:
         saved.id,
         planned[2].id,  # 15.12.
         item.id,
+        max(waiting),
+        min(waiting),
     )
 
 
@@ -645,6 +673,16 @@ MATRIX: dict[str, Entry] = {
     "back to the review": entry(
         lambda w, a: w.services.tips.back_to_review(a, w.contribution), ESPOO, tips.BACK
     ),
+    # a participant's post in G: whoever may manage G decides on it
+    "approve a post": on_g(lambda w, a: w.services.posts.approve(a, w.post), posts.APPROVE),
+    "reject a post": on_g(lambda w, a: w.services.posts.reject(a, w.post), posts.REJECT),
+    # saving one to the library: staff of G's organisation who manage G
+    "save a post to the library": entry(
+        lambda w, a: w.services.posts.save(a, w.approved_post, "peer_support"),
+        {"coordinator", "instructor"},
+        posts.SAVE,
+        posts.SAVE_THEME,
+    ),
     "/approval off": entry(
         lambda w, a: w.services.tips.set_review(a, review=False), OWN_COORDINATORS, "/approval"
     ),
@@ -719,6 +757,7 @@ OWN_COMMANDS = {
     "/consent": "the person's consent to their own group's organisation",
     "/survey": "the person's own survey answers",
     "/mydata": "the person's own data",
+    "/myposts": "the person's own posts",
     "/forgetme": "the person's own erasure",
 }
 OWN_BUTTONS = {
@@ -731,6 +770,8 @@ OWN_NAMESPACES = {  # every button of these is the person's own
     ButtonNamespace.CONSENT: "the person's own consent",
     ButtonNamespace.LANGUAGE: "the person's own language",
     ButtonNamespace.PRIVACY: "the person's own erasure request",
+    ButtonNamespace.POST_SHARE: "shares the person's own message with their own group",
+    ButtonNamespace.POST_WITHDRAW: "withdraws the person's own post",
     ButtonNamespace.SURVEY: "the person's own survey answers",
 }
 OWN = {

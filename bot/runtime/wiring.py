@@ -38,13 +38,13 @@ from bot.services.menus import MenuService, dashboard_address
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
+from bot.services.posts import PostService
 from bot.services.privacy import PrivacyService
 from bot.services.research import ResearchService
 from bot.services.seasons import SeasonService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyService
-from bot.services.posts import PostService
 from bot.services.tips import TipService, tip_variants
 from bot.settings import Settings
 from content import Library

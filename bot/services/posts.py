@@ -316,6 +316,7 @@ class PostService:
             copies = await self._forget(tx, post_id, "reason.post-rejected")
             await self._tell_author(tx, post, Text("post.rejected-notice", {"group": group.title}))
         self._notify()
+        await self._database.truncate_log()  # the old pages leave the SQLite log too
         log.info("post %d rejected by %s", post_id, actor_id)
         reply = Reply.of("post.rejected", number=post_id, group=group.title)
         return Removed(reply, copies, None)
@@ -450,6 +451,7 @@ class PostService:
             if post.contribution_id is not None:
                 await tx.tips.remove_contribution(post.contribution_id)
         self._notify()
+        await self._database.truncate_log()  # the old pages leave the SQLite log too
         log.info("post %d withdrawn by its author", post_id)
         reply = Reply.of("post.withdrawn", number=post_id, group=group.title)
         return Removed(reply, copies, group.chat_id)
