@@ -44,6 +44,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("scheduled", "command.scheduled", _STAFF, _PRIVATE),
     CommandSpec("broadcasts", "command.broadcasts", _STAFF, _PRIVATE),
     CommandSpec("save", "command.save", _STAFF, _PRIVATE),
+    CommandSpec("poll", "command.poll", _STAFF, _PRIVATE),
+    CommandSpec("pollresults", "command.pollresults", _STAFF, _PRIVATE),
     CommandSpec("meetings", "command.meetings", _STAFF, _EVERYWHERE),
     CommandSpec("cancel", "command.cancel", _STAFF, _EVERYWHERE),
     CommandSpec("uncancel", "command.uncancel", _STAFF, _EVERYWHERE),

@@ -121,6 +121,19 @@ class AlbumContent(_Strict):
         return items
 
 
+class PollContent(_Strict):
+    """A native anonymous poll (an outbox row of purpose ``poll``; not one of the broadcastable
+    contents: it is sent only to groups, by ``bot/services/polls.py``)."""
+
+    kind: Literal["poll"] = "poll"
+    question: str
+    options: list[str]
+
+
+def poll_from_json(raw: str) -> PollContent:
+    return PollContent.model_validate_json(raw)
+
+
 Content = Annotated[TextContent | MediaContent | AlbumContent, Field(discriminator="kind")]
 
 

@@ -47,6 +47,7 @@ from storage.organisations import (
 )
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.polls import PollRepository
 from storage.posts import PostRepository
 from storage.privacy import AuditRepository, ErasureRequestRepository, PrivacyRepository
 from storage.research import ResearchRepository
@@ -150,6 +151,10 @@ class Transaction:
     @cached_property
     def tips(self) -> TipRepository:
         return TipRepository(self.connection)
+
+    @cached_property
+    def polls(self) -> PollRepository:
+        return PollRepository(self.connection)
 
     @cached_property
     def posts(self) -> PostRepository:

@@ -55,6 +55,7 @@ _THEIR_DOING = (
     ("buddy_pairs", "made_by", "0"),
     ("groups", "registered_by", "0"),
     ("calendars", "set_by", "0"),
+    ("posts", "decided_by", "NULL"),
 )
 # stored message contents that may carry Telegram's text mentions (a user object with the
 # id, name and username): (table, key column)
@@ -218,6 +219,8 @@ class PrivacyRepository:
             "content FROM contributions WHERE author_id = :id ORDER BY id",
             "tips_reviewed": "SELECT id, status, reviewed_at FROM contributions "
             "WHERE reviewed_by = :id ORDER BY id",
+            "polls_made": "SELECT id, question, options, closes_at, status, created_at, "
+            "sent_at, closed_at FROM polls WHERE created_by = :id ORDER BY id",
             "invitations_made": "SELECT i.id, o.name AS organisation, i.role, i.group_id, "
             "i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at FROM invitations i "
             "JOIN organisations o ON o.id = i.organisation_id WHERE i.created_by = :id "
@@ -435,6 +438,9 @@ class PrivacyRepository:
         )
         for tip in tips:
             await execute(c, "DELETE FROM contributions WHERE id = :tip", {"tip": tip})
+        # the polls they composed: their drafts go, the others no longer name them
+        await execute(c, "DELETE FROM polls WHERE created_by = :id AND status = 'draft'", who)
+        await execute(c, "UPDATE polls SET created_by = NULL WHERE created_by = :id", who)
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)

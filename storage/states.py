@@ -111,6 +111,7 @@ class Purpose(StrEnum):
     SURVEY = "survey"  # a survey invitation or reminder in private
     SEASON = "season"  # a season's farewell, after-programme check-in or new-season call
     POST = "post"  # a participant's approved post in its group (has post_id)
+    POLL = "poll"  # a staff member's poll in a group (its content is a ``PollContent``)
 
 
 class DraftStep(StrEnum):
@@ -146,6 +147,27 @@ class PostKind(StrEnum):
     VIDEO = "video"
     VOICE = "voice"
     TEXT = "text"
+
+
+class PollStatus(StrEnum):
+    """``polls.status``: composed but not sent, in the groups, closed with its results
+    told, or dropped before it went."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class PollGroupStatus(StrEnum):
+    """``poll_groups.status``: on its way, in the group, being closed, closed with its
+    counts, or never sent (the group removed the bot, say) or not closable."""
+
+    SENDING = "sending"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FAILED = "failed"
 
 
 class TipUse(StrEnum):
@@ -268,6 +290,7 @@ class ButtonNamespace(StrEnum):
     LANGUAGE = "lang"
     LIBRARY = "lib"  # saving a broadcast to the tip library
     MEETING = "mt"
+    POLL = "pl"  # composing a poll: its groups, send, cancel
     POST_SHARE = "ps"  # a participant sharing their message with their group
     POST_REVIEW = "pr"  # a reviewer's decision on a participant's post, saving it
     POST_WITHDRAW = "pw"  # a participant withdrawing their own post

@@ -673,6 +673,13 @@ MATRIX: dict[str, Entry] = {
     "back to the review": entry(
         lambda w, a: w.services.tips.back_to_review(a, w.contribution), ESPOO, tips.BACK
     ),
+    # a poll goes to groups the actor may send to: staff without an active one are told so
+    "/poll": entry(
+        lambda w, a: w.services.polls.compose(a, "/poll pe 18:00\nMikä päivä?\nMa\nTi"),
+        by_rule(SEES_ACTIVE),
+        "/poll",
+        follows=SEES_ACTIVE,
+    ),
     # a participant's post in G: whoever may manage G decides on it
     "approve a post": on_g(lambda w, a: w.services.posts.approve(a, w.post), posts.APPROVE),
     "reject a post": on_g(lambda w, a: w.services.posts.reject(a, w.post), posts.REJECT),
@@ -758,6 +765,7 @@ OWN_COMMANDS = {
     "/survey": "the person's own survey answers",
     "/mydata": "the person's own data",
     "/myposts": "the person's own posts",
+    "/pollresults": "the results of a poll the person composed",
     "/forgetme": "the person's own erasure",
 }
 OWN_BUTTONS = {
@@ -770,6 +778,7 @@ OWN_NAMESPACES = {  # every button of these is the person's own
     ButtonNamespace.CONSENT: "the person's own consent",
     ButtonNamespace.LANGUAGE: "the person's own language",
     ButtonNamespace.PRIVACY: "the person's own erasure request",
+    ButtonNamespace.POLL: "the person's own poll draft (its groups checked as they are sent)",
     ButtonNamespace.POST_SHARE: "shares the person's own message with their own group",
     ButtonNamespace.POST_WITHDRAW: "withdraws the person's own post",
     ButtonNamespace.SURVEY: "the person's own survey answers",

@@ -84,7 +84,8 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     services.members.attach(application.bot)  # membership look-ups, on every instance
-    services.menu_publisher.start(application.bot)  # staff's own menus, on every instance
+    services.menu_publisher.start(application.bot)
+    services.poll_closer.start(application.bot)  # staff's own menus, on every instance
     await services.events.start()
     services.leadership = Leadership(
         LeaderLock(services.database),
@@ -123,6 +124,7 @@ async def _stop_sending(application: Application[Any, Any, Any, Any, Any, Any]) 
     if services.leadership is not None:
         await services.leadership.stop()
     await services.menu_publisher.stop()
+    services.poll_closer.stop()
     await services.events.stop()  # everything queued is written
 
 

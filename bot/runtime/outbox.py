@@ -66,16 +66,18 @@ from bot.payload import (
     AlbumContent,
     MediaContent,
     OutboxButton,
+    PollContent,
     TextContent,
     content_from_json,
     describe,
+    poll_from_json,
 )
 from bot.runtime import outcomes
 from bot.runtime.outcomes import ChatGone, Delivered, DeliveryListeners, Due, Failed, Settled
 from bot.runtime.pacing import Pacer, seconds
 from storage import Database, Transaction
 from storage.outbox import OutboxRow
-from storage.states import OutboxStatus
+from storage.states import OutboxStatus, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +308,7 @@ class OutboxSender:
     async def _attempt(self, row: OutboxRow) -> Sequence[Message] | None:
         """Send the row; the messages if Telegram took it, None if its fate is recorded."""
         assert self._bot is not None
-        content = content_from_json(row.content)
+        content = _content(row)
         try:
             messages = await deliver(self._bot, row.chat_id, content, self._uploads)
         except RetryAfter as error:
@@ -336,7 +338,12 @@ class OutboxSender:
             log.info("outbox row %d: %s; will retry", row.id, error)
             await self._retry(row, "reason.network")
             return None
-        log.info("outbox row %d sent to chat %d (%s)", row.id, row.chat_id, describe(content))
+        shown = (
+            f"poll of {len(content.options)}"
+            if isinstance(content, PollContent)
+            else describe(content)
+        )
+        log.info("outbox row %d sent to chat %d (%s)", row.id, row.chat_id, shown)
         return messages
 
     async def _delivered(self, row: OutboxRow, messages: Sequence[Message]) -> None:
@@ -409,7 +416,7 @@ async def _tell(
 async def deliver(
     bot: Bot,
     chat_id: int,
-    content: TextContent | MediaContent | AlbumContent,
+    content: TextContent | MediaContent | AlbumContent | PollContent,
     uploads: dict[str, str],
     *,
     outbox: bool = True,
@@ -417,6 +424,11 @@ async def deliver(
     """Send one stored content to one chat; returns what Telegram made of it. ``outbox``
     says the sender already holds the pacing slot (a preview is paced like a reply)."""
     limits: dict[str, Any] = {"rate_limit_args": OUTBOX} if outbox else {}
+    if isinstance(content, PollContent):  # anonymous, one answer, closed by stopPoll
+        poll = await bot.send_poll(
+            chat_id, content.question, content.options, is_anonymous=True, **limits
+        )
+        return [poll]
     if isinstance(content, TextContent):
         message = await bot.send_message(
             chat_id,
@@ -506,8 +518,14 @@ def _entities(raw: list[dict[str, Any]]) -> list[MessageEntity] | None:
     return [entity for entity in (MessageEntity.de_json(item, None) for item in raw) if entity]
 
 
+def _content(row: OutboxRow) -> TextContent | MediaContent | AlbumContent | PollContent:
+    if row.purpose == Purpose.POLL:
+        return poll_from_json(row.content)
+    return content_from_json(row.content)
+
+
 def _message_count(row: OutboxRow) -> int:
-    content = content_from_json(row.content)
+    content = _content(row)
     return len(content.items) if isinstance(content, AlbumContent) else 1
 
 

@@ -22,6 +22,7 @@ from bot.runtime.menus import MenuPublisher
 from bot.runtime.outbox import OutboxSender
 from bot.runtime.outcomes import DeliveryListeners
 from bot.runtime.pacing import Pacer, SharedPacer
+from bot.runtime.polls import PollCloser
 from bot.runtime.scheduler import ScheduleRunner
 from bot.services.broadcasts import BroadcastDeliveries, BroadcastService
 from bot.services.checkins import CheckInService
@@ -38,6 +39,7 @@ from bot.services.menus import MenuService, dashboard_address
 from bot.services.notices import StaffNotices
 from bot.services.organisations import OrganisationService
 from bot.services.people import PeopleService
+from bot.services.polls import PollService
 from bot.services.posts import PostService
 from bot.services.privacy import PrivacyService
 from bot.services.research import ResearchService
@@ -79,6 +81,8 @@ class Services:
     pseudonyms: Pseudonyms
     tips: TipService
     posts: PostService
+    polls: PollService
+    poll_closer: PollCloser  # stops polls in Telegram (started with the bot)
     notices: StaffNotices
     meetings: MeetingService
     seasons: SeasonService
@@ -186,6 +190,16 @@ def build_services(
     posts = PostService(
         database, clock, admins, translator, notices=notices, notify=rows_written.set
     )
+    polls = PollService(
+        database,
+        clock,
+        admins,
+        notices=notices,
+        default_timezone=settings.timezone,
+        small_numbers=settings.small_numbers,
+        notify=rows_written.set,
+    )
+    poll_closer = PollCloser(polls)
     stats = StatsService(
         database,
         clock,
@@ -267,6 +281,7 @@ def build_services(
             notices.remind_reviewers,
             tips.close_old_questions,
             menu_publisher.refresh_all,
+            poll_closer.close_due,
         ],
     )
     deliveries = BroadcastDeliveries(database, translator, events)
@@ -277,7 +292,8 @@ def build_services(
         pacer,
         DeliveryListeners(
             due=(deliveries.due,),
-            delivered=(tips.delivered, deliveries.delivered),
+            delivered=(tips.delivered, polls.delivered, deliveries.delivered),
+            failed=(polls.failed,),
             chat_gone=(groups.chat_gone, people.chat_gone),
             migrated=(groups.chat_migrated,),
             settled=(deliveries.settled,),
@@ -305,6 +321,8 @@ def build_services(
         pseudonyms=pseudonyms,
         tips=tips,
         posts=posts,
+        polls=polls,
+        poll_closer=poll_closer,
         notices=notices,
         meetings=meetings,
         seasons=seasons,

@@ -1,0 +1,158 @@
+"""Polls for co-design (issue 22): an instructor composes a question with options in one
+message, picks two groups, and each gets a native anonymous poll through the outbox; at
+the end time the bot closes both (stopPoll) and tells the instructor the results per group
+and together, with every count about fewer than five people hidden and nothing that would
+let one be worked out. What cannot be a poll is answered and nothing is kept; a forged or
+replayed press changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import FixedClock
+from emulator import ApiCall, Chat
+from storage.states import PollStatus
+from testing.harness import RunningBot
+from tests.test_e2e_checkins import fire_at, helsinki, participants, walking_group
+
+QUESTION = "Mikä päivä sopii seuraavalle työpajalle?"
+
+
+async def second_group(bot: RunningBot, instructor: dict[str, Any]) -> Chat:
+    """The instructor adds the bot to a second group, the reading circle."""
+    emulator = bot.emulator
+    chat = emulator.group(-200, "Lukupiiri")
+    mark = emulator.mark()
+    await emulator.bot_added(instructor, chat, admin=True)
+    await emulator.wait_for("sendMessage", chat_id=chat.id, after=mark)
+    return chat
+
+
+async def pressed(bot: RunningBot, person: dict[str, Any], call: ApiCall, label: str) -> ApiCall:
+    """``label`` under ``call`` tapped; the message as the press left it (edited)."""
+    mark = bot.emulator.mark()
+    await bot.press(person, call.result, dict(call.buttons())[label])
+    return await bot.emulator.wait_for("editMessageText", chat_id=person["id"], after=mark)
+
+
+async def test_what_cannot_be_a_poll_is_answered_and_nothing_is_kept(bot: RunningBot) -> None:
+    ilkka, _, (aino, _, _) = await walking_group(bot)
+
+    one = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\nMaanantai")
+    assert one.text == ("Kyselyssä on 1 vaihtoehtoa; niitä voi olla 2–10, kukin omalla rivillään.")
+    eleven = "\n".join(f"Vaihtoehto {n}" for n in range(1, 12))
+    too_many = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\n{eleven}")
+    assert too_many.text == (
+        "Kyselyssä on 11 vaihtoehtoa; niitä voi olla 2–10, kukin omalla rivillään."
+    )
+    past = await bot.say(ilkka, f"/poll 1.1.2026 12:00\n{QUESTION}\nMaanantai\nTiistai")
+    assert past.text == "Tämä ajankohta on jo mennyt. Valitse tuleva aika."
+    long = await bot.say(ilkka, f"/poll pe 18:00\n{'?' * 301}\nMaanantai\nTiistai")
+    assert long.text == "Kysymys on liian pitkä (301 merkkiä, enintään 300)."
+    twice = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\nMaanantai\nmaanantai")
+    assert twice.text == "Sama vaihtoehto on kahdesti. Jokaisen vaihtoehdon pitää olla eri."
+    usage = await bot.say(ilkka, "/poll")
+    assert (usage.text or "").startswith("Kirjoita kysely yhteen viestiin")
+    # a participant may not make one
+    refused = await bot.say(aino, f"/poll pe 18:00\n{QUESTION}\nMaanantai\nTiistai")
+    assert "Kysely #" not in (refused.text or "")
+    async with bot.services.database.locked() as connection:
+        assert await connection.fetch_all("SELECT id FROM polls", {}) == []
+
+
+async def test_a_poll_to_two_groups_closes_with_small_counts_hidden(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, walkers, (aino, britt, carl) = await walking_group(bot)
+    readers = await second_group(bot, ilkka)
+    more = [emulator.user(5100 + n, f"Kävelijä {n}", language_code="fi") for n in range(4)]
+    await participants(bot, walkers, more, consenting=0)
+    dora, eero = (emulator.user(5201, "Dora"), emulator.user(5202, "Eero"))
+    await participants(bot, readers, [dora, eero], consenting=0)
+
+    draft = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\nMaanantai\nTiistai")
+    assert (draft.text or "").startswith("Kysely #")
+    assert [label for label, _ in draft.buttons()] == [
+        "▫️ Kävelyryhmä",
+        "▫️ Lukupiiri",
+        "Kaikki",
+        "📤 Lähetä",
+        "Peru",
+    ]
+    number = int((draft.text or "").split("#")[1].split(":")[0])
+
+    # someone else's press on the draft: refused, nothing is sent
+    forged = await bot.press(aino, draft.result, f"pl:s:{number}")
+    assert forged.params["text"] == "En löydä tätä kyselyä."
+    chosen = await pressed(bot, ilkka, draft, "Kaikki")
+    assert [label for label, _ in chosen.buttons()][:2] == ["✅ Kävelyryhmä", "✅ Lukupiiri"]
+    mark = emulator.mark()
+    await bot.press(ilkka, chosen.result, f"pl:s:{number}")
+    sent = await emulator.wait_for("sendMessage", chat_id=ilkka["id"], after=mark)
+    assert (sent.text or "").startswith(
+        f"Kysely #{number} lähti ryhmiin: Kävelyryhmä, Lukupiiri. Se sulkeutuu"
+    )
+    await bot.services.outbox.drained()
+    in_walkers = await emulator.wait_for("sendPoll", chat_id=walkers.id, after=mark)
+    in_readers = await emulator.wait_for("sendPoll", chat_id=readers.id, after=mark)
+    for call in (in_walkers, in_readers):
+        poll = call.result["poll"]
+        assert poll["question"] == QUESTION
+        assert [option["text"] for option in poll["options"]] == ["Maanantai", "Tiistai"]
+        assert poll["is_anonymous"] is True
+    # the send replayed: the groups do not get it twice
+    again = await bot.press(ilkka, chosen.result, f"pl:s:{number}")
+    assert again.params.get("text")
+    await bot.services.outbox.drained()
+    assert len(emulator.sent("sendPoll")) == 2
+
+    # six walkers vote Monday, one Tuesday; both readers Tuesday
+    for person in (aino, britt, carl, *more[:3]):
+        await emulator.vote(person, in_walkers.result, [0])
+    await emulator.vote(more[3], in_walkers.result, [1])
+    for person in (dora, eero):
+        await emulator.vote(person, in_readers.result, [1])
+
+    # the end time: both polls are stopped and Ilkka gets the results
+    mark = await fire_at(bot, clock, helsinki("2026-12-04", "18:01"))
+    stopped = [call for call in emulator.calls[mark:] if call.method == "stopPoll" and call.ok]
+    assert {call.chat_id for call in stopped} == {walkers.id, readers.id}
+    await bot.services.outbox.drained()
+    results = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda call: (call.text or "").startswith("📊"),
+    )
+    assert results.text == RESULTS.format(number=number)
+    async with bot.services.database.transaction() as tx:
+        closed = await tx.polls.get(number)
+        entries = await tx.polls.groups_of(number)
+    assert closed is not None and closed.status == PollStatus.CLOSED
+    assert [(e.voters, e.option_counts) for e in entries] == [(7, [6, 1]), (2, [0, 2])]
+
+    # the results again, for Ilkka only
+    again_results = await bot.say(ilkka, f"/pollresults {number}")
+    assert again_results.text == RESULTS.format(number=number)
+    refused = await bot.say(aino, f"/pollresults {number}")
+    assert refused.text != again_results.text
+
+
+# 6 and 1 in the walking group, 0 and 2 among the readers: every count under five is
+# hidden (<5), and so are the walkers' total and Monday's figures (x), which would give the
+# hidden ones away (7 - 6 = 1, 9 - 6 = 3); only the total of all nine shows
+RESULTS = (
+    "📊 Kyselyn #{number} tulokset: Mikä päivä sopii seuraavalle työpajalle?\n"
+    "Kävelyryhmä (vastanneita x):\n"
+    "  Maanantai: x\n"
+    "  Tiistai: <5\n"
+    "Lukupiiri (vastanneita <5):\n"
+    "  Maanantai: <5\n"
+    "  Tiistai: <5\n"
+    "Yhteensä (vastanneita 9):\n"
+    "  Maanantai: x\n"
+    "  Tiistai: <5\n"
+    "Alle 5 hengen luvut näkyvät muodossa <5; x on luku, joka on piilotettu, jottei "
+    "piilotettua lukua voi laskea muista."
+)
