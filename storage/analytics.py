@@ -176,6 +176,24 @@ class AnalyticsRepository:
         # by hand: tens of thousands of rows, read again whenever the activity changed
         return [ActiveWeeks(int(row[0]), str(row[1]), int(row[2])) for row in rows]
 
+    async def active_people(
+        self, group_ids: Collection[int], exclude: Collection[str]
+    ) -> list[tuple[int, int, str]]:
+        """(group, programme week, pseudonym) for everyone active in the groups' current
+        seasons, staff (``exclude``) left out: who wrote, replied, reacted or tapped."""
+        if not group_ids:
+            return []
+        staff = list(exclude) or [NOBODY]
+        sql = f"""
+            SELECT w.group_id, w.week, w.pseudonym
+            FROM weekly_activity w JOIN seasons s ON s.group_id = w.group_id AND {_CURRENT}
+            WHERE w.group_id IN ({marks(group_ids)}) AND w.pseudonym <> '' AND {_DOING} > 0
+              AND w.pseudonym NOT IN ({marks(staff)}) AND w.week >= s.first_week
+            ORDER BY w.group_id, w.week
+        """
+        rows = await self._connection.fetch_all(sql, [*group_ids, *staff])
+        return [(int(row[0]), int(row[1]), str(row[2])) for row in rows]
+
     async def figure_inputs(self) -> FigureInputs | None:
         """Numbers that grow with every change to what the weekly figures and the survey
         outcome summary are worked out from (``0023_figure_inputs.sql``'s triggers; on

@@ -209,6 +209,23 @@ class PollRepository:
             },
         )
 
+    async def closed_in(self, group_ids: list[int]) -> list[tuple[Poll, list[PollGroup]]]:
+        """Closed polls that went to any of these groups, each with every group it went to
+        (the disclosure pattern is worked out over all of them), oldest first."""
+        if not group_ids:
+            return []
+        groups = ", ".join(str(int(group)) for group in group_ids)
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT {_POLL} FROM polls WHERE status = 'closed' AND id IN
+                (SELECT poll_id FROM poll_groups WHERE group_id IN ({groups}))
+            ORDER BY id
+            """,
+            {},
+        )
+        return [(poll, await self.groups_of(poll.id)) for poll in to_models(Poll, rows)]
+
     async def forget_creator(self, person_id: int) -> int:
         """An erasure: the polls they made no longer name them; their drafts go."""
         await execute(

@@ -49,6 +49,20 @@ class PostCounts:
 # an outbox row's content once the post it carried went (a valid text, never sent)
 EMPTIED = '{"kind": "text", "text": "-"}'
 
+@dataclass(frozen=True)
+class PostMonth:
+    """A group's posts shared in one month (UTC): by how many people (an erased author
+    counts as one, all erased authors together as one: never more people than there were),
+    and how many posts were shared, approved (even if withdrawn later) and withdrawn."""
+
+    group_id: int
+    month: str  # YYYY-MM
+    sharers: int
+    shared: int
+    approved: int
+    withdrawn: int
+
+
 _COLUMNS = (
     "id, group_id, author_id, source_message_id, kind, content, named, author_name, status, "
     "created_at, decided_by, decided_at, withdrawn_at, contribution_id"
@@ -178,6 +192,30 @@ class PostRepository:
             "UPDATE posts SET author_id = NULL, author_name = NULL WHERE author_id = :author",
             {"author": author_id},
         )
+
+    async def monthly(self, group_ids: list[int]) -> list[PostMonth]:
+        if not group_ids:
+            return []
+        groups = ", ".join(str(int(group)) for group in group_ids)
+        rows = await fetch_all(
+            self._connection,
+            f"""
+            SELECT group_id, substr(created_at, 1, 7) AS month,
+                   COUNT(DISTINCT author_id)
+                   + MAX(CASE WHEN author_id IS NULL THEN 1 ELSE 0 END),
+                   COUNT(*),
+                   COALESCE(SUM(CASE WHEN decided_at IS NOT NULL
+                                      AND status IN ('approved', 'withdrawn')
+                                THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END), 0)
+            FROM posts WHERE group_id IN ({groups})
+            GROUP BY group_id, substr(created_at, 1, 7) ORDER BY group_id, month
+            """,
+            {},
+        )
+        return [
+            PostMonth(int(row[0]), str(row[1]), *(int(value) for value in row[2:])) for row in rows
+        ]
 
     async def counts(
         self, group_ids: list[int], since: dt.datetime | None = None

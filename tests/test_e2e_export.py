@@ -98,7 +98,15 @@ async def test_a_coordinator_exports_aggregates_only(
     document = await emulator.wait_for("sendDocument", chat_id=kaisa["id"], after=mark)
     assert (document.text or "").startswith("Luvut: 2 ryhmäviikkoa, 1 tiedote, 1 ryhmä")
     workbook = openpyxl.load_workbook(io.BytesIO(document.files["document"]), read_only=True)
-    assert workbook.sheetnames == ["weekly", "outcomes", "broadcasts", "dictionary"]
+    assert workbook.sheetnames == [
+        "weekly",
+        "outcomes",
+        "broadcasts",
+        "posts",
+        "polls",
+        "loop",
+        "dictionary",
+    ]
     tables = {name: sheet(workbook, name) for name in workbook.sheetnames}
     weekly, outcomes, broadcasts = tables["weekly"], tables["outcomes"], tables["broadcasts"]
 
@@ -185,7 +193,10 @@ async def test_a_coordinator_exports_aggregates_only(
     assert sorted(archive.namelist()) == [
         "broadcasts.csv",
         "dictionary.csv",
+        "loop.csv",
         "outcomes.csv",
+        "polls.csv",
+        "posts.csv",
         "weekly.csv",
     ]
     assert [r["messages"] for r in csv_table(archive, "weekly")] == [

@@ -12,6 +12,12 @@ aggregates only, as an XLSX workbook or a ZIP of CSV files with the same tables.
   and ``kannustin export`` say so too);
 - **broadcasts**: each broadcast (and tip sent as one) to the exported groups: its day,
   groups addressed and delivered to, reactions and replies;
+- **posts**: per group and month, participants' own posts: how many people shared, and
+  the posts shared, approved and withdrawn (shown only where the sharers are);
+- **polls**: per closed poll, each exported group's voters and all its groups together
+  (``PollFigures``: the pattern its composer read);
+- **loop**: per co-development group and month, how many took part, in the workshops and
+  in the "what happened with your ideas" loop after them;
 - **dictionary**: every column with its meaning.
 
 No row is about one person: no pseudonym, no event, no survey answer, no time finer than
@@ -44,7 +50,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import IO
 
@@ -61,6 +67,7 @@ from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, suppress
+from bot.services.polls import PollFigures
 from bot.services.stats import (
     Dashboard,
     DashboardBroadcast,
@@ -74,7 +81,10 @@ from content.surveys import Survey
 from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach, FigureInputs
 from storage.groups import Group
-from storage.states import AuditAction, Round
+from storage.polls import Poll, PollGroup
+from storage.posts import PostMonth
+from storage.seasons import Season
+from storage.states import AuditAction, GroupKind, Round
 from storage.surveys import AnswerRow
 
 log = logging.getLogger(__name__)
@@ -142,6 +152,34 @@ DICTIONARY: dict[str, list[tuple[str, str]]] = {
         ("delivered", "of them, groups it was delivered to"),
         ("reactions", "reactions to it in those groups"),
         ("replies", "replies to it in those groups"),
+    ],
+    "posts": [
+        ("group_id", "the group's number"),
+        ("group", "the group's name"),
+        ("kind", "peer or codev (the group's kind)"),
+        ("month", "the month the posts were shared in (YYYY-MM, UTC)"),
+        ("sharers", "participants who shared a post with the group that month"),
+        ("shared", "posts shared for review (shown only where sharers is)"),
+        ("approved", "of them, posts an instructor let into the group (withdrawn later too)"),
+        ("withdrawn", "of them, posts their authors withdrew (or erased)"),
+    ],
+    "polls": [
+        ("poll", "the poll's number (as in /pollresults)"),
+        ("day", "the day it was sent (UTC date)"),
+        ("group_id", "the group's number; empty for the row of all its groups together"),
+        ("group", "the group's name, or 'all groups'"),
+        ("voters", "participants who answered (the poll is anonymous: only counts exist)"),
+    ],
+    "loop": [
+        ("group_id", "a co-development group's number"),
+        ("group", "the group's name"),
+        ("month", "the month (YYYY-MM) its programme weeks started in"),
+        (
+            "phase",
+            "workshops (up to the month its season ended) or after (the 'what happened"
+            " with your ideas' loop)",
+        ),
+        ("active", "participants who wrote, replied, reacted or tapped a button that month"),
     ],
     "dictionary": [
         ("table", "the table a column belongs to"),
@@ -214,6 +252,11 @@ class _Read:
     answers: list[AnswerRow]
     active_weeks: list[ActiveWeeks]
     reached: list[BroadcastReach]
+    posts: list[PostMonth] = field(default_factory=list)
+    polls: list[tuple[Poll, list[PollGroup]]] = field(default_factory=list)
+    # co-development groups: (group, programme week, pseudonym) of everyone active
+    loop: list[tuple[int, int, str]] = field(default_factory=list)
+    seasons: dict[int, Season] = field(default_factory=dict)  # current, by group
 
 
 @dataclass(frozen=True)
@@ -541,7 +584,22 @@ class ExportService:
         )
         weekly = await self._stats.disclosed(figures)
         alone = await self._stats.disclosed_alone(earlier)
-        return _Read(weekly, alone, everyone, organisations, answers, active_weeks, reached)
+        exported_ids = [g.id for g in exported]
+        codev = [g.id for g in exported if g.kind == GroupKind.CODEV]
+        staff = await self._stats.staff_pseudonyms(tx, codev) if codev else []
+        return _Read(
+            weekly,
+            alone,
+            everyone,
+            organisations,
+            answers,
+            active_weeks,
+            reached,
+            posts=await tx.posts.monthly(exported_ids),
+            polls=await tx.polls.closed_in(exported_ids),
+            loop=await tx.analytics.active_people(codev, staff),
+            seasons={s.group_id: s for s in await tx.seasons.of_groups(codev)},
+        )
 
     async def dashboard(
         self, actor_id: int, group_id: int | None, season: int | None, language: str
@@ -681,6 +739,9 @@ class ExportService:
             broadcasts = _broadcasts(
                 writer, read.reached, exported, small, since=since, until=until
             )
+            _posts(writer, read.posts, exported, small, since=since, until=until)
+            _polls(writer, read.polls, exported, small, since=since, until=until)
+            _loop(writer, read.loop, read.seasons, exported, small, since=since, until=until)
             about_chart = drawn.described(small)
             writer.dictionary({**DICTIONARY, about_chart[0]: [about_chart[1:]]})
         finally:
@@ -1025,6 +1086,123 @@ def _broadcasts(
         )
         written += 1
     return written
+
+
+def _small(value: int, small: int) -> Cell:
+    """A count of people on its own (no sum shows it): itself, or ``<5``. (0 is about
+    nobody: hidden too.)"""
+    return value if value >= small else f"<{small}"
+
+
+def _month_within(month: str, since: dt.date | None, until: dt.date | None) -> bool:
+    """Whether any day of ``month`` (YYYY-MM) is in the exported range."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    return (since is None or last >= since) and (until is None or first <= until)
+
+
+def _posts(
+    writer: TableWriter,
+    months: list[PostMonth],
+    exported: list[Group],
+    small: int,
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> None:
+    """Per group and month: how many shared, and the posts; the post counts follow their
+    sharers (shown only where at least ``small`` people shared)."""
+    writer.start("posts", _columns("posts"))
+    groups = {g.id: g for g in exported}
+    for month in months:
+        if not _month_within(month.month, since, until):
+            continue
+        group = groups[month.group_id]
+        counts: list[Cell] = [month.shared, month.approved, month.withdrawn]
+        if month.sharers < small:
+            counts = [f"<{small}"] * len(counts)
+        writer.rows(
+            [
+                (
+                    group.id,
+                    group.title,
+                    group.kind,
+                    month.month,
+                    _small(month.sharers, small),
+                    *counts,
+                )
+            ]
+        )
+
+
+def _polls(
+    writer: TableWriter,
+    polls: list[tuple[Poll, list[PollGroup]]],
+    exported: list[Group],
+    small: int,
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> None:
+    """Per closed poll: each exported group's voters and all its groups' together, with the
+    very pattern its composer's results were shown through (``PollFigures``)."""
+    writer.start("polls", _columns("polls"))
+    groups = {g.id: g for g in exported}
+    for poll, entries in polls:
+        day = (poll.sent_at or poll.created_at).date()
+        if not _within(day, since, until):
+            continue
+        figures = PollFigures.of(entries, len(poll.option_texts), small)
+        for entry in entries:
+            group = groups.get(entry.group_id)
+            if group is None or entry.group_id not in figures.by_group:
+                continue
+            cell = figures.by_group[entry.group_id]
+            value = figures.value(cell)
+            writer.rows(
+                [
+                    (
+                        poll.id,
+                        day.isoformat(),
+                        group.id,
+                        group.title,
+                        figures.text(cell) if value is None else value,
+                    )
+                ]
+            )
+        if len(figures.by_group) > 1 and all(g in groups for g in figures.by_group):
+            value = figures.value(figures.everyone)
+            shown = figures.text(figures.everyone) if value is None else value
+            writer.rows([(poll.id, day.isoformat(), "", ALL_GROUPS, shown)])
+
+
+def _loop(
+    writer: TableWriter,
+    active: list[tuple[int, int, str]],
+    seasons: Mapping[int, Season],
+    exported: list[Group],
+    small: int,
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> None:
+    """Co-development groups, month by month: how many took part (wrote, replied, reacted,
+    tapped), in the workshops and in the loop after them."""
+    writer.start("loop", _columns("loop"))
+    groups = {g.id: g for g in exported}
+    people: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for group_id, week, pseudonym in active:
+        group = groups[group_id]
+        day = start_day(group) + dt.timedelta(days=7 * (week - 1))
+        people[(group_id, f"{day:%Y-%m}")].add(pseudonym)
+    for (group_id, month), who in sorted(people.items()):
+        if not _month_within(month, since, until):
+            continue
+        group = groups[group_id]
+        season = seasons.get(group_id)
+        ended = None if season is None or season.ended_at is None else f"{season.ended_at:%Y-%m}"
+        phase = "after" if ended is not None and month > ended else "workshops"
+        writer.rows([(group.id, group.title, month, phase, _small(len(who), small))])
 
 
 def _split_cell(figure: Split, within: Collection[Hashable]) -> Cell:

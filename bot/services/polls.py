@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -37,7 +37,7 @@ from bot.payload import PollContent
 from bot.replies import Button, Reply
 from bot.runtime.outcomes import Delivered, Failed
 from bot.services.access import load_actor, require_staff, visible_groups
-from bot.services.disclosure import Cell, note, suppress
+from bot.services.disclosure import Cell, Pattern, note, suppress
 from bot.services.notices import StaffNotices
 from bot.when import parse_when
 from storage import Database, Transaction
@@ -289,23 +289,9 @@ class PollService:
         """Per group and together, each option's count and the voters, through the
         disclosure rule; a group whose poll was never delivered or closed is said so."""
         options = poll.option_texts
-        counted = [e for e in entries if e.option_counts is not None]
-        counts: dict[Hashable, int] = {
-            (entry.group_id, number): count
-            for entry in counted
-            for number, count in enumerate(entry.option_counts or [])
-        }
-        groups = [entry.group_id for entry in counted]
-        by_group = {g: frozenset((g, n) for n in range(len(options))) for g in groups}
-        by_option = {n: frozenset((g, n) for g in groups) for n in range(len(options))}
-        everyone: Cell = frozenset(counts)
-        cells = [*by_group.values(), *by_option.values(), everyone]
-        cells += [frozenset([atom]) for atom in counts]
-        pattern = suppress(counts, cells, self._small)
-
-        def figure(cell: Cell) -> str:
-            return pattern.text(cell, sum(counts[atom] for atom in cell)) if cell else "0"
-
+        figures = PollFigures.of(entries, len(options), self._small)
+        by_group, by_option = figures.by_group, figures.by_option
+        figure = figures.text
         lines: list[Words] = [
             Text("poll.results-header", {"number": poll.id, "question": poll.question})
         ]
@@ -324,8 +310,8 @@ class PollService:
             for number, option in enumerate(options):
                 cell = frozenset([(entry.group_id, number)])
                 lines.append(f"  {option}: {figure(cell)}")
-        if len(counted) > 1:
-            lines.append(Text("poll.results-together", {"voters": figure(everyone)}))
+        if len(by_group) > 1:
+            lines.append(Text("poll.results-together", {"voters": figure(figures.everyone)}))
             for number, option in enumerate(options):
                 lines.append(f"  {option}: {figure(by_option[number])}")
         lines.append(note(self._small))
@@ -346,6 +332,48 @@ class PollService:
         if poll.status != PollStatus.DRAFT:
             raise DomainError("poll.already-sent")
         return poll
+
+
+@dataclass(frozen=True)
+class PollFigures:
+    """A closed poll's counts as staff may read them, wherever they are shown (the
+    composer's results, the export): each option in each group, each group's voters, each
+    option together and everyone together, with one disclosure pattern over all of them.
+    The atoms are (group, option) pairs; an anonymous one-answer poll's voters are the sum
+    of its options' counts."""
+
+    counts: Mapping[Hashable, int]
+    by_group: Mapping[int, Cell]
+    by_option: Mapping[int, Cell]
+    everyone: Cell
+    pattern: Pattern
+
+    @classmethod
+    def of(cls, entries: Sequence[PollGroup], options: int, small: int) -> PollFigures:
+        counted = [entry for entry in entries if entry.option_counts is not None]
+        counts: dict[Hashable, int] = {
+            (entry.group_id, number): count
+            for entry in counted
+            for number, count in enumerate(entry.option_counts or [])
+        }
+        groups = [entry.group_id for entry in counted]
+        by_group = {g: frozenset((g, n) for n in range(options)) for g in groups}
+        by_option = {n: frozenset((g, n) for g in groups) for n in range(options)}
+        everyone: Cell = frozenset(counts)
+        cells = [*by_group.values(), *by_option.values(), everyone]
+        cells += [frozenset([atom]) for atom in counts]
+        return cls(counts, by_group, by_option, everyone, suppress(counts, cells, small))
+
+    def value(self, cell: Cell) -> int | None:
+        """The count, or None where it may not be shown."""
+        if not cell or not self.pattern.shows(cell):
+            return None
+        return sum(self.counts[atom] for atom in cell)
+
+    def text(self, cell: Cell) -> str:
+        if not cell:  # no group's counts: about nobody
+            return f"<{self.pattern.small}"
+        return self.pattern.text(cell, sum(self.counts[atom] for atom in cell))
 
 
 def _check(question: str, options: list[str]) -> None:
