@@ -49,6 +49,7 @@ class PostCounts:
 # an outbox row's content once the post it carried went (a valid text, never sent)
 EMPTIED = '{"kind": "text", "text": "-"}'
 
+
 @dataclass(frozen=True)
 class PostMonth:
     """A group's posts shared in one month (UTC): by how many people (an erased author
