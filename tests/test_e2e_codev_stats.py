@@ -96,3 +96,15 @@ async def test_the_export_counts_posts_polls_and_the_ideas_loop_by_month(
         {**identity, "month": "2026-12", "phase": "workshops", "active": "5"},
         {**identity, "month": "2027-01", "phase": "after", "active": "<5"},
     ]
+
+    # the group's /stats shows the very same figures to its instructor
+    stats = await bot.say(ilkka, f"/stats {stored.id}")
+    assert (
+        "Osallistujien omat julkaisut kuukausittain:\n"
+        "2026-12: jakajia 5, julkaisuja 5, hyväksytty 5, peruttu 1\n"
+        "Kyselyt:\n"
+        f"#{number} (2.12.): vastanneita 6\n"
+        "Mukana olleet kuukausittain (kirjoitti, vastasi, reagoi tai painoi):\n"
+        "2026-12 (työpajat): 5\n"
+        "2027-01 (ideoiden seuranta): <5\n"
+    ) in (stats.text or "")

@@ -67,7 +67,6 @@ from bot.services.access import load_actor, require_coordinator, visible_groups
 from bot.services.broadcasts import reach
 from bot.services.disclosure import Cell as Figure
 from bot.services.disclosure import Pattern, Split, WeeklyPatterns, follow, suppress
-from bot.services.polls import PollFigures
 from bot.services.stats import (
     Dashboard,
     DashboardBroadcast,
@@ -77,6 +76,7 @@ from bot.services.stats import (
     Weekly,
     start_day,
 )
+from bot.services.voice import loop_months, poll_voters, post_figures
 from content.surveys import Survey
 from storage import Database, Transaction
 from storage.analytics import ActiveWeeks, BroadcastReach, FigureInputs
@@ -1088,12 +1088,6 @@ def _broadcasts(
     return written
 
 
-def _small(value: int, small: int) -> Cell:
-    """A count of people on its own (no sum shows it): itself, or ``<5``. (0 is about
-    nobody: hidden too.)"""
-    return value if value >= small else f"<{small}"
-
-
 def _month_within(month: str, since: dt.date | None, until: dt.date | None) -> bool:
     """Whether any day of ``month`` (YYYY-MM) is in the exported range."""
     first = dt.date.fromisoformat(f"{month}-01")
@@ -1110,29 +1104,16 @@ def _posts(
     since: dt.date | None,
     until: dt.date | None,
 ) -> None:
-    """Per group and month: how many shared, and the posts; the post counts follow their
-    sharers (shown only where at least ``small`` people shared)."""
+    """Per group and month, participants' posts (``bot/services/voice.py``)."""
     writer.start("posts", _columns("posts"))
     groups = {g.id: g for g in exported}
     for month in months:
         if not _month_within(month.month, since, until):
             continue
         group = groups[month.group_id]
-        counts: list[Cell] = [month.shared, month.approved, month.withdrawn]
-        if month.sharers < small:
-            counts = [f"<{small}"] * len(counts)
-        writer.rows(
-            [
-                (
-                    group.id,
-                    group.title,
-                    group.kind,
-                    month.month,
-                    _small(month.sharers, small),
-                    *counts,
-                )
-            ]
-        )
+        shown = post_figures(month, small)
+        row = (shown.sharers, shown.shared, shown.approved, shown.withdrawn)
+        writer.rows([(group.id, group.title, group.kind, month.month, *row)])
 
 
 def _polls(
@@ -1144,36 +1125,20 @@ def _polls(
     since: dt.date | None,
     until: dt.date | None,
 ) -> None:
-    """Per closed poll: each exported group's voters and all its groups' together, with the
-    very pattern its composer's results were shown through (``PollFigures``)."""
+    """Per closed poll: each exported group's voters, and all its groups together when
+    every one of them is exported (``bot/services/voice.py``)."""
     writer.start("polls", _columns("polls"))
     groups = {g.id: g for g in exported}
     for poll, entries in polls:
-        day = (poll.sent_at or poll.created_at).date()
-        if not _within(day, since, until):
+        shown = poll_voters(poll, entries, small)
+        if not _within(shown.day, since, until):
             continue
-        figures = PollFigures.of(entries, len(poll.option_texts), small)
-        for entry in entries:
-            group = groups.get(entry.group_id)
-            if group is None or entry.group_id not in figures.by_group:
-                continue
-            cell = figures.by_group[entry.group_id]
-            value = figures.value(cell)
-            writer.rows(
-                [
-                    (
-                        poll.id,
-                        day.isoformat(),
-                        group.id,
-                        group.title,
-                        figures.text(cell) if value is None else value,
-                    )
-                ]
-            )
-        if len(figures.by_group) > 1 and all(g in groups for g in figures.by_group):
-            value = figures.value(figures.everyone)
-            shown = figures.text(figures.everyone) if value is None else value
-            writer.rows([(poll.id, day.isoformat(), "", ALL_GROUPS, shown)])
+        day = shown.day.isoformat()
+        for group_id, voters in shown.voters.items():
+            if group_id in groups:
+                writer.rows([(poll.id, day, group_id, groups[group_id].title, voters)])
+        if shown.together is not None and all(g in groups for g in shown.voters):
+            writer.rows([(poll.id, day, "", ALL_GROUPS, shown.together)])
 
 
 def _loop(
@@ -1186,23 +1151,13 @@ def _loop(
     since: dt.date | None,
     until: dt.date | None,
 ) -> None:
-    """Co-development groups, month by month: how many took part (wrote, replied, reacted,
-    tapped), in the workshops and in the loop after them."""
+    """Co-development groups, month by month (``bot/services/voice.py``)."""
     writer.start("loop", _columns("loop"))
     groups = {g.id: g for g in exported}
-    people: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for group_id, week, pseudonym in active:
-        group = groups[group_id]
-        day = start_day(group) + dt.timedelta(days=7 * (week - 1))
-        people[(group_id, f"{day:%Y-%m}")].add(pseudonym)
-    for (group_id, month), who in sorted(people.items()):
-        if not _month_within(month, since, until):
-            continue
-        group = groups[group_id]
-        season = seasons.get(group_id)
-        ended = None if season is None or season.ended_at is None else f"{season.ended_at:%Y-%m}"
-        phase = "after" if ended is not None and month > ended else "workshops"
-        writer.rows([(group.id, group.title, month, phase, _small(len(who), small))])
+    for month in loop_months(active, seasons, groups, small):
+        if _month_within(month.month, since, until):
+            group = groups[month.group_id]
+            writer.rows([(group.id, group.title, month.month, month.phase, month.active)])
 
 
 def _split_cell(figure: Split, within: Collection[Hashable]) -> Cell:

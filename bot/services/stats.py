@@ -16,15 +16,16 @@ import asyncio
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.dates import day_month
 from bot.errors import DomainError
 from bot.formats.charts import Labels, Series, weekly_chart
-from bot.i18n import Lines, Text, Translator, Words, decimal
+from bot.i18n import Lines, PerLanguage, Text, Translator, Words, decimal
 from bot.pseudonyms import Pseudonyms
 from bot.replies import Button, Reply, in_rows
 from bot.services.access import (
@@ -43,6 +44,7 @@ from bot.services.disclosure import (
     both,
     weekly_patterns,
 )
+from bot.services.voice import AFTER, LoopMonth, loop_months, poll_voters, post_figures
 from storage import Database, Transaction
 from storage.analytics import day_number
 from storage.events import EPOCH_DAY
@@ -53,6 +55,7 @@ MAX_WEEKS = 52
 GROUP = "st:g:"  # st:g:GROUP — one group's weeks
 CHART = "st:c:"  # st:c:GROUP (0: every group the person sees)
 MAX_BUTTONS = 20
+VOICE_ROWS = 3  # the latest months and polls a group's /stats shows of its participants' voice
 
 
 # Which weekly figures count people, and how they relate (the disclosure rule's input).
@@ -300,7 +303,10 @@ class StatsService:
         groups = weekly.of(scope.groups)
         shown = weekly.shown
         one = len(groups) == 1
-        text = group_text(groups[0], shown) if one else overview(scope, groups, shown)
+        if one:
+            text = group_text(groups[0], shown, await self.voice(groups[0].group))
+        else:
+            text = overview(scope, groups, shown)
         rows: list[tuple[Button, ...]] = [
             (Button(Text("stats.chart-button"), data=f"{CHART}{group_id or 0}"),)
         ]
@@ -387,6 +393,62 @@ class StatsService:
             one_by_one=len(units) > 1 and total is None,
             small=self.small_numbers,
         )
+
+    async def voice(self, group: Group) -> list[Words]:
+        """A group's participants' own voice as /stats shows it (``bot/services/voice.py``:
+        the export's very figures): its posts in the latest months, its latest closed
+        polls' voters, and a co-development group's ideas loop by month."""
+        ids = [group.id]
+        small = self.small_numbers
+        async with self._database.reading() as tx:
+            posts = (await tx.posts.monthly(ids))[-VOICE_ROWS:]
+            polls = (await tx.polls.closed_in(ids))[-VOICE_ROWS:]
+            loop: list[LoopMonth] = []
+            if group.kind == GroupKind.CODEV:
+                active = await tx.analytics.active_people(ids, await self.staff_pseudonyms(tx, ids))
+                seasons = {s.group_id: s for s in await tx.seasons.of_groups(ids)}
+                loop = loop_months(active, seasons, {group.id: group}, small)[-VOICE_ROWS:]
+        lines: list[Words] = []
+        if posts:
+            lines.append(Text("stats.voice-posts"))
+            for month in posts:
+                shown = post_figures(month, small)
+                lines.append(
+                    Text(
+                        "stats.voice-posts-month",
+                        {
+                            "month": shown.month,
+                            "sharers": shown.sharers,
+                            "shared": shown.shared,
+                            "approved": shown.approved,
+                            "withdrawn": shown.withdrawn,
+                        },
+                    )
+                )
+        if polls:
+            lines.append(Text("stats.voice-polls"))
+            for poll, entries in polls:
+                voters = poll_voters(poll, entries, small)
+                lines.append(
+                    Text(
+                        "stats.voice-poll",
+                        {
+                            "number": poll.id,
+                            "day": _day(voters.day),
+                            "voters": voters.voters.get(group.id, "–"),
+                        },
+                    )
+                )
+        if loop:
+            lines.append(Text("stats.voice-loop"))
+            for loop_month in loop:
+                key = (
+                    "stats.voice-loop-after"
+                    if loop_month.phase == AFTER
+                    else "stats.voice-loop-workshops"
+                )
+                lines.append(Text(key, {"month": loop_month.month, "active": loop_month.active}))
+        return lines
 
     async def scope(self, actor_id: int, group_id: int | None = None) -> Scope:
         """One group the actor manages, or every registered group they see
@@ -575,13 +637,20 @@ def group_header(group: GroupWeeks) -> Text:
     return Text("stats.group-header", {"group": name})
 
 
-def group_text(group: GroupWeeks, shown: WeeklyPatterns) -> Lines:
+def _day(day: dt.date) -> PerLanguage:
+    return PerLanguage.of(lambda language: day_month(day, language))
+
+
+def group_text(group: GroupWeeks, shown: WeeklyPatterns, voice: Sequence[Words] = ()) -> Lines:
+    """A group's weeks, then its participants' own voice (posts, polls, the ideas loop)."""
     lines: list[Words] = [group_header(group)]
     ids = [group.group.id]
     previous: Week | None = None
     for cell in group.weeks:
         lines += ["", *_week_lines(cell, previous, ids, shown)]
         previous = cell
+    if voice:
+        lines += ["", *voice]
     lines += ["", small_note(shown.small)]
     return Lines(tuple(lines))
 
