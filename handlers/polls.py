@@ -3,6 +3,8 @@ The rules are in ``bot/services/polls.py``."""
 
 from __future__ import annotations
 
+import re
+
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -10,6 +12,8 @@ from bot.errors import DomainError
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.polls import ALL, DROP, SEND, TOGGLE
 from handlers.rendering import answer, pressed_label, show, spend, spent
+
+_NUMBER = re.compile(r"^#?\d{1,9}$")
 
 
 async def poll_command(update: Update, context: KannustinContext) -> None:
@@ -26,11 +30,16 @@ async def results_command(update: Update, context: KannustinContext) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    args = list(context.args or [])
-    if len(args) != 1 or not args[0].lstrip("#").isdigit() or len(args[0]) > 10:
-        raise DomainError("poll.results-usage")
-    reply = await context.services.polls.results(user.id, int(args[0].lstrip("#")))
+    number = results_request(list(context.args or []))
+    reply = await context.services.polls.results(user.id, number)
     await answer(message, context, reply)
+
+
+def results_request(args: list[str]) -> int:
+    """``N`` or ``#N``: the poll's number."""
+    if len(args) != 1 or not _NUMBER.match(args[0]):
+        raise DomainError("poll.results-usage")
+    return int(args[0].lstrip("#"))
 
 
 async def poll_button(update: Update, context: KannustinContext) -> None:

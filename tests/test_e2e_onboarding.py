@@ -70,6 +70,7 @@ async def test_help_lists_the_commands_with_descriptions(bot: RunningBot) -> Non
         "/consent - Your consent: give or withdraw\n"
         "/tip - A tip for your week\n"
         "/survey - Carry on with an unfinished survey\n"
+        "/myposts - Posts you shared\n"
         "/mydata - Everything stored about you, as a file\n"
         "/forgetme - Erase your data"
     )
@@ -238,6 +239,7 @@ async def test_start_up_publishes_localized_menus_and_asks_for_our_update_kinds(
             "consent",
             "tip",
             "survey",
+            "myposts",
             "mydata",
             "forgetme",
         ]

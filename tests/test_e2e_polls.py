@@ -39,16 +39,14 @@ async def test_what_cannot_be_a_poll_is_answered_and_nothing_is_kept(bot: Runnin
     ilkka, _, (aino, _, _) = await walking_group(bot)
 
     one = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\nMaanantai")
-    assert one.text == ("Kyselyssä on 1 vaihtoehtoa; niitä voi olla 2–10, kukin omalla rivillään.")
+    assert one.text == "Vaihtoehtoja on nyt 1; niitä voi olla 2–10, kukin omalla rivillään."
     eleven = "\n".join(f"Vaihtoehto {n}" for n in range(1, 12))
     too_many = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\n{eleven}")
-    assert too_many.text == (
-        "Kyselyssä on 11 vaihtoehtoa; niitä voi olla 2–10, kukin omalla rivillään."
-    )
+    assert too_many.text == "Vaihtoehtoja on nyt 11; niitä voi olla 2–10, kukin omalla rivillään."
     past = await bot.say(ilkka, f"/poll 1.1.2026 12:00\n{QUESTION}\nMaanantai\nTiistai")
     assert past.text == "Tämä ajankohta on jo mennyt. Valitse tuleva aika."
     long = await bot.say(ilkka, f"/poll pe 18:00\n{'?' * 301}\nMaanantai\nTiistai")
-    assert long.text == "Kysymys on liian pitkä (301 merkkiä, enintään 300)."
+    assert long.text == "Kysymys on liian pitkä (pituus 301, enintään 300)."
     twice = await bot.say(ilkka, f"/poll pe 18:00\n{QUESTION}\nMaanantai\nmaanantai")
     assert twice.text == "Sama vaihtoehto on kahdesti. Jokaisen vaihtoehdon pitää olla eri."
     usage = await bot.say(ilkka, "/poll")

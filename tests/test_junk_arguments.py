@@ -34,10 +34,12 @@ from bot.roles import ChatKind
 from bot.runtime.wiring import Services
 from bot.services.meetings import SET_CALENDAR, _rhythm_changes
 from bot.services.people import language_menu
+from bot.services.polls import poll_request
 from bot.settings import LANGUAGES
 from bot.when import parse_dates, parse_weekly, parse_when
 from handlers.exports import export_kind
 from handlers.invitations import parse_invite
+from handlers.polls import results_request
 from handlers.staff import leave_request
 from handlers.stats import stats_request
 from handlers.tips import approval_request, save_request
@@ -157,6 +159,14 @@ async def _save(world: World, args: list[str], _: str) -> object:
     return await world.services.tips.offer_saving(INSTRUCTOR, save_request(args))
 
 
+async def _poll(world: World, _: list[str], text: str) -> object:
+    return await world.services.polls.compose(INSTRUCTOR, f"/poll {text}")
+
+
+async def _pollresults(world: World, args: list[str], _: str) -> object:
+    return await world.services.polls.results(INSTRUCTOR, results_request(args))
+
+
 async def _approval(world: World, args: list[str], _: str) -> object:
     return await world.services.tips.set_review(COORDINATOR, approval_request(args))
 
@@ -228,6 +238,9 @@ COMMAND_DRIVERS: dict[str, Drive] = {
     "approval": _approval,
     "orgcontact": _orgcontact,
     "neworg": _neworg,
+    "myposts": _plain(lambda w: w.services.posts.my_posts(PARTICIPANT)),
+    "poll": _poll,
+    "pollresults": _pollresults,
 }
 
 
@@ -579,6 +592,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "export": lambda text: export_kind(text.split()),
     "save": lambda text: save_request(text.split()),
     "approval": lambda text: approval_request(text.split()),
+    "poll": lambda text: poll_request(f"/poll {text}"),
+    "pollresults": lambda text: results_request(text.split()),
     "leave": leave_request,
 }
 

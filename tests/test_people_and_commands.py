@@ -81,6 +81,7 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "consent",
         "tip",
         "survey",
+        "myposts",
         "mydata",
         "forgetme",
     ]
@@ -91,6 +92,8 @@ def test_help_shows_only_what_a_role_may_use_where_it_is() -> None:
         "scheduled",
         "broadcasts",
         "save",
+        "poll",
+        "pollresults",
         "meetings",
         "cancel",
         "uncancel",
