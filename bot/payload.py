@@ -7,6 +7,7 @@ command line is kept as a path and uploaded when sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -39,6 +40,19 @@ def fit_text(text: str, limit: int) -> str:
     if "\n" in cut:
         cut = cut[: cut.rindex("\n")]
     return cut + "\n…"
+
+
+def packed(parts: Sequence[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """``parts`` joined by line breaks into as few messages as hold them, each part whole
+    (one longer than a message is cut at a line, with "…")."""
+    messages: list[str] = []
+    for part in parts:
+        text = fit_text(part, limit)
+        if messages and telegram_length(messages[-1]) + 1 + telegram_length(text) <= limit:
+            messages[-1] += "\n" + text
+        else:
+            messages.append(text)
+    return messages
 
 
 class _Strict(BaseModel):

@@ -31,8 +31,8 @@ async def results_command(update: Update, context: KannustinContext) -> None:
     user = update.effective_user
     assert message is not None and user is not None
     number = results_request(list(context.args or []))
-    reply = await context.services.polls.results(user.id, number)
-    await answer(message, context, reply)
+    for reply in await context.services.polls.results(user.id, number, context.speaks):
+        await answer(message, context, reply)
 
 
 def results_request(args: list[str]) -> int:

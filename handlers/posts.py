@@ -5,6 +5,7 @@ rules are in ``bot/services/posts.py``; deleting copies in Telegram happens here
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -25,7 +26,6 @@ from bot.services.posts import (
     SAVE_THEME,
     WITHDRAW,
     WITHDRAW_YES,
-    Removed,
     Shared,
 )
 from content.library import Theme
@@ -117,7 +117,7 @@ async def review_button(update: Update, context: KannustinContext) -> None:
         reply = await posts.approve(user_id, int(data.removeprefix(APPROVE)))
     elif data.startswith(REJECT):
         removed = await posts.reject(user_id, int(data.removeprefix(REJECT)))
-        await delete_copies(context, removed, keep=query.message)
+        await delete_copies(context, removed.copies, keep=query.message)
         reply = removed.reply
     elif data.startswith(SAVE):
         reply = await posts.offer_saving(user_id, int(data.removeprefix(SAVE)))
@@ -151,26 +151,30 @@ async def withdraw_button(update: Update, context: KannustinContext) -> None:
         await show(query.message, context, reply, edit=True)
     else:
         removed = await posts.withdraw(user_id, int(data.removeprefix(WITHDRAW_YES)))
-        kept = await delete_copies(context, removed)
+        kept = await delete_copies(context, removed.copies, group_chat=removed.group_chat)
         await show(query.message, context, posts.withdrawn_words(removed, kept), edit=True)
     await query.answer()
 
 
 async def delete_copies(
-    context: KannustinContext, removed: Removed, keep: Message | None = None
+    context: KannustinContext,
+    copies: Sequence[tuple[int, int]],
+    *,
+    group_chat: int | None = None,
+    keep: Message | None = None,
 ) -> bool:
-    """Delete the post's copies in Telegram (not ``keep``, the card just pressed). True
-    when the group's copy is still there: Telegram deletes only messages under 48 hours
-    old."""
+    """Delete a post's copies in Telegram, (chat, message) each, not ``keep`` (the card
+    just pressed). True when the copy in ``group_chat`` is still there: Telegram deletes
+    only messages under 48 hours old."""
     kept_in_group = False
-    for chat_id, message_id in removed.copies:
+    for chat_id, message_id in copies:
         if keep is not None and (chat_id, message_id) == (keep.chat.id, keep.message_id):
             continue
         try:
             await context.bot.delete_message(chat_id, message_id)
         except TelegramError as error:
             log.info("a post's copy in chat %d was not deleted: %s", chat_id, error)
-            kept_in_group = kept_in_group or chat_id == removed.group_chat
+            kept_in_group = kept_in_group or chat_id == group_chat
     return kept_in_group
 
 

@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.replies import Reply
 from bot.runtime.context import KannustinApplication, KannustinContext
 from bot.services.privacy import FORGET, KEEP
+from handlers.posts import delete_copies
 from handlers.rendering import answer, edit_pressed, hand_over
 
 # what follows a prefix: a request's token (or an older version's minute, which no longer
@@ -46,9 +47,13 @@ async def forget_confirmed(update: Update, context: KannustinContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+    posts = context.services.posts
+    copies = await posts.copies_before_erasure(query.from_user.id)
     said = await context.services.privacy.confirm_forget(
         query.from_user.id, query.data, in_private=in_private
     )
+    if copies and await posts.erased(query.from_user.id):
+        await delete_copies(context, copies)  # their posts left the groups' chats too
     await edit_pressed(query, context, said)
     await query.answer()
 

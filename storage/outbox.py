@@ -165,9 +165,23 @@ class OutboxRepository:
             )
         return changed > 0
 
-    async def sent(self, row_id: int, message_ids: list[int], now: dt.datetime) -> None:
+    async def sent(self, row_id: int, message_ids: list[int], now: dt.datetime) -> bool:
+        """Telegram took the row: it is sent, and what it became is remembered. False when
+        the row was cancelled while in flight (a post withdrawn meanwhile): nothing is
+        recorded, and the sender deletes what Telegram made of it."""
         row = await self.get(row_id)
         assert row is not None
+        changed = await execute(
+            self._connection,
+            """
+            UPDATE outbox SET status = 'sent', message_ids = :ids, finished_at = :now,
+                              reason = NULL
+            WHERE id = :id AND status = 'sending'
+            """,
+            {"id": row_id, "ids": json.dumps(message_ids), "now": to_db(now)},
+        )
+        if not changed:
+            return False
         for message_id in message_ids:
             await execute(
                 self._connection,
@@ -184,22 +198,14 @@ class OutboxRepository:
                     "now": to_db(now),
                 },
             )
-        await execute(
-            self._connection,
-            """
-            UPDATE outbox SET status = 'sent', message_ids = :ids, finished_at = :now,
-                              reason = NULL
-            WHERE id = :id
-            """,
-            {"id": row_id, "ids": json.dumps(message_ids), "now": to_db(now)},
-        )
+        return True
 
     async def failed(self, row_id: int, reason: str, now: dt.datetime) -> None:
         await execute(
             self._connection,
             """
             UPDATE outbox SET status = 'failed', reason = :reason, finished_at = :now
-            WHERE id = :id
+            WHERE id = :id AND status IN ('pending', 'sending')
             """,
             {"id": row_id, "reason": reason, "now": to_db(now)},
         )
@@ -207,7 +213,8 @@ class OutboxRepository:
     async def retry_at(self, row_id: int, due_at: dt.datetime, reason: str) -> None:
         await execute(
             self._connection,
-            "UPDATE outbox SET status = 'pending', due_at = :due, reason = :reason WHERE id = :id",
+            "UPDATE outbox SET status = 'pending', due_at = :due, reason = :reason "
+            "WHERE id = :id AND status = 'sending'",
             {"id": row_id, "due": to_db(due_at), "reason": reason},
         )
 
@@ -215,7 +222,8 @@ class OutboxRepository:
         """The group moved (became a supergroup): send to its new id right away."""
         await execute(
             self._connection,
-            "UPDATE outbox SET status = 'pending', chat_id = :chat WHERE id = :id",
+            "UPDATE outbox SET status = 'pending', chat_id = :chat "
+            "WHERE id = :id AND status = 'sending'",
             {"id": row_id, "chat": chat_id},
         )
 
@@ -256,18 +264,34 @@ class OutboxRepository:
             {"id": broadcast_id, "reason": reason, "now": to_db(now)},
         )
 
+    async def cancel_row(self, row_id: int, reason: str, now: dt.datetime) -> bool:
+        """One row that has not left yet will not (False: it has, or is on its way)."""
+        return (
+            await execute(
+                self._connection,
+                """
+                UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+                WHERE id = :id AND status = 'pending'
+                """,
+                {"id": row_id, "reason": reason, "now": to_db(now)},
+            )
+            > 0
+        )
+
     async def forget_post(
         self, post_id: int, emptied: str, reason: str, now: dt.datetime
     ) -> list[OutboxRow]:
         """A post rejected, withdrawn or erased: the rows that carried it are emptied (their
-        content becomes ``emptied``) and those still waiting cancelled with ``reason``.
-        Returns the rows as they were sent (their ``message_ids``, to delete in Telegram)."""
+        content becomes ``emptied``) and those still waiting or in flight cancelled with
+        ``reason`` (one in flight that Telegram takes is then deleted by the sender: see
+        ``sent``). Returns the rows as they were sent (their ``message_ids``, to delete in
+        Telegram)."""
         params = {"post": post_id, "reason": reason, "now": to_db(now), "emptied": emptied}
         await execute(
             self._connection,
             """
             UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
-            WHERE post_id = :post AND status = 'pending'
+            WHERE post_id = :post AND status IN ('pending', 'sending')
             """,
             params,
         )
@@ -278,6 +302,15 @@ class OutboxRepository:
             self._connection,
             f"SELECT {_COLUMNS} FROM outbox WHERE post_id = :post AND status = 'sent' ORDER BY id",
             params,
+        )
+        return to_models(OutboxRow, rows)
+
+    async def sent_of_post(self, post_id: int) -> list[OutboxRow]:
+        """The rows that carried a post and reached Telegram (its copies there)."""
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_COLUMNS} FROM outbox WHERE post_id = :post AND status = 'sent' ORDER BY id",
+            {"post": post_id},
         )
         return to_models(OutboxRow, rows)
 

@@ -175,16 +175,48 @@ class PollRepository:
         )
         return to_models(Poll, rows)
 
-    async def claim_closing(self, poll_id: int, group_id: int) -> bool:
-        """This instance closes the poll in this group (an open one, or one whose closing
-        a crash interrupted)."""
+    async def claim_closing(
+        self, poll_id: int, group_id: int, now: dt.datetime, stale: dt.datetime
+    ) -> bool:
+        """This instance closes the poll in this group: an open one, or one another
+        instance claimed before ``stale`` and never finished (it crashed)."""
         return (
             await execute(
                 self._connection,
                 """
-                UPDATE poll_groups SET status = 'closing'
-                WHERE poll_id = :poll AND group_id = :group AND status IN ('open', 'closing')
+                UPDATE poll_groups SET status = 'closing', claimed_at = :now
+                WHERE poll_id = :poll AND group_id = :group
+                  AND (status = 'open' OR (status = 'closing' AND claimed_at < :stale))
                 """,
+                {"poll": poll_id, "group": group_id, "now": to_db(now), "stale": to_db(stale)},
+            )
+            > 0
+        )
+
+    async def release(self, poll_id: int, group_id: int) -> None:
+        """Telegram could not be asked now (a pause, the network): closed at a later sweep."""
+        await execute(
+            self._connection,
+            "UPDATE poll_groups SET status = 'open', claimed_at = NULL "
+            "WHERE poll_id = :poll AND group_id = :group AND status = 'closing'",
+            {"poll": poll_id, "group": group_id},
+        )
+
+    async def moved(self, poll_id: int, group_id: int, chat_id: int) -> None:
+        """The group became a supergroup: its poll is there now."""
+        await execute(
+            self._connection,
+            "UPDATE poll_groups SET chat_id = :chat WHERE poll_id = :poll AND group_id = :group",
+            {"poll": poll_id, "group": group_id, "chat": chat_id},
+        )
+
+    async def never_sent(self, poll_id: int, group_id: int) -> bool:
+        """Its end came before the poll reached the group: it will not go."""
+        return (
+            await execute(
+                self._connection,
+                "UPDATE poll_groups SET status = 'failed' "
+                "WHERE poll_id = :poll AND group_id = :group AND status = 'sending'",
                 {"poll": poll_id, "group": group_id},
             )
             > 0
@@ -192,21 +224,25 @@ class PollRepository:
 
     async def closed(
         self, poll_id: int, group_id: int, voters: int | None, counts: list[int] | None
-    ) -> None:
-        """The poll is closed in this group: its counts (None: Telegram gave none)."""
-        await execute(
-            self._connection,
-            """
+    ) -> bool:
+        """The poll is closed in this group: its counts (None: Telegram gave none). False
+        when this instance's claim was taken over meanwhile (the other one records it)."""
+        return (
+            await execute(
+                self._connection,
+                """
             UPDATE poll_groups SET status = :status, voters = :voters, counts = :counts
-            WHERE poll_id = :poll AND group_id = :group
+            WHERE poll_id = :poll AND group_id = :group AND status = 'closing'
             """,
-            {
-                "poll": poll_id,
-                "group": group_id,
-                "status": PollGroupStatus.FAILED if counts is None else PollGroupStatus.CLOSED,
-                "voters": voters,
-                "counts": None if counts is None else json.dumps(counts),
-            },
+                {
+                    "poll": poll_id,
+                    "group": group_id,
+                    "status": PollGroupStatus.FAILED if counts is None else PollGroupStatus.CLOSED,
+                    "voters": voters,
+                    "counts": None if counts is None else json.dumps(counts),
+                },
+            )
+            > 0
         )
 
     async def closed_in(self, group_ids: list[int]) -> list[tuple[Poll, list[PollGroup]]]:
@@ -225,32 +261,3 @@ class PollRepository:
             {},
         )
         return [(poll, await self.groups_of(poll.id)) for poll in to_models(Poll, rows)]
-
-    async def forget_creator(self, person_id: int) -> int:
-        """An erasure: the polls they made no longer name them; their drafts go."""
-        await execute(
-            self._connection,
-            "DELETE FROM polls WHERE created_by = :id AND status = 'draft'",
-            {"id": person_id},
-        )
-        return await execute(
-            self._connection,
-            "UPDATE polls SET created_by = NULL WHERE created_by = :id",
-            {"id": person_id},
-        )
-
-    async def participation(self, group_ids: list[int]) -> list[tuple[int, int, int]]:
-        """Per group: closed polls it had, and their voters together (for statistics)."""
-        if not group_ids:
-            return []
-        groups = ", ".join(str(int(group)) for group in group_ids)
-        rows = await fetch_all(
-            self._connection,
-            f"""
-            SELECT group_id, COUNT(*), COALESCE(SUM(voters), 0) FROM poll_groups
-            WHERE group_id IN ({groups}) AND status = 'closed'
-            GROUP BY group_id ORDER BY group_id
-            """,
-            {},
-        )
-        return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]

@@ -164,7 +164,7 @@ async def _poll(world: World, _: list[str], text: str) -> object:
 
 
 async def _pollresults(world: World, args: list[str], _: str) -> object:
-    return await world.services.polls.results(INSTRUCTOR, results_request(args))
+    return (await world.services.polls.results(INSTRUCTOR, results_request(args), "fi"))[0]
 
 
 async def _approval(world: World, args: list[str], _: str) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.payload import TEXT_LIMIT, fit_text, telegram_length
+from bot.payload import TEXT_LIMIT, fit_text, packed, telegram_length
 
 
 def test_emoji_count_twice() -> None:
@@ -30,3 +30,17 @@ def test_a_long_report_of_emoji_names_is_cut_at_a_line_within_the_limit() -> Non
     kept = cut.removesuffix("\n…").split("\n")
     assert kept == lines[: len(kept)]  # whole lines only, in order
     assert len(kept) > 100
+
+
+def test_parts_are_packed_whole_into_as_few_messages_as_hold_them() -> None:
+    """A poll's long results: each group's block stays whole, as few messages as fit."""
+    block = "\n".join(f"  Vaihtoehto {n}: " + "x" * 90 for n in range(10))  # ~1,100 each
+    parts = ["📊 Tulokset", *(f"Ryhmä {g}:\n{block}" for g in range(5)), "Alle 5 …"]
+    messages = packed(parts)
+    assert len(messages) == 2
+    assert all(telegram_length(message) <= TEXT_LIMIT for message in messages)
+    assert "\n".join(messages) == "\n".join(parts)  # nothing lost, nothing cut
+    assert messages[1].startswith("Ryhmä 3:")
+    # one part longer than a message is cut at a line, on its own
+    (long,) = packed(["a\n" * 3000])
+    assert telegram_length(long) <= TEXT_LIMIT and long.endswith("\n…")

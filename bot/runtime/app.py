@@ -84,8 +84,8 @@ async def _open(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         log.info("database %s migrated to version %d", services.database.label, applied[-1].version)
     await publish_bot_profile(application.bot, services.translator)
     services.members.attach(application.bot)  # membership look-ups, on every instance
-    services.menu_publisher.start(application.bot)
-    services.poll_closer.start(application.bot)  # staff's own menus, on every instance
+    services.menu_publisher.start(application.bot)  # staff's own menus, on every instance
+    services.poll_closer.start(application.bot)  # closes polls when its chore runs (leader)
     await services.events.start()
     services.leadership = Leadership(
         LeaderLock(services.database),

@@ -350,9 +350,24 @@ class OutboxSender:
         now = self._clock.now()
         message_ids = [message.message_id for message in messages]
         async with self._database.transaction() as tx:
-            await tx.outbox.sent(row.id, message_ids, now)
-            await _tell(self._listeners.delivered, tx, Delivered(row, tuple(message_ids), now))
+            recorded = await tx.outbox.sent(row.id, message_ids, now)
+            if recorded:
+                await _tell(self._listeners.delivered, tx, Delivered(row, tuple(message_ids), now))
+        if not recorded:
+            await self._take_back(row, message_ids)
+            return
         await self._settled([row], now)
+
+    async def _take_back(self, row: OutboxRow, message_ids: Sequence[int]) -> None:
+        """The row was cancelled while in flight (a participant's post withdrawn or
+        rejected meanwhile) and Telegram took it anyway: what it made is deleted."""
+        assert self._bot is not None
+        log.info("outbox row %d was cancelled in flight; deleting what was sent", row.id)
+        for message_id in message_ids:
+            try:
+                await self._bot.delete_message(row.chat_id, message_id)
+            except TelegramError as error:
+                log.warning("outbox row %d: a message sent in flight stays: %s", row.id, error)
 
     async def _retry(self, row: OutboxRow, reason: str) -> None:
         async with self._database.transaction() as tx:

@@ -1,19 +1,22 @@
 """Closing polls at their end time: the part of ``bot/services/polls.py`` that needs
 Telegram (``stopPoll``). A chore of the scheduler's sweep, on the instance that leads.
 
-Each group's poll is first claimed in the database, so two instances never both stop it;
-a poll Telegram cannot stop (deleted by a group's admin, the bot removed) counts as closed
-without results for that group. A crash between the claim and the stop leaves the claim,
-and the next sweep stops it again (Telegram then refuses, and that group has no results)."""
+Each group's poll is first claimed in the database, so two instances do not both stop it
+(a claim a crash left is taken over after ``CLAIM_LEASE``, and a late stop never
+overwrites recorded counts). A poll Telegram refuses to stop (deleted by a group's admin,
+the bot removed) counts as closed without results for that group; one Telegram could not
+be asked about now (a 429 pause, the network) goes back to the next sweep; a group that
+became a supergroup is asked at its new id. ``stopPoll`` takes a slot of the overall
+pacing like every request (``bot/runtime/pacing.py``)."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import ChatMigrated, NetworkError, RetryAfter, TelegramError
 
-from bot.services.polls import PollService
+from bot.services.polls import Closing, PollService
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +39,31 @@ class PollCloser:
         if bot is None:
             return 0
         for closing in await self._polls.claim_due():
-            try:
-                poll = await bot.stop_poll(closing.chat_id, closing.message_id)
-            except TelegramError as error:
-                log.info(
-                    "poll %d in group %d not stopped: %s", closing.poll_id, closing.group_id, error
-                )
-                await self._polls.stopped(closing, None, None)
-                continue
-            counts = [option.voter_count for option in poll.options]
-            await self._polls.stopped(closing, poll.total_voter_count, counts)
+            await self._stop(bot, closing)
         return await self._polls.finish()
+
+    async def _stop(self, bot: Bot, closing: Closing, *, moved: bool = False) -> None:
+        """One group's poll: its counts; for good without them when Telegram refuses (it
+        was deleted, the bot removed); again at the next sweep when Telegram could not be
+        asked now (a pause, the network); at the group's new id once it moved."""
+        try:
+            poll = await bot.stop_poll(closing.chat_id, closing.message_id)
+        except ChatMigrated as error:
+            if moved:
+                await self._polls.not_now(closing)
+                return
+            closing = await self._polls.moved(closing, int(error.new_chat_id))
+            await self._stop(bot, closing, moved=True)
+            return
+        except (RetryAfter, NetworkError) as error:  # (TimedOut is a NetworkError)
+            log.info("poll %d in group %d: not now (%s)", closing.poll_id, closing.group_id, error)
+            await self._polls.not_now(closing)
+            return
+        except TelegramError as error:
+            log.info(
+                "poll %d in group %d not stopped: %s", closing.poll_id, closing.group_id, error
+            )
+            await self._polls.stopped(closing, None, None)
+            return
+        counts = [option.voter_count for option in poll.options]
+        await self._polls.stopped(closing, poll.total_voter_count, counts)

@@ -195,6 +195,7 @@ def build_services(
         clock,
         admins,
         notices=notices,
+        translator=translator,
         default_timezone=settings.timezone,
         small_numbers=settings.small_numbers,
         notify=rows_written.set,

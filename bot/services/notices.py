@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import Lines, Text, Translator, Words, counted
-from bot.payload import OutboxButton, TextContent, content_to_json
+from bot.payload import OutboxButton, TextContent, content_to_json, packed
 from bot.services.access import group_staff
 from bot.services.people import resolve_language
 from storage import Database, Transaction
@@ -202,6 +202,18 @@ class StaffNotices:
             post_id=post_id,
         )
         self._notify()  # (a sender woken before the commit finds the row at its next look)
+        return True
+
+    async def tell_in_parts(self, tx: Transaction, person_id: int, parts: Sequence[Words]) -> bool:
+        """A notice too long for one message (a poll's results): ``parts`` rendered in the
+        person's language and packed, whole, into as few messages as hold them (a part
+        longer than a message is cut at a line, with "…")."""
+        person = await tx.people.get(person_id)
+        if person is None:
+            return False
+        language = resolve_language(person, None, self._translator.default)
+        for message in packed([self._translator.render(language, part) for part in parts]):
+            await self.tell(tx, person_id, message)
         return True
 
     async def instructor_joined(

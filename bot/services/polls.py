@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.dates import date_time
 from bot.errors import DomainError
-from bot.i18n import Lines, PerLanguage, Text, Words
-from bot.payload import PollContent
+from bot.i18n import Lines, PerLanguage, Text, Translator, Words
+from bot.payload import PollContent, packed
 from bot.replies import Button, Reply
 from bot.runtime.outcomes import Delivered, Failed
 from bot.services.access import load_actor, require_staff, visible_groups
@@ -51,6 +51,7 @@ QUESTION_LIMIT = 300  # characters (the Bot API's)
 OPTION_LIMIT = 100
 FEWEST, MOST = 2, 10  # options
 LONGEST = dt.timedelta(days=90)  # how far ahead a poll may close
+CLAIM_LEASE = dt.timedelta(minutes=5)  # a closing claim older than this was a crash's
 # the draft's buttons
 TOGGLE = "pl:t:"  # pl:t:<poll>:<group>
 ALL = "pl:a:"  # pl:a:<poll>
@@ -87,6 +88,7 @@ class PollService:
         admins: Collection[int],
         *,
         notices: StaffNotices,
+        translator: Translator,
         default_timezone: str,
         small_numbers: int,
         notify: Callable[[], None] = lambda: None,
@@ -95,6 +97,7 @@ class PollService:
         self._clock = clock
         self._admins = frozenset(admins)
         self._notices = notices
+        self._translator = translator
         self._zone = default_timezone
         self._small = small_numbers
         self._notify = notify
@@ -226,35 +229,56 @@ class PollService:
     # Closing ------------------------------------------------------------------------------
 
     async def claim_due(self) -> list[Closing]:
-        """The groups' polls whose end time has come, claimed for closing by this instance.
-        A poll still on its way to a group at its end is left to arrive (and closed at the
-        next sweep)."""
+        """The groups' polls whose end time has come, claimed for closing by this instance
+        (one instance stops each; a claim older than ``CLAIM_LEASE`` was a crash's and is
+        taken over). A poll that has not left for a group by its end never goes: its row
+        is cancelled (one in flight is left to arrive, and closed at the next sweep)."""
+        now = self._clock.now()
         claimed = []
         async with self._database.transaction() as tx:
-            for poll in await tx.polls.due(self._clock.now()):
+            for poll in await tx.polls.due(now):
                 for entry in await tx.polls.groups_of(poll.id):
-                    if entry.status not in (PollGroupStatus.OPEN, PollGroupStatus.CLOSING):
+                    if entry.status == PollGroupStatus.SENDING and entry.outbox_id is not None:
+                        if await tx.outbox.cancel_row(entry.outbox_id, "reason.poll-ended", now):
+                            await tx.polls.never_sent(poll.id, entry.group_id)
                         continue
                     if entry.chat_id is None or entry.message_id is None:
                         continue
-                    if await tx.polls.claim_closing(poll.id, entry.group_id):
+                    if await tx.polls.claim_closing(
+                        poll.id, entry.group_id, now, now - CLAIM_LEASE
+                    ):
                         claimed.append(
                             Closing(poll.id, entry.group_id, entry.chat_id, entry.message_id)
                         )
         return claimed
 
     async def stopped(self, closing: Closing, voters: int | None, counts: list[int] | None) -> None:
-        """Telegram closed the group's poll with these counts (None: it could not)."""
+        """Telegram closed the group's poll with these counts (None: it cannot be closed,
+        for good: deleted, the bot removed)."""
         async with self._database.transaction() as tx:
             await tx.polls.closed(closing.poll_id, closing.group_id, voters, counts)
 
+    async def not_now(self, closing: Closing) -> None:
+        """Telegram could not be asked now (a pause, the network): the next sweep tries."""
+        async with self._database.transaction() as tx:
+            await tx.polls.release(closing.poll_id, closing.group_id)
+
+    async def moved(self, closing: Closing, chat_id: int) -> Closing:
+        """The group became a supergroup: its poll is asked for there."""
+        async with self._database.transaction() as tx:
+            await tx.polls.moved(closing.poll_id, closing.group_id, chat_id)
+        return Closing(closing.poll_id, closing.group_id, chat_id, closing.message_id)
+
     async def finish(self) -> int:
         """Polls past their end whose every group is done: closed, and the composer gets
-        the results. Returns how many were finished."""
+        the results (each poll in a unit of work of its own, so one cannot hold up
+        another). Returns how many were finished."""
         now = self._clock.now()
         finished = 0
         async with self._database.transaction() as tx:
-            for poll in await tx.polls.due(now):
+            due = await tx.polls.due(now)
+        for poll in due:
+            async with self._database.transaction() as tx:
                 entries = await tx.polls.groups_of(poll.id)
                 if any(
                     entry.status
@@ -266,56 +290,83 @@ class PollService:
                     poll.id, PollStatus.CLOSED, now, was=PollStatus.OPEN
                 ):
                     continue
-                if poll.created_by is not None:
-                    words = await self._results(tx, poll, entries)
-                    await self._notices.tell(tx, poll.created_by, words)
+                parts = await self._results_for(tx, poll, entries, poll.created_by)
+                if poll.created_by is not None and parts:
+                    await self._notices.tell_in_parts(tx, poll.created_by, parts)
                 finished += 1
         if finished:
             self._notify()
             log.info("%d polls closed and their results told", finished)
         return finished
 
-    async def results(self, actor_id: int, poll_id: int) -> Reply:
-        """A closed poll's results again, for its composer (and the admins)."""
+    async def results(self, actor_id: int, poll_id: int, language: str) -> list[Reply]:
+        """A closed poll's results again, for its composer (and the admins), one reply a
+        part (a long poll's results take several messages)."""
         async with self._database.transaction() as tx:
             poll = await tx.polls.get(poll_id)
             if poll is None or (poll.created_by != actor_id and actor_id not in self._admins):
                 raise DomainError("poll.unknown")
             if poll.status != PollStatus.CLOSED:
                 raise DomainError("poll.not-closed")
-            return Reply(await self._results(tx, poll, await tx.polls.groups_of(poll.id)))
+            parts = await self._results_for(tx, poll, await tx.polls.groups_of(poll.id), actor_id)
+        if not parts:
+            raise DomainError("poll.unknown")
+        rendered = [self._translator.render(language, part) for part in parts]
+        return [Reply(message) for message in packed(rendered)]
 
-    async def _results(self, tx: Transaction, poll: Poll, entries: list[PollGroup]) -> Words:
-        """Per group and together, each option's count and the voters, through the
-        disclosure rule; a group whose poll was never delivered or closed is said so."""
+    async def _results_for(
+        self, tx: Transaction, poll: Poll, entries: list[PollGroup], reader: int | None
+    ) -> list[Words]:
+        """The results as ``reader`` may read them: only the groups they see now (a role
+        that ended sees none), and all of them together only when they see every one."""
+        if reader is None:
+            return []
+        actor = await load_actor(tx, reader, self._admins)
+        if not (actor.is_admin or actor.is_staff):
+            return []
+        seen = {group.id for group in await visible_groups(tx, actor)}
+        return await self._results(tx, poll, entries, seen)
+
+    async def _results(
+        self, tx: Transaction, poll: Poll, entries: list[PollGroup], seen: Collection[int]
+    ) -> list[Words]:
+        """The header, each group's block (the voters and each option's count) and the
+        groups together, through the disclosure rule, as parts that can each go in a
+        message; a group whose poll was never delivered or closed is said so. Only the
+        groups in ``seen``; together only when every group with counts is among them.
+        Empty when none of its groups is the reader's."""
         options = poll.option_texts
         figures = PollFigures.of(entries, len(options), self._small)
-        by_group, by_option = figures.by_group, figures.by_option
         figure = figures.text
-        lines: list[Words] = [
+        parts: list[Words] = [
             Text("poll.results-header", {"number": poll.id, "question": poll.question})
         ]
         for entry in entries:
+            if entry.group_id not in seen:
+                continue
             group = await tx.groups.get(entry.group_id)
             title = group.title if group else "?"
             if entry.option_counts is None:
-                lines.append(Text("poll.results-missing", {"group": title}))
+                parts.append(Text("poll.results-missing", {"group": title}))
                 continue
-            lines.append(
+            lines: list[Words] = [
                 Text(
                     "poll.results-group",
-                    {"group": title, "voters": figure(by_group[entry.group_id])},
+                    {"group": title, "voters": figure(figures.by_group[entry.group_id])},
                 )
-            )
+            ]
             for number, option in enumerate(options):
-                cell = frozenset([(entry.group_id, number)])
-                lines.append(f"  {option}: {figure(cell)}")
-        if len(by_group) > 1:
-            lines.append(Text("poll.results-together", {"voters": figure(figures.everyone)}))
+                lines.append(f"  {option}: {figure(frozenset([(entry.group_id, number)]))}")
+            parts.append(Lines(tuple(lines)))
+        if len(parts) == 1:
+            return []
+        if len(figures.by_group) > 1 and all(group in seen for group in figures.by_group):
+            lines = [Text("poll.results-together", {"voters": figure(figures.everyone)})]
             for number, option in enumerate(options):
-                lines.append(f"  {option}: {figure(by_option[number])}")
-        lines.append(note(self._small))
-        return Lines(tuple(lines))
+                lines.append(f"  {option}: {figure(figures.by_option[number])}")
+            parts.append(Lines(tuple(lines)))
+        parts.append(note(self._small))
+        return parts
 
     # Inside -----------------------------------------------------------------------------
 

@@ -464,6 +464,22 @@ class PostService:
             return removed.reply
         return Reply(Lines((removed.reply.text, Text("post.withdrawn-kept"))))
 
+    async def copies_before_erasure(self, person_id: int) -> tuple[tuple[int, int], ...]:
+        """The Telegram copies of the person's posts that exist, read before an erasure
+        they asked for in the chat (which empties the posts but has no Telegram at hand);
+        the handler deletes them once the erasure is done (``erased``)."""
+        copies: list[tuple[int, int]] = []
+        async with self._database.transaction() as tx:
+            for post in await tx.posts.of_author(person_id):
+                for row in await tx.outbox.sent_of_post(post.id):
+                    copies += [(row.chat_id, message) for message in _ids(row.message_ids)]
+        return tuple(copies)
+
+    async def erased(self, person_id: int) -> bool:
+        """Whether the person's posts are gone (their erasure went through)."""
+        async with self._database.transaction() as tx:
+            return not await tx.posts.of_author(person_id)
+
     # Inside -----------------------------------------------------------------------------
 
     async def _forget(

@@ -7,7 +7,9 @@
 -- voted for what is never known to the bot (an anonymous poll) nor stored. ``polls.targets``
 -- holds the groups ticked while the poll is a draft; ``poll_groups`` a row per group it
 -- went to: the outbox row, the message once delivered, and the counts once closed (JSON,
--- one per option, in the options' order; NULL where Telegram gave none).
+-- one per option, in the options' order; NULL where Telegram gave none). Closing claims a
+-- group's row first (``claimed_at``): one instance stops it, and a claim a crash left is
+-- taken over once it is ``CLAIM_LEASE`` old.
 CREATE TABLE polls (
     id INTEGER PRIMARY KEY,
     created_by BIGINT NULL,
@@ -30,6 +32,8 @@ CREATE TABLE poll_groups (
     chat_id BIGINT NULL,
     message_id BIGINT NULL,
     status TEXT NOT NULL CHECK (status IN ('sending', 'open', 'closing', 'closed', 'failed')),
+    -- when an instance claimed it for closing (another may take it over after a while)
+    claimed_at TEXT NULL,
     voters INTEGER NULL,
     counts TEXT NULL,
     PRIMARY KEY (poll_id, group_id)
