@@ -5,10 +5,10 @@ rules are in ``bot/services/posts.py``; deleting copies in Telegram happens here
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError
@@ -19,6 +19,8 @@ from bot.services.posts import (
     APPROVE,
     CHOOSE,
     KEEP,
+    LIBRARY_NO,
+    LIBRARY_YES,
     NAMED,
     NOT_NOW,
     REJECT,
@@ -42,15 +44,12 @@ def shared_of(message: Message) -> Shared | None:
     content = content_of(message)
     if content is None or content.kind not in tuple(PostKind):
         return None
-    attachment = message.video or message.voice or (message.photo[-1] if message.photo else None)
-    size = attachment.file_size if attachment is not None else None
     user = message.from_user
     return Shared(
         kind=PostKind(content.kind),
         content=content,
         source_message_id=message.message_id,
         first_name=user.first_name if user is not None else "",
-        size=size,
     )
 
 
@@ -63,8 +62,8 @@ async def offer(message: Message, context: KannustinContext, user_id: int) -> bo
         reply = await context.services.posts.offer(user_id, shared)
     except DomainError as refused:
         reply = Reply.of(refused.key, **refused.params)
-    if reply is None:
-        if shared is not None and shared.kind == PostKind.TEXT:
+    if reply is None:  # in no group: a photo, video or voice message is told why
+        if shared is None or shared.kind == PostKind.TEXT:
             return False
         reply = Reply.of("post.no-group")
     await answer(message, context, reply, quoted=True)
@@ -146,12 +145,17 @@ async def withdraw_button(update: Update, context: KannustinContext) -> None:
     if data.startswith(WITHDRAW):
         reply = await posts.ask_withdrawal(user_id, int(data.removeprefix(WITHDRAW)))
         await answer(query.message, context, reply)
+    elif data.startswith(LIBRARY_YES) or data.startswith(LIBRARY_NO):
+        yes = data.startswith(LIBRARY_YES)
+        post = int(data.removeprefix(LIBRARY_YES if yes else LIBRARY_NO))
+        reply = await posts.library_answer(user_id, post, agreed=yes)
+        await show(query.message, context, reply, edit=True)
     elif data.startswith(KEEP):
         reply = await posts.keep(user_id, int(data.removeprefix(KEEP)))
         await show(query.message, context, reply, edit=True)
     else:
         removed = await posts.withdraw(user_id, int(data.removeprefix(WITHDRAW_YES)))
-        kept = await delete_copies(context, removed.copies, group_chat=removed.group_chat)
+        kept = await delete_copies(context, removed.copies, in_group=removed.in_group)
         await show(query.message, context, posts.withdrawn_words(removed, kept), edit=True)
     await query.answer()
 
@@ -160,21 +164,26 @@ async def delete_copies(
     context: KannustinContext,
     copies: Sequence[tuple[int, int]],
     *,
-    group_chat: int | None = None,
+    in_group: Collection[tuple[int, int]] = (),
     keep: Message | None = None,
 ) -> bool:
     """Delete a post's copies in Telegram, (chat, message) each, not ``keep`` (the card
-    just pressed). True when the copy in ``group_chat`` is still there: Telegram deletes
-    only messages under 48 hours old."""
+    just pressed). True when one of ``in_group`` (the group's copies) is still there:
+    Telegram deletes only messages under 48 hours old. (One already gone, deleted by the
+    group's admin, is not still there.)"""
     kept_in_group = False
     for chat_id, message_id in copies:
         if keep is not None and (chat_id, message_id) == (keep.chat.id, keep.message_id):
             continue
         try:
             await context.bot.delete_message(chat_id, message_id)
+        except BadRequest as error:
+            log.info("a post's copy in chat %d was not deleted: %s", chat_id, error.message)
+            gone = "not found" in error.message
+            kept_in_group = kept_in_group or ((chat_id, message_id) in in_group and not gone)
         except TelegramError as error:
-            log.info("a post's copy in chat %d was not deleted: %s", chat_id, error)
-            kept_in_group = kept_in_group or chat_id == group_chat
+            log.warning("a post's copy in chat %d was not deleted: %s", chat_id, error)
+            kept_in_group = kept_in_group or (chat_id, message_id) in in_group
     return kept_in_group
 
 
@@ -198,6 +207,7 @@ def register(application: KannustinApplication) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(
-            withdraw_button, pattern=rf"^({WITHDRAW}|{WITHDRAW_YES}|{KEEP})\d{{1,9}}$"
+            withdraw_button,
+            pattern=rf"^({WITHDRAW}|{WITHDRAW_YES}|{KEEP}|{LIBRARY_YES}|{LIBRARY_NO})\d{{1,9}}$",
         )
     )

@@ -27,27 +27,13 @@ class Post:
     decided_by: int | None
     decided_at: dt.datetime | None
     withdrawn_at: dt.datetime | None
+    library_theme: str | None
     contribution_id: int | None
 
     @property
     def is_live(self) -> bool:
         """Waiting for review or in the group: the author may still withdraw it."""
         return self.status in (PostStatus.PENDING, PostStatus.APPROVED)
-
-
-@dataclass(frozen=True)
-class PostCounts:
-    """A group's posts: shared (every one), approved (ever), rejected, withdrawn."""
-
-    group_id: int
-    shared: int
-    approved: int
-    rejected: int
-    withdrawn: int
-
-
-# an outbox row's content once the post it carried went (a valid text, never sent)
-EMPTIED = '{"kind": "text", "text": "-"}'
 
 
 @dataclass(frozen=True)
@@ -64,9 +50,12 @@ class PostMonth:
     withdrawn: int
 
 
+# an outbox row's content once the post it carried went (a valid text, never sent)
+EMPTIED = '{"kind": "text", "text": "-"}'
+
 _COLUMNS = (
     "id, group_id, author_id, source_message_id, kind, content, named, author_name, status, "
-    "created_at, decided_by, decided_at, withdrawn_at, contribution_id"
+    "created_at, decided_by, decided_at, withdrawn_at, library_theme, contribution_id"
 )
 
 
@@ -167,7 +156,7 @@ class PostRepository:
                 self._connection,
                 """
                 UPDATE posts SET status = 'withdrawn', withdrawn_at = :now, content = NULL,
-                       author_name = NULL, contribution_id = NULL
+                       author_name = NULL, contribution_id = NULL, library_theme = NULL
                 WHERE id = :id AND status IN ('pending', 'approved')
                 """,
                 {"id": post_id, "now": to_db(now)},
@@ -175,23 +164,42 @@ class PostRepository:
             > 0
         )
 
+    async def waiting_before(self, moment: dt.datetime) -> list[Post]:
+        rows = await fetch_all(
+            self._connection,
+            f"SELECT {_COLUMNS} FROM posts WHERE status = 'pending' AND created_at < :moment",
+            {"moment": to_db(moment)},
+        )
+        return to_models(Post, rows)
+
+    async def expire(self, post_id: int, now: dt.datetime) -> bool:
+        """Nobody decided on it in time: it goes, emptied."""
+        return (
+            await execute(
+                self._connection,
+                """
+                UPDATE posts SET status = 'expired', decided_at = :now, content = NULL,
+                       author_name = NULL
+                WHERE id = :id AND status = 'pending'
+                """,
+                {"id": post_id, "now": to_db(now)},
+            )
+            > 0
+        )
+
+    async def ask_library(self, post_id: int, theme: str | None) -> None:
+        """The author is asked about the library under ``theme`` (None: not, or answered)."""
+        await execute(
+            self._connection,
+            "UPDATE posts SET library_theme = :theme WHERE id = :id",
+            {"id": post_id, "theme": theme},
+        )
+
     async def saved_as(self, post_id: int, contribution_id: int) -> None:
         await execute(
             self._connection,
             "UPDATE posts SET contribution_id = :c WHERE id = :id",
             {"id": post_id, "c": contribution_id},
-        )
-
-    async def live_of(self, author_id: int) -> list[int]:
-        """The ids of the author's posts that still exist (for an erasure)."""
-        return [post.id for post in await self.of_author(author_id)]
-
-    async def forget_author(self, author_id: int) -> int:
-        """An erasure: no post names its author any more."""
-        return await execute(
-            self._connection,
-            "UPDATE posts SET author_id = NULL, author_name = NULL WHERE author_id = :author",
-            {"author": author_id},
         )
 
     async def monthly(self, group_ids: list[int]) -> list[PostMonth]:
@@ -217,29 +225,3 @@ class PostRepository:
         return [
             PostMonth(int(row[0]), str(row[1]), *(int(value) for value in row[2:])) for row in rows
         ]
-
-    async def counts(
-        self, group_ids: list[int], since: dt.datetime | None = None
-    ) -> list[PostCounts]:
-        """Per group: posts shared, approved (even if withdrawn later), rejected and
-        withdrawn; only those shared at or after ``since`` when given."""
-        if not group_ids:
-            return []
-        groups = ", ".join(str(int(group)) for group in group_ids)
-        after = "" if since is None else "AND created_at >= :since"
-        rows = await fetch_all(
-            self._connection,
-            f"""
-            SELECT group_id, COUNT(*),
-                   COALESCE(SUM(CASE WHEN decided_at IS NOT NULL
-                                      AND status IN ('approved', 'withdrawn')
-                                THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END), 0)
-            FROM posts
-            WHERE group_id IN ({groups}) {after}
-            GROUP BY group_id ORDER BY group_id
-            """,
-            {} if since is None else {"since": to_db(since)},
-        )
-        return [PostCounts(*(int(value) for value in row)) for row in rows]

@@ -64,6 +64,7 @@ _CONTENTS = (
     ("outbox", "id"),
     ("drafts", "person_id"),
     ("contributions", "id"),
+    ("posts", "id"),
 )
 # a stored time cut to its day (UTC), for what is kept of an erased person's check-ins
 _DAY = "substr({0}, 1, 10) || 'T00:00:00.000000+00:00'"
@@ -427,20 +428,36 @@ class PrivacyRepository:
         tips = [
             row[0] for row in await fetch_all(c, f"{saved} AND contribution_id IS NOT NULL", who)
         ]
+        # what is kept of their posts is the fact, each time cut to its day (as check-ins')
+        await execute(
+            c,
+            f"UPDATE posts SET created_at = {_DAY.format('created_at')}, "
+            f"decided_at = {_DAY.format('decided_at')}, "
+            f"withdrawn_at = {_DAY.format('withdrawn_at')} WHERE author_id = :id",
+            who,
+        )
         removed["posts"] = await execute(
             c,
             "UPDATE posts SET status = CASE WHEN status IN ('pending', 'approved') "
             "THEN 'withdrawn' ELSE status END, "
-            "withdrawn_at = CASE WHEN status IN ('pending', 'approved') THEN :now "
+            "withdrawn_at = CASE WHEN status IN ('pending', 'approved') THEN :today "
             "ELSE withdrawn_at END, content = NULL, author_name = NULL, contribution_id = NULL, "
-            "author_id = NULL WHERE author_id = :id",
-            who,
+            "library_theme = NULL, author_id = NULL WHERE author_id = :id",
+            {**who, "today": to_db(now)[:10] + "T00:00:00.000000+00:00"},
         )
         for tip in tips:
             await execute(c, "DELETE FROM contributions WHERE id = :tip", {"tip": tip})
         # the polls they composed: their drafts go, the others no longer name them
         await execute(c, "DELETE FROM polls WHERE created_by = :id AND status = 'draft'", who)
         await execute(c, "UPDATE polls SET created_by = NULL WHERE created_by = :id", who)
+        # a library tip they made from a participant's post goes with their tips: the post
+        # no longer points at it
+        await execute(
+            c,
+            "UPDATE posts SET contribution_id = NULL WHERE contribution_id IN "
+            "(SELECT id FROM contributions WHERE author_id = :id)",
+            who,
+        )
         for table, column in _BY_PERSON:
             removed[table] = await execute(c, f"DELETE FROM {table} WHERE {column} = :id", who)
         removed["person"] = await execute(c, "DELETE FROM people WHERE telegram_id = :id", who)
@@ -534,7 +551,8 @@ class PrivacyRepository:
 
     async def anonymise_group(self, group: ExpiredGroup, now: dt.datetime) -> dict[str, int]:
         """The group's people are forgotten: memberships with names, check-ins, buddies,
-        survey answers and the texts of messages that went out go; events and the roll-up
+        survey answers, what its participants shared in posts and the texts of messages that
+        went out go; events and the roll-up
         keep a number per person that means something only inside this group (or go, if
         the organisation says so)."""
         c = self._connection
@@ -560,6 +578,25 @@ class PrivacyRepository:
         finished = f"SELECT id FROM outbox WHERE group_id = :g AND status IN ({done})"
         await execute(c, f"DELETE FROM outbox_mentions WHERE outbox_id IN ({finished})", g)
         await execute(c, f"DELETE FROM sent_messages WHERE outbox_id IN ({finished})", g)
+        await execute(
+            c, f"UPDATE poll_groups SET outbox_id = NULL WHERE outbox_id IN ({finished})", g
+        )
+        # its participants' posts keep only the fact: what they shared and who goes (and
+        # the rows still carrying them are emptied); one still waiting will not be decided
+        await execute(
+            c,
+            "UPDATE outbox SET content = :emptied WHERE post_id IN "
+            "(SELECT id FROM posts WHERE group_id = :g)",
+            {**g, "emptied": EMPTIED},
+        )
+        removed["posts"] = await execute(
+            c,
+            "UPDATE posts SET status = CASE WHEN status = 'pending' THEN 'withdrawn' "
+            "ELSE status END, withdrawn_at = CASE WHEN status = 'pending' THEN :now "
+            "ELSE withdrawn_at END, content = NULL, author_name = NULL, author_id = NULL, "
+            "library_theme = NULL WHERE group_id = :g AND author_id IS NOT NULL",
+            g,
+        )
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)
         if group.erase_events == EventErasure.DELETE:
             removed["events"] = await execute(c, "DELETE FROM events WHERE group_id = :g", g)

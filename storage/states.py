@@ -138,6 +138,7 @@ class PostStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # nobody decided on it in time
 
 
 class PostKind(StrEnum):

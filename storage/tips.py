@@ -98,11 +98,26 @@ class TipRepository:
 
     async def remove_contribution(self, contribution_id: int) -> bool:
         """A contribution made from a participant's post that was withdrawn: it goes, with
-        any open question about its rejection's reason."""
-        params = {"id": contribution_id}
+        any open question about its rejection's reason, and nothing sends it any more (its
+        scheduled broadcasts are cancelled, drafts of it dropped). Copies already sent to
+        groups stay in their chats."""
+        params = {"id": contribution_id, "key": f"own:{contribution_id}"}
         await execute(
             self._connection, "DELETE FROM reasons_awaited WHERE contribution_id = :id", params
         )
+        # what would still send it: a scheduled broadcast of it, its rows, a draft of it
+        await execute(
+            self._connection,
+            "UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn' "
+            "WHERE status = 'pending' AND tip = :key",
+            params,
+        )
+        await execute(
+            self._connection,
+            "UPDATE broadcasts SET status = 'cancelled' WHERE tip = :key AND status = 'scheduled'",
+            params,
+        )
+        await execute(self._connection, "DELETE FROM drafts WHERE tip = :key", params)
         return (
             await execute(self._connection, "DELETE FROM contributions WHERE id = :id", params) > 0
         )

@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import FixedClock
+from bot.payload import TextContent
+from bot.services.posts import Shared
 from emulator import ApiCall, Chat
-from storage.states import PollStatus
+from storage.privacy import ExpiredGroup
+from storage.states import EventErasure, PollStatus, PostKind, PostStatus
+from testing.databases import stored_bytes
 from testing.harness import RunningBot
 from tests.test_e2e_checkins import fire_at, helsinki, participants, walking_group
 
@@ -53,7 +57,10 @@ async def test_what_cannot_be_a_poll_is_answered_and_nothing_is_kept(bot: Runnin
     assert (usage.text or "").startswith("Kirjoita kysely yhteen viestiin")
     # a participant may not make one
     refused = await bot.say(aino, f"/poll pe 18:00\n{QUESTION}\nMaanantai\nTiistai")
-    assert "Kysely #" not in (refused.text or "")
+    assert refused.text == (
+        "Tämä on ohjaajille ja koordinaattoreille. Jos olet ohjaaja, pyydä kutsulinkki "
+        "koordinaattorilta."
+    )
     async with bot.services.database.locked() as connection:
         assert await connection.fetch_all("SELECT id FROM polls", {}) == []
 
@@ -101,7 +108,7 @@ async def test_a_poll_to_two_groups_closes_with_small_counts_hidden(
         assert poll["is_anonymous"] is True
     # the send replayed: the groups do not get it twice
     again = await bot.press(ilkka, chosen.result, f"pl:s:{number}")
-    assert again.params.get("text")
+    assert again.params["text"] == "Tämä painike on jo käytetty. Valintasi näkyy viestissä."
     await bot.services.outbox.drained()
     assert len(emulator.sent("sendPoll")) == 2
 
@@ -134,7 +141,7 @@ async def test_a_poll_to_two_groups_closes_with_small_counts_hidden(
     again_results = await bot.say(ilkka, f"/pollresults {number}")
     assert again_results.text == RESULTS.format(number=number)
     refused = await bot.say(aino, f"/pollresults {number}")
-    assert refused.text != again_results.text
+    assert refused.text == "En löydä tätä kyselyä."
 
 
 # 6 and 1 in the walking group, 0 and 2 among the readers: every count under five is
@@ -154,3 +161,42 @@ RESULTS = (
     "Alle 5 hengen luvut näkyvät muodossa <5; x on luku, joka on piilotettu, jottei "
     "piilotettua lukua voi laskea muista."
 )
+
+
+async def test_a_groups_retention_keeps_its_polls_and_posts_as_facts_only(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """The group's retention (its people forgotten after the organisation's months) goes
+    through a group that had a poll and a participant's post: the post keeps only the fact,
+    the poll its counts."""
+    ilkka, walkers, (aino, _, _) = await walking_group(bot)
+    stored = await bot.services.groups.by_chat(walkers.id)
+    assert stored is not None
+    draft = await bot.services.polls.compose(ilkka["id"], f"/poll pe 18:00\n{QUESTION}\nA\nB")
+    number = int(str(draft.buttons[-1][0].data).rsplit(":", 1)[1])
+    await bot.services.polls.toggle(ilkka["id"], number, None)
+    await bot.services.polls.send(ilkka["id"], number)
+    await bot.services.outbox.drained()
+    shared = Shared(PostKind.TEXT, TextContent(text="Muisto syksyltä"), 1, "Aino")
+    await bot.services.posts.share(aino["id"], stored.id, True, shared)
+    async with bot.services.database.transaction() as tx:
+        (post,) = await tx.posts.of_author(aino["id"])
+    await bot.services.posts.approve(ilkka["id"], post.id)
+    await fire_at(bot, clock, helsinki("2026-12-04", "18:01"))  # the poll closes
+
+    async with bot.services.database.transaction() as tx:
+        await tx.privacy.anonymise_group(
+            ExpiredGroup(stored.id, stored.title, EventErasure.UNLINK), clock.now()
+        )
+        kept = await tx.posts.get(post.id)
+        entries = await tx.polls.groups_of(number)
+    await bot.services.database.truncate_log()  # as the retention chore does
+    assert kept is not None
+    assert (kept.author_id, kept.content, kept.author_name, kept.status) == (
+        None,
+        None,
+        None,
+        PostStatus.APPROVED,
+    )
+    assert [(entry.status, entry.voters) for entry in entries] == [("closed", 0)]
+    assert b"Muisto syksylt" not in stored_bytes(bot.settings.database)

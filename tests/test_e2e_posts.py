@@ -7,6 +7,8 @@ nothing; what cannot be shared is answered in the person's language."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from typing import Any
 
 from bot.clock import FixedClock
@@ -246,11 +248,20 @@ async def test_what_cannot_be_shared_is_answered_and_changes_nothing(
     await emulator.send_media(aino, "document")
     answer = await reply_to(bot, aino, mark)
     assert (answer.text or "").startswith("Ryhmälle voi jakaa kuvan, videon, ääniviestin")
+    # a caption that, with the "shares:" line, would pass Telegram's 1024: too long
     mark = emulator.mark()
-    await emulator.send_media(carl, "video", size=60 * 1024 * 1024)
+    await emulator.send_media(carl, "video", caption="x" * 1015)
     answer = await reply_to(bot, carl, mark)
-    assert answer.text == "The file is too large to share (at most 50 MB). Try a shorter video."
+    assert answer.text == (
+        "The text is too long to share: length 1015, while 1008 fit with the “shares:” "
+        "line. Shorten it and send it again."
+    )
     assert not answer.buttons()
+    # a stranger's sticker or document: the usual pointer, not "you are in no group"
+    mark = emulator.mark()
+    await emulator.send_media(outsider, "document")
+    answer = await reply_to(bot, outsider, mark)
+    assert (answer.text or "").startswith("Kiitos viestistä! En lue enkä tallenna")
 
     # a group that is not hers, by a forged press
     mark = emulator.mark()
@@ -347,3 +358,149 @@ async def test_an_erasure_takes_the_persons_posts_and_what_they_shared(
     card = emulator.sent("sendMessage", chat_id=ilkka["id"])[-1]
     refused = await bot.press(ilkka, card.result, f"pr:y:{post.id}")
     assert refused.params["text"] == "Tästä julkaisusta on jo päätetty, tai se on peruttu."
+
+
+async def shared_and_approved(
+    bot: RunningBot, author: dict[str, Any], reviewer: dict[str, Any], text: str
+) -> tuple[Post, ApiCall]:
+    """The author shares ``text`` with their name and the reviewer approves it; the post
+    and the reviewer's card as the approval left it."""
+    emulator = bot.emulator
+    mark = emulator.mark()
+    await emulator.send_text(author, text)
+    offer = await reply_to(bot, author, mark)
+    mark = emulator.mark()
+    await pressed(
+        bot,
+        author,
+        offer,
+        dict((v, k) for k, v in offer.buttons())[f"ps:n:{(await _group_of(bot, author))}"],
+        "editMessageText",
+    )
+    _, card = await review_copy(bot, reviewer, mark)
+    approved = await pressed(bot, reviewer, card, card.buttons()[0][0], "editMessageText")
+    async with bot.services.database.transaction() as tx:
+        post = next(p for p in await tx.posts.of_author(author["id"]) if text in (p.content or ""))
+    return post, approved
+
+
+async def _group_of(bot: RunningBot, person: dict[str, Any]) -> int:
+    async with bot.services.database.transaction() as tx:
+        (group,) = await tx.groups.groups_of_participant(person["id"])
+    return group.id
+
+
+async def test_a_post_goes_to_the_library_only_with_its_authors_yes_and_leaves_with_it(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, _, (aino, _, _) = await walking_group(bot)
+    post, approved = await shared_and_approved(bot, aino, ilkka, "Näin teen kävelyn helpoksi")
+
+    # the reviewer offers it to the library: the author is asked, nothing is saved yet
+    themes = await pressed(bot, ilkka, approved, "📚 Tallenna vinkkikirjastoon", "editMessageText")
+    mark = emulator.mark()
+    asked = await pressed(bot, ilkka, themes, "Vertaistuki", "editMessageText")
+    assert (asked.text or "").startswith(f"Kysyin julkaisun #{post.id} kirjoittajalta")
+    await bot.services.outbox.drained()
+    question = await emulator.wait_for(
+        "sendMessage",
+        chat_id=aino["id"],
+        after=mark,
+        where=lambda call: (call.text or "").startswith("Ohjaaja haluaisi tallentaa"),
+    )
+    assert (await post_of(bot, post.id)).contribution_id is None
+    # someone else's yes is refused
+    forged = await bot.press(ilkka, question.result, f"pw:l:{post.id}")
+    assert forged.params["text"] == "En löydä tätä julkaisua."
+
+    saved = await pressed(bot, aino, question, "Kyllä, saa tallentaa", "editMessageText")
+    assert (saved.text or "").startswith("Kiitos! Julkaisusi tallennettiin vinkkikirjastoon")
+    async with bot.services.database.transaction() as tx:
+        stored = await tx.posts.get(post.id)
+        assert stored is not None and stored.contribution_id is not None
+        tip = await tx.tips.contribution(stored.contribution_id)
+    assert tip is not None and tip.author_id == aino["id"]
+    assert "Aino" not in tip.content and "jakaa:" not in tip.content  # no name, no line
+
+    # withdrawn: the library tip goes with it
+    listing = await bot.say(aino, "/myposts")
+    asked_again = await pressed(bot, aino, listing, f"Peru #{post.id}", "sendMessage")
+    await pressed(bot, aino, asked_again, "Kyllä, peru", "editMessageText")
+    async with bot.services.database.transaction() as tx:
+        assert await tx.tips.contribution(tip.id) is None
+
+
+async def test_a_post_withdrawn_while_it_is_being_sent_is_deleted_from_the_group(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, group, (aino, _, _) = await walking_group(bot)
+    held = emulator.hold(method="sendMessage", chat_id=group.id)
+    post, _ = await shared_and_approved(bot, aino, ilkka, "Lähetetään juuri nyt")
+    await asyncio.wait_for(held.arrived.wait(), 30)  # the group's copy is on its way
+    await emulator.wait_for(
+        "sendMessage",
+        chat_id=aino["id"],
+        where=lambda call: (call.text or "").startswith("Julkaisusi hyväksyttiin"),
+    )
+
+    listing = await bot.say(aino, "/myposts")
+    asked = await pressed(bot, aino, listing, f"Peru #{post.id}", "sendMessage")
+    await pressed(bot, aino, asked, "Kyllä, peru", "editMessageText")
+    mark = emulator.mark()
+    held.release()
+    delivered = await emulator.wait_for("sendMessage", chat_id=group.id, after=mark)
+    deleted = await emulator.wait_for("deleteMessage", chat_id=group.id, after=mark)
+    assert deleted.params["message_id"] == delivered.result["message_id"]
+    assert (group.id, delivered.result["message_id"]) not in emulator.messages
+    async with bot.services.database.locked() as connection:
+        rows = await connection.fetch_all(
+            "SELECT status, content FROM outbox WHERE post_id = :p AND chat_id = :c",
+            {"p": post.id, "c": group.id},
+        )
+    assert [tuple(row) for row in rows] == [("cancelled", EMPTIED)]
+
+
+async def test_a_post_whose_author_left_is_not_sent_and_one_nobody_decides_on_expires(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, group, (aino, britt, _) = await walking_group(bot)
+    for person, text in ((aino, "Lähden pian"), (britt, "Hej där")):
+        mark = emulator.mark()
+        await emulator.send_text(person, text)
+        offer = await reply_to(bot, person, mark)
+        await bot.press(person, offer.result, offer.buttons()[0][1])
+    await bot.services.outbox.drained()
+    async with bot.services.database.transaction() as tx:
+        (left,) = await tx.posts.of_author(aino["id"])
+        (waiting,) = await tx.posts.of_author(britt["id"])
+
+    # Aino leaves the group: her post is not sent when approved, and goes
+    await emulator.member_left(aino, group)
+    await bot.handled_everything()
+    card = next(
+        call
+        for call in emulator.sent("sendMessage", chat_id=ilkka["id"])
+        if (call.text or "").startswith(f"Julkaisu #{left.id}:")
+    )
+    mark = emulator.mark()
+    said = await pressed(bot, ilkka, card, "✅ Hyväksy", "editMessageText")
+    assert said.text == (
+        f"Julkaisun #{left.id} kirjoittaja ei ole enää ryhmässä Kävelyryhmä, joten julkaisua "
+        "ei lähetetty ja se poistettiin."
+    )
+    await bot.services.outbox.drained()
+    assert not [c for c in emulator.calls[mark:] if c.chat_id == group.id]
+    assert (await post_of(bot, left.id)).content is None
+
+    # nobody decides on Britt's within two weeks: it goes, and she is told
+    mark = emulator.mark()
+    clock.advance(dt.timedelta(days=15))
+    await bot.services.scheduler.sweep_now()
+    await bot.services.outbox.drained()
+    told = await reply_to(bot, britt, mark)
+    assert (told.text or "").startswith("Ingen ledare hann titta på ditt inlägg")
+    expired = await post_of(bot, waiting.id)
+    assert (expired.status, expired.content) == (PostStatus.EXPIRED, None)

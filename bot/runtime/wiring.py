@@ -283,6 +283,7 @@ def build_services(
             tips.close_old_questions,
             menu_publisher.refresh_all,
             poll_closer.close_due,
+            posts.expire_waiting,
         ],
     )
     deliveries = BroadcastDeliveries(database, translator, events)

@@ -52,7 +52,7 @@ ISSUED = (
     *(polls.TOGGLE, polls.ALL, polls.SEND, polls.DROP),
     *(posts.CHOOSE, posts.NAMED, posts.ANONYMOUS, posts.NOT_NOW),
     *(posts.APPROVE, posts.REJECT, posts.SAVE, posts.SAVE_THEME),
-    *(posts.WITHDRAW, posts.WITHDRAW_YES, posts.KEEP),
+    *(posts.WITHDRAW, posts.WITHDRAW_YES, posts.KEEP, posts.LIBRARY_YES, posts.LIBRARY_NO),
     *(privacy.FORGET, privacy.KEEP),
     *(staff.PAGE, staff.ASK_ROLE, staff.ASK_GROUP, staff.CONFIRM, staff.DECLINE),
     seasons.AFTER,

@@ -6,9 +6,9 @@ anonymously; the group's reviewers let it through or not; the author may withdra
   gets the offer: share with my group (which one, when several), with my name or
   anonymously, or not now. Nothing is stored by the offer: the buttons sit under the bot's
   reply to the message, and the press brings the message back from Telegram
-  (``reply_to_message``). A message from someone in no group, of a kind that cannot be
-  shared, too large for a bot to send, or too long once the "shares:" line is added is
-  answered and nothing else happens.
+  (``reply_to_message``). A photo, video or voice message from someone in no group, a
+  kind that cannot be shared, or a text or caption too long once the "shares:" line is
+  added is answered and nothing else happens.
 - **Review.** The post goes to the group's instructors; where it has none, to its
   organisation's coordinators; failing those, to the admins. Each reviewer gets the post
   exactly as the group would see it and a card with Approve and Reject. Anyone who may
@@ -22,8 +22,9 @@ anonymously; the group's reviewers let it through or not; the author may withdra
   from the reviewers' chats where Telegram allows (48 hours), rows still waiting are
   cancelled, and what was shared is emptied from storage. A library tip made from it is
   removed too.
-- **Library.** A reviewer may save an approved post to the organisation's library as an
-  anonymous contribution; its author is told, and withdrawing the post removes the tip.
+- **Library.** A reviewer may offer an approved post to the organisation's library: its
+  author is asked, and only their Yes saves it, as their own contribution without their
+  name. Withdrawing the post removes the tip (and cancels scheduled broadcasts of it).
 
 What is stored: the post's group, kind, state and times, its author's Telegram id (for
 /myposts; cleared by an erasure) and, only while the post exists, what was shared and the
@@ -32,6 +33,7 @@ name shown. Nothing else a participant writes to the bot is stored (DESIGN rule 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Collection, Sequence
@@ -42,7 +44,8 @@ from bot.clock import Clock
 from bot.errors import DomainError
 from bot.i18n import Lines, Text, Translator, Words
 from bot.payload import (
-    UPLOAD_LIMIT,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
     AlbumContent,
     MediaContent,
     TextContent,
@@ -76,8 +79,11 @@ SAVE_THEME = "pr:t:"  # pr:t:<post>:<theme>
 # /myposts
 WITHDRAW = "pw:a:"  # pw:a:<post>: asked first
 WITHDRAW_YES = "pw:y:"  # pw:y:<post>
+LIBRARY_YES = "pw:l:"  # pw:l:<post>: the author lets it be saved to the library
+LIBRARY_NO = "pw:n:"  # pw:n:<post>
 KEEP = "pw:k:"  # pw:k:<post>
 PENDING_LIMIT = 3  # posts one participant may have waiting for review at once
+DECIDE_WITHIN = dt.timedelta(days=14)  # a post nobody decided on by then goes
 LISTED = 10  # posts /myposts shows
 KIND_NAMES = {
     PostKind.PHOTO: "post.kind-photo",
@@ -95,17 +101,16 @@ class Shared:
     content: TextContent | MediaContent
     source_message_id: int
     first_name: str
-    size: int | None = None  # the file's size in bytes, when Telegram gave it
 
 
 @dataclass(frozen=True)
 class Removed:
-    """A post that went: the copies to delete in Telegram (chat, message) and the group's
-    chat, whose copy matters to the author."""
+    """A post that went: its copies to delete in Telegram (chat, message), and of them the
+    group's (whose fate the author is told)."""
 
     reply: Reply
     copies: tuple[tuple[int, int], ...]
-    group_chat: int | None
+    in_group: frozenset[tuple[int, int]] = frozenset()
 
 
 def attribution(post_named: bool, name: str | None) -> Words:
@@ -164,10 +169,8 @@ class PostService:
         )
 
     def _shareable(self, shared: Shared, group: Group, named: bool = True) -> None:
-        """Refuse what a bot could not send to the group: a file over the Bot API's limit,
-        a text or caption too long once the "shares:" line is added."""
-        if shared.size is not None and shared.size > UPLOAD_LIMIT:
-            raise DomainError("post.too-large", limit=UPLOAD_LIMIT // (1024 * 1024))
+        """Refuse what Telegram would not take in the group: a text or caption too long
+        once the "shares:" line is added (a file of any size goes by its Telegram id)."""
         self._in_group(shared.content, group.language, named, shared.first_name)
 
     def _in_group(
@@ -176,6 +179,11 @@ class PostService:
         """The post as the group sees it: the "shares:" line, then what was shared. Too
         long for Telegram: refused (``DomainError`` from the content's own checks)."""
         line = self._translator.render(language, attribution(named, name))
+        limit = TEXT_LIMIT if isinstance(content, TextContent) else CAPTION_LIMIT
+        written = content.text if isinstance(content, TextContent) else content.caption or ""
+        room = limit - telegram_length(line) - 2
+        if telegram_length(written) > room:
+            raise DomainError("post.too-long", room=room, length=telegram_length(written))
         if isinstance(content, TextContent):
             return TextContent(
                 text=f"{line}\n\n{content.text}",
@@ -247,8 +255,8 @@ class PostService:
         self, tx: Transaction, reviewer: int, post: Post, group: Group, author: str
     ) -> bool:
         person = await tx.people.get(reviewer)
-        if person is None:
-            return False
+        if person is None or person.stopped_at is not None:
+            return False  # never met, or blocked the bot: the next in line is asked
         assert post.content is not None
         now = self._clock.now()
         shown = self._in_group(_stored(post.content), group.language, post.named, post.author_name)
@@ -278,32 +286,49 @@ class PostService:
     # Review ------------------------------------------------------------------------------
 
     async def approve(self, actor_id: int, post_id: int) -> Reply:
-        """Approve: the post goes to the group through the outbox; its author is told."""
+        """Approve: the post goes to the group through the outbox; its author is told. An
+        author who has left the group meanwhile cannot take it back from there: it is not
+        sent, and goes (emptied)."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             actor, post, group = await self._reviewable(tx, actor_id, post_id)
-            if not await tx.posts.decide(post_id, approve=True, reviewer=actor_id, now=now):
-                raise DomainError("post.already-decided")
-            assert post.content is not None
-            content = self._in_group(
-                _stored(post.content), group.language, post.named, post.author_name
-            )
-            await tx.outbox.add(
-                chat_id=group.chat_id,
-                group_id=group.id,
-                purpose=Purpose.POST,
-                content=content_to_json(content),
-                due_at=now,
-                now=now,
-                post_id=post.id,
-            )
-            await self._tell_author(tx, post, Text("post.approved-notice", {"group": group.title}))
+            if not await self._still_member(tx, post, group):
+                await tx.posts.withdraw(post_id, now)
+                await self._forget(tx, post_id, "reason.post-withdrawn")
+                gone = True
+            else:
+                if not await tx.posts.decide(post_id, approve=True, reviewer=actor_id, now=now):
+                    raise DomainError("post.already-decided")
+                assert post.content is not None
+                content = self._in_group(
+                    _stored(post.content), group.language, post.named, post.author_name
+                )
+                await tx.outbox.add(
+                    chat_id=group.chat_id,
+                    group_id=group.id,
+                    purpose=Purpose.POST,
+                    content=content_to_json(content),
+                    due_at=now,
+                    now=now,
+                    post_id=post.id,
+                )
+                words = Text("post.approved-notice", {"group": group.title})
+                await self._tell_author(tx, post, words)
+                gone = False
         self._notify()
+        if gone:
+            log.info("post %d not approved: its author left the group", post_id)
+            return Reply.of("post.author-left", number=post_id, group=group.title)
         log.info("post %d approved by %s", post_id, actor_id)
         rows = []
         if actor.organisation_id is not None:
             rows.append((Button(Text("post.save-button"), data=f"{SAVE}{post_id}"),))
         return Reply(Text("post.approved", {"number": post_id, "group": group.title}), tuple(rows))
+
+    async def _still_member(self, tx: Transaction, post: Post, group: Group) -> bool:
+        if post.author_id is None:
+            return False
+        return any(g.id == group.id for g in await tx.groups.groups_of_participant(post.author_id))
 
     async def reject(self, actor_id: int, post_id: int) -> Removed:
         """Reject: nothing reaches the group, what was shared is emptied, the reviewers'
@@ -313,13 +338,13 @@ class PostService:
             _, post, group = await self._reviewable(tx, actor_id, post_id)
             if not await tx.posts.decide(post_id, approve=False, reviewer=actor_id, now=now):
                 raise DomainError("post.already-decided")
-            copies = await self._forget(tx, post_id, "reason.post-rejected")
+            copies, _ = await self._forget(tx, post_id, "reason.post-rejected")
             await self._tell_author(tx, post, Text("post.rejected-notice", {"group": group.title}))
         self._notify()
         await self._database.truncate_log()  # the old pages leave the SQLite log too
         log.info("post %d rejected by %s", post_id, actor_id)
         reply = Reply.of("post.rejected", number=post_id, group=group.title)
-        return Removed(reply, copies, None)
+        return Removed(reply, copies)
 
     async def _reviewable(
         self, tx: Transaction, actor_id: int, post_id: int
@@ -352,34 +377,63 @@ class PostService:
         return Reply(Text("post.save-theme", {"number": post_id}), tuple(buttons))
 
     async def save(self, actor_id: int, post_id: int, theme: str) -> Reply:
-        """Saved as the organisation's own tip, anonymous, in the group's language (waiting
-        for review where the organisation reviews contributions); the author is told."""
+        """The theme chosen: the author is asked whether their post may be saved to the
+        organisation's library (without their name), with Yes and No; only their Yes
+        saves it. Asking again replaces the theme asked about."""
         try:
             chosen = Theme(theme)
         except ValueError:
             raise DomainError("post.unknown") from None
+        async with self._database.transaction() as tx:
+            _, post, group = await self._saveable(tx, actor_id, post_id)
+            await tx.posts.ask_library(post_id, chosen)
+            if post.author_id is not None:
+                await self._notices.tell(
+                    tx,
+                    post.author_id,
+                    Text("post.library-ask", {"group": group.title, "theme": theme_name(chosen)}),
+                    group_id=group.id,
+                    buttons=(
+                        (Text("post.library-yes-button"), f"{LIBRARY_YES}{post_id}"),
+                        (Text("post.library-no-button"), f"{LIBRARY_NO}{post_id}"),
+                    ),
+                )
+        self._notify()
+        log.info("post %d: its author is asked about the library", post_id)
+        return Reply.of("post.library-asked", number=post_id, theme=theme_name(chosen))
+
+    async def library_answer(self, person_id: int, post_id: int, *, agreed: bool) -> Reply:
+        """The author's Yes: the post becomes the organisation's own tip, theirs, without
+        the "shares:" line or their name, in the group's language (waiting for review where
+        the organisation reviews contributions). No: nothing is saved."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
-            actor, post, group = await self._saveable(tx, actor_id, post_id)
-            assert post.content is not None and actor.organisation_id is not None
-            organisation = await tx.organisations.get(actor.organisation_id)
-            assert organisation is not None
-            content = self._in_group(_stored(post.content), group.language, named=False, name=None)
+            post, group = await self._own_post(tx, person_id, post_id)
+            if post.library_theme is None or post.status != PostStatus.APPROVED:
+                raise DomainError("post.library-not-asked")
+            await tx.posts.ask_library(post_id, None)
+            if not agreed:
+                return Reply.of("post.library-declined", group=group.title)
+            organisation = (
+                None
+                if group.organisation_id is None
+                else await tx.organisations.get(group.organisation_id)
+            )
+            if organisation is None or post.content is None:
+                raise DomainError("post.library-not-asked")
             contribution = await tx.tips.contribute(
                 organisation_id=organisation.id,
-                author_id=actor_id,
+                author_id=person_id,
                 broadcast_id=None,
-                theme=chosen,
+                theme=post.library_theme,
                 language=group.language,
-                content=content_to_json(content),
+                content=post.content,
                 approved=not organisation.review_contributions,
                 now=now,
             )
             await tx.posts.saved_as(post_id, contribution.id)
-            await self._tell_author(tx, post, Text("post.saved-notice", {"group": group.title}))
-        self._notify()
         log.info("post %d saved to the library as contribution %d", post_id, contribution.id)
-        return Reply.of("post.saved", number=post_id, tip=contribution.id, theme=theme_name(chosen))
+        return Reply.of("post.library-saved", group=group.title)
 
     async def _saveable(
         self, tx: Transaction, actor_id: int, post_id: int
@@ -447,14 +501,14 @@ class PostService:
             post, group = await self._own_post(tx, person_id, post_id)
             if not await tx.posts.withdraw(post_id, now):
                 raise DomainError("post.unknown")  # withdrawn meanwhile
-            copies = await self._forget(tx, post_id, "reason.post-withdrawn")
+            copies, in_group = await self._forget(tx, post_id, "reason.post-withdrawn")
             if post.contribution_id is not None:
                 await tx.tips.remove_contribution(post.contribution_id)
         self._notify()
         await self._database.truncate_log()  # the old pages leave the SQLite log too
         log.info("post %d withdrawn by its author", post_id)
         reply = Reply.of("post.withdrawn", number=post_id, group=group.title)
-        return Removed(reply, copies, group.chat_id)
+        return Removed(reply, copies, in_group)
 
     @staticmethod
     def withdrawn_words(removed: Removed, kept_in_group: bool) -> Reply:
@@ -463,6 +517,26 @@ class PostService:
         if not kept_in_group:
             return removed.reply
         return Reply(Lines((removed.reply.text, Text("post.withdrawn-kept"))))
+
+    async def expire_waiting(self) -> int:
+        """A chore of the scheduler's sweep: a post nobody decided on within ``DECIDE_WITHIN``
+        goes (emptied, its rows cancelled) and its author is told, so it neither waits
+        forever nor keeps what they shared. Returns how many went."""
+        now = self._clock.now()
+        expired = 0
+        async with self._database.transaction() as tx:
+            for post in await tx.posts.waiting_before(now - DECIDE_WITHIN):
+                if not await tx.posts.expire(post.id, now):
+                    continue
+                await self._forget(tx, post.id, "reason.post-expired")
+                group = await tx.groups.get(post.group_id)
+                title = group.title if group else "?"
+                await self._tell_author(tx, post, Text("post.expired-notice", {"group": title}))
+                expired += 1
+        if expired:
+            self._notify()
+            log.info("%d posts nobody decided on went", expired)
+        return expired
 
     async def copies_before_erasure(self, person_id: int) -> tuple[tuple[int, int], ...]:
         """The Telegram copies of the person's posts that exist, read before an erasure
@@ -484,12 +558,18 @@ class PostService:
 
     async def _forget(
         self, tx: Transaction, post_id: int, reason: str
-    ) -> tuple[tuple[int, int], ...]:
+    ) -> tuple[tuple[tuple[int, int], ...], frozenset[tuple[int, int]]]:
+        """The post's rows emptied and cancelled; its copies in Telegram, and of them the
+        group's (the row of purpose ``post``, wherever the group has moved)."""
         rows = await tx.outbox.forget_post(post_id, EMPTIED, reason, self._clock.now())
         copies: list[tuple[int, int]] = []
+        in_group: set[tuple[int, int]] = set()
         for row in rows:
-            copies += [(row.chat_id, int(message)) for message in _ids(row.message_ids)]
-        return tuple(copies)
+            made = [(row.chat_id, int(message)) for message in _ids(row.message_ids)]
+            copies += made
+            if row.purpose == Purpose.POST:
+                in_group.update(made)
+        return tuple(copies), frozenset(in_group)
 
     async def _groups_of(self, person_id: int) -> list[Group]:
         async with self._database.transaction() as tx:

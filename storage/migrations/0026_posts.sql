@@ -6,7 +6,8 @@
 --
 -- What the participant shared on purpose (``content``: Telegram's file id and caption, or
 -- the text) and the name they chose to show (``author_name``) are kept only while the post
--- exists: a rejection, a withdrawal or an erasure empties both, and the outbox rows that
+-- exists: a rejection, a withdrawal, an erasure, the group's retention or a post nobody
+-- decided on within two weeks (expired) empties both, and the outbox rows that
 -- carried it (``outbox.post_id``: the group's copy and the reviewers') are emptied with
 -- them. What stays is the fact: which group, which kind, when shared, decided, withdrawn,
 -- for the statistics. ``author_id`` lets the author list and withdraw their posts; an
@@ -21,12 +22,16 @@ CREATE TABLE posts (
     content TEXT NULL,
     named INTEGER NOT NULL,
     author_name TEXT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'withdrawn')),
+    status TEXT NOT NULL
+        CHECK (status IN ('pending', 'approved', 'rejected', 'withdrawn', 'expired')),
     created_at TEXT NOT NULL,
     decided_by BIGINT NULL,
     decided_at TEXT NULL,
     withdrawn_at TEXT NULL,
-    -- the library tip it was saved as (contributions), removed with a withdrawal
+    -- a reviewer asked its author whether it may be saved to the library under this theme
+    library_theme TEXT NULL,
+    -- the library tip it was saved as, with its author's yes (contributions); removed with
+    -- a withdrawal
     contribution_id INTEGER NULL REFERENCES contributions (id),
     UNIQUE (author_id, source_message_id)
 );
