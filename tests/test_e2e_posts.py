@@ -150,8 +150,9 @@ async def test_a_photo_is_shared_approved_seen_and_withdrawn(
     # /myposts lists it with Withdraw; Britt cannot withdraw it
     listing = await bot.say(aino, "/myposts")
     assert listing.text == (
-        "Jakamasi julkaisut (1). Voit perua julkaisun, jolloin se poistetaan ryhmästä ja "
-        f"tallennuksista.\n#{post.id} kuva, Kävelyryhmä: ryhmässä. {CAPTION}"
+        "Jakamasi julkaisut (1). Voit perua julkaisun: se poistetaan tallennuksista ja "
+        "ryhmästä (Telegram sallii poiston 48 tunnin ajan).\n"
+        f"#{post.id} kuva, Kävelyryhmä: ryhmässä. {CAPTION}"
     )
     foreign = await bot.press(britt, listing.result, f"pw:y:{post.id}")
     assert foreign.params["text"] == "Jag hittar inte det här inlägget."
