@@ -112,10 +112,10 @@ async def review_button(update: Update, context: KannustinContext) -> None:
     posts = context.services.posts
     data = query.data
     user_id = query.from_user.id
-    if data.startswith(APPROVE):
-        reply = await posts.approve(user_id, int(data.removeprefix(APPROVE)))
-    elif data.startswith(REJECT):
-        removed = await posts.reject(user_id, int(data.removeprefix(REJECT)))
+    if data.startswith(APPROVE) or data.startswith(REJECT):
+        number = int(data[len(APPROVE) :])
+        decide = posts.approve if data.startswith(APPROVE) else posts.reject
+        removed = await decide(user_id, number)
         await delete_copies(context, removed.copies, keep=query.message)
         reply = removed.reply
     elif data.startswith(SAVE):

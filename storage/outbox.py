@@ -170,7 +170,8 @@ class OutboxRepository:
         the row was cancelled while in flight (a post withdrawn meanwhile): nothing is
         recorded, and the sender deletes what Telegram made of it."""
         row = await self.get(row_id)
-        assert row is not None
+        if row is None:  # deleted while in flight (an erasure of the person it went to)
+            return False
         changed = await execute(
             self._connection,
             """

@@ -225,14 +225,17 @@ class PollRepository:
     async def closed(
         self, poll_id: int, group_id: int, voters: int | None, counts: list[int] | None
     ) -> bool:
-        """The poll is closed in this group: its counts (None: Telegram gave none). False
-        when this instance's claim was taken over meanwhile (the other one records it)."""
+        """The poll is closed in this group: its counts (None: Telegram gave none). Counts
+        are recorded even over a failure another instance recorded after taking over a
+        stalled claim (its stop was refused because this one's went through); a failure
+        only while the row is being closed. False when nothing changed."""
+        closable = "('closing', 'failed')" if counts is not None else "('closing')"
         return (
             await execute(
                 self._connection,
-                """
+                f"""
             UPDATE poll_groups SET status = :status, voters = :voters, counts = :counts
-            WHERE poll_id = :poll AND group_id = :group AND status = 'closing'
+            WHERE poll_id = :poll AND group_id = :group AND status IN {closable}
             """,
                 {
                     "poll": poll_id,

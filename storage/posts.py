@@ -187,6 +187,15 @@ class PostRepository:
             > 0
         )
 
+    async def of_contribution(self, contribution_id: int) -> Post | None:
+        """The post a library tip was made from, if one was."""
+        row = await fetch_one(
+            self._connection,
+            f"SELECT {_COLUMNS} FROM posts WHERE contribution_id = :c",
+            {"c": contribution_id},
+        )
+        return None if row is None else to_model(Post, row)
+
     async def ask_library(self, post_id: int, theme: str | None) -> None:
         """The author is asked about the library under ``theme`` (None: not, or answered)."""
         await execute(

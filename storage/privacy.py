@@ -30,6 +30,7 @@ from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_mod
 from storage.sql import Connection
 from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus, Purpose
 from storage.timestamps import from_db, to_db
+from storage.tips import stop_sending
 
 # tables keyed by the Telegram id, in the order they can be deleted (people last)
 _BY_PERSON = (
@@ -415,7 +416,8 @@ class PrivacyRepository:
         await execute(
             c,
             f"UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn', "
-            f"finished_at = :now WHERE status = 'pending' AND post_id IN ({posts})",
+            f"finished_at = :now WHERE status IN ('pending', 'sending') "
+            f"AND post_id IN ({posts})",
             who,
         )
         await execute(
@@ -446,6 +448,7 @@ class PrivacyRepository:
             {**who, "today": to_db(now)[:10] + "T00:00:00.000000+00:00"},
         )
         for tip in tips:
+            await stop_sending(c, int(tip), now)
             await execute(c, "DELETE FROM contributions WHERE id = :tip", {"tip": tip})
         # the polls they composed: their drafts go, the others no longer name them
         await execute(c, "DELETE FROM polls WHERE created_by = :id AND status = 'draft'", who)
@@ -581,20 +584,40 @@ class PrivacyRepository:
         await execute(
             c, f"UPDATE poll_groups SET outbox_id = NULL WHERE outbox_id IN ({finished})", g
         )
-        # its participants' posts keep only the fact: what they shared and who goes (and
-        # the rows still carrying them are emptied); one still waiting will not be decided
+        # its participants' posts keep only the fact: what they shared and who goes (the
+        # rows still carrying them are cancelled and emptied); one still waiting expires;
+        # each author becomes a stand-in of this group, so the months' sharers still count
+        group_posts = "SELECT id FROM posts WHERE group_id = :g"
         await execute(
             c,
-            "UPDATE outbox SET content = :emptied WHERE post_id IN "
-            "(SELECT id FROM posts WHERE group_id = :g)",
+            "UPDATE outbox SET status = 'cancelled', reason = 'reason.post-expired', "
+            f"finished_at = :now WHERE status IN ('pending', 'sending') "
+            f"AND post_id IN ({group_posts})",
+            g,
+        )
+        await execute(
+            c,
+            f"UPDATE outbox SET content = :emptied WHERE post_id IN ({group_posts})",
             {**g, "emptied": EMPTIED},
+        )
+        authors = await fetch_all(
+            c,
+            "SELECT DISTINCT author_id FROM posts WHERE group_id = :g AND author_id > 0 "
+            "ORDER BY author_id",
+            g,
+        )
+        await c.execute_many(
+            "UPDATE posts SET author_id = ? WHERE group_id = ? AND author_id = ?",
+            # negative: never a Telegram id; unique across groups (posts are unique by
+            # author and source message)
+            [(-(group.id * 100_000 + n), group.id, row[0]) for n, row in enumerate(authors, 1)],
         )
         removed["posts"] = await execute(
             c,
-            "UPDATE posts SET status = CASE WHEN status = 'pending' THEN 'withdrawn' "
-            "ELSE status END, withdrawn_at = CASE WHEN status = 'pending' THEN :now "
-            "ELSE withdrawn_at END, content = NULL, author_name = NULL, author_id = NULL, "
-            "library_theme = NULL WHERE group_id = :g AND author_id IS NOT NULL",
+            "UPDATE posts SET status = CASE WHEN status = 'pending' THEN 'expired' "
+            "ELSE status END, decided_at = CASE WHEN status = 'pending' THEN :now "
+            "ELSE decided_at END, content = NULL, author_name = NULL, library_theme = NULL "
+            "WHERE group_id = :g AND content IS NOT NULL",
             g,
         )
         removed["messages"] = await execute(c, f"DELETE FROM outbox WHERE id IN ({finished})", g)

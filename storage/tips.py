@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from storage.posts import EMPTIED
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
 from storage.states import ContributionStatus, Language, TipUse
@@ -96,28 +97,14 @@ class TipRepository:
         assert contribution is not None
         return contribution
 
-    async def remove_contribution(self, contribution_id: int) -> bool:
+    async def remove_contribution(self, contribution_id: int, now: dt.datetime) -> bool:
         """A contribution made from a participant's post that was withdrawn: it goes, with
-        any open question about its rejection's reason, and nothing sends it any more (its
-        scheduled broadcasts are cancelled, drafts of it dropped). Copies already sent to
-        groups stay in their chats."""
-        params = {"id": contribution_id, "key": f"own:{contribution_id}"}
+        any open question about its rejection's reason, and ``stop_sending`` it."""
+        await stop_sending(self._connection, contribution_id, now)
+        params = {"id": contribution_id}
         await execute(
             self._connection, "DELETE FROM reasons_awaited WHERE contribution_id = :id", params
         )
-        # what would still send it: a scheduled broadcast of it, its rows, a draft of it
-        await execute(
-            self._connection,
-            "UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn' "
-            "WHERE status = 'pending' AND tip = :key",
-            params,
-        )
-        await execute(
-            self._connection,
-            "UPDATE broadcasts SET status = 'cancelled' WHERE tip = :key AND status = 'scheduled'",
-            params,
-        )
-        await execute(self._connection, "DELETE FROM drafts WHERE tip = :key", params)
         return (
             await execute(self._connection, "DELETE FROM contributions WHERE id = :id", params) > 0
         )
@@ -323,3 +310,37 @@ class TipRepository:
             params,
         )
         return [TipReception(str(row[0]), *(int(value) for value in row[1:])) for row in rows]
+
+
+async def stop_sending(connection: Connection, contribution_id: int, now: dt.datetime) -> None:
+    """A participant's post that became a library tip went (withdrawn, erased): nothing
+    sends it any more and its content is emptied wherever a copy was kept. A scheduled
+    broadcast of it is cancelled with its rows, a draft of it dropped, and the content of
+    its broadcasts and of their finished rows emptied. (A broadcast already going out
+    finishes; copies already in groups' chats stay there.)"""
+    params = {"key": f"own:{contribution_id}", "now": to_db(now), "emptied": EMPTIED}
+    scheduled = "SELECT id FROM broadcasts WHERE tip = :key AND status = 'scheduled'"
+    await execute(
+        connection,
+        "UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn', "
+        f"finished_at = :now WHERE status = 'pending' AND broadcast_id IN ({scheduled})",
+        params,
+    )
+    await execute(
+        connection,
+        "UPDATE broadcasts SET status = 'cancelled', finished_at = :now "
+        "WHERE tip = :key AND status = 'scheduled'",
+        params,
+    )
+    await execute(connection, "DELETE FROM drafts WHERE tip = :key", params)
+    await execute(
+        connection,
+        "UPDATE broadcasts SET content = :emptied WHERE tip = :key AND status <> 'sending'",
+        params,
+    )
+    await execute(
+        connection,
+        "UPDATE outbox SET content = :emptied WHERE tip = :key "
+        "AND status IN ('sent', 'failed', 'cancelled')",
+        params,
+    )

@@ -192,11 +192,39 @@ async def test_a_groups_retention_keeps_its_polls_and_posts_as_facts_only(
         entries = await tx.polls.groups_of(number)
     await bot.services.database.truncate_log()  # as the retention chore does
     assert kept is not None
-    assert (kept.author_id, kept.content, kept.author_name, kept.status) == (
-        None,
-        None,
-        None,
-        PostStatus.APPROVED,
-    )
+    # the author is a stand-in of this group now (negative: never a Telegram id)
+    assert kept.author_id is not None and kept.author_id < 0
+    assert (kept.content, kept.author_name, kept.status) == (None, None, PostStatus.APPROVED)
     assert [(entry.status, entry.voters) for entry in entries] == [("closed", 0)]
     assert b"Muisto syksylt" not in stored_bytes(bot.settings.database)
+
+
+async def test_a_poll_deleted_in_its_group_is_closed_without_its_results(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    """A group's admin deleted the poll: Telegram refuses to stop it, for good; the poll
+    still closes, and its composer reads that this group has no results."""
+    emulator = bot.emulator
+    ilkka, walkers, _ = await walking_group(bot)
+    draft = await bot.services.polls.compose(ilkka["id"], f"/poll pe 18:00\n{QUESTION}\nA\nB")
+    number = int(str(draft.buttons[-1][0].data).rsplit(":", 1)[1])
+    await bot.services.polls.toggle(ilkka["id"], number, None)
+    await bot.services.polls.send(ilkka["id"], number)
+    await bot.services.outbox.drained()
+    (sent,) = emulator.sent("sendPoll", chat_id=walkers.id)
+    del emulator.messages[(walkers.id, sent.result["message_id"])]  # deleted by an admin
+
+    mark = await fire_at(bot, clock, helsinki("2026-12-04", "18:01"))
+    results = await emulator.wait_for(
+        "sendMessage",
+        chat_id=ilkka["id"],
+        after=mark,
+        where=lambda call: (call.text or "").startswith("📊"),
+    )
+    assert "Kävelyryhmä: ei tuloksia" in (results.text or "")
+    async with bot.services.database.transaction() as tx:
+        closed = await tx.polls.get(number)
+    assert closed is not None and closed.status == PollStatus.CLOSED
+    # and it is not asked about again
+    mark = await fire_at(bot, clock, helsinki("2026-12-04", "18:05"))
+    assert not [call for call in emulator.calls[mark:] if call.method == "stopPoll"]

@@ -14,7 +14,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot
-from telegram.error import ChatMigrated, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.services.polls import Closing, PollService
 
@@ -55,7 +62,13 @@ class PollCloser:
             closing = await self._polls.moved(closing, int(error.new_chat_id))
             await self._stop(bot, closing, moved=True)
             return
-        except (RetryAfter, NetworkError) as error:  # (TimedOut is a NetworkError)
+        except (BadRequest, Forbidden) as error:  # (a BadRequest is a NetworkError in PTB)
+            log.info(
+                "poll %d in group %d not stopped: %s", closing.poll_id, closing.group_id, error
+            )
+            await self._polls.stopped(closing, None, None)
+            return
+        except (RetryAfter, NetworkError) as error:  # a pause, the network, a timeout
             log.info("poll %d in group %d: not now (%s)", closing.poll_id, closing.group_id, error)
             await self._polls.not_now(closing)
             return

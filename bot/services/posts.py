@@ -285,16 +285,16 @@ class PostService:
 
     # Review ------------------------------------------------------------------------------
 
-    async def approve(self, actor_id: int, post_id: int) -> Reply:
+    async def approve(self, actor_id: int, post_id: int) -> Removed:
         """Approve: the post goes to the group through the outbox; its author is told. An
         author who has left the group meanwhile cannot take it back from there: it is not
-        sent, and goes (emptied)."""
+        sent, and goes (emptied; the reviewers' copies are to be deleted)."""
         now = self._clock.now()
         async with self._database.transaction() as tx:
             actor, post, group = await self._reviewable(tx, actor_id, post_id)
             if not await self._still_member(tx, post, group):
                 await tx.posts.withdraw(post_id, now)
-                await self._forget(tx, post_id, "reason.post-withdrawn")
+                copies, _ = await self._forget(tx, post_id, "reason.post-withdrawn")
                 gone = True
             else:
                 if not await tx.posts.decide(post_id, approve=True, reviewer=actor_id, now=now):
@@ -314,16 +314,17 @@ class PostService:
                 )
                 words = Text("post.approved-notice", {"group": group.title})
                 await self._tell_author(tx, post, words)
-                gone = False
+                gone, copies = False, ()
         self._notify()
         if gone:
             log.info("post %d not approved: its author left the group", post_id)
-            return Reply.of("post.author-left", number=post_id, group=group.title)
+            return Removed(Reply.of("post.author-left", number=post_id, group=group.title), copies)
         log.info("post %d approved by %s", post_id, actor_id)
         rows = []
         if actor.organisation_id is not None:
             rows.append((Button(Text("post.save-button"), data=f"{SAVE}{post_id}"),))
-        return Reply(Text("post.approved", {"number": post_id, "group": group.title}), tuple(rows))
+        approved = Text("post.approved", {"number": post_id, "group": group.title})
+        return Removed(Reply(approved, tuple(rows)), ())
 
     async def _still_member(self, tx: Transaction, post: Post, group: Group) -> bool:
         if post.author_id is None:
@@ -503,7 +504,7 @@ class PostService:
                 raise DomainError("post.unknown")  # withdrawn meanwhile
             copies, in_group = await self._forget(tx, post_id, "reason.post-withdrawn")
             if post.contribution_id is not None:
-                await tx.tips.remove_contribution(post.contribution_id)
+                await tx.tips.remove_contribution(post.contribution_id, now)
         self._notify()
         await self._database.truncate_log()  # the old pages leave the SQLite log too
         log.info("post %d withdrawn by its author", post_id)

@@ -64,6 +64,7 @@ from content.library import MEDIA_DIR, PROGRAMME_WEEKS, Theme
 from storage import Database, Transaction
 from storage.broadcasts import Broadcast
 from storage.groups import Group
+from storage.organisations import StaffMember
 from storage.states import AuditAction, ContributionStatus, EventKind, Language, TipUse
 from storage.tips import Contribution, TipReception
 
@@ -490,7 +491,7 @@ class TipService:
         )
         return contribution
 
-    async def pending(self, actor_id: int) -> list[tuple[Contribution, str]]:
+    async def pending(self, actor_id: int) -> list[tuple[Contribution, Words]]:
         """Contributions waiting for review, with their authors' names."""
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
@@ -498,7 +499,7 @@ class TipService:
             waiting = []
             for contribution in await self._pending(tx, actor):
                 author = await tx.staff.get(contribution.author_id)
-                waiting.append((contribution, author.display_name if author else "?"))
+                waiting.append((contribution, _author(author)))
             return waiting
 
     async def reviews(self, actor_id: int) -> Review | Reply:
@@ -565,6 +566,14 @@ class TipService:
         """The author hears the verdict (a rejection with the reviewer's reason, if given),
         through the outbox like every other message. The reason is kept nowhere else."""
         params = {"number": reviewed.id, "theme": theme_name(reviewed.theme)}
+        if await tx.posts.of_contribution(reviewed.id) is not None:  # a participant's post
+            key = (
+                "post.library-approved-notice"
+                if reviewed.status == ContributionStatus.APPROVED
+                else "post.library-rejected-notice"
+            )
+            await self._notices.tell(tx, reviewed.author_id, Text(key, params))
+            return
         if reviewed.status == ContributionStatus.APPROVED:
             words = Text("tip.approved-notice", params)
         elif reason is None:
@@ -608,7 +617,7 @@ class TipService:
             if await self._open_question(tx, actor_id) == contribution_id:
                 await tx.tips.stop_awaiting(actor_id)
             author = await tx.staff.get(contribution.author_id)
-        return review_card(contribution, author.display_name if author else "?")
+        return review_card(contribution, _author(author))
 
     async def reason_written(self, actor_id: int, text: str) -> Reply | None:
         """A message in the private chat: if the person was asked for a rejection's reason
@@ -742,7 +751,14 @@ def view_menu(view: TipView, language: str) -> Reply:
     return Reply(Text(note, {"theme": theme_name(view.theme)}), tuple(rows))
 
 
-def review_card(contribution: Contribution, author: str) -> Reply:
+def _author(staff: StaffMember | None) -> Words:
+    """Who wrote a contribution, as /review names them: a staff member by the name staff
+    know them by; anyone else is a participant whose shared post it is (their name is not
+    shown)."""
+    return staff.display_name if staff is not None else Text("tip.participant-author")
+
+
+def review_card(contribution: Contribution, author: Words) -> Reply:
     """A contribution's line in /review, under it as it would be sent: approve or reject."""
     text = Text(
         "tip.review-item",
