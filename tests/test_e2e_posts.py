@@ -505,3 +505,32 @@ async def test_a_post_whose_author_left_is_not_sent_and_one_nobody_decides_on_ex
     assert (told.text or "").startswith("Ingen ledare hann titta på ditt inlägg")
     expired = await post_of(bot, waiting.id)
     assert (expired.status, expired.content) == (PostStatus.EXPIRED, None)
+
+
+async def test_a_participant_in_two_groups_chooses_where_it_goes(
+    bot: RunningBot, clock: FixedClock
+) -> None:
+    emulator = bot.emulator
+    ilkka, _, (aino, _, _) = await walking_group(bot)
+    readers = emulator.group(-200, "Lukupiiri")
+    mark = emulator.mark()
+    await emulator.bot_added(ilkka, readers, admin=True)
+    await emulator.wait_for("sendMessage", chat_id=readers.id, after=mark)
+    await emulator.member_joined(aino, readers)
+    await bot.handled_everything()
+
+    mark = emulator.mark()
+    await emulator.send_media(aino, "voice")
+    offer = await reply_to(bot, aino, mark)
+    assert offer.text == (
+        "Haluatko jakaa tämän ryhmällesi? Valitse ryhmä. Ohjaaja katsoo sen ensin."
+    )
+    assert [label for label, _ in offer.buttons()] == ["Kävelyryhmä", "Lukupiiri", "Ei nyt"]
+    how = await pressed(bot, aino, offer, "Lukupiiri", "editMessageText")
+    assert how.text == "Jaetaan ryhmälle Lukupiiri. Näkyykö nimesi?"
+    await pressed(bot, aino, how, "🙈 Jaa nimettömänä", "editMessageText")
+    async with bot.services.database.transaction() as tx:
+        (post,) = await tx.posts.of_author(aino["id"])
+        group = await tx.groups.get(post.group_id)
+    assert group is not None and group.title == "Lukupiiri"
+    assert (post.kind, post.named, post.author_name) == ("voice", False, None)
