@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from storage.posts import EMPTIED
 from storage.presence import PRESENCE
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
@@ -279,32 +280,11 @@ class OutboxRepository:
             > 0
         )
 
-    async def forget_post(
-        self, post_id: int, emptied: str, reason: str, now: dt.datetime
-    ) -> list[OutboxRow]:
-        """A post rejected, withdrawn or erased: the rows that carried it are emptied (their
-        content becomes ``emptied``) and those still waiting or in flight cancelled with
-        ``reason`` (one in flight that Telegram takes is then deleted by the sender: see
-        ``sent``). Returns the rows as they were sent (their ``message_ids``, to delete in
-        Telegram)."""
-        params = {"post": post_id, "reason": reason, "now": to_db(now), "emptied": emptied}
-        await execute(
-            self._connection,
-            """
-            UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
-            WHERE post_id = :post AND status IN ('pending', 'sending')
-            """,
-            params,
-        )
-        await execute(
-            self._connection, "UPDATE outbox SET content = :emptied WHERE post_id = :post", params
-        )
-        rows = await fetch_all(
-            self._connection,
-            f"SELECT {_COLUMNS} FROM outbox WHERE post_id = :post AND status = 'sent' ORDER BY id",
-            params,
-        )
-        return to_models(OutboxRow, rows)
+    async def forget_post(self, post_id: int, reason: str, now: dt.datetime) -> list[OutboxRow]:
+        """A post rejected, withdrawn or expired: ``forget_posts`` for it. Returns the rows
+        as they were sent (their ``message_ids``, to delete in Telegram)."""
+        await forget_posts(self._connection, ":post", {"post": post_id}, reason, now)
+        return await self.sent_of_post(post_id)
 
     async def sent_of_post(self, post_id: int) -> list[OutboxRow]:
         """The rows that carried a post and reached Telegram (its copies there)."""
@@ -422,3 +402,24 @@ class OutboxRepository:
             {"id": broadcast_id},
         )
         return int(row[0]), int(row[1])
+
+
+async def forget_posts(
+    connection: Connection, posts: str, params: Mapping[str, object], reason: str, now: dt.datetime
+) -> None:
+    """Participants' posts that went (``posts``: SQL naming their ids, with ``params``):
+    the rows that carried them are emptied, and those still waiting or in flight cancelled
+    with ``reason`` (one in flight that Telegram takes is then deleted by the sender: see
+    ``sent``)."""
+    both = {**params, "reason": reason, "now": to_db(now), "emptied": EMPTIED}
+    await execute(
+        connection,
+        f"""
+        UPDATE outbox SET status = 'cancelled', reason = :reason, finished_at = :now
+        WHERE status IN ('pending', 'sending') AND post_id IN ({posts})
+        """,
+        both,
+    )
+    await execute(
+        connection, f"UPDATE outbox SET content = :emptied WHERE post_id IN ({posts})", both
+    )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.events import ERASED
-from storage.posts import EMPTIED
+from storage.outbox import forget_posts
 from storage.rows import execute, fetch_all, fetch_one, insert, to_model, to_models
 from storage.sql import Connection
 from storage.states import AuditAction, AuditChannel, EventErasure, OutboxStatus, Purpose
@@ -412,18 +412,8 @@ class PrivacyRepository:
         )
         # their posts: what they shared goes, from the posts and the rows that carried them
         # (those still waiting are cancelled); a library tip made from one goes too
-        posts = "SELECT id FROM posts WHERE author_id = :id"
-        await execute(
-            c,
-            f"UPDATE outbox SET status = 'cancelled', reason = 'reason.post-withdrawn', "
-            f"finished_at = :now WHERE status IN ('pending', 'sending') "
-            f"AND post_id IN ({posts})",
-            who,
-        )
-        await execute(
-            c,
-            f"UPDATE outbox SET content = :emptied WHERE post_id IN ({posts})",
-            {**who, "emptied": EMPTIED},
+        await forget_posts(
+            c, "SELECT id FROM posts WHERE author_id = :id", who, "reason.post-withdrawn", now
         )
         saved = "SELECT contribution_id FROM posts WHERE author_id = :id"
         await execute(c, f"DELETE FROM reasons_awaited WHERE contribution_id IN ({saved})", who)
@@ -587,18 +577,8 @@ class PrivacyRepository:
         # its participants' posts keep only the fact: what they shared and who goes (the
         # rows still carrying them are cancelled and emptied); one still waiting expires;
         # each author becomes a stand-in of this group, so the months' sharers still count
-        group_posts = "SELECT id FROM posts WHERE group_id = :g"
-        await execute(
-            c,
-            "UPDATE outbox SET status = 'cancelled', reason = 'reason.post-expired', "
-            f"finished_at = :now WHERE status IN ('pending', 'sending') "
-            f"AND post_id IN ({group_posts})",
-            g,
-        )
-        await execute(
-            c,
-            f"UPDATE outbox SET content = :emptied WHERE post_id IN ({group_posts})",
-            {**g, "emptied": EMPTIED},
+        await forget_posts(
+            c, "SELECT id FROM posts WHERE group_id = :g", g, "reason.post-expired", now
         )
         authors = await fetch_all(
             c,

@@ -169,7 +169,7 @@ class BroadcastService:
         async with self._database.transaction() as tx:
             actor = await load_actor(tx, actor_id, self._admins)
             require_staff(actor)
-            return await _targets(tx, actor)
+            return await sendable_groups(tx, actor)
 
     # Sending -------------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class BroadcastService:
             else:
                 actor = await load_actor(tx, actor_id, self._admins)
                 require_staff(actor)
-                allowed = {group.id: group for group in await _targets(tx, actor)}
+                allowed = {group.id: group for group in await sendable_groups(tx, actor)}
             chosen = [allowed.get(group_id) for group_id in sorted(set(group_ids))]
             if any(group is None for group in chosen):
                 raise DomainError("broadcast.group-not-allowed")
@@ -521,7 +521,7 @@ class BroadcastService:
             draft = await tx.broadcasts.draft(actor_id)
             if draft is None or draft.content == EMPTY:
                 raise DomainError("broadcast.no-draft")
-            allowed = {group.id for group in await _targets(tx, actor)}
+            allowed = {group.id for group in await sendable_groups(tx, actor)}
             targets = set(draft.target_ids)
             if group_id is None:
                 targets = set() if targets == allowed else allowed
@@ -671,7 +671,7 @@ async def _no_tips(tx: Transaction, tip: str) -> Mapping[str, AnyContent]:
     return {}
 
 
-async def _targets(tx: Transaction, actor: Actor) -> list[Group]:
+async def sendable_groups(tx: Transaction, actor: Actor) -> list[Group]:
     """The groups the actor may send to: those they see (``bot/services/access.py``) that
     are active."""
     return [group for group in await visible_groups(tx, actor) if group.is_active]

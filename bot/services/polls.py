@@ -37,6 +37,7 @@ from bot.payload import PollContent, packed
 from bot.replies import Button, Reply
 from bot.runtime.outcomes import Delivered, Failed
 from bot.services.access import load_actor, require_staff, visible_groups
+from bot.services.broadcasts import sendable_groups
 from bot.services.disclosure import Cell, Pattern, note, suppress
 from bot.services.notices import StaffNotices
 from bot.when import parse_when
@@ -373,7 +374,7 @@ class PollService:
     async def _targets(self, tx: Transaction, actor_id: int) -> list[Group]:
         actor = await load_actor(tx, actor_id, self._admins)
         require_staff(actor)
-        return [group for group in await visible_groups(tx, actor) if group.is_active]
+        return await sendable_groups(tx, actor)
 
     async def _draft(self, tx: Transaction, actor_id: int, poll_id: int) -> Poll:
         """The actor's own draft; anyone else's or a sent one reads as such."""

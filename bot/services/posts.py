@@ -61,7 +61,7 @@ from bot.services.tips import THEME_NAMES, theme_name
 from content.library import Theme
 from storage import Database, Transaction
 from storage.groups import Group
-from storage.posts import EMPTIED, Post
+from storage.posts import Post
 from storage.states import PostKind, PostStatus, Purpose
 
 log = logging.getLogger(__name__)
@@ -326,10 +326,22 @@ class PostService:
         approved = Text("post.approved", {"number": post_id, "group": group.title})
         return Removed(Reply(approved, tuple(rows)), ())
 
+    async def _managed(
+        self, tx: Transaction, actor_id: int, post_id: int
+    ) -> tuple[Actor, Post, Group]:
+        """The post, its group and the actor, if the actor may manage the group (its
+        instructors, its organisation's coordinators, the admins); a forged or foreign
+        number reads as unknown."""
+        actor = await load_actor(tx, actor_id, self._admins)
+        post = await tx.posts.get(post_id)
+        group = None if post is None else await tx.groups.get(post.group_id)
+        if post is None or group is None or not actor.manages(group):
+            raise DomainError("post.unknown")
+        return actor, post, group
+
     async def _still_member(self, tx: Transaction, post: Post, group: Group) -> bool:
-        if post.author_id is None:
-            return False
-        return any(g.id == group.id for g in await tx.groups.groups_of_participant(post.author_id))
+        author = post.author_id
+        return author is not None and await tx.groups.is_participant(group.id, author)
 
     async def reject(self, actor_id: int, post_id: int) -> Removed:
         """Reject: nothing reaches the group, what was shared is emptied, the reviewers'
@@ -350,13 +362,9 @@ class PostService:
     async def _reviewable(
         self, tx: Transaction, actor_id: int, post_id: int
     ) -> tuple[Actor, Post, Group]:
-        """The post, its group and the actor, if the actor may decide on it: someone who
-        may manage the group. A forged or foreign number reads as unknown."""
-        actor = await load_actor(tx, actor_id, self._admins)
-        post = await tx.posts.get(post_id)
-        group = None if post is None else await tx.groups.get(post.group_id)
-        if post is None or group is None or not actor.manages(group):
-            raise DomainError("post.unknown")
+        """The post, its group and the actor, if the actor may decide on it (``_managed``)
+        and it still waits."""
+        actor, post, group = await self._managed(tx, actor_id, post_id)
         if post.status != PostStatus.PENDING:
             raise DomainError("post.already-decided")
         return actor, post, group
@@ -439,11 +447,7 @@ class PostService:
     async def _saveable(
         self, tx: Transaction, actor_id: int, post_id: int
     ) -> tuple[Actor, Post, Group]:
-        actor = await load_actor(tx, actor_id, self._admins)
-        post = await tx.posts.get(post_id)
-        group = None if post is None else await tx.groups.get(post.group_id)
-        if post is None or group is None or not actor.manages(group):
-            raise DomainError("post.unknown")
+        actor, post, group = await self._managed(tx, actor_id, post_id)
         if post.status != PostStatus.APPROVED:
             raise DomainError("post.not-in-group")
         if post.contribution_id is not None:
@@ -562,7 +566,7 @@ class PostService:
     ) -> tuple[tuple[tuple[int, int], ...], frozenset[tuple[int, int]]]:
         """The post's rows emptied and cancelled; its copies in Telegram, and of them the
         group's (the row of purpose ``post``, wherever the group has moved)."""
-        rows = await tx.outbox.forget_post(post_id, EMPTIED, reason, self._clock.now())
+        rows = await tx.outbox.forget_post(post_id, reason, self._clock.now())
         copies: list[tuple[int, int]] = []
         in_group: set[tuple[int, int]] = set()
         for row in rows:
@@ -582,10 +586,12 @@ class PostService:
 
     async def _own_group_in(self, tx: Transaction, person_id: int, group_id: int) -> Group:
         """A group the person takes part in now; any other number reads as not theirs."""
-        for group in await tx.groups.groups_of_participant(person_id):
-            if group.id == group_id and group.is_active:
-                return group
-        raise DomainError("post.not-your-group")
+        group = await tx.groups.get(group_id)
+        if group is None or not group.is_active:
+            raise DomainError("post.not-your-group")
+        if not await tx.groups.is_participant(group.id, person_id):
+            raise DomainError("post.not-your-group")
+        return group
 
     async def _own_post(self, tx: Transaction, person_id: int, post_id: int) -> tuple[Post, Group]:
         """The author's post that still exists; someone else's reads as unknown."""
